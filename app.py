@@ -1,0 +1,163 @@
+"""Entry point: page config, login, the navigation the user's role may see."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+import streamlit as st
+import streamlit_authenticator as stauth
+
+from db.engine import session_scope
+from pages import (
+    activities,
+    attendance,
+    auditlog,
+    dashboard,
+    hotissues,
+    mailbox,
+    masterdata,
+    profiles,
+    proposals,
+    quarterly,
+    reports,
+    scoring,
+    spotchecks,
+    users,
+)
+from services import auth
+from services.common import PAGES, ROLE_NAMES
+
+MODULES = {
+    "dashboard": dashboard, "activities": activities, "mailbox": mailbox, "reports": reports,
+    "proposals": proposals, "attendance": attendance, "spotchecks": spotchecks, "scoring": scoring,
+    "profiles": profiles, "quarterly": quarterly, "hotissues": hotissues, "masterdata": masterdata,
+    "users": users, "auditlog": auditlog,
+}
+ICONS = {
+    "dashboard": "📊", "activities": "🤝", "mailbox": "✉️", "reports": "🎤", "proposals": "📝",
+    "attendance": "🗓️", "spotchecks": "🔍", "scoring": "🏅", "profiles": "📁", "quarterly": "📑",
+    "hotissues": "🔥", "masterdata": "🗂️", "users": "👤", "auditlog": "🧾",
+}
+COOKIE_DAYS = 1.0
+
+
+def cookie_key() -> str:
+    """Return the cookie signing key; in production refuse the demo key or a short one."""
+    key = os.environ.get("COOKIE_KEY")
+    if not key:
+        try:
+            key = st.secrets.get("cookie_key")
+        except Exception:  # noqa: BLE001 - no secrets.toml is a normal set-up
+            key = None
+    production = os.environ.get("APP_ENV", "").lower() == "production"
+    if production and (not key or key == auth.DEMO_COOKIE_KEY or len(key) < 32):
+        st.error(
+            "生产模式下必须设置 Cookie 签名密钥：请在环境变量 COOKIE_KEY 或 .streamlit/secrets.toml 的 "
+            "cookie_key 中设置至少32个字符的随机字符串（不能使用演示密钥）。系统拒绝启动。"
+        )
+        st.stop()
+    return key or auth.DEMO_COOKIE_KEY
+
+
+def client_address() -> str:
+    """Best-effort client address for login throttling."""
+    try:
+        headers = st.context.headers
+        forwarded = headers.get("X-Forwarded-For", "")
+        return (forwarded.split(",")[0].strip() or st.context.ip_address or "")[:64]
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def login_form(authenticator: stauth.Authenticate) -> None:
+    """Our Chinese login form, throttled, checked by streamlit-authenticator."""
+    st.title("代表联系选民工作平台")
+    st.caption("区人大常委会代表工作机构内部使用。请使用分配的账号登录。")
+    with st.form("login"):
+        username = st.text_input("用户名", key="login_username").strip().lower()
+        password = st.text_input("密码", type="password", key="login_password")
+        submitted = st.form_submit_button("登录", type="primary")
+    if not submitted:
+        return
+    if not username or not password:
+        st.error("请输入用户名和密码。")
+        return
+    client = client_address()
+    with session_scope("system") as s:
+        blocked = auth.throttle_message(s, username, client)
+    if blocked:
+        st.error(blocked)
+        return
+    ok = authenticator.authentication_controller.login(username, password)
+    with session_scope("system") as s:
+        auth.record_attempt(s, username, client, bool(ok))
+    if ok:
+        st.session_state["session_started_at"] = datetime.now().replace(microsecond=0)
+        authenticator.cookie_controller.set_cookie()
+        st.rerun()
+    st.session_state["authentication_status"] = None
+    st.error("用户名或密码错误。")
+
+
+def check_session(authenticator: stauth.Authenticate) -> bool:
+    """Refuse a session whose cookie predates a logout or password change (server-side record)."""
+    username = st.session_state.get("username")
+    started = st.session_state.get("session_started_at")
+    if started is None:
+        token = authenticator.cookie_controller.get_cookie() or {}
+        exp = token.get("exp_date")
+        started = (
+            datetime.fromtimestamp(exp - COOKIE_DAYS * 86400) if exp else datetime.now().replace(microsecond=0)
+        )
+        st.session_state["session_started_at"] = started
+    with session_scope("system") as s:
+        valid = auth.session_still_valid(s, username, started)
+    if not valid:
+        authenticator.logout(location="unrendered")
+        for k in ("session_started_at", "username", "name", "roles"):
+            st.session_state.pop(k, None)
+        st.session_state["authentication_status"] = None
+        st.warning("登录已失效（已退出、密码已修改或账号已停用），请重新登录。")
+        return False
+    return True
+
+
+def main() -> None:
+    """Log the user in, then run the page they chose among those their role may see."""
+    st.set_page_config(page_title="代表联系选民工作平台", page_icon="🏛️", layout="wide")
+    with session_scope("system") as s:
+        creds = auth.credentials(s)
+    authenticator = stauth.Authenticate(
+        creds, "rddb_auth", cookie_key(), COOKIE_DAYS, auto_hash=False, login_sleep_time=0
+    )
+    authenticator.login(location="unrendered")
+    if not st.session_state.get("authentication_status") or not check_session(authenticator):
+        st.navigation([st.Page(lambda: login_form(authenticator), title="登录", url_path="login")],
+                      position="hidden").run()
+        return
+    with session_scope("system") as s:
+        actor = auth.load_actor(s, st.session_state["username"])
+    if actor is None:
+        st.error("账号不存在或已停用。")
+        st.stop()
+    pages = {
+        key: st.Page(MODULES[key].render, title=title, url_path=key, icon=ICONS[key],
+                     default=(key == "dashboard"))
+        for key, (title, roles) in PAGES.items()
+        if actor.role in roles
+    }
+    st.session_state["_pages"] = pages
+    with st.sidebar:
+        st.markdown("**代表联系选民工作平台**")
+        st.caption(f"{actor.display_name}（{ROLE_NAMES[actor.role]}）")
+        if st.button("退出登录", key="logout_btn"):
+            with session_scope(actor.username) as s:
+                auth.revoke_sessions(s, actor.username)
+            authenticator.logout(location="unrendered")
+            st.session_state.pop("session_started_at", None)
+            st.rerun()
+    st.navigation(list(pages.values())).run()
+
+
+main()

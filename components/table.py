@@ -1,0 +1,202 @@
+"""The one component behind every "filters + table + export" in the app."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from services.common import Page
+from services.excel import to_xlsx
+
+EXPORT_MAX = 200_000
+
+
+@dataclass
+class Filter:
+    """One filter above a list.
+
+    kind: "select" (options: list or {value: label}; first choice "全部"), "multiselect", "text"
+    (free-text search), "year", "date_range", "bool" (a checkbox).
+    """
+
+    name: str
+    label: str
+    kind: str = "select"
+    options: Sequence[Any] | dict[Any, str] = field(default_factory=list)
+    default: Any = None
+
+
+def _opts(f: Filter) -> tuple[list, Callable[[Any], str]]:
+    """Return option values and a formatter for a select-like filter."""
+    if isinstance(f.options, dict):
+        labels = {k: str(v) for k, v in f.options.items()}
+        return list(f.options), lambda v: labels.get(v, "全部") if v is not None else "全部"
+    return list(f.options), lambda v: "全部" if v is None else str(v)
+
+
+def _initial(f: Filter) -> Any:
+    """Initial value of a filter: a query parameter (from a 工作台 link) or the default."""
+    raw = st.query_params.get(f.name)
+    if raw is None:
+        return f.default
+    if f.kind == "year":
+        return int(raw) if raw.isdigit() else f.default
+    if f.kind == "bool":
+        return raw in ("1", "true", "是")
+    if f.kind == "select":
+        values, _ = _opts(f)
+        for v in values:
+            if str(v) == raw:
+                return v
+        return f.default
+    return raw
+
+
+def render_filters(key: str, filters: Sequence[Filter]) -> dict:
+    """Draw the filters in rows of four and return {name: value} (None means no filter)."""
+    values: dict[str, Any] = {}
+    if not filters:
+        return values
+    per_row = 4
+    for start in range(0, len(filters), per_row):
+        cols = st.columns(per_row)
+        for col, f in zip(cols, filters[start : start + per_row], strict=False):
+            wkey = f"{key}__f_{f.name}"
+            init = _initial(f)
+            with col:
+                if f.kind == "select":
+                    opts, fmt = _opts(f)
+                    choices = [None, *opts]
+                    idx = choices.index(init) if init in choices else 0
+                    values[f.name] = st.selectbox(f.label, choices, index=idx, format_func=fmt, key=wkey)
+                elif f.kind == "multiselect":
+                    opts, fmt = _opts(f)
+                    values[f.name] = st.multiselect(
+                        f.label, opts, default=[v for v in (init or []) if v in opts],
+                        format_func=fmt, key=wkey, placeholder="全部",
+                    ) or None
+                elif f.kind == "text":
+                    values[f.name] = st.text_input(f.label, value=init or "", key=wkey,
+                                                   placeholder="输入关键字").strip() or None
+                elif f.kind == "year":
+                    years = list(f.options) or list(range(date.today().year, date.today().year - 6, -1))
+                    idx = years.index(init) if init in years else 0
+                    values[f.name] = st.selectbox(f.label, years, index=idx, key=wkey,
+                                                  format_func=lambda y: f"{y}年")
+                elif f.kind == "date_range":
+                    rng = st.date_input(f.label, value=init or (), key=wkey, format="YYYY-MM-DD")
+                    values[f.name] = tuple(rng) if isinstance(rng, (list, tuple)) and len(rng) == 2 else None
+                elif f.kind == "bool":
+                    st.write("")
+                    values[f.name] = st.checkbox(f.label, value=bool(init), key=wkey) or None
+    return values
+
+
+def _fmt_frame(rows: list[dict]) -> pd.DataFrame:
+    """Build a display frame: dates as 2026-03-05, booleans as 是/否, lists joined."""
+    df = pd.DataFrame(rows)
+    for col in df.columns:
+        sample = next((v for v in df[col] if v is not None and v == v), None)
+        if isinstance(sample, bool):
+            df[col] = df[col].map(lambda v: "是" if v else "否")
+        elif isinstance(sample, date):
+            df[col] = df[col].map(
+                lambda v: v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "hour") and v is not None
+                else (v.strftime("%Y-%m-%d") if v is not None else "")
+            )
+        elif isinstance(sample, list | tuple):
+            df[col] = df[col].map(lambda v: "、".join(map(str, v)) if v else "")
+    return df
+
+
+@dataclass
+class TableResult:
+    """What the table returns to the page: filter values, the page shown, the selected row."""
+
+    filters: dict
+    page: Page
+    selected: dict | None
+
+
+def data_table(
+    key: str,
+    fetch: Callable[[dict, int, int], Page],
+    *,
+    filters: Sequence[Filter] = (),
+    export_name: str = "导出",
+    export_title: str | None = None,
+    export_notes: Sequence[str] | Callable[[dict], Sequence[str]] = (),
+    unit: str = "条",
+    page_size: int = 20,
+    empty: str = "暂无记录。",
+    selectable: bool = False,
+    hidden: Sequence[str] = (),
+    extra_filters: dict | None = None,
+) -> TableResult:
+    """Draw filters, one page of rows fetched in SQL, totals, pager and the 导出 Excel button.
+
+    ``fetch(filters, offset, limit)`` returns a Page whose rows are dicts keyed by Chinese column
+    names. Columns in ``hidden`` (e.g. an id) are fetched but not shown or exported.
+    """
+    values = render_filters(key, filters)
+    if extra_filters:
+        values.update(extra_filters)
+    page_key = f"{key}__page"
+    sig_key = f"{key}__sig"
+    sig = repr(sorted(values.items(), key=lambda kv: kv[0]))
+    if st.session_state.get(sig_key) != sig:
+        st.session_state[sig_key] = sig
+        st.session_state[page_key] = 1
+    pageno = int(st.session_state.get(page_key, 1))
+    result = fetch(values, (pageno - 1) * page_size, page_size)
+    pages = max(1, math.ceil(result.total / page_size))
+    if pageno > pages:
+        pageno = pages
+        st.session_state[page_key] = pages
+        result = fetch(values, (pageno - 1) * page_size, page_size)
+
+    selected = None
+    if not result.rows:
+        st.info(empty)
+    else:
+        df = _fmt_frame(result.rows)
+        shown = df.drop(columns=[c for c in hidden if c in df.columns])
+        if selectable:
+            event = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun",
+                                 selection_mode="single-row", key=f"{key}__grid")
+            picked = event.selection.rows if event and event.selection else []
+            if picked and picked[0] < len(result.rows):
+                selected = result.rows[picked[0]]
+        else:
+            st.dataframe(shown, hide_index=True, width="stretch", key=f"{key}__grid")
+
+    c1, c2, c3 = st.columns([3, 2, 2])
+    with c1:
+        sums = "，".join(f"{k}：{v}" for k, v in result.sums.items())
+        st.caption(f"共 {result.total} {unit}" + (f"；{sums}" if sums else "") + f"　第 {pageno}/{pages} 页")
+    with c2:
+        if pages > 1:
+            st.number_input("页码", min_value=1, max_value=pages, step=1, key=page_key,
+                            label_visibility="collapsed")
+    with c3:
+        if result.total:
+            def _export() -> bytes:
+                full = fetch(values, 0, EXPORT_MAX)
+                frame = _fmt_frame(full.rows)
+                frame = frame.drop(columns=[c for c in hidden if c in frame.columns])
+                notes = export_notes(values) if callable(export_notes) else list(export_notes)
+                notes = [*notes, f"导出时间：{pd.Timestamp.now():%Y-%m-%d %H:%M}，共 {full.total} {unit}"]
+                return to_xlsx({export_name[:31]: frame}, title=export_title or export_name, notes=notes)
+
+            st.download_button(
+                "导出 Excel", data=_export, file_name=f"{export_name}_{date.today():%Y-%m-%d}.xlsx",
+                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                key=f"{key}__export", on_click="ignore",
+            )
+    return TableResult(values, result, selected)

@@ -1,0 +1,787 @@
+"""The data model: every entity of DOMAIN.md as SQLAlchemy 2 typed declarative classes.
+
+Later features add behaviour, not tables. Records two people may edit at once carry a
+``version`` column used for optimistic locking (``version_id_col``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def _now() -> datetime:
+    """Return the current local time without microseconds (portable across databases)."""
+    return datetime.now().replace(microsecond=0)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class Versioned:
+    """Mixin: an optimistic-locking version column."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+# ---------------------------------------------------------------- users & security
+
+
+class User(Base):
+    """A login account with one role and an optional office / group scope."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role in ('admin','staff','supervisor','leader')", name="ck_user_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    display_name: Mapped[str] = mapped_column(String(64), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(128), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("deputy_groups.id"))
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # cookies issued before this instant are refused (logout, password change)
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
+
+    office: Mapped[Office | None] = relationship()
+    group: Mapped[DeputyGroup | None] = relationship()
+
+
+class LoginAttempt(Base):
+    """One login attempt, kept for throttling by user and by client address."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_user_at", "username", "at"),
+        Index("ix_login_client_at", "client", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), nullable=False)
+    client: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
+    success: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class AuditLog(Base):
+    """操作日志: who changed what, when, before and after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_at", "at"),
+        Index("ix_audit_entity", "entity", "entity_id"),
+        Index("ix_audit_user", "username"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
+    username: Mapped[str] = mapped_column(String(64), nullable=False)
+    action: Mapped[str] = mapped_column(String(16), nullable=False)  # 新增/修改/删除/查看/撤销...
+    entity: Mapped[str] = mapped_column(String(64), nullable=False)
+    entity_id: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(String(255))
+
+
+class Setting(Base):
+    """A named setting (deadlines, thresholds, lists) stored as JSON."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict | list | int | float | str | None] = mapped_column(JSON)
+
+
+# ---------------------------------------------------------------- master data
+
+
+class Term(Base):
+    """届次: a term of the congress."""
+
+    __tablename__ = "terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    start_year: Mapped[int] = mapped_column(Integer, nullable=False)
+    end_year: Mapped[int] = mapped_column(Integer, nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class Office(Base):
+    """办事处: a sub-district office."""
+
+    __tablename__ = "offices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class DeputyGroup(Base):
+    """代表组: one or more per office, with a liaison (联络员)."""
+
+    __tablename__ = "deputy_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), nullable=False, index=True)
+    liaison_name: Mapped[str | None] = mapped_column(String(64))
+    liaison_phone: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    office: Mapped[Office] = relationship()
+
+
+class District(Base):
+    """选区: an electoral district belonging to a group."""
+
+    __tablename__ = "districts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"), nullable=False, index=True)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    group: Mapped[DeputyGroup] = relationship()
+
+
+class Deputy(Versioned, Base):
+    """代表."""
+
+    __tablename__ = "deputies"
+    __table_args__ = (
+        Index("ix_deputy_group_status", "group_id", "status"),
+        Index("ix_deputy_name", "name"),
+        CheckConstraint("status in ('在任','辞职','罢免','去世')", name="ck_deputy_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), nullable=False)
+    pinyin: Mapped[str] = mapped_column(String(32), nullable=False, default="")  # initials, e.g. zsf
+    gender: Mapped[str | None] = mapped_column(String(4))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    party: Mapped[str | None] = mapped_column(String(32))
+    unit_title: Mapped[str | None] = mapped_column(String(128))  # 工作单位及职务
+    occupation: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"), nullable=False)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("terms.id"), nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(8), nullable=False, default="在任")
+    leads_enterprise: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    is_office_leader: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    joined_on: Mapped[date | None] = mapped_column(Date)  # elected / took office
+    left_on: Mapped[date | None] = mapped_column(Date)  # resigned, recalled, died
+
+    group: Mapped[DeputyGroup] = relationship()
+    district: Mapped[District | None] = relationship()
+    term: Mapped[Term] = relationship()
+
+    __mapper_args__ = {"version_id_col": Versioned.version}
+
+
+class Mailbox(Base):
+    """代表信箱: per district (or per deputy), with its keeper."""
+
+    __tablename__ = "mailboxes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), nullable=False, index=True)
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"))  # keeper deputy
+    keeper_kind: Mapped[str] = mapped_column(String(8), nullable=False, default="代表本人")  # or 联络员委托
+    keeper_name: Mapped[str | None] = mapped_column(String(64))
+    delegation_start: Mapped[date | None] = mapped_column(Date)
+    delegation_end: Mapped[date | None] = mapped_column(Date)
+    location: Mapped[str | None] = mapped_column(String(128))
+    established_on: Mapped[date] = mapped_column(Date, nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    district: Mapped[District] = relationship()
+    deputy: Mapped[Deputy | None] = relationship()
+
+
+class MailboxOpening(Base):
+    """开箱记录."""
+
+    __tablename__ = "mailbox_openings"
+    __table_args__ = (Index("ix_opening_box_date", "mailbox_id", "opened_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailbox_id: Mapped[int] = mapped_column(ForeignKey("mailboxes.id"), nullable=False)
+    opened_on: Mapped[date] = mapped_column(Date, nullable=False)
+    opened_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    letters_found: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    note: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now, onupdate=_now)
+
+    mailbox: Mapped[Mailbox] = relationship()
+
+
+# ---------------------------------------------------------------- contact activities
+
+
+class Activity(Versioned, Base):
+    """联系选民活动."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        Index("ix_activity_date", "held_on"),
+        Index("ix_activity_group_date", "group_id", "held_on"),
+        Index("ix_activity_office_date", "office_id", "held_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    held_on: Mapped[date] = mapped_column(Date, nullable=False)
+    place: Mapped[str] = mapped_column(String(128), nullable=False)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), nullable=False, index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"), nullable=False)  # denormalized
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), nullable=False)  # denormalized
+    organiser: Mapped[str] = mapped_column(String(16), nullable=False)  # 代表组统一组织 / 代表个人
+    kind: Mapped[str] = mapped_column(String(8), nullable=False, index=True)  # 问难/问需/问计/其他
+    targets: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # 联系对象
+    mode: Mapped[str] = mapped_column(String(16), nullable=False, index=True)  # 活动形式
+    voters_reached: Mapped[int] = mapped_column(Integer, nullable=False)
+    summary: Mapped[str] = mapped_column(Text, nullable=False)
+    has_signin: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    has_photos: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    has_other: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    typical: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
+    verified_by: Mapped[str | None] = mapped_column(String(64))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now, onupdate=_now)
+
+    district: Mapped[District] = relationship()
+    deputies: Mapped[list[Deputy]] = relationship(secondary="activity_deputies")
+
+    __mapper_args__ = {"version_id_col": Versioned.version}
+
+
+class ActivityDeputy(Base):
+    """参加代表: which deputies took part in an activity."""
+
+    __tablename__ = "activity_deputies"
+    __table_args__ = (Index("ix_actdep_deputy", "deputy_id"),)
+
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
+    )
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"), primary_key=True)
+
+
+class Opinion(Versioned, Base):
+    """群众意见/诉求 raised at an activity or a report meeting."""
+
+    __tablename__ = "opinions"
+    __table_args__ = (
+        Index("ix_opinion_cat_district", "category", "district_id"),
+        Index("ix_opinion_status", "status"),
+        Index("ix_opinion_group_raised", "group_id", "raised_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(8), nullable=False, default="活动")  # 活动/述职
+    activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), index=True
+    )
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"), index=True)  # in charge
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), nullable=False)
+    group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"), nullable=False)
+    raised_on: Mapped[date] = mapped_column(Date, nullable=False)
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    category: Mapped[str] = mapped_column(String(16), nullable=False)
+    is_livelihood: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    forwarded_to: Mapped[str | None] = mapped_column(String(128))
+    # 待转交 → 已转交 → 办理中 → 已解决 / 无法解决 → 已反馈选民
+    status: Mapped[str] = mapped_column(String(8), nullable=False, default="待转交")
+    resolved_by: Mapped[str | None] = mapped_column(String(128))
+    result: Mapped[str | None] = mapped_column(Text)
+    unresolvable_reason: Mapped[str | None] = mapped_column(Text)
+    feedback: Mapped[str | None] = mapped_column(Text)
+    resolved_on: Mapped[date | None] = mapped_column(Date)
+
+    __mapper_args__ = {"version_id_col": Versioned.version}
+
+
+class OpinionEvent(Base):
+    """One step of an opinion's life: who, when, a note."""
+
+    __tablename__ = "opinion_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opinion_id: Mapped[int] = mapped_column(
+        ForeignKey("opinions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    from_status: Mapped[str | None] = mapped_column(String(8))
+    to_status: Mapped[str] = mapped_column(String(8), nullable=False)
+    happened_on: Mapped[date] = mapped_column(Date, nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
+    by: Mapped[str] = mapped_column(String(64), nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------- letters
+
+
+class Letter(Versioned, Base):
+    """来信 with its lifecycle (see DOMAIN.md, A letter's life)."""
+
+    __tablename__ = "letters"
+    __table_args__ = (
+        Index("ix_letter_received", "received_on"),
+        Index("ix_letter_group_received", "group_id", "received_on"),
+        Index("ix_letter_office_received", "office_id", "received_on"),
+        Index("ix_letter_status", "status"),
+        Index("ix_letter_cat_district", "category", "district_id"),
+        Index("ix_letter_phone", "writer_phone"),
+        Index("ix_letter_deputy", "deputy_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)  # 编号
+    mailbox_id: Mapped[int] = mapped_column(ForeignKey("mailboxes.id"), nullable=False, index=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), nullable=False)  # denormalized
+    group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"), nullable=False)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), nullable=False)
+    received_on: Mapped[date] = mapped_column(Date, nullable=False)
+    writer_name: Mapped[str | None] = mapped_column(String(64))  # personal data
+    writer_phone: Mapped[str | None] = mapped_column(String(32))  # personal data
+    writer_address: Mapped[str | None] = mapped_column(String(255))  # personal data
+    summary: Mapped[str] = mapped_column(Text, nullable=False)
+    category: Mapped[str] = mapped_column(String(16), nullable=False)
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"))  # 承办代表
+    status: Mapped[str] = mapped_column(String(8), nullable=False, default="登记")
+    status_on: Mapped[date | None] = mapped_column(Date)  # date of the last step
+    forwarded_to: Mapped[str | None] = mapped_column(String(128))
+    result: Mapped[str | None] = mapped_column(Text)
+    feedback_method: Mapped[str | None] = mapped_column(String(32))
+    satisfaction: Mapped[str | None] = mapped_column(String(8))  # 满意/基本满意/不满意
+    close_reason: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id"))
+    round: Mapped[int] = mapped_column(Integer, nullable=False, default=1)  # reopen rounds
+    paused_since: Mapped[date | None] = mapped_column(Date)  # waiting for writer's clarification
+    paused_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # working days paused
+    reply_due: Mapped[date | None] = mapped_column(Date)
+    resolve_due: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now, onupdate=_now)
+
+    mailbox: Mapped[Mailbox] = relationship()
+    deputy: Mapped[Deputy | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": Versioned.version}
+
+
+class LetterEvent(Base):
+    """One step of a letter's life: who, when, a note."""
+
+    __tablename__ = "letter_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(
+        ForeignKey("letters.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    round: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    from_status: Mapped[str | None] = mapped_column(String(8))
+    to_status: Mapped[str] = mapped_column(String(8), nullable=False)
+    happened_on: Mapped[date] = mapped_column(Date, nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
+    by: Mapped[str] = mapped_column(String(64), nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    undone: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class QuarterlySummary(Base):
+    """季度汇总 submission state per group and quarter (R13)."""
+
+    __tablename__ = "quarterly_summaries"
+    __table_args__ = (UniqueConstraint("group_id", "year", "quarter", name="uq_summary_gyq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"), nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    quarter: Mapped[int] = mapped_column(Integer, nullable=False)
+    submitted_by: Mapped[str | None] = mapped_column(String(64))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class SupervisionTopic(Base):
+    """监督议题 made from concentrated appeals (R14)."""
+
+    __tablename__ = "supervision_topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(128), nullable=False)
+    category: Mapped[str | None] = mapped_column(String(16))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    status: Mapped[str] = mapped_column(String(8), nullable=False, default="进行中")  # 进行中/已办结
+    outcome: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class TopicLetter(Base):
+    """A letter covered by a supervision topic, and whether its writer was told the outcome."""
+
+    __tablename__ = "topic_letters"
+
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("supervision_topics.id", ondelete="CASCADE"), primary_key=True
+    )
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id"), primary_key=True)
+    told_at: Mapped[datetime | None] = mapped_column(DateTime)
+    told_by: Mapped[str | None] = mapped_column(String(64))
+
+
+# ---------------------------------------------------------------- proposals, attendance, publicity
+
+
+class Proposal(Versioned, Base):
+    """议案 / 建议 / 批评和意见."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (Index("ix_proposal_kind_date", "kind", "submitted_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)  # 议案/建议/批评和意见
+    term_id: Mapped[int] = mapped_column(ForeignKey("terms.id"), nullable=False)
+    session_no: Mapped[int | None] = mapped_column(Integer)  # 会次; None = 闭会期间
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    summary: Mapped[str | None] = mapped_column(Text)
+    lead_deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"), nullable=False, index=True)
+    submitted_on: Mapped[date] = mapped_column(Date, nullable=False)
+    handling_body: Mapped[str | None] = mapped_column(String(128))  # 承办单位
+    # 已提交 → 已立案/已交办 → 办理中 → 已答复
+    status: Mapped[str] = mapped_column(String(8), nullable=False, default="已提交")
+    deputy_view: Mapped[str | None] = mapped_column(String(8))  # 满意/基本满意/不满意
+    result: Mapped[str | None] = mapped_column(Text)
+    result_on: Mapped[date | None] = mapped_column(Date)
+    law_related: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+    lead_deputy: Mapped[Deputy] = relationship()
+
+    __mapper_args__ = {"version_id_col": Versioned.version}
+
+
+class ProposalSigner(Base):
+    """A deputy signing a proposal: 领衔 (lead) or 附议 (co-signer)."""
+
+    __tablename__ = "proposal_signers"
+    __table_args__ = (Index("ix_signer_deputy", "deputy_id"),)
+
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True
+    )
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"), primary_key=True)
+    is_lead: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class ProposalSource(Base):
+    """A letter or opinion a proposal came from (R4)."""
+
+    __tablename__ = "proposal_sources"
+    __table_args__ = (
+        CheckConstraint(
+            "(letter_id is null) <> (opinion_id is null)", name="ck_source_one_of"
+        ),
+        Index("ix_source_letter", "letter_id"),
+        Index("ix_source_opinion", "opinion_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id"))
+    opinion_id: Mapped[int | None] = mapped_column(ForeignKey("opinions.id"))
+
+
+class CongressEvent(Base):
+    """人代会会议 or standing-committee activity that deputies attend."""
+
+    __tablename__ = "congress_events"
+    __table_args__ = (Index("ix_event_date", "held_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # 人代会/列席常委会/视察/调研/执法检查/代表小组活动
+    title: Mapped[str] = mapped_column(String(128), nullable=False)
+    held_on: Mapped[date] = mapped_column(Date, nullable=False)
+    term_id: Mapped[int] = mapped_column(ForeignKey("terms.id"), nullable=False)
+    session_no: Mapped[int | None] = mapped_column(Integer)
+
+
+class Attendance(Base):
+    """One invited deputy's attendance at an event: 出席 / 请假 / 缺席."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (
+        CheckConstraint("status in ('出席','请假','缺席')", name="ck_attendance_status"),
+        Index("ix_attendance_deputy", "deputy_id"),
+    )
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("congress_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(4), nullable=False, default="出席")
+
+
+class PublicityWork(Base):
+    """宣传 / 普法 / 法制调研 work (feeds F2 and F4)."""
+
+    __tablename__ = "publicity_works"
+    __table_args__ = (Index("ix_publicity_date", "held_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)  # 宣传/普法/法制调研
+    title: Mapped[str] = mapped_column(String(128), nullable=False)
+    held_on: Mapped[date] = mapped_column(Date, nullable=False)
+    audience: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    summary: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class PublicityDeputy(Base):
+    """A deputy taking part in publicity or rule-of-law work."""
+
+    __tablename__ = "publicity_deputies"
+    __table_args__ = (Index("ix_pubdep_deputy", "deputy_id"),)
+
+    work_id: Mapped[int] = mapped_column(
+        ForeignKey("publicity_works.id", ondelete="CASCADE"), primary_key=True
+    )
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"), primary_key=True)
+
+
+# ---------------------------------------------------------------- reports to voters
+
+
+class ReportPlan(Base):
+    """A group's yearly plan of face-to-face reports (R6)."""
+
+    __tablename__ = "report_plans"
+    __table_args__ = (UniqueConstraint("group_id", "year", name="uq_plan_group_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"), nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    locked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    locked_by: Mapped[str | None] = mapped_column(String(64))
+    locked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ReportPlanItem(Base):
+    """A deputy planned to report face to face, with date, venue and content."""
+
+    __tablename__ = "report_plan_items"
+
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("report_plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"), primary_key=True)
+    planned_on: Mapped[date | None] = mapped_column(Date)
+    venue: Mapped[str | None] = mapped_column(String(128))
+    content: Mapped[str | None] = mapped_column(Text)
+
+
+class Report(Versioned, Base):
+    """述职: a deputy's face-to-face report or written report for one year."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("deputy_id", "year", "form", name="uq_report_deputy_year_form"),
+        Index("ix_report_year", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"), nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    form: Mapped[str] = mapped_column(String(8), nullable=False)  # 当面述职 / 书面报告
+    held_on: Mapped[date | None] = mapped_column(Date)
+    venue: Mapped[str | None] = mapped_column(String(128))
+    voters_present: Mapped[int | None] = mapped_column(Integer)
+    questions_asked: Mapped[int | None] = mapped_column(Integer)
+    questions_answered: Mapped[int | None] = mapped_column(Integer)
+    video_recorded: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    text_note: Mapped[str | None] = mapped_column(Text)
+    satisfied: Mapped[int | None] = mapped_column(Integer)
+    basically_satisfied: Mapped[int | None] = mapped_column(Integer)
+    unsatisfied: Mapped[int | None] = mapped_column(Integer)
+    received_on: Mapped[date | None] = mapped_column(Date)  # written report received
+    review_result: Mapped[str | None] = mapped_column(String(8))  # 通过 / 退回修改
+    reviewer: Mapped[str | None] = mapped_column(String(64))
+    reviewed_on: Mapped[date | None] = mapped_column(Date)
+    filed_on: Mapped[date | None] = mapped_column(Date)  # 报代表联络工委备案
+    published_on: Mapped[date | None] = mapped_column(Date)  # 人大工作信息
+    publication_issue: Mapped[str | None] = mapped_column(String(32))
+
+    deputy: Mapped[Deputy] = relationship()
+
+    __mapper_args__ = {"version_id_col": Versioned.version}
+
+
+class Rectification(Base):
+    """整改 item from voters' evaluation (R10) or from a spot check (R16)."""
+
+    __tablename__ = "rectifications"
+    __table_args__ = (Index("ix_rect_group_status", "group_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(8), nullable=False)  # 述职 / 抽查
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    spot_check_id: Mapped[int | None] = mapped_column(ForeignKey("spot_checks.id"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"), nullable=False)
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    owner: Mapped[str | None] = mapped_column(String(64))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8), nullable=False, default="未完成")  # 未完成/已完成
+    announced_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class Hearing(Base):
+    """听取代表组工作汇报 (R16)."""
+
+    __tablename__ = "hearings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"), nullable=False, index=True)
+    held_on: Mapped[date] = mapped_column(Date, nullable=False)
+    heard_by: Mapped[str] = mapped_column(String(128), nullable=False)
+    points: Mapped[str | None] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------- spot checks
+
+
+class SpotCheck(Base):
+    """抽查: the rule, the seed, the fingerprint of the eligible list, and the sample."""
+
+    __tablename__ = "spot_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
+    period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    period_end: Mapped[date] = mapped_column(Date, nullable=False)
+    rule: Mapped[dict] = mapped_column(JSON, nullable=False)
+    witness_value: Mapped[str] = mapped_column(String(128), nullable=False)
+    seed: Mapped[str] = mapped_column(String(128), nullable=False)
+    fingerprint: Mapped[str] = mapped_column(String(128), nullable=False)
+    sample: Mapped[list] = mapped_column(JSON, nullable=False)
+    status: Mapped[str] = mapped_column(String(8), nullable=False, default="检查中")  # 检查中/已完成
+
+
+class SpotCheckItem(Base):
+    """One drawn record and its findings."""
+
+    __tablename__ = "spot_check_items"
+    __table_args__ = (Index("ix_scitem_record", "record_kind", "record_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(
+        ForeignKey("spot_checks.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"), nullable=False)
+    record_kind: Mapped[str] = mapped_column(String(8), nullable=False)  # 联系活动/来信/开箱记录/述职
+    record_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    record_digest: Mapped[str | None] = mapped_column(String(64))  # record state at the draw
+    checklist: Mapped[dict | None] = mapped_column(JSON)  # item -> 通过/不通过/不适用
+    result: Mapped[str | None] = mapped_column(String(8))  # 合格/基本合格/不合格
+    note: Mapped[str | None] = mapped_column(Text)
+    checked_by: Mapped[str | None] = mapped_column(String(64))
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SpotCheckGrade(Base):
+    """A group's grade in one spot check."""
+
+    __tablename__ = "spot_check_grades"
+
+    check_id: Mapped[int] = mapped_column(
+        ForeignKey("spot_checks.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"), primary_key=True)
+    grade: Mapped[str | None] = mapped_column(String(8))  # 优秀/合格/需整改
+
+
+# ---------------------------------------------------------------- scoring & selection
+
+
+class Rubric(Base):
+    """评分细则: a versioned rubric. Editing creates a new version."""
+
+    __tablename__ = "rubrics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[str] = mapped_column(String(8), nullable=False, default="草稿")  # 草稿/已发布
+    grade_bands: Mapped[dict] = mapped_column(JSON, nullable=False)
+    focus_caps: Mapped[dict] = mapped_column(JSON, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class RubricRow(Base):
+    """One rule of a rubric: which facts count toward which focus, points, cap, condition."""
+
+    __tablename__ = "rubric_rows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rubric_id: Mapped[int] = mapped_column(
+        ForeignKey("rubrics.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    focus: Mapped[str] = mapped_column(String(4), nullable=False)  # F1..F5 or 扣分
+    fact: Mapped[str] = mapped_column(String(32), nullable=False)  # a fact key known to services.scoring
+    points: Mapped[float] = mapped_column(Float, nullable=False)
+    cap: Mapped[float | None] = mapped_column(Float)
+    cap_group: Mapped[str | None] = mapped_column(String(32))  # rows sharing one cap
+    condition: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Selection(Base):
+    """A confirmed list of 优秀代表 or 先进代表组, with its rubric version."""
+
+    __tablename__ = "selections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)  # 优秀代表 / 先进代表组
+    rubric_id: Mapped[int] = mapped_column(ForeignKey("rubrics.id"), nullable=False)
+    items: Mapped[list] = mapped_column(JSON, nullable=False)
+    confirmed_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    confirmed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)

@@ -1,0 +1,1 @@
+"""One module per screen; each defines render() and runs nothing at import."""

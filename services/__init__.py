@@ -1,0 +1,1 @@
+"""The rules of the app: pure Python on a SQLAlchemy Session, no Streamlit import."""

@@ -1,0 +1,190 @@
+"""Shared pieces of every service: who is acting, errors, roles and pages, scope, paging."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from db import models
+
+ROLE_NAMES = {"admin": "系统管理员", "staff": "工作人员", "supervisor": "督查人员", "leader": "领导"}
+
+# page key -> (title, roles that see it). The single source of the page × role table.
+PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "dashboard": ("工作台", ("admin", "staff", "supervisor", "leader")),
+    "activities": ("联系活动", ("admin", "staff", "supervisor", "leader")),
+    "mailbox": ("代表信箱", ("admin", "staff", "supervisor", "leader")),
+    "reports": ("述职管理", ("admin", "staff", "supervisor", "leader")),
+    "proposals": ("议案建议", ("admin", "staff", "supervisor", "leader")),
+    "attendance": ("出席与履职", ("admin", "staff", "supervisor", "leader")),
+    "spotchecks": ("抽查督导", ("admin", "supervisor")),
+    "scoring": ("评分评优", ("admin", "supervisor", "leader")),
+    "profiles": ("履职档案", ("admin", "staff", "supervisor", "leader")),
+    "quarterly": ("季度汇总", ("admin", "staff", "supervisor", "leader")),
+    "hotissues": ("热点问题", ("admin", "supervisor", "leader")),
+    "masterdata": ("基础数据", ("admin", "staff")),
+    "users": ("用户管理", ("admin",)),
+    "auditlog": ("操作日志", ("admin",)),
+}
+
+# what each role may write; services check this, pages hide forms accordingly
+WRITE_RIGHTS: dict[str, set[str]] = {
+    "admin": {"*"},
+    "staff": {
+        "masterdata", "activity", "opinion", "mailbox", "letter", "report", "proposal",
+        "attendance", "publicity", "quarterly", "rectification",
+    },
+    "supervisor": {"spotcheck", "hearing", "rectification", "activity.verify"},
+    "leader": {"topic", "selection"},
+}
+
+# who may see letter writers' personal data unmasked (after clicking 显示)
+REVEAL_ROLES = {"admin", "staff"}
+
+
+class ServiceError(Exception):
+    """An error whose message (Chinese) is shown to the user as it is."""
+
+
+class ValidationError(ServiceError):
+    """Bad input: ``errors`` maps a field name to its Chinese message; nothing was written."""
+
+    def __init__(self, errors: dict[str, str] | str) -> None:
+        if isinstance(errors, str):
+            errors = {"": errors}
+        self.errors = errors
+        super().__init__("；".join(errors.values()))
+
+
+class PermissionDenied(ServiceError):
+    """The actor's role or scope does not allow this."""
+
+
+class StaleError(ServiceError):
+    """Someone else saved the record first (optimistic locking)."""
+
+    def __init__(self, what: str = "该记录") -> None:
+        super().__init__(f"{what}已被他人修改，请刷新后重新编辑（您的修改未保存）。")
+
+
+class NotFound(ServiceError):
+    """The record does not exist (or is outside the actor's scope)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The logged-in user as services see it: name, role and scope."""
+
+    username: str
+    role: str
+    office_id: int | None = None
+    group_id: int | None = None
+    display_name: str = ""
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def scoped(self) -> bool:
+        """True when the account sees only one office or group."""
+        return self.office_id is not None or self.group_id is not None
+
+    def can_see(self, page: str) -> bool:
+        """True when this role may open the page."""
+        return page in PAGES and self.role in PAGES[page][1]
+
+    def can_write(self, area: str) -> bool:
+        """True when this role may write records of ``area``."""
+        rights = WRITE_RIGHTS.get(self.role, set())
+        return "*" in rights or area in rights
+
+    def require_write(self, area: str) -> None:
+        """Raise PermissionDenied unless this role may write ``area``."""
+        if not self.can_write(area):
+            raise PermissionDenied(f"您的角色（{ROLE_NAMES.get(self.role, self.role)}）无权执行此操作。")
+
+    def in_scope(self, office_id: int | None, group_id: int | None = None) -> bool:
+        """True when a record of that office/group is inside this actor's scope."""
+        if self.group_id is not None:
+            return group_id == self.group_id
+        if self.office_id is not None:
+            return office_id == self.office_id
+        return True
+
+    def require_scope(self, office_id: int | None, group_id: int | None = None) -> None:
+        """Raise PermissionDenied when the record is outside this actor's scope."""
+        if not self.in_scope(office_id, group_id):
+            raise PermissionDenied("该记录不在您负责的办事处或代表组范围内。")
+
+
+def scope_filter(stmt: Select, actor: Actor, office_col, group_col) -> Select:  # noqa: ANN001
+    """Restrict a query to the actor's office or group."""
+    if actor.group_id is not None:
+        return stmt.where(group_col == actor.group_id)
+    if actor.office_id is not None:
+        return stmt.where(office_col == actor.office_id)
+    return stmt
+
+
+@dataclass
+class Page:
+    """One page of a list: rows as dicts, the total count, and optional totals."""
+
+    rows: list[dict]
+    total: int
+    sums: dict = field(default_factory=dict)
+
+
+def paginate(session: Session, stmt: Select, offset: int, limit: int) -> tuple[list, int]:
+    """Run ``stmt`` for one page and count all its rows, both in SQL."""
+    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    rows = session.execute(stmt.offset(offset).limit(limit)).all()
+    return rows, int(total)
+
+
+def check_version(obj: object, expected: int | None, what: str = "该记录") -> None:
+    """Refuse a save when the record's version moved since the user opened it."""
+    if expected is not None and getattr(obj, "version", None) != expected:
+        raise StaleError(what)
+
+
+def today() -> date:
+    """Today's date (one place, so tests can reason about it)."""
+    return date.today()
+
+
+def group_office(session: Session, group_id: int) -> int:
+    """Return the office id of a group."""
+    return session.get(models.DeputyGroup, group_id).office_id
+
+
+def current_term(session: Session) -> models.Term | None:
+    """Return the active term with the highest number."""
+    return session.execute(
+        select(models.Term).where(models.Term.active.is_(True)).order_by(models.Term.number.desc())
+    ).scalars().first()
+
+
+def term_year(term: models.Term, year: int) -> int:
+    """Return N of "year N of the term" for a calendar year (R6)."""
+    return year - term.start_year + 1
+
+
+@dataclass
+class Figure:
+    """One compliance figure for 工作台: a rule, a count, and the list behind it.
+
+    ``page`` is the page key that lists the records; ``params`` are query parameters that the
+    page's table reads as initial filter values (e.g. {"view": "r1", "year": "2026"}).
+    ``bad`` is True when the figure shows a shortfall (drawn in red).
+    """
+
+    rule: str
+    label: str
+    value: int | float | str
+    unit: str
+    page: str
+    params: dict = field(default_factory=dict)
+    bad: bool = False
+    help: str = ""

@@ -1,0 +1,245 @@
+"""Fixtures: real databases (SQLite, and PostgreSQL / MariaDB when their URLs are given), a small
+district to work on, and AppTest helpers for pages."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from db import models
+from db.engine import dispose_all, get_engine, session_scope
+from db.migrate import upgrade
+from services import auth
+from services.common import Actor
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKENDS = ["sqlite", "postgresql", "mysql"]
+_counter = itertools.count()
+
+
+def _server_url(backend: str) -> str | None:
+    """Return the admin URL of a database server from the environment, if given."""
+    return {"postgresql": os.environ.get("TEST_PG_URL"), "mysql": os.environ.get("TEST_MYSQL_URL")}.get(backend)
+
+
+def _create_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, callable]:
+    """Create a fresh database on ``backend``; return its URL and a function that drops it."""
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "test.db"
+        return f"sqlite:///{path}", lambda: None
+    server = _server_url(backend)
+    if not server:
+        pytest.skip(f"{backend}: 未设置测试服务器地址（TEST_PG_URL / TEST_MYSQL_URL）")
+    name = f"rddb_t_{os.getpid()}_{next(_counter)}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        if backend == "mysql":
+            c.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+        else:
+            c.execute(text(f"CREATE DATABASE {name}"))
+    url = server.rsplit("/", 1)[0] + "/" + name
+    if backend == "mysql":
+        url += "?charset=utf8mb4"
+
+    def drop() -> None:
+        dispose_all()
+        with admin.connect() as c:
+            if backend == "postgresql":
+                c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            else:
+                c.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        admin.dispose()
+
+    return url, drop
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def _migrated_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """One migrated database per backend for the whole run."""
+    url, drop = _create_database(request.param, tmp_path_factory)
+    upgrade(url)
+    yield url
+    drop()
+
+
+def _wipe(url: str) -> None:
+    """Delete every row, children first, so each test starts from an empty schema."""
+    engine = get_engine(url)
+    with engine.begin() as conn:
+        if url.startswith("mysql"):
+            conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
+        for table in reversed(models.Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+        if url.startswith("mysql"):
+            conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
+
+
+@pytest.fixture
+def db_url(_migrated_db: str) -> str:
+    """URL of an empty, migrated database: the test runs once per backend."""
+    _wipe(_migrated_db)
+    return _migrated_db
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """URL of an empty migrated SQLite database (for tests that need only one backend)."""
+    url = f"sqlite:///{tmp_path / 'one.db'}"
+    upgrade(url)
+    return url
+
+
+@dataclass
+class District:
+    """Ids of the small district built by the ``world`` fixture."""
+
+    url: str
+    term: int
+    offices: list[int]
+    groups: list[int]  # groups[0], groups[1] in offices[0]; groups[2] in offices[1]
+    districts: list[int]  # districts[i] belongs to groups[i] (i < 3); districts[3] to groups[0]
+    deputies: list[int]  # 7 deputies in groups[0], 3 in groups[1], 2 in groups[2]
+    mailboxes: list[int]  # one per district
+
+    def admin(self) -> Actor:
+        """The admin as services see it."""
+        return Actor("admin", "admin", display_name="管理员")
+
+    def staff(self) -> Actor:
+        """A staff user scoped to offices[0]."""
+        return Actor("staff", "staff", office_id=self.offices[0], display_name="王工作")
+
+    def supervisor(self) -> Actor:
+        """The supervisor."""
+        return Actor("supervisor", "supervisor", display_name="李督查")
+
+    def leader(self) -> Actor:
+        """The leader."""
+        return Actor("leader", "leader", display_name="赵领导")
+
+
+def build_world(url: str, year: int | None = None) -> District:
+    """Build a small district: term in its 3rd year, 2 offices, 3 groups, 4 districts, 12 deputies,
+    4 mailboxes and the four demo users (password demo12345)."""
+    year = year or date.today().year
+    with session_scope("system", url=url) as s:
+        term = models.Term(number=18, name="第十八届", start_year=year - 2, end_year=year + 2)
+        s.add(term)
+        offices = [models.Office(name="东城办事处"), models.Office(name="西城办事处")]
+        s.add_all(offices)
+        s.flush()
+        groups = [
+            models.DeputyGroup(name="东城第一代表组", office_id=offices[0].id, liaison_name="陈联络", liaison_phone="13800000001"),
+            models.DeputyGroup(name="东城第二代表组", office_id=offices[0].id, liaison_name="周联络", liaison_phone="13800000002"),
+            models.DeputyGroup(name="西城代表组", office_id=offices[1].id, liaison_name="吴联络", liaison_phone="13800000003"),
+        ]
+        s.add_all(groups)
+        s.flush()
+        districts = [
+            models.District(name="第1选区", group_id=groups[0].id),
+            models.District(name="第2选区", group_id=groups[1].id),
+            models.District(name="第3选区", group_id=groups[2].id),
+            models.District(name="第4选区", group_id=groups[0].id),
+        ]
+        s.add_all(districts)
+        s.flush()
+        names = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨帆", "赵磊", "黄敏", "周杰", "吴刚", "徐丽", "孙强"]
+        placement = [0] * 7 + [1] * 3 + [2] * 2
+        deputies = []
+        for i, (name, g) in enumerate(zip(names, placement, strict=True)):
+            d_idx = g if not (g == 0 and i % 2) else 3
+            deputies.append(
+                models.Deputy(
+                    name=name, pinyin="", gender="男" if i % 2 == 0 else "女", birth_year=1970 + i,
+                    party="中共党员", unit_title="某单位职员", phone=f"139{i:08d}",
+                    group_id=groups[g].id, district_id=districts[d_idx].id, term_id=term.id,
+                    status="在任", joined_on=date(year - 2, 1, 10),
+                )
+            )
+        s.add_all(deputies)
+        s.flush()
+        mailboxes = [
+            models.Mailbox(name=f"{d.name}代表信箱", district_id=d.id, keeper_kind="代表本人",
+                           keeper_name="", established_on=date(year - 2, 3, 1))
+            for d in districts
+        ]
+        s.add_all(mailboxes)
+        s.flush()
+        pw = auth.hash_password(auth.DEMO_PASSWORD)
+        s.add_all([
+            models.User(username="admin", display_name="管理员", password_hash=pw, role="admin"),
+            models.User(username="staff", display_name="王工作", password_hash=pw, role="staff", office_id=offices[0].id),
+            models.User(username="supervisor", display_name="李督查", password_hash=pw, role="supervisor"),
+            models.User(username="leader", display_name="赵领导", password_hash=pw, role="leader"),
+        ])
+        ids = District(
+            url=url, term=term.id, offices=[o.id for o in offices], groups=[g.id for g in groups],
+            districts=[d.id for d in districts], deputies=[d.id for d in deputies],
+            mailboxes=[m.id for m in mailboxes],
+        )
+    return ids
+
+
+@pytest.fixture
+def world(db_url: str) -> District:
+    """A small district on every backend."""
+    return build_world(db_url)
+
+
+@pytest.fixture
+def app_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> District:
+    """A small district in a SQLite file that app.py uses (DATABASE_URL points at it)."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    return build_world(url)
+
+
+def app_as(role: str, page: str | None = None, *, timeout: float = 30):
+    """Return an AppTest of app.py logged in as the demo user of ``role``, on ``page`` if given."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = role
+    at.session_state["name"] = role
+    at.session_state["session_started_at"] = __import__("datetime").datetime.now()
+    at.run()
+    if page is not None:
+        goto(at, page)
+    return at
+
+
+def goto(at, page: str):  # noqa: ANN001, ANN201
+    """Open the page registered under url path ``page`` and run it.
+
+    Our pages are callables (ENGINEERING.md, trap 1), which AppTest.switch_page cannot name by
+    file, so the registered page is looked up by its url path. Raises KeyError when the
+    logged-in role has no such page (it is not registered for that role).
+    """
+    for page_hash, info in at._registered_pages.items():
+        if info.get("url_pathname") == page or (page == "dashboard" and info.get("page_name") == "工作台"):
+            at._page_hash = page_hash
+            at.run()
+            return at
+    raise KeyError(f"page {page!r} is not registered for this user")
+
+
+@pytest.fixture(autouse=True)
+def _clear_streamlit_caches():
+    """Streamlit caches are shared by all users: start each test with them empty."""
+    yield
+    try:
+        import streamlit as st
+
+        st.cache_data.clear()
+        st.cache_resource.clear()
+    except Exception:  # noqa: BLE001
+        pass
