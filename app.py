@@ -26,7 +26,7 @@ from pages import (
     users,
 )
 from services import auth
-from services.common import PAGES, ROLE_NAMES
+from services.common import PAGES, ROLE_NAMES, URL_PATHS
 
 MODULES = {
     "dashboard": dashboard, "activities": activities, "mailbox": mailbox, "reports": reports,
@@ -63,9 +63,10 @@ def cookie_key() -> str:
 def client_address() -> str:
     """Best-effort client address for login throttling."""
     try:
-        headers = st.context.headers
-        forwarded = headers.get("X-Forwarded-For", "")
-        return (forwarded.split(",")[0].strip() or st.context.ip_address or "")[:64]
+        forwarded = st.context.headers.get("X-Forwarded-For", "")
+        address = forwarded.split(",")[0].strip() if isinstance(forwarded, str) else ""
+        ip = st.context.ip_address
+        return (address or (ip if isinstance(ip, str) else ""))[:64]
     except Exception:  # noqa: BLE001
         return ""
 
@@ -100,6 +101,17 @@ def login_form(authenticator: stauth.Authenticate) -> None:
     st.error("用户名或密码错误。")
 
 
+def end_session(authenticator: stauth.Authenticate) -> None:
+    """Forget the login in this browser session and delete the cookie."""
+    for k in ("session_started_at", "username", "name", "roles", "email"):
+        st.session_state.pop(k, None)
+    st.session_state["authentication_status"] = None
+    try:
+        authenticator.cookie_controller.delete_cookie()
+    except Exception:  # noqa: BLE001 - a missing cookie is fine; the server record refuses it anyway
+        pass
+
+
 def check_session(authenticator: stauth.Authenticate) -> bool:
     """Refuse a session whose cookie predates a logout or password change (server-side record)."""
     username = st.session_state.get("username")
@@ -114,11 +126,8 @@ def check_session(authenticator: stauth.Authenticate) -> bool:
     with session_scope("system") as s:
         valid = auth.session_still_valid(s, username, started)
     if not valid:
-        authenticator.logout(location="unrendered")
-        for k in ("session_started_at", "username", "name", "roles"):
-            st.session_state.pop(k, None)
-        st.session_state["authentication_status"] = None
         st.warning("登录已失效（已退出、密码已修改或账号已停用），请重新登录。")
+        end_session(authenticator)
         return False
     return True
 
@@ -142,8 +151,7 @@ def main() -> None:
         st.error("账号不存在或已停用。")
         st.stop()
     pages = {
-        key: st.Page(MODULES[key].render, title=title, url_path=key, icon=ICONS[key],
-                     default=(key == "dashboard"))
+        key: st.Page(MODULES[key].render, title=title, url_path=URL_PATHS[key], icon=ICONS[key])
         for key, (title, roles) in PAGES.items()
         if actor.role in roles
     }
@@ -154,8 +162,7 @@ def main() -> None:
         if st.button("退出登录", key="logout_btn"):
             with session_scope(actor.username) as s:
                 auth.revoke_sessions(s, actor.username)
-            authenticator.logout(location="unrendered")
-            st.session_state.pop("session_started_at", None)
+            end_session(authenticator)
             st.rerun()
     st.navigation(list(pages.values())).run()
 

@@ -30,6 +30,16 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "auditlog": ("操作日志", ("admin",)),
 }
 
+# page key -> url path. Deliberately NOT the file stem of pages/<key>.py: Streamlit serves a
+# pages/ file whose stem matches a url path directly (without app.py's login) on a fresh server,
+# and AppTest resolves such a hash to the bare file. Pinyin paths avoid the collision.
+URL_PATHS: dict[str, str] = {
+    "dashboard": "gongzuotai", "activities": "huodong", "mailbox": "xinxiang", "reports": "shuzhi",
+    "proposals": "yijian", "attendance": "chuxi", "spotchecks": "choucha", "scoring": "pingfen",
+    "profiles": "dangan", "quarterly": "jidu", "hotissues": "redian", "masterdata": "jichu",
+    "users": "yonghu", "auditlog": "rizhi",
+}
+
 # what each role may write; services check this, pages hide forms accordingly
 WRITE_RIGHTS: dict[str, set[str]] = {
     "admin": {"*"},

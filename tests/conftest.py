@@ -224,8 +224,10 @@ def goto(at, page: str):  # noqa: ANN001, ANN201
     file, so the registered page is looked up by its url path. Raises KeyError when the
     logged-in role has no such page (it is not registered for that role).
     """
+    from services.common import URL_PATHS
+
     for page_hash, info in at._registered_pages.items():
-        if info.get("url_pathname") == page or (page == "dashboard" and info.get("page_name") == "工作台"):
+        if info.get("url_pathname") == URL_PATHS[page] or (page == "dashboard" and info.get("page_name") == "工作台"):
             at._page_hash = page_hash
             at.run()
             return at

@@ -1,0 +1,117 @@
+"""Logging in: the Chinese form, throttling, revoked sessions, roles and the production key."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from streamlit.testing.v1 import AppTest
+
+from db import models
+from db.engine import session_scope
+from services import auth
+from tests.conftest import ROOT, app_as
+
+
+def _login(at: AppTest, username: str, password: str) -> AppTest:
+    """Fill the login form and submit it."""
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click()
+    return at.run()
+
+
+def test_login_form_is_chinese_and_logs_in(app_world):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    labels = [w.label for w in at.text_input]
+    assert labels == ["用户名", "密码"]
+    assert [b.label for b in at.button] == ["登录"]
+    _login(at, "Staff", "demo12345")  # usernames are case-insensitive
+    assert not at.exception
+    assert at.session_state["authentication_status"] is True
+    assert at.session_state["username"] == "staff"
+    assert "工作台" in [t.value for t in at.title]
+
+
+def test_wrong_password_is_refused_in_chinese(app_world):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    _login(at, "staff", "wrong-password")
+    assert [e.value for e in at.error] == ["用户名或密码错误。"]
+    assert not at.session_state["authentication_status"]
+
+
+def test_throttle_after_five_failures_even_with_right_password(app_world):
+    with session_scope(url=app_world.url) as s:
+        for _ in range(auth.MAX_FAILS_PER_USER):
+            auth.record_attempt(s, "staff", "10.0.0.9", False)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    _login(at, "staff", "demo12345")
+    assert "登录失败次数过多" in at.error[0].value
+    assert not at.session_state["authentication_status"]
+
+
+def test_throttle_window_expires(app_world):
+    with session_scope(url=app_world.url) as s:
+        for _ in range(auth.MAX_FAILS_PER_USER):
+            auth.record_attempt(s, "staff", "", False)
+    with session_scope(url=app_world.url) as s:
+        later = datetime.now() + auth.THROTTLE_WINDOW + timedelta(minutes=1)
+        assert auth.throttle_message(s, "staff", "", now=datetime.now()) is not None
+        assert auth.throttle_message(s, "staff", "", now=later) is None
+
+
+def test_session_older_than_logout_is_refused(app_world):
+    at = app_as("staff")
+    assert "工作台" in [t.value for t in at.title]
+    with session_scope(url=app_world.url) as s:
+        u = s.query(models.User).filter_by(username="staff").one()
+        u.tokens_valid_after = datetime.now() + timedelta(seconds=5)
+    at.run()
+    assert any("登录已失效" in w.value for w in at.warning)
+    assert not at.session_state["authentication_status"]
+
+
+def test_deactivated_user_is_logged_out(app_world):
+    at = app_as("leader")
+    with session_scope(url=app_world.url) as s:
+        s.query(models.User).filter_by(username="leader").one().active = False
+    at.run()
+    assert not at.session_state["authentication_status"]
+
+
+def test_logout_revokes_the_cookie_server_side(app_world):
+    at = app_as("supervisor")
+    at.button(key="logout_btn").click().run()
+    with session_scope(url=app_world.url) as s:
+        u = s.query(models.User).filter_by(username="supervisor").one()
+        assert u.tokens_valid_after is not None
+        started_before = u.tokens_valid_after - timedelta(seconds=1)
+        assert not auth.session_still_valid(s, "supervisor", started_before)
+
+
+def test_production_refuses_the_demo_key(app_world, monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("COOKIE_KEY", auth.DEMO_COOKIE_KEY)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    assert "拒绝启动" in at.error[0].value
+    assert len(at.text_input) == 0  # no login form
+
+
+def test_production_starts_with_a_strong_key(app_world, monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("COOKIE_KEY", "x" * 40)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    assert not at.error
+    assert [w.label for w in at.text_input] == ["用户名", "密码"]
+
+
+def test_passwords_are_bcrypt_and_never_logged(world):
+    with session_scope("admin", url=world.url) as s:
+        u = auth.create_user(s, world.admin(), {"username": "newbie", "display_name": "新人",
+                                                "role": "leader", "password": "abc12345"})
+        uid = u.id
+    with session_scope("admin", url=world.url) as s:
+        u = s.get(models.User, uid)
+        assert u.password_hash.startswith("$2")
+        assert auth.check_password("abc12345", u.password_hash)
+        logged = s.query(models.AuditLog).filter_by(entity="User", entity_id=str(uid)).one()
+        assert logged.after["password_hash"] == "******"
