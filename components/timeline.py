@@ -8,6 +8,8 @@ from datetime import date, datetime
 
 import streamlit as st
 
+from components.text import safe_md
+
 
 @dataclass
 class Step:
@@ -43,4 +45,4 @@ def timeline(steps: Sequence[Step], *, empty: str = "暂无办理记录。") -> 
             head = f"{step.title}（已撤销）" if step.muted else step.title
             st.text(f"{head}　{_when(step.when)}　{step.who}")
             if step.note:
-                st.caption(step.note.replace("\n", " ")[:500], unsafe_allow_html=False)
+                st.caption(safe_md(step.note.replace("\n", " ")[:500]))

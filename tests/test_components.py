@@ -1,0 +1,117 @@
+"""The shared widgets: the filters + table + export component and the timeline."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+
+def _table_app() -> None:
+    """A page with 45 fake rows filtered by 类别, drawn by the shared table component."""
+    import streamlit as st
+
+    from components.table import Filter, data_table
+    from services.common import Page
+
+    rows = [{"编号": i, "类别": "教育" if i % 3 else "交通", "日期": __import__("datetime").date(2026, 3, 5)}
+            for i in range(1, 46)]
+
+    def fetch(f: dict, offset: int, limit: int) -> Page:
+        data = [r for r in rows if not f.get("cat") or r["类别"] == f["cat"]]
+        return Page(data[offset : offset + limit], len(data), {"合计": f"{len(data)} 件"})
+
+    res = data_table("t", fetch, filters=[Filter("cat", "类别", "select", ["教育", "交通"])],
+                     export_name="测试导出", unit="件", empty="没有记录，请先登记。")
+    st.session_state["shown"] = len(res.page.rows)
+
+
+def test_table_pages_totals_and_filters():
+    at = AppTest.from_function(_table_app).run()
+    assert not at.exception
+    assert at.session_state["shown"] == 20
+    cap = at.caption[0].value
+    assert "共 45 件" in cap and "第 1/3 页" in cap
+    df = at.dataframe[0].value
+    assert list(df.columns) == ["编号", "类别", "日期"]
+    assert df["日期"].iloc[0] == "2026-03-05"
+    at.number_input(key="t__page").set_value(3).run()
+    assert at.session_state["shown"] == 5
+    at.selectbox(key="t__f_cat").set_value("交通").run()
+    assert "共 15 件" in at.caption[0].value
+    assert at.session_state["shown"] == 15  # page reset to 1 when the filter changed
+
+
+def test_table_reads_initial_filter_from_query_params():
+    at = AppTest.from_function(_table_app)
+    at.query_params["cat"] = "交通"
+    at.run()
+    assert at.selectbox(key="t__f_cat").value == "交通"
+    assert "共 15 件" in at.caption[0].value
+
+
+def _empty_app() -> None:
+    """The component on an empty list."""
+    from components.table import data_table
+    from services.common import Page
+
+    data_table("e", lambda f, o, n: Page([], 0), empty="还没有来信。请在下方“登记来信”中录入。")
+
+
+def test_empty_list_says_what_to_do():
+    at = AppTest.from_function(_empty_app).run()
+    assert "请在下方" in at.info[0].value
+    assert "共 0 条" in at.caption[0].value
+
+
+def test_excel_export_has_chinese_headers_and_text_phones():
+    import io
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from services.excel import read_xlsx, to_xlsx
+
+    df = pd.DataFrame([{"姓名": "张三", "联系电话": 13812341234, "日期": __import__("datetime").date(2026, 3, 5)}])
+    data = to_xlsx({"名单": df}, title="测试", notes=["个人信息已脱敏"])
+    ws = load_workbook(io.BytesIO(data)).active
+    assert ws["A1"].value == "测试"
+    assert ws["A2"].value == "个人信息已脱敏"
+    assert [c.value for c in ws[3]] == ["姓名", "联系电话", "日期"]
+    assert ws["B4"].value == "13812341234" and ws["C4"].value == "2026-03-05"
+    headers, rows = read_xlsx(data, ["姓名", "联系电话"])
+    assert rows == [(4, {"姓名": "张三", "联系电话": "13812341234", "日期": "2026-03-05"})]
+
+
+def _timeline_app() -> None:
+    """A timeline with user text that looks like HTML."""
+    from datetime import date
+
+    from components.timeline import Step, timeline
+
+    timeline([Step("登记", date(2026, 3, 5), "王工作", "<script>alert(1)</script>"),
+              Step("已交代表", date(2026, 3, 6), "王工作", "", muted=True)])
+
+
+def test_timeline_shows_user_text_as_text():
+    at = AppTest.from_function(_timeline_app).run()
+    texts = [t.value for t in at.text]
+    assert any("登记　2026-03-05　王工作" in t for t in texts)
+    assert any("（已撤销）" in t for t in texts)
+    from components.text import safe_md
+
+    assert at.caption[0].value == safe_md("<script>alert(1)</script>")
+    assert "\\<script\\>" in at.caption[0].value  # escaped, shown literally
+
+
+def test_validation_helpers_clean_messy_cells():
+    import pytest
+
+    from services.validation import mask_address, mask_name, mask_phone, normalize_phone, parse_year
+
+    assert normalize_phone("１３８ １２３４ １２３４") == "13812341234"
+    assert normalize_phone(13812341234.0) == "13812341234"
+    assert normalize_phone("0571-87654321", landline_ok=True) == "0571-87654321"
+    with pytest.raises(ValueError, match="11位"):
+        normalize_phone("1381234")
+    assert parse_year("１９７８") == 1978 and parse_year(1978.0) == 1978
+    assert mask_name("张三丰") == "张**" and mask_phone("13812341234") == "138****1234"
+    assert mask_address("东城区幸福街道和平路12号") == "东城区***"
