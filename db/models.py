@@ -700,6 +700,8 @@ class SpotCheck(Base):
     seed: Mapped[str] = mapped_column(String(128), nullable=False)
     fingerprint: Mapped[str] = mapped_column(String(128), nullable=False)
     sample: Mapped[list] = mapped_column(JSON, nullable=False)
+    # the eligible list at the draw, canonical order [[group_id, kind, record_id], ...] (for 复核)
+    eligible: Mapped[list | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(8), nullable=False, default="检查中")  # 检查中/已完成
 
 

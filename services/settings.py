@@ -41,6 +41,11 @@ DEFAULTS: dict[str, tuple[object, str]] = {
         "抽查核查项目",
     ),
     "excellent_share": (0.2, "优秀代表候选比例"),
+    "spotcheck_grade_rule": (
+        {"bands": [{"grade": "优秀", "max_basic": 0, "max_fail": 0}, {"grade": "合格", "max_basic": 1, "max_fail": 0}],
+         "otherwise": "需整改", "empty": "需整改", "rectify_days": 30},
+        "抽查代表组评定规则（基本合格、不合格条数上限；整改期限天数）",
+    ),
 }
 
 
