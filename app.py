@@ -34,10 +34,14 @@ MODULES = {
     "profiles": profiles, "quarterly": quarterly, "hotissues": hotissues, "masterdata": masterdata,
     "users": users, "auditlog": auditlog,
 }
-ICONS = {
-    "dashboard": "📊", "activities": "🤝", "mailbox": "✉️", "reports": "🎤", "proposals": "📝",
-    "attendance": "🗓️", "spotchecks": "🔍", "scoring": "🏅", "profiles": "📁", "quarterly": "📑",
-    "hotissues": "🔥", "masterdata": "🗂️", "users": "👤", "auditlog": "🧾",
+ICONS = {  # Material icons ship with Streamlit's front end (no emoji font is needed on the intranet)
+    "dashboard": ":material/dashboard:", "activities": ":material/groups:", "mailbox": ":material/mail:",
+    "reports": ":material/record_voice_over:", "proposals": ":material/description:",
+    "attendance": ":material/event_available:", "spotchecks": ":material/fact_check:",
+    "scoring": ":material/military_tech:", "profiles": ":material/folder_shared:",
+    "quarterly": ":material/summarize:", "hotissues": ":material/local_fire_department:",
+    "masterdata": ":material/database:", "users": ":material/manage_accounts:",
+    "auditlog": ":material/history:",
 }
 COOKIE_DAYS = 1.0
 
@@ -71,34 +75,40 @@ def client_address() -> str:
         return ""
 
 
-def login_form(authenticator: stauth.Authenticate) -> None:
-    """Our Chinese login form, throttled, checked by streamlit-authenticator."""
-    st.title("代表联系选民工作平台")
-    st.caption("区人大常委会代表工作机构内部使用。请使用分配的账号登录。")
-    with st.form("login"):
-        username = st.text_input("用户名", key="login_username").strip().lower()
-        password = st.text_input("密码", type="password", key="login_password")
-        submitted = st.form_submit_button("登录", type="primary")
+def login_form(authenticator: stauth.Authenticate) -> bool:
+    """Our Chinese login form, throttled, checked by streamlit-authenticator; True once logged in."""
+    box = st.empty()
+    with box.container():
+        st.title("代表联系选民工作平台")
+        st.caption("区人大常委会代表工作机构内部使用。请使用分配的账号登录。")
+        with st.form("login"):
+            username = st.text_input("用户名", key="login_username").strip().lower()
+            password = st.text_input("密码", type="password", key="login_password")
+            submitted = st.form_submit_button("登录", type="primary")
+        message = st.empty()
     if not submitted:
-        return
+        return False
     if not username or not password:
-        st.error("请输入用户名和密码。")
-        return
+        message.error("请输入用户名和密码。")
+        return False
     client = client_address()
     with session_scope("system") as s:
         blocked = auth.throttle_message(s, username, client)
     if blocked:
-        st.error(blocked)
-        return
+        message.error(blocked)
+        return False
     ok = authenticator.authentication_controller.login(username, password)
     with session_scope("system") as s:
         auth.record_attempt(s, username, client, bool(ok))
-    if ok:
-        st.session_state["session_started_at"] = datetime.now().replace(microsecond=0)
-        authenticator.cookie_controller.set_cookie()
-        st.rerun()
-    st.session_state["authentication_status"] = None
-    st.error("用户名或密码错误。")
+    if not ok:
+        st.session_state["authentication_status"] = None
+        message.error("用户名或密码错误。")
+        return False
+    st.session_state["session_started_at"] = datetime.now().replace(microsecond=0)
+    # the cookie is written by a component in the browser: it must render, so no st.rerun() here
+    authenticator.cookie_controller.set_cookie()
+    box.empty()
+    return True
 
 
 def end_session(authenticator: stauth.Authenticate) -> None:
@@ -134,16 +144,22 @@ def check_session(authenticator: stauth.Authenticate) -> bool:
 
 def main() -> None:
     """Log the user in, then run the page they chose among those their role may see."""
-    st.set_page_config(page_title="代表联系选民工作平台", page_icon="🏛️", layout="wide")
+    st.set_page_config(page_title="代表联系选民工作平台", page_icon=":material/account_balance:", layout="wide")
     with session_scope("system") as s:
         creds = auth.credentials(s)
     authenticator = stauth.Authenticate(
         creds, "rddb_auth", cookie_key(), COOKIE_DAYS, auto_hash=False, login_sleep_time=0
     )
-    authenticator.login(location="unrendered")
-    if not st.session_state.get("authentication_status") or not check_session(authenticator):
-        st.navigation([st.Page(lambda: login_form(authenticator), title="登录", url_path="login")],
-                      position="hidden").run()
+    with st.container(height=1, border=False):  # the cookie component's invisible frame
+        authenticator.login(location="unrendered")
+    logged_in = bool(st.session_state.get("authentication_status")) and check_session(authenticator)
+    if not logged_in and not login_form(authenticator):
+        # every url path answers with the login form above, never with a page
+        st.navigation(
+            [st.Page(lambda: None, title="登录", url_path="login"),
+             *(st.Page(lambda: None, title=PAGES[k][0], url_path=u) for k, u in URL_PATHS.items())],
+            position="hidden",
+        ).run()
         return
     with session_scope("system") as s:
         actor = auth.load_actor(s, st.session_state["username"])
@@ -159,6 +175,11 @@ def main() -> None:
     with st.sidebar:
         st.markdown("**代表联系选民工作平台**")
         st.caption(f"{actor.display_name}（{ROLE_NAMES[actor.role]}）")
+        # the menu: showSidebarNavigation is off (pages/ must not be served on its own), so the
+        # links to the pages of this role are drawn here
+        for page in pages.values():
+            st.page_link(page, label=page.title, icon=page.icon)
+        st.divider()
         if st.button("退出登录", key="logout_btn"):
             with session_scope(actor.username) as s:
                 auth.revoke_sessions(s, actor.username)
