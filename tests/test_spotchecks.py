@@ -1,0 +1,294 @@
+"""Spot checks on real databases (SQLite, PostgreSQL, MariaDB): the draw, findings, grades,
+follow-up, 复核 and exports, as a supervisor uses them."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timedelta
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from db import models
+from db.engine import session_scope
+from services import settings
+from services import spotchecks as sc
+from services.common import NotFound, PermissionDenied, ValidationError, today
+
+YEAR = date.today().year
+START, END = date(YEAR, 1, 1), date(YEAR, 3, 31)
+AT = datetime(YEAR, 4, 2, 9, 30, 0)
+ALL_OK = dict.fromkeys(settings.DEFAULTS["spotcheck_checklist"][0], "通过")
+
+
+def add_records(w, *, activities=12, letters=4, openings=2, reports=1) -> dict:
+    """Records in Q1: activities of group 0, letters of group 1, openings of group 2, a report of
+    group 0; plus one activity outside the period. Returns their ids by kind."""
+    ids: dict[str, list[int]] = {k: [] for k in sc.KINDS}
+    with session_scope("staff", url=w.url) as s:
+        # created in an order that is NOT the canonical one (group 2 first)
+        for i in range(openings):
+            o = models.MailboxOpening(mailbox_id=w.mailboxes[2], opened_on=date(YEAR, 2, 1 + i),
+                                      opened_by="吴联络", letters_found=i)
+            s.add(o)
+            s.flush()
+            ids["开箱记录"].append(o.id)
+        for i in range(letters):
+            lt = models.Letter(code=f"X{YEAR}{i:04d}", mailbox_id=w.mailboxes[1], district_id=w.districts[1],
+                               group_id=w.groups[1], office_id=w.offices[0], received_on=date(YEAR, 3, 1 + i),
+                               summary="反映小区路灯不亮", category="城乡建设", writer_name="某某",
+                               writer_phone="13912345678")
+            s.add(lt)
+            s.flush()
+            ids["来信"].append(lt.id)
+        for i in range(activities + 1):
+            held = date(YEAR, 1, 5 + i) if i < activities else date(YEAR, 4, 20)
+            a = models.Activity(held_on=held, place=f"社区活动室{i}", district_id=w.districts[0],
+                                group_id=w.groups[0], office_id=w.offices[0], organiser="代表组统一组织",
+                                kind="问需", targets=["一般选民"], mode="走访慰问", voters_reached=20 + i,
+                                summary="听取居民对加装电梯的意见")
+            s.add(a)
+            s.flush()
+            if i < activities:
+                ids["联系活动"].append(a.id)
+        for i in range(reports):
+            r = models.Report(deputy_id=w.deputies[i], year=YEAR, form="当面述职", held_on=date(YEAR, 3, 20))
+            s.add(r)
+            s.flush()
+            ids["述职"].append(r.id)
+    return ids
+
+
+def new_check(w, *, witness="3-5-6", kinds=sc.KINDS, group_count=None, at=AT, **share) -> int:
+    """Draw a check over Q1 with the given rule as the supervisor; return its id."""
+    if "count" in share:
+        share.setdefault("percent", None)
+    with session_scope("supervisor", url=w.url) as s:
+        rule = sc.build_rule(s, w.supervisor(), period_start=START, period_end=END, kinds=list(kinds),
+                             group_count=group_count, **share)
+        return sc.create_check(s, w.supervisor(), rule, witness, drawn_at=at).id
+
+
+def test_draw_stores_everything_needed_to_redo_it(world):
+    ids = add_records(world)
+    cid = new_check(world)
+    with session_scope(url=world.url) as s:
+        check = s.get(models.SpotCheck, cid)
+        assert check.seed == sc.make_seed("3-5-6", AT.isoformat())
+        eligible = sc.eligible_records(s, START, END, sc.KINDS, world.groups)
+        assert check.fingerprint == sc.fingerprint(eligible)
+        # the activity outside the period is not eligible
+        assert len(eligible) == 12 + 4 + 2 + 1
+        assert check.sample == sc.draw(check.rule, eligible, check.seed)["records"]
+        per_group = {g: [r for r in check.sample if r[0] == g] for g in world.groups}
+        # default: 3 records or 10 %, whichever is more; all of a group's records when fewer
+        assert len(per_group[world.groups[0]]) == 3  # 13 records
+        assert len(per_group[world.groups[1]]) == 3  # 4 letters
+        assert sorted(r[2] for r in per_group[world.groups[2]]) == sorted(ids["开箱记录"])  # only 2
+        items = s.query(models.SpotCheckItem).filter_by(check_id=cid).all()
+        assert sorted([i.group_id, i.record_kind, i.record_id] for i in items) == sorted(check.sample)
+        assert all(len(i.record_digest) == 64 for i in items)
+        grades = s.query(models.SpotCheckGrade).filter_by(check_id=cid).all()
+        assert sorted(g.group_id for g in grades) == sorted(world.groups)
+        assert all(g.grade is None for g in grades)
+
+
+def test_eligible_list_is_in_canonical_order_whatever_the_database_returns(world):
+    ids = add_records(world)
+    with session_scope(url=world.url) as s:
+        eligible = sc.eligible_records(s, START, END, ["开箱记录", "来信", "联系活动", "述职"], world.groups)
+    expected = sorted(
+        [(world.groups[0], "联系活动", i) for i in ids["联系活动"]]
+        + [(world.groups[0], "述职", i) for i in ids["述职"]]
+        + [(world.groups[1], "来信", i) for i in ids["来信"]]
+        + [(world.groups[2], "开箱记录", i) for i in ids["开箱记录"]]
+    )
+    assert eligible == expected
+    assert sc.fingerprint(eligible) == sc.fingerprint(list(reversed(expected)))
+
+
+def test_findings_make_the_grade_and_verify_activities(world):
+    ids = add_records(world, letters=4)
+    cid = new_check(world, kinds=["联系活动", "来信"], count=2)
+    sup = world.supervisor()
+    with session_scope("supervisor", url=world.url) as s:
+        d = sc.check_detail(s, sup, cid)
+        g0 = [i for i in d["items"] if i["group_id"] == world.groups[0]]
+        g1 = [i for i in d["items"] if i["group_id"] == world.groups[1]]
+        assert len(g0) == 2 and len(g1) == 2
+        assert sc.record_finding(s, sup, g0[0]["id"], ALL_OK, "合格") is None  # one still unchecked
+        assert sc.record_finding(s, sup, g0[1]["id"], ALL_OK, "基本合格", "签到表缺页") == "合格"
+        assert sc.record_finding(s, sup, g1[0]["id"], ALL_OK, "合格") is None
+        assert sc.record_finding(s, sup, g1[1]["id"], ALL_OK, "合格") == "优秀"
+    with session_scope(url=world.url) as s:
+        grades = {g["group_id"]: g["评定"] for g in sc.check_detail(s, sup, cid)["grades"]}
+        assert grades == {world.groups[0]: "合格", world.groups[1]: "优秀", world.groups[2]: "需整改"}
+        act = s.get(models.Activity, g0[0]["记录编号"])
+        assert act.verified_by == "supervisor" and act.verified_at is not None
+        findings = sc.record_findings(s, "联系活动", ids["联系活动"])
+        assert findings == {g0[0]["记录编号"]: "核实通过", g0[1]["记录编号"]: "核实通过"}
+    # a 不合格 finding turns the evidence into 核实未通过 and the group into 需整改
+    with session_scope("supervisor", url=world.url) as s:
+        bad = dict(ALL_OK, 时间地点属实="不通过")
+        assert sc.record_finding(s, sup, g0[1]["id"], bad, "不合格", "活动地点与照片不符") == "需整改"
+    with session_scope(url=world.url) as s:
+        assert sc.record_findings(s, "联系活动", [g0[1]["记录编号"]]) == {g0[1]["记录编号"]: "核实未通过"}
+        assert s.get(models.Activity, g0[1]["记录编号"]).verified_by is None
+        assert s.get(models.SpotCheck, cid).status == "已完成"
+
+
+def test_grade_rule_is_a_setting():
+    rule = settings.DEFAULTS["spotcheck_grade_rule"][0]
+    assert sc.grade_for(["合格"] * 4, rule) == "优秀"
+    assert sc.grade_for(["合格", "基本合格", "合格"], rule) == "合格"
+    assert sc.grade_for(["基本合格", "基本合格"], rule) == "需整改"
+    assert sc.grade_for(["合格", "不合格"], rule) == "需整改"
+    assert sc.grade_for([], rule) == "需整改"
+    lenient = {"bands": [{"grade": "合格", "max_basic": 5, "max_fail": 1}], "otherwise": "需整改"}
+    assert sc.grade_for(["合格", "不合格", "基本合格"], lenient) == "合格"
+
+
+def test_findings_are_validated_and_only_supervisors_record_them(world):
+    add_records(world)
+    cid = new_check(world, kinds=["联系活动"], count=1)
+    with session_scope("supervisor", url=world.url) as s:
+        item = sc.check_detail(s, world.supervisor(), cid)["items"][0]["id"]
+        with pytest.raises(ValidationError) as e:
+            sc.record_finding(s, world.supervisor(), item, {"记录完整": "通过"}, "不合格", "")
+        assert set(e.value.errors) == {"checklist", "note"}
+        with pytest.raises(PermissionDenied):
+            sc.record_finding(s, world.staff(), item, ALL_OK, "合格")
+        with pytest.raises(PermissionDenied):
+            sc.check_detail(s, world.staff(), cid)
+
+
+def test_needs_rectification_group_gets_items_its_staff_see_and_the_supervisor_closes(world):
+    add_records(world)
+    cid = new_check(world, kinds=["联系活动"], count=2)
+    sup = world.supervisor()
+    with session_scope("supervisor", url=world.url) as s:
+        items = sc.check_detail(s, sup, cid)["items"]
+        for it in items:
+            sc.record_finding(s, sup, it["id"], ALL_OK, "不合格", "无签到表")
+    with session_scope("staff", url=world.url) as s:
+        page = sc.list_rectifications(s, world.staff(), {}, 0, 20)
+        # group 0 (activities, 需整改) is in the staff's office; group 2 (no record → 需整改) is not
+        assert sorted(r["代表组"] for r in page.rows) == ["东城第一代表组", "东城第二代表组"]
+        row = next(r for r in page.rows if r["代表组"] == "东城第一代表组")
+        assert row["状态"] == "未完成" and row["整改期限"] == today() + timedelta(days=30)
+        assert "无签到表" in row["整改内容"]
+        with pytest.raises(PermissionDenied):
+            sc.close_rectification(s, world.staff(), row["id"])
+    with session_scope("admin", url=world.url) as s:
+        assert sc.list_rectifications(s, world.admin(), {}, 0, 20).total == 3
+        figs = {f.label: f.value for f in sc.figures(s, world.admin(), YEAR)}
+        assert figs["抽查整改未完成"] == 3 and figs["抽查整改已逾期"] == 0
+    with session_scope("supervisor", url=world.url) as s:
+        sc.close_rectification(s, sup, row["id"])
+        with pytest.raises(ValidationError):
+            sc.close_rectification(s, sup, row["id"])
+        extra = sc.add_rectification(s, sup, cid, world.groups[0], "补充签到表", today() + timedelta(days=7))
+        assert extra.status == "未完成"
+    with session_scope(url=world.url) as s:
+        page = sc.list_rectifications(s, world.staff(), {"status": "已完成"}, 0, 20)
+        assert [(r["整改内容"][:6], r["确认人"]) for r in page.rows] == [(row["整改内容"][:6], "supervisor")]
+
+
+def test_verify_matches_then_flags_what_changed_after_the_draw(world):
+    add_records(world)
+    cid = new_check(world)
+    sup = world.supervisor()
+    with session_scope(url=world.url) as s:
+        result = sc.verify(s, cid, sup)
+        assert result["ok"] and result["sample_ok"] and result["fingerprint_ok"] and not result["changed"]
+        items = sc.check_detail(s, sup, cid)["items"]
+    act_item = next(i for i in items if i["类别"] == "联系活动")
+    # passing a check marks the activity verified: not a change by the group, not flagged
+    with session_scope("supervisor", url=world.url) as s:
+        sc.record_finding(s, sup, act_item["id"], ALL_OK, "合格")
+    with session_scope(url=world.url) as s:
+        assert sc.verify(s, cid)["ok"]
+    # the group edits a drawn letter after the draw, and adds a new activity to the period
+    letter_item = next(i for i in items if i["类别"] == "来信")
+    with session_scope("staff", url=world.url) as s:
+        s.get(models.Letter, letter_item["记录编号"]).summary = "补写的内容"
+        s.add(models.Activity(held_on=date(YEAR, 2, 28), place="补录", district_id=world.districts[0],
+                              group_id=world.groups[0], office_id=world.offices[0], organiser="代表个人",
+                              kind="问计", targets=[], mode="调研座谈", voters_reached=5, summary="补录"))
+    with session_scope(url=world.url) as s:
+        result = sc.verify(s, cid)
+    assert not result["ok"]
+    assert result["sample_ok"] and result["seed_ok"] and result["stored_list_ok"]
+    assert not result["fingerprint_ok"] and len(result["added"]) == 1 and not result["removed"]
+    assert [(c["类别"], c["记录编号"], c["变化"]) for c in result["changed"]] == [
+        ("来信", letter_item["记录编号"], "抽取后已修改")
+    ]
+
+
+def test_tampered_sample_is_detected(world):
+    add_records(world)
+    cid = new_check(world)
+    with session_scope(url=world.url) as s:
+        check = s.get(models.SpotCheck, cid)
+        check.sample = check.sample[1:]
+    with session_scope(url=world.url) as s:
+        result = sc.verify(s, cid)
+    assert not result["sample_ok"] and not result["ok"]
+
+
+def test_random_groups_history_filters_and_figures(world):
+    add_records(world)
+    cid = new_check(world, group_count=1, at=None)
+    with session_scope(url=world.url) as s:
+        chosen = [g["group_id"] for g in sc.check_detail(s, world.supervisor(), cid)["grades"]]
+        assert len(chosen) == 1
+        assert {i["group_id"] for i in sc.check_detail(s, world.supervisor(), cid)["items"]} <= set(chosen)
+        page = sc.list_checks(s, world.supervisor(), {"group": chosen[0]}, 0, 20)
+        assert [r["编号"] for r in page.rows] == [cid]
+        other = next(g for g in world.groups if g not in chosen)
+        assert sc.list_checks(s, world.supervisor(), {"group": other}, 0, 20).total == 0
+        assert sc.list_checks(s, world.supervisor(), {"grade": "优秀"}, 0, 20).total == 0
+        assert sc.list_checks(s, world.supervisor(), {"period": (date(YEAR - 1, 1, 1), date(YEAR - 1, 12, 31))},
+                              0, 20).total == 0
+        figs = {f.label: f for f in sc.figures(s, world.supervisor(), YEAR)}
+        assert figs["本季度未抽查代表组"].value == 2 and figs["本季度未抽查代表组"].page == "spotchecks"
+
+
+def test_build_rule_refuses_bad_choices_field_by_field(world):
+    with session_scope(url=world.url) as s:
+        with pytest.raises(ValidationError) as e:
+            sc.build_rule(s, world.supervisor(), period_start=END, period_end=START, kinds=[],
+                          group_count=9, percent=0, count=0)
+        assert set(e.value.errors) == {"period", "kinds", "group_count", "count"}
+        with pytest.raises(ValidationError) as e:
+            sc.create_check(s, world.supervisor(), {"groups": world.groups}, "  ")
+        assert set(e.value.errors) == {"witness"}
+        with pytest.raises(PermissionDenied):
+            sc.create_check(s, world.staff(), {"groups": world.groups}, "1")
+        with pytest.raises(NotFound):
+            sc.verify(s, 99999)
+
+
+def test_exports_carry_the_seed_fingerprint_sample_and_findings(world):
+    add_records(world)
+    cid = new_check(world, kinds=["联系活动"], count=1)
+    sup = world.supervisor()
+    with session_scope("supervisor", url=world.url) as s:
+        item = sc.check_detail(s, sup, cid)["items"][0]
+        sc.record_finding(s, sup, item["id"], ALL_OK, "合格")
+        check = s.get(models.SpotCheck, cid)
+        seed, fp = check.seed, check.fingerprint
+        xlsx = sc.export_xlsx(s, sup, cid)
+        docx = sc.export_docx(s, sup, cid)
+    wb = load_workbook(io.BytesIO(xlsx))
+    assert wb.sheetnames == ["抽查概况", "抽取记录与核查结果", "代表组评定", "可抽记录清单"]
+    cells = [c for row in wb["抽查概况"].iter_rows(values_only=True) for c in row]
+    assert seed in cells and fp in cells
+    rows = list(wb["可抽记录清单"].iter_rows(values_only=True))
+    header = rows[2]
+    drawn = [r for r in rows[3:] if r[header.index("是否抽中")] == "是"]
+    assert [r[header.index("记录编号")] for r in drawn] == [item["记录编号"]]
+    assert "合格" in [c for row in wb["抽取记录与核查结果"].iter_rows(values_only=True) for c in row]
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx)).paragraphs)
+    assert seed in text and fp in text
