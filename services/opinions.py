@@ -252,9 +252,8 @@ def transition(
     elif to_status == "无法解决":
         if not reason:
             errors["reason"] = "请填写无法解决的原因"
-    elif to_status == "已反馈选民":
-        if not (feedback or note):
-            errors["feedback"] = "请填写向选民反馈的内容"
+    elif to_status == "已反馈选民" and not (feedback or note):
+        errors["feedback"] = "请填写向选民反馈的内容"
     if errors:
         raise ValidationError(errors)
     before = op.status
