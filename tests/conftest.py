@@ -19,6 +19,8 @@ from db.migrate import upgrade
 from services import auth
 from services.common import Actor
 
+pytest_plugins = ["tests.browser"]
+
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ["sqlite", "postgresql", "mysql"]
 _counter = itertools.count()
