@@ -174,7 +174,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser) -> Iterator[object]:  # noqa: ANN001
+def page(browser) -> Iterator[object]:
     """A fresh browser context (no cookies) and page, Chinese locale, 1400×900 window."""
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
     ctx.set_default_timeout(30_000)
@@ -190,7 +190,7 @@ def page_url(base: str, key: str) -> str:
     return f"{base}/{URL_PATHS[key]}"
 
 
-def wait_ready(page) -> None:  # noqa: ANN001
+def wait_ready(page) -> None:
     """Wait until streamlit has finished running the script (no running indicator)."""
     page.wait_for_selector("[data-testid='stApp']", timeout=30_000)
     # the status widget shows "Running..." while the script runs
@@ -201,7 +201,7 @@ def wait_ready(page) -> None:  # noqa: ANN001
     page.wait_for_timeout(300)
 
 
-def login(page, base: str, username: str, password: str = "demo12345") -> None:  # noqa: ANN001
+def login(page, base: str, username: str, password: str = "demo12345") -> None:
     """Log in through the real form (用户名 / 密码 / 登录) and wait for the sidebar."""
     page.goto(base + "/")
     page.get_by_label("用户名").fill(username)
@@ -212,7 +212,7 @@ def login(page, base: str, username: str, password: str = "demo12345") -> None: 
     wait_ready(page)
 
 
-def shot(page, name: str, selector: str | None = None) -> Path:  # noqa: ANN001
+def shot(page, name: str, selector: str | None = None) -> Path:
     """Save a screenshot to /tmp/shots/<name>.png (of an element when ``selector`` is given)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
@@ -223,7 +223,7 @@ def shot(page, name: str, selector: str | None = None) -> Path:  # noqa: ANN001
     return path
 
 
-def open_page(page, key: str) -> None:  # noqa: ANN001
+def open_page(page, key: str) -> None:
     """Open a page of the logged-in user by clicking its sidebar link (keeps the session;
     a full reload of a URL starts a new Streamlit session that must re-read the cookie)."""
     from services.common import PAGES
