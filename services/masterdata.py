@@ -258,7 +258,7 @@ def list_offices(session: Session, actor: Actor, filters: dict, offset: int, lim
     O, G, D = M.Office, M.DeputyGroup, M.Deputy
     groups = (select(G.office_id.label("oid"), func.count().label("n")).group_by(G.office_id)
               .where(G.active.is_(True)).subquery())
-    deps = (select(G.office_id.label("oid"), func.count().label("n")).join(G, G.id == D.group_id)
+    deps = (select(G.office_id.label("oid"), func.count().label("n")).select_from(D).join(G, G.id == D.group_id)
             .where(D.status == "在任").group_by(G.office_id).subquery())
     stmt = (select(O.id, O.name, O.active, func.coalesce(groups.c.n, 0), func.coalesce(deps.c.n, 0))
             .outerjoin(groups, groups.c.oid == O.id).outerjoin(deps, deps.c.oid == O.id).order_by(O.name))

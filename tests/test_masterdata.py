@@ -1,0 +1,170 @@
+"""基础数据 services on SQLite, PostgreSQL and MariaDB: validation, scope, locking, search."""
+
+from __future__ import annotations
+
+import pytest
+
+from db import models
+from db.engine import session_scope
+from services import masterdata as md
+from services.common import PermissionDenied, StaleError, ValidationError
+
+
+def _deputy(world, **kw) -> dict:
+    """A valid deputy form for group 0 / district 0, overridden by ``kw``."""
+    data = {"name": "欧阳晨", "gender": "女", "birth_year": "1985", "party": "民盟",
+            "unit_title": "区第一中学教师", "phone": "13912345678", "group_id": world.groups[0],
+            "district_id": world.districts[0], "term_id": world.term}
+    data.update(kw)
+    return data
+
+
+def test_create_deputy_fills_pinyin_and_is_searchable(world):
+    with session_scope("admin", url=world.url) as s:
+        d = md.save_deputy(s, world.admin(), _deputy(world, name=" 欧阳晨\u3000", phone="１３９１２３４５６７８"))
+        new_id = d.id
+    with session_scope(url=world.url) as s:
+        d = s.get(models.Deputy, new_id)
+        assert (d.name, d.pinyin, d.phone, d.version) == ("欧阳晨", "oyc", "13912345678", 1)
+        for q in ("欧阳", "oy", "OYC", "1391234"):
+            names = [r["姓名"] for r in md.list_deputies(s, world.admin(), {"q": q}, 0, 20).rows]
+            assert names == ["欧阳晨"], q
+        assert md.list_deputies(s, world.admin(), {"q": "zz"}, 0, 20).total == 0
+
+
+def test_polyphonic_surname_initials():
+    assert md.pinyin_initials("单雄信") == "sxx"
+    assert md.pinyin_initials("张三丰") == "zsf"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "  ", "请填写姓名"),
+        ("phone", "1381234567", "11位手机号码"),
+        ("phone", "23812345678", "11位手机号码"),
+        ("birth_year", "1880", "出生年份"),
+        ("birth_year", "2020", "出生年份"),
+        ("gender", "未知", "性别"),
+    ],
+)
+def test_bad_deputy_is_refused_and_nothing_written(world, field, value, message):
+    with session_scope("admin", url=world.url) as s, pytest.raises(ValidationError) as exc:
+        md.save_deputy(s, world.admin(), _deputy(world, **{field: value}))
+    assert message in exc.value.errors[field]
+    with session_scope(url=world.url) as s:
+        assert s.query(models.Deputy).count() == 12
+
+
+def test_district_must_belong_to_the_group(world):
+    with session_scope("admin", url=world.url) as s, pytest.raises(ValidationError) as exc:
+        md.save_deputy(s, world.admin(), _deputy(world, district_id=world.districts[2]))
+    assert "不属于代表组" in exc.value.errors["district_id"]
+
+
+def test_staff_sees_and_writes_only_their_office(world):
+    staff = world.staff()
+    with session_scope("staff", url=world.url) as s:
+        rows = md.list_deputies(s, staff, {}, 0, 100)
+        assert rows.total == 10
+        assert {r["办事处"] for r in rows.rows} == {"东城办事处"}
+        assert set(md.group_options(s, staff)) == {world.groups[0], world.groups[1]}
+        assert world.districts[2] not in md.district_options(s, staff)
+        assert len(md.deputy_options(s, staff)) == 10
+        assert md.list_groups(s, staff, {}, 0, 20).total == 2
+        assert md.list_mailboxes(s, staff, {}, 0, 20).total == 3
+        with pytest.raises(ValidationError) as exc:
+            md.save_deputy(s, staff, _deputy(world, group_id=world.groups[2], district_id=world.districts[2]))
+        assert "负责范围" in exc.value.errors["group_id"]
+        with pytest.raises(PermissionDenied):
+            md.get_deputy(s, staff, world.deputies[-1])
+        with pytest.raises(PermissionDenied):
+            md.save_office(s, staff, {"name": "新办事处"})
+        with pytest.raises(PermissionDenied):
+            md.save_term(s, staff, {"number": 19, "name": "第十九届", "start_year": 2031, "end_year": 2035})
+        d = md.save_deputy(s, staff, _deputy(world))
+        assert d.group_id == world.groups[0]
+
+
+def test_supervisor_and_leader_cannot_write(world):
+    for actor in (world.supervisor(), world.leader()):
+        with session_scope(actor.username, url=world.url) as s, pytest.raises(PermissionDenied):
+            md.save_deputy(s, actor, _deputy(world))
+
+
+def test_stale_deputy_save_is_refused(world):
+    dep = world.deputies[0]
+    with session_scope("admin", url=world.url) as s:
+        form = md.get_deputy(s, world.admin(), dep)
+    shown_version = form["version"]
+    with session_scope("admin", url=world.url) as s:  # someone else saves first
+        md.save_deputy(s, world.admin(), {**form, "unit_title": "甲单位"}, dep, shown_version)
+    with session_scope("staff", url=world.url) as s, pytest.raises(StaleError) as exc:
+        md.save_deputy(s, world.staff(), {**form, "unit_title": "乙单位"}, dep, shown_version)
+    assert "已被他人修改" in str(exc.value)
+    with session_scope(url=world.url) as s:
+        d = s.get(models.Deputy, dep)
+        assert (d.unit_title, d.version) == ("甲单位", shown_version + 1)
+
+
+def test_deactivate_deputy_and_audit(world):
+    dep = world.deputies[1]
+    with session_scope("staff", url=world.url) as s:
+        md.set_deputy_status(s, world.staff(), dep, "辞职", expected_version=1)
+    with session_scope(url=world.url) as s:
+        d = s.get(models.Deputy, dep)
+        assert d.status == "辞职" and d.left_on is not None
+        assert dep not in md.deputy_options(s, world.admin())
+        assert dep in md.deputy_options(s, world.admin(), serving_only=False)
+        log = s.query(models.AuditLog).filter_by(entity="Deputy", entity_id=str(dep), action="修改").one()
+        assert log.username == "staff" and log.after["status"] == "辞职"
+
+
+def test_group_with_serving_deputies_cannot_be_deactivated(world):
+    with session_scope("admin", url=world.url) as s, pytest.raises(ValidationError) as exc:
+        md.set_group_active(s, world.admin(), world.groups[1], False)
+    assert "3名在任代表" in exc.value.errors["active"]
+
+
+def test_terms_offices_groups_districts_mailboxes(world):
+    admin = world.admin()
+    with session_scope("admin", url=world.url) as s:
+        with pytest.raises(ValidationError) as exc:
+            md.save_term(s, admin, {"number": 18, "name": "重复", "start_year": 2030, "end_year": 2029})
+        assert "已存在" in exc.value.errors["number"] and "不能早于" in exc.value.errors["end_year"]
+        md.save_term(s, admin, {"number": 19, "name": "第十九届", "start_year": "2031", "end_year": "2035"})
+        with pytest.raises(ValidationError) as exc:
+            md.save_office(s, admin, {"name": "东城办事处"})
+        assert "同名" in exc.value.errors["name"]
+        o = md.save_office(s, admin, {"name": "南城办事处"})
+        with pytest.raises(ValidationError) as exc:
+            md.save_group(s, admin, {"name": "南城代表组", "office_id": o.id, "liaison_phone": "123"})
+        assert "联络员电话" in exc.value.errors["liaison_phone"]
+        g = md.save_group(s, admin, {"name": "南城代表组", "office_id": o.id, "liaison_name": "钱联络",
+                                     "liaison_phone": "010-12345678"})
+        di = md.save_district(s, admin, {"name": "第5选区", "group_id": g.id})
+        with pytest.raises(ValidationError) as exc:
+            md.save_mailbox(s, admin, {"name": "第5选区信箱", "district_id": di.id, "keeper_kind": "代表本人",
+                                       "deputy_id": world.deputies[0]})
+        assert "代表组" in exc.value.errors["deputy_id"]
+        m = md.save_mailbox(s, admin, {"name": "第5选区信箱", "district_id": di.id, "keeper_kind": "联络员委托",
+                                       "keeper_name": "钱联络", "delegation_start": "2026-01-05"})
+        assert m.established_on is not None
+        md.set_mailbox_active(s, admin, m.id, False)
+    with session_scope(url=world.url) as s:
+        assert md.list_terms(s, admin, {}, 0, 20).total == 2
+        rows = md.list_groups(s, admin, {"q": "南城"}, 0, 20).rows
+        assert rows == [{"编号": rows[0]["编号"], "代表组": "南城代表组", "办事处": "南城办事处", "联络员": "钱联络",
+                         "联络员电话": "010-12345678", "选区数": 1, "在任代表数": 0, "状态": "启用"}]
+        assert md.list_mailboxes(s, admin, {"active": False}, 0, 20).rows[0]["管理人"] == "钱联络"
+        offices = md.list_offices(s, admin, {}, 0, 20).rows
+        assert {r["办事处"]: r["在任代表数"] for r in offices} == {"东城办事处": 10, "南城办事处": 0, "西城办事处": 2}
+
+
+def test_lists_page_in_sql(world):
+    with session_scope(url=world.url) as s:
+        first = md.list_deputies(s, world.admin(), {}, 0, 5)
+        second = md.list_deputies(s, world.admin(), {}, 5, 5)
+        assert first.total == second.total == 12
+        assert len(first.rows) == 5
+        assert not {r["编号"] for r in first.rows} & {r["编号"] for r in second.rows}
