@@ -2,13 +2,445 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import altair as alt
+import pandas as pd
 import streamlit as st
 
+from components.forms import confirm, errors_of, field_error, run_write, show_flash
 from components.guard import require_page
+from components.table import Filter, data_table
+from components.text import safe_md
+from components.timeline import Step, timeline
+from db.engine import session_scope
+from services import activities as svc
+from services import opinions as op_svc
+from services import settings
+from services.common import Actor, Page, ServiceError
+
+VIEWS = {"ledger": "活动台账", "new": "登记活动", "short": "未达标代表", "mix": "活动构成", "typical": "典型事例"}
+# 工作台 links: ?view=r1|r4|r5|typical
+VIEW_PARAMS = {"r1": "short", "r4": "short", "r5": "short", "typical": "typical", "mix": "mix",
+               "new": "new", "ledger": "ledger"}
+SHORT_LISTS = {"r1": "活动次数不足（R1）", "r5": "未推动解决民生问题（R5）", "r4": "多次反映未形成议案建议（R4）"}
+OPINION_COLUMNS = {"content": "意见内容", "category": "类别", "is_livelihood": "是否民生问题", "forwarded_to": "转交单位"}
+
+
+def _years() -> list[int]:
+    """The years offered in year selectors (this year first)."""
+    return list(range(date.today().year, date.today().year - 6, -1))
+
+
+def _param_year() -> int:
+    """The year named by the query parameter ``year`` (this year by default)."""
+    raw = st.query_params.get("year", "")
+    return int(raw) if raw.isdigit() and int(raw) in _years() else date.today().year
+
+
+def _choices(actor: Actor) -> dict:
+    """Everything the forms and filters offer, read once per run."""
+    with session_scope(actor.username) as s:
+        return {
+            "districts": svc.district_options(s, actor),
+            "groups": svc.group_options(s, actor),
+            "offices": svc.office_options(s, actor),
+            "deputies_all": svc.deputy_options(s, actor, serving_only=False),
+            "targets": svc.target_groups(s),
+            "modes": svc.modes(s),
+            "categories": op_svc.categories(s),
+        }
+
+
+# ---------------------------------------------------------------- the activity form (new and edit)
+
+
+def _activity_form(actor: Actor, ch: dict, form_key: str, prefix: str, initial: dict | None = None,
+                   activity_id: int | None = None, version: int | None = None) -> None:
+    """Draw the activity form with its opinions table; save through the service.
+
+    ``form_key`` keeps field errors and messages; ``prefix`` names the widgets (a new prefix
+    gives a fresh form, e.g. after a successful save).
+    """
+    init = initial or {}
+    show_flash(form_key)
+    if not ch["districts"]:
+        st.info("您的负责范围内还没有选区。请先在“基础数据”中维护选区和代表。")
+        return
+    dist_ids = list(ch["districts"])
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        held_on = st.date_input("活动日期", value=init.get("held_on", date.today()), key=f"{prefix}_date",
+                                format="YYYY-MM-DD")
+        field_error(form_key, "held_on")
+    with c2:
+        d_init = init.get("district_id")
+        district_id = st.selectbox("选区", dist_ids, format_func=lambda i: ch["districts"].get(i, str(i)),
+                                   index=dist_ids.index(d_init) if d_init in dist_ids else 0,
+                                   key=f"{prefix}_district")
+        field_error(form_key, "district_id")
+    with c3:
+        place = st.text_input("活动地点", value=init.get("place", ""), key=f"{prefix}_place", max_chars=128)
+        field_error(form_key, "place")
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        organiser = st.radio("组织方式", svc.ORGANISERS, horizontal=True, key=f"{prefix}_organiser",
+                             index=svc.ORGANISERS.index(init["organiser"]) if init.get("organiser") in svc.ORGANISERS else 0)
+        field_error(form_key, "organiser")
+    with c2:
+        kind = st.selectbox("活动类型", svc.KINDS, key=f"{prefix}_kind",
+                            index=svc.KINDS.index(init["kind"]) if init.get("kind") in svc.KINDS else 0,
+                            help="问难：困难群体；问需：普通选民；问计：行业领军人物、专家")
+        field_error(form_key, "kind")
+    with c3:
+        modes = ch["modes"]
+        mode = st.selectbox("活动形式", modes, key=f"{prefix}_mode",
+                            index=modes.index(init["mode"]) if init.get("mode") in modes else 0)
+        field_error(form_key, "mode")
+    targets = st.multiselect("联系对象", ch["targets"], default=[t for t in init.get("targets", []) if t in ch["targets"]],
+                             key=f"{prefix}_targets", placeholder="选择一类或多类联系对象")
+    field_error(form_key, "targets")
+    with session_scope(actor.username) as s:
+        group_id = svc.group_of_district(s, district_id)
+        dep_opts = svc.deputy_options(s, actor, group_id=group_id)
+    chosen = st.session_state.get(f"{prefix}_deputies", init.get("deputy_ids", []))
+    for i in chosen or []:  # keep a chosen deputy visible (the service explains why it is refused)
+        if i not in dep_opts:
+            dep_opts[i] = ch["deputies_all"].get(i, str(i))
+    deputy_ids = st.multiselect(
+        "参加代表", list(dep_opts), default=[i for i in init.get("deputy_ids", []) if i in dep_opts],
+        format_func=lambda i: dep_opts.get(i, str(i)), key=f"{prefix}_deputies",
+        placeholder="输入姓名或拼音首字母搜索（仅列出该选区所在代表组的在任代表）",
+    )
+    field_error(form_key, "deputy_ids")
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        voters = st.number_input("联系选民人数（人）", min_value=0, max_value=100000, step=1,
+                                 value=int(init.get("voters_reached", 0)), key=f"{prefix}_voters")
+        field_error(form_key, "voters_reached")
+    with c2:
+        st.write("附件情况")
+        a1, a2, a3, a4 = st.columns(4)
+        has_signin = a1.checkbox("签到表", value=init.get("has_signin", False), key=f"{prefix}_signin")
+        has_photos = a2.checkbox("照片", value=init.get("has_photos", False), key=f"{prefix}_photos")
+        has_other = a3.checkbox("其他", value=init.get("has_other", False), key=f"{prefix}_other")
+        typical = a4.checkbox("典型事例", value=init.get("typical", False), key=f"{prefix}_typical")
+    summary = st.text_area("活动内容", value=init.get("summary", ""), key=f"{prefix}_summary", max_chars=5000,
+                           placeholder="活动的主要内容、选民反映的情况、现场答复等")
+    field_error(form_key, "summary")
+    st.markdown("**收集的群众意见**（每行一条；可留空）" if activity_id is None else "**补充群众意见**（每行一条；可留空）")
+    empty = pd.DataFrame({"content": pd.Series(dtype="object"), "category": pd.Series(dtype="object"),
+                          "is_livelihood": pd.Series(dtype="bool"), "forwarded_to": pd.Series(dtype="object")})
+    edited = st.data_editor(
+        empty, num_rows="dynamic", key=f"{prefix}_ops", width="stretch", hide_index=True,
+        column_config={
+            "content": st.column_config.TextColumn(OPINION_COLUMNS["content"], max_chars=2000, width="large"),
+            "category": st.column_config.SelectboxColumn(OPINION_COLUMNS["category"], options=ch["categories"]),
+            "is_livelihood": st.column_config.CheckboxColumn(OPINION_COLUMNS["is_livelihood"], default=False),
+            "forwarded_to": st.column_config.TextColumn(OPINION_COLUMNS["forwarded_to"], max_chars=128),
+        },
+    )
+    field_error(form_key, "opinions")
+    if st.button("保存活动" if activity_id is None else "保存修改", key=f"{prefix}_save", type="primary"):
+        data = {
+            "held_on": held_on, "place": place, "district_id": district_id, "organiser": organiser,
+            "kind": kind, "targets": targets, "mode": mode, "deputy_ids": deputy_ids,
+            "voters_reached": voters, "summary": summary, "has_signin": has_signin,
+            "has_photos": has_photos, "has_other": has_other, "typical": typical,
+        }
+        rows = edited.to_dict("records") if edited is not None else []
+        if activity_id is None:
+            gen_key = f"{form_key}__gen"
+
+            def _create(s):
+                new_id = svc.create_activity(s, actor, data, rows)
+                st.session_state[gen_key] = st.session_state.get(gen_key, 0) + 1  # fresh empty form
+                return new_id
+
+            n_ops = sum(1 for r in rows if str(r.get("content") or "").strip())
+            run_write(form_key, actor.username, _create,
+                      success=f"已登记活动（{len(deputy_ids)} 位代表，{n_ops} 条意见）。")
+        else:
+            run_write(form_key, actor.username,
+                      lambda s: svc.update_activity(s, actor, activity_id, data, version, rows),
+                      success="已保存修改。")
+
+
+# ---------------------------------------------------------------- the ledger and the detail
+
+
+def _ledger(actor: Actor, ch: dict) -> None:
+    """活动台账: filters, the paginated list with totals and export, and the selected activity."""
+    dep_all = ch["deputies_all"]
+    filters = [
+        Filter("year", "年度", "year", _years(), default=date.today().year),
+        Filter("quarter", "季度", "select", {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}),
+        Filter("office", "办事处", "select", ch["offices"]),
+        Filter("group", "代表组", "select", ch["groups"]),
+        Filter("deputy", "参加代表", "select", dep_all),
+        Filter("kind", "活动类型", "select", svc.KINDS),
+        Filter("mode", "活动形式", "select", ch["modes"]),
+        Filter("target", "联系对象", "select", ch["targets"]),
+        Filter("evidence", "佐证等级", "select", svc.EVIDENCE_LEVELS),
+        Filter("organiser", "组织方式", "select", svc.ORGANISERS),
+        Filter("q", "搜索（内容、地点、代表）", "text"),
+        Filter("typical", "只看典型事例", "bool"),
+    ]
+
+    def fetch(f: dict, offset: int, limit: int) -> Page:
+        with session_scope(actor.username) as s:
+            return svc.list_activities(s, actor, f, offset, limit)
+
+    res = data_table(
+        "act_ledger", fetch, filters=filters, export_name="联系选民活动台账", unit="次",
+        export_title="联系选民活动台账", selectable=True, hidden=("id",),
+        empty="没有符合条件的活动。可调整筛选条件，或在“登记活动”中录入。",
+    )
+    if res.selected:
+        st.divider()
+        _detail(actor, ch, int(res.selected["id"]))
+    elif res.page.rows:
+        st.caption("点击表格左侧选中一行，查看活动详情、群众意见及办理过程。")
+    if actor.can_write("activity"):
+        _import(actor)
+
+
+def _detail(actor: Actor, ch: dict, activity_id: int) -> None:
+    """One activity: facts, evidence, opinions with their timelines; edit, delete, verify."""
+    try:
+        with session_scope(actor.username) as s:
+            a = svc.get_activity(s, actor, activity_id)
+    except ServiceError as exc:
+        st.error(str(exc))
+        return
+    st.subheader(f"活动详情：{a['held_on']:%Y-%m-%d} {safe_md(a['district'])}")
+    facts = pd.DataFrame([
+        {"项目": "活动日期", "内容": f"{a['held_on']:%Y-%m-%d}"},
+        {"项目": "地点", "内容": a["place"]},
+        {"项目": "选区 / 代表组", "内容": f"{a['district']} / {a['group']}"},
+        {"项目": "组织方式", "内容": a["organiser"]},
+        {"项目": "活动类型 / 形式", "内容": f"{a['kind']} / {a['mode']}"},
+        {"项目": "联系对象", "内容": "、".join(a["targets"])},
+        {"项目": "参加代表", "内容": "、".join(a["deputies"])},
+        {"项目": "联系选民", "内容": f"{a['voters_reached']} 人"},
+        {"项目": "附件情况", "内容": "、".join(v for k, v in svc.ATTACHMENTS.items() if a[k]) or "无"},
+        {"项目": "佐证等级", "内容": a["evidence"] + (f"（{a['verified_by']} {a['verified_at']:%Y-%m-%d %H:%M} 核实）"
+                                                 if a["verified_at"] else "")},
+        {"项目": "典型事例", "内容": "是" if a["typical"] else "否"},
+        {"项目": "登记人", "内容": a["created_by"]},
+    ])
+    st.dataframe(facts, hide_index=True, width="stretch")
+    st.text("活动内容：")
+    st.text(a["summary"])
+    st.markdown(f"**群众意见（{len(a['opinions'])} 条）**")
+    if not a["opinions"]:
+        st.caption("本次活动未登记群众意见。可在“编辑此活动”中补充。")
+    for op in a["opinions"]:
+        with st.expander(safe_md(f"{op['category']}｜{op['status']}｜{op['content'][:30]}")):
+            st.text(op["content"])
+            st.text(f"是否民生问题：{'是' if op['is_livelihood'] else '否'}　转交单位：{op['forwarded_to'] or '未转交'}")
+            timeline([Step(e["status"], e["on"], e["by"], e["note"]) for e in op["steps"]])
+            if actor.can_write("opinion") and op["next"]:
+                _transition_form(actor, op)
+    if actor.can_write("activity.verify") and not a["verified_at"]:
+        if st.button("核实此活动（联络工委 / 抽查）", key=f"act_verify_{activity_id}"):
+            run_write("act_verify", actor.username, lambda s: svc.verify_activity(s, actor, activity_id),
+                      success="已标记为已核实。")
+        show_flash("act_verify")
+    if actor.can_write("activity"):
+        with st.expander("编辑此活动"):
+            _activity_form(actor, ch, f"act_edit{activity_id}", f"act_edit{activity_id}_v{a['version']}",
+                           initial=a, activity_id=activity_id, version=a["version"])
+        if confirm(f"act_del{activity_id}", "删除此活动",
+                   f"确定删除 {a['held_on']:%Y-%m-%d} 在{a['district']}的活动及其 {len(a['opinions'])} 条群众意见吗？删除会记入操作日志。"):
+            def _delete(s):
+                svc.delete_activity(s, actor, activity_id, a["version"])
+                st.session_state.pop("act_ledger__grid", None)  # the deleted row is no longer selected
+
+            run_write("act_del", actor.username, _delete, success="已删除该活动。")
+        show_flash("act_del")
+
+
+def _transition_form(actor: Actor, op: dict) -> None:
+    """The next step of one opinion: 转交 / 办理中 / 已解决 / 无法解决 / 已反馈选民."""
+    key = f"op{op['id']}"
+    prefix = f"{key}_v{op['version']}"
+    show_flash(key)
+    c1, c2 = st.columns(2)
+    to = c1.selectbox("下一步", op["next"], key=f"{prefix}_to")
+    when = c2.date_input("日期", value=date.today(), key=f"{prefix}_on", format="YYYY-MM-DD")
+    field_error(key, "to_status")
+    field_error(key, "happened_on")
+    extra: dict = {}
+    if to == "已转交":
+        extra["forwarded_to"] = st.text_input("转交单位", value=op["forwarded_to"], key=f"{prefix}_fw")
+        field_error(key, "forwarded_to")
+    elif to == "已解决":
+        extra["resolved_by"] = st.text_input("解决单位（实际解决问题的责任单位）", key=f"{prefix}_rb",
+                                             help="代表不自行处理问题，须填写解决问题的单位（R3）")
+        field_error(key, "resolved_by")
+        extra["result"] = st.text_input("办理结果", key=f"{prefix}_res")
+    elif to == "无法解决":
+        extra["reason"] = st.text_input("无法解决的原因", key=f"{prefix}_reason")
+        field_error(key, "reason")
+    elif to == "已反馈选民":
+        extra["feedback"] = st.text_input("反馈内容", key=f"{prefix}_fb")
+        field_error(key, "feedback")
+    note = st.text_input("备注", key=f"{prefix}_note")
+    if st.button("保存办理步骤", key=f"{prefix}_save"):
+        run_write(key, actor.username,
+                  lambda s: op_svc.transition(s, actor, op["id"], to, happened_on=when, note=note,
+                                              expected_version=op["version"], **extra),
+                  success=f"意见已更新为“{to}”。")
+
+
+def _import(actor: Actor) -> None:
+    """Import a historical ledger from .xlsx: template, upload, all-or-nothing with row errors."""
+    with st.expander("导入历史台账（Excel）"):
+        with session_scope(actor.username) as s:
+            template = svc.import_template(s)
+        st.download_button("下载导入模板", data=template, file_name="联系选民活动台账导入模板.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           key="act_tpl", on_click="ignore")
+        up = st.file_uploader("选择填好的 .xlsx 文件", type=["xlsx"], key="act_upload")
+        show_flash("act_import")
+        errs = errors_of("act_import")
+        if errs:
+            st.dataframe(pd.DataFrame([{"位置": k or "文件", "问题": v} for k, v in errs.items()]),
+                         hide_index=True, width="stretch")
+        if up is not None and st.button("导入", key="act_import_go"):
+            data = up.getvalue()
+            run_write("act_import", actor.username, lambda s: svc.import_xlsx(s, actor, data),
+                      success="导入成功。")
+
+
+# ---------------------------------------------------------------- who falls short, mix, typical cases
+
+
+def _year_select(key: str) -> int:
+    """A year selector whose first value comes from the query parameter ``year``."""
+    years = _years()
+    return st.selectbox("年度", years, index=years.index(_param_year()), key=key, format_func=lambda y: f"{y}年")
+
+
+def _shortfall(actor: Actor, ch: dict, which: str) -> None:
+    """未达标代表: R1 by group and per deputy, R5, R4."""
+    year = _year_select("act_short_year")
+    keys = list(SHORT_LISTS)
+    pick = st.radio("名单", keys, index=keys.index(which) if which in keys else 0, horizontal=True,
+                    format_func=SHORT_LISTS.get, key="act_short_list")
+    if pick == "r1":
+        with session_scope(actor.username) as s:
+            by_group = svc.r1_by_group(s, actor, year)
+            minimum = int(settings.get(s, "r1_min_activities"))
+        st.caption(f"每位在任代表每年至少联系选民 {minimum} 次；年中到任的代表按剩余月份折算；已离任的代表不列入。")
+        if by_group:
+            st.dataframe(pd.DataFrame(by_group).drop(columns=["group_id"]), hide_index=True, width="stretch")
+
+        def fetch_r1(f: dict, offset: int, limit: int) -> Page:
+            with session_scope(actor.username) as s:
+                return svc.r1_shortfall(s, actor, year, offset, limit, group_id=f.get("group"))
+
+        data_table("act_r1", fetch_r1, filters=[Filter("group", "代表组", "select", ch["groups"])],
+                   export_name=f"{year}年联系选民活动未达标代表", unit="人", hidden=("id",),
+                   empty=f"{year}年所有在任代表的联系选民活动次数均已达标。")
+    elif pick == "r5":
+        st.caption("每位代表每年推动解决一至两件民生问题：下列在任代表本年还没有已解决的民生类群众意见。")
+
+        def fetch_r5(f: dict, offset: int, limit: int) -> Page:
+            with session_scope(actor.username) as s:
+                return svc.r5_missing(s, actor, year, offset, limit, group_id=f.get("group"))
+
+        data_table("act_r5", fetch_r5, filters=[Filter("group", "代表组", "select", ch["groups"])],
+                   export_name=f"{year}年未推动解决民生问题的代表", unit="人", hidden=("id",),
+                   empty=f"{year}年每位在任代表都已推动解决至少一件民生问题。")
+    else:
+        st.caption("同一选区同类问题被多次活动或来信反映、尚未关联任何议案建议：应研究形成议案或建议（R4）。")
+
+        def fetch_r4(f: dict, offset: int, limit: int) -> Page:
+            with session_scope(actor.username) as s:
+                return svc.r4_page(s, actor, year, offset, limit)
+
+        data_table("act_r4", fetch_r4, export_name=f"{year}年多次反映未形成议案建议的问题", unit="个",
+                   hidden=("district_id",),
+                   empty=f"{year}年没有多次反映而未形成议案建议的问题。")
+
+
+def _mix(actor: Actor, ch: dict) -> None:
+    """活动构成: 三问 kinds and modes per group (chart and tables) for a year."""
+    c1, c2 = st.columns(2)
+    with c1:
+        year = _year_select("act_mix_year")
+    with c2:
+        group = st.selectbox("代表组", [None, *ch["groups"]], key="act_mix_group",
+                             format_func=lambda g: "全部" if g is None else ch["groups"].get(g, str(g)))
+    with session_scope(actor.username) as s:
+        m = svc.mix(s, actor, year, group_id=group)
+    if not m["groups"]:
+        st.info(f"{year}年还没有登记联系选民活动。请在“登记活动”中录入，或导入历史台账。")
+        return
+    long = pd.DataFrame(m["long"])
+    for part, title in (("活动类型", "“三问”活动类型构成"), ("活动形式", "活动形式构成")):
+        data = long[long["分类"] == part]
+        chart = (
+            alt.Chart(data, title=title)
+            .mark_bar()
+            .encode(
+                x=alt.X("代表组:N", title="代表组", sort=None),
+                y=alt.Y("次数:Q", title="活动次数（次）", stack="zero"),
+                color=alt.Color("项目:N", title=part),
+                tooltip=[alt.Tooltip("代表组:N", title="代表组"), alt.Tooltip("项目:N", title=part),
+                         alt.Tooltip("次数:Q", title="次数")],
+            )
+        )
+        st.altair_chart(chart, width="stretch")
+    groups = m["groups"]
+    deputies = m["deputies"]
+    st.markdown("**各代表组**")
+    data_table("act_mix_g", lambda f, o, n: Page(groups[o:o + n], len(groups)),
+               export_name=f"{year}年各代表组活动构成", unit="个")
+    st.markdown("**各代表**")
+    data_table("act_mix_d", lambda f, o, n: Page(deputies[o:o + n], len(deputies)),
+               export_name=f"{year}年各代表活动构成", unit="人")
+
+
+def _typical(actor: Actor, ch: dict) -> None:
+    """典型事例 (R18): activities marked typical, exportable."""
+    filters = [
+        Filter("year", "年度", "year", _years(), default=date.today().year),
+        Filter("group", "代表组", "select", ch["groups"]),
+        Filter("kind", "活动类型", "select", svc.KINDS),
+        Filter("q", "搜索", "text"),
+    ]
+
+    def fetch(f: dict, offset: int, limit: int) -> Page:
+        with session_scope(actor.username) as s:
+            return svc.typical_cases(s, actor, f, offset, limit)
+
+    data_table("act_typical", fetch, filters=filters, export_name="联系选民典型事例", unit="个",
+               hidden=("id",), empty="该年度还没有标记为典型事例的活动。登记或编辑活动时勾选“典型事例”即可。")
 
 
 def render() -> None:
     """Draw the 联系活动 page (nothing runs at import)."""
-    require_page("activities")
-    st.caption("登记代表联系选民活动及收集的群众意见，跟踪办理，查看未达标代表。")
-    st.info("本页功能正在建设中，暂无可显示的内容。")
+    actor = require_page("activities")
+    st.caption("登记代表联系选民活动及收集的群众意见，跟踪办理，查看未达标代表、活动构成和典型事例。")
+    ch = _choices(actor)
+    views = dict(VIEWS)
+    if not actor.can_write("activity"):
+        views.pop("new")
+    keys = list(views)
+    wanted = VIEW_PARAMS.get(st.query_params.get("view", ""), "ledger")
+    view = st.radio("视图", keys, index=keys.index(wanted) if wanted in keys else 0, horizontal=True,
+                    format_func=views.get, key="act_view", label_visibility="collapsed")
+    if view == "ledger":
+        _ledger(actor, ch)
+    elif view == "new":
+        gen = st.session_state.get("act_new__gen", 0)
+        _activity_form(actor, ch, "act_new", f"act_new{gen}")
+    elif view == "short":
+        _shortfall(actor, ch, st.query_params.get("view", "r1"))
+    elif view == "mix":
+        _mix(actor, ch)
+    else:
+        _typical(actor, ch)
