@@ -7,6 +7,7 @@ that office's groups, districts and deputies).
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 
@@ -117,6 +118,15 @@ MIN_AGE = 18  # a deputy is at least 18 (选举法)
 _SURNAME_INITIALS = {"单": "s", "解": "x", "曾": "z", "仇": "q", "区": "o", "查": "z", "朴": "p",
                      "乐": "y", "盖": "g", "覃": "q", "缪": "m", "尉": "y", "折": "s", "员": "y",
                      "种": "c", "秘": "b", "繁": "p", "隗": "w", "召": "s", "晟": "c"}
+
+
+def free_text(value: object) -> str:
+    """Trim free text (unit, party, place) without folding its full-width punctuation."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
 
 
 def pinyin_initials(name: str) -> str:
@@ -358,7 +368,7 @@ def _check_group(session: Session, actor: Actor, data: dict, group_id: int | Non
         errors["office_id"] = "请选择所属办事处"
     elif not actor.in_scope(office.id, group_id):
         errors["office_id"] = "只能选择您负责的办事处"
-    liaison = clean_text(data.get("liaison_name"))
+    liaison = free_text(data.get("liaison_name"))
     if len(liaison) > 64:
         errors["liaison_name"] = "联络员姓名不能超过64个字"
     try:
@@ -553,13 +563,13 @@ def check_deputy(session: Session, actor: Actor, data: dict, *, require_scope: b
     except ValueError as exc:
         phone = None
         errors["phone"] = str(exc)
-    party = clean_text(data.get("party")) or None
+    party = free_text(data.get("party")) or None
     if party and len(party) > 32:
         errors["party"] = "党派不能超过32个字"
-    unit = clean_text(data.get("unit_title")) or None
+    unit = free_text(data.get("unit_title")) or None
     if unit and len(unit) > 128:
         errors["unit_title"] = "工作单位及职务不能超过128个字"
-    occupation = clean_text(data.get("occupation")) or None
+    occupation = free_text(data.get("occupation")) or None
     if occupation and len(occupation) > 64:
         errors["occupation"] = "职业不能超过64个字"
     group = session.get(M.DeputyGroup, data.get("group_id")) if data.get("group_id") else None
@@ -730,7 +740,7 @@ def save_mailbox(session: Session, actor: Actor, data: dict, mailbox_id: int | N
             errors["delegation_end"] = "委托结束日期不能早于开始日期"
     if dates.get("established_on") is None and "established_on" not in errors:
         dates["established_on"] = today()
-    location = clean_text(data.get("location")) or None
+    location = free_text(data.get("location")) or None
     if location and len(location) > 128:
         errors["location"] = "设置地点不能超过128个字"
     if errors:
