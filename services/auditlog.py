@@ -1,0 +1,141 @@
+"""操作日志: who changed what, when, before and after — a paginated, filterable list."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from db import models
+from db.audit import ENTITY_NAMES
+from services.common import Actor, Page, PermissionDenied, paginate
+
+ACTIONS = ("新增", "修改", "删除", "查看")
+# Chinese names of columns shown in before/after (the rest keep their own name)
+FIELD_NAMES: dict[str, str] = {
+    "name": "名称", "number": "届次", "start_year": "起始年份", "end_year": "结束年份", "active": "启用",
+    "office_id": "办事处", "group_id": "代表组", "district_id": "选区", "deputy_id": "代表",
+    "liaison_name": "联络员", "liaison_phone": "联络员电话", "pinyin": "拼音首字母", "gender": "性别",
+    "birth_year": "出生年份", "party": "党派", "unit_title": "工作单位及职务", "occupation": "职业",
+    "phone": "联系电话", "term_id": "届次", "status": "状态", "leads_enterprise": "领办企业或单位",
+    "is_office_leader": "担任领导职务", "joined_on": "当选日期", "left_on": "离任日期", "version": "版本",
+    "username": "用户名", "display_name": "姓名", "role": "角色", "password_hash": "密码",
+    "tokens_valid_after": "登录凭证起始时间", "created_at": "创建时间", "updated_at": "修改时间",
+    "keeper_kind": "管理方式", "keeper_name": "管理人", "location": "设置地点", "established_on": "设立日期",
+    "delegation_start": "委托开始", "delegation_end": "委托结束", "mailbox_id": "信箱", "opened_on": "开箱日期",
+    "opened_by": "开箱人", "letters_found": "来信数", "note": "备注", "held_on": "日期", "place": "地点",
+    "organiser": "组织方式", "kind": "类型", "targets": "联系对象", "mode": "活动形式",
+    "voters_reached": "联系选民数", "summary": "内容摘要", "typical": "典型事例", "category": "类别",
+    "content": "内容", "forwarded_to": "转交单位", "result": "办理结果", "feedback": "反馈",
+    "received_on": "收信日期", "writer_name": "来信人", "writer_phone": "来信人电话",
+    "writer_address": "来信人地址", "code": "编号", "title": "标题", "value": "值", "key": "设置项",
+    "created_by": "创建人", "verified_by": "核实人", "verified_at": "核实时间",
+}
+
+
+def _fmt_value(value: object) -> str:
+    """A logged value as short readable text."""
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
+        return value[:16].replace("T", " ")
+    if isinstance(value, list | dict):
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        text = str(value)
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
+def describe_change(action: str, before: dict | None, after: dict | None) -> str:
+    """Before/after as one readable line: "姓名：张三 → 张三丰；状态：在任 → 辞职"."""
+    before, after = before or {}, after or {}
+    skip = {"id", "version", "updated_at", "created_at"}
+    parts = []
+    if action == "修改":
+        for k in after:
+            if k in skip and len(after) > 1:
+                continue
+            parts.append(f"{FIELD_NAMES.get(k, k)}：{_fmt_value(before.get(k))} → {_fmt_value(after.get(k))}")
+    else:
+        values = after if action == "新增" else before
+        for k, v in values.items():
+            if k in skip or v in (None, "", [], {}):
+                continue
+            parts.append(f"{FIELD_NAMES.get(k, k)}：{_fmt_value(v)}")
+    return "；".join(parts)
+
+
+def entity_options() -> dict[str, str]:
+    """Entities that the log names, {class name: 中文}."""
+    return dict(ENTITY_NAMES)
+
+
+def user_options(session: Session) -> list[str]:
+    """Usernames that appear in the log (plus every account), sorted."""
+    users = set(session.execute(select(models.User.username)).scalars())
+    users |= {"system"}
+    return sorted(users)
+
+
+def _statement(filters: dict) -> Select:
+    """The select of log rows matching ``filters``, newest first."""
+    A = models.AuditLog
+    stmt = select(A.id, A.at, A.username, A.action, A.entity, A.entity_id, A.before, A.after, A.note)
+    period = filters.get("period")
+    if period:
+        start, end = period
+        stmt = stmt.where(A.at >= datetime.combine(start, datetime.min.time()),
+                          A.at < datetime.combine(end + timedelta(days=1), datetime.min.time()))
+    if filters.get("username"):
+        stmt = stmt.where(A.username == filters["username"])
+    if filters.get("entity"):
+        stmt = stmt.where(A.entity == filters["entity"])
+    if filters.get("action"):
+        stmt = stmt.where(A.action == filters["action"])
+    if filters.get("entity_id"):
+        stmt = stmt.where(A.entity_id == str(filters["entity_id"]).strip())
+    return stmt.order_by(A.at.desc(), A.id.desc())
+
+
+def list_log(session: Session, actor: Actor, filters: dict, offset: int, limit: int) -> Page:
+    """One page of the audit log (admin only). Filters: period (start, end dates), username,
+    entity (class name), action, entity_id."""
+    if actor.role != "admin":
+        raise PermissionDenied("只有系统管理员可以查看操作日志。")
+    rows, total = paginate(session, _statement(filters), offset, limit)
+    return Page(
+        [
+            {"序号": r[0], "时间": r[1], "用户": r[2], "操作": r[3], "对象": ENTITY_NAMES.get(r[4], r[4]),
+             "记录编号": r[5], "变更内容": describe_change(r[3], r[6], r[7]) or (r[8] or ""),
+             "备注": r[8] or ""}
+            for r in rows
+        ],
+        total,
+    )
+
+
+def get_entry(session: Session, actor: Actor, entry_id: int) -> dict:
+    """One log entry with its before/after as rows of (字段, 修改前, 修改后) for a detail view."""
+    if actor.role != "admin":
+        raise PermissionDenied("只有系统管理员可以查看操作日志。")
+    a = session.get(models.AuditLog, entry_id)
+    if a is None:
+        return {}
+    before, after = a.before or {}, a.after or {}
+    keys = list(dict.fromkeys([*before, *after]))
+    return {
+        "时间": a.at, "用户": a.username, "操作": a.action, "对象": ENTITY_NAMES.get(a.entity, a.entity),
+        "记录编号": a.entity_id, "备注": a.note or "",
+        "fields": [{"字段": FIELD_NAMES.get(k, k), "修改前": _fmt_value(before.get(k)) if a.action != "新增" else "",
+                    "修改后": _fmt_value(after.get(k)) if a.action != "删除" else ""} for k in keys],
+    }
+
+
+def default_period() -> tuple[date, date]:
+    """The last 30 days."""
+    today = date.today()
+    return today - timedelta(days=30), today
