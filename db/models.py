@@ -389,6 +389,7 @@ class Letter(Versioned, Base):
     paused_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # working days paused
     reply_due: Mapped[date | None] = mapped_column(Date)
     resolve_due: Mapped[date | None] = mapped_column(Date)
+    step_due: Mapped[date | None] = mapped_column(Date)  # deadline of the current step (交代表/转办)
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
     updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now, onupdate=_now)
@@ -416,6 +417,7 @@ class LetterEvent(Base):
     by: Mapped[str] = mapped_column(String(64), nullable=False)
     note: Mapped[str | None] = mapped_column(Text)
     undone: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    prior: Mapped[dict | None] = mapped_column(JSON)  # the letter's fields before this step (for undo)
 
 
 class QuarterlySummary(Base):

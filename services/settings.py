@@ -36,6 +36,7 @@ DEFAULTS: dict[str, tuple[object, str]] = {
     ),
     "proposal_min_signatures": (10, "议案最少联名代表人数"),
     "mailbox_open_days": (7, "信箱开启周期（天，R11）"),
+    "hot_min_writers": (3, "集中反映：同一选区同类问题的不同来信人数达到多少即列为热点（R14）"),
     "spotcheck_checklist": (
         ["记录完整", "时间地点属实", "有签到表或照片", "问题已转交", "有办理结果或反馈", "与代表本人核实"],
         "抽查核查项目",

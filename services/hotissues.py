@@ -1,0 +1,219 @@
+"""热点问题 (R14): where voters' problems concentrate (by category, district, office, month),
+concentrated appeals, and supervision topics (监督议题) whose outcome goes back to every writer."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db import models
+from services import settings
+from services.common import Actor, NotFound, Page, ValidationError, scope_filter
+from services.validation import clean_text, mask_name, mask_phone
+
+L, O, Di, G, Of = models.Letter, models.Opinion, models.District, models.DeputyGroup, models.Office
+T, TL, E = models.SupervisionTopic, models.TopicLetter, models.LetterEvent
+_NOT_COUNTED = ("已合并",)
+
+
+def _bounds(year: int) -> tuple[date, date]:
+    """First and last day of a year."""
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def counts(session: Session, actor: Actor, year: int) -> dict[str, list[dict]]:
+    """Letters and opinions of a year by category, by district, by category × office, by month.
+
+    Each list holds dicts with Chinese keys, ready for Altair (数量 in 件).
+    """
+    lo, hi = _bounds(year)
+    lmonth = func.extract("month", L.received_on)
+    omonth = func.extract("month", O.raised_on)
+    lbase = scope_filter(select().select_from(L), actor, L.office_id, L.group_id).where(
+        L.received_on.between(lo, hi), L.status.not_in(_NOT_COUNTED))
+    obase = scope_filter(select().select_from(O).join(G, G.id == O.group_id), actor, G.office_id, O.group_id).where(
+        O.raised_on.between(lo, hi))
+    out: dict[str, dict] = {"category": {}, "district": {}, "office": {}, "month": {}}
+    # letters
+    for cat, n in session.execute(lbase.with_only_columns(L.category, func.count()).group_by(L.category)):
+        out["category"][(cat, "来信")] = int(n)
+    for cat, n in session.execute(obase.with_only_columns(O.category, func.count()).group_by(O.category)):
+        out["category"][(cat, "群众意见")] = int(n)
+    for name, n in session.execute(lbase.join(Di, Di.id == L.district_id)
+                                   .with_only_columns(Di.name, func.count()).group_by(Di.name)):
+        out["district"][name] = out["district"].get(name, 0) + int(n)
+    for name, n in session.execute(obase.join(Di, Di.id == O.district_id)
+                                   .with_only_columns(Di.name, func.count()).group_by(Di.name)):
+        out["district"][name] = out["district"].get(name, 0) + int(n)
+    for cat, office, n in session.execute(lbase.join(Of, Of.id == L.office_id)
+                                          .with_only_columns(L.category, Of.name, func.count())
+                                          .group_by(L.category, Of.name)):
+        out["office"][(cat, office)] = out["office"].get((cat, office), 0) + int(n)
+    for cat, office, n in session.execute(obase.join(Of, Of.id == G.office_id)
+                                          .with_only_columns(O.category, Of.name, func.count())
+                                          .group_by(O.category, Of.name)):
+        out["office"][(cat, office)] = out["office"].get((cat, office), 0) + int(n)
+    for m, n in session.execute(lbase.with_only_columns(lmonth, func.count()).group_by(lmonth)):
+        out["month"][(int(m), "来信")] = int(n)
+    for m, n in session.execute(obase.with_only_columns(omonth, func.count()).group_by(omonth)):
+        out["month"][(int(m), "群众意见")] = int(n)
+    return {
+        "category": [{"问题类别": c, "来源": s, "数量": n} for (c, s), n in sorted(out["category"].items())],
+        "district": [{"选区": d, "数量": n} for d, n in sorted(out["district"].items(), key=lambda kv: -kv[1])],
+        "office": [{"问题类别": c, "办事处": o, "数量": n} for (c, o), n in sorted(out["office"].items())],
+        "month": [{"月份": f"{year}-{m:02d}", "来源": s, "数量": n} for (m, s), n in sorted(out["month"].items())],
+    }
+
+
+def concentrated(session: Session, actor: Actor, year: int, min_writers: int | None = None) -> list[dict]:
+    """Concentrated appeals: letters of one category and district from several distinct writers.
+
+    A writer is told apart by phone, else name; anonymous letters count one each.
+    """
+    need = int(min_writers or settings.get(session, "hot_min_writers"))
+    lo, hi = _bounds(year)
+    writer = func.coalesce(L.writer_phone, L.writer_name, L.code)
+    stmt = (select(L.category, L.district_id, Di.name, G.name, func.count(func.distinct(writer)), func.count(L.id),
+                   func.min(L.received_on), func.max(L.received_on))
+            .join(Di, Di.id == L.district_id).join(G, G.id == L.group_id)
+            .where(L.received_on.between(lo, hi), L.status.not_in(_NOT_COUNTED))
+            .group_by(L.category, L.district_id, Di.name, G.name)
+            .having(func.count(func.distinct(writer)) >= need))
+    stmt = scope_filter(stmt, actor, L.office_id, L.group_id)
+    topics = {(c, d): t for c, d, t in session.execute(
+        select(T.category, T.district_id, T.title).where(T.status == "进行中"))}
+    rows = [{"问题类别": c, "district_id": d, "选区": dn, "代表组": gn, "来信人数（人）": int(w), "来信（件）": int(n),
+             "最早来信": first, "最近来信": last, "监督议题": topics.get((c, d), "")}
+            for c, d, dn, gn, w, n, first, last in session.execute(stmt)]
+    rows.sort(key=lambda r: (-r["来信人数（人）"], -r["来信（件）"], r["问题类别"]))
+    return rows
+
+
+def letters_of(session: Session, actor: Actor, year: int, category: str, district_id: int) -> dict[int, str]:
+    """Open or closed letters of one appeal, {id: "编号 日期 摘要"} (for a topic's letter list)."""
+    lo, hi = _bounds(year)
+    stmt = (select(L.id, L.code, L.received_on, L.summary)
+            .where(L.category == category, L.district_id == district_id, L.received_on.between(lo, hi),
+                   L.status.not_in(_NOT_COUNTED)).order_by(L.received_on))
+    stmt = scope_filter(stmt, actor, L.office_id, L.group_id)
+    return {i: f"{c} {d:%Y-%m-%d} {(s or '')[:30]}" for i, c, d, s in session.execute(stmt)}
+
+
+def create_topic(session: Session, actor: Actor, *, title: str, category: str | None, district_id: int | None,
+                 letter_ids: list[int]) -> models.SupervisionTopic:
+    """Make a concentrated appeal a supervision topic (leader or admin) covering the given letters."""
+    actor.require_write("topic")
+    title = clean_text(title)
+    errors: dict[str, str] = {}
+    if not title:
+        errors["title"] = "请填写议题名称"
+    elif len(title) > 128:
+        errors["title"] = "议题名称不超过128字"
+    ids = sorted({int(i) for i in letter_ids or []})
+    if not ids:
+        errors["letter_ids"] = "请选择议题涵盖的来信"
+    elif session.execute(select(func.count()).select_from(L).where(L.id.in_(ids))).scalar_one() != len(ids):
+        errors["letter_ids"] = "所选来信有的不存在"
+    if errors:
+        raise ValidationError(errors)
+    topic = T(title=title, category=category, district_id=district_id, status="进行中",
+              created_by=actor.display_name or actor.username)
+    session.add(topic)
+    session.flush()
+    session.add_all([TL(topic_id=topic.id, letter_id=i) for i in ids])
+    session.flush()
+    return topic
+
+
+def list_topics(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
+    """Supervision topics, newest first, with letters covered and writers still to be told."""
+    covered = func.count(TL.letter_id)
+    stmt = (select(T.id, T.title, T.category, Di.name, T.status, T.created_by, T.created_at, T.closed_at,
+                   covered.label("n"))
+            .outerjoin(Di, Di.id == T.district_id).outerjoin(TL, TL.topic_id == T.id)
+            .group_by(T.id, T.title, T.category, Di.name, T.status, T.created_by, T.created_at, T.closed_at)
+            .order_by(T.created_at.desc(), T.id.desc()))
+    if f.get("status"):
+        stmt = stmt.where(T.status == f["status"])
+    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    rows = session.execute(stmt.offset(offset).limit(limit)).all()
+    ids = [r.id for r in rows]
+    untold = dict(session.execute(
+        select(TL.topic_id, func.count()).join(T, T.id == TL.topic_id)
+        .where(TL.topic_id.in_(ids), TL.told_at.is_(None), T.status == "已办结").group_by(TL.topic_id)
+    ).all()) if ids else {}
+    out = [{"id": r.id, "议题": r.title, "问题类别": r.category or "", "选区": r[3] or "", "状态": r.status,
+            "涵盖来信（件）": int(r.n or 0), "待告知来信人（人）": int(untold.get(r.id, 0)),
+            "提出人": r.created_by, "提出时间": r.created_at, "办结时间": r.closed_at} for r in rows]
+    return Page(out, int(total))
+
+
+def close_topic(session: Session, actor: Actor, topic_id: int, outcome: str) -> None:
+    """Close a topic with its outcome; every covered letter gets the outcome for its feedback."""
+    actor.require_write("topic")
+    topic = session.get(T, topic_id)
+    if topic is None:
+        raise NotFound("该监督议题不存在。")
+    if topic.status == "已办结":
+        raise ValidationError({"outcome": "该议题已办结"})
+    outcome = clean_text(outcome)
+    if not outcome:
+        raise ValidationError({"outcome": "请填写议题办理结果"})
+    topic.status = "已办结"
+    topic.outcome = outcome
+    topic.closed_at = datetime.now().replace(microsecond=0)
+    letters = session.execute(
+        select(L).join(TL, TL.letter_id == L.id).where(TL.topic_id == topic.id)
+    ).scalars().all()
+    who = actor.display_name or actor.username
+    for letter in letters:
+        if letter.status not in ("已反馈", "不予受理", "已合并") and not letter.result:
+            letter.result = f"监督议题“{topic.title}”办理结果：{outcome}"
+        session.add(E(letter_id=letter.id, round=letter.round, from_status=letter.status, to_status="议题办结",
+                      happened_on=date.today(), by=who,
+                      note=f"监督议题“{topic.title}”已办结：{outcome}（请告知来信人）"))
+    session.flush()
+
+
+def untold_writers(session: Session, actor: Actor, topic_id: int | None = None) -> list[dict]:
+    """Writers of letters in closed topics not yet told the outcome (masked), for the staff to call."""
+    stmt = (select(TL.topic_id, T.title, L.id, L.code, L.writer_name, L.writer_phone, L.received_on, G.name)
+            .join(T, T.id == TL.topic_id).join(L, L.id == TL.letter_id).join(G, G.id == L.group_id)
+            .where(T.status == "已办结", TL.told_at.is_(None)).order_by(T.id, L.received_on))
+    stmt = scope_filter(stmt, actor, L.office_id, L.group_id)
+    if topic_id:
+        stmt = stmt.where(TL.topic_id == topic_id)
+    return [{"topic_id": t, "letter_id": lid, "议题": title, "来信编号": code,
+             "来信人": mask_name(name) if name else "匿名", "联系电话": mask_phone(phone), "收信日期": rec,
+             "代表组": g} for t, title, lid, code, name, phone, rec, g in session.execute(stmt)]
+
+
+def untold_count(session: Session, actor: Actor) -> int:
+    """How many writers of closed topics are still to be told the outcome."""
+    stmt = (select(func.count()).select_from(TL).join(T, T.id == TL.topic_id).join(L, L.id == TL.letter_id)
+            .where(T.status == "已办结", TL.told_at.is_(None)))
+    stmt = scope_filter(stmt, actor, L.office_id, L.group_id)
+    return int(session.execute(stmt).scalar_one())
+
+
+def mark_told(session: Session, actor: Actor, topic_id: int, letter_id: int, note: str = "") -> None:
+    """Mark that a writer was told the topic's outcome (staff of the letter's scope, leader, admin)."""
+    if not (actor.can_write("letter") or actor.can_write("topic")):
+        actor.require_write("letter")
+    link = session.get(TL, (topic_id, letter_id))
+    letter = session.get(L, letter_id)
+    if link is None or letter is None or not actor.in_scope(letter.office_id, letter.group_id):
+        raise NotFound("该来信不在此议题中或不在您的负责范围内。")
+    topic = session.get(T, topic_id)
+    if topic.status != "已办结":
+        raise ValidationError({"told": "议题办结后才能告知来信人结果"})
+    if link.told_at is not None:
+        raise ValidationError({"told": "已标记为告知"})
+    link.told_at = datetime.now().replace(microsecond=0)
+    link.told_by = actor.display_name or actor.username
+    session.add(E(letter_id=letter.id, round=letter.round, from_status=letter.status, to_status="已告知",
+                  happened_on=date.today(), by=link.told_by,
+                  note=f"已将监督议题“{topic.title}”的结果告知来信人" + (f"：{clean_text(note)}" if clean_text(note) else "")))
+    session.flush()

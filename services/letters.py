@@ -1,0 +1,882 @@
+"""来信: registering letters, their lifecycle with working-day deadlines, masking (R12).
+
+A letter moves 登记 → 已交代表 → 已回复 → 已转办 → 办理中 → 已办结 → 已反馈, or closes as 不予受理 /
+已合并 with a reason. The allowed steps are data (``TRANSITIONS``) and every step goes through
+``transition()``, which records who, when and a note as a LetterEvent, together with the
+letter's fields before the step (so an admin can undo it, logged).
+
+Deadlines are working days on the Chinese calendar (services.workdays), from the setting
+letter_deadlines: handed to the deputy within ``handed`` days of receipt, first reply within
+``reply`` days of receipt, forwarded within ``forward`` days of the first reply, outcome fed back
+within ``feedback`` days of receipt (of the reopening, for a reopened letter). Two clocks are kept
+on the letter (reply_due, resolve_due) plus the current step's deadline (step_due); the working
+days a letter waited for the writer's clarification push every clock of its round. A letter is
+overdue the day after a running clock's due date, and long overdue when more than twice the
+deadline has passed. Both are decided in SQL (``overdue_clause``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from db import audit, models
+from services import settings, workdays
+from services.common import (
+    REVEAL_ROLES,
+    Actor,
+    Figure,
+    NotFound,
+    Page,
+    PermissionDenied,
+    ValidationError,
+    check_version,
+    paginate,
+    scope_filter,
+    today,
+)
+from services.validation import (
+    clean_text,
+    fmt_date,
+    mask_address,
+    mask_name,
+    mask_phone,
+    normalize_phone,
+    parse_date,
+)
+
+L = models.Letter
+E = models.LetterEvent
+
+STATES = ["登记", "已交代表", "已回复", "已转办", "办理中", "已办结", "已反馈", "不予受理", "已合并"]
+CLOSED = ("已反馈", "不予受理", "已合并")
+BEFORE_REPLY = ("登记", "已交代表")
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "登记": ("已交代表", "不予受理", "已合并"),
+    "已交代表": ("已回复", "不予受理", "已合并"),
+    "已回复": ("已转办", "不予受理", "已合并"),
+    "已转办": ("办理中",),
+    "办理中": ("已办结",),
+    "已办结": ("已反馈",),
+    "已反馈": ("办理中",),  # reopening, only after 不满意 (see next_steps)
+    "不予受理": (),
+    "已合并": (),
+}
+STEP_LABELS = {
+    "已交代表": "交代表", "已回复": "答复来信人", "已转办": "转办", "办理中": "开始办理",
+    "已办结": "办结", "已反馈": "反馈来信人", "不予受理": "不予受理", "已合并": "合并到其他来信",
+}
+REOPEN_LABEL = "重新办理（来信人不满意）"
+SATISFACTION = ("满意", "基本满意", "不满意")
+FEEDBACK_METHODS = ("电话", "当面", "书面", "短信", "其他")
+PAUSE, RESUME, UNDO = "暂停计时", "恢复计时", "撤销"
+OVERDUE_CHOICES = {"超期": "已超期（含严重超期）", "严重超期": "严重超期（超过时限两倍）"}
+DUPLICATE_DAYS = 90
+SIMILARITY = 0.6
+# the fields a step may change (kept in LetterEvent.prior for undo)
+_TRACKED = ("status", "status_on", "forwarded_to", "result", "feedback_method", "satisfaction",
+            "close_reason", "merged_into_id", "round", "paused_since", "paused_days")
+
+
+# ---------------------------------------------------------------- settings and small helpers
+
+
+def categories(session: Session) -> list[str]:
+    """Return the problem categories (setting letter_categories)."""
+    return list(settings.get(session, "letter_categories"))
+
+
+def deadline_days(session: Session) -> dict[str, int]:
+    """Return the step deadlines in working days {handed, reply, forward, feedback}."""
+    value = dict(settings.DEFAULTS["letter_deadlines"][0])
+    value.update({k: int(v) for k, v in (settings.get(session, "letter_deadlines") or {}).items()})
+    return value
+
+
+def next_steps(letter: models.Letter) -> list[tuple[str, str]]:
+    """Return the legal next steps of a letter as (to_status, label); none while paused."""
+    if letter.paused_since is not None:
+        return []
+    out = []
+    for to in TRANSITIONS.get(letter.status, ()):
+        if letter.status == "已反馈":
+            if letter.satisfaction == "不满意":
+                out.append((to, REOPEN_LABEL))
+            continue
+        out.append((to, STEP_LABELS[to]))
+    return out
+
+
+def _who(actor: Actor) -> str:
+    """The name written in a letter's history."""
+    return actor.display_name or actor.username
+
+
+def _scope_of(session: Session, letter: models.Letter, actor: Actor) -> None:
+    """Raise NotFound when the letter lies outside the actor's scope."""
+    if not actor.in_scope(letter.office_id, letter.group_id):
+        raise NotFound("该来信不存在或不在您的负责范围内。")
+
+
+def _load(session: Session, actor: Actor, letter_id: int) -> models.Letter:
+    """Return a letter inside the actor's scope, or raise NotFound."""
+    letter = session.get(L, letter_id)
+    if letter is None:
+        raise NotFound("该来信不存在或不在您的负责范围内。")
+    _scope_of(session, letter, actor)
+    return letter
+
+
+# ---------------------------------------------------------------- deadlines
+
+
+def _round_starts(session: Session, letters: list[models.Letter]) -> dict[int, date]:
+    """Return {letter id: first day of its current round} for reopened letters (one query)."""
+    later = [x for x in letters if (x.round or 1) > 1]
+    if not later:
+        return {}
+    rows = session.execute(
+        select(E.letter_id, E.round, func.min(E.happened_on))
+        .where(E.letter_id.in_([x.id for x in later]), E.to_status == "办理中", E.undone.is_(False))
+        .group_by(E.letter_id, E.round)
+    ).all()
+    by = {(lid, rnd): d for lid, rnd, d in rows}
+    return {x.id: by.get((x.id, x.round), x.status_on or x.received_on) for x in later}
+
+
+def due_dates(received: date, status: str, status_on: date | None, round_start: date | None,
+              paused: int, dl: dict[str, int]) -> tuple[date, date, date | None]:
+    """Return (reply_due, resolve_due, step_due) of a letter from its facts.
+
+    ``paused`` working days (waiting for the writer) push every clock of the round.
+    """
+    reply_due = workdays.add_workdays(received, dl["reply"] + paused)
+    resolve_due = workdays.add_workdays(round_start or received, dl["feedback"] + paused)
+    step_due = None
+    if status == "登记":
+        step_due = workdays.add_workdays(received, dl["handed"] + paused)
+    elif status == "已回复":
+        step_due = workdays.add_workdays(status_on or received, dl["forward"] + paused)
+    return reply_due, resolve_due, step_due
+
+
+def _apply_deadlines(session: Session, letter: models.Letter, round_start: date | None = None) -> None:
+    """Fill one letter's due dates from its current facts."""
+    dl = deadline_days(session)
+    if (letter.round or 1) > 1 and round_start is None:
+        round_start = _round_starts(session, [letter]).get(letter.id)
+    letter.reply_due, letter.resolve_due, letter.step_due = due_dates(
+        letter.received_on, letter.status, letter.status_on, round_start, letter.paused_days or 0, dl)
+
+
+def recompute_deadlines(session: Session, letter_ids: list[int] | None = None) -> int:
+    """Fill reply_due / resolve_due / step_due of many letters (all when ``letter_ids`` is None).
+
+    Made for bulk loads (a million letters): due dates are computed once per distinct
+    (received date, paused days) and per distinct (step date, paused days), and written with one
+    UPDATE per such group; reopened letters are done one by one. Returns the letters touched.
+    Derived columns only: these updates are not audited.
+    """
+    dl = deadline_days(session)
+    session.flush()
+    conn = session.connection()
+    table = L.__table__
+    chunks = [None] if letter_ids is None else [letter_ids[i:i + 900] for i in range(0, len(letter_ids), 900)]
+    touched = 0
+    for chunk in chunks:
+        def scoped(stmt, chunk=chunk):
+            return stmt if chunk is None else stmt.where(L.id.in_(chunk))
+
+        first = scoped(select(L.received_on, L.paused_days, func.count()).where(L.round == 1)
+                       .group_by(L.received_on, L.paused_days))
+        params = []
+        for received, paused, n in session.execute(first):
+            reply_due = workdays.add_workdays(received, dl["reply"] + (paused or 0))
+            resolve_due = workdays.add_workdays(received, dl["feedback"] + (paused or 0))
+            params.append({"r": received, "p": paused, "rd": reply_due, "sd": resolve_due})
+            touched += n
+        if params:
+            stmt = scoped(table.update().where(table.c.received_on == _bp("r"), table.c.paused_days == _bp("p"),
+                                               table.c.round == 1))
+            conn.execute(stmt.values(reply_due=_bp("rd"), resolve_due=_bp("sd"), step_due=None), params)
+        # the current step's deadline: 登记 counts from receipt, 已回复 from the reply
+        for status, col, days in (("登记", table.c.received_on, dl["handed"]), ("已回复", table.c.status_on, dl["forward"])):
+            src = L.received_on if status == "登记" else L.status_on
+            rows = session.execute(scoped(select(src, L.paused_days).where(L.status == status, L.round == 1)
+                                          .group_by(src, L.paused_days))).all()
+            params = [{"d": d, "p": p, "due": workdays.add_workdays(d, days + (p or 0))} for d, p in rows if d]
+            if params:
+                stmt = scoped(table.update().where(col == _bp("d"), table.c.paused_days == _bp("p"),
+                                                   table.c.status == status, table.c.round == 1))
+                conn.execute(stmt.values(step_due=_bp("due")), params)
+        later = session.execute(scoped(select(L).where(L.round > 1))).scalars().all()
+        starts = _round_starts(session, later)
+        for letter in later:
+            r, s, st = due_dates(letter.received_on, letter.status, letter.status_on, starts.get(letter.id),
+                                 letter.paused_days or 0, dl)
+            conn.execute(table.update().where(table.c.id == letter.id)
+                         .values(reply_due=r, resolve_due=s, step_due=st))
+            touched += 1
+    session.expire_all()
+    return touched
+
+
+def _bp(name: str):
+    """A bound parameter for executemany updates."""
+    from sqlalchemy import bindparam
+
+    return bindparam(name)
+
+
+class Clock:
+    """Today's overdue thresholds: which due dates count as overdue / long overdue."""
+
+    def __init__(self, session: Session, on: date | None = None) -> None:
+        """Compute the thresholds once per list (a few calendar look-ups)."""
+        self.dl = deadline_days(session)
+        self.today = on or today()
+        self.long = {k: workdays.last_start_within(self.today, v) for k, v in self.dl.items()}
+
+    def _clocks(self, status: str) -> list[tuple[str, str]]:
+        """(due column, deadline key) of the clocks running in ``status``."""
+        out = []
+        if status == "登记":
+            out.append(("step_due", "handed"))
+        if status == "已回复":
+            out.append(("step_due", "forward"))
+        if status in BEFORE_REPLY:
+            out.append(("reply_due", "reply"))
+        if status not in CLOSED:
+            out.append(("resolve_due", "feedback"))
+        return out
+
+    def level(self, status: str, paused: bool, dues: dict[str, date | None]) -> str:
+        """Return "" / "超期" / "严重超期" for one letter (the same rule as ``clause``)."""
+        if paused:
+            return ""
+        worst = ""
+        for col, key in self._clocks(status):
+            due = dues.get(col)
+            if due is None:
+                continue
+            if due < self.long[key]:
+                return "严重超期"
+            if due < self.today:
+                worst = "超期"
+        return worst
+
+    def clause(self, long: bool = False):
+        """SQL condition: the letter is overdue (or long overdue) today; paused letters are not."""
+        def late(col, key):
+            return col < (self.long[key] if long else self.today)
+
+        return and_(L.paused_since.is_(None), or_(
+            and_(L.status == "登记", late(L.step_due, "handed")),
+            and_(L.status == "已回复", late(L.step_due, "forward")),
+            and_(L.status.in_(BEFORE_REPLY), late(L.reply_due, "reply")),
+            and_(L.status.not_in(CLOSED), late(L.resolve_due, "feedback")),
+        ))
+
+
+def overdue_clause(session: Session, long: bool = False, on: date | None = None):
+    """SQL condition selecting letters overdue (or long overdue) today."""
+    return Clock(session, on).clause(long)
+
+
+# ---------------------------------------------------------------- registering
+
+
+def _clean_writer(data: dict, errors: dict) -> tuple[str | None, str | None, str | None]:
+    """Check writer name, phone and address; anonymous letters carry neither name nor phone."""
+    anonymous = bool(data.get("anonymous"))
+    name = clean_text(data.get("writer_name")) or None
+    address = clean_text(data.get("writer_address")) or None
+    phone = None
+    if anonymous:
+        return None, None, address
+    try:
+        phone = normalize_phone(data.get("writer_phone"), landline_ok=True)
+    except ValueError as exc:
+        errors["writer_phone"] = f"{exc}（如 13812345678 或 010-12345678）"
+    if name and len(name) > 64:
+        errors["writer_name"] = "来信人姓名过长"
+    if not name and not phone and not anonymous:
+        errors["writer_name"] = "请填写来信人姓名或联系电话；来信人未署名的请勾选“匿名来信”"
+    if address and len(address) > 255:
+        errors["writer_address"] = "住址过长（不超过255字）"
+    return name, phone, address
+
+
+def check_letter(session: Session, actor: Actor, data: dict) -> dict:
+    """Validate a letter's fields; return them clean or raise ValidationError (nothing written)."""
+    errors: dict[str, str] = {}
+    box = session.get(models.Mailbox, data.get("mailbox_id")) if data.get("mailbox_id") else None
+    district = group = None
+    if box is None:
+        errors["mailbox_id"] = "请选择信箱"
+    else:
+        district = session.get(models.District, box.district_id)
+        group = session.get(models.DeputyGroup, district.group_id)
+        if not actor.in_scope(group.office_id, group.id):
+            errors["mailbox_id"] = "只能选择您负责范围内的信箱"
+    try:
+        received = parse_date(data.get("received_on"))
+    except ValueError as exc:
+        received = None
+        errors["received_on"] = str(exc)
+    if received is None and "received_on" not in errors:
+        errors["received_on"] = "请填写收信日期"
+    elif received is not None:
+        if received > today():
+            errors["received_on"] = "收信日期不能晚于今天"
+        elif box is not None and received < box.established_on:
+            errors["received_on"] = f"收信日期不能早于信箱设立日期（{fmt_date(box.established_on)}）"
+    name, phone, address = _clean_writer(data, errors)
+    summary = clean_text(data.get("summary"))
+    if not summary:
+        errors["summary"] = "请填写内容摘要"
+    elif len(summary) > 2000:
+        errors["summary"] = "内容摘要过长（不超过2000字）"
+    category = clean_text(data.get("category"))
+    if category not in categories(session):
+        errors["category"] = "请选择问题类别"
+    deputy_id = data.get("deputy_id") or None
+    if deputy_id is not None:
+        dep = session.get(models.Deputy, deputy_id)
+        if dep is None:
+            errors["deputy_id"] = "承办代表不存在"
+        elif group is not None and dep.group_id != group.id:
+            errors["deputy_id"] = "承办代表应为该信箱所在代表组的代表"
+        elif dep.status != "在任":
+            errors["deputy_id"] = "承办代表已不在任"
+    if errors:
+        raise ValidationError(errors)
+    return {"mailbox_id": box.id, "district_id": district.id, "group_id": group.id, "office_id": group.office_id,
+            "received_on": received, "writer_name": name, "writer_phone": phone, "writer_address": address,
+            "summary": summary, "category": category, "deputy_id": deputy_id}
+
+
+def find_possible_duplicates(session: Session, actor: Actor, data: dict, exclude_id: int | None = None,
+                             limit: int = 10) -> list[dict]:
+    """Letters of the last 90 days with the same writer phone or a very similar summary.
+
+    Summaries are compared (difflib) with the letters of the same electoral district only, so
+    the check stays quick on a large database. Rows are masked (shown before saving).
+    """
+    summary = clean_text(data.get("summary"))
+    try:
+        phone = normalize_phone(data.get("writer_phone"), landline_ok=True) if not data.get("anonymous") else None
+    except ValueError:
+        phone = None
+    try:
+        received = parse_date(data.get("received_on")) or today()
+    except ValueError:
+        received = today()
+    box = session.get(models.Mailbox, data.get("mailbox_id")) if data.get("mailbox_id") else None
+    since = received - timedelta(days=DUPLICATE_DAYS)
+    base = (select(L.id, L.code, L.received_on, L.writer_name, L.writer_phone, L.summary, L.status,
+                   L.district_id)
+            .where(L.received_on >= since, L.received_on <= received + timedelta(days=1)))
+    base = scope_filter(base, actor, L.office_id, L.group_id)
+    if exclude_id:
+        base = base.where(L.id != exclude_id)
+    found: dict[int, dict] = {}
+    if phone:
+        for r in session.execute(base.where(L.writer_phone == phone).order_by(L.received_on.desc()).limit(limit)):
+            found[r.id] = {"row": r, "why": "同一联系电话", "ratio": 1.0}
+    if summary and box is not None:
+        cands = session.execute(base.where(L.district_id == box.district_id)
+                                .order_by(L.received_on.desc()).limit(2000)).all()
+        matcher = difflib.SequenceMatcher(autojunk=False)
+        matcher.set_seq2(summary)
+        for r in cands:
+            matcher.set_seq1(r.summary or "")
+            if matcher.real_quick_ratio() < SIMILARITY or matcher.quick_ratio() < SIMILARITY:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= SIMILARITY:
+                if r.id in found:
+                    found[r.id]["why"] += "、内容相似"
+                else:
+                    found[r.id] = {"row": r, "why": f"内容相似（{ratio:.0%}）", "ratio": ratio}
+    out = sorted(found.values(), key=lambda x: (-x["ratio"], -x["row"].id))[:limit]
+    return [{"id": x["row"].id, "编号": x["row"].code, "收信日期": x["row"].received_on,
+             "来信人": mask_name(x["row"].writer_name) or "匿名", "联系电话": mask_phone(x["row"].writer_phone),
+             "内容摘要": _short(x["row"].summary, 60), "状态": x["row"].status, "疑似重复原因": x["why"]}
+            for x in out]
+
+
+def _short(text: str | None, n: int) -> str:
+    """Cut a text to ``n`` characters with an ellipsis."""
+    text = (text or "").replace("\n", " ")
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _new_code(session: Session, received: date) -> str:
+    """Return the next letter number of the year, e.g. XF2026-000123."""
+    prefix = f"XF{received.year}-"
+    last = session.execute(select(func.max(L.code)).where(L.code.like(prefix + "%"))).scalar()
+    n = 0
+    if last:
+        m = re.search(r"(\d+)$", last)
+        n = int(m.group(1)) if m else 0
+    return f"{prefix}{n + 1:06d}"
+
+
+def register(session: Session, actor: Actor, data: dict, *, merge_into: int | None = None) -> models.Letter:
+    """Register a letter (来信登记); with ``merge_into`` it is closed at once as 已合并 into that one.
+
+    Call ``find_possible_duplicates`` first and let the user choose to save anyway or merge.
+    """
+    actor.require_write("letter")
+    clean = check_letter(session, actor, data)
+    target = None
+    if merge_into is not None:
+        target = session.get(L, merge_into)
+        if target is None or not actor.in_scope(target.office_id, target.group_id):
+            raise ValidationError({"merge_into": "要合并到的来信不存在或不在您的负责范围内"})
+    letter = L(code=_new_code(session, clean["received_on"]), status="登记", status_on=clean["received_on"],
+               created_by=actor.username, round=1, paused_days=0, **clean)
+    _apply_deadlines(session, letter)
+    session.add(letter)
+    session.flush()
+    session.add(E(letter_id=letter.id, round=1, from_status=None, to_status="登记",
+                  happened_on=clean["received_on"], by=_who(actor),
+                  note=clean_text(data.get("note")) or ("匿名来信" if data.get("anonymous") else None)))
+    session.flush()
+    if target is not None:
+        transition(session, actor, letter.id, "已合并", happened_on=clean["received_on"], merged_into=target.id,
+                   reason=f"与来信{target.code}重复，登记时合并")
+    return letter
+
+
+# ---------------------------------------------------------------- lifecycle
+
+
+def _snapshot(letter: models.Letter) -> dict:
+    """The tracked fields of a letter as JSON (for undo)."""
+    out = {}
+    for k in _TRACKED:
+        v = getattr(letter, k)
+        out[k] = v.isoformat() if isinstance(v, date) else v
+    return out
+
+
+def _restore(letter: models.Letter, prior: dict) -> None:
+    """Put back the tracked fields saved by ``_snapshot``."""
+    for k in _TRACKED:
+        if k not in prior:
+            continue
+        v = prior[k]
+        if k in ("status_on", "paused_since") and v:
+            v = date.fromisoformat(v)
+        setattr(letter, k, v)
+
+
+def _step_date(letter: models.Letter, happened_on: object, errors: dict) -> date:
+    """Check the date of a step: not in the future, not before the letter's last step."""
+    try:
+        when = parse_date(happened_on) or today()
+    except ValueError as exc:
+        errors["happened_on"] = str(exc)
+        return today()
+    if when > today():
+        errors["happened_on"] = "日期不能晚于今天"
+    elif when < (letter.status_on or letter.received_on):
+        errors["happened_on"] = f"日期不能早于上一环节日期（{fmt_date(letter.status_on or letter.received_on)}）"
+    return when
+
+
+def transition(
+    session: Session,
+    actor: Actor,
+    letter_id: int,
+    to_status: str,
+    *,
+    happened_on: date | str | None = None,
+    note: str = "",
+    forwarded_to: str | None = None,
+    result: str | None = None,
+    feedback_method: str | None = None,
+    satisfaction: str | None = None,
+    reason: str | None = None,
+    merged_into: int | None = None,
+    expected_version: int | None = None,
+) -> models.Letter:
+    """Move a letter one legal step, recording who, when and a note.
+
+    已转办 needs 转办单位; 已办结 needs 办理结果; 已反馈 needs 反馈方式 and 满意度; 不予受理 and 已合并
+    need a reason (已合并 also the letter it joins); 已反馈 → 办理中 reopens a letter whose writer
+    was not satisfied, as a new round with its own clock.
+    """
+    actor.require_write("letter")
+    letter = _load(session, actor, letter_id)
+    check_version(letter, expected_version, "该来信")
+    if letter.paused_since is not None:
+        raise ValidationError({"to_status": "该来信正在等待来信人补充说明（计时已暂停），请先恢复计时再办理"})
+    legal = dict(next_steps(letter))
+    if to_status not in legal:
+        nxt = "、".join(f"{STEP_LABELS.get(s, s)}" for s in legal) or "无"
+        if letter.status == "已反馈" and to_status == "办理中":
+            raise ValidationError({"to_status": "只有来信人对反馈结果“不满意”时才能重新办理"})
+        raise ValidationError({"to_status": f"当前状态为“{letter.status}”，不能直接变为“{to_status}”；可办理：{nxt}"})
+    errors: dict[str, str] = {}
+    when = _step_date(letter, happened_on, errors)
+    note = clean_text(note)
+    forwarded_to = clean_text(forwarded_to) or None
+    result = clean_text(result) or None
+    reason = clean_text(reason) or None
+    if to_status == "已转办" and not forwarded_to:
+        errors["forwarded_to"] = "请填写转办单位（代表不自行处理问题，应转交有关单位办理）"
+    elif forwarded_to and len(forwarded_to) > 128:
+        errors["forwarded_to"] = "转办单位过长"
+    if to_status == "已办结" and not result:
+        errors["result"] = "请填写办理结果"
+    if to_status == "已反馈":
+        if feedback_method not in FEEDBACK_METHODS:
+            errors["feedback_method"] = "请选择反馈方式"
+        if satisfaction not in SATISFACTION:
+            errors["satisfaction"] = "请选择来信人满意度"
+    if to_status in ("不予受理", "已合并") and not reason:
+        errors["reason"] = "请填写理由"
+    target = None
+    if to_status == "已合并":
+        target = session.get(L, merged_into) if merged_into else None
+        if target is None or not actor.in_scope(target.office_id, target.group_id):
+            errors["merged_into"] = "请选择要合并到的来信"
+        elif target.id == letter.id or target.merged_into_id == letter.id:
+            errors["merged_into"] = "不能合并到本来信"
+    if errors:
+        raise ValidationError(errors)
+    prior = _snapshot(letter)
+    before = letter.status
+    reopening = before == "已反馈" and to_status == "办理中"
+    if reopening:
+        note = note or f"来信人对第{letter.round}轮办理结果不满意（{letter.result or ''}），重新办理"
+        letter.round = (letter.round or 1) + 1
+        letter.result = None
+        letter.feedback_method = None
+        letter.satisfaction = None
+        letter.paused_days = 0
+    letter.status = to_status
+    letter.status_on = when
+    if to_status == "已转办":
+        letter.forwarded_to = forwarded_to
+        note = note or f"转办至{forwarded_to}"
+    elif to_status == "已办结":
+        letter.result = result
+        note = note or f"办理结果：{result}"
+    elif to_status == "已反馈":
+        letter.feedback_method = feedback_method
+        letter.satisfaction = satisfaction
+        note = note or f"{feedback_method}反馈，来信人{satisfaction}"
+    elif to_status == "不予受理":
+        letter.close_reason = reason
+        note = note or f"理由：{reason}"
+    elif to_status == "已合并":
+        letter.close_reason = reason
+        letter.merged_into_id = target.id
+        note = note or f"并入来信{target.code}：{reason}"
+    session.add(E(letter_id=letter.id, round=letter.round, from_status=before, to_status=to_status,
+                  happened_on=when, by=_who(actor), note=note or None, prior=prior))
+    session.flush()
+    _apply_deadlines(session, letter, round_start=when if reopening else None)
+    session.flush()
+    return letter
+
+
+def pause(session: Session, actor: Actor, letter_id: int, *, happened_on: date | str | None = None,
+          note: str = "", expected_version: int | None = None) -> models.Letter:
+    """Stop a letter's clocks while it waits for the writer's clarification."""
+    actor.require_write("letter")
+    letter = _load(session, actor, letter_id)
+    check_version(letter, expected_version, "该来信")
+    if letter.status in CLOSED:
+        raise ValidationError({"to_status": "已结束的来信无需暂停计时"})
+    if letter.paused_since is not None:
+        raise ValidationError({"to_status": "该来信已在暂停计时中"})
+    errors: dict[str, str] = {}
+    when = _step_date(letter, happened_on, errors)
+    note = clean_text(note)
+    if not note:
+        errors["note"] = "请说明需要来信人补充的内容"
+    if errors:
+        raise ValidationError(errors)
+    prior = _snapshot(letter)
+    letter.paused_since = when
+    session.add(E(letter_id=letter.id, round=letter.round, from_status=letter.status, to_status=PAUSE,
+                  happened_on=when, by=_who(actor), note=f"等待来信人补充说明：{note}", prior=prior))
+    session.flush()
+    return letter
+
+
+def resume(session: Session, actor: Actor, letter_id: int, *, happened_on: date | str | None = None,
+           note: str = "", expected_version: int | None = None) -> models.Letter:
+    """Restart the clocks; the working days paused push every deadline of the round."""
+    actor.require_write("letter")
+    letter = _load(session, actor, letter_id)
+    check_version(letter, expected_version, "该来信")
+    if letter.paused_since is None:
+        raise ValidationError({"to_status": "该来信没有暂停计时"})
+    errors: dict[str, str] = {}
+    try:
+        when = parse_date(happened_on) or today()
+    except ValueError as exc:
+        errors["happened_on"] = str(exc)
+        when = today()
+    if when > today():
+        errors["happened_on"] = "日期不能晚于今天"
+    elif when < letter.paused_since:
+        errors["happened_on"] = "恢复日期不能早于暂停日期"
+    if errors:
+        raise ValidationError(errors)
+    prior = _snapshot(letter)
+    days = workdays.workdays_between(letter.paused_since, when)
+    letter.paused_days = (letter.paused_days or 0) + days
+    letter.paused_since = None
+    session.add(E(letter_id=letter.id, round=letter.round, from_status=letter.status, to_status=RESUME,
+                  happened_on=when, by=_who(actor),
+                  note=(clean_text(note) + "；" if clean_text(note) else "") + f"暂停{days}个工作日，时限相应顺延",
+                  prior=prior))
+    session.flush()
+    _apply_deadlines(session, letter)
+    session.flush()
+    return letter
+
+
+def undo_last(session: Session, actor: Actor, letter_id: int, reason: str,
+              expected_version: int | None = None) -> models.Letter:
+    """Undo the letter's last step (admin only); the step stays in the history marked undone."""
+    if actor.role != "admin":
+        raise PermissionDenied("只有系统管理员可以撤销办理步骤。")
+    letter = _load(session, actor, letter_id)
+    check_version(letter, expected_version, "该来信")
+    reason = clean_text(reason)
+    if not reason:
+        raise ValidationError({"reason": "请填写撤销原因"})
+    last = session.execute(
+        select(E).where(E.letter_id == letter.id, E.undone.is_(False), E.prior.is_not(None))
+        .order_by(E.id.desc()).limit(1)
+    ).scalars().first()
+    if last is None:
+        raise ValidationError({"reason": "该来信只有登记环节，没有可撤销的步骤"})
+    before = letter.status
+    _restore(letter, last.prior)
+    last.undone = True
+    session.add(E(letter_id=letter.id, round=letter.round, from_status=before, to_status=UNDO,
+                  happened_on=today(), by=_who(actor), note=f"撤销“{last.to_status}”：{reason}"))
+    session.add(models.AuditLog(username=session.info.get("actor", actor.username), action="撤销",
+                                entity="Letter", entity_id=str(letter.id),
+                                before={"status": before}, after={"status": letter.status},
+                                note=f"撤销步骤“{last.to_status}”（{fmt_date(last.happened_on)}）：{reason}"[:255]))
+    session.flush()
+    _apply_deadlines(session, letter)
+    session.flush()
+    return letter
+
+
+# ---------------------------------------------------------------- reading: masking, list, detail
+
+
+def may_reveal(actor: Actor, letter: models.Letter | None = None) -> bool:
+    """True when the actor may see writers' personal data after clicking 显示 (staff in scope, admin)."""
+    if actor.role not in REVEAL_ROLES:
+        return False
+    return letter is None or actor.in_scope(letter.office_id, letter.group_id)
+
+
+def masked_writer(name: str | None, phone: str | None, address: str | None) -> dict:
+    """The writer's personal data masked: 张*, 138****1234, address down to the district."""
+    return {"来信人": mask_name(name) if name else "匿名", "联系电话": mask_phone(phone),
+            "住址": mask_address(address)}
+
+
+def reveal(session: Session, actor: Actor, letter_id: int) -> dict:
+    """Return the writer's name, phone and address unmasked; the view is written to the audit log."""
+    letter = _load(session, actor, letter_id)
+    if not may_reveal(actor, letter):
+        raise PermissionDenied("您的角色只能查看脱敏后的来信人信息。")
+    audit.log_view(session, "Letter", letter.id, f"查看来信{letter.code}的来信人个人信息")
+    return {"来信人": letter.writer_name or "匿名", "联系电话": letter.writer_phone or "",
+            "住址": letter.writer_address or ""}
+
+
+def _filtered(session: Session, actor: Actor, f: dict, clock: Clock):
+    """The letter list query with the page's filters (no paging)."""
+    Mb, G, D = models.Mailbox, models.DeputyGroup, models.Deputy
+    stmt = (select(L.id, L.code, L.received_on, Mb.name.label("mailbox"), G.name.label("grp"),
+                   L.writer_name, L.writer_phone, L.writer_address, L.category, L.summary,
+                   D.name.label("deputy"), L.status, L.status_on, L.forwarded_to, L.result, L.satisfaction,
+                   L.reply_due, L.resolve_due, L.step_due, L.paused_since, L.round)
+            .join(Mb, Mb.id == L.mailbox_id).join(G, G.id == L.group_id).outerjoin(D, D.id == L.deputy_id))
+    stmt = scope_filter(stmt, actor, L.office_id, L.group_id)
+    period = f.get("period")
+    if period:
+        stmt = stmt.where(L.received_on.between(period[0], period[1]))
+    if f.get("year"):
+        stmt = stmt.where(L.received_on.between(date(int(f["year"]), 1, 1), date(int(f["year"]), 12, 31)))
+    for key, col in (("office_id", L.office_id), ("group_id", L.group_id), ("deputy_id", L.deputy_id),
+                     ("mailbox_id", L.mailbox_id), ("district_id", L.district_id), ("category", L.category),
+                     ("satisfaction", L.satisfaction)):
+        if f.get(key):
+            stmt = stmt.where(col == f[key])
+    status = f.get("status")
+    if status == "未办结":
+        stmt = stmt.where(L.status.not_in(CLOSED))
+    elif status:
+        stmt = stmt.where(L.status == status)
+    if f.get("overdue"):
+        stmt = stmt.where(clock.clause(long=f["overdue"] == "严重超期"))
+    if f.get("paused"):
+        stmt = stmt.where(L.paused_since.is_not(None))
+    if f.get("q"):
+        q = str(f["q"]).replace("\\", "").replace("%", "").replace("_", "")
+        stmt = stmt.where(L.summary.like(f"%{q}%"))
+    if f.get("ids"):
+        stmt = stmt.where(L.id.in_(f["ids"]))
+    return stmt
+
+
+def list_letters(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20, *,
+                 reveal_all: bool = False) -> Page:
+    """One page of letters (newest first) with masked writers, deadlines and overdue marks.
+
+    ``reveal_all`` (an export by a role that may reveal) shows the personal data and writes one
+    audit row naming the export.
+    """
+    clock = Clock(session)
+    stmt = _filtered(session, actor, f, clock).order_by(L.received_on.desc(), L.id.desc())
+    rows, total = paginate(session, stmt, offset, limit)
+    if reveal_all:
+        if actor.role not in REVEAL_ROLES:
+            raise PermissionDenied("您的角色只能导出脱敏后的来信人信息。")
+        audit.log_view(session, "Letter", "", f"导出来信名单（含来信人个人信息）{len(rows)}件")
+    out = []
+    for r in rows:
+        person = ({"来信人": r.writer_name or "匿名", "联系电话": r.writer_phone or "", "住址": r.writer_address or ""}
+                  if reveal_all else masked_writer(r.writer_name, r.writer_phone, r.writer_address))
+        level = clock.level(r.status, r.paused_since is not None,
+                            {"reply_due": r.reply_due, "resolve_due": r.resolve_due, "step_due": r.step_due})
+        out.append({
+            "id": r.id, "编号": r.code, "收信日期": r.received_on, "信箱": r.mailbox, "代表组": r.grp, **person,
+            "问题类别": r.category, "内容摘要": r.summary if reveal_all else _short(r.summary, 40),
+            "承办代表": r.deputy or "", "状态": r.status + ("（暂停计时）" if r.paused_since else ""),
+            "轮次": r.round, "转办单位": r.forwarded_to or "", "首次答复时限": r.reply_due,
+            "办结反馈时限": r.resolve_due, "超期": level, "满意度": r.satisfaction or "",
+        })
+    overdue = session.execute(
+        select(func.count()).select_from(_filtered(session, actor, {**f, "overdue": "超期"}, clock).subquery())
+    ).scalar_one() if total else 0
+    long = session.execute(
+        select(func.count()).select_from(_filtered(session, actor, {**f, "overdue": "严重超期"}, clock).subquery())
+    ).scalar_one() if overdue else 0
+    return Page(out, total, {"超期": f"{overdue} 件", "严重超期": f"{long} 件"})
+
+
+def export_notes(actor: Actor) -> list[str]:
+    """The line an export carries about personal data."""
+    if actor.role in REVEAL_ROLES:
+        return ["本表含来信人姓名、联系电话、住址等个人信息（导出已记入操作日志），请妥善保管，不得外传。"]
+    return ["来信人姓名、联系电话、住址已按规定脱敏（您的角色只能查看脱敏信息）。"]
+
+
+def get_letter(session: Session, actor: Actor, letter_id: int) -> dict:
+    """A letter's fields (writer masked), clocks, history and legal next steps for its page."""
+    letter = _load(session, actor, letter_id)
+    clock = Clock(session)
+    box = session.get(models.Mailbox, letter.mailbox_id)
+    group = session.get(models.DeputyGroup, letter.group_id)
+    district = session.get(models.District, letter.district_id)
+    dep = session.get(models.Deputy, letter.deputy_id) if letter.deputy_id else None
+    target = session.get(L, letter.merged_into_id) if letter.merged_into_id else None
+    events = session.execute(select(E).where(E.letter_id == letter.id).order_by(E.id)).scalars().all()
+    dues = {"reply_due": letter.reply_due, "resolve_due": letter.resolve_due, "step_due": letter.step_due}
+    step_label = {"登记": "交代表时限", "已回复": "转办时限"}.get(letter.status)
+    return {
+        "id": letter.id, "version": letter.version, "code": letter.code, "status": letter.status,
+        "round": letter.round, "received_on": letter.received_on, "mailbox": box.name, "district": district.name,
+        "group": group.name, "deputy": dep.name if dep else "", "category": letter.category,
+        "summary": letter.summary, "forwarded_to": letter.forwarded_to or "", "result": letter.result or "",
+        "feedback_method": letter.feedback_method or "", "satisfaction": letter.satisfaction or "",
+        "close_reason": letter.close_reason or "", "merged_into": target.code if target else "",
+        "paused_since": letter.paused_since, "paused_days": letter.paused_days or 0,
+        "reply_due": letter.reply_due, "resolve_due": letter.resolve_due, "step_due": letter.step_due,
+        "step_label": step_label, "overdue": clock.level(letter.status, letter.paused_since is not None, dues),
+        "writer": masked_writer(letter.writer_name, letter.writer_phone, letter.writer_address),
+        "may_reveal": may_reveal(actor, letter), "next": next_steps(letter),
+        "may_pause": letter.status not in CLOSED,
+        "calendar_warning": workdays.calendar_warning(letter.received_on, letter.resolve_due),
+        "events": [{"id": e.id, "round": e.round, "from": e.from_status, "to": e.to_status, "on": e.happened_on,
+                    "at": e.at, "by": e.by, "note": e.note or "", "undone": e.undone} for e in events],
+    }
+
+
+def mailbox_options(session: Session, actor: Actor) -> dict[int, str]:
+    """Active mailboxes in the actor's scope, {id: "信箱（代表组）"}."""
+    Mb, Di, G = models.Mailbox, models.District, models.DeputyGroup
+    stmt = (select(Mb.id, Mb.name, G.name).join(Di, Di.id == Mb.district_id).join(G, G.id == Di.group_id)
+            .where(Mb.active.is_(True)).order_by(G.name, Mb.name))
+    stmt = scope_filter(stmt, actor, G.office_id, G.id)
+    return {i: f"{n}（{g}）" for i, n, g in session.execute(stmt)}
+
+
+def mailbox_group(session: Session, mailbox_id: int | None) -> int | None:
+    """Return the group id of a mailbox (to offer that group's deputies)."""
+    if not mailbox_id:
+        return None
+    box = session.get(models.Mailbox, mailbox_id)
+    return session.get(models.District, box.district_id).group_id if box else None
+
+
+def merge_candidates(session: Session, actor: Actor, letter_id: int) -> dict[int, str]:
+    """Open letters of the same district in the last 90 days, {id: "编号 摘要"}, to merge into."""
+    letter = _load(session, actor, letter_id)
+    since = letter.received_on - timedelta(days=DUPLICATE_DAYS)
+    stmt = (select(L.id, L.code, L.summary).where(L.district_id == letter.district_id, L.id != letter.id,
+                                                  L.received_on >= since, L.status != "已合并")
+            .order_by(L.received_on.desc()).limit(200))
+    return {i: f"{c} {_short(s, 30)}" for i, c, s in session.execute(stmt)}
+
+
+# ---------------------------------------------------------------- 工作台
+
+
+def status_counts(session: Session, actor: Actor, f: dict | None = None) -> dict[str, int]:
+    """Letters per state (with the list's filters)."""
+    clock = Clock(session)
+    sub = _filtered(session, actor, {**(f or {}), "status": None}, clock).subquery()
+    rows = session.execute(select(sub.c.status, func.count()).group_by(sub.c.status)).all()
+    return {s: int(n) for s, n in rows}
+
+
+def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
+    """The 工作台 figures of R11–R14: overdue letters, unopened mailboxes, missing quarterly
+    summaries, supervision topics with writers not yet told."""
+    from services import hotissues, mailboxes, quarterly
+
+    clock = Clock(session)
+    base = scope_filter(select(func.count(L.id)), actor, L.office_id, L.group_id)
+    overdue = session.execute(base.where(clock.clause(False))).scalar_one()
+    long = session.execute(base.where(clock.clause(True))).scalar_one()
+    days = int(settings.get(session, "mailbox_open_days"))
+    unopened = mailboxes.count_unopened(session, actor)
+    y, q = quarterly.last_quarter(today())
+    missing = len(quarterly.not_submitted(session, actor, y, q))
+    untold = hotissues.untold_count(session, actor)
+    return [
+        Figure("R12", "超期未办来信", int(overdue), "件", "mailbox", {"view": "letters", "overdue": "超期"},
+               bad=overdue > 0, help="超过交代表、首次答复、转办或办结反馈时限（工作日）的来信"),
+        Figure("R12", "严重超期来信（超过时限两倍）", int(long), "件", "mailbox",
+               {"view": "letters", "overdue": "严重超期"}, bad=long > 0, help="已超过办理时限两倍的来信"),
+        Figure("R11", f"{days}天内未开箱的信箱", int(unopened), "个", "mailbox", {"view": "boxes"},
+               bad=unopened > 0, help=f"每个代表信箱每{days}天至少开启一次"),
+        Figure("R13", f"未报送{y}年第{q}季度汇总的代表组", missing, "个", "quarterly",
+               {"view": "missing", "year": str(y), "quarter": str(q)}, bad=missing > 0,
+               help="代表组联络员每季度汇总群众反映问题及解决情况，报常委会工作机构"),
+        Figure("R14", "议题已办结、尚未告知结果的来信人", int(untold), "人", "hotissues", {"view": "topics"},
+               bad=untold > 0, help="监督议题办结后，应将结果逐一反馈给来信人"),
+    ]

@@ -1,0 +1,299 @@
+"""季度汇总 (R13): per group and quarter, the problems voters raised (letters and activities'
+opinions), their state and how each was resolved; exports in the layout an office sends to the
+standing committee's working body; submission marks; groups that have not submitted."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db import models
+from services.common import Actor, NotFound, ValidationError, scope_filter, today
+from services.validation import clean_text, fmt_date
+
+L, O, G, Di, Q = models.Letter, models.Opinion, models.DeputyGroup, models.District, models.QuarterlySummary
+COLUMNS = ["序号", "来源", "反映日期", "选区", "问题类别", "反映问题", "转办单位", "办理状态", "解决情况"]
+# a letter or opinion counts as 已解决 / 办理中 / 未受理 in the totals
+RESOLVED_LETTER = ("已办结", "已反馈")
+RESOLVED_OPINION = ("已解决", "已反馈选民")
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    """First and last day of a quarter."""
+    if quarter not in (1, 2, 3, 4):
+        raise ValidationError({"quarter": "季度应为1至4"})
+    start = date(year, 3 * quarter - 2, 1)
+    end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return start, date.fromordinal(end.toordinal() - 1)
+
+
+def quarter_of(day: date) -> tuple[int, int]:
+    """(year, quarter) of a date."""
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def last_quarter(day: date) -> tuple[int, int]:
+    """(year, quarter) of the quarter before the one ``day`` falls in."""
+    y, q = quarter_of(day)
+    return (y - 1, 4) if q == 1 else (y, q - 1)
+
+
+def _group(session: Session, actor: Actor, group_id: int | None) -> models.DeputyGroup:
+    """Return a group inside the actor's scope, else raise NotFound."""
+    group = session.get(G, group_id) if group_id else None
+    if group is None or not actor.in_scope(group.office_id, group.id):
+        raise NotFound("该代表组不存在或不在您的负责范围内。")
+    return group
+
+
+def _resolution_of_letter(status: str, result: str | None, satisfaction: str | None, reason: str | None) -> str:
+    """How a letter was resolved, in one line."""
+    if status == "已反馈":
+        return f"{result or '已办结'}（已反馈，来信人{satisfaction or '未评价'}）"
+    if status == "已办结":
+        return f"{result or '已办结'}（待反馈来信人）"
+    if status in ("不予受理", "已合并"):
+        return f"{status}：{reason or ''}"
+    return "正在办理"
+
+
+def _resolution_of_opinion(status: str, result: str | None, resolved_by: str | None, reason: str | None,
+                           feedback: str | None) -> str:
+    """How an opinion was resolved, in one line."""
+    if status in RESOLVED_OPINION:
+        text = result or (f"由{resolved_by}解决" if resolved_by else "已解决")
+        return text + ("（已反馈选民）" if status == "已反馈选民" else "")
+    if status == "无法解决":
+        return f"无法解决：{reason or ''}"
+    return "正在办理"
+
+
+def problems(session: Session, actor: Actor, group_id: int, year: int, quarter: int) -> list[dict]:
+    """The problems a group's voters raised in a quarter: letters (not merged) and opinions."""
+    _group(session, actor, group_id)
+    lo, hi = quarter_bounds(year, quarter)
+    letters = session.execute(
+        select(L.received_on, Di.name, L.category, L.summary, L.forwarded_to, L.status, L.result, L.satisfaction,
+               L.close_reason, L.code)
+        .join(Di, Di.id == L.district_id)
+        .where(L.group_id == group_id, L.received_on.between(lo, hi), L.status != "已合并")
+        .order_by(L.received_on, L.id)
+    ).all()
+    opinions = session.execute(
+        select(O.raised_on, Di.name, O.category, O.content, O.forwarded_to, O.status, O.result, O.resolved_by,
+               O.unresolvable_reason, O.feedback, O.source)
+        .join(Di, Di.id == O.district_id)
+        .where(O.group_id == group_id, O.raised_on.between(lo, hi))
+        .order_by(O.raised_on, O.id)
+    ).all()
+    rows = []
+    for r in letters:
+        rows.append({"来源": f"来信{r.code}", "反映日期": r.received_on, "选区": r[1], "问题类别": r.category,
+                     "反映问题": r.summary, "转办单位": r.forwarded_to or "", "办理状态": r.status,
+                     "解决情况": _resolution_of_letter(r.status, r.result, r.satisfaction, r.close_reason),
+                     "_kind": "letter", "_resolved": r.status in RESOLVED_LETTER,
+                     "_closed": r.status in ("不予受理",)})
+    for r in opinions:
+        rows.append({"来源": "联系活动" if r.source == "活动" else "述职评议", "反映日期": r.raised_on, "选区": r[1],
+                     "问题类别": r.category, "反映问题": r.content, "转办单位": r.forwarded_to or "",
+                     "办理状态": r.status,
+                     "解决情况": _resolution_of_opinion(r.status, r.result, r.resolved_by, r.unresolvable_reason,
+                                                    r.feedback),
+                     "_kind": "opinion", "_resolved": r.status in RESOLVED_OPINION,
+                     "_closed": r.status == "无法解决"})
+    rows.sort(key=lambda x: (x["反映日期"], x["来源"]))
+    for i, row in enumerate(rows, start=1):
+        row["序号"] = i
+    return rows
+
+
+def summary(session: Session, actor: Actor, group_id: int, year: int, quarter: int) -> dict:
+    """The quarterly summary of a group: rows, counts by category and state, totals, submission."""
+    group = _group(session, actor, group_id)
+    rows = problems(session, actor, group_id, year, quarter)
+    by_category: dict[str, dict[str, int]] = {}
+    by_state: dict[str, int] = {}
+    for r in rows:
+        c = by_category.setdefault(r["问题类别"], {"问题数": 0, "已解决": 0, "办理中": 0, "未解决或不予受理": 0})
+        c["问题数"] += 1
+        key = "已解决" if r["_resolved"] else ("未解决或不予受理" if r["_closed"] else "办理中")
+        c[key] += 1
+        state = ("来信·" if r["_kind"] == "letter" else "意见·") + r["办理状态"]
+        by_state[state] = by_state.get(state, 0) + 1
+    totals = {
+        "问题总数": len(rows),
+        "来信": sum(1 for r in rows if r["_kind"] == "letter"),
+        "群众意见": sum(1 for r in rows if r["_kind"] == "opinion"),
+        "已解决": sum(1 for r in rows if r["_resolved"]),
+        "未解决或不予受理": sum(1 for r in rows if r["_closed"]),
+    }
+    totals["办理中"] = totals["问题总数"] - totals["已解决"] - totals["未解决或不予受理"]
+    sub = session.execute(select(Q).where(Q.group_id == group_id, Q.year == year, Q.quarter == quarter)).scalars().first()
+    office = session.get(models.Office, group.office_id)
+    return {
+        "group": group.name, "office": office.name if office else "", "liaison": group.liaison_name or "",
+        "year": year, "quarter": quarter,
+        "title": f"{group.name}{year}年第{quarter}季度群众反映问题及解决情况汇总表",
+        "rows": [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows],
+        "by_category": [{"问题类别": k, **v} for k, v in sorted(by_category.items(), key=lambda kv: -kv[1]["问题数"])],
+        "by_state": [{"办理状态": k, "数量（件）": v} for k, v in sorted(by_state.items())],
+        "totals": totals,
+        "submitted_by": sub.submitted_by if sub and sub.submitted_at else None,
+        "submitted_at": sub.submitted_at if sub else None,
+        "note": sub.note if sub else None,
+    }
+
+
+def submit(session: Session, actor: Actor, group_id: int, year: int, quarter: int, note: str = "") -> None:
+    """Mark a group's quarterly summary as submitted to the working body (who, when)."""
+    actor.require_write("quarterly")
+    _group(session, actor, group_id)
+    lo, hi = quarter_bounds(year, quarter)
+    if lo > today():
+        raise ValidationError({"quarter": "该季度尚未开始，不能报送"})
+    row = session.execute(select(Q).where(Q.group_id == group_id, Q.year == year, Q.quarter == quarter)).scalars().first()
+    if row is not None and row.submitted_at is not None:
+        raise ValidationError({"quarter": f"该季度汇总已于{fmt_date(row.submitted_at)}由{row.submitted_by}报送"})
+    if row is None:
+        row = Q(group_id=group_id, year=year, quarter=quarter)
+        session.add(row)
+    row.submitted_by = actor.display_name or actor.username
+    row.submitted_at = datetime.now().replace(microsecond=0)
+    row.note = clean_text(note) or None
+    session.flush()
+
+
+def withdraw(session: Session, actor: Actor, group_id: int, year: int, quarter: int) -> None:
+    """Withdraw a submission (admin only), e.g. to correct and submit again."""
+    if actor.role != "admin":
+        from services.common import PermissionDenied
+
+        raise PermissionDenied("只有系统管理员可以撤回已报送的季度汇总。")
+    row = session.execute(select(Q).where(Q.group_id == group_id, Q.year == year, Q.quarter == quarter)).scalars().first()
+    if row is None or row.submitted_at is None:
+        raise ValidationError({"quarter": "该季度汇总尚未报送"})
+    row.submitted_at = None
+    row.submitted_by = None
+    session.flush()
+
+
+def status_list(session: Session, actor: Actor, year: int, quarter: int) -> list[dict]:
+    """Every active group in scope with its submission state for a quarter."""
+    stmt = (select(G.id, G.name, G.liaison_name, Q.submitted_by, Q.submitted_at)
+            .outerjoin(Q, (Q.group_id == G.id) & (Q.year == year) & (Q.quarter == quarter))
+            .where(G.active.is_(True)).order_by(G.office_id, G.name))
+    stmt = scope_filter(stmt, actor, G.office_id, G.id)
+    return [{"id": i, "代表组": n, "联络员": li or "", "报送状态": "已报送" if at else "未报送",
+             "报送人": by or "", "报送时间": at} for i, n, li, by, at in session.execute(stmt)]
+
+
+def not_submitted(session: Session, actor: Actor, year: int, quarter: int) -> list[dict]:
+    """Groups that have not submitted the quarter's summary."""
+    return [r for r in status_list(session, actor, year, quarter) if r["报送状态"] == "未报送"]
+
+
+# ---------------------------------------------------------------- documents
+
+
+def to_xlsx(s: dict) -> bytes:
+    """The summary as .xlsx: title, group and quarter, the table, totals, date and liaison."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{s['year']}年第{s['quarter']}季度"
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
+    ws.cell(row=1, column=1, value=s["title"]).font = Font(bold=True, size=14)
+    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
+    ws.cell(row=2, column=1, value=f"代表组：{s['group']}（{s['office']}）　季度：{s['year']}年第{s['quarter']}季度")
+    header = 3
+    for j, col in enumerate(COLUMNS, start=1):
+        c = ws.cell(row=header, column=j, value=col)
+        c.font = Font(bold=True)
+        c.border = box
+        c.alignment = Alignment(horizontal="center")
+    for i, r in enumerate(s["rows"], start=header + 1):
+        for j, col in enumerate(COLUMNS, start=1):
+            v = r[col]
+            c = ws.cell(row=i, column=j, value=fmt_date(v) if isinstance(v, date) else v)
+            c.border = box
+            c.alignment = Alignment(wrap_text=col in ("反映问题", "解决情况"), vertical="top")
+    row = header + len(s["rows"]) + 1
+    t = s["totals"]
+    ws.cell(row=row, column=1, value="合计").font = Font(bold=True)
+    ws.cell(row=row, column=2, value=(f"共{t['问题总数']}件（来信{t['来信']}件、群众意见{t['群众意见']}件），"
+                                      f"已解决{t['已解决']}件，办理中{t['办理中']}件，"
+                                      f"未解决或不予受理{t['未解决或不予受理']}件"))
+    row += 2
+    ws.cell(row=row, column=1, value="分类统计").font = Font(bold=True)
+    row += 1
+    cat_cols = ["问题类别", "问题数", "已解决", "办理中", "未解决或不予受理"]
+    for j, col in enumerate(cat_cols, start=1):
+        ws.cell(row=row, column=j, value=col).font = Font(bold=True)
+    for r in s["by_category"]:
+        row += 1
+        for j, col in enumerate(cat_cols, start=1):
+            ws.cell(row=row, column=j, value=r[col])
+    row += 2
+    ws.cell(row=row, column=1, value=f"填报日期：{fmt_date(today())}")
+    ws.cell(row=row, column=5, value=f"联络员：{s['liaison']}")
+    if s.get("submitted_at"):
+        row += 1
+        ws.cell(row=row, column=1, value=f"已于{fmt_date(s['submitted_at'])}由{s['submitted_by']}报送")
+    for j, width in enumerate([6, 16, 12, 10, 10, 40, 16, 10, 36], start=1):
+        ws.column_dimensions[chr(64 + j)].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def to_docx(s: dict) -> bytes:
+    """The summary as a printable .docx in the same layout (A4 landscape)."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    sec = doc.sections[0]
+    sec.orientation = WD_ORIENT.LANDSCAPE
+    sec.page_width, sec.page_height = Cm(29.7), Cm(21.0)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(sec, side, Cm(1.8))
+    title = doc.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = title.add_run(s["title"])
+    run.bold = True
+    run.font.size = Pt(16)
+    doc.add_paragraph(f"代表组：{s['group']}（{s['office']}）　　季度：{s['year']}年第{s['quarter']}季度")
+    table = doc.add_table(rows=1, cols=len(COLUMNS))
+    table.style = "Table Grid"
+    for j, col in enumerate(COLUMNS):
+        cell = table.rows[0].cells[j]
+        cell.text = col
+        cell.paragraphs[0].runs[0].bold = True
+    for r in s["rows"]:
+        cells = table.add_row().cells
+        for j, col in enumerate(COLUMNS):
+            v = r[col]
+            cells[j].text = fmt_date(v) if isinstance(v, date) else str(v)
+    if not s["rows"]:
+        cells = table.add_row().cells
+        cells[0].merge(cells[-1]).text = "本季度无群众反映问题。"
+    t = s["totals"]
+    doc.add_paragraph(f"合计：共{t['问题总数']}件（来信{t['来信']}件、群众意见{t['群众意见']}件），已解决{t['已解决']}件，"
+                      f"办理中{t['办理中']}件，未解决或不予受理{t['未解决或不予受理']}件。")
+    if s["by_category"]:
+        doc.add_paragraph("分类统计：" + "；".join(
+            f"{r['问题类别']}{r['问题数']}件（已解决{r['已解决']}件）" for r in s["by_category"]) + "。")
+    end = doc.add_paragraph(f"联络员：{s['liaison']}　　　　填报日期：{fmt_date(today())}")
+    end.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
