@@ -113,16 +113,11 @@ def office_options(session: Session, actor: Actor) -> dict[int, str]:
 
 def deputy_options(session: Session, actor: Actor, group_id: int | None = None,
                    serving_only: bool = True) -> dict[int, str]:
-    """Deputies inside the actor's scope: {id: "张伟 zw（东城第一代表组）"}, searchable by pinyin
-    initials. Uses services.masterdata.deputy_options when it exists."""
-    try:
-        from services import masterdata
+    """Deputies inside the actor's scope: {id: "张伟 zw（东城第一代表组）"}.
 
-        fn = getattr(masterdata, "deputy_options", None)
-    except ImportError:
-        fn = None
-    if fn is not None:
-        return fn(session, actor, group_id=group_id, serving_only=serving_only)
+    The label carries the pinyin initials (Deputy.pinyin) so that a multiselect finds a deputy by
+    typing "zw" as well as "张伟" (services.masterdata.deputy_options labels lack them).
+    """
     stmt = (
         select(models.Deputy.id, models.Deputy.name, models.Deputy.pinyin, models.DeputyGroup.name)
         .join(models.DeputyGroup, models.DeputyGroup.id == models.Deputy.group_id)

@@ -19,23 +19,23 @@ YEAR = date.today().year
 JAN = date(YEAR, 1, 10)
 
 
-def _data(w, **over) -> dict:  # noqa: ANN001
+def _data(w, **over) -> dict:
     """A valid activity in district 0 (group 0) with deputies 0 and 2."""
-    d = dict(held_on=JAN, place="和平社区活动室", district_id=w.districts[0], organiser="代表组统一组织",
-             kind="问需", targets=["一般选民"], mode="调研座谈", deputy_ids=[w.deputies[0], w.deputies[2]],
-             voters_reached=30, summary="听取选民对老旧小区改造的意见", has_signin=True, has_photos=False)
+    d = {"held_on": JAN, "place": "和平社区活动室", "district_id": w.districts[0], "organiser": "代表组统一组织",
+             "kind": "问需", "targets": ["一般选民"], "mode": "调研座谈", "deputy_ids": [w.deputies[0], w.deputies[2]],
+             "voters_reached": 30, "summary": "听取选民对老旧小区改造的意见", "has_signin": True, "has_photos": False}
     d.update(over)
     return d
 
 
-def _create(w, actor=None, ops=None, **over) -> int:  # noqa: ANN001
+def _create(w, actor=None, ops=None, **over) -> int:
     """Create an activity (as staff by default); return its id."""
     actor = actor or w.staff()
     with session_scope(actor.username, url=w.url) as s:
         return svc.create_activity(s, actor, _data(w, **over), ops)
 
 
-def _count(w, model) -> int:  # noqa: ANN001
+def _count(w, model) -> int:
     """Rows in a table."""
     with session_scope(url=w.url) as s:
         return s.execute(select(func.count()).select_from(model)).scalar_one()
@@ -60,8 +60,8 @@ def test_log_activity_with_two_deputies_and_two_opinions(world):
 
 
 def test_bad_activity_is_refused_field_by_field_and_nothing_written(world):
-    bad = dict(held_on=date.today() + timedelta(days=1), deputy_ids=[world.deputies[0], world.deputies[8]],
-               voters_reached=0, summary="   ")
+    bad = {"held_on": date.today() + timedelta(days=1), "deputy_ids": [world.deputies[0], world.deputies[8]],
+               "voters_reached": 0, "summary": "   "}
     with pytest.raises(ValidationError) as exc:
         _create(world, ops=OPS, **bad)
     assert set(exc.value.errors) == {"held_on", "deputy_ids", "voters_reached", "summary"}
@@ -168,8 +168,9 @@ def test_ledger_filters_and_totals(world):
 
 
 def test_import_template_round_trip_and_all_or_nothing(world):
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     with session_scope(url=world.url) as s:
         template = svc.import_template(s)
@@ -208,7 +209,7 @@ def test_mix_per_group_and_deputy(world):
     assert (dep["张伟"]["活动（次）"], dep["李娜"]["活动（次）"], dep["张伟"]["问计"]) == (3, 2, 1)
 
 
-def _random_activities(w, rng: random.Random, n: int) -> None:  # noqa: ANN001
+def _random_activities(w, rng: random.Random, n: int) -> None:
     """Generate ``n`` activities of this and last year for random deputies of groups 0 and 1."""
     with session_scope("admin", url=w.url) as s:
         deps = {g: list(s.execute(select(models.Deputy.id).where(models.Deputy.group_id == g)).scalars())
@@ -339,3 +340,17 @@ def test_figures_name_their_lists(world):
     assert {f.params["view"] for f in figs} == {"r1", "r4", "r5", "typical"}
     assert {f.rule: f.value for f in figs}["R18"] == 1
     assert all(f.page == "activities" for f in figs)
+
+
+def test_deputy_options_searchable_by_pinyin_and_scoped(world):
+    with session_scope("admin", url=world.url) as s:
+        s.get(models.Deputy, world.deputies[0]).pinyin = "zw"
+        s.get(models.Deputy, world.deputies[6]).status = "辞职"
+    with session_scope(url=world.url) as s:
+        opts = svc.deputy_options(s, world.staff())
+        in_group = svc.deputy_options(s, world.staff(), group_id=world.groups[1])
+        everyone = svc.deputy_options(s, world.admin(), serving_only=False)
+    assert opts[world.deputies[0]] == "张伟 zw（东城第一代表组）"
+    assert world.deputies[6] not in opts and world.deputies[10] not in opts  # left; other office
+    assert set(in_group) == set(world.deputies[7:10])
+    assert len(everyone) == 12

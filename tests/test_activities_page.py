@@ -15,13 +15,13 @@ YEAR = date.today().year
 P = "act_new0"  # widget prefix of a fresh 登记活动 form
 
 
-def _r1_ids(w) -> set[int]:  # noqa: ANN001
+def _r1_ids(w) -> set[int]:
     """Deputies on the R1 shortfall list, read through the service."""
     with session_scope(url=w.url) as s:
         return {r["id"] for r in svc.r1_shortfall(s, w.admin(), YEAR, 0, 100).rows}
 
 
-def _r1_caption(at) -> str:  # noqa: ANN001
+def _r1_caption(at) -> str:
     """The totals caption of the R1 table."""
     return next(c.value for c in at.caption if "共" in c.value and "人" in c.value)
 
@@ -29,10 +29,10 @@ def _r1_caption(at) -> str:  # noqa: ANN001
 def test_staff_logs_activity_with_two_deputies_and_two_opinions(app_world):
     w = app_world
     with session_scope("staff", url=w.url) as s:  # one earlier activity: both still short of 2
-        svc.create_activity(s, w.admin(), dict(
-            held_on=date(YEAR, 1, 5), place="社区", district_id=w.districts[0], organiser="代表组统一组织",
-            kind="问需", targets=["一般选民"], mode="专门活动", deputy_ids=[w.deputies[0], w.deputies[2]],
-            voters_reached=12, summary="第一次活动"))
+        svc.create_activity(s, w.admin(), {
+            "held_on": date(YEAR, 1, 5), "place": "社区", "district_id": w.districts[0], "organiser": "代表组统一组织",
+            "kind": "问需", "targets": ["一般选民"], "mode": "专门活动", "deputy_ids": [w.deputies[0], w.deputies[2]],
+            "voters_reached": 12, "summary": "第一次活动"})
     at = app_as("staff", "activities")
     at.radio(key="act_view").set_value("short").run()
     assert not at.exception
@@ -90,10 +90,10 @@ def test_bad_form_writes_nothing_and_keeps_input(app_world):
 def test_dashboard_link_opens_the_list_and_detail_shows_timeline(app_world):
     w = app_world
     with session_scope("staff", url=w.url) as s:
-        svc.create_activity(s, w.staff(), dict(
-            held_on=date(YEAR, 1, 5), place="社区", district_id=w.districts[0], organiser="代表个人",
-            kind="问需", targets=["一般选民"], mode="专门活动", deputy_ids=[w.deputies[0]], voters_reached=12,
-            summary="活动内容"), [{"content": "路面积水", "category": "城乡建设", "is_livelihood": True}])
+        svc.create_activity(s, w.staff(), {
+            "held_on": date(YEAR, 1, 5), "place": "社区", "district_id": w.districts[0], "organiser": "代表个人",
+            "kind": "问需", "targets": ["一般选民"], "mode": "专门活动", "deputy_ids": [w.deputies[0]], "voters_reached": 12,
+            "summary": "活动内容"}, [{"content": "路面积水", "category": "城乡建设", "is_livelihood": True}])
     at = app_as("staff")
     at.query_params["view"] = "r5"
     at.query_params["year"] = str(YEAR)

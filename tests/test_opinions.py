@@ -34,24 +34,24 @@ PATH = {
 }
 
 
-def _opinion(w, actor=None, **over) -> int:  # noqa: ANN001
+def _opinion(w, actor=None, **over) -> int:
     """Add one opinion (district 0, as staff unless another actor is given); return its id."""
-    kw = dict(source="述职", district_id=w.districts[0], raised_on=RAISED, content="小区路灯不亮",
-              category="城乡建设", is_livelihood=True, deputy_id=w.deputies[0])
+    kw = {"source": "述职", "district_id": w.districts[0], "raised_on": RAISED, "content": "小区路灯不亮",
+              "category": "城乡建设", "is_livelihood": True, "deputy_id": w.deputies[0]}
     kw.update(over)
     actor = actor or w.staff()
     with session_scope(actor.username, url=w.url) as s:
         return opinions.add_opinion(s, actor, **kw).id
 
 
-def _walk(w, op_id: int, steps: list[str]) -> None:  # noqa: ANN001
+def _walk(w, op_id: int, steps: list[str]) -> None:
     """Move an opinion along ``steps`` as staff."""
     for step in steps:
         with session_scope("staff", url=w.url) as s:
             opinions.transition(s, w.staff(), op_id, step, happened_on=RAISED, **NEEDS[step])
 
 
-def _status(w, op_id: int) -> str:  # noqa: ANN001
+def _status(w, op_id: int) -> str:
     """The opinion's status in the database."""
     with session_scope(url=w.url) as s:
         return s.get(models.Opinion, op_id).status
