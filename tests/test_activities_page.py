@@ -120,3 +120,30 @@ def test_leader_reads_but_cannot_log(app_world):
     at = app_as("leader", "activities")
     assert not at.exception
     assert "new" not in at.radio(key="act_view").options
+
+
+def test_import_page_all_or_nothing_then_delete_with_confirmation(app_world):
+    w = app_world
+    with session_scope(url=w.url) as s:
+        template = svc.import_template(s)
+    at = app_as("staff", "activities")
+    at.file_uploader(key="act_upload").set_value(("台账.xlsx", b"not an xlsx", "application/octet-stream")).run()
+    at.button(key="act_import_go").click().run()
+    assert not at.exception
+    assert any("无法读取该文件" in e.value for e in at.error)
+    at.file_uploader(key="act_upload").set_value(("台账.xlsx", template, "application/octet-stream")).run()
+    at.button(key="act_import_go").click().run()
+    assert [s.value for s in at.success] == ["导入成功。"]
+    assert "共 1 次" in " ".join(c.value for c in at.caption)
+
+    at.session_state["act_ledger__grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    at.button(key="act_del1__btn").click().run()
+    assert any("确定删除" in m.value for m in at.warning)
+    at.button(key="act_del1__yes").click().run()
+    assert not at.exception
+    with session_scope(url=w.url) as s:
+        assert s.execute(select(func.count()).select_from(models.Activity)).scalar_one() == 0
+        logged = s.execute(select(models.AuditLog.username).where(
+            models.AuditLog.entity == "Activity", models.AuditLog.action == "删除")).scalars().all()
+    assert logged == ["staff"]
