@@ -30,6 +30,7 @@ def _apply_pending() -> None:
     if new is not None:
         for key in PICKERS:
             st.session_state[key] = new
+        st.session_state["sc_witness"] = ""  # a new draw needs a new witnessed value
     nxt = st.session_state.pop("sc_next_item", None)
     if nxt is not None:
         check_id, item_id = nxt
