@@ -528,6 +528,23 @@ class ProposalSource(Base):
     opinion_id: Mapped[int | None] = mapped_column(ForeignKey("opinions.id"))
 
 
+class ProposalEvent(Base):
+    """One status step of a proposal (timeline): from, to, when, who, a note."""
+
+    __tablename__ = "proposal_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    from_status: Mapped[str | None] = mapped_column(String(8))
+    to_status: Mapped[str] = mapped_column(String(8), nullable=False)
+    happened_on: Mapped[date] = mapped_column(Date, nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
+    by: Mapped[str] = mapped_column(String(64), nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
 class CongressEvent(Base):
     """人代会会议 or standing-committee activity that deputies attend."""
 
