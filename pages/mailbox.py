@@ -1,14 +1,381 @@
-"""代表信箱: 管理代表信箱及开箱记录，登记来信并跟踪从登记到反馈的全过程。"""
+"""代表信箱: 登记来信并跟踪从登记到反馈的全过程（R12），记录开箱，查看未按时开箱的信箱（R11）。"""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from components.forms import errors_of, field_error, run_write, show_flash
 from components.guard import require_page
+from components.table import EXPORT_MAX, Filter, data_table
+from components.timeline import Step, timeline
+from db.engine import session_scope
+from services import letters, mailboxes, masterdata, settings
+from services.common import (
+    REVEAL_ROLES,
+    Actor,
+    Page,
+    ServiceError,
+    ValidationError,
+    today,
+)
+from services.validation import fmt_date
+
+TABS = ["来信列表", "登记来信", "开箱记录", "信箱开启情况"]
+VIEWS = {"letters": "来信列表", "register": "登记来信", "openings": "开箱记录", "boxes": "信箱开启情况"}
+REG = "lt_reg"
+
+
+def _choices(actor: Actor) -> dict:
+    """Options of the page's selectboxes, read once per run."""
+    with session_scope(actor.username) as s:
+        return {
+            "offices": masterdata.office_options(s, actor), "groups": masterdata.group_options(s, actor),
+            "deputies": masterdata.deputy_options(s, actor, serving_only=False),
+            "mailboxes": letters.mailbox_options(s, actor), "categories": letters.categories(s),
+        }
 
 
 def render() -> None:
     """Draw the 代表信箱 page (nothing runs at import)."""
-    require_page("mailbox")
-    st.caption("管理代表信箱及开箱记录，登记来信并跟踪从登记到反馈的全过程。")
-    st.info("本页功能正在建设中，暂无可显示的内容。")
+    actor = require_page("mailbox")
+    st.caption("登记群众来信并跟踪交代表、答复、转办、办结到反馈来信人的全过程（按工作日计时限），记录每周开箱情况。")
+    ch = _choices(actor)
+    wanted = VIEWS.get(st.query_params.get("view", ""), None)
+    tabs = st.tabs(TABS, default=wanted)
+    with tabs[0]:
+        _letter_list(actor, ch)
+    with tabs[1]:
+        _register(actor, ch)
+    with tabs[2]:
+        _openings(actor, ch)
+    with tabs[3]:
+        _boxes(actor, ch)
+
+
+# ---------------------------------------------------------------- letter list and detail
+
+
+def _letter_list(actor: Actor, ch: dict) -> None:
+    """Filters, the paginated letter list (overdue marked), export, and the selected letter."""
+    show_flash("lt_step")
+    filters = [
+        Filter("period", "收信日期", "date_range"),
+        Filter("office_id", "办事处", "select", ch["offices"]),
+        Filter("group_id", "代表组", "select", ch["groups"]),
+        Filter("deputy_id", "承办代表", "select", ch["deputies"]),
+        Filter("mailbox_id", "信箱", "select", ch["mailboxes"]),
+        Filter("category", "问题类别", "select", ch["categories"]),
+        Filter("status", "办理状态", "select", ["未办结", *letters.STATES]),
+        Filter("overdue", "超期情况", "select", letters.OVERDUE_CHOICES),
+        Filter("satisfaction", "满意度", "select", list(letters.SATISFACTION)),
+        Filter("q", "摘要搜索", "text"),
+    ]
+
+    def fetch(f: dict, offset: int, limit: int) -> Page:
+        # the export asks for everything at once: roles that may reveal export unmasked (logged)
+        reveal_all = limit >= EXPORT_MAX and actor.role in REVEAL_ROLES
+        with session_scope(actor.username) as s:
+            return letters.list_letters(s, actor, f, offset, limit, reveal_all=reveal_all)
+
+    res = data_table("lt_list", fetch, filters=filters, export_name="来信登记表", unit="件",
+                     export_notes=letters.export_notes(actor), hidden=["id"], selectable=True,
+                     empty="没有符合条件的来信。可调整筛选条件，或在“登记来信”中登记新来信。")
+    if res.selected:
+        st.session_state["lt_open"] = res.selected["id"]
+    letter_id = st.session_state.get("lt_open")
+    if letter_id:
+        st.divider()
+        _detail(actor, ch, letter_id)
+    elif res.page.total:
+        st.caption("在列表中选中一行，可查看该来信的办理过程并办理下一步。")
+
+
+def _detail(actor: Actor, ch: dict, letter_id: int) -> None:
+    """One letter: its fields (writer masked, 显示 for staff/admin), clocks, history, next step."""
+    try:
+        with session_scope(actor.username) as s:
+            info = letters.get_letter(s, actor, letter_id)
+    except ServiceError as exc:
+        st.session_state.pop("lt_open", None)
+        st.error(str(exc))
+        return
+    st.subheader(f"来信 {info['code']}")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("办理状态", info["status"] + (f"（第{info['round']}轮）" if info["round"] > 1 else ""))
+    c2.metric("首次答复时限", fmt_date(info["reply_due"]))
+    c3.metric("办结反馈时限", fmt_date(info["resolve_due"]))
+    c4.metric("超期情况", info["overdue"] or ("暂停计时" if info["paused_since"] else "未超期"))
+    if info["step_label"] and info["step_due"]:
+        st.caption(f"{info['step_label']}：{fmt_date(info['step_due'])}（工作日计算，含法定节假日和调休）")
+    if info["calendar_warning"]:
+        st.warning(info["calendar_warning"])
+    if info["paused_since"]:
+        st.info(f"自 {fmt_date(info['paused_since'])} 起等待来信人补充说明，计时已暂停。")
+    writer = dict(info["writer"])
+    shown = st.session_state.get("lt_revealed", {})
+    if shown.get("id") == letter_id:
+        writer = shown["data"]
+    fields = pd.DataFrame([
+        ("收信日期", fmt_date(info["received_on"])), ("信箱", info["mailbox"]), ("选区", info["district"]),
+        ("代表组", info["group"]), ("承办代表", info["deputy"]), ("问题类别", info["category"]),
+        ("来信人", writer["来信人"]), ("联系电话", writer["联系电话"]), ("住址", writer["住址"]),
+        ("转办单位", info["forwarded_to"]), ("办理结果", info["result"]),
+        ("反馈", f"{info['feedback_method']} {info['satisfaction']}".strip()),
+        ("不予受理/合并理由", info["close_reason"] + (f"（并入{info['merged_into']}）" if info["merged_into"] else "")),
+    ], columns=["项目", "内容"])
+    st.dataframe(fields, hide_index=True, width="stretch", key=f"lt_fields_{letter_id}")
+    st.text("内容摘要：")
+    st.text(info["summary"])
+    if info["may_reveal"] and shown.get("id") != letter_id:
+        if st.button("显示来信人信息", key=f"lt_reveal_{letter_id}", help="显示完整姓名、电话和住址；每次显示都记入操作日志"):
+            with session_scope(actor.username) as s:
+                st.session_state["lt_revealed"] = {"id": letter_id, "data": letters.reveal(s, actor, letter_id)}
+            st.rerun()
+    elif not info["may_reveal"]:
+        st.caption("来信人姓名、联系电话、住址已脱敏；如需完整信息请联系负责该来信的工作人员。")
+    st.markdown("**办理过程**")
+    timeline([Step(title=(e["to"] if e["round"] == 1 else f"{e['to']}（第{e['round']}轮）"), when=e["on"],
+                   who=e["by"], note=e["note"], muted=e["undone"]) for e in info["events"]])
+    if actor.can_write("letter"):
+        _step_form(actor, info)
+    if actor.role == "admin" and len(info["events"]) > 1:
+        with st.expander("撤销上一步（仅系统管理员，记入操作日志）"):
+            reason = st.text_input("撤销原因", key=f"lt_undo_reason_{letter_id}")
+            field_error("lt_undo", "reason")
+            if st.button("撤销上一步", key=f"lt_undo_{letter_id}"):
+                run_write("lt_step", actor.username, lambda s: letters.undo_last(
+                    s, actor, letter_id, reason, expected_version=info["version"]), "已撤销上一步。")
+
+
+def _step_form(actor: Actor, info: dict) -> None:
+    """The next legal step of the letter (only those offered), with the fields each needs."""
+    lid = info["id"]
+    key = "lt_step"
+    st.markdown("**办理下一步**")
+    if info["paused_since"]:
+        d = st.date_input("恢复日期", value=today(), key=f"lt_resume_on_{lid}", format="YYYY-MM-DD")
+        note = st.text_input("说明（来信人补充的内容）", key=f"lt_resume_note_{lid}")
+        if st.button("恢复计时", key=f"lt_resume_{lid}", type="primary"):
+            run_write(key, actor.username, lambda s: letters.resume(
+                s, actor, lid, happened_on=d, note=note, expected_version=info["version"]), "已恢复计时，时限相应顺延。")
+        return
+    steps = dict(info["next"])
+    if not steps:
+        st.caption("该来信已办理完毕，没有后续步骤。")
+        return
+    to = st.selectbox("下一步", list(steps), format_func=lambda v: steps[v], key=f"lt_to_{lid}")
+    field_error(key, "to_status")
+    kw: dict = {}
+    c1, c2 = st.columns(2)
+    with c1:
+        on = st.date_input("办理日期", value=today(), key=f"lt_on_{lid}", format="YYYY-MM-DD")
+        field_error(key, "happened_on")
+    with c2:
+        if to == "已转办":
+            kw["forwarded_to"] = st.text_input("转办单位", key=f"lt_fw_{lid}", value=info["forwarded_to"])
+            field_error(key, "forwarded_to")
+        elif to == "已反馈":
+            kw["feedback_method"] = st.selectbox("反馈方式", letters.FEEDBACK_METHODS, index=None,
+                                                 key=f"lt_fm_{lid}", placeholder="请选择")
+            field_error(key, "feedback_method")
+        elif to == "已合并":
+            with session_scope(actor.username) as s:
+                cands = letters.merge_candidates(s, actor, lid)
+            kw["merged_into"] = st.selectbox("并入来信", list(cands), format_func=lambda v: cands[v], index=None,
+                                             key=f"lt_mg_{lid}", placeholder="请选择同选区近90天的来信")
+            field_error(key, "merged_into")
+    if to == "已办结":
+        kw["result"] = st.text_area("办理结果", key=f"lt_res_{lid}")
+        field_error(key, "result")
+    if to == "已反馈":
+        kw["satisfaction"] = st.radio("来信人满意度", letters.SATISFACTION, index=None, horizontal=True,
+                                      key=f"lt_sat_{lid}")
+        field_error(key, "satisfaction")
+    if to in ("不予受理", "已合并"):
+        kw["reason"] = st.text_input("理由", key=f"lt_reason_{lid}")
+        field_error(key, "reason")
+    note = st.text_input("备注", key=f"lt_note_{lid}")
+    b1, b2 = st.columns([1, 3])
+    if b1.button("确认办理", key=f"lt_go_{lid}", type="primary"):
+        run_write(key, actor.username, lambda s: letters.transition(
+            s, actor, lid, to, happened_on=on, note=note, expected_version=info["version"], **kw),
+            f"已办理：{steps[to]}。")
+    if info["may_pause"]:
+        with b2.popover("等待来信人补充说明（暂停计时）"):
+            why = st.text_input("需要补充的内容", key=f"lt_pause_note_{lid}")
+            field_error(key, "note")
+            if st.button("暂停计时", key=f"lt_pause_{lid}"):
+                run_write(key, actor.username, lambda s: letters.pause(
+                    s, actor, lid, happened_on=on, note=why, expected_version=info["version"]), "已暂停计时。")
+
+
+# ---------------------------------------------------------------- register
+
+
+def _register(actor: Actor, ch: dict) -> None:
+    """The 来信登记 form; possible duplicates are shown before saving (save anyway, or merge)."""
+    if not actor.can_write("letter"):
+        st.info("您的角色只能查看来信，登记由工作人员办理。")
+        return
+    show_flash(REG)
+    if not ch["mailboxes"]:
+        st.info("您负责的范围内还没有代表信箱，请先在“基础数据”中设立信箱。")
+        return
+    n = st.session_state.setdefault("lt_reg_n", 0)
+    k = f"lt_{n}_"
+    c1, c2 = st.columns(2)
+    with c1:
+        box = st.selectbox("信箱", list(ch["mailboxes"]), format_func=lambda v: ch["mailboxes"][v], index=None,
+                           key=k + "mailbox", placeholder="请选择信箱")
+        field_error(REG, "mailbox_id")
+    with c2:
+        received = st.date_input("收信日期", value=today(), key=k + "received", format="YYYY-MM-DD")
+        field_error(REG, "received_on")
+    anonymous = st.checkbox("匿名来信（未署名、未留电话）", key=k + "anon")
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        name = st.text_input("来信人", key=k + "name", disabled=anonymous)
+        field_error(REG, "writer_name")
+    with c2:
+        phone = st.text_input("联系电话", key=k + "phone", disabled=anonymous, placeholder="手机或带区号的固定电话")
+        field_error(REG, "writer_phone")
+    with c3:
+        address = st.text_input("住址", key=k + "addr")
+        field_error(REG, "writer_address")
+    summary = st.text_area("内容摘要", key=k + "summary", max_chars=2000)
+    field_error(REG, "summary")
+    c1, c2 = st.columns(2)
+    with c1:
+        category = st.selectbox("问题类别", ch["categories"], index=None, key=k + "category", placeholder="请选择")
+        field_error(REG, "category")
+    with session_scope(actor.username) as s:
+        gid = letters.mailbox_group(s, box)
+        deps = masterdata.deputy_options(s, actor, group_id=gid) if gid else {}
+    with c2:
+        deputy = st.selectbox("承办代表", list(deps), format_func=lambda v: deps.get(v, str(v)), index=None,
+                              key=k + "deputy", placeholder="请先选择信箱" if not gid else "请选择（可稍后指定）")
+        field_error(REG, "deputy_id")
+    data = {"mailbox_id": box, "received_on": received, "anonymous": anonymous, "writer_name": name,
+            "writer_phone": phone, "writer_address": address, "summary": summary, "category": category,
+            "deputy_id": deputy}
+    pending = st.session_state.get("lt_dups")
+    if st.button("登记", key="lt_submit", type="primary"):
+        st.session_state[f"{REG}__errors"] = {}
+        try:
+            with session_scope(actor.username) as s:
+                letters.check_letter(s, actor, data)
+                dups = letters.find_possible_duplicates(s, actor, data)
+        except ValidationError as exc:
+            st.session_state[f"{REG}__errors"] = exc.errors
+            st.session_state[f"{REG}__flash"] = ("err", "未保存，请按提示修改：" + "；".join(exc.errors.values()))
+            st.rerun()
+        if dups:
+            st.session_state["lt_dups"] = dups
+            st.rerun()
+        _save(actor, data)
+    if pending:
+        st.warning(f"发现 {len(pending)} 件近90天内可能重复的来信（同一电话或内容相似），请核对后选择：")
+        st.dataframe(pd.DataFrame(pending).drop(columns=["id"]), hide_index=True, width="stretch",
+                     key="lt_dups_grid")
+        c1, c2, c3 = st.columns(3)
+        if c1.button("不是重复，仍然保存", key="lt_save_anyway"):
+            _save(actor, data)
+        target = c2.selectbox("合并到", [d["id"] for d in pending], key="lt_merge_target",
+                              format_func=lambda i: next(d["编号"] for d in pending if d["id"] == i))
+        if c2.button("登记并合并到所选来信", key="lt_merge"):
+            _save(actor, data, merge_into=target)
+        if c3.button("取消", key="lt_dups_cancel"):
+            st.session_state.pop("lt_dups", None)
+            st.rerun()
+    if errors_of(REG):
+        st.caption("请按红色提示修改后重新登记。")
+
+
+def _save(actor: Actor, data: dict, merge_into: int | None = None) -> None:
+    """Register the letter; on success clear the form (new widget keys) and rerun."""
+    st.session_state.pop("lt_dups", None)
+    out = run_write(REG, actor.username, lambda s: letters.register(s, actor, data, merge_into=merge_into).code,
+                    rerun=False)
+    if out:
+        st.session_state[f"{REG}__flash"] = ("ok", f"已登记来信 {out}" + ("，并已合并到所选来信。" if merge_into else "。"))
+        st.session_state["lt_reg_n"] = st.session_state.get("lt_reg_n", 0) + 1
+    st.rerun()
+
+
+# ---------------------------------------------------------------- openings and R11
+
+
+def _openings(actor: Actor, ch: dict) -> None:
+    """Record an opening (开箱日期, 开箱人, 信件数) and list the openings."""
+    key = "mb_open"
+    if actor.can_write("mailbox") and ch["mailboxes"]:
+        show_flash(key)
+        with st.expander("记录开箱", expanded=True):
+            c1, c2, c3, c4 = st.columns(4)
+            with c1:
+                box = st.selectbox("信箱", list(ch["mailboxes"]), format_func=lambda v: ch["mailboxes"][v],
+                                   key="mb_box")
+                field_error(key, "mailbox_id")
+            with c2:
+                opened = st.date_input("开箱日期", value=today(), key="mb_on", format="YYYY-MM-DD")
+                field_error(key, "opened_on")
+            with session_scope(actor.username) as s:
+                keeper = mailboxes.default_opener(s, actor, box) if box else ""
+            with c3:
+                by = st.text_input("开箱人", value=keeper, key=f"mb_by_{box}")
+                field_error(key, "opened_by")
+            with c4:
+                found = st.number_input("信件数（件）", min_value=0, step=1, key="mb_n")
+                field_error(key, "letters_found")
+            note = st.text_input("备注", key="mb_note")
+            if st.button("保存开箱记录", key="mb_save", type="primary"):
+                run_write(key, actor.username, lambda s: mailboxes.record_opening(
+                    s, actor, {"mailbox_id": box, "opened_on": opened, "opened_by": by, "letters_found": found,
+                               "note": note}), "已记录开箱。")
+
+    def fetch(f: dict, offset: int, limit: int) -> Page:
+        with session_scope(actor.username) as s:
+            return mailboxes.list_openings(s, actor, f, offset, limit)
+
+    data_table("mb_list", fetch, filters=[Filter("group_id", "代表组", "select", ch["groups"]),
+                                          Filter("mailbox_id", "信箱", "select", ch["mailboxes"]),
+                                          Filter("period", "开箱日期", "date_range")],
+               export_name="开箱记录", unit="次", hidden=["id"], empty="暂无开箱记录。开箱后请在上方登记。")
+
+
+def _boxes(actor: Actor, ch: dict) -> None:
+    """R11: mailboxes not opened in time, and a week-by-week view of a group's quarter."""
+    with session_scope(actor.username) as s:
+        days = int(settings.get(s, "mailbox_open_days"))
+    st.markdown(f"**超过{days}天未开箱的信箱**")
+
+    def fetch(f: dict, offset: int, limit: int) -> Page:
+        with session_scope(actor.username) as s:
+            return mailboxes.list_unopened(s, actor, f, offset, limit)
+
+    data_table("mb_unopened", fetch, filters=[Filter("group_id", "代表组", "select", ch["groups"])],
+               export_name="未按时开箱的信箱", unit="个", hidden=["id"],
+               empty=f"所有信箱在最近{days}天内都已开箱。")
+    st.markdown("**按周开箱情况**")
+    t = today()
+    c1, c2, c3 = st.columns(3)
+    group = c1.selectbox("代表组", list(ch["groups"]), format_func=lambda v: ch["groups"][v], key="mb_grid_group")
+    year = c2.selectbox("年份", list(range(t.year, t.year - 4, -1)), key="mb_grid_year", format_func=lambda y: f"{y}年")
+    quarter = c3.selectbox("季度", [1, 2, 3, 4], index=(t.month - 1) // 3, key="mb_grid_q",
+                           format_func=lambda q: f"第{q}季度")
+    if group is None:
+        st.info("请先在“基础数据”中建立代表组。")
+        return
+    with session_scope(actor.username) as s:
+        grid = mailboxes.week_grid(s, actor, group, year, quarter)
+    if not grid["rows"]:
+        st.info("该代表组还没有信箱。")
+        return
+    df = pd.DataFrame(grid["rows"]).drop(columns=["id"])
+    colors = {"已开箱": "background-color: #d7f0d7", "未开箱": "background-color: #f8d0d0",
+              "本周未开": "background-color: #fff1c2"}
+    styled = df.style.map(lambda v: colors.get(v, ""), subset=grid["weeks"])
+    st.dataframe(styled, hide_index=True, width="stretch", key="mb_grid")
+    st.caption("列名为每周的周一日期；“—”表示该周尚未到来或信箱尚未设立。每周至少开箱一次（R11）。")
+

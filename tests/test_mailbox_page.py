@@ -1,0 +1,125 @@
+"""代表信箱 page (AppTest): a staff member registers a letter and takes it to 已反馈; the leader
+sees it masked; a mailbox opening is recorded."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from db import models
+from db.engine import session_scope
+from tests.conftest import app_as
+
+
+def _fill_letter(at, world, phone: str = "13812341234") -> None:  # noqa: ANN001
+    """Fill the 登记来信 form (widget keys of the first form)."""
+    at.selectbox(key="lt_0_mailbox").set_value(world.mailboxes[0])
+    at.date_input(key="lt_0_received").set_value(date.today())
+    at.text_input(key="lt_0_name").set_value("张三丰")
+    at.text_input(key="lt_0_phone").set_value(phone)
+    at.text_input(key="lt_0_addr").set_value("东城区幸福街道和平路12号")
+    at.text_area(key="lt_0_summary").set_value("小区门口路灯损坏三个月无人维修")
+    at.selectbox(key="lt_0_category").set_value("城乡建设")
+    at.run()
+
+
+def test_register_letter_then_take_it_to_feedback(app_world) -> None:
+    """Register (bad phone refused beside its field, then fixed), then every step to 已反馈."""
+    at = app_as("staff", "mailbox")
+    assert not at.exception
+    _fill_letter(at, app_world, phone="12345")
+    at.button(key="lt_submit").click().run()
+    assert any("手机号码" in e.value for e in at.error)
+    with session_scope("t") as s:
+        assert s.execute(select(models.Letter)).first() is None
+    at.text_input(key="lt_0_phone").set_value("13812341234").run()
+    at.button(key="lt_submit").click().run()
+    assert not at.exception
+    assert any("已登记来信" in x.value for x in at.success)
+    with session_scope("t") as s:
+        letter = s.execute(select(models.Letter)).scalars().one()
+    assert letter.writer_phone == "13812341234" and letter.status == "登记"
+    # the form is cleared for the next letter
+    assert at.text_input(key="lt_1_phone").value == ""
+
+    at.session_state["lt_open"] = letter.id
+    at.run()
+    lid = letter.id
+    steps = [("已交代表", {}), ("已回复", {}), ("已转办", {"lt_fw": "区住建局"}), ("办理中", {}),
+             ("已办结", {"lt_res": "已更换路灯"}), ("已反馈", {"lt_fm": "电话", "lt_sat": "满意"})]
+    for to, extra in steps:
+        at.selectbox(key=f"lt_to_{lid}").set_value(to).run()
+        for k, v in extra.items():
+            widget = {"lt_fw": at.text_input, "lt_res": at.text_area, "lt_fm": at.selectbox,
+                      "lt_sat": at.radio}[k](key=f"{k}_{lid}")
+            widget.set_value(v)
+        at.run()
+        at.button(key=f"lt_go_{lid}").click().run()
+        assert not at.exception, to
+        with session_scope("t") as s:
+            assert s.get(models.Letter, lid).status == to, [e.value for e in at.error]
+    with session_scope("t") as s:
+        letter = s.get(models.Letter, lid)
+        assert letter.satisfaction == "满意" and letter.forwarded_to == "区住建局"
+        events = s.execute(select(models.LetterEvent.to_status).where(models.LetterEvent.letter_id == lid)
+                           .order_by(models.LetterEvent.id)).scalars().all()
+    assert events == ["登记", "已交代表", "已回复", "已转办", "办理中", "已办结", "已反馈"]
+
+
+def test_transfer_without_body_keeps_the_form_and_says_why(app_world) -> None:
+    """已转办 without 转办单位: nothing saved, the message is shown beside the field."""
+    from services import letters
+
+    with session_scope("staff") as s:
+        lid = letters.register(s, app_world.staff(), {
+            "mailbox_id": app_world.mailboxes[0], "received_on": date.today(), "writer_name": "李四",
+            "writer_phone": "13900000001", "summary": "噪音", "category": "环境保护"}).id
+        letters.transition(s, app_world.staff(), lid, "已交代表")
+        letters.transition(s, app_world.staff(), lid, "已回复")
+    at = app_as("staff", "mailbox")
+    at.session_state["lt_open"] = lid
+    at.run()
+    at.selectbox(key=f"lt_to_{lid}").set_value("已转办").run()
+    at.button(key=f"lt_go_{lid}").click().run()
+    assert any("转办单位" in e.value for e in at.error)
+    with session_scope("t") as s:
+        assert s.get(models.Letter, lid).status == "已回复"
+
+
+def test_leader_sees_masked_phone_and_no_reveal_button(app_world) -> None:
+    """The leader's list and detail show 138****1234 and no 显示 button; staff's 显示 is logged."""
+    from services import letters
+
+    with session_scope("staff") as s:
+        lid = letters.register(s, app_world.staff(), {
+            "mailbox_id": app_world.mailboxes[0], "received_on": date.today(), "writer_name": "张三丰",
+            "writer_phone": "13812341234", "summary": "路灯", "category": "城乡建设"}).id
+    at = app_as("leader", "mailbox")
+    df = at.dataframe[0].value
+    assert list(df["联系电话"]) == ["138****1234"] and list(df["来信人"]) == ["张**"]
+    at.session_state["lt_open"] = lid
+    at.run()
+    assert not [b for b in at.button if b.key == f"lt_reveal_{lid}"]
+    assert "13812341234" not in str([d.value.to_dict() for d in at.dataframe])
+
+    at = app_as("staff", "mailbox")
+    at.session_state["lt_open"] = lid
+    at.run()
+    at.button(key=f"lt_reveal_{lid}").click().run()
+    assert "13812341234" in str([d.value.to_dict() for d in at.dataframe])
+    with session_scope("t") as s:
+        logs = s.execute(select(models.AuditLog).where(models.AuditLog.action == "查看")).scalars().all()
+    assert [(x.username, x.entity_id) for x in logs] == [("staff", str(lid))]
+
+
+def test_record_opening(app_world) -> None:
+    """Staff record an opening; it is listed; the unopened list shrinks."""
+    at = app_as("staff", "mailbox")
+    at.selectbox(key="mb_box").set_value(app_world.mailboxes[0]).run()
+    at.number_input(key="mb_n").set_value(3).run()
+    at.button(key="mb_save").click().run()
+    assert not at.exception
+    with session_scope("t") as s:
+        row = s.execute(select(models.MailboxOpening)).scalars().one()
+    assert row.letters_found == 3 and row.opened_by
