@@ -456,6 +456,33 @@ def save_meeting(session: Session, actor: Actor, data: dict, opinion_rows: list[
     return report.id
 
 
+def planned_options(session: Session, actor: Actor, year: int, *, pending_only: bool = True) -> dict[int, str]:
+    """Deputies in the actor's scope planned to report face to face in ``year``, {id: "姓名（代表组）"}.
+
+    ``pending_only`` leaves out those whose meeting is already recorded.
+    """
+    stmt = (
+        select(D.id, D.name, G.name)
+        .join(M.ReportPlanItem, M.ReportPlanItem.deputy_id == D.id)
+        .join(M.ReportPlan, M.ReportPlan.id == M.ReportPlanItem.plan_id)
+        .join(G, G.id == M.ReportPlan.group_id)
+        .where(M.ReportPlan.year == year)
+        .order_by(G.name, M.ReportPlanItem.planned_on, D.name)
+    )
+    if pending_only:
+        stmt = stmt.where(D.id.not_in(select(R.deputy_id).where(R.year == year, R.form == FACE)))
+    stmt = scope_filter(stmt, actor, G.office_id, G.id)
+    return {i: f"{n}（{g}）" for i, n, g in session.execute(stmt)}
+
+
+def report_options(session: Session, actor: Actor, year: int) -> dict[int, str]:
+    """Reports of ``year`` in scope (meetings held, written reports received), {id: label}."""
+    stmt = _report_stmt(actor, {"year": year}).where(
+        or_(R.held_on.is_not(None), R.received_on.is_not(None))).order_by(G.name, D.name, R.form)
+    return {r.Report.id: f"{r.deputy_name}（{r.group_name}）{r.Report.form} "
+                         f"{fmt_date(r.Report.held_on or r.Report.received_on)}" for r in session.execute(stmt)}
+
+
 def _report_stmt(actor: Actor, f: dict):
     """Select reports with deputy and group, filtered by year/group/form and the actor's scope."""
     stmt = (
