@@ -1,14 +1,133 @@
-"""季度汇总: 各代表组每季度群众反映问题及解决情况清单。"""
+"""季度汇总: 各代表组每季度群众反映问题及解决情况清单，导出上报并标记报送（R13）。"""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
+from components.table import Filter, data_table
+from components.text import safe_md
+from db.engine import session_scope
+from services import masterdata, quarterly
+from services.common import Actor, Page, ServiceError, today
+from services.validation import fmt_date
+
+TABS = ["季度汇总", "报送情况"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _param_int(name: str, default: int) -> int:
+    """An integer query parameter (from a 工作台 link), else the default."""
+    raw = st.query_params.get(name, "")
+    return int(raw) if raw.isdigit() else default
+
+
+def _period(key: str) -> tuple[int, int]:
+    """Year and quarter pickers, defaulting to last quarter (or the link's)."""
+    ly, lq = quarterly.last_quarter(today())
+    year0, q0 = _param_int("year", ly), _param_int("quarter", lq)
+    years = list(range(today().year, today().year - 5, -1))
+    c1, c2 = st.columns(2)
+    year = c1.selectbox("年份", years, index=years.index(year0) if year0 in years else 0, key=f"{key}_year",
+                        format_func=lambda y: f"{y}年")
+    quarter = c2.selectbox("季度", [1, 2, 3, 4], index=(q0 - 1) if q0 in (1, 2, 3, 4) else 0, key=f"{key}_q",
+                           format_func=lambda q: f"第{q}季度")
+    return year, quarter
 
 
 def render() -> None:
     """Draw the 季度汇总 page (nothing runs at import)."""
-    require_page("quarterly")
-    st.caption("各代表组每季度群众反映问题及解决情况清单。")
-    st.info("本页功能正在建设中，暂无可显示的内容。")
+    actor = require_page("quarterly")
+    st.caption("代表组联络员每季度汇总群众通过来信和联系活动反映的问题及解决情况，导出上报常委会工作机构并标记报送。")
+    with session_scope(actor.username) as s:
+        groups = masterdata.group_options(s, actor)
+    wanted = "报送情况" if st.query_params.get("view") == "missing" else None
+    tabs = st.tabs(TABS, default=wanted)
+    with tabs[0]:
+        _summary(actor, groups)
+    with tabs[1]:
+        _status(actor)
+
+
+def _summary(actor: Actor, groups: dict[int, str]) -> None:
+    """One group's quarter: totals, the problem list, counts, exports and the submit mark."""
+    if not groups:
+        st.info("您负责的范围内还没有代表组，请先在“基础数据”中建立代表组。")
+        return
+    c0, c1 = st.columns([1, 2])
+    group = c0.selectbox("代表组", list(groups), format_func=lambda v: groups[v], key="qs_group")
+    with c1:
+        year, quarter = _period("qs")
+    try:
+        with session_scope(actor.username) as s:
+            data = quarterly.summary(s, actor, group, year, quarter)
+    except ServiceError as exc:
+        st.error(str(exc))
+        return
+    st.subheader(safe_md(data["title"]))
+    t = data["totals"]
+    m = st.columns(5)
+    m[0].metric("问题总数", f"{t['问题总数']} 件")
+    m[1].metric("来信", f"{t['来信']} 件")
+    m[2].metric("群众意见", f"{t['群众意见']} 条")
+    m[3].metric("已解决", f"{t['已解决']} 件")
+    m[4].metric("办理中", f"{t['办理中']} 件")
+    rows = data["rows"]
+    data_table("qs_rows", lambda f, o, n: Page(rows[o:o + n], len(rows), {"已解决": f"{t['已解决']} 件"}),
+               export_name=f"{data['group']}{year}年第{quarter}季度问题清单", unit="件",
+               empty="本季度该代表组没有群众反映的问题记录。")
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown("**分类统计**")
+        if data["by_category"]:
+            st.dataframe(pd.DataFrame(data["by_category"]), hide_index=True, width="stretch", key="qs_cat")
+        else:
+            st.caption("暂无。")
+    with c2:
+        st.markdown("**按办理状态**")
+        if data["by_state"]:
+            st.dataframe(pd.DataFrame(data["by_state"]), hide_index=True, width="stretch", key="qs_state")
+        else:
+            st.caption("暂无。")
+    name = f"{data['group']}{year}年第{quarter}季度汇总"
+    d1, d2, _ = st.columns([1, 1, 2])
+    d1.download_button("导出 Excel（上报格式）", data=lambda: quarterly.to_xlsx(data), file_name=f"{name}.xlsx",
+                       mime=XLSX, key="qs_xlsx", on_click="ignore")
+    d2.download_button("导出 Word（打印）", data=lambda: quarterly.to_docx(data), file_name=f"{name}.docx",
+                       mime=DOCX, key="qs_docx", on_click="ignore")
+    st.caption(f"联络员：{safe_md(data['liaison'] or '未登记')}")
+    show_flash("qs_submit")
+    if data["submitted_at"]:
+        st.success(f"已于 {fmt_date(data['submitted_at'])} 由 {data['submitted_by']} 报送。")
+        if actor.role == "admin" and st.button("撤回报送（仅管理员）", key="qs_withdraw"):
+            run_write("qs_submit", actor.username,
+                      lambda s: quarterly.withdraw(s, actor, group, year, quarter), "已撤回报送。")
+    elif actor.can_write("quarterly"):
+        note = st.text_input("报送说明（可选）", key="qs_note")
+        field_error("qs_submit", "quarter")
+        if st.button("标记为已报送", key="qs_submit_btn", type="primary"):
+            run_write("qs_submit", actor.username,
+                      lambda s: quarterly.submit(s, actor, group, year, quarter, note), "已标记为已报送。")
+    else:
+        st.caption("该季度汇总尚未报送。")
+
+
+def _status(actor: Actor) -> None:
+    """Which groups have submitted a quarter's summary, and which have not."""
+    year, quarter = _period("qst")
+
+    def fetch(f: dict, offset: int, limit: int) -> Page:
+        with session_scope(actor.username) as s:
+            rows = quarterly.status_list(s, actor, year, quarter)
+        if f.get("missing"):
+            rows = [r for r in rows if r["报送状态"] == "未报送"]
+        missing = sum(1 for r in rows if r["报送状态"] == "未报送")
+        return Page(rows[offset:offset + limit], len(rows), {"未报送": f"{missing} 个"})
+
+    data_table("qs_status", fetch, filters=[Filter("missing", "只看未报送", "bool",
+                                                   default=st.query_params.get("view") == "missing")],
+               export_name=f"{year}年第{quarter}季度汇总报送情况", unit="个", hidden=["id"],
+               empty="没有代表组。")

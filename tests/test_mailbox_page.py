@@ -12,7 +12,7 @@ from db.engine import session_scope
 from tests.conftest import app_as
 
 
-def _fill_letter(at, world, phone: str = "13812341234") -> None:  # noqa: ANN001
+def _fill_letter(at, world, phone: str = "13812341234") -> None:
     """Fill the 登记来信 form (widget keys of the first form)."""
     at.selectbox(key="lt_0_mailbox").set_value(world.mailboxes[0])
     at.date_input(key="lt_0_received").set_value(date.today())
