@@ -1,14 +1,533 @@
-"""基础数据: 维护届次、办事处、代表组、选区、代表和代表信箱。"""
+"""基础数据: 维护届次、办事处、代表组、选区、代表和代表信箱，导入导出代表和代表组。"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
+import pandas as pd
 import streamlit as st
 
+from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
+from components.table import Filter, data_table
+from db.engine import session_scope
+from services import deputy_io
+from services import masterdata as md
+from services.common import Actor, Page
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ACTIVE = {True: "启用", False: "停用"}
+
+
+def _fetch(actor: Actor, fn: Callable) -> Callable[[dict, int, int], Page]:
+    """A data_table fetch that calls a masterdata list service in a fresh session."""
+
+    def fetch(filters: dict, offset: int, limit: int) -> Page:
+        with session_scope(actor.username) as s:
+            return fn(s, actor, filters, offset, limit)
+
+    return fetch
+
+
+def _load(actor: Actor, fn: Callable, *args: object) -> object:
+    """Call a read service in a fresh session."""
+    with session_scope(actor.username) as s:
+        return fn(s, actor, *args)
+
+
+def _reset(prefix: str) -> None:
+    """Forget the widgets of a form (after a successful save the form starts empty)."""
+    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
+        del st.session_state[k]
+
+
+def _pick(label: str, options: dict, value: object, key: str, *, none: str | None = None) -> object:
+    """A selectbox over {id: label}; ``none`` adds an empty first choice with that text."""
+    values = ([None] if none is not None else []) + list(options)
+    index = values.index(value) if value in values else 0
+    return st.selectbox(label, values, index=index if values else None, key=key,
+                        format_func=lambda v: none if v is None else options.get(v, str(v)))
+
+
+def _active_toggle(actor: Actor, key: str, what: str, active: bool, fn: Callable[..., None], obj_id: int) -> None:
+    """A button that deactivates (or reactivates) the selected record."""
+    label = f"停用该{what}" if active else f"重新启用该{what}"
+    if st.button(label, key=f"{key}_toggle"):
+        run_write(key, actor.username, lambda s: fn(s, actor, obj_id, not active),
+                  success=f"已{'停用' if active else '启用'}{what}。")
+
+
+# ---------------------------------------------------------------- 代表
+
+
+def _deputy_form(actor: Actor, ch: dict, prefix: str, init: dict, deputy_id: int | None,
+                 version: int | None) -> None:
+    """The deputy form (new when ``deputy_id`` is None); errors beside fields, input kept."""
+    form_key = prefix
+    show_flash(form_key)
+    with st.form(f"{prefix}_form", border=True):
+        c1, c2, c3, c4 = st.columns(4)
+        with c1:
+            name = st.text_input("姓名", value=init.get("name", ""), key=f"{prefix}_name", max_chars=32)
+            field_error(form_key, "name")
+        with c2:
+            gender = st.selectbox("性别", ["", *md.GENDERS], key=f"{prefix}_gender",
+                                  index=(["", *md.GENDERS].index(init["gender"]) if init.get("gender") in md.GENDERS else 0),
+                                  format_func=lambda v: v or "（未填）")
+            field_error(form_key, "gender")
+        with c3:
+            birth_year = st.text_input("出生年份", value=str(init.get("birth_year") or ""), key=f"{prefix}_birth",
+                                       placeholder="例如 1975", max_chars=8)
+            field_error(form_key, "birth_year")
+        with c4:
+            phone = st.text_input("联系电话", value=init.get("phone", ""), key=f"{prefix}_phone",
+                                  placeholder="11位手机号码", max_chars=20)
+            field_error(form_key, "phone")
+        c1, c2, c3 = st.columns([1, 2, 1])
+        with c1:
+            parties = ["", *md.PARTIES]
+            if init.get("party") and init["party"] not in parties:
+                parties.append(init["party"])
+            party = st.selectbox("党派", parties, key=f"{prefix}_party", accept_new_options=True,
+                                 index=parties.index(init.get("party") or ""), format_func=lambda v: v or "（未填）")
+            field_error(form_key, "party")
+        with c2:
+            unit = st.text_input("工作单位及职务", value=init.get("unit_title", ""), key=f"{prefix}_unit", max_chars=128)
+            field_error(form_key, "unit_title")
+        with c3:
+            occupation = st.text_input("职业", value=init.get("occupation", ""), key=f"{prefix}_occ", max_chars=64)
+            field_error(form_key, "occupation")
+        c1, c2, c3, c4 = st.columns(4)
+        with c1:
+            group_id = _pick("代表组", ch["groups"], init.get("group_id"), f"{prefix}_group")
+            field_error(form_key, "group_id")
+        with c2:
+            district_id = _pick("选区", ch["districts_labelled"], init.get("district_id"), f"{prefix}_district",
+                                none="（不指定）")
+            field_error(form_key, "district_id")
+        with c3:
+            term_id = _pick("届次", ch["terms"], init.get("term_id"), f"{prefix}_term")
+            field_error(form_key, "term_id")
+        with c4:
+            joined_on = st.date_input("当选日期", value=init.get("joined_on"), key=f"{prefix}_joined",
+                                      format="YYYY-MM-DD", min_value=date(1950, 1, 1))
+            field_error(form_key, "joined_on")
+        c1, c2, c3, c4 = st.columns(4)
+        status, left_on = "在任", None
+        if deputy_id is not None:
+            with c1:
+                status = st.selectbox("状态", md.STATUSES, key=f"{prefix}_status",
+                                      index=md.STATUSES.index(init.get("status", "在任")),
+                                      help="代表辞职、被罢免或去世时在此变更状态，并填写离任日期")
+                field_error(form_key, "status")
+            with c2:
+                left_on = st.date_input("离任日期", value=init.get("left_on"), key=f"{prefix}_left",
+                                        format="YYYY-MM-DD", min_value=date(1950, 1, 1))
+                field_error(form_key, "left_on")
+        with c3:
+            st.write("")
+            leads = st.checkbox("领办企业或单位", value=bool(init.get("leads_enterprise")), key=f"{prefix}_leads",
+                                help="借助自己的企业、单位联系选民（R2）")
+        with c4:
+            st.write("")
+            leader = st.checkbox("担任领导职务", value=bool(init.get("is_office_leader")), key=f"{prefix}_leader",
+                                 help="评优时可按规定排除担任领导职务的代表")
+        submitted = st.form_submit_button("保存代表" if deputy_id is None else "保存修改", type="primary")
+    if submitted:
+        data = {"name": name, "gender": gender, "birth_year": birth_year, "party": party, "unit_title": unit,
+                "occupation": occupation, "phone": phone, "group_id": group_id, "district_id": district_id,
+                "term_id": term_id, "joined_on": joined_on, "status": status, "left_on": left_on,
+                "leads_enterprise": leads, "is_office_leader": leader}
+
+        def save(s):
+            d = md.save_deputy(s, actor, data, deputy_id, version)
+            if deputy_id is None:
+                _reset(f"{prefix}_")
+            else:
+                st.session_state.pop("md_dep_editing", None)
+            return d.id
+
+        run_write(form_key, actor.username, save,
+                  success=f"已保存代表“{name.strip()}”。" if deputy_id is None else "已保存修改。")
+
+
+def _deputies(actor: Actor, ch: dict) -> None:
+    """代表: searchable list, the selected deputy's form, and a form for a new deputy."""
+    filters = [Filter("q", "搜索（姓名、拼音首字母或电话）", "text")]
+    if len(ch["offices"]) > 1:
+        filters.append(Filter("office_id", "办事处", "select", ch["offices"]))
+    filters += [Filter("group_id", "代表组", "select", ch["groups"]),
+                Filter("status", "状态", "select", list(md.STATUSES), default="在任")]
+    res = data_table("md_dep", _fetch(actor, md.list_deputies), filters=filters, export_name="代表名单",
+                     unit="人", selectable=True, hidden=("编号", "版本"),
+                     empty="没有符合条件的代表。可调整筛选条件，或在下方“新增代表”中录入，也可在“导入导出”中批量导入。")
+    if res.selected:
+        dep_id = res.selected["编号"]
+        editing = st.session_state.get("md_dep_editing")
+        if not editing or editing[0] != dep_id:
+            # keep the version the user was shown: a save over a newer one is refused
+            editing = (dep_id, res.selected["版本"])
+            st.session_state["md_dep_editing"] = editing
+            _reset(f"md_dep_e{dep_id}_")
+        init = _load(actor, md.get_deputy, dep_id)
+        st.subheader(f"编辑代表：{init['name']}")
+        _deputy_form(actor, ch, f"md_dep_e{dep_id}", init, dep_id, editing[1])
+    with st.expander("新增代表", expanded=not res.selected):
+        if not ch["groups"]:
+            st.info("还没有代表组。请先在“代表组”中新增代表组和选区。")
+        else:
+            _deputy_form(actor, ch, "md_dep_new", {}, None, None)
+
+
+# ---------------------------------------------------------------- 代表组
+
+
+def _group_form(actor: Actor, ch: dict, prefix: str, init: dict, group_id: int | None) -> None:
+    """The group form."""
+    show_flash(prefix)
+    with st.form(f"{prefix}_form"):
+        c1, c2, c3, c4 = st.columns(4)
+        with c1:
+            name = st.text_input("代表组名称", value=init.get("name", ""), key=f"{prefix}_name", max_chars=64)
+            field_error(prefix, "name")
+        with c2:
+            office_id = _pick("所属办事处", ch["offices"], init.get("office_id"), f"{prefix}_office")
+            field_error(prefix, "office_id")
+        with c3:
+            liaison = st.text_input("联络员", value=init.get("liaison_name", ""), key=f"{prefix}_liaison", max_chars=64)
+            field_error(prefix, "liaison_name")
+        with c4:
+            phone = st.text_input("联络员电话", value=init.get("liaison_phone", ""), key=f"{prefix}_phone", max_chars=20)
+            field_error(prefix, "liaison_phone")
+        submitted = st.form_submit_button("保存代表组" if group_id is None else "保存修改", type="primary")
+    if submitted:
+        data = {"name": name, "office_id": office_id, "liaison_name": liaison, "liaison_phone": phone}
+
+        def save(s):
+            md.save_group(s, actor, data, group_id)
+            if group_id is None:
+                _reset(f"{prefix}_")
+
+        run_write(prefix, actor.username, save, success="已保存代表组。")
+
+
+def _groups(actor: Actor, ch: dict) -> None:
+    """代表组: list, edit, deactivate, new."""
+    filters = [Filter("q", "搜索（名称或联络员）", "text")]
+    if len(ch["offices"]) > 1:
+        filters.append(Filter("office_id", "办事处", "select", ch["offices"]))
+    filters.append(Filter("active", "只看启用的", "bool", default=True))
+    res = data_table("md_grp", _fetch(actor, md.list_groups), filters=filters, export_name="代表组",
+                     unit="个", selectable=True, hidden=("编号",),
+                     empty="没有代表组。请在下方新增，或在“导入导出”中导入代表组。")
+    if res.selected:
+        gid = res.selected["编号"]
+        init = _load(actor, md.get_group, gid)
+        st.subheader(f"编辑代表组：{init['name']}")
+        _group_form(actor, ch, f"md_grp_e{gid}", init, gid)
+        _active_toggle(actor, f"md_grp_e{gid}", "代表组", init["active"], md.set_group_active, gid)
+    if actor.group_id is None:
+        with st.expander("新增代表组", expanded=not res.selected):
+            if not ch["offices"]:
+                st.info("还没有办事处。请先由系统管理员在“办事处”中新增办事处。")
+            else:
+                _group_form(actor, ch, "md_grp_new", {}, None)
+
+
+# ---------------------------------------------------------------- 选区
+
+
+def _district_form(actor: Actor, ch: dict, prefix: str, init: dict, district_id: int | None) -> None:
+    """The district form."""
+    show_flash(prefix)
+    with st.form(f"{prefix}_form"):
+        c1, c2 = st.columns(2)
+        with c1:
+            name = st.text_input("选区名称", value=init.get("name", ""), key=f"{prefix}_name", max_chars=64)
+            field_error(prefix, "name")
+        with c2:
+            group_id = _pick("所属代表组", ch["groups"], init.get("group_id"), f"{prefix}_group")
+            field_error(prefix, "group_id")
+        submitted = st.form_submit_button("保存选区" if district_id is None else "保存修改", type="primary")
+    if submitted:
+        def save(s):
+            md.save_district(s, actor, {"name": name, "group_id": group_id}, district_id)
+            if district_id is None:
+                _reset(f"{prefix}_")
+
+        run_write(prefix, actor.username, save, success="已保存选区。")
+
+
+def _districts(actor: Actor, ch: dict) -> None:
+    """选区: list, edit, deactivate, new."""
+    filters = [Filter("q", "搜索（选区名称）", "text"), Filter("group_id", "代表组", "select", ch["groups"]),
+               Filter("active", "只看启用的", "bool", default=True)]
+    res = data_table("md_dist", _fetch(actor, md.list_districts), filters=filters, export_name="选区",
+                     unit="个", selectable=True, hidden=("编号",), empty="没有选区。请在下方新增选区。")
+    if res.selected:
+        did = res.selected["编号"]
+        init = _load(actor, md.get_district, did)
+        st.subheader(f"编辑选区：{init['name']}")
+        _district_form(actor, ch, f"md_dist_e{did}", init, did)
+        _active_toggle(actor, f"md_dist_e{did}", "选区", init["active"], md.set_district_active, did)
+    with st.expander("新增选区", expanded=not res.selected):
+        if not ch["groups"]:
+            st.info("还没有代表组。请先在“代表组”中新增代表组。")
+        else:
+            _district_form(actor, ch, "md_dist_new", {}, None)
+
+
+# ---------------------------------------------------------------- 办事处 and 届次 (admin writes)
+
+
+def _offices(actor: Actor) -> None:
+    """办事处: list; the admin creates, renames and deactivates."""
+    filters = [Filter("q", "搜索（名称）", "text")]
+    res = data_table("md_off", _fetch(actor, md.list_offices), filters=filters, export_name="办事处",
+                     unit="个", selectable=actor.role == "admin", hidden=("编号",),
+                     empty="没有办事处。" + ("请在下方新增办事处。" if actor.role == "admin" else "请联系系统管理员新增。"))
+    if actor.role != "admin":
+        st.caption("办事处由系统管理员维护。")
+        return
+    prefix, init, oid = "md_off_new", {}, None
+    if res.selected:
+        oid = res.selected["编号"]
+        init = _load(actor, md.get_office, oid)
+        prefix = f"md_off_e{oid}"
+        st.subheader(f"编辑办事处：{init['name']}")
+    show_flash(prefix)
+    with st.form(f"{prefix}_form"):
+        name = st.text_input("办事处名称", value=init.get("name", ""), key=f"{prefix}_name", max_chars=64)
+        field_error(prefix, "name")
+        submitted = st.form_submit_button("保存办事处" if oid is None else "保存修改", type="primary")
+    if submitted:
+        def save(s):
+            md.save_office(s, actor, {"name": name}, oid)
+            if oid is None:
+                _reset(f"{prefix}_")
+
+        run_write(prefix, actor.username, save, success="已保存办事处。")
+    if oid is not None:
+        field_error(prefix, "active")
+        _active_toggle(actor, prefix, "办事处", init["active"], md.set_office_active, oid)
+
+
+def _terms(actor: Actor) -> None:
+    """届次: list; the admin creates and edits."""
+    res = data_table("md_term", _fetch(actor, md.list_terms), export_name="届次", unit="届",
+                     selectable=actor.role == "admin", hidden=("编号",),
+                     empty="还没有届次。" + ("请在下方新增届次。" if actor.role == "admin" else "请联系系统管理员新增。"))
+    if actor.role != "admin":
+        st.caption("届次由系统管理员维护。")
+        return
+    prefix, init, tid = "md_term_new", {}, None
+    if res.selected:
+        tid = res.selected["编号"]
+        init = _load(actor, md.get_term, tid)
+        prefix = f"md_term_e{tid}"
+        st.subheader(f"编辑届次：{init['name']}")
+    show_flash(prefix)
+    with st.form(f"{prefix}_form"):
+        c1, c2, c3, c4 = st.columns(4)
+        with c1:
+            number = st.text_input("第几届", value=str(init.get("number", "")), key=f"{prefix}_number")
+            field_error(prefix, "number")
+        with c2:
+            name = st.text_input("名称", value=init.get("name", ""), key=f"{prefix}_name", placeholder="例如 第十八届")
+            field_error(prefix, "name")
+        with c3:
+            start = st.text_input("起始年份", value=str(init.get("start_year", "")), key=f"{prefix}_start")
+            field_error(prefix, "start_year")
+        with c4:
+            end = st.text_input("结束年份", value=str(init.get("end_year", "")), key=f"{prefix}_end")
+            field_error(prefix, "end_year")
+        active = st.checkbox("当前届次（启用）", value=init.get("active", True), key=f"{prefix}_active")
+        submitted = st.form_submit_button("保存届次" if tid is None else "保存修改", type="primary")
+    if submitted:
+        data = {"number": number, "name": name, "start_year": start, "end_year": end, "active": active}
+
+        def save(s):
+            md.save_term(s, actor, data, tid)
+            if tid is None:
+                _reset(f"{prefix}_")
+
+        run_write(prefix, actor.username, save, success="已保存届次。")
+
+
+# ---------------------------------------------------------------- 代表信箱
+
+
+def _mailbox_form(actor: Actor, ch: dict, prefix: str, init: dict, mailbox_id: int | None) -> None:
+    """The mailbox form: district, keeper (deputy, or liaison by delegation), place, dates."""
+    show_flash(prefix)
+    with st.form(f"{prefix}_form"):
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            name = st.text_input("信箱名称", value=init.get("name", ""), key=f"{prefix}_name", max_chars=64)
+            field_error(prefix, "name")
+        with c2:
+            district_id = _pick("选区", ch["districts_labelled"], init.get("district_id"), f"{prefix}_district")
+            field_error(prefix, "district_id")
+        with c3:
+            location = st.text_input("设置地点", value=init.get("location", ""), key=f"{prefix}_location", max_chars=128)
+            field_error(prefix, "location")
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            kinds = list(md.KEEPER_KINDS)
+            kind = st.radio("管理方式", kinds, horizontal=True, key=f"{prefix}_kind",
+                            index=kinds.index(init.get("keeper_kind", "代表本人")))
+            field_error(prefix, "keeper_kind")
+        with c2:
+            deputy_id = _pick("管理代表（代表本人管理时）", ch["deputies"], init.get("deputy_id"), f"{prefix}_deputy",
+                              none="（未指定）")
+            field_error(prefix, "deputy_id")
+        with c3:
+            keeper = st.text_input("受委托联络员（委托管理时）", value=init.get("keeper_name", ""),
+                                   key=f"{prefix}_keeper", max_chars=64)
+            field_error(prefix, "keeper_name")
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            start = st.date_input("委托开始日期", value=init.get("delegation_start"), key=f"{prefix}_dstart",
+                                  format="YYYY-MM-DD")
+            field_error(prefix, "delegation_start")
+        with c2:
+            end = st.date_input("委托结束日期", value=init.get("delegation_end"), key=f"{prefix}_dend", format="YYYY-MM-DD")
+            field_error(prefix, "delegation_end")
+        with c3:
+            est = st.date_input("设立日期", value=init.get("established_on") or date.today(), key=f"{prefix}_est",
+                                format="YYYY-MM-DD")
+            field_error(prefix, "established_on")
+        submitted = st.form_submit_button("保存信箱" if mailbox_id is None else "保存修改", type="primary")
+    if submitted:
+        data = {"name": name, "district_id": district_id, "location": location, "keeper_kind": kind,
+                "deputy_id": deputy_id, "keeper_name": keeper, "delegation_start": start,
+                "delegation_end": end, "established_on": est}
+
+        def save(s):
+            md.save_mailbox(s, actor, data, mailbox_id)
+            if mailbox_id is None:
+                _reset(f"{prefix}_")
+
+        run_write(prefix, actor.username, save, success="已保存代表信箱。")
+
+
+def _mailboxes(actor: Actor, ch: dict) -> None:
+    """代表信箱: list, edit, deactivate, new."""
+    filters = [Filter("q", "搜索（信箱名称）", "text"), Filter("group_id", "代表组", "select", ch["groups"]),
+               Filter("active", "只看启用的", "bool", default=True)]
+    res = data_table("md_box", _fetch(actor, md.list_mailboxes), filters=filters, export_name="代表信箱",
+                     unit="个", selectable=True, hidden=("编号",), empty="没有代表信箱。请在下方新增信箱。")
+    if res.selected:
+        mid = res.selected["编号"]
+        init = _load(actor, md.get_mailbox, mid)
+        st.subheader(f"编辑信箱：{init['name']}")
+        _mailbox_form(actor, ch, f"md_box_e{mid}", init, mid)
+        _active_toggle(actor, f"md_box_e{mid}", "信箱", init["active"], md.set_mailbox_active, mid)
+    with st.expander("新增代表信箱", expanded=not res.selected):
+        if not ch["districts"]:
+            st.info("还没有选区。请先在“选区”中新增选区。")
+        else:
+            _mailbox_form(actor, ch, "md_box_new", {}, None)
+
+
+# ---------------------------------------------------------------- 导入导出
+
+
+def _import_section(actor: Actor, kind: str) -> None:
+    """Template and export downloads, upload, all-or-nothing import with progress and row errors."""
+    is_dep = kind == "deputies"
+    what, unit = ("代表", "人") if is_dep else ("代表组", "个")
+    columns = deputy_io.DEPUTY_COLUMNS if is_dep else deputy_io.GROUP_COLUMNS
+    st.markdown(f"**{what}**　模板表头：" + "、".join(columns))
+    c1, c2 = st.columns(2)
+
+    def template() -> bytes:
+        with session_scope(actor.username) as s:
+            return (deputy_io.deputy_template if is_dep else deputy_io.group_template)(s, actor)
+
+    def export() -> bytes:
+        with session_scope(actor.username) as s:
+            return deputy_io.export_deputies(s, actor) if is_dep else deputy_io.export_groups(s, actor)
+
+    c1.download_button(f"下载{what}导入模板", data=template, file_name=f"{what}导入模板.xlsx", mime=XLSX,
+                       key=f"md_io_{kind}_tpl", on_click="ignore")
+    c2.download_button(f"导出全部{what}（可修改后再导入）", data=export,
+                       file_name=f"{what}名单_{date.today():%Y-%m-%d}.xlsx", mime=XLSX,
+                       key=f"md_io_{kind}_exp", on_click="ignore")
+    if is_dep is False and actor.group_id is not None:
+        return
+    key = f"md_io_{kind}"
+    upload = st.file_uploader(f"选择要导入的{what} Excel 文件（.xlsx）", type=["xlsx"], key=f"{key}_file")
+    show_flash(key)
+    if upload is not None and st.button(f"开始导入{what}", key=f"{key}_go", type="primary"):
+        bar = st.progress(0.0, text="正在检查……")
+
+        def progress(done: int, total: int) -> None:
+            bar.progress(min(1.0, done / max(total, 1)),
+                         text=f"正在检查第 {done} / {total // 2} 行" if done <= total // 2 else "正在写入……")
+
+        data = upload.getvalue()
+        fn = deputy_io.import_deputies if is_dep else deputy_io.import_groups
+        report = run_write(key, actor.username, lambda s: fn(s, actor, data, progress), rerun=False)
+        bar.empty()
+        if report is None:
+            return
+        st.session_state[f"{key}_report"] = report
+    report = st.session_state.get(f"{key}_report")
+    if report is not None:
+        if report.ok:
+            st.success(report.summary(unit))
+        else:
+            st.error(report.summary(unit))
+            st.dataframe(pd.DataFrame(report.errors), hide_index=True, width="stretch", key=f"{key}_errors")
+
+
+def _import_export(actor: Actor) -> None:
+    """导入导出: deputies and groups."""
+    st.caption("导入时先逐行检查；只要有一行有问题，就全部不导入，并列出每个问题行的行号和原因。"
+               "姓名和联系电话与已有代表相同的行将更新该代表，不会重复新增；导出的文件可直接再导入。")
+    _import_section(actor, "deputies")
+    st.divider()
+    _import_section(actor, "groups")
+
+
+# ---------------------------------------------------------------- the page
+
+
+def _choices(actor: Actor) -> dict:
+    """The choices every form offers, read once per run, within the actor's scope."""
+    with session_scope(actor.username) as s:
+        groups = md.group_options(s, actor)
+        districts = md.district_options(s, actor)
+        return {
+            "offices": md.office_options(s, actor),
+            "groups": groups,
+            "districts": districts,
+            "districts_labelled": md.district_options(s, actor, with_group=True),
+            "terms": md.term_options(s),
+            "deputies": md.deputy_options(s, actor),
+        }
 
 
 def render() -> None:
     """Draw the 基础数据 page (nothing runs at import)."""
-    require_page("masterdata")
-    st.caption("维护届次、办事处、代表组、选区、代表和代表信箱。")
-    st.info("本页功能正在建设中，暂无可显示的内容。")
+    actor = require_page("masterdata")
+    st.caption("维护届次、办事处、代表组、选区、代表和代表信箱；批量导入导出代表和代表组。"
+               + ("（您只能查看和维护本办事处的数据）" if actor.scoped else ""))
+    ch = _choices(actor)
+    tabs = st.tabs(["代表", "代表组", "选区", "办事处", "届次", "代表信箱", "导入导出"])
+    with tabs[0]:
+        _deputies(actor, ch)
+    with tabs[1]:
+        _groups(actor, ch)
+    with tabs[2]:
+        _districts(actor, ch)
+    with tabs[3]:
+        _offices(actor)
+    with tabs[4]:
+        _terms(actor)
+    with tabs[5]:
+        _mailboxes(actor, ch)
+    with tabs[6]:
+        _import_export(actor)

@@ -64,10 +64,13 @@ def group_options(session: Session, actor: Actor, office_id: int | None = None,
 
 
 def district_options(session: Session, actor: Actor, group_id: int | None = None,
-                     *, active_only: bool = True) -> dict[int, str]:
-    """Electoral districts the actor may see (optionally of one group), {id: name}."""
+                     *, active_only: bool = True, with_group: bool = False) -> dict[int, str]:
+    """Electoral districts the actor may see (optionally of one group), {id: name}.
+
+    ``with_group`` labels each district "名称（代表组）".
+    """
     D, G = M.District, M.DeputyGroup
-    stmt = select(D.id, D.name).join(G, G.id == D.group_id).order_by(D.group_id, D.id)
+    stmt = select(D.id, D.name, G.name).join(G, G.id == D.group_id).order_by(G.office_id, G.name, D.id)
     if active_only:
         stmt = stmt.where(D.active.is_(True))
     if group_id is not None:
@@ -76,7 +79,7 @@ def district_options(session: Session, actor: Actor, group_id: int | None = None
         stmt = stmt.where(D.group_id == actor.group_id)
     elif actor.office_id is not None:
         stmt = stmt.where(G.office_id == actor.office_id)
-    return {i: n for i, n in session.execute(stmt)}
+    return {i: (f"{n}（{g}）" if with_group else n) for i, n, g in session.execute(stmt)}
 
 
 def deputy_options(session: Session, actor: Actor, group_id: int | None = None,
