@@ -91,6 +91,10 @@ def _draw_tab(actor: Actor, groups: dict[int, str]) -> None:
         return
     errors: dict[str, str] = {}
     q_start, q_end = sc.quarter_of(today())
+    with session_scope(actor.username) as s:
+        unchecked = sc.unchecked_groups(s, actor, q_start)
+    if unchecked:
+        st.caption(f"本季度尚未抽查的代表组（{len(unchecked)}个）：" + "、".join(unchecked.values()))
     c1, c2 = st.columns(2)
     start = c1.date_input("抽查期间起", value=q_start, key="sc_start", format="YYYY-MM-DD")
     end = c2.date_input("抽查期间止", value=q_end, key="sc_end", format="YYYY-MM-DD")
@@ -284,8 +288,16 @@ def _verify_tab(actor: Actor, checks: dict[int, str]) -> None:
 # ---------------------------------------------------------------- 整改跟踪
 
 
-def _rect_tab(actor: Actor, groups: dict[int, str], checks: dict[int, str]) -> None:
-    """Rectification items of groups graded 需整改: list, close, add."""
+def rectification_list(actor: Actor, groups: dict[int, str] | None = None) -> None:
+    """The spot-check rectification items in the actor's scope, with 确认整改完成 for supervisors.
+
+    Public so that 工作台 can show the list to staff (who cannot open this page): call it when
+    ``st.query_params["view"] == "spotcheck_rect"``.
+    """
+    if groups is None:
+        with session_scope(actor.username) as s:
+            groups = sc.group_choices(s, actor)
+
     def fetch(f: dict, offset: int, limit: int) -> Page:
         with session_scope(actor.username) as s:
             return sc.list_rectifications(s, actor, f, offset, limit)
@@ -295,7 +307,7 @@ def _rect_tab(actor: Actor, groups: dict[int, str], checks: dict[int, str]) -> N
         filters=[Filter("status", "状态", options=["未完成", "已完成"]),
                  Filter("group", "代表组", options=groups), Filter("overdue", "只看逾期", kind="bool")],
         export_name="抽查整改事项", unit="项", hidden=["id"],
-        empty="暂无抽查整改事项。代表组评定为需整改时自动生成，也可在下方新增。",
+        empty="暂无抽查整改事项（代表组评定为需整改时自动生成）。",
     )
     if not actor.can_write("spotcheck"):
         return
@@ -309,7 +321,12 @@ def _rect_tab(actor: Actor, groups: dict[int, str], checks: dict[int, str]) -> N
             run_write("sc_rect", actor.username, lambda s: sc.close_rectification(s, actor, rid),
                       "已确认整改完成。")
     show_flash("sc_rect")
-    if not checks:
+
+
+def _rect_tab(actor: Actor, groups: dict[int, str], checks: dict[int, str]) -> None:
+    """Rectification items of groups graded 需整改: list, close, add."""
+    rectification_list(actor, groups)
+    if not checks or not actor.can_write("spotcheck"):
         return
     with st.expander("新增整改事项"):
         check_id = st.selectbox("抽查", list(checks), format_func=lambda i: checks[i], key="sc_rect_check")

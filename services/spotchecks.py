@@ -74,6 +74,7 @@ DEFAULT_MINIMUM = 3
 DEFAULT_GROUP_SHARE = 0.2
 DEFAULT_GROUP_MIN = 2
 RECIPE = "sha256-rank-v1"
+AUTO_PREFIX = "【抽查评定】"  # rectification items the grading opened by itself (and may withdraw)
 RECIPE_TEXT = (
     "种子 = SHA256(见证值|抽取时间)；每条记录排序值 = SHA256(种子|代表组编号|类别|记录编号)，"
     "组内按排序值升序取前若干条；随机抽组时组排序值 = SHA256(种子|组|代表组编号)，升序取前若干组。"
@@ -554,29 +555,29 @@ def _regrade(session: Session, actor: Actor, check: models.SpotCheck, group_id: 
     grade = grade_for([i.result for i in items], rule) if all(i.result for i in items) else None
     if row.grade != grade:
         row.grade = grade
-    open_items = session.execute(
+    auto_items = session.execute(
         select(models.Rectification).where(
             models.Rectification.spot_check_id == check.id, models.Rectification.group_id == group_id,
-            models.Rectification.source == "抽查",
+            models.Rectification.source == "抽查", models.Rectification.content.startswith(AUTO_PREFIX),
         )
     ).scalars().all()
-    if grade == "需整改" and not open_items:
+    if grade == "需整改" and not auto_items:
         bad = [i for i in items if i.result in ("不合格", "基本合格")]
         labels = _labels(session, [(i.record_kind, i.record_id) for i in bad])
         if bad:
             lines = [f"{i.record_kind}“{labels.get((i.record_kind, i.record_id), i.record_id)}”"
                      f"{i.result}" + (f"：{i.note}" if i.note else "") for i in bad]
-            content = "抽查发现问题，请整改：" + "；".join(lines)
+            content = AUTO_PREFIX + "抽查发现问题，请整改：" + "；".join(lines)
         else:
-            content = (f"抽查期间（{fmt_date(check.period_start)}至{fmt_date(check.period_end)}）"
+            content = (f"{AUTO_PREFIX}抽查期间（{fmt_date(check.period_start)}至{fmt_date(check.period_end)}）"
                        "本组无可抽查的记录，请补齐活动、来信和开箱记录。")
         days = int(rule.get("rectify_days", 30))
         session.add(models.Rectification(
             source="抽查", spot_check_id=check.id, group_id=group_id, content=content[:2000],
             owner=None, due_on=today() + timedelta(days=days), status="未完成",
         ))
-    elif grade != "需整改":
-        for r in open_items:
+    elif grade != "需整改":  # findings revised: withdraw the items the grading opened, if not done
+        for r in auto_items:
             if r.status == "未完成":
                 session.delete(r)
     if all(i.result for i in session.execute(
@@ -927,6 +928,17 @@ def export_docx(session: Session, actor: Actor, check_id: int) -> bytes:
 # ---------------------------------------------------------------- 工作台
 
 
+def unchecked_groups(session: Session, actor: Actor, since: date) -> dict[int, str]:
+    """Active groups (in the actor's scope) not drawn in any check made on or after ``since``."""
+    dg = models.DeputyGroup
+    checked = select(models.SpotCheckGrade.group_id).join(
+        models.SpotCheck, models.SpotCheck.id == models.SpotCheckGrade.check_id
+    ).where(models.SpotCheck.created_at >= datetime.combine(since, datetime.min.time()))
+    stmt = select(dg.id, dg.name).where(dg.active.is_(True), dg.id.not_in(checked)).order_by(dg.id)
+    stmt = scope_filter(stmt, actor, dg.office_id, dg.id)
+    return {i: n for i, n in session.execute(stmt).all()}
+
+
 def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
     """R16 figures: open / overdue spot-check rectifications; groups not checked this quarter."""
     rc, dg = models.Rectification, models.DeputyGroup
@@ -936,21 +948,21 @@ def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
     base = scope_filter(base, actor, dg.office_id, rc.group_id)
     open_n = session.execute(base).scalar_one()
     overdue_n = session.execute(base.where(rc.due_on < t)).scalar_one()
-    page = "spotchecks" if actor.can_see("spotchecks") else "dashboard"
+    # roles without the 抽查督导 page (staff, leader) see the list on 工作台 (view=spotcheck_rect),
+    # drawn there by pages.spotchecks.rectification_list
+    page, where = (("spotchecks", {"tab": "整改跟踪"}) if actor.can_see("spotchecks")
+                   else ("dashboard", {"view": "spotcheck_rect"}))
     out = [
-        Figure("R16", "抽查整改未完成", int(open_n), "项", page, {"tab": "整改跟踪", "status": "未完成"},
+        Figure("R16", "抽查整改未完成", int(open_n), "项", page, {**where, "status": "未完成"},
                bad=bool(open_n), help="抽查评定为需整改的代表组尚未完成的整改事项"),
-        Figure("R16", "抽查整改已逾期", int(overdue_n), "项", page, {"tab": "整改跟踪", "overdue": "1"},
+        Figure("R16", "抽查整改已逾期", int(overdue_n), "项", page, {**where, "overdue": "1"},
                bad=bool(overdue_n), help="已过整改期限仍未完成的抽查整改事项"),
     ]
-    if actor.role in ("admin", "supervisor", "leader"):
+    if actor.can_see("spotchecks"):
         start, _end = quarter_of(t)
-        checked = select(models.SpotCheckGrade.group_id).join(
-            models.SpotCheck, models.SpotCheck.id == models.SpotCheckGrade.check_id
-        ).where(models.SpotCheck.created_at >= datetime.combine(start, datetime.min.time()))
-        n = session.execute(
-            select(func.count()).select_from(dg).where(dg.active.is_(True), dg.id.not_in(checked))
-        ).scalar_one()
-        out.append(Figure("R16", "本季度未抽查代表组", int(n), "个", "spotchecks", {"tab": "新建抽查"},
-                          bad=False, help=f"{fmt_date(start)}起尚未被抽查的代表组（每季度至少抽查20%的代表组）"))
+        total = session.execute(select(func.count()).select_from(dg).where(dg.active.is_(True))).scalar_one()
+        n = len(unchecked_groups(session, actor, start))
+        out.append(Figure("R16", "本季度未抽查代表组", n, "个", "spotchecks", {"tab": "新建抽查"},
+                          bad=total - n < default_group_count(int(total)),
+                          help=f"{fmt_date(start)}起尚未被抽查的代表组；每季度应抽查不少于20%的代表组（至少2个）"))
     return out

@@ -152,3 +152,33 @@ def test_render_as_staff_shows_the_permission_error(app_world):
     at.run()
     assert [e.value for e in at.error] == ["您没有访问此页面的权限。"]
     assert not at.button and not at.text_input
+
+
+def _staff_rectifications() -> None:
+    """工作台's use of the list for staff: the spot-check rectifications of their own scope."""
+    from components.guard import current_actor
+    from pages import spotchecks
+
+    spotchecks.rectification_list(current_actor())
+
+
+def test_staff_see_their_groups_rectifications_and_the_supervisor_closes_one(app_world):
+    w = app_world
+    with session_scope("supervisor", url=w.url) as s:
+        rule = sc.build_rule(s, w.supervisor(), period_start=sc.quarter_of(today())[0], period_end=today(),
+                             kinds=["联系活动"], count=1, percent=None)
+        sc.create_check(s, w.supervisor(), rule, "5")  # no records: every group 需整改
+    at = AppTest.from_function(_staff_rectifications, default_timeout=30)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "staff"
+    at.run()
+    assert not at.exception
+    shown = _frame(at, "整改内容")
+    assert sorted(shown["代表组"]) == ["东城第一代表组", "东城第二代表组"]  # office 0 only
+    assert not [b for b in at.button if b.key == "sc_rect_close"]  # staff cannot close
+    sup = app_as("supervisor", "spotchecks")
+    assert len(_frame(sup, "整改内容")) == 3
+    sup.button(key="sc_rect_close").click().run()
+    assert any("已确认整改完成" in m.value for m in sup.success)
+    with session_scope(url=w.url) as s:
+        assert [r.closed_by for r in s.query(models.Rectification).filter_by(status="已完成")] == ["supervisor"]

@@ -292,3 +292,25 @@ def test_exports_carry_the_seed_fingerprint_sample_and_findings(world):
     assert "合格" in [c for row in wb["抽取记录与核查结果"].iter_rows(values_only=True) for c in row]
     text = "\n".join(p.text for p in Document(io.BytesIO(docx)).paragraphs)
     assert seed in text and fp in text
+
+
+def test_revised_findings_withdraw_only_the_items_the_grading_opened(world):
+    add_records(world)
+    cid = new_check(world, kinds=["联系活动"], count=1)
+    sup = world.supervisor()
+    g0 = world.groups[0]
+    with session_scope("supervisor", url=world.url) as s:
+        item = next(i for i in sc.check_detail(s, sup, cid)["items"] if i["group_id"] == g0)
+        assert sc.record_finding(s, sup, item["id"], ALL_OK, "不合格", "无照片") == "需整改"
+        sc.add_rectification(s, sup, cid, g0, "组织联络员培训", today() + timedelta(days=10))
+    with session_scope("supervisor", url=world.url) as s:
+        assert sc.list_rectifications(s, sup, {"group": g0}, 0, 20).total == 2
+        # the photos turn up: the finding is revised to 合格
+        assert sc.record_finding(s, sup, item["id"], ALL_OK, "合格") == "优秀"
+    with session_scope(url=world.url) as s:
+        rows = sc.list_rectifications(s, sup, {"group": g0}, 0, 20).rows
+        assert [r["整改内容"] for r in rows] == ["组织联络员培训"]
+        staff_figs = {f.label: f for f in sc.figures(s, world.staff(), YEAR)}
+        assert staff_figs["抽查整改未完成"].page == "dashboard"
+        assert staff_figs["抽查整改未完成"].params["view"] == "spotcheck_rect"
+        assert "本季度未抽查代表组" not in staff_figs
