@@ -1,14 +1,141 @@
-"""热点问题: 按类别、选区、时间统计群众集中反映的问题，形成监督议题。"""
+"""热点问题: 按类别、选区、时间统计群众集中反映的问题，形成监督议题，结果反馈到每位来信人（R14）。"""
 
 from __future__ import annotations
 
+import altair as alt
+import pandas as pd
 import streamlit as st
 
+from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
+from components.table import Filter, data_table
+from components.text import safe_md
+from db.engine import session_scope
+from services import hotissues, settings
+from services.common import Actor, Page, today
+
+TABS = ["统计图表", "集中反映", "监督议题"]
 
 
 def render() -> None:
     """Draw the 热点问题 page (nothing runs at import)."""
-    require_page("hotissues")
-    st.caption("按类别、选区、时间统计群众集中反映的问题，形成监督议题。")
-    st.info("本页功能正在建设中，暂无可显示的内容。")
+    actor = require_page("hotissues")
+    st.caption("按问题类别、选区、办事处和月份统计来信与群众意见，找出集中反映的问题，确定监督议题并把结果反馈给每位来信人。")
+    years = list(range(today().year, today().year - 5, -1))
+    raw = st.query_params.get("year", "")
+    y0 = int(raw) if raw.isdigit() and int(raw) in years else years[0]
+    year = st.selectbox("年份", years, index=years.index(y0), key="hi_year", format_func=lambda y: f"{y}年")
+    wanted = "监督议题" if st.query_params.get("view") == "topics" else None
+    tabs = st.tabs(TABS, default=wanted)
+    with tabs[0]:
+        _charts(actor, year)
+    with tabs[1]:
+        _appeals(actor, year)
+    with tabs[2]:
+        _topics(actor)
+
+
+def _charts(actor: Actor, year: int) -> None:
+    """Bar by category, heat map category × office, line by month (Altair, Chinese axes)."""
+    with session_scope(actor.username) as s:
+        data = hotissues.counts(s, actor, year)
+    if not data["category"]:
+        st.info(f"{year}年还没有来信或群众意见记录。登记来信、记录联系活动中的意见后，这里会显示统计。")
+        return
+    cat = pd.DataFrame(data["category"])
+    bar = alt.Chart(cat).mark_bar().encode(
+        x=alt.X("数量:Q", title="数量（件）"),
+        y=alt.Y("问题类别:N", title="问题类别", sort="-x"),
+        color=alt.Color("来源:N", title="来源"),
+        tooltip=["问题类别", "来源", "数量"],
+    ).properties(title="按问题类别", height=max(200, 28 * cat["问题类别"].nunique()))
+    st.altair_chart(bar, width="stretch")
+    heat = pd.DataFrame(data["office"])
+    hm = alt.Chart(heat).mark_rect().encode(
+        x=alt.X("办事处:N", title="办事处"),
+        y=alt.Y("问题类别:N", title="问题类别"),
+        color=alt.Color("数量:Q", title="数量（件）", scale=alt.Scale(scheme="oranges")),
+        tooltip=["办事处", "问题类别", "数量"],
+    ).properties(title="问题类别 × 办事处")
+    text = hm.mark_text(baseline="middle").encode(text="数量:Q", color=alt.value("black"))
+    st.altair_chart(hm + text, width="stretch")
+    month = pd.DataFrame(data["month"])
+    line = alt.Chart(month).mark_line(point=True).encode(
+        x=alt.X("月份:O", title="月份"),
+        y=alt.Y("数量:Q", title="数量（件）"),
+        color=alt.Color("来源:N", title="来源"),
+        tooltip=["月份", "来源", "数量"],
+    ).properties(title="按月份")
+    st.altair_chart(line, width="stretch")
+    st.markdown("**按选区**")
+    dist = data["district"]
+    data_table("hi_district", lambda f, o, n: Page(dist[o:o + n], len(dist)), export_name=f"{year}年问题按选区统计",
+               unit="个", empty="暂无。")
+
+
+def _appeals(actor: Actor, year: int) -> None:
+    """Concentrated appeals; leader or admin make one a supervision topic."""
+    with session_scope(actor.username) as s:
+        need = int(settings.get(s, "hot_min_writers"))
+        rows = hotissues.concentrated(s, actor, year)
+    st.caption(f"同一选区、同一类别问题有 {need} 位以上不同来信人反映的，列为集中反映（阈值可在系统设置中调整）。")
+    res = data_table("hi_appeals", lambda f, o, n: Page(rows[o:o + n], len(rows)), hidden=["district_id"],
+                     export_name=f"{year}年集中反映问题", unit="个", selectable=True,
+                     empty="暂无集中反映的问题。")
+    if not actor.can_write("topic"):
+        return
+    show_flash("hi_topic")
+    if not res.selected:
+        if rows:
+            st.caption("选中一行，可将其确定为监督议题。")
+        return
+    row = res.selected
+    with session_scope(actor.username) as s:
+        options = hotissues.letters_of(s, actor, year, row["问题类别"], row["district_id"])
+    key = f"hi_new_{row['district_id']}_{row['问题类别']}"
+    st.markdown(f"**确定为监督议题：{safe_md(row['选区'])} · {safe_md(row['问题类别'])}**")
+    title = st.text_input("议题名称", value=f"{row['选区']}{row['问题类别']}问题集中反映的督办", key=key + "_title")
+    field_error("hi_topic", "title")
+    ids = st.multiselect("涵盖的来信", list(options), default=list(options), format_func=lambda i: options[i],
+                         key=key + "_letters")
+    field_error("hi_topic", "letter_ids")
+    if st.button("确定为监督议题", key="hi_make", type="primary"):
+        run_write("hi_topic", actor.username, lambda s: hotissues.create_topic(
+            s, actor, title=title, category=row["问题类别"], district_id=row["district_id"], letter_ids=ids),
+            "已确定为监督议题。")
+
+
+def _topics(actor: Actor) -> None:
+    """Topics, closing one with its outcome, and the writers still to be told."""
+    show_flash("hi_close")
+
+    def fetch(f: dict, offset: int, limit: int) -> Page:
+        with session_scope(actor.username) as s:
+            return hotissues.list_topics(s, actor, f, offset, limit)
+
+    res = data_table("hi_topics", fetch, filters=[Filter("status", "状态", "select", ["进行中", "已办结"])],
+                     export_name="监督议题", unit="个", hidden=["id"], selectable=True,
+                     empty="尚无监督议题。可在“集中反映”中选中一个问题确定为监督议题。")
+    if res.selected and res.selected["状态"] == "进行中" and actor.can_write("topic"):
+        tid = res.selected["id"]
+        st.markdown(f"**办结议题：{safe_md(res.selected['议题'])}**")
+        outcome = st.text_area("办理结果（将作为所涵盖来信的反馈内容）", key=f"hi_outcome_{tid}")
+        field_error("hi_close", "outcome")
+        if st.button("办结议题", key=f"hi_close_{tid}", type="primary"):
+            run_write("hi_close", actor.username, lambda s: hotissues.close_topic(s, actor, tid, outcome),
+                      "议题已办结，请将结果逐一告知来信人。")
+    st.markdown("**待告知结果的来信人**")
+    with session_scope(actor.username) as s:
+        untold = hotissues.untold_writers(s, actor)
+    if not untold:
+        st.caption("没有待告知的来信人。")
+        return
+    st.dataframe(pd.DataFrame(untold).drop(columns=["topic_id", "letter_id"]), hide_index=True, width="stretch",
+                 key="hi_untold")
+    if actor.can_write("topic") or actor.can_write("letter"):
+        show_flash("hi_told")
+        choices = {(u["topic_id"], u["letter_id"]): f"{u['来信编号']} {u['来信人']}（{u['议题']}）" for u in untold}
+        pick = st.selectbox("已告知的来信人", list(choices), format_func=lambda k: choices[k], key="hi_told_pick")
+        if st.button("标记为已告知", key="hi_told_btn"):
+            run_write("hi_told", actor.username, lambda s: hotissues.mark_told(s, actor, pick[0], pick[1]),
+                      "已标记为已告知。")

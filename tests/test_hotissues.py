@@ -1,0 +1,83 @@
+"""热点问题 (R14): counts, concentrated appeals, supervision topics closing the loop at the voter."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from db import models
+from db.engine import session_scope
+from services import hotissues, letters
+from services.common import PermissionDenied, ValidationError
+from tests.conftest import app_as
+
+
+def _letters(world, n: int = 3, category: str = "交通出行") -> list[int]:
+    """``n`` letters from distinct writers about one problem in district 0."""
+    ids = []
+    with session_scope("staff", world.url) as s:
+        for i in range(n):
+            ids.append(letters.register(s, world.staff(), {
+                "mailbox_id": world.mailboxes[0], "received_on": date.today(), "writer_name": f"居民{i}",
+                "writer_phone": f"1390000{i:04d}", "summary": f"路口红绿灯时间太短{i}", "category": category}).id)
+    return ids
+
+
+def test_counts_and_concentrated_appeals(world) -> None:
+    """Three writers on one category and district make a concentrated appeal; two do not."""
+    _letters(world, 3)
+    _letters(world, 2, category="教育")
+    year = date.today().year
+    with session_scope("leader", world.url) as s:
+        data = hotissues.counts(s, world.leader(), year)
+        hot = hotissues.concentrated(s, world.leader(), year)
+    assert {(r["问题类别"], r["数量"]) for r in data["category"]} == {("交通出行", 3), ("教育", 2)}
+    assert sum(r["数量"] for r in data["month"]) == 5
+    assert [(r["问题类别"], r["来信人数（人）"]) for r in hot] == [("交通出行", 3)]
+
+
+def test_topic_closes_the_loop_at_every_writer(world) -> None:
+    """Leader makes a topic; closing gives each letter the outcome; writers are listed until told."""
+    ids = _letters(world, 3)
+    with pytest.raises(PermissionDenied), session_scope("staff", world.url) as s:
+        hotissues.create_topic(s, world.staff(), title="x", category=None, district_id=None, letter_ids=ids)
+    with pytest.raises(ValidationError), session_scope("leader", world.url) as s:
+        hotissues.create_topic(s, world.leader(), title="", category=None, district_id=None, letter_ids=[])
+    with session_scope("leader", world.url) as s:
+        tid = hotissues.create_topic(s, world.leader(), title="路口信号灯配时督办", category="交通出行",
+                                     district_id=world.districts[0], letter_ids=ids).id
+        assert hotissues.untold_count(s, world.leader()) == 0
+        hotissues.close_topic(s, world.leader(), tid, "交警部门已延长绿灯时间至45秒")
+    with session_scope("staff", world.url) as s:
+        untold = hotissues.untold_writers(s, world.staff())
+        assert sorted(u["letter_id"] for u in untold) == sorted(ids)
+        assert all(u["联系电话"].count("*") == 4 for u in untold)
+        for lid in ids:
+            assert "45秒" in s.get(models.Letter, lid).result
+        hotissues.mark_told(s, world.staff(), tid, ids[0])
+        with pytest.raises(ValidationError):
+            hotissues.mark_told(s, world.staff(), tid, ids[0])
+    with session_scope("leader", world.url) as s:
+        assert hotissues.untold_count(s, world.leader()) == 2
+        page = hotissues.list_topics(s, world.leader(), {}, 0, 20)
+    assert page.rows[0]["待告知来信人（人）"] == 2 and page.rows[0]["状态"] == "已办结"
+    with session_scope("t", world.url) as s:
+        told = s.execute(select(models.LetterEvent).where(models.LetterEvent.to_status == "已告知")).scalars().all()
+    assert [e.letter_id for e in told] == [ids[0]]
+
+
+def test_hotissues_page_charts_and_topic(app_world) -> None:
+    """AppTest: the three charts render for the leader; a topic made on the page is listed."""
+    _letters(app_world, 3)
+    at = app_as("leader", "hotissues")
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) == 3
+    with session_scope("leader") as s:
+        ids = [r.id for r in s.execute(select(models.Letter)).scalars()]
+        hotissues.create_topic(s, app_world.leader(), title="路口信号灯配时督办", category="交通出行",
+                               district_id=app_world.districts[0], letter_ids=ids)
+    at.run()
+    frames = [d.value for d in at.dataframe]
+    assert any("议题" in f.columns and "路口信号灯配时督办" in list(f["议题"]) for f in frames)
