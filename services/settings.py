@@ -42,6 +42,9 @@ DEFAULTS: dict[str, tuple[object, str]] = {
         "抽查核查项目",
     ),
     "excellent_share": (0.2, "优秀代表候选比例"),
+    "excellent_top_n": (0, "优秀代表候选人数（大于0时按人数，否则按比例）"),
+    "excellent_exclude_leaders": (True, "担任领导职务的代表不参评优秀代表"),
+    "advanced_groups": (3, "每年先进代表组候选数"),
     "spotcheck_grade_rule": (
         {"bands": [{"grade": "优秀", "max_basic": 0, "max_fail": 0}, {"grade": "合格", "max_basic": 1, "max_fail": 0}],
          "otherwise": "需整改", "empty": "需整改", "rectify_days": 30},
