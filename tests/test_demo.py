@@ -1,0 +1,228 @@
+"""The demo data: deterministic, complete (every state a page shows), consistent, on every backend."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select, text
+
+from db import demo, models
+from db.engine import get_engine, session_scope
+from services import auth
+from tests.conftest import _wipe
+
+TODAY = date(2026, 11, 28)
+SMALL = {"offices": 2, "groups": 4, "districts": 10, "deputies": 60, "letters": 400, "today": TODAY}
+LETTER_STATES = ["登记", "已交代表", "已回复", "已转办", "办理中", "已办结", "已反馈", "不予受理", "已合并"]
+OPINION_STATES = ["待转交", "已转交", "办理中", "已解决", "无法解决", "已反馈选民"]
+# columns whose value is not ours to fix: salted hashes, and a timestamp another service touches
+UNSTABLE = {("users", "password_hash"), ("letters", "updated_at")}
+SKIP_TABLES = {"audit_log", "rubrics", "rubric_rows", "login_attempts", "settings"}
+
+
+def fingerprint(url: str) -> str:
+    """A hash of every demo row, ordered by primary key (the same data gives the same hash)."""
+    h = hashlib.sha256()
+    with get_engine(url).connect() as conn:
+        for table in models.Base.metadata.sorted_tables:
+            if table.name in SKIP_TABLES:
+                continue
+            cols = [c for c in table.c if (table.name, c.name) not in UNSTABLE]
+            rows = conn.execute(select(*cols).order_by(*table.primary_key.columns)).all()
+            h.update(f"{table.name}:{len(rows)}\n".encode())
+            for r in rows:
+                h.update(repr(tuple(r)).encode())
+    return h.hexdigest()
+
+
+def scalars(url: str, stmt) -> list:
+    """Run a select and return its first column."""
+    with get_engine(url).connect() as conn:
+        return list(conn.execute(stmt).scalars())
+
+
+@pytest.fixture
+def demo_db(db_url: str) -> tuple[str, dict]:
+    """A small demo district on each backend."""
+    counts = demo.generate(db_url, seed=7, **SMALL)
+    return db_url, counts
+
+
+def test_same_seed_gives_same_data_and_another_seed_differs(demo_db):
+    url, counts = demo_db
+    first = fingerprint(url)
+    _wipe(url)
+    again = demo.generate(url, seed=7, **SMALL)
+    assert again == counts
+    assert fingerprint(url) == first
+    _wipe(url)
+    demo.generate(url, seed=8, **SMALL)
+    assert fingerprint(url) != first
+
+
+def test_counts_match_the_rows_written(demo_db):
+    url, counts = demo_db
+    assert counts["deputies"] == 60 and counts["offices"] == 2 and counts["deputy_groups"] == 4
+    assert counts["districts"] == 10 and counts["mailboxes"] == 10 and counts["letters"] == 400
+    with get_engine(url).connect() as conn:
+        for name, n in counts.items():
+            table = models.Base.metadata.tables[name]
+            assert conn.execute(select(func.count()).select_from(table)).scalar() == n, name
+
+
+def test_every_letter_and_opinion_state_is_present(demo_db):
+    url, _ = demo_db
+    L, O = models.Letter, models.Opinion
+    letter_states = set(scalars(url, select(L.status).distinct()))
+    assert set(LETTER_STATES) <= letter_states
+    assert set(OPINION_STATES) <= set(scalars(url, select(O.status).distinct()))
+    # each letter's history ends where the letter is, and merged letters point at an earlier letter
+    with get_engine(url).connect() as conn:
+        last = dict(conn.execute(
+            select(models.LetterEvent.letter_id, models.LetterEvent.to_status)
+            .where(models.LetterEvent.to_status.not_in(("暂停计时", "恢复计时")))
+            .order_by(models.LetterEvent.letter_id, models.LetterEvent.id)).all())
+        for lid, status in conn.execute(select(L.id, L.status)):
+            assert last[lid] == status
+        merged = conn.execute(select(L.id, L.merged_into_id).where(L.status == "已合并")).all()
+        assert merged and all(target is not None and target < lid for lid, target in merged)
+        assert conn.execute(select(func.count()).where(L.writer_name.is_(None))).scalar() > 0  # anonymous
+        assert conn.execute(select(func.count()).where(L.round == 2)).scalar() > 0  # reopened
+        sats = set(conn.execute(select(L.satisfaction).where(L.status == "已反馈")).scalars())
+        assert {"满意", "基本满意", "不满意"} <= sats
+
+
+def test_r1_shortfalls_exist_but_most_deputies_reach_two(demo_db):
+    url, _ = demo_db
+    D, A, AD = models.Deputy, models.Activity, models.ActivityDeputy
+    n = (select(func.count(A.id)).join(AD, AD.activity_id == A.id)
+         .where(AD.deputy_id == D.id, A.held_on.between(date(TODAY.year, 1, 1), TODAY))
+         .correlate(D).scalar_subquery())
+    counts = scalars(url, select(n).where(D.status == "在任", D.joined_on < date(TODAY.year, 1, 1)))
+    short = sum(1 for c in counts if c < 2)
+    assert short >= 1
+    assert short < len(counts) / 2
+
+
+def test_report_plans_take_20_to_30_percent_and_never_term_year_one(demo_db):
+    url, _ = demo_db
+    P, I, D = models.ReportPlan, models.ReportPlanItem, models.Deputy
+    with get_engine(url).connect() as conn:
+        start = conn.execute(select(models.Term.start_year)).scalar_one()
+        plans = conn.execute(select(P.id, P.group_id, P.year)).all()
+        assert {y for _, _, y in plans} == {TODAY.year - 1, TODAY.year}
+        assert all(y - start + 1 >= 2 for _, _, y in plans)
+        for pid, gid, year in plans:
+            planned = conn.execute(select(func.count()).where(I.plan_id == pid)).scalar()
+            serving = conn.execute(select(func.count()).where(
+                D.group_id == gid, D.status == "在任", D.joined_on <= date(year, 1, 1))).scalar()
+            assert 0.2 <= planned / serving <= 0.3, (gid, year, planned, serving)
+
+
+def test_reports_proposals_attendance_mailboxes_cover_every_case(demo_db):
+    url, _ = demo_db
+    R, P, S = models.Report, models.Proposal, models.ProposalSigner
+    with get_engine(url).connect() as conn:
+        written = conn.execute(select(R.received_on, R.review_result, R.filed_on, R.published_on)
+                               .where(R.form == "书面报告")).all()
+        assert any(r.review_result is None for r in written)  # received, not reviewed
+        assert any(r.review_result == "退回修改" for r in written)
+        assert any(r.review_result == "通过" and r.filed_on is None for r in written)
+        assert any(r.filed_on and not r.published_on for r in written)
+        assert any(r.published_on for r in written)
+        f2f = conn.execute(select(R.satisfied, R.basically_satisfied, R.unsatisfied, R.voters_present)
+                           .where(R.form == "当面述职")).all()
+        assert f2f and all(a + b + c <= v for a, b, c, v in f2f)
+        assert conn.execute(select(func.count()).select_from(models.Rectification)).scalar() > 0
+        kinds = Counter(k for k, in conn.execute(select(P.kind)))
+        assert set(kinds) == {"议案", "建议", "批评和意见"}
+        statuses = set(conn.execute(select(P.status).distinct()).scalars())
+        assert {"已提交", "办理中", "已答复"} <= statuses and statuses & {"已立案", "已交办"}
+        signers = conn.execute(select(S.proposal_id, func.count()).join(P, P.id == S.proposal_id)
+                               .where(P.kind == "议案").group_by(S.proposal_id)).all()
+        assert signers and all(n >= 10 for _, n in signers)
+        assert conn.execute(select(func.count()).select_from(models.ProposalSource)
+                            .where(models.ProposalSource.letter_id.is_not(None))).scalar() > 0
+        att = set(conn.execute(select(models.Attendance.status).distinct()).scalars())
+        assert att == {"出席", "请假", "缺席"}
+        ev_kinds = set(conn.execute(select(models.CongressEvent.kind).distinct()).scalars())
+        assert {"人代会", "列席常委会", "视察", "调研", "执法检查", "代表小组活动"} <= ev_kinds
+        pub = set(conn.execute(select(models.PublicityWork.kind).distinct()).scalars())
+        assert pub == {"宣传", "普法", "法制调研"}
+        # R11: some mailbox skipped a week, and some is not opened in the last 7 days
+        opened = conn.execute(select(models.MailboxOpening.mailbox_id, models.MailboxOpening.opened_on)
+                              .order_by(models.MailboxOpening.mailbox_id, models.MailboxOpening.opened_on)).all()
+        gaps, last = False, {}
+        for box, day in opened:
+            if box in last and (day - last[box]).days > 7:
+                gaps = True
+            last[box] = day
+        assert gaps and any((TODAY - d).days > 7 for d in last.values())
+        kept = set(conn.execute(select(models.Mailbox.keeper_kind).distinct()).scalars())
+        assert kept == {"代表本人", "联络员委托"}
+        assert conn.execute(select(func.count()).select_from(models.QuarterlySummary)).scalar() > 0
+        assert conn.execute(select(func.count()).select_from(models.Hearing)).scalar() > 0
+        left = conn.execute(select(models.Deputy.status, models.Deputy.left_on)
+                            .where(models.Deputy.status != "在任")).all()
+        assert left and all(d is not None for _, d in left)
+
+
+def test_concentrated_appeals_have_several_writers(demo_db):
+    url, _ = demo_db
+    L = models.Letter
+    rows = scalars(url, select(func.count(func.distinct(L.writer_name)))
+                   .where(L.received_on >= date(TODAY.year - 1, 12, 1))
+                   .group_by(L.category, L.district_id))
+    assert max(rows) >= 5
+
+
+def test_demo_accounts_log_in_with_the_demo_password(demo_db):
+    url, _ = demo_db
+    with session_scope("test", url=url) as s:
+        users = {u.username: u for u in s.execute(select(models.User)).scalars()}
+        assert set(users) == {"admin", "staff", "supervisor", "leader"}
+        for u in users.values():
+            assert auth.check_password("demo12345", u.password_hash)
+            assert not auth.check_password("wrong-password", u.password_hash)
+        first_office = s.execute(select(func.min(models.Office.id))).scalar()
+        assert users["staff"].office_id == first_office
+        actor = auth.load_actor(s, "staff")
+        assert actor.role == "staff" and actor.office_id == first_office
+
+
+def test_no_foreign_key_violations_and_new_rows_get_fresh_ids(demo_db):
+    url, _ = demo_db
+    if url.startswith("sqlite"):
+        with get_engine(url).connect() as conn:
+            assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+    # PostgreSQL: the id sequences moved past the explicit ids, so the app's inserts still work
+    with session_scope("test", url=url) as s:
+        office = models.Office(name="测试新增办事处")
+        s.add(office)
+        s.flush()
+        top = s.execute(select(func.max(models.Letter.id))).scalar()
+        ev = models.LetterEvent(letter_id=top, round=1, from_status=None, to_status="登记",
+                                happened_on=TODAY, by="test")
+        s.add(ev)
+        s.flush()
+        assert office.id > 2 and ev.id is not None
+
+
+def test_a_database_with_data_is_refused(demo_db):
+    url, _ = demo_db
+    with pytest.raises(ValueError, match="已有基础数据"):
+        demo.generate(url, **SMALL)
+
+
+def test_early_january_and_tiny_sizes_still_work(sqlite_url):
+    counts = demo.generate(sqlite_url, offices=1, groups=1, districts=1, deputies=3, letters=5,
+                           today=date(2027, 1, 3))
+    assert counts["deputies"] == 3 and counts["letters"] == 5
+    with get_engine(sqlite_url).connect() as conn:
+        assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+        # 2027 is the term's third year (term 2025–2029): both plan years are allowed
+        years = set(conn.execute(select(models.ReportPlan.year)).scalars())
+        assert years <= {2026, 2027}
