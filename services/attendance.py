@@ -1,0 +1,448 @@
+"""出席与履职: congress sessions and standing-committee activities as events, each invited deputy's
+attendance (出席 / 请假 / 缺席), attendance rates per deputy, year and kind, unexcused absences,
+and publicity and rule-of-law work (宣传 / 普法 / 法制调研, for F2 and F4).
+
+Decisions (also in the README):
+- An event's invited deputies are its Attendance rows; a new event invites the chosen deputies
+  (or every serving deputy of the actor's scope) as 出席, then the exceptions are marked.
+- Attendance rate = 出席 ÷ invited (出席 + 请假 + 缺席); 请假 is excused but not attended.
+- A staff user scoped to an office sees and edits the attendance of their own deputies only;
+  events themselves are district-wide. Publicity work is visible when one of its deputies is in
+  scope, and written only with deputies all in scope.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import case, exists, func, select
+from sqlalchemy.orm import Session
+
+from db import models
+from services.common import (
+    Actor,
+    Figure,
+    NotFound,
+    Page,
+    PermissionDenied,
+    ValidationError,
+    current_term,
+    paginate,
+    scope_filter,
+    today,
+)
+from services.validation import clean_text, parse_date
+
+EVENT_KINDS = ["人代会", "列席常委会", "视察", "调研", "执法检查", "代表小组活动"]
+STATUSES = ["出席", "请假", "缺席"]
+NOT_INVITED = "不在名单"  # the editor's choice that removes a deputy from an event
+PUBLICITY_KINDS = ["宣传", "普法", "法制调研"]
+E, A, D, G = models.CongressEvent, models.Attendance, models.Deputy, models.DeputyGroup
+W, WD = models.PublicityWork, models.PublicityDeputy
+
+
+def _year(stmt, col, year: int | None):  # noqa: ANN001, ANN202
+    """Restrict a statement to one calendar year of ``col`` (no-op for None)."""
+    if not year:
+        return stmt
+    return stmt.where(col.between(date(int(year), 1, 1), date(int(year), 12, 31)))
+
+
+def _scoped_deputies(session: Session, actor: Actor, ids: list[int]) -> dict[int, D]:
+    """Load deputies by id; raise ValidationError when one is missing or outside the scope."""
+    if not ids:
+        return {}
+    rows = session.execute(select(D, G.office_id).join(G, G.id == D.group_id).where(D.id.in_(ids))).all()
+    found = {d.id: d for d, _ in rows}
+    if len(found) != len(set(ids)):
+        raise ValidationError({"deputy_ids": "有代表不存在"})
+    if any(not actor.in_scope(o, d.group_id) for d, o in rows):
+        raise ValidationError({"deputy_ids": "有代表不在您负责的办事处或代表组范围内"})
+    return found
+
+
+def serving_in_scope(session: Session, actor: Actor) -> list[int]:
+    """Ids of serving deputies inside the actor's scope."""
+    stmt = select(D.id).join(G, G.id == D.group_id).where(D.status == "在任").order_by(G.name, D.name)
+    return list(session.execute(scope_filter(stmt, actor, G.office_id, D.group_id)).scalars())
+
+
+# ---------------------------------------------------------------- events and attendance
+
+
+def create_event(session: Session, actor: Actor, data: dict) -> int:
+    """Create an event and invite deputies (all marked 出席); returns the event id.
+
+    data: kind, title, held_on, term_id (default: current term), session_no (人代会: 第N次会议),
+    deputy_ids (list) or all_serving=True (every serving deputy in the actor's scope).
+    """
+    actor.require_write("attendance")
+    errors: dict[str, str] = {}
+    kind = clean_text(data.get("kind"))
+    if kind not in EVENT_KINDS:
+        errors["kind"] = "请选择会议活动类型"
+    title = clean_text(data.get("title"))
+    if not title:
+        errors["title"] = "请填写名称"
+    elif len(title) > 128:
+        errors["title"] = "名称不超过128字"
+    try:
+        held_on = parse_date(data.get("held_on"))
+        if held_on is None:
+            errors["held_on"] = "请填写日期"
+    except ValueError as exc:
+        errors["held_on"] = str(exc)
+        held_on = None
+    term = session.get(models.Term, int(data["term_id"])) if data.get("term_id") else current_term(session)
+    if term is None:
+        errors["term_id"] = "请选择届次"
+    elif held_on and not term.start_year <= held_on.year <= term.end_year:
+        errors["held_on"] = f"日期不在{term.name}（{term.start_year}–{term.end_year}年）内"
+    session_no = None
+    raw = data.get("session_no")
+    if raw not in (None, ""):
+        try:
+            session_no = int(raw)
+            if not 1 <= session_no <= 20:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors["session_no"] = "会次应为1–20之间的数字"
+    if kind == "人代会" and session_no is None and "session_no" not in errors:
+        errors["session_no"] = "人代会请填写第几次会议"
+    ids = serving_in_scope(session, actor) if data.get("all_serving") else [int(i) for i in data.get("deputy_ids") or []]
+    if not ids:
+        errors["deputy_ids"] = "请选择应出席的代表"
+    else:
+        try:
+            _scoped_deputies(session, actor, ids)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    ev = E(kind=kind, title=title, held_on=held_on, term_id=term.id, session_no=session_no)
+    session.add(ev)
+    session.flush()
+    for did in dict.fromkeys(ids):
+        session.add(A(event_id=ev.id, deputy_id=did, status="出席"))
+    session.flush()
+    return ev.id
+
+
+def _event(session: Session, event_id: int) -> E:
+    """Load an event or raise NotFound."""
+    ev = session.get(E, event_id)
+    if ev is None:
+        raise NotFound("该会议活动不存在或已删除。")
+    return ev
+
+
+def delete_event(session: Session, actor: Actor, event_id: int) -> None:
+    """Delete an event with its attendance (accounts not limited to one office/group only)."""
+    actor.require_write("attendance")
+    if actor.scoped:
+        raise PermissionDenied("会议活动涉及全区代表，只有不限范围的账号可以删除。")
+    ev = _event(session, event_id)
+    for row in session.execute(select(A).where(A.event_id == ev.id)).scalars():
+        session.delete(row)
+    session.delete(ev)
+    session.flush()
+
+
+def event_options(session: Session, year: int | None = None) -> dict[int, str]:
+    """Events (of a year), newest first: {id: "2026-03-05 人代会 第十八届第3次会议"}."""
+    stmt = _year(select(E.id, E.held_on, E.kind, E.title).order_by(E.held_on.desc(), E.id.desc()), E.held_on, year)
+    return {i: f"{on:%Y-%m-%d} {k} {t}" for i, on, k, t in session.execute(stmt)}
+
+
+def list_events(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
+    """One page of events with counts of invited / present / excused / absent deputies in scope."""
+    sub = scope_filter(
+        select(A.event_id, func.count().label("n"),
+               func.sum(case((A.status == "出席", 1), else_=0)).label("p"),
+               func.sum(case((A.status == "请假", 1), else_=0)).label("l"),
+               func.sum(case((A.status == "缺席", 1), else_=0)).label("a"))
+        .join(D, D.id == A.deputy_id).join(G, G.id == D.group_id).group_by(A.event_id),
+        actor, G.office_id, D.group_id,
+    ).subquery()
+    stmt = (select(E, models.Term.name, sub.c.n, sub.c.p, sub.c.l, sub.c.a)
+            .join(models.Term, models.Term.id == E.term_id).outerjoin(sub, sub.c.event_id == E.id)
+            .order_by(E.held_on.desc(), E.id.desc()))
+    stmt = _year(stmt, E.held_on, f.get("year"))
+    if f.get("kind"):
+        stmt = stmt.where(E.kind == f["kind"])
+    if f.get("q"):
+        stmt = stmt.where(E.title.contains(clean_text(f["q"])[:50], autoescape=True))
+    rows, total = paginate(session, stmt, offset, limit)
+    out = [
+        {"id": ev.id, "日期": ev.held_on, "类型": ev.kind, "名称": ev.title,
+         "届次会次": f"{term}第{ev.session_no}次会议" if ev.session_no else term,
+         "应出席（人）": int(n or 0), "出席（人）": int(p or 0), "请假（人）": int(lv or 0), "缺席（人）": int(ab or 0)}
+        for ev, term, n, p, lv, ab in rows
+    ]
+    return Page(out, total, {"会议活动": f"{total} 个"})
+
+
+def event_sheet(session: Session, actor: Actor, event_id: int) -> list[dict]:
+    """The invited deputies of an event inside the actor's scope: [{deputy_id, 代表组, 代表, 出席情况}]."""
+    _event(session, event_id)
+    stmt = (select(A.deputy_id, G.name, D.name, A.status).join(D, D.id == A.deputy_id)
+            .join(G, G.id == D.group_id).where(A.event_id == event_id).order_by(G.name, D.name))
+    stmt = scope_filter(stmt, actor, G.office_id, D.group_id)
+    return [{"deputy_id": i, "代表组": g, "代表": n, "出席情况": s} for i, g, n, s in session.execute(stmt)]
+
+
+def save_attendance(session: Session, actor: Actor, event_id: int, statuses: dict[int, str]) -> dict:
+    """Save one event's table in one transaction: {deputy_id: 出席/请假/缺席/不在名单}.
+
+    A deputy not yet invited is added; 不在名单 removes one. Deputies outside the actor's scope
+    are refused; rows not named are left as they are. Returns counts per status.
+    """
+    actor.require_write("attendance")
+    _event(session, event_id)
+    bad = sorted({s for s in statuses.values() if s not in (*STATUSES, NOT_INVITED)})
+    if bad:
+        raise ValidationError({"statuses": f"出席情况只能是出席、请假或缺席（收到：{'、'.join(map(str, bad))}）"})
+    deps = _scoped_deputies(session, actor, [int(i) for i in statuses])
+    current = {a.deputy_id: a for a in session.execute(
+        select(A).where(A.event_id == event_id, A.deputy_id.in_(list(deps)))).scalars()}
+    counts = dict.fromkeys(STATUSES, 0)
+    for did, status in statuses.items():
+        did = int(did)
+        row = current.get(did)
+        if status == NOT_INVITED:
+            if row is not None:
+                session.delete(row)
+            continue
+        counts[status] += 1
+        if row is None:
+            session.add(A(event_id=event_id, deputy_id=did, status=status))
+        elif row.status != status:
+            row.status = status
+    session.flush()
+    return counts
+
+
+# ---------------------------------------------------------------- rates and absences
+
+
+def _att_base(actor: Actor, f: dict):
+    """Attendance rows joined to event, deputy and group, filtered by year/kind/group (scope applied)."""
+    stmt = select().select_from(A).join(E, E.id == A.event_id).join(D, D.id == A.deputy_id).join(G, G.id == D.group_id)
+    stmt = _year(stmt, E.held_on, f.get("year"))
+    if f.get("kind"):
+        stmt = stmt.where(E.kind == f["kind"])
+    if f.get("group"):
+        stmt = stmt.where(D.group_id == int(f["group"]))
+    if f.get("deputy"):
+        stmt = stmt.where(A.deputy_id == int(f["deputy"]))
+    return scope_filter(stmt, actor, G.office_id, D.group_id)
+
+
+def _rate(present: int, invited: int) -> str:
+    """出席率 as 95.0% (— when never invited)."""
+    return f"{present / invited:.1%}" if invited else "—"
+
+
+def rates(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
+    """Attendance rate per deputy for the filters (year, kind, group), lowest rate first."""
+    n = func.count()
+    p = func.sum(case((A.status == "出席", 1), else_=0))
+    lv = func.sum(case((A.status == "请假", 1), else_=0))
+    ab = func.sum(case((A.status == "缺席", 1), else_=0))
+    stmt = (_att_base(actor, f).add_columns(D.id, D.name, G.name, n, p, lv, ab)
+            .group_by(D.id, D.name, G.name).order_by((p * 1.0 / n), G.name, D.name))
+    rows, total = paginate(session, stmt, offset, limit)
+    out = [
+        {"id": i, "代表组": g, "代表": name, "应出席（次）": int(cnt), "出席（次）": int(pr or 0),
+         "请假（次）": int(l_ or 0), "缺席（次）": int(a_ or 0), "出席率": _rate(int(pr or 0), int(cnt))}
+        for i, name, g, cnt, pr, l_, a_ in rows
+    ]
+    tot_n, tot_p = session.execute(
+        _att_base(actor, f).add_columns(func.count(), func.coalesce(func.sum(case((A.status == "出席", 1), else_=0)), 0))
+    ).one()
+    return Page(out, total, {"代表": f"{total} 人", "总出席率": _rate(int(tot_p), int(tot_n))})
+
+
+def rates_by_kind(session: Session, actor: Actor, year: int | None, deputy_id: int | None = None) -> list[dict]:
+    """Attendance per event kind for a year (one deputy, or everyone in scope)."""
+    stmt = (_att_base(actor, {"year": year, "deputy": deputy_id})
+            .add_columns(E.kind, func.count(), func.sum(case((A.status == "出席", 1), else_=0)),
+                         func.sum(case((A.status == "请假", 1), else_=0)),
+                         func.sum(case((A.status == "缺席", 1), else_=0)))
+            .group_by(E.kind))
+    got = {k: (int(n), int(p or 0), int(lv or 0), int(ab or 0)) for k, n, p, lv, ab in session.execute(stmt)}
+    return [
+        {"类型": k, "应出席（人次）": got[k][0], "出席（人次）": got[k][1], "请假（人次）": got[k][2],
+         "缺席（人次）": got[k][3], "出席率": _rate(got[k][1], got[k][0])}
+        for k in EVENT_KINDS if k in got
+    ]
+
+
+def absences(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
+    """Unexcused absences (缺席) for the filters, newest first."""
+    stmt = (_att_base(actor, f).add_columns(E.held_on, E.kind, E.title, G.name, D.name, D.id)
+            .where(A.status == "缺席").order_by(E.held_on.desc(), G.name, D.name))
+    rows, total = paginate(session, stmt, offset, limit)
+    out = [{"deputy_id": did, "日期": on, "类型": k, "会议活动": t, "代表组": g, "代表": n}
+           for on, k, t, g, n, did in rows]
+    return Page(out, total, {"缺席": f"{total} 人次"})
+
+
+def deputy_record(session: Session, deputy_id: int, year: int | None = None) -> dict:
+    """A deputy's attendance rows and publicity work (for the performance file, R8 parts 1 and 4)."""
+    att = session.execute(
+        _year(select(E.held_on, E.kind, E.title, A.status).join(A, A.event_id == E.id)
+              .where(A.deputy_id == deputy_id).order_by(E.held_on), E.held_on, year)
+    ).all()
+    pub = session.execute(
+        _year(select(W.held_on, W.kind, W.title, W.audience).join(WD, WD.work_id == W.id)
+              .where(WD.deputy_id == deputy_id).order_by(W.held_on), W.held_on, year)
+    ).all()
+    invited = len(att)
+    present = sum(1 for r in att if r[3] == "出席")
+    return {
+        "attendance": [{"日期": on, "类型": k, "会议活动": t, "出席情况": s} for on, k, t, s in att],
+        "rate": _rate(present, invited), "invited": invited, "present": present,
+        "absent": sum(1 for r in att if r[3] == "缺席"),
+        "publicity": [{"日期": on, "类型": k, "名称": t, "受众（人）": n} for on, k, t, n in pub],
+    }
+
+
+# ---------------------------------------------------------------- publicity and rule-of-law work
+
+
+def create_publicity(session: Session, actor: Actor, data: dict) -> int:
+    """Record 宣传 / 普法 / 法制调研 work with its deputies; returns its id."""
+    actor.require_write("publicity")
+    errors: dict[str, str] = {}
+    kind = clean_text(data.get("kind"))
+    if kind not in PUBLICITY_KINDS:
+        errors["kind"] = "请选择类型（宣传、普法或法制调研）"
+    title = clean_text(data.get("title"))
+    if not title:
+        errors["title"] = "请填写主题"
+    elif len(title) > 128:
+        errors["title"] = "主题不超过128字"
+    try:
+        held_on = parse_date(data.get("held_on"))
+        if held_on is None:
+            errors["held_on"] = "请填写日期"
+        elif held_on > today():
+            errors["held_on"] = "日期不能晚于今天"
+    except ValueError as exc:
+        errors["held_on"] = str(exc)
+        held_on = None
+    try:
+        audience = int(clean_text(data.get("audience")) or 0)
+        if not 0 <= audience <= 1_000_000:
+            raise ValueError
+    except ValueError:
+        errors["audience"] = "受众人数应为0或正整数"
+        audience = 0
+    summary = clean_text(data.get("summary")) or None
+    if summary and len(summary) > 5000:
+        errors["summary"] = "内容不超过5000字"
+    ids = [int(i) for i in data.get("deputy_ids") or []]
+    if not ids:
+        errors["deputy_ids"] = "请选择参加的代表"
+    else:
+        try:
+            _scoped_deputies(session, actor, ids)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    w = W(kind=kind, title=title, held_on=held_on, audience=audience, summary=summary, created_by=actor.username)
+    session.add(w)
+    session.flush()
+    for did in dict.fromkeys(ids):
+        session.add(WD(work_id=w.id, deputy_id=did))
+    session.flush()
+    return w.id
+
+
+def _visible_works(actor: Actor):
+    """Condition: the work has at least one deputy inside the actor's scope."""
+    inner = select(WD.work_id).join(D, D.id == WD.deputy_id).join(G, G.id == D.group_id)
+    inner = scope_filter(inner, actor, G.office_id, D.group_id)
+    return W.id.in_(inner)
+
+
+def delete_publicity(session: Session, actor: Actor, work_id: int) -> None:
+    """Delete a publicity record whose deputies are all inside the actor's scope."""
+    actor.require_write("publicity")
+    w = session.get(W, work_id)
+    if w is None:
+        raise NotFound("该记录不存在或已删除。")
+    ids = list(session.execute(select(WD.deputy_id).where(WD.work_id == w.id)).scalars())
+    try:
+        _scoped_deputies(session, actor, ids)
+    except ValidationError as exc:
+        raise PermissionDenied("该记录有代表不在您负责的范围内，不能删除。") from exc
+    for row in session.execute(select(WD).where(WD.work_id == w.id)).scalars():
+        session.delete(row)
+    session.delete(w)
+    session.flush()
+
+
+def list_publicity(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
+    """One page of publicity and rule-of-law work with its deputies, newest first."""
+    stmt = select(W).where(_visible_works(actor)).order_by(W.held_on.desc(), W.id.desc())
+    stmt = _year(stmt, W.held_on, f.get("year"))
+    if f.get("kind"):
+        stmt = stmt.where(W.kind == f["kind"])
+    if f.get("deputy"):
+        stmt = stmt.where(exists().where(WD.work_id == W.id, WD.deputy_id == int(f["deputy"])))
+    if f.get("group"):
+        stmt = stmt.where(exists().where(WD.work_id == W.id, WD.deputy_id == D.id, D.group_id == int(f["group"])))
+    if f.get("q"):
+        q = clean_text(f["q"])[:50]
+        stmt = stmt.where(W.title.contains(q, autoescape=True) | W.summary.contains(q, autoescape=True))
+    rows, total = paginate(session, stmt, offset, limit)
+    ids = [r[0].id for r in rows]
+    names: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        for wid, n in session.execute(select(WD.work_id, D.name).join(D, D.id == WD.deputy_id)
+                                      .where(WD.work_id.in_(ids)).order_by(D.name)):
+            names[wid].append(n)
+    aud = session.execute(select(func.coalesce(func.sum(W.audience), 0))
+                          .where(W.id.in_(stmt.with_only_columns(W.id).order_by(None)))).scalar_one()
+    out = [{"id": w.id, "日期": w.held_on, "类型": w.kind, "主题": w.title, "参加代表": names[w.id],
+            "受众（人）": w.audience, "内容": w.summary or ""} for (w,) in rows]
+    return Page(out, total, {"活动": f"{total} 次", "受众": f"{int(aud)} 人"})
+
+
+# ---------------------------------------------------------------- 工作台 figures
+
+
+def count_absences(session: Session, actor: Actor, year: int) -> int:
+    """Unexcused absences (人次) of the year inside the actor's scope."""
+    return int(session.execute(_att_base(actor, {"year": year}).add_columns(func.count())
+                               .where(A.status == "缺席")).scalar_one())
+
+
+def count_publicity(session: Session, actor: Actor, year: int, kinds: tuple[str, ...] = ("普法", "法制调研")) -> int:
+    """Publicity / rule-of-law works of the year visible to the actor."""
+    stmt = _year(select(func.count()).select_from(W).where(_visible_works(actor), W.kind.in_(kinds)), W.held_on, year)
+    return int(session.execute(stmt).scalar_one())
+
+
+def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
+    """F1 (unexcused absences, a deduction in scoring) and F4 (rule-of-law work) figures for 工作台."""
+    absent = count_absences(session, actor, year)
+    law = count_publicity(session, actor, year)
+    y = str(year)
+    return [
+        Figure("F1", "本年无故缺席人代会和常委会活动", absent, "人次", "attendance", {"view": "absent", "year": y},
+               bad=absent > 0, help="代表应出席人代会会议，参加常委会组织的视察、调研、执法检查等活动"),
+        Figure("F4", "本年普法和法制调研活动", law, "次", "attendance", {"view": "publicity", "year": y},
+               bad=False, help="代表学习研究法治问题，推进依法治理"),
+    ]
+
+
+__all__ = [
+    "EVENT_KINDS", "NOT_INVITED", "PUBLICITY_KINDS", "STATUSES", "absences", "create_event",
+    "create_publicity", "delete_event", "delete_publicity", "deputy_record", "event_options",
+    "event_sheet", "figures", "list_events", "list_publicity", "rates", "rates_by_kind",
+    "save_attendance", "serving_in_scope",
+]

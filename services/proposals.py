@@ -1,0 +1,775 @@
+"""议案 / 建议 / 批评和意见: registering them with their signers and sources (R4), the handling
+status flow, the deputy's view of the answer, lists, import/export, a deputy's proposals for the
+performance file (R8, R19) and the 工作台 figures.
+
+Decisions (also in the README):
+- Status flow: 已提交 → 已立案 (议案) / 已交办 (建议、批评和意见) → 办理中 → 已答复; an answer the lead
+  deputy judged 不满意 may go back to 办理中 for a new answer (重新办理). One map, one transition().
+- A 议案 needs setting proposal_min_signatures deputies (lead included): fewer only WARNS.
+- R4 picker: the year's opinions and letters grouped by (category, district); a group is offered
+  when it counts at least r4_threshold sources (activity opinions once per activity, letters once
+  each, 不予受理 / 已合并 letters left out) and none of them is linked to a proposal yet —
+  the same rule as services.activities.r4_clusters.
+- Scope: a staff user sees and writes the proposals whose lead deputy is in their office/group.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import and_, case, distinct, exists, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+
+from db import models
+from services import settings
+from services.common import (
+    Actor,
+    Figure,
+    NotFound,
+    Page,
+    ValidationError,
+    check_version,
+    current_term,
+    paginate,
+    scope_filter,
+    today,
+)
+from services.excel import read_xlsx, to_xlsx
+from services.validation import clean_text, parse_date
+
+KINDS = ["议案", "建议", "批评和意见"]
+STATUSES = ["已提交", "已立案", "已交办", "办理中", "已答复"]
+VIEWS = ["满意", "基本满意", "不满意"]
+# the one map of allowed steps
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "已提交": ("已立案", "已交办"),
+    "已立案": ("办理中",),
+    "已交办": ("办理中",),
+    "办理中": ("已答复",),
+    "已答复": ("办理中",),  # 重新办理, only after a 不满意 view
+}
+ANSWER_DAYS = 90  # 代表建议 answered within 3 months (PRACTICE.md)
+P = models.Proposal
+D = models.Deputy
+G = models.DeputyGroup
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def allowed_next(status: str, kind: str | None = None, deputy_view: str | None = None) -> tuple[str, ...]:
+    """Statuses a proposal may move to from ``status`` (kind and the deputy's view considered)."""
+    nxt = TRANSITIONS.get(status, ())
+    if kind == "议案":
+        nxt = tuple(s for s in nxt if s != "已交办")
+    elif kind is not None:
+        nxt = tuple(s for s in nxt if s != "已立案")
+    if status == "已答复" and deputy_view != "不满意":
+        nxt = ()
+    return nxt
+
+
+def session_label(term_name: str | None, session_no: int | None) -> str:
+    """第十八届第3次会议 / 闭会期间."""
+    if session_no is None:
+        return f"{term_name or ''}闭会期间"
+    return f"{term_name or ''}第{session_no}次会议"
+
+
+def signature_warning(session: Session, kind: str, n_signers: int) -> str | None:
+    """The warning for a 议案 with fewer signatures than the setting asks (None when fine)."""
+    minimum = int(settings.get(session, "proposal_min_signatures"))
+    if kind == "议案" and n_signers < minimum:
+        return (f"议案应由{minimum}名以上代表联名提出，目前只有{n_signers}名（含领衔代表）。"
+                "已保存；请补充附议代表，或改为建议。")
+    return None
+
+
+def _scoped(stmt, actor: Actor):
+    """Restrict a statement joined to the lead deputy's group to the actor's scope."""
+    return scope_filter(stmt, actor, G.office_id, D.group_id)
+
+
+def _lead_scope(session: Session, actor: Actor, deputy_id: int) -> D:
+    """Load a lead deputy and check the actor may write for them."""
+    dep = session.get(D, deputy_id)
+    if dep is None:
+        raise ValidationError({"lead_deputy_id": "请选择领衔代表"})
+    grp = session.get(G, dep.group_id)
+    if not actor.in_scope(grp.office_id, grp.id):
+        raise ValidationError({"lead_deputy_id": "领衔代表不在您负责的办事处或代表组范围内"})
+    return dep
+
+
+def _load(session: Session, actor: Actor, proposal_id: int) -> P:
+    """Load a proposal inside the actor's scope or raise NotFound."""
+    p = session.get(P, proposal_id)
+    if p is None:
+        raise NotFound("该议案建议不存在或已删除。")
+    dep = session.get(D, p.lead_deputy_id)
+    grp = session.get(G, dep.group_id)
+    if not actor.in_scope(grp.office_id, grp.id):
+        raise NotFound("该议案建议不在您负责的范围内。")
+    return p
+
+
+def _who(actor: Actor) -> str:
+    """The name written into a step."""
+    return actor.display_name or actor.username
+
+
+# ---------------------------------------------------------------- R4: frequently raised sources
+
+
+def _source_clusters(session: Session, actor: Actor, year: int) -> list[tuple[str, int, int]]:
+    """(category, district_id, sources) of the year's groups raised often with no proposal yet."""
+    threshold = int(settings.get(session, "r4_threshold"))
+    lo, hi = date(year, 1, 1), date(year, 12, 31)
+    O, L, PS = models.Opinion, models.Letter, models.ProposalSource
+    ostmt = (
+        select(O.category, O.district_id, func.count(distinct(O.activity_id)),
+               func.sum(case((O.activity_id.is_(None), 1), else_=0)),
+               func.sum(case((exists().where(PS.opinion_id == O.id), 1), else_=0)))
+        .join(G, G.id == O.group_id)
+        .where(O.raised_on.between(lo, hi))
+        .group_by(O.category, O.district_id)
+    )
+    ostmt = scope_filter(ostmt, actor, G.office_id, O.group_id)
+    lstmt = (
+        select(L.category, L.district_id, func.count(L.id),
+               func.sum(case((exists().where(PS.letter_id == L.id), 1), else_=0)))
+        .where(L.received_on.between(lo, hi), L.status.not_in(("不予受理", "已合并")))
+        .group_by(L.category, L.district_id)
+    )
+    lstmt = scope_filter(lstmt, actor, L.office_id, L.group_id)
+    agg: dict[tuple[str, int], list[int]] = {}
+    for cat, did, acts, others, linked in session.execute(ostmt):
+        a = agg.setdefault((cat, did), [0, 0])
+        a[0] += int(acts or 0) + int(others or 0)
+        a[1] += int(linked or 0)
+    for cat, did, n, linked in session.execute(lstmt):
+        a = agg.setdefault((cat, did), [0, 0])
+        a[0] += int(n or 0)
+        a[1] += int(linked or 0)
+    return sorted(((c, d, v[0]) for (c, d), v in agg.items() if v[0] >= threshold and v[1] == 0),
+                  key=lambda t: (-t[2], t[0], t[1]))
+
+
+def frequent_sources(session: Session, actor: Actor, year: int | None = None, limit: int = 300) -> list[dict]:
+    """R4: the opinions and letters of groups raised often with no proposal yet, to pick from.
+
+    Each row: {"key": "opinion:12" | "letter:5", "类型", "类别", "选区", "日期", "内容", "同类（件）"}.
+    """
+    year = year or today().year
+    clusters = _source_clusters(session, actor, year)
+    if not clusters:
+        return []
+    lo, hi = date(year, 1, 1), date(year, 12, 31)
+    O, L, Di = models.Opinion, models.Letter, models.District
+    size = {(c, d): n for c, d, n in clusters}
+    conds_o = or_(*[and_(O.category == c, O.district_id == d) for c, d, _ in clusters])
+    conds_l = or_(*[and_(L.category == c, L.district_id == d) for c, d, _ in clusters])
+    ostmt = (select(O.id, O.category, O.district_id, Di.name, O.raised_on, O.content)
+             .join(Di, Di.id == O.district_id).join(G, G.id == O.group_id)
+             .where(O.raised_on.between(lo, hi), conds_o).order_by(O.raised_on.desc()).limit(limit))
+    ostmt = scope_filter(ostmt, actor, G.office_id, O.group_id)
+    lstmt = (select(L.id, L.category, L.district_id, Di.name, L.received_on, L.summary, L.code)
+             .join(Di, Di.id == L.district_id)
+             .where(L.received_on.between(lo, hi), L.status.not_in(("不予受理", "已合并")), conds_l)
+             .order_by(L.received_on.desc()).limit(limit))
+    lstmt = scope_filter(lstmt, actor, L.office_id, L.group_id)
+    rows = [
+        {"key": f"opinion:{i}", "类型": "群众意见", "类别": c, "选区": dn, "日期": on,
+         "内容": (t or "")[:80], "同类（件）": size[(c, d)]}
+        for i, c, d, dn, on, t in session.execute(ostmt)
+    ]
+    rows += [
+        {"key": f"letter:{i}", "类型": f"来信{code}", "类别": c, "选区": dn, "日期": on,
+         "内容": (t or "")[:80], "同类（件）": size[(c, d)]}
+        for i, c, d, dn, on, t, code in session.execute(lstmt)
+    ]
+    rows.sort(key=lambda r: (-r["同类（件）"], r["类别"], r["选区"], r["日期"]), reverse=False)
+    return rows
+
+
+def source_label(row: dict) -> str:
+    """A one-line label of a source row for a picker."""
+    return f"{row['类别']}·{row['选区']}（同类{row['同类（件）']}件）{row['类型']} {row['日期']:%Y-%m-%d}：{row['内容'][:40]}"
+
+
+def _parse_sources(session: Session, actor: Actor, keys: list[str], errors: dict) -> tuple[list[int], list[int]]:
+    """Split picker keys into (opinion ids, letter ids) after checking they exist and are in scope."""
+    op_ids: list[int] = []
+    letter_ids: list[int] = []
+    for k in keys or []:
+        kind, _, raw = str(k).partition(":")
+        if not raw.isdigit():
+            errors["sources"] = "来源意见或来信无效"
+            continue
+        (op_ids if kind == "opinion" else letter_ids).append(int(raw))
+    if op_ids:
+        O = models.Opinion
+        found = session.execute(select(O.id, G.office_id, O.group_id).join(G, G.id == O.group_id)
+                                .where(O.id.in_(op_ids))).all()
+        if len(found) != len(set(op_ids)) or any(not actor.in_scope(o, g) for _, o, g in found):
+            errors["sources"] = "有来源意见不存在或不在您负责的范围内"
+    if letter_ids:
+        L = models.Letter
+        found = session.execute(select(L.id, L.office_id, L.group_id).where(L.id.in_(letter_ids))).all()
+        if len(found) != len(set(letter_ids)) or any(not actor.in_scope(o, g) for _, o, g in found):
+            errors["sources"] = "有来源来信不存在或不在您负责的范围内"
+    return sorted(set(op_ids)), sorted(set(letter_ids))
+
+
+# ---------------------------------------------------------------- validation and writes
+
+
+def _validate(session: Session, actor: Actor, data: dict) -> tuple[dict, dict[str, str]]:
+    """Check the proposal form; return (clean values, {field: Chinese message})."""
+    errors: dict[str, str] = {}
+    kind = clean_text(data.get("kind"))
+    if kind not in KINDS:
+        errors["kind"] = "请选择类型（议案、建议或批评和意见）"
+    term_id = data.get("term_id")
+    term = session.get(models.Term, int(term_id)) if term_id else current_term(session)
+    if term is None:
+        errors["term_id"] = "请选择届次"
+    raw_no = data.get("session_no")
+    session_no = None
+    if raw_no not in (None, "", "闭会期间"):
+        try:
+            session_no = int(clean_text(raw_no).removeprefix("第").removesuffix("次会议").removesuffix("次"))
+            if not 1 <= session_no <= 20:
+                raise ValueError
+        except ValueError:
+            errors["session_no"] = "会次应为1–20之间的数字；闭会期间提出的请留空"
+    if kind == "议案" and session_no is None and "session_no" not in errors:
+        errors["session_no"] = "议案须在人民代表大会会议期间提出，请填写会次"
+    title = clean_text(data.get("title"))
+    if not title:
+        errors["title"] = "请填写标题"
+    elif len(title) > 200:
+        errors["title"] = "标题不超过200字"
+    summary = clean_text(data.get("summary")) or None
+    if summary and len(summary) > 5000:
+        errors["summary"] = "内容摘要不超过5000字"
+    lead = None
+    try:
+        if data.get("lead_deputy_id"):
+            lead = _lead_scope(session, actor, int(data["lead_deputy_id"]))
+        else:
+            errors["lead_deputy_id"] = "请选择领衔代表"
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    cosigners = [int(i) for i in data.get("cosigner_ids") or []]
+    if lead is not None and lead.id in cosigners:
+        cosigners = [i for i in cosigners if i != lead.id]
+    if cosigners:
+        n = session.execute(select(func.count()).select_from(D).where(D.id.in_(cosigners))).scalar_one()
+        if n != len(set(cosigners)):
+            errors["cosigner_ids"] = "有附议代表不存在"
+    try:
+        submitted_on = parse_date(data.get("submitted_on"))
+        if submitted_on is None:
+            errors["submitted_on"] = "请填写提出日期"
+        elif submitted_on > today():
+            errors["submitted_on"] = "提出日期不能晚于今天"
+        elif term is not None and not term.start_year <= submitted_on.year <= term.end_year:
+            errors["submitted_on"] = f"提出日期不在{term.name}（{term.start_year}–{term.end_year}年）内"
+    except ValueError as exc:
+        errors["submitted_on"] = str(exc)
+        submitted_on = None
+    body = clean_text(data.get("handling_body")) or None
+    if body and len(body) > 128:
+        errors["handling_body"] = "承办单位不超过128字"
+    op_ids, letter_ids = _parse_sources(session, actor, data.get("sources") or [], errors)
+    clean = {
+        "kind": kind, "term_id": term.id if term else None, "session_no": session_no, "title": title,
+        "summary": summary, "lead_deputy_id": lead.id if lead else None,
+        "cosigner_ids": sorted(set(cosigners)), "submitted_on": submitted_on, "handling_body": body,
+        "law_related": bool(data.get("law_related")), "opinion_ids": op_ids, "letter_ids": letter_ids,
+    }
+    return clean, errors
+
+
+def _apply(session: Session, p: P, clean: dict) -> None:
+    """Write the clean values, signers and sources onto a proposal (flushed)."""
+    for k in ("kind", "term_id", "session_no", "title", "summary", "lead_deputy_id", "submitted_on",
+              "handling_body", "law_related"):
+        setattr(p, k, clean[k])
+    session.flush()
+    PSg, PSo = models.ProposalSigner, models.ProposalSource
+    for row in session.execute(select(PSg).where(PSg.proposal_id == p.id)).scalars():
+        session.delete(row)
+    for row in session.execute(select(PSo).where(PSo.proposal_id == p.id)).scalars():
+        session.delete(row)
+    session.flush()
+    session.add(PSg(proposal_id=p.id, deputy_id=clean["lead_deputy_id"], is_lead=True))
+    for did in clean["cosigner_ids"]:
+        session.add(PSg(proposal_id=p.id, deputy_id=did, is_lead=False))
+    for oid in clean["opinion_ids"]:
+        session.add(PSo(proposal_id=p.id, opinion_id=oid))
+    for lid in clean["letter_ids"]:
+        session.add(PSo(proposal_id=p.id, letter_id=lid))
+    session.flush()
+
+
+def create_proposal(session: Session, actor: Actor, data: dict) -> dict:
+    """Register a proposal; returns {"id", "warnings"} (a 议案 short of signatures is saved with a warning)."""
+    actor.require_write("proposal")
+    clean, errors = _validate(session, actor, data)
+    if errors:
+        raise ValidationError(errors)
+    p = P(status="已提交", created_by=actor.username, kind=clean["kind"], term_id=clean["term_id"],
+          title=clean["title"], lead_deputy_id=clean["lead_deputy_id"], submitted_on=clean["submitted_on"])
+    session.add(p)
+    session.flush()
+    _apply(session, p, clean)
+    n_src = len(clean["opinion_ids"]) + len(clean["letter_ids"])
+    session.add(models.ProposalEvent(proposal_id=p.id, from_status=None, to_status="已提交",
+                                     happened_on=clean["submitted_on"], by=_who(actor),
+                                     note=f"登记{clean['kind']}" + (f"，来源意见/来信{n_src}件" if n_src else "")))
+    session.flush()
+    warn = signature_warning(session, clean["kind"], 1 + len(clean["cosigner_ids"]))
+    return {"id": p.id, "warnings": [warn] if warn else []}
+
+
+def update_proposal(session: Session, actor: Actor, proposal_id: int, data: dict,
+                    expected_version: int | None) -> dict:
+    """Edit a proposal's fields, signers and sources (optimistic locking); returns {"id", "warnings"}."""
+    actor.require_write("proposal")
+    p = _load(session, actor, proposal_id)
+    check_version(p, expected_version, "该议案建议")
+    clean, errors = _validate(session, actor, data)
+    if clean["kind"] and clean["kind"] != p.kind and p.status in ("已立案", "已交办"):
+        errors["kind"] = f"已{p.status[1:]}，不能再改类型"
+    if errors:
+        raise ValidationError(errors)
+    _apply(session, p, clean)
+    flag_modified(p, "title")  # signers/sources changed: bump the version all the same
+    session.flush()
+    warn = signature_warning(session, clean["kind"], 1 + len(clean["cosigner_ids"]))
+    return {"id": p.id, "warnings": [warn] if warn else []}
+
+
+def delete_proposal(session: Session, actor: Actor, proposal_id: int, expected_version: int | None) -> None:
+    """Delete a proposal still at 已提交 (its signers, sources and steps go with it)."""
+    actor.require_write("proposal")
+    p = _load(session, actor, proposal_id)
+    check_version(p, expected_version, "该议案建议")
+    if p.status != "已提交":
+        raise ValidationError({"": f"该{p.kind}已{p.status}，不能删除"})
+    for cls in (models.ProposalSigner, models.ProposalSource, models.ProposalEvent):
+        for row in session.execute(select(cls).where(cls.proposal_id == p.id)).scalars():
+            session.delete(row)
+    session.delete(p)
+    session.flush()
+
+
+def transition(session: Session, actor: Actor, proposal_id: int, to_status: str, *,
+               expected_version: int | None = None, on: date | str | None = None, note: str = "",
+               handling_body: str | None = None, result: str | None = None,
+               deputy_view: str | None = None) -> P:
+    """Move a proposal one allowed step, recording date, who and a note.
+
+    已立案/已交办 need the handling body (承办单位); 已答复 needs the answer (result); the deputy's
+    view may come with the answer or later (set_view); 重新办理 needs a 不满意 view.
+    """
+    actor.require_write("proposal")
+    p = _load(session, actor, proposal_id)
+    check_version(p, expected_version, "该议案建议")
+    if to_status not in allowed_next(p.status, p.kind, p.deputy_view):
+        nxt = "、".join(allowed_next(p.status, p.kind, p.deputy_view)) or "无"
+        extra = "（代表对答复不满意时才可重新办理）" if p.status == "已答复" else ""
+        raise ValidationError({"to_status": f"当前状态为“{p.status}”，不能变为“{to_status}”；可选：{nxt}{extra}"})
+    errors: dict[str, str] = {}
+    try:
+        when = parse_date(on) or today()
+        if when > today():
+            errors["on"] = "日期不能晚于今天"
+        elif when < p.submitted_on:
+            errors["on"] = "日期不能早于提出日期"
+    except ValueError as exc:
+        errors["on"] = str(exc)
+        when = today()
+    body = clean_text(handling_body) or p.handling_body
+    result = clean_text(result) or None
+    note = clean_text(note)
+    view = clean_text(deputy_view) or None
+    if to_status in ("已立案", "已交办") and not body:
+        errors["handling_body"] = "请填写承办单位"
+    if body and len(body) > 128:
+        errors["handling_body"] = "承办单位不超过128字"
+    if to_status == "已答复" and not result:
+        errors["result"] = "请填写答复和办理结果"
+    if view is not None and view not in VIEWS:
+        errors["deputy_view"] = "代表评价应为满意、基本满意或不满意"
+    if errors:
+        raise ValidationError(errors)
+    before = p.status
+    p.status = to_status
+    p.handling_body = body
+    if to_status == "已答复":
+        p.result = result
+        p.result_on = when
+        p.deputy_view = view
+        note = note or (f"答复：{result}" + (f"；代表评价：{view}" if view else ""))
+    elif before == "已答复":
+        p.deputy_view = None
+        note = note or "代表不满意，重新办理"
+    elif to_status in ("已立案", "已交办"):
+        note = note or f"承办单位：{body}"
+    session.add(models.ProposalEvent(proposal_id=p.id, from_status=before, to_status=to_status,
+                                     happened_on=when, by=_who(actor), note=note or None))
+    session.flush()
+    return p
+
+
+def set_view(session: Session, actor: Actor, proposal_id: int, view: str,
+             expected_version: int | None = None) -> P:
+    """Record the lead deputy's view of the answer (满意/基本满意/不满意) of an answered proposal."""
+    actor.require_write("proposal")
+    p = _load(session, actor, proposal_id)
+    check_version(p, expected_version, "该议案建议")
+    if p.status != "已答复":
+        raise ValidationError({"deputy_view": "答复后才能记录代表评价"})
+    if view not in VIEWS:
+        raise ValidationError({"deputy_view": "代表评价应为满意、基本满意或不满意"})
+    p.deputy_view = view
+    session.add(models.ProposalEvent(proposal_id=p.id, from_status="已答复", to_status="已答复",
+                                     happened_on=today(), by=_who(actor), note=f"代表评价：{view}"))
+    session.flush()
+    return p
+
+
+# ---------------------------------------------------------------- reading
+
+
+def get_proposal(session: Session, actor: Actor, proposal_id: int) -> dict:
+    """One proposal with its signers, sources and steps (for the detail view and the edit form)."""
+    p = _load(session, actor, proposal_id)
+    term = session.get(models.Term, p.term_id)
+    PSg, PSo, O, L = models.ProposalSigner, models.ProposalSource, models.Opinion, models.Letter
+    signers = session.execute(
+        select(PSg.deputy_id, PSg.is_lead, D.name).join(D, D.id == PSg.deputy_id)
+        .where(PSg.proposal_id == p.id).order_by(PSg.is_lead.desc(), D.name)
+    ).all()
+    sources = []
+    for oid, cat, content, on in session.execute(
+        select(O.id, O.category, O.content, O.raised_on).join(PSo, PSo.opinion_id == O.id)
+        .where(PSo.proposal_id == p.id).order_by(O.raised_on)
+    ):
+        sources.append({"key": f"opinion:{oid}", "类型": "群众意见", "类别": cat, "日期": on, "内容": content})
+    for lid, cat, summ, on, code in session.execute(
+        select(L.id, L.category, L.summary, L.received_on, L.code).join(PSo, PSo.letter_id == L.id)
+        .where(PSo.proposal_id == p.id).order_by(L.received_on)
+    ):
+        sources.append({"key": f"letter:{lid}", "类型": f"来信{code}", "类别": cat, "日期": on, "内容": summ})
+    ev = models.ProposalEvent
+    events = [
+        {"status": e.to_status, "from": e.from_status, "on": e.happened_on, "by": e.by, "note": e.note or ""}
+        for e in session.execute(select(ev).where(ev.proposal_id == p.id).order_by(ev.happened_on, ev.id)).scalars()
+    ]
+    return {
+        "id": p.id, "version": p.version, "kind": p.kind, "term_id": p.term_id, "term": term.name,
+        "session_no": p.session_no, "session": session_label(term.name, p.session_no), "title": p.title,
+        "summary": p.summary or "", "lead_deputy_id": p.lead_deputy_id,
+        "cosigner_ids": [d for d, lead, _ in signers if not lead],
+        "signers": [f"{n}（领衔）" if lead else n for _, lead, n in signers], "n_signers": len(signers),
+        "submitted_on": p.submitted_on, "handling_body": p.handling_body or "", "status": p.status,
+        "deputy_view": p.deputy_view, "result": p.result or "", "result_on": p.result_on,
+        "law_related": p.law_related, "sources": sources, "events": events,
+        "next": list(allowed_next(p.status, p.kind, p.deputy_view)),
+        "warning": signature_warning(session, p.kind, len(signers)),
+    }
+
+
+def _filtered(actor: Actor, f: dict):
+    """Proposal ids matching the list filters (scope applied), as a select."""
+    stmt = select(P.id).join(D, D.id == P.lead_deputy_id).join(G, G.id == D.group_id)
+    stmt = _scoped(stmt, actor)
+    if f.get("year"):
+        y = int(f["year"])
+        stmt = stmt.where(P.submitted_on.between(date(y, 1, 1), date(y, 12, 31)))
+    if f.get("kind"):
+        stmt = stmt.where(P.kind == f["kind"])
+    if f.get("status"):
+        stmt = stmt.where(P.status == f["status"])
+    if f.get("group"):
+        stmt = stmt.where(D.group_id == int(f["group"]))
+    if f.get("deputy"):
+        did = int(f["deputy"])
+        stmt = stmt.where(exists().where(models.ProposalSigner.proposal_id == P.id,
+                                         models.ProposalSigner.deputy_id == did))
+    if f.get("law"):
+        stmt = stmt.where(P.law_related.is_(True))
+    if f.get("view"):
+        stmt = stmt.where(P.deputy_view == f["view"])
+    if f.get("overdue"):
+        stmt = stmt.where(P.status != "已答复", P.submitted_on < today() - timedelta(days=ANSWER_DAYS))
+    if f.get("q"):
+        text = clean_text(f["q"])[:50]
+        stmt = stmt.where(or_(P.title.contains(text, autoescape=True), P.summary.contains(text, autoescape=True),
+                              P.handling_body.contains(text, autoescape=True), D.name == text))
+    return stmt
+
+
+def _signers_of(session: Session, ids: list[int]) -> dict[int, list[str]]:
+    """{proposal id: [co-signer names]} for one page, in one query."""
+    out: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        PSg = models.ProposalSigner
+        for pid, name in session.execute(
+            select(PSg.proposal_id, D.name).join(D, D.id == PSg.deputy_id)
+            .where(PSg.proposal_id.in_(ids), PSg.is_lead.is_(False)).order_by(D.name)
+        ):
+            out[pid].append(name)
+    return out
+
+
+def _source_counts(session: Session, ids: list[int]) -> dict[int, int]:
+    """{proposal id: number of source letters/opinions} for one page."""
+    if not ids:
+        return {}
+    PSo = models.ProposalSource
+    return dict(session.execute(select(PSo.proposal_id, func.count()).where(PSo.proposal_id.in_(ids))
+                                .group_by(PSo.proposal_id)).all())
+
+
+def list_proposals(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
+    """One page of proposals (rows keyed by Chinese column names), newest first."""
+    ids = _filtered(actor, f).subquery()
+    stmt = (
+        select(P, D.name, G.name, models.Term.name)
+        .join(ids, ids.c.id == P.id).join(D, D.id == P.lead_deputy_id).join(G, G.id == D.group_id)
+        .join(models.Term, models.Term.id == P.term_id)
+        .order_by(P.submitted_on.desc(), P.id.desc())
+    )
+    rows, total = paginate(session, stmt, offset, limit)
+    page_ids = [r[0].id for r in rows]
+    co = _signers_of(session, page_ids)
+    src = _source_counts(session, page_ids)
+    out = []
+    for p, lead, group, term in rows:
+        out.append({
+            "id": p.id, "类型": p.kind, "届次会次": session_label(term, p.session_no), "标题": p.title,
+            "领衔代表": lead, "代表组": group, "附议代表": co.get(p.id, []),
+            "联名（人）": 1 + len(co.get(p.id, [])), "提出日期": p.submitted_on, "承办单位": p.handling_body or "",
+            "办理状态": p.status, "答复日期": p.result_on, "代表评价": p.deputy_view or "",
+            "涉及法治": p.law_related, "来源意见来信（件）": src.get(p.id, 0),
+        })
+    by_kind = dict(session.execute(
+        select(P.kind, func.count()).join(ids, ids.c.id == P.id).group_by(P.kind)).all())
+    sums = {k: f"{by_kind.get(k, 0)} 件" for k in KINDS if by_kind.get(k)}
+    return Page(out, total, sums)
+
+
+def deputy_proposals(session: Session, deputy_id: int, year: int | None = None) -> list[dict]:
+    """A deputy's proposals (lead or co-signer) for the performance file (R8, R19), oldest first."""
+    PSg = models.ProposalSigner
+    stmt = (
+        select(P, PSg.is_lead, models.Term.name)
+        .join(PSg, PSg.proposal_id == P.id).join(models.Term, models.Term.id == P.term_id)
+        .where(PSg.deputy_id == deputy_id).order_by(P.submitted_on, P.id)
+    )
+    if year:
+        stmt = stmt.where(P.submitted_on.between(date(year, 1, 1), date(year, 12, 31)))
+    return [
+        {"id": p.id, "类型": p.kind, "届次会次": session_label(term, p.session_no), "标题": p.title,
+         "角色": "领衔" if lead else "附议", "提出日期": p.submitted_on, "承办单位": p.handling_body or "",
+         "办理状态": p.status, "代表评价": p.deputy_view or "", "涉及法治": p.law_related}
+        for p, lead, term in session.execute(stmt)
+    ]
+
+
+# ---------------------------------------------------------------- deputies with none this year
+
+
+def _serving_in_scope(actor: Actor):
+    """Serving deputies inside the actor's scope, as a select of (id, name, group name)."""
+    stmt = select(D.id, D.name, G.name.label("group_name")).join(G, G.id == D.group_id).where(D.status == "在任")
+    return scope_filter(stmt, actor, G.office_id, D.group_id)
+
+
+def _none_statement(actor: Actor, year: int):
+    """Serving deputies in scope who signed (lead or co-signer) no 议案 or 建议 submitted in ``year``."""
+    PSg = models.ProposalSigner
+    signed = exists().where(
+        PSg.deputy_id == D.id, PSg.proposal_id == P.id, P.kind.in_(("议案", "建议")),
+        P.submitted_on.between(date(year, 1, 1), date(year, 12, 31)),
+    )
+    return _serving_in_scope(actor).where(~signed)
+
+
+def deputies_without(session: Session, actor: Actor, year: int, offset: int = 0, limit: int = 20,
+                     group_id: int | None = None) -> Page:
+    """Serving deputies who took part in no 议案 or 建议 this year (F1; one 建议 a year is the norm)."""
+    stmt = _none_statement(actor, year)
+    if group_id:
+        stmt = stmt.where(D.group_id == int(group_id))
+    rows, total = paginate(session, stmt.order_by(G.name, D.name), offset, limit)
+    return Page([{"id": i, "代表组": g, "代表": n, "年度": f"{year}年"} for i, n, g in rows], total,
+                {"本年未提出议案建议的代表": f"{total} 人"})
+
+
+# ---------------------------------------------------------------- import / export
+
+IMPORT_HEADERS = ["类型", "会次", "标题", "内容摘要", "领衔代表", "附议代表", "提出日期", "承办单位",
+                  "办理状态", "答复日期", "办理结果", "代表评价", "涉及法治"]
+REQUIRED_HEADERS = ["类型", "标题", "领衔代表", "提出日期"]
+
+
+def import_template(session: Session) -> bytes:
+    """The .xlsx template for importing proposals, with one example row."""
+    example = {"类型": "建议", "会次": "", "标题": "关于加快老旧小区加装电梯的建议", "内容摘要": "多位选民反映……",
+               "领衔代表": "张伟", "附议代表": "王芳、李娜", "提出日期": "2026-03-05", "承办单位": "区住房和城乡建设局",
+               "办理状态": "已交办", "答复日期": "", "办理结果": "", "代表评价": "", "涉及法治": "否"}
+    notes = ["类型：" + "/".join(KINDS) + "；会次填数字（闭会期间留空）；附议代表用顿号分隔",
+             "办理状态：" + "/".join(STATUSES) + "（空为已提交）；代表评价：" + "/".join(VIEWS),
+             "请删除本示例行后填写；导入时任一行有误则整批不导入。"]
+    return to_xlsx({"议案建议": pd.DataFrame([example], columns=IMPORT_HEADERS)}, title="议案建议导入模板", notes=notes)
+
+
+def _split(value: object) -> list[str]:
+    """Split a cell of names joined by 、，, ; or spaces."""
+    import re
+
+    return [x for x in re.split(r"[、，,；;\s]+", clean_text(value)) if x]
+
+
+def import_xlsx(session: Session, actor: Actor, data: bytes) -> int:
+    """Import proposals: every row is checked first; any error → nothing written, ValidationError
+    maps "第N行" to its problems. Returns the number imported."""
+    actor.require_write("proposal")
+    try:
+        _h, rows = read_xlsx(data, REQUIRED_HEADERS)
+    except ValueError as exc:
+        raise ValidationError({"file": str(exc)}) from exc
+    if not rows:
+        raise ValidationError({"file": "文件中没有数据行"})
+    if len(rows) > 5000:
+        raise ValidationError({"file": "一次最多导入5000行，请分批导入"})
+    by_name: dict[str, list[int]] = {}  # deputies in scope, serving or not (old proposals)
+    for did, name in session.execute(
+        scope_filter(select(D.id, D.name).join(G, G.id == D.group_id), actor, G.office_id, D.group_id)
+    ):
+        by_name.setdefault(name, []).append(did)
+    all_names = {n: ids for n, ids in session.execute(select(D.name, func.count()).group_by(D.name))}
+
+    def one(name: str, msgs: list[str]) -> int | None:
+        """Resolve a deputy name to an id (in scope for the lead; anywhere for co-signers)."""
+        ids = by_name.get(name, [])
+        if len(ids) == 1:
+            return ids[0]
+        msgs.append(f"代表“{name}”" + ("重名，请在系统中逐条登记" if len(ids) > 1 else "不存在或不在您的负责范围内"))
+        return None
+
+    problems: dict[str, str] = {}
+    todo: list[tuple[dict, str, date | None, str | None, str | None]] = []
+    for n, row in rows:
+        msgs: list[str] = []
+        lead = one(clean_text(row.get("领衔代表")), msgs)
+        co: list[int] = []
+        for name in _split(row.get("附议代表")):
+            if name in by_name and len(by_name[name]) == 1:
+                co.append(by_name[name][0])
+            elif all_names.get(name, 0) == 1:
+                co.append(session.execute(select(D.id).where(D.name == name)).scalar_one())
+            else:
+                msgs.append(f"附议代表“{name}”" + ("重名" if all_names.get(name) else "不存在"))
+        status = clean_text(row.get("办理状态")) or "已提交"
+        if status not in STATUSES:
+            msgs.append(f"办理状态“{status}”无效")
+        view = clean_text(row.get("代表评价")) or None
+        if view and view not in VIEWS:
+            msgs.append(f"代表评价“{view}”无效")
+        try:
+            result_on = parse_date(row.get("答复日期"))
+        except ValueError as exc:
+            msgs.append("答复日期：" + str(exc))
+            result_on = None
+        result = clean_text(row.get("办理结果")) or None
+        if status == "已答复" and not result:
+            msgs.append("已答复的请填写办理结果")
+        data_row = {
+            "kind": clean_text(row.get("类型")), "session_no": row.get("会次"), "title": row.get("标题"),
+            "summary": row.get("内容摘要"), "lead_deputy_id": lead, "cosigner_ids": co,
+            "submitted_on": row.get("提出日期"), "handling_body": row.get("承办单位"),
+            "law_related": clean_text(row.get("涉及法治")) in ("是", "√", "1", "true", "有"),
+        }
+        clean, errors = _validate(session, actor, data_row)
+        if status in ("已立案", "已交办", "办理中", "已答复") and not clean["handling_body"]:
+            errors["handling_body"] = "已交办或立案的请填写承办单位"
+        if status == "已立案" and clean["kind"] != "议案" or status == "已交办" and clean["kind"] == "议案":
+            errors["status"] = "议案对应“已立案”，建议和批评意见对应“已交办”"
+        for k, m in errors.items():
+            if k == "lead_deputy_id" and lead is None:
+                continue
+            msgs.append(m)
+        if msgs:
+            problems[f"第{n}行"] = "；".join(dict.fromkeys(msgs))
+        else:
+            todo.append((clean, status, result_on, result, view))
+    if problems:
+        raise ValidationError(problems)
+    for clean, status, result_on, result, view in todo:
+        p = P(status=status, created_by=actor.username, kind=clean["kind"], term_id=clean["term_id"],
+              title=clean["title"], lead_deputy_id=clean["lead_deputy_id"], submitted_on=clean["submitted_on"],
+              result=result, result_on=result_on if status == "已答复" else None,
+              deputy_view=view if status == "已答复" else None)
+        session.add(p)
+        session.flush()
+        _apply(session, p, clean)
+        session.add(models.ProposalEvent(proposal_id=p.id, from_status=None, to_status=status,
+                                         happened_on=result_on or clean["submitted_on"], by=_who(actor),
+                                         note="批量导入"))
+    session.flush()
+    return len(todo)
+
+
+def export_xlsx(session: Session, actor: Actor, f: dict) -> bytes:
+    """The filtered proposals in the import template's columns (an export imports back)."""
+    page = list_proposals(session, actor, f, 0, 200_000)
+    ids = [r["id"] for r in page.rows]
+    extra = {p.id: p for p in session.execute(select(P).where(P.id.in_(ids))).scalars()} if ids else {}
+    rows = []
+    for r in page.rows:
+        p = extra[r["id"]]
+        rows.append({"类型": p.kind, "会次": p.session_no or "", "标题": p.title, "内容摘要": p.summary or "",
+                     "领衔代表": r["领衔代表"], "附议代表": "、".join(r["附议代表"]), "提出日期": p.submitted_on,
+                     "承办单位": p.handling_body or "", "办理状态": p.status, "答复日期": p.result_on,
+                     "办理结果": p.result or "", "代表评价": p.deputy_view or "", "涉及法治": p.law_related})
+    return to_xlsx({"议案建议": pd.DataFrame(rows, columns=IMPORT_HEADERS)}, title="议案建议",
+                   notes=[f"共 {len(rows)} 件"])
+
+
+# ---------------------------------------------------------------- 工作台 figures
+
+
+def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
+    """F1/R4 figures: deputies with no 议案/建议 this year, proposals unanswered past 3 months,
+    answers the deputy judged 不满意 (still at 已答复)."""
+    count = lambda stmt: int(session.execute(
+        select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
+    none = count(_none_statement(actor, year))
+    overdue = count(_filtered(actor, {"overdue": True}))
+    unhappy = count(_filtered(actor, {"view": "不满意", "status": "已答复", "year": year}))
+    y = str(year)
+    return [
+        Figure("F1", "本年未提出议案建议的在任代表", none, "人", "proposals", {"view": "none", "year": y},
+               bad=none > 0, help="代表每年至少领衔或附议一件议案或建议"),
+        Figure("F1", f"提出超过{ANSWER_DAYS}天仍未答复的议案建议", overdue, "件", "proposals",
+               {"view": "overdue"}, bad=overdue > 0, help="代表建议应在三个月内答复"),
+        Figure("F3", "本年代表不满意、尚未重新办理的答复", unhappy, "件", "proposals",
+               {"view": "unhappy", "year": y}, bad=unhappy > 0, help="代表不满意的，承办单位应重新办理答复"),
+    ]
+
+
+__all__ = [
+    "KINDS", "STATUSES", "TRANSITIONS", "VIEWS", "allowed_next", "create_proposal", "delete_proposal",
+    "deputies_without", "deputy_proposals", "export_xlsx", "figures", "frequent_sources", "get_proposal",
+    "import_template", "import_xlsx", "list_proposals", "set_view", "signature_warning", "transition",
+    "update_proposal",
+]
