@@ -35,7 +35,7 @@ def _param_year() -> int:
     return int(raw) if raw.isdigit() and int(raw) in _years() else date.today().year
 
 
-def _rows_page(rows: list[dict]):  # noqa: ANN202
+def _rows_page(rows: list[dict]):
     """A fetch function over rows already computed (small lists: one row per group)."""
     return lambda f, o, n: Page(rows[o:o + n], len(rows))
 
@@ -169,7 +169,7 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
                               "planned_on": None if planned is None or pd.isna(planned) else planned,
                               "venue": r.get("地点"), "content": r.get("述职内容")})
 
-        def _save(s):  # noqa: ANN001, ANN202
+        def _save(s):
             res = svc.save_plan(s, actor, gid, year, items)
             if res["warning"]:
                 st.session_state["rep_plan__warn"] = res["warning"]
@@ -177,11 +177,9 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
 
         run_write(form_key, actor.username, _save,
                   success=f"已保存{groups[gid]}{year}年述职计划（{k} 人）" + ("，修改已记入操作日志。" if d["locked"] else "。"))
-    if d["plan_id"] and not d["locked"]:
-        if c2.button("确定计划", key="rep_plan_lock", icon=":material/lock:",
-                     help="确定后仍可修改，修改记入操作日志"):
-            run_write(form_key, actor.username, lambda s: svc.lock_plan(s, actor, gid, year),
-                      success="计划已确定。")
+    if d["plan_id"] and not d["locked"] and c2.button(
+            "确定计划", key="rep_plan_lock", icon=":material/lock:", help="确定后仍可修改，修改记入操作日志"):
+        run_write(form_key, actor.username, lambda s: svc.lock_plan(s, actor, gid, year), success="计划已确定。")
 
 
 # ---------------------------------------------------------------- 当面述职
@@ -249,12 +247,12 @@ def _meeting_form(actor: Actor, year: int, categories: list[str], prefix: str, o
     )
     field_error(form_key, "opinions")
     if st.button("保存述职记录" if report_id is None else "保存修改", key=f"{prefix}_save", type="primary"):
-        data = dict(deputy_id=dep, year=year, held_on=held, venue=venue, voters_present=present,
-                    questions_asked=asked, questions_answered=answered, video_recorded=video, text_note=note,
-                    satisfied=sat, basically_satisfied=basic, unsatisfied=unsat)
+        data = {"deputy_id": dep, "year": year, "held_on": held, "venue": venue, "voters_present": present,
+                "questions_asked": asked, "questions_answered": answered, "video_recorded": video,
+                "text_note": note, "satisfied": sat, "basically_satisfied": basic, "unsatisfied": unsat}
         rows = edited.to_dict("records") if edited is not None else []
 
-        def _save(s):  # noqa: ANN001, ANN202
+        def _save(s):
             rid = svc.save_meeting(s, actor, data, rows, report_id=report_id, expected_version=version)
             if report_id is None:
                 st.session_state["rep_meet__gen"] = st.session_state.get("rep_meet__gen", 0) + 1
@@ -447,7 +445,7 @@ def _publish(actor: Actor, year: int, groups: dict[int, str]) -> None:
             ann = st.date_input("代表组会议通报日期", value=None, key=f"{p}_ann", format="YYYY-MM-DD")
             field_error("rep_rect", "announced_on")
         if st.button("登记整改事项", key=f"{p}_save", type="primary"):
-            def _add(s):  # noqa: ANN001, ANN202
+            def _add(s):
                 rid_new = svc.add_rectification(s, actor, rid, {"content": content, "owner": owner, "due_on": due,
                                                                 "announced_on": ann})
                 st.session_state["rep_rect__gen"] = gen + 1
@@ -498,7 +496,7 @@ def _hearings(actor: Actor, year: int, groups: dict[int, str]) -> None:
         points = st.text_area("意见要点", key=f"{p}_points", max_chars=5000)
         field_error("rep_hear", "points")
         if st.button("登记", key=f"{p}_save", type="primary"):
-            def _add(s):  # noqa: ANN001, ANN202
+            def _add(s):
                 hid = svc.add_hearing(s, actor, {"group_id": gid, "held_on": held, "heard_by": heard_by,
                                                  "points": points})
                 st.session_state["rep_hear__gen"] = gen + 1

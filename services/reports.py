@@ -881,7 +881,7 @@ def overview(session: Session, actor: Actor, year: int) -> list[dict]:
         .join(D, D.id == R.deputy_id)
         .where(R.year == year, R.form == FACE, R.held_on.is_not(None), D.group_id.in_(gids))
         .group_by(D.group_id)).all()}
-    owed_stmt, W = _owed_stmt(actor, year)
+    owed_stmt, _w = _owed_stmt(actor, year)
     owed_sub = owed_stmt.where(G.id.in_(gids)).subquery()
     written = {g: row for g, *row in session.execute(
         select(owed_sub.c.group_id, func.count(),

@@ -18,7 +18,7 @@ LAST = YEAR - 1  # year 2 of the term: every date in it is in the past
 BANDS = [{"min": 0.8, "grade": "称职"}, {"min": 0.5, "grade": "基本称职"}, {"min": 0.0, "grade": "不称职"}]
 
 
-def _plan(w, ids, year=YEAR, actor=None):  # noqa: ANN001, ANN202
+def _plan(w, ids, year=YEAR, actor=None):
     """Save a plan of group 0 with the given deputies; return the service's answer."""
     with session_scope("t", url=w.url) as s:
         return svc.save_plan(s, actor or w.staff(), w.groups[0], year,
@@ -26,17 +26,18 @@ def _plan(w, ids, year=YEAR, actor=None):  # noqa: ANN001, ANN202
                                "content": "年度履职情况"} for i in ids])
 
 
-def _meeting(w, deputy, held, **over):  # noqa: ANN001, ANN202
+def _meeting(w, deputy, held, **over):
     """Record a meeting with 20 voters and 15/3/2 votes unless overridden."""
-    data = dict(deputy_id=deputy, held_on=held, year=held.year, venue="社区活动室", voters_present=20,
-                questions_asked=5, questions_answered=4, satisfied=15, basically_satisfied=3, unsatisfied=2)
+    data = {"deputy_id": deputy, "held_on": held, "year": held.year, "venue": "社区活动室", "voters_present": 20,
+            "questions_asked": 5, "questions_answered": 4, "satisfied": 15, "basically_satisfied": 3,
+            "unsatisfied": 2}
     opinions = over.pop("opinions", None)
     data.update(over)
     with session_scope("t", url=w.url) as s:
         return svc.save_meeting(s, w.staff(), data, opinions)
 
 
-def _count(w, cls) -> int:  # noqa: ANN001
+def _count(w, cls) -> int:
     with session_scope(url=w.url) as s:
         return s.execute(select(func.count()).select_from(cls)).scalar_one()
 
@@ -180,7 +181,7 @@ def test_second_meeting_same_year_refused_and_planned_meeting_cannot_leave_plan(
 # ---------------------------------------------------------------- R7 written reports
 
 
-def _written(w, f):  # noqa: ANN001, ANN202
+def _written(w, f):
     with session_scope(url=w.url) as s:
         return svc.written_status(s, w.staff(), {"year": LAST, "group": w.groups[0], **f}, 0, 100)
 

@@ -15,18 +15,18 @@ YEAR = date.today().year  # year 3 of the world's term
 M = "rep_meet_new0"  # widget prefix of a fresh 登记当面述职 form
 
 
-def _overview_row(at, group: str) -> dict:  # noqa: ANN001
+def _overview_row(at, group: str) -> dict:
     """The 年度概览 row of a group as the page shows it."""
     df = next(d.value for d in at.dataframe if "计划当面述职（人）" in d.value.columns)
     return df[df["代表组"] == group].iloc[0].to_dict()
 
 
-def _reports(w) -> int:  # noqa: ANN001
+def _reports(w) -> int:
     with session_scope(url=w.url) as s:
         return s.execute(select(func.count()).select_from(models.Report)).scalar_one()
 
 
-def _fill_meeting(at, w, held: date, present: int, votes: tuple[int, int, int]) -> None:  # noqa: ANN001
+def _fill_meeting(at, w, held: date, present: int, votes: tuple[int, int, int]) -> None:
     at.selectbox(key=f"{M}_deputy").set_value(w.deputies[0])
     at.date_input(key=f"{M}_held").set_value(held)
     at.text_input(key=f"{M}_venue").input("和平社区活动室")
