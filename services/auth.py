@@ -180,6 +180,17 @@ def reset_password(session: Session, actor: Actor | None, user_id: int, password
     u.tokens_valid_after = datetime.now().replace(microsecond=0)
 
 
+def get_user(session: Session, actor: Actor, user_id: int) -> dict:
+    """A user's fields for the edit form (admin only)."""
+    if actor.role != "admin":
+        raise PermissionDenied("只有系统管理员可以管理用户。")
+    u = session.get(models.User, user_id)
+    if u is None:
+        raise PermissionDenied("用户不存在。")
+    return {"id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role,
+            "office_id": u.office_id, "group_id": u.group_id, "active": u.active}
+
+
 def list_users(session: Session, filters: dict, offset: int, limit: int) -> Page:
     """One page of users, filterable by role, scope text and active."""
     U, O, G = models.User, models.Office, models.DeputyGroup
