@@ -859,6 +859,7 @@ def _export_frames(session: Session, actor: Actor, check_id: int) -> tuple[dict,
     check = _get_check(session, check_id)
     names = group_names(session, check.rule["groups"])
     sample = {tuple(x) for x in check.sample}
+    names_ck = settings.get(session, "spotcheck_checklist")
     info = pd.DataFrame([
         ("抽查编号", d["id"]), ("抽取人", d["created_by"]), ("抽取时间（ISO）", d["drawn_at"]),
         ("抽查规则", d["rule_text"]), ("规则（JSON）", json.dumps(check.rule, ensure_ascii=False)),
@@ -868,7 +869,7 @@ def _export_frames(session: Session, actor: Actor, check_id: int) -> tuple[dict,
     ], columns=["项目", "内容"])
     items = pd.DataFrame([
         {"代表组": i["代表组"], "类别": i["类别"], "记录编号": i["记录编号"], "记录": i["记录"],
-         **{k: i["checklist"].get(k, "") for k in settings.get(session, "spotcheck_checklist")},
+         **{k: i["checklist"].get(k, "") for k in names_ck},
          "结果": i["结果"], "说明": i["说明"], "核查人": i["核查人"], "核查时间": i["核查时间"]}
         for i in d["items"]
     ] or [{"代表组": "", "类别": "", "记录编号": "", "记录": "本次未抽到记录"}])
