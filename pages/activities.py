@@ -19,10 +19,10 @@ from services import opinions as op_svc
 from services import settings
 from services.common import Actor, Page, ServiceError
 
-VIEWS = {"ledger": "活动台账", "new": "登记活动", "short": "未达标代表", "mix": "活动构成", "typical": "典型事例"}
+VIEWS = {"ledger": "活动台账", "new": "登记活动", "opinions": "意见办理", "short": "未达标代表", "mix": "活动构成", "typical": "典型事例"}
 # 工作台 links: ?view=r1|r4|r5|typical
 VIEW_PARAMS = {"r1": "short", "r4": "short", "r5": "short", "typical": "typical", "mix": "mix",
-               "new": "new", "ledger": "ledger"}
+               "new": "new", "ledger": "ledger", "opinions": "opinions"}
 SHORT_LISTS = {"r1": "活动次数不足（R1）", "r5": "未推动解决民生问题（R5）", "r4": "多次反映未形成议案建议（R4）"}
 OPINION_COLUMNS = {"content": "意见内容", "category": "类别", "is_livelihood": "是否民生问题", "forwarded_to": "转交单位"}
 
@@ -294,6 +294,44 @@ def _transition_form(actor: Actor, op: dict) -> None:
                   success=f"意见已更新为“{to}”。")
 
 
+def _opinions(actor: Actor, ch: dict) -> None:
+    """意见办理: every opinion in scope (activities and report meetings), filtered; pick one to
+    see its steps and record the next."""
+    filters = [
+        Filter("year", "年度", "year", _years(), default=date.today().year),
+        Filter("status", "状态", "select", op_svc.STATUSES),
+        Filter("category", "类别", "select", ch["categories"]),
+        Filter("group", "代表组", "select", ch["groups"]),
+        Filter("source", "来源", "select", list(op_svc.SOURCES)),
+        Filter("q", "搜索（内容、单位）", "text"),
+        Filter("livelihood", "只看民生问题", "bool"),
+    ]
+
+    def fetch(f: dict, offset: int, limit: int) -> Page:
+        with session_scope(actor.username) as s:
+            return op_svc.list_opinions(s, actor, f, offset, limit)
+
+    res = data_table("act_ops", fetch, filters=filters, export_name="群众意见办理情况", unit="条",
+                     selectable=True, hidden=("id", "version"),
+                     empty="没有符合条件的群众意见。意见在“登记活动”时随活动录入。")
+    if not res.selected:
+        if res.page.rows:
+            st.caption("选中一行查看办理过程并登记下一步。")
+        return
+    try:
+        with session_scope(actor.username) as s:
+            op = op_svc.get_opinion(s, actor, int(res.selected["id"]))
+    except ServiceError as exc:
+        st.error(str(exc))
+        return
+    st.divider()
+    st.text(f"{op['category']}｜{op['status']}｜提出于 {op['raised_on']:%Y-%m-%d}（来源：{op['source']}）")
+    st.text(op["content"])
+    timeline([Step(e["status"], e["on"], e["by"], e["note"]) for e in op["steps"]])
+    if actor.can_write("opinion") and op["next"]:
+        _transition_form(actor, op)
+
+
 def _import(actor: Actor) -> None:
     """Import a historical ledger from .xlsx: template, upload, all-or-nothing with row errors."""
     with st.expander("导入历史台账（Excel）"):
@@ -317,7 +355,7 @@ def _import(actor: Actor) -> None:
 # ---------------------------------------------------------------- who falls short, mix, typical cases
 
 
-def _year_select(key: str) -> int:
+def _pick_year(key: str) -> int:
     """A year selector whose first value comes from the query parameter ``year``."""
     years = _years()
     return st.selectbox("年度", years, index=years.index(_param_year()), key=key, format_func=lambda y: f"{y}年")
@@ -325,7 +363,7 @@ def _year_select(key: str) -> int:
 
 def _shortfall(actor: Actor, ch: dict, which: str) -> None:
     """未达标代表: R1 by group and per deputy, R5, R4."""
-    year = _year_select("act_short_year")
+    year = _pick_year("act_short_year")
     keys = list(SHORT_LISTS)
     pick = st.radio("名单", keys, index=keys.index(which) if which in keys else 0, horizontal=True,
                     format_func=SHORT_LISTS.get, key="act_short_list")
@@ -370,7 +408,7 @@ def _mix(actor: Actor, ch: dict) -> None:
     """活动构成: 三问 kinds and modes per group (chart and tables) for a year."""
     c1, c2 = st.columns(2)
     with c1:
-        year = _year_select("act_mix_year")
+        year = _pick_year("act_mix_year")
     with c2:
         group = st.selectbox("代表组", [None, *ch["groups"]], key="act_mix_group",
                              format_func=lambda g: "全部" if g is None else ch["groups"].get(g, str(g)))
@@ -438,6 +476,8 @@ def render() -> None:
     elif view == "new":
         gen = st.session_state.get("act_new__gen", 0)
         _activity_form(actor, ch, "act_new", f"act_new{gen}")
+    elif view == "opinions":
+        _opinions(actor, ch)
     elif view == "short":
         _shortfall(actor, ch, st.query_params.get("view", "r1"))
     elif view == "mix":

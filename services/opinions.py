@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from db import models
@@ -18,9 +18,12 @@ from services import settings
 from services.common import (
     Actor,
     NotFound,
+    Page,
     ValidationError,
     check_version,
     group_office,
+    paginate,
+    scope_filter,
     today,
 )
 from services.validation import clean_text, parse_date
@@ -316,3 +319,58 @@ def of_activity(session: Session, actor: Actor, activity_id: int) -> list[dict]:
          "next": list(allowed_next(o.status)), "steps": steps[o.id]}
         for o in ops
     ]
+
+
+def list_opinions(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
+    """One page of opinions across activities and report meetings (scope applied), newest first.
+
+    Filters: year, status, category, livelihood (bool), group, source, q (text in content or body).
+    """
+    O = models.Opinion
+    G = models.DeputyGroup
+    stmt = (
+        select(O, models.District.name, G.name)
+        .join(models.District, models.District.id == O.district_id)
+        .join(G, G.id == O.group_id)
+    )
+    stmt = scope_filter(stmt, actor, G.office_id, G.id)
+    if f.get("year"):
+        y = int(f["year"])
+        stmt = stmt.where(O.raised_on.between(date(y, 1, 1), date(y, 12, 31)))
+    if f.get("status"):
+        stmt = stmt.where(O.status == f["status"])
+    if f.get("category"):
+        stmt = stmt.where(O.category == f["category"])
+    if f.get("livelihood"):
+        stmt = stmt.where(O.is_livelihood.is_(True))
+    if f.get("group"):
+        stmt = stmt.where(O.group_id == int(f["group"]))
+    if f.get("source"):
+        stmt = stmt.where(O.source == f["source"])
+    if f.get("q"):
+        q = clean_text(f["q"])[:50]
+        stmt = stmt.where(or_(O.content.contains(q, autoescape=True),
+                              O.forwarded_to.contains(q, autoescape=True),
+                              O.resolved_by.contains(q, autoescape=True)))
+    stmt = stmt.order_by(O.raised_on.desc(), O.id.desc())
+    rows, total = paginate(session, stmt, offset, limit)
+    out = [
+        {"id": o.id, "version": o.version, "提出日期": o.raised_on, "来源": o.source, "选区": dname,
+         "代表组": gname, "类别": o.category, "民生问题": o.is_livelihood, "意见内容": o.content,
+         "转交单位": o.forwarded_to or "", "状态": o.status, "解决单位": o.resolved_by or "",
+         "办结日期": o.resolved_on}
+        for o, dname, gname in rows
+    ]
+    return Page(out, total, {"群众意见": f"{total} 条"})
+
+
+def get_opinion(session: Session, actor: Actor, opinion_id: int) -> dict:
+    """One opinion with its steps and the statuses it may move to (scope checked)."""
+    o = _load(session, actor, opinion_id)
+    return {
+        "id": o.id, "version": o.version, "content": o.content, "category": o.category,
+        "is_livelihood": o.is_livelihood, "forwarded_to": o.forwarded_to or "", "status": o.status,
+        "resolved_by": o.resolved_by or "", "result": o.result or "", "raised_on": o.raised_on,
+        "source": o.source, "activity_id": o.activity_id, "report_id": o.report_id,
+        "next": list(allowed_next(o.status)), "steps": events_of_many(session, [o.id])[o.id],
+    }

@@ -119,7 +119,8 @@ def test_dashboard_link_opens_the_list_and_detail_shows_timeline(app_world):
 def test_leader_reads_but_cannot_log(app_world):
     at = app_as("leader", "activities")
     assert not at.exception
-    assert "new" not in at.radio(key="act_view").options
+    options = at.radio(key="act_view").options
+    assert "活动台账" in options and "登记活动" not in options
 
 
 def test_import_page_all_or_nothing_then_delete_with_confirmation(app_world):
@@ -147,3 +148,32 @@ def test_import_page_all_or_nothing_then_delete_with_confirmation(app_world):
         logged = s.execute(select(models.AuditLog.username).where(
             models.AuditLog.entity == "Activity", models.AuditLog.action == "删除")).scalars().all()
     assert logged == ["staff"]
+
+
+def test_opinion_follow_up_refuses_self_resolution_beside_the_field(app_world):
+    from services import opinions
+
+    w = app_world
+    with session_scope("staff", url=w.url) as s:
+        op_id = opinions.add_opinion(s, w.staff(), district_id=w.districts[0], deputy_id=w.deputies[0],
+                                     raised_on=date(YEAR, 1, 5), content="路灯不亮", category="城乡建设",
+                                     is_livelihood=True, forwarded_to="街道办事处").id
+    at = app_as("staff", "activities")
+    at.radio(key="act_view").set_value("opinions").run()
+    assert at.dataframe[0].value["意见内容"].tolist() == ["路灯不亮"]
+    at.session_state["act_ops__grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    key = f"op{op_id}_v2"  # forwarded at entry: version 2
+    at.selectbox(key=f"{key}_to").set_value("已解决").run()
+    at.text_input(key=f"{key}_rb").input("代表本人")
+    at.button(key=f"{key}_save").click().run()
+    assert not at.exception
+    assert any("R3" in e.value for e in at.error)
+    with session_scope(url=w.url) as s:
+        assert s.get(models.Opinion, op_id).status == "已转交"
+    at.text_input(key=f"{key}_rb").input("区城管局")
+    at.button(key=f"{key}_save").click().run()
+    assert [m.value for m in at.success] == ["意见已更新为“已解决”。"]
+    with session_scope(url=w.url) as s:
+        op = s.get(models.Opinion, op_id)
+        assert (op.status, op.resolved_by) == ("已解决", "区城管局")

@@ -188,3 +188,30 @@ def test_scope_and_role(world):
         opinions.transition(s, world.staff(), op_id, "已转交", forwarded_to="区教育局")
     with pytest.raises(PermissionDenied), session_scope("leader", url=world.url) as s:
         opinions.transition(s, world.leader(), op_id, "已转交", forwarded_to="区教育局")
+
+
+def test_list_opinions_filters_and_scope(world):
+    a = _opinion(world)
+    b = _opinion(world, content="学校门口拥堵", category="交通出行", is_livelihood=False,
+                 forwarded_to="交警大队")
+    c = _opinion(world, world.admin(), district_id=world.districts[2], deputy_id=None)
+    _walk(world, b, ["已解决"])
+
+    def ids(actor=None, **f) -> set[int]:
+        with session_scope(url=world.url) as s:
+            return {r["id"] for r in opinions.list_opinions(s, actor or world.admin(), f, 0, 100).rows}
+
+    assert ids() == {a, b, c}
+    assert ids(world.staff()) == {a, b}
+    assert ids(status="已解决") == {b}
+    assert ids(category="交通出行") == {b}
+    assert ids(livelihood=True) == {a, c}
+    assert ids(group=world.groups[2]) == {c}
+    assert ids(q="交警") == {b}
+    assert ids(year=YEAR - 1) == set()
+    with session_scope(url=world.url) as s:
+        page = opinions.list_opinions(s, world.admin(), {}, 0, 2)
+        assert (page.total, len(page.rows), page.sums) == (3, 2, {"群众意见": "3 条"})
+        with pytest.raises(NotFound):
+            opinions.get_opinion(s, world.staff(), c)
+        assert opinions.get_opinion(s, world.staff(), b)["next"] == ["已反馈选民"]
