@@ -9,7 +9,14 @@ from sqlalchemy import select
 
 from db import models
 from db.engine import dispose_all, session_scope
-from tests.browser import _require_browser, open_page, shot, start_server, stop_server, wait_ready
+from tests.browser import (
+    _require_browser,
+    open_page,
+    shot,
+    start_server,
+    stop_server,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.browser
 PHONE = "13812341234"
@@ -25,7 +32,7 @@ def mb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
     dispose_all()
 
 
-def _login(page, base: str, username: str) -> None:  # noqa: ANN001
+def _login(page, base: str, username: str) -> None:
     """Log in once the login page's first run has settled (a fill during a rerun can be lost)."""
     page.goto(base + "/")
     wait_ready(page)
@@ -38,7 +45,7 @@ def _login(page, base: str, username: str) -> None:  # noqa: ANN001
     wait_ready(page)
 
 
-def _select(page, label: str, option: str) -> None:  # noqa: ANN001
+def _select(page, label: str, option: str) -> None:
     """Choose ``option`` in the selectbox labelled ``label``."""
     box = page.locator("[data-testid='stSelectbox']:visible").filter(has_text=label).first
     box.click()
@@ -46,7 +53,7 @@ def _select(page, label: str, option: str) -> None:  # noqa: ANN001
     wait_ready(page)
 
 
-def _fill(page, label: str, value: str) -> None:  # noqa: ANN001
+def _fill(page, label: str, value: str) -> None:
     """Type into the text field labelled ``label`` and leave it (commits the value)."""
     field = page.locator(f"[aria-label='{label}']:visible").first
     field.fill(value)
@@ -54,7 +61,7 @@ def _fill(page, label: str, value: str) -> None:  # noqa: ANN001
     wait_ready(page)
 
 
-def test_staff_registers_and_leader_sees_phone_masked(mb_server, browser) -> None:  # noqa: ANN001
+def test_staff_registers_and_leader_sees_phone_masked(mb_server, browser) -> None:
     """Staff registers through the real form; the leader's list shows 138****1234 only."""
     base, url = mb_server
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
