@@ -220,6 +220,11 @@ def _check_tab(actor: Actor, checks: dict[int, str]) -> None:
                               f"（{by_id[i]['结果'] or '未核查'}）",
     )
     item = by_id[item_id]
+    with st.expander("被抽记录内容", expanded=True):
+        with session_scope(actor.username) as s:
+            facts = sc.record_facts(s, actor, item["类别"], item["记录编号"])
+        for label, value in facts:
+            st.text(f"{label}：{value}")
     form = f"sc_find_{check_id}"  # errors and messages of this check's findings
     with st.form(f"sc_finding_{item_id}"):
         st.text(f"{item['代表组']}　{item['类别']}　编号 {item['记录编号']}：{item['记录']}")

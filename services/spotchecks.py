@@ -289,6 +289,49 @@ def _labels(session: Session, pairs: Iterable[tuple[str, int]]) -> dict[tuple[st
     return out
 
 
+def _yes(v: object) -> str:
+    """是 / 否."""
+    return "是" if v else "否"
+
+
+def record_facts(session: Session, actor: Actor, kind: str, record_id: int) -> list[tuple[str, str]]:
+    """What the inspector checks a drawn record against (no writer's personal data)."""
+    _require_reader(actor)
+    obj = _load(session, kind, [record_id]).get(int(record_id))
+    if obj is None:
+        return [("状态", "该记录已被删除")]
+    if kind == "联系活动":
+        opinions = session.execute(select(func.count()).select_from(models.Opinion)
+                                   .where(models.Opinion.activity_id == obj.id)).scalar_one()
+        names = session.execute(
+            select(models.Deputy.name).join(models.ActivityDeputy, models.ActivityDeputy.deputy_id == models.Deputy.id)
+            .where(models.ActivityDeputy.activity_id == obj.id).order_by(models.Deputy.id)
+        ).scalars().all()
+        return [("日期", fmt_date(obj.held_on)), ("地点", obj.place), ("组织方式", obj.organiser),
+                ("类型·形式", f"{obj.kind}·{obj.mode}"), ("参加代表", "、".join(names) or "未登记"),
+                ("联系选民（人）", str(obj.voters_reached)), ("签到表", _yes(obj.has_signin)),
+                ("照片", _yes(obj.has_photos)), ("收集意见（条）", str(opinions)), ("活动概要", obj.summary or ""),
+                ("登记人", obj.created_by or ""), ("最后修改", fmt_date(obj.updated_at))]
+    if kind == "来信":
+        return [("编号", obj.code), ("收信日期", fmt_date(obj.received_on)), ("类别", obj.category),
+                ("办理状态", obj.status), ("转办单位", obj.forwarded_to or "未转办"),
+                ("办理结果", obj.result or "无"), ("反馈方式", obj.feedback_method or "无"),
+                ("来信人满意度", obj.satisfaction or "未反馈"), ("内容摘要", obj.summary or ""),
+                ("最后修改", fmt_date(obj.updated_at))]
+    if kind == "开箱记录":
+        box = session.get(models.Mailbox, obj.mailbox_id)
+        return [("信箱", box.name if box else ""), ("开箱日期", fmt_date(obj.opened_on)), ("开箱人", obj.opened_by),
+                ("发现来信（封）", str(obj.letters_found)), ("备注", obj.note or ""),
+                ("最后修改", fmt_date(obj.updated_at))]
+    dep = session.get(models.Deputy, obj.deputy_id)
+    return [("代表", dep.name if dep else ""), ("年度·形式", f"{obj.year}年·{obj.form}"),
+            ("述职日期", fmt_date(obj.held_on or obj.received_on)), ("地点", obj.venue or ""),
+            ("到会选民（人）", "" if obj.voters_present is None else str(obj.voters_present)),
+            ("满意/基本满意/不满意", f"{obj.satisfied or 0}/{obj.basically_satisfied or 0}/{obj.unsatisfied or 0}"),
+            ("审查结果", obj.review_result or ""), ("备案日期", fmt_date(obj.filed_on)),
+            ("刊登日期", fmt_date(obj.published_on))]
+
+
 def group_names(session: Session, ids: Iterable[int] | None = None) -> dict[int, str]:
     """{group id: name} for the given groups (all groups when ids is None)."""
     stmt = select(models.DeputyGroup.id, models.DeputyGroup.name).order_by(models.DeputyGroup.id)

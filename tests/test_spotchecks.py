@@ -314,3 +314,19 @@ def test_revised_findings_withdraw_only_the_items_the_grading_opened(world):
         assert staff_figs["抽查整改未完成"].page == "dashboard"
         assert staff_figs["抽查整改未完成"].params["view"] == "spotcheck_rect"
         assert "本季度未抽查代表组" not in staff_figs
+
+
+def test_record_facts_show_what_is_checked_without_the_writers_personal_data(world):
+    ids = add_records(world)
+    with session_scope(url=world.url) as s:
+        sup = world.supervisor()
+        act = dict(sc.record_facts(s, sup, "联系活动", ids["联系活动"][0]))
+        assert act["签到表"] == "否" and act["联系选民（人）"] == "20"
+        letter = sc.record_facts(s, sup, "来信", ids["来信"][0])
+        assert dict(letter)["转办单位"] == "未转办"
+        assert not any("13912345678" in v or "某某" in v for _, v in letter)
+        assert dict(sc.record_facts(s, sup, "开箱记录", ids["开箱记录"][1]))["发现来信（封）"] == "1"
+        assert dict(sc.record_facts(s, sup, "述职", ids["述职"][0]))["年度·形式"] == f"{YEAR}年·当面述职"
+        assert sc.record_facts(s, sup, "来信", 987654) == [("状态", "该记录已被删除")]
+        with pytest.raises(PermissionDenied):
+            sc.record_facts(s, world.staff(), "来信", ids["来信"][0])
