@@ -153,6 +153,7 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
         edited = st.data_editor(
             frame, key=f"rep_plan_ed_{gid}_{year}_{gen}_{'_'.join(map(str, chosen))}", hide_index=True,
             width="stretch", disabled=["deputy_id", "代表"], column_order=["代表", "计划日期", "地点", "述职内容"],
+            placeholder="未填",
             column_config={
                 "计划日期": st.column_config.DateColumn("计划日期", format="YYYY-MM-DD"),
                 "地点": st.column_config.TextColumn("地点", max_chars=128),
