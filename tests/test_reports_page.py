@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from db import models
 from db.engine import session_scope
 from services import reports as svc
-from tests.conftest import app_as
+from tests.conftest import app_as, goto
 
 YEAR = date.today().year  # year 3 of the world's term
 M = "rep_meet_new0"  # widget prefix of a fresh 登记当面述职 form
@@ -117,3 +117,18 @@ def test_proposal_button_ticks_the_suggested_deputies(app_world):
     picked = at.multiselect(key=f"rep_plan_dep_{w.groups[0]}_{YEAR}_0").value
     assert len(picked) == 3 and set(picked) <= set(w.deputies[:7])
     assert any("42.9%" in x.value for x in at.warning)  # the live share warns, saving stays possible
+
+
+def test_dashboard_link_opens_the_missing_written_reports(app_world):
+    w = app_world
+    with session_scope(url=w.url) as s:
+        fig = next(f for f in svc.figures(s, w.staff(), YEAR) if f.rule == "R7")
+    assert fig.value == 10 and fig.params["view"] == "missing"  # no plan: all 10 of the office owe one
+    at = app_as("staff")
+    for k, v in fig.params.items():
+        at.query_params[k] = v
+    goto(at, fig.page)
+    assert not at.exception
+    assert at.radio(key="rep_written_view").value == "missing"
+    df = next(d.value for d in at.dataframe if "状态" in d.value.columns and "收到日期" in d.value.columns)
+    assert len(df) == 10 and set(df["状态"]) == {"未提交"}
