@@ -10,7 +10,14 @@ from sqlalchemy import select
 
 from db import models
 from db.engine import dispose_all, session_scope
-from tests.browser import _require_browser, open_page, shot, start_server, stop_server, wait_ready
+from tests.browser import (
+    _require_browser,
+    open_page,
+    shot,
+    start_server,
+    stop_server,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.browser
 
