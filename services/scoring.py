@@ -240,7 +240,7 @@ def _r1_shortfall(session: Session, lo: date, hi: date, cond: str | None):  # no
 
     sub = activities.r1_statement(session, Actor("system", "admin"), lo.year).order_by(None).subquery()
     return select(sub.c.id.label("deputy_id"), sub.c.id.label("record_id"),
-                  cast(literal(hi), Date).label("day"),
+                  literal(hi, Date).label("day"),
                   _s(literal("本年联系选民活动次数不足")).label("label"))
 
 
@@ -831,6 +831,13 @@ def focus_column(f: str) -> str:
 # ---------------------------------------------------------------- drill-down
 
 
+def _fmt_day(value: object) -> str:
+    """A UNION ALL date as 2026-03-05 (MariaDB may return a mixed date column as text)."""
+    if isinstance(value, str):
+        return value[:10]
+    return fmt_date(value)
+
+
 def score_details(session: Session, rubric_id: int, year: int, deputy_id: int | list[int],
                   focus: str | None = None) -> list[dict]:
     """The records behind a deputy's score (or several deputies'), each with its points.
@@ -871,7 +878,7 @@ def score_details(session: Session, rubric_id: int, year: int, deputy_id: int | 
                 for r in by_dep[did]:
                     if r.fact == tag:
                         lines.append({"代表": d["name"], "方面": f, "计分项": FACTS[row["fact"]].name,
-                                      "记录类型": r.kind, "日期": fmt_date(r.day), "记录": r.label or "",
+                                      "记录类型": r.kind, "日期": _fmt_day(r.day), "记录": r.label or "",
                                       "分值": round(row["points"], 2)})
             target = s["deduction"] if f == DEDUCT else s["focus"][f]
             listed = round(sum(x["分值"] for x in lines), 2)
