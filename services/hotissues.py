@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from db import models
 from services import settings
 from services.common import Actor, NotFound, Page, ValidationError, scope_filter
-from services.validation import clean_text, mask_name, mask_phone
+from services.validation import clean_text, fmt_date, mask_name, mask_phone
 
 L, O, Di, G, Of = models.Letter, models.Opinion, models.District, models.DeputyGroup, models.Office
 T, TL, E = models.SupervisionTopic, models.TopicLetter, models.LetterEvent
@@ -146,7 +146,7 @@ def list_topics(session: Session, actor: Actor, f: dict, offset: int = 0, limit:
     ).all()) if ids else {}
     out = [{"id": r.id, "议题": r.title, "问题类别": r.category or "", "选区": r[3] or "", "状态": r.status,
             "涵盖来信（件）": int(r.n or 0), "待告知来信人（人）": int(untold.get(r.id, 0)),
-            "提出人": r.created_by, "提出时间": r.created_at, "办结时间": r.closed_at} for r in rows]
+            "提出人": r.created_by, "提出时间": fmt_date(r.created_at), "办结时间": fmt_date(r.closed_at)} for r in rows]
     return Page(out, int(total))
 
 

@@ -187,7 +187,7 @@ def status_list(session: Session, actor: Actor, year: int, quarter: int) -> list
             .where(G.active.is_(True)).order_by(G.office_id, G.name))
     stmt = scope_filter(stmt, actor, G.office_id, G.id)
     return [{"id": i, "代表组": n, "联络员": li or "", "报送状态": "已报送" if at else "未报送",
-             "报送人": by or "", "报送时间": at} for i, n, li, by, at in session.execute(stmt)]
+             "报送人": by or "", "报送时间": fmt_date(at)} for i, n, li, by, at in session.execute(stmt)]
 
 
 def not_submitted(session: Session, actor: Actor, year: int, quarter: int) -> list[dict]:
