@@ -8,9 +8,10 @@ import streamlit as st
 from components.forms import errors_of, field_error, run_write, show_flash
 from components.guard import require_page
 from components.table import EXPORT_MAX, Filter, data_table
+from components.text import safe_md
 from components.timeline import Step, timeline
 from db.engine import session_scope
-from services import letters, mailboxes, masterdata, settings
+from services import hotissues, letters, mailboxes, masterdata, settings
 from services.common import (
     REVEAL_ROLES,
     Actor,
@@ -137,6 +138,7 @@ def _detail(actor: Actor, ch: dict, letter_id: int) -> None:
     st.markdown("**办理过程**")
     timeline([Step(title=(e["to"] if e["round"] == 1 else f"{e['to']}（第{e['round']}轮）"), when=e["on"],
                    who=e["by"], note=e["note"], muted=e["undone"]) for e in info["events"]])
+    _topics(actor, letter_id)
     if actor.can_write("letter"):
         _step_form(actor, info)
     if actor.role == "admin" and len(info["events"]) > 1:
@@ -146,6 +148,24 @@ def _detail(actor: Actor, ch: dict, letter_id: int) -> None:
             if st.button("撤销上一步", key=f"lt_undo_{letter_id}"):
                 run_write("lt_step", actor.username, lambda s: letters.undo_last(
                     s, actor, letter_id, reason, expected_version=info["version"]), "已撤销上一步。")
+
+
+def _topics(actor: Actor, letter_id: int) -> None:
+    """Supervision topics covering the letter: the outcome to tell the writer, and 已告知."""
+    with session_scope(actor.username) as s:
+        topics = hotissues.topics_of_letter(s, actor, letter_id)
+    for t in topics:
+        st.markdown(f"**监督议题：{safe_md(t['title'])}**（{t['status']}）")
+        if t["status"] != "已办结":
+            continue
+        st.text(f"办理结果：{t['outcome']}")
+        if t["told_at"]:
+            st.caption(f"已于 {fmt_date(t['told_at'])} 由 {safe_md(t['told_by'])} 告知来信人。")
+        elif actor.can_write("letter") or actor.can_write("topic"):
+            show_flash("lt_told")
+            if st.button("已将议题结果告知来信人", key=f"lt_told_{t['topic_id']}_{letter_id}"):
+                run_write("lt_told", actor.username,
+                          lambda s, tid=t["topic_id"]: hotissues.mark_told(s, actor, tid, letter_id), "已标记为已告知。")
 
 
 def _step_form(actor: Actor, info: dict) -> None:

@@ -217,3 +217,16 @@ def mark_told(session: Session, actor: Actor, topic_id: int, letter_id: int, not
                   happened_on=date.today(), by=link.told_by,
                   note=f"已将监督议题“{topic.title}”的结果告知来信人" + (f"：{clean_text(note)}" if clean_text(note) else "")))
     session.flush()
+
+
+def topics_of_letter(session: Session, actor: Actor, letter_id: int) -> list[dict]:
+    """The supervision topics covering a letter, with outcome and whether its writer was told."""
+    letter = session.get(L, letter_id)
+    if letter is None or not actor.in_scope(letter.office_id, letter.group_id):
+        raise NotFound("该来信不存在或不在您的负责范围内。")
+    rows = session.execute(
+        select(T.id, T.title, T.status, T.outcome, TL.told_at, TL.told_by)
+        .join(TL, TL.topic_id == T.id).where(TL.letter_id == letter_id).order_by(T.id)
+    ).all()
+    return [{"topic_id": i, "title": t, "status": st, "outcome": o or "", "told_at": at, "told_by": by or ""}
+            for i, t, st, o, at, by in rows]

@@ -123,3 +123,25 @@ def test_record_opening(app_world) -> None:
     with session_scope("t") as s:
         row = s.execute(select(models.MailboxOpening)).scalars().one()
     assert row.letters_found == 3 and row.opened_by
+
+
+def test_staff_tells_the_writer_a_topic_outcome(app_world) -> None:
+    """A letter in a closed supervision topic shows the outcome; staff mark the writer told."""
+    from services import hotissues, letters
+
+    with session_scope("staff") as s:
+        lid = letters.register(s, app_world.staff(), {
+            "mailbox_id": app_world.mailboxes[0], "received_on": date.today(), "writer_name": "张三丰",
+            "writer_phone": "13812341234", "summary": "路灯", "category": "城乡建设"}).id
+    with session_scope("leader") as s:
+        tid = hotissues.create_topic(s, app_world.leader(), title="路灯督办", category="城乡建设",
+                                     district_id=app_world.districts[0], letter_ids=[lid]).id
+        hotissues.close_topic(s, app_world.leader(), tid, "全区路灯已排查更换")
+    at = app_as("staff", "mailbox")
+    at.session_state["lt_open"] = lid
+    at.run()
+    assert any("全区路灯已排查更换" in t.value for t in at.text)
+    at.button(key=f"lt_told_{tid}_{lid}").click().run()
+    assert not at.exception
+    with session_scope("t") as s:
+        assert hotissues.untold_count(s, app_world.admin()) == 0
