@@ -21,7 +21,7 @@ from services.spotchecks import (
     make_seed,
 )
 
-PROFILE = settings(derandomize=True, max_examples=150, deadline=None)
+PROFILE = settings(derandomize=True, max_examples=150, deadline=None, database=None)
 
 triples = st.tuples(st.integers(1, 6), st.sampled_from(KINDS), st.integers(1, 400))
 
