@@ -132,3 +132,43 @@ def test_dashboard_link_opens_the_missing_written_reports(app_world):
     assert at.radio(key="rep_written_view").value == "missing"
     df = next(d.value for d in at.dataframe if "状态" in d.value.columns and "收到日期" in d.value.columns)
     assert len(df) == 10 and set(df["状态"]) == {"未提交"}
+
+
+def _select_row(at, grid: str, row: int = 0):
+    """Select a row of a data_table the way a click does."""
+    at.session_state[f"{grid}__grid"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    return at.run()
+
+
+def test_staff_corrects_a_meeting_and_records_a_written_report(app_world):
+    w = app_world
+    with session_scope("staff", url=w.url) as s:
+        svc.save_plan(s, w.staff(), w.groups[0], YEAR, [{"deputy_id": w.deputies[0]}, {"deputy_id": w.deputies[1]}])
+        rid = svc.save_meeting(s, w.staff(), {"deputy_id": w.deputies[0], "year": YEAR, "held_on": date.today(),
+                                              "venue": "社区", "voters_present": 10, "satisfied": 7,
+                                              "basically_satisfied": 0, "unsatisfied": 3})
+    at = _select_row(app_as("staff", "reports"), "rep_meetings")
+    p = f"rep_meet_edit{rid}"
+    at.number_input(key=f"{p}_sat").set_value(8)
+    at.number_input(key=f"{p}_unsat").set_value(2)
+    at.button(key=f"{p}_save").click().run()
+    assert not at.exception
+    assert any(x.value == "已保存述职记录。满意率 80.0%，评定：称职。" for x in at.success)
+    with session_scope(url=w.url) as s:
+        rep = svc.get_report(s, w.admin(), rid)
+    assert (rep["satisfied"], rep["unsatisfied"], rep["version"]) == (8, 2, 2)
+
+    at = _select_row(app_as("staff", "reports"), "rep_written_t")  # first owing deputy of the office
+    dep_id = next(r["deputy_id"] for r in svc_rows(w) if r["状态"] == "未提交")
+    q = f"rep_w{dep_id}_0"
+    at.date_input(key=f"{q}_rec").set_value(date.today())
+    at.button(key=f"{q}_save").click().run()
+    assert not at.exception
+    assert any(x.value.startswith("已保存") and "书面报告" in x.value for x in at.success)
+    assert dep_id not in {r["deputy_id"] for r in svc_rows(w) if r["状态"] == "未提交"}
+
+
+def svc_rows(w) -> list[dict]:
+    """The written-report rows of the staff's office for this year, in the page's order."""
+    with session_scope(url=w.url) as s:
+        return svc.written_status(s, w.staff(), {"year": YEAR}, 0, 100).rows
