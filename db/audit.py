@@ -55,8 +55,13 @@ ENTITY_NAMES: dict[str, str] = {
 }
 
 
+_MAX_ITEMS = 50  # a long JSON list (e.g. a spot check's eligible records) is summarised
+
+
 def _plain(value: object) -> object:
-    """Turn a column value into something JSON can hold."""
+    """Turn a column value into something JSON can hold (long lists summarised)."""
+    if isinstance(value, list) and len(value) > _MAX_ITEMS:
+        return [*value[:_MAX_ITEMS], f"……共 {len(value)} 项，其余从略"]
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):

@@ -63,15 +63,17 @@ def to_xlsx(
             c = ws.cell(row=header_row, column=j, value=str(col))
             c.font = Font(bold=True)
             c.alignment = Alignment(horizontal="center")
+        names = [str(c) for c in df.columns]
+        text_cols = {j for j, name in enumerate(names, start=1) if name in text_columns}
         for i, rec in enumerate(df.itertuples(index=False), start=header_row + 1):
             for j, value in enumerate(rec, start=1):
-                col = str(df.columns[j - 1])
                 v = _cell(value)
-                if col in text_columns and v != "":
-                    v = str(v)
-                cell = ws.cell(row=i, column=j, value=v)
-                if col in text_columns:
-                    cell.number_format = "@"
+                if j in text_cols:
+                    if v != "":
+                        v = str(v)
+                    ws.cell(row=i, column=j, value=v).number_format = "@"
+                else:
+                    ws.cell(row=i, column=j, value=v)
         for j, col in enumerate(df.columns, start=1):
             width = max([len(str(col))] + [len(str(_cell(v))) for v in df.iloc[:200, j - 1]]) if len(df) else len(str(col))
             ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, width * 2 + 2))
