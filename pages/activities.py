@@ -421,11 +421,11 @@ def _mix(actor: Actor, ch: dict) -> None:
     for part, title in (("活动类型", "“三问”活动类型构成"), ("活动形式", "活动形式构成")):
         data = long[long["分类"] == part]
         chart = (
-            alt.Chart(data, title=title)
+            alt.Chart(data, title=title, height=max(160, 26 * len(m["groups"])))
             .mark_bar()
             .encode(
-                x=alt.X("代表组:N", title="代表组", sort=None),
-                y=alt.Y("次数:Q", title="活动次数（次）", stack="zero"),
+                y=alt.Y("代表组:N", title="代表组", sort=None, axis=alt.Axis(labelLimit=240)),
+                x=alt.X("次数:Q", title="活动次数（次）", stack="zero"),
                 color=alt.Color("项目:N", title=part),
                 tooltip=[alt.Tooltip("代表组:N", title="代表组"), alt.Tooltip("项目:N", title=part),
                          alt.Tooltip("次数:Q", title="次数")],

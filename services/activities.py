@@ -509,7 +509,7 @@ def list_activities(session: Session, actor: Actor, f: dict, offset: int = 0, li
             "佐证等级": evidence_level(a.has_signin, a.has_photos, a.voters_reached, a.verified_at),
             "典型事例": a.typical, "活动内容": a.summary,
         })
-    return Page(out, total, {"活动": f"{total} 次", "联系选民": f"{int(voters)} 人"})
+    return Page(out, total, {"联系选民": f"{int(voters)} 人"})
 
 
 def totals(session: Session, actor: Actor, f: dict) -> dict:
@@ -531,7 +531,7 @@ def typical_cases(session: Session, actor: Actor, f: dict, offset: int = 0, limi
          "典型事例内容": r["活动内容"], "佐证等级": r["佐证等级"]}
         for r in page.rows
     ]
-    return Page(rows, page.total, {"典型事例": f"{page.total} 个"})
+    return Page(rows, page.total)
 
 
 # ---------------------------------------------------------------- import of a historical ledger
@@ -777,7 +777,7 @@ def r1_shortfall(session: Session, actor: Actor, year: int, offset: int = 0, lim
          "说明": f"{fmt_date(r.joined_on)}到任，按比例计" if r.joined_on and r.joined_on.year == year else ""}
         for r in rows
     ]
-    return Page(out, total, {"未达标代表": f"{total} 人"})
+    return Page(out, total)
 
 
 def r1_by_group(session: Session, actor: Actor, year: int) -> list[dict]:
@@ -862,7 +862,7 @@ def r5_missing(session: Session, actor: Actor, year: int, offset: int = 0, limit
          "本年活动（次）": int(r.n), "本人承办未解决的民生问题（条）": int(open_counts.get(r.id, 0))}
         for r in rows
     ]
-    return Page(out, total, {"未推动解决民生问题的代表": f"{total} 人"})
+    return Page(out, total)
 
 
 # ---------------------------------------------------------------- R4: raised often, no proposal yet
@@ -929,7 +929,7 @@ def r4_clusters(session: Session, actor: Actor, year: int) -> list[dict]:
 def r4_page(session: Session, actor: Actor, year: int, offset: int = 0, limit: int = 20) -> Page:
     """R4 list as a Page (aggregated groups, at most categories × districts rows)."""
     rows = r4_clusters(session, actor, year)
-    return Page(rows[offset:offset + limit], len(rows), {"待研究问题": f"{len(rows)} 个"})
+    return Page(rows[offset:offset + limit], len(rows))
 
 
 # ---------------------------------------------------------------- 工作台 figures

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from db import models
@@ -361,7 +361,10 @@ def list_opinions(session: Session, actor: Actor, f: dict, offset: int = 0, limi
          "办结日期": o.resolved_on}
         for o, dname, gname in rows
     ]
-    return Page(out, total, {"群众意见": f"{total} 条"})
+    n_live = session.execute(
+        select(func.count()).select_from(stmt.where(O.is_livelihood.is_(True)).order_by(None).subquery())
+    ).scalar_one()
+    return Page(out, total, {"其中民生问题": f"{n_live} 条"})
 
 
 def get_opinion(session: Session, actor: Actor, opinion_id: int) -> dict:
