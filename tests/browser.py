@@ -190,15 +190,13 @@ def page_url(base: str, key: str) -> str:
     return f"{base}/{URL_PATHS[key]}"
 
 
-def wait_ready(page) -> None:
-    """Wait until streamlit has finished running the script (no running indicator)."""
-    page.wait_for_selector("[data-testid='stApp']", timeout=30_000)
-    # the status widget shows "Running..." while the script runs
-    for _ in range(100):
-        if page.locator("[data-testid='stStatusWidget']").count() == 0:
-            break
-        page.wait_for_timeout(200)
+def wait_ready(page, timeout: float = 30_000) -> None:
+    """Wait until streamlit has finished running the script (stApp's script state is notRunning)."""
+    page.wait_for_selector("[data-testid='stApp']", state="attached", timeout=timeout)
     page.wait_for_timeout(300)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
+                           state="attached", timeout=timeout)
+    page.wait_for_timeout(200)
 
 
 def login(page, base: str, username: str, password: str = "demo12345") -> None:

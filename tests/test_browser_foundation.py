@@ -1,0 +1,77 @@
+"""Browser: a freshly started server shows nothing but the login form to every page URL;
+staff logs in through the real form and works on 基础数据 in Chinese."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.common import PAGES, URL_PATHS
+from tests.browser import login, open_page, shot, wait_ready
+
+pytestmark = pytest.mark.browser
+
+# words that only appear when data or a page other than the login form is shown
+DATA_WORDS = ["张伟", "王芳", "东城办事处", "东城第一代表组", "第1选区", "代表信箱", "退出登录"]
+
+
+def _urls(base: str) -> list[str]:
+    """Every URL a curious visitor might try: page file stems, /pages/<stem>, the pinyin paths."""
+    urls = []
+    for key in PAGES:
+        urls += [f"{base}/{key}", f"{base}/pages/{key}", f"{base}/{URL_PATHS[key]}"]
+    return urls
+
+
+def test_fresh_server_shows_no_data_and_no_form_but_login_to_logged_out_visitors(fresh_server, page):
+    """The first requests on a freshly started server go straight to every page URL, logged out."""
+    for n, url in enumerate(_urls(fresh_server)):
+        page.goto(url)
+        if page.locator("[data-testid='stApp']").count() or n == 0:
+            wait_ready(page)
+        else:  # e.g. /pages/<stem>: the app's assets do not even load there
+            page.wait_for_timeout(1500)
+            if page.locator("[data-testid='stApp']").count():
+                wait_ready(page)
+        body = page.locator("body").inner_text()
+        for word in DATA_WORDS:
+            assert word not in body, (url, word)
+        for key, (title, _roles) in PAGES.items():
+            assert page.locator("h1", has_text=title).count() == 0, (url, key)
+        assert page.locator("[data-testid='stDataFrame']").count() == 0, url
+        labels = set(page.locator("[data-testid='stWidgetLabel']").all_inner_texts())
+        assert labels <= {"用户名", "密码"}, (url, labels)
+        inputs = page.locator("input").count()
+        assert inputs in (0, 2), (url, inputs)
+        if n == 0:
+            shot(page, "fresh_first_request")
+
+
+def test_staff_logs_in_and_sees_masterdata_in_chinese(server, page):
+    page.goto(server + "/")
+    wait_ready(page)
+    assert page.locator("input[type=password]").count() == 1
+    assert page.locator("[data-testid='stWidgetLabel']").all_inner_texts() == ["用户名", "密码"]
+    page.get_by_role("button", name="登录").wait_for()
+    shot(page, "login_form")
+    login(page, server, "staff")
+    sidebar = page.locator("[data-testid='stSidebar']").inner_text()
+    assert "基础数据" in sidebar and "王工作" in sidebar
+    for hidden in ("用户管理", "操作日志", "抽查督导", "热点问题"):
+        assert hidden not in sidebar
+    open_page(page, "masterdata")
+    page.get_by_text("搜索（姓名、拼音首字母或电话）").wait_for()
+    page.locator("[data-testid='stDataFrame']").first.wait_for()
+    text = page.locator("[data-testid='stMain']").inner_text()
+    for label in ("代表", "代表组", "选区", "办事处", "届次", "代表信箱", "导入导出", "代表组", "状态",
+                  "共 10 人", "新增代表"):
+        assert label in text, label
+    assert "西城" not in text  # the staff account sees only 东城办事处
+    shot(page, "masterdata_staff")
+    form = page.locator("[data-testid='stExpander']", has_text="新增代表").first
+    form.scroll_into_view_if_needed()
+    for label in ("姓名", "性别", "出生年份", "联系电话", "党派", "工作单位及职务", "代表组", "选区", "保存代表"):
+        assert label in form.inner_text(), label
+    shot(page, "masterdata_new_deputy", "[data-testid='stExpander']")
+    page.get_by_role("tab", name="导入导出").click()
+    page.get_by_text("下载代表导入模板").wait_for()
+    shot(page, "masterdata_import", "[data-testid='stMain']")
