@@ -42,10 +42,17 @@ def _login(page, base: str, username: str) -> None:
     wait_ready(page)
     page.get_by_label("用户名").wait_for()
     page.wait_for_timeout(1000)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("demo12345")
-    page.get_by_role("button", name="登录").click()
-    page.get_by_text("退出登录").wait_for(timeout=60_000)
+    for attempt in range(3):  # a fill lost to a rerun leaves the form empty: try again
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill("demo12345")
+        page.get_by_role("button", name="登录").click()
+        try:
+            page.get_by_text("退出登录").wait_for(timeout=30_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+            wait_ready(page)
     wait_ready(page)
 
 
