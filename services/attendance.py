@@ -41,7 +41,7 @@ E, A, D, G = models.CongressEvent, models.Attendance, models.Deputy, models.Depu
 W, WD = models.PublicityWork, models.PublicityDeputy
 
 
-def _year(stmt, col, year: int | None):  # noqa: ANN001, ANN202
+def _year(stmt, col, year: int | None):
     """Restrict a statement to one calendar year of ``col`` (no-op for None)."""
     if not year:
         return stmt
