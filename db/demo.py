@@ -27,6 +27,7 @@ Records cover whole calendar years: from 1 January of the year ``years`` before 
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from bisect import bisect
@@ -34,8 +35,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from operator import itemgetter
 
-from sqlalchemy import func, select, text
+from sqlalchemy import JSON, Date, DateTime, func, select, text
 from sqlalchemy.orm import Session
 
 from db import models
@@ -228,6 +230,18 @@ HEARD_BY = ["区人大常委会代表联络工作委员会", "区人大常委会
 # ---------------------------------------------------------------- helpers
 
 
+class _Rng(random.Random):
+    """random.Random with cheaper picks for the hot loops (randrange is slow)."""
+
+    def ri(self, a: int, b: int) -> int:
+        """A uniform integer in [a, b]."""
+        return a + int(self.random() * (b - a + 1))
+
+    def pick(self, seq: list):
+        """A uniform element of a sequence."""
+        return seq[int(self.random() * len(seq))]
+
+
 class _Dep:
     """What the generator remembers of a deputy."""
 
@@ -269,18 +283,18 @@ _SURNAME_ITEMS = [s for s, _ in SURNAMES]
 _SURNAME_CUM = _cum(w for _, w in SURNAMES)
 
 
-def person_name(rng: random.Random, gender: str | None = None) -> str:
+def person_name(rng: _Rng, gender: str | None = None) -> str:
     """A plausible Chinese name: a frequency-weighted surname and one or two given characters."""
     surname = _pick(rng, _SURNAME_ITEMS, _SURNAME_CUM)
     pool = GIVEN_FEMALE if (gender or ("女" if rng.random() < 0.5 else "男")) == "女" else GIVEN_MALE
     if rng.random() < 0.35:
-        return surname + rng.choice(pool)
-    return surname + rng.choice(GIVEN_MIDDLE) + rng.choice(pool)
+        return surname + rng.pick(pool)
+    return surname + rng.pick(GIVEN_MIDDLE) + rng.pick(pool)
 
 
-def mobile(rng: random.Random) -> str:
+def mobile(rng: _Rng) -> str:
     """A mainland mobile number 1[3-9]x xxxx xxxx."""
-    return rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(100_000_000):08d}"
+    return rng.pick(MOBILE_PREFIXES) + f"{int(rng.random() * 100_000_000):08d}"
 
 
 @lru_cache(maxsize=50_000)
@@ -293,18 +307,20 @@ def _initials(name: str) -> str:
     return pinyin_initials(name)
 
 
-def _at(day: date, rng: random.Random, step: int | None = None) -> datetime:
+def _at(day: date, rng: _Rng, step: int | None = None) -> datetime:
     """A working-hours time on ``day``; the ``step``-th step of a record comes later in the day than
     the steps before it, so a history sorted by time keeps its order."""
-    hour = 8 + (rng.randrange(10) if step is None else min(step, 9))
-    return datetime.combine(day, time(hour, rng.randrange(60)))
+    hour = 8 + (int(rng.random() * 10) if step is None else min(step, 9))
+    return datetime(day.year, day.month, day.day, hour, int(rng.random() * 60))
 
 
-def _fill(template: str, rng: random.Random, place: dict) -> str:
+def _fill(template: str, rng: _Rng, place: dict) -> str:
     """Fill a problem template with names of the district's places."""
-    r = rng.choice(ROADS)
-    return template.format(c=place["c"], x=rng.choice(place["x"]), v=rng.choice(VILLAGES), r=r,
-                           r2=rng.choice([x for x in ROADS if x != r]))
+    if "{" not in template:
+        return template
+    i = int(rng.random() * len(ROADS))
+    j = (i + 1 + int(rng.random() * (len(ROADS) - 1))) % len(ROADS)
+    return template.format(c=place["c"], x=rng.pick(place["x"]), v=rng.pick(VILLAGES), r=ROADS[i], r2=ROADS[j])
 
 
 def _cn_num(n: int) -> str:
@@ -329,9 +345,9 @@ class _Ctx:
         self._progress = progress
         self.dialect = session.get_bind().dialect.name
 
-    def rng(self, part: str) -> random.Random:
+    def rng(self, part: str) -> _Rng:
         """The random stream of one part of the data."""
-        return random.Random(f"{self.seed}:{part}")
+        return _Rng(f"{self.seed}:{part}")
 
     def ids(self, model: type, n: int) -> int:
         """Reserve ``n`` primary keys of ``model``'s table; return the first."""
@@ -344,16 +360,71 @@ class _Ctx:
         return first
 
     def insert(self, model: type, rows: list[dict]) -> None:
-        """Insert rows in chunks with Core executemany (no ORM, no audit rows)."""
+        """Insert rows in chunks with Core executemany (no ORM, no audit rows).
+
+        On SQLite the rows go straight to the driver's executemany with the values converted as
+        SQLAlchemy would store them (dates and times as ISO text, JSON as text): the same rows,
+        about twice as fast, which matters for a million letters.
+        """
+        if not rows:
+            return
         table = model.__table__
-        for i in range(0, len(rows), CHUNK):
-            self.session.execute(table.insert(), rows[i:i + CHUNK])
+        if self.dialect == "sqlite":
+            self._insert_sqlite(table, rows)
+        else:
+            for i in range(0, len(rows), CHUNK):
+                self.session.execute(table.insert(), rows[i:i + CHUNK])
         self.counts[table.name] += len(rows)
+
+    def _insert_sqlite(self, table, rows: list[dict]) -> None:
+        """SQLite fast path of ``insert``."""
+        cols = list(rows[0].keys())
+        extra = [c for c in table.c if c.name not in rows[0] and c.default is not None]
+        consts = []
+        for c in extra:
+            value = c.default.arg if c.default.is_scalar else c.default.arg(None)
+            consts.append(value)
+        names = cols + [c.name for c in extra]
+        quote = self.session.get_bind().dialect.identifier_preparer.quote
+        sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+               f"VALUES ({', '.join('?' for _ in names)})")
+        conv = [(i, f) for i, n in enumerate(names) if (f := _sqlite_converter(table.c[n].type)) is not None]
+        getter = itemgetter(*cols)
+        single = len(cols) == 1
+        conn = self.session.connection()
+        for i in range(0, len(rows), CHUNK):
+            data = []
+            for r in rows[i:i + CHUNK]:
+                t = [getter(r)] if single else list(getter(r))
+                if consts:
+                    t.extend(consts)
+                for k, f in conv:
+                    v = t[k]
+                    if v is not None:
+                        t[k] = f(v)
+                data.append(tuple(t))
+            conn.exec_driver_sql(sql, data)
 
     def progress(self, fraction: float, message: str) -> None:
         """Report progress to the caller, if asked."""
         if self._progress is not None:
             self._progress(min(1.0, max(0.0, fraction)), message)
+
+
+def _sqlite_datetime(v: datetime) -> str:
+    """A datetime as SQLAlchemy stores it in SQLite."""
+    return v.isoformat(" ") if v.microsecond else v.isoformat(" ") + ".000000"
+
+
+def _sqlite_converter(type_: object) -> Callable | None:
+    """How SQLAlchemy turns a Python value of this column type into what SQLite stores."""
+    if isinstance(type_, DateTime):
+        return _sqlite_datetime
+    if isinstance(type_, Date):
+        return date.isoformat
+    if isinstance(type_, JSON):
+        return json.dumps
+    return None
 
 
 def _year_minus(today: date, years: float) -> float:
@@ -546,39 +617,40 @@ def _mailboxes(ctx: _Ctx, m: dict) -> list[dict]:
     return boxes
 
 
-def _letter_chain(rng: random.Random, received: date, today: date) -> tuple[list[tuple[str, date]], str]:
+_LETTER_STEPS = ["已交代表", "已回复", "已转办", "办理中", "已办结", "已反馈"]
+_LETTER_DELAYS = [(0, 3), (1, 12), (0, 9), (0, 4), (8, 50), (1, 12)]
+_DAYS = [timedelta(days=k) for k in range(400)]
+
+
+def _letter_chain(rng: _Rng, received: date, today: date) -> tuple[list[tuple[str, date]], str]:
     """The steps a letter went through up to today, and how it ends: 'normal', 'reject', 'stall'."""
     steps = [("登记", received)]
     r = rng.random()
-    if r < 0.03:
-        end = "reject"
-    elif r < 0.10:
-        end = "stall"
-    else:
-        end = "normal"
-    stall_at = rng.randrange(1, 6) if end == "stall" else 99
-    delays = [(0, 3), (1, 12), (0, 9), (0, 4), (8, 50), (1, 12)]
-    names = ["已交代表", "已回复", "已转办", "办理中", "已办结", "已反馈"]
+    end = "reject" if r < 0.03 else ("stall" if r < 0.10 else "normal")
     day = received
     if end == "reject":
-        k = rng.randrange(0, 2)  # rejected at 登记 or after 已交代表
+        k = int(rng.random() * 2)  # rejected at 登记 or after 已交代表
         for j in range(k):
-            day += timedelta(days=rng.randint(*delays[j]))
+            day += _DAYS[rng.ri(*_LETTER_DELAYS[j])]
             if day > today:
                 return steps, "normal"
-            steps.append((names[j], day))
-        day += timedelta(days=rng.randint(1, 8))
+            steps.append((_LETTER_STEPS[j], day))
+        day += _DAYS[rng.ri(1, 8)]
         if day <= today:
             steps.append(("不予受理", day))
         return steps, end
-    for j, name in enumerate(names):
-        if j >= stall_at:
-            break
-        day += timedelta(days=rng.randint(*delays[j]))
+    stall_at = rng.ri(1, 5) if end == "stall" else 99
+    for j in range(min(6, stall_at)):
+        day += _DAYS[rng.ri(*_LETTER_DELAYS[j])]
         if day > today:
             break
-        steps.append((name, day))
+        steps.append((_LETTER_STEPS[j], day))
     return steps, end
+
+
+def _satisfaction(r: float) -> str:
+    """A writer's satisfaction at feedback: mostly 满意."""
+    return "满意" if r < 0.7 else ("基本满意" if r < 0.9 else "不满意")
 
 
 CHAIN = ["登记", "已交代表", "已回复", "已转办", "办理中", "已办结", "已反馈"]
@@ -697,23 +769,23 @@ def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
             code = f"XF{day.year}-{codes[day.year]:06d}"
             if cluster is not None:
                 cat = cluster["category"]
-                summary = _fill(rng.choice(LETTER_OPENERS), rng, place) + cluster["core"] + "。"
+                summary = _fill(rng.pick(LETTER_OPENERS), rng, place) + cluster["core"] + "。"
             else:
                 cat = _pick(rng, cats, cat_cum)
-                summary = (_fill(rng.choice(LETTER_OPENERS), rng, place)
-                           + _fill(rng.choice(PROBLEMS.get(cat, DEFAULT_PROBLEMS)), rng, place) + "。")
+                summary = (_fill(rng.pick(LETTER_OPENERS), rng, place)
+                           + _fill(rng.pick(PROBLEMS.get(cat, DEFAULT_PROBLEMS)), rng, place) + "。")
             recent = recent_by_district[did]
             anonymous = cluster is None and rng.random() < 0.08
             if anonymous:
                 name = phone = address = None
             elif cluster is None and recent and rng.random() < 0.04:
-                _, name, phone, address, *_ = rng.choice(recent)  # the same writer writes again
+                _, name, phone, address, _ = rng.pick(recent)  # the same writer writes again
             else:
                 name = person_name(rng)
-                phone = mobile(rng) if rng.random() < 0.9 else f"{AREA_CODE}-6{rng.randrange(10_000_000):07d}"
-                address = (f"{m['place'][did]['o']}{rng.choice(place['x'])}{rng.randint(1, 24)}号楼"
-                           f"{rng.randint(1, 4)}单元{rng.randint(1, 6)}0{rng.randint(1, 4)}室")
-            deputy = rng.choice(deps).id if deps else None
+                phone = mobile(rng) if rng.random() < 0.9 else f"{AREA_CODE}-6{int(rng.random() * 10_000_000):07d}"
+                address = (f"{m['place'][did]['o']}{rng.pick(place['x'])}{rng.ri(1, 24)}号楼"
+                           f"{rng.ri(1, 4)}单元{rng.ri(1, 6)}0{rng.ri(1, 4)}室")
+            deputy = rng.pick(deps).id if deps else None
             target = forced.get(done)
             if target is not None:
                 steps, end = _forced_chain(rng, day, today, target), "forced"
@@ -724,14 +796,14 @@ def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
                                      and rng.random() < 0.025):
                 pool = recent or last_named
                 if pool:
-                    merge_target = rng.choice(pool)
-                    steps.append(("已合并", min(today, steps[-1][1] + timedelta(days=rng.randint(0, 3)))))
+                    merge_target = rng.pick(pool)
+                    steps.append(("已合并", min(today, steps[-1][1] + _DAYS[rng.ri(0, 3)])))
                     end = "merge"
                     merged_n += 1
             status, status_on = steps[-1]
             if status == "登记" and rng.random() < 0.4:
                 deputy = None
-            body = rng.choice(BODIES.get(cat, DEFAULT_BODIES))
+            body = rng.pick(BODIES.get(cat, DEFAULT_BODIES))
             row = {"id": lid, "code": code, "mailbox_id": box_id, "district_id": did, "group_id": gid,
                    "office_id": oid, "received_on": day, "writer_name": name, "writer_phone": phone,
                    "writer_address": address, "summary": summary, "category": cat, "deputy_id": deputy,
@@ -756,14 +828,14 @@ def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
                 elif st == "办理中":
                     note = f"{body}已受理，正在办理"
                 elif st == "已办结":
-                    row["result"] = rng.choice(RESULTS).format(b=body, m=min(12, when.month + 2), y=when.year)
+                    row["result"] = rng.pick(RESULTS).format(b=body, m=min(12, when.month + 2), y=when.year)
                     note = f"办理结果：{row['result']}"
                 elif st == "已反馈":
-                    row["feedback_method"] = rng.choice(FEEDBACK_METHODS)
-                    row["satisfaction"] = _wpick(rng, [("满意", 70), ("基本满意", 20), ("不满意", 10)])
+                    row["feedback_method"] = rng.pick(FEEDBACK_METHODS)
+                    row["satisfaction"] = _satisfaction(rng.random())
                     note = f"{row['feedback_method']}反馈，来信人{row['satisfaction']}"
                 elif st == "不予受理":
-                    row["close_reason"] = rng.choice(CLOSE_REASONS)
+                    row["close_reason"] = rng.pick(CLOSE_REASONS)
                     note = f"理由：{row['close_reason']}"
                 elif st == "已合并":
                     row["merged_into_id"] = merge_target[0]
@@ -772,19 +844,19 @@ def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
                 evs.append([1, prev, st, when, note])
                 prev = st
             # a writer not satisfied: the letter is reopened for a new round
-            if row["satisfaction"] == "不满意" and end != "forced" and rng.random() < 0.6:
-                d2 = status_on + timedelta(days=rng.randint(2, 10))
+            if row["satisfaction"] == "不满意" and end != "forced" and rng.random() < 0.25:
+                d2 = status_on + _DAYS[rng.ri(2, 10)]
                 if d2 <= today:
                     reopened += 1
                     row["round"] = 2
                     evs.append([2, "已反馈", "办理中", d2, f"来信人对第1轮办理结果不满意（{row['result']}），重新办理"])
                     row.update(status="办理中", status_on=d2, result=None, feedback_method=None, satisfaction=None)
-                    d3 = d2 + timedelta(days=rng.randint(10, 40))
+                    d3 = d2 + _DAYS[rng.ri(10, 40)]
                     if d3 <= today:
                         row["result"] = f"{body}再次研究后已落实整改"
                         evs.append([2, "办理中", "已办结", d3, f"办理结果：{row['result']}"])
                         row.update(status="已办结", status_on=d3)
-                        d4 = d3 + timedelta(days=rng.randint(1, 10))
+                        d4 = d3 + _DAYS[rng.ri(1, 10)]
                         if d4 <= today:
                             row.update(status="已反馈", status_on=d4, feedback_method="当面",
                                        satisfaction=_wpick(rng, [("满意", 60), ("基本满意", 40)]))
@@ -792,11 +864,11 @@ def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
                     row["version"] = len(evs)
             # waiting for the writer's clarification: paused now, or paused and resumed
             if row["status"] in ("已回复", "已转办", "办理中") and end != "forced" and rng.random() < 0.03:
-                p0 = row["status_on"] + timedelta(days=rng.randint(1, 5))
+                p0 = row["status_on"] + _DAYS[rng.ri(1, 5)]
                 if p0 <= today:
                     paused += 1
                     evs.append([row["round"], row["status"], "暂停计时", p0, "等待来信人补充说明：请提供相关证明材料"])
-                    p1 = p0 + timedelta(days=rng.randint(3, 15))
+                    p1 = p0 + _DAYS[rng.ri(3, 15)]
                     if p1 <= today and rng.random() < 0.6:
                         days_paused = sum(1 for j in range((p1 - p0).days) if (p0 + timedelta(days=j)).weekday() < 5)
                         row["paused_days"] = days_paused

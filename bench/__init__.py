@@ -1,0 +1,1 @@
+"""The benchmark: demo data generated at several scales, representative list queries timed."""
