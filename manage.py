@@ -12,6 +12,7 @@ import getpass
 import inspect
 import os
 import sys
+import time
 from pathlib import Path
 
 # argparse's own English phrases, in Chinese
@@ -93,7 +94,7 @@ def _has_data(url: str) -> bool:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    """Fill the database with deterministic demo data."""
+    """Fill the database with deterministic demo data (db.demo.generate)."""
     url = _url()
     _require_schema(url)
     if _has_data(url):
@@ -111,15 +112,38 @@ def cmd_demo(args: argparse.Namespace) -> None:
         if not value.isdigit():
             raise CommandError(f"--size 的格式应为 名称=数字，例如 letters=1000000（收到：{item}）")
         sizes[key] = int(value)
+    if args.seed is not None:
+        sizes["seed"] = args.seed
     params = inspect.signature(demo.generate).parameters
-    unknown = [k for k in sizes if k not in params and not any(p.kind == p.VAR_KEYWORD for p in params.values())]
+    unknown = [k for k in sizes if k not in params]
     if unknown:
-        raise CommandError("演示数据生成器不支持这些规模参数：" + "、".join(unknown))
-    result = demo.generate(url, seed=args.seed, **sizes)
-    print("演示数据已生成。" + (f"{result}" if isinstance(result, str) else ""))
+        raise CommandError("演示数据生成器不支持这些参数：" + "、".join(unknown))
+    if "progress" in params and sys.stderr.isatty():
+        def progress(share: float, what: str) -> None:
+            print(f"\r生成演示数据：{share:4.0%} {what}      ", end="", file=sys.stderr, flush=True)
+
+        sizes["progress"] = progress
+    started = time.monotonic()
+    try:
+        counts = demo.generate(url, **sizes)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    took = time.monotonic() - started
+    if isinstance(counts, dict) and counts:
+        from db.audit import ENTITY_NAMES
+        from db.models import Base
+
+        names = {m.class_.__tablename__: ENTITY_NAMES.get(m.class_.__name__, m.class_.__tablename__)
+                 for m in Base.registry.mappers}
+        detail = "，".join(f"{names.get(k, k)} {v}" for k, v in counts.items() if v)
+        print(f"演示数据已生成（用时 {took:.1f} 秒）：{detail}")
+    else:
+        print(f"演示数据已生成（用时 {took:.1f} 秒）。")
 
 
-_SIZE_ARGS = ("deputies", "offices", "groups", "districts", "letters", "activities")
+_SIZE_ARGS = ("deputies", "offices", "groups", "districts", "letters", "activities", "years")
 
 
 def demo_accounts(url: str) -> list[tuple[str, str, str]]:
@@ -298,13 +322,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("demo", help="生成演示数据（可指定随机种子和规模）")
     s.add_argument("--if-empty", action="store_true", help="数据库已有数据时跳过（不报错）")
-    s.add_argument("--seed", type=int, default=2024, help="随机种子，相同种子生成相同数据（默认 2024）")
+    s.add_argument("--seed", type=int, help="随机种子，相同种子生成相同数据（默认 2026）")
     s.add_argument("--deputies", type=int, help="代表人数")
     s.add_argument("--offices", type=int, help="办事处个数")
     s.add_argument("--groups", type=int, help="代表组个数")
     s.add_argument("--districts", type=int, help="选区个数")
     s.add_argument("--letters", type=int, help="来信件数")
     s.add_argument("--activities", type=int, help="联系活动次数")
+    s.add_argument("--years", type=float, help="生成多少年的记录（默认 1.5）")
     s.add_argument("--size", action="append", metavar="名称=数字", help="其他规模参数，可重复")
     s.set_defaults(func=cmd_demo)
 

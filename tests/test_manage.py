@@ -132,3 +132,19 @@ def test_unknown_command_fails_in_chinese(world_file):
     r = run(world_file.url, "frobnicate")
     assert r.returncode != 0
     assert "无效的选择" in r.stderr
+
+
+def test_demo_fills_an_empty_database_and_prints_the_accounts(tmp_path):
+    pytest.importorskip("db.demo")
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert run(url, "init-db").returncode == 0
+    r = run(url, "demo", "--if-empty", "--seed", "7", "--offices", "2", "--groups", "3", "--districts", "5",
+            "--deputies", "20", "--years", "0.5")
+    assert r.returncode == 0, r.stderr
+    assert "演示数据已生成" in r.stdout and "代表 20" in r.stdout
+    r = run(url, "accounts")
+    assert r.returncode == 0 and all(n in r.stdout for n in ("admin", "staff", "supervisor", "leader"))
+    out = tmp_path / "d.xlsx"
+    assert run(url, "export", "deputies", str(out)).returncode == 0
+    r = run(url, "import", "deputies", str(out))
+    assert r.returncode == 0 and "未变化 20 人" in r.stdout
