@@ -1,14 +1,397 @@
-"""评分评优: 按五个方面工作重点计算代表得分，推荐优秀代表和先进代表组。"""
+"""评分评优: 五个方面工作重点的得分与排名、图表、优秀代表和先进代表组名单、评分细则（R15、R17、R20）。"""
 
 from __future__ import annotations
 
+from datetime import date
+
+import pandas as pd
 import streamlit as st
 
+from components import charts
+from components.forms import errors_of, run_write, show_flash
 from components.guard import require_page
+from components.table import Filter, data_table
+from db.engine import database_url, session_scope
+from services import scoring as svc
+from services.common import Actor, Page
+
+TABS = {"rank": "排名", "charts": "图表", "select": "评优名单", "rubric": "评分细则"}
+LABELS = {f: svc.FOCUS_NAMES[f] for f in svc.FOCUSES}
+DETAIL_KEY = "sc_detail_dep"
+
+
+def _years() -> list[int]:
+    """Years offered (this year first)."""
+    return list(range(date.today().year, date.today().year - 6, -1))
+
+
+@st.cache_data(ttl=120, max_entries=16, show_spinner=False)
+def _ranking(url: str, rubric_id: int, year: int) -> svc.Ranking:
+    """Scores of every deputy (not per user: the page filters by scope afterwards)."""
+    with session_scope("system", url=url) as s:
+        return svc.compute(s, rubric_id, year)
+
+
+def _details(actor: Actor, rubric_id: int, year: int, ids: int | list[int], focus: str | None = None) -> pd.DataFrame:
+    """The records behind a score as a frame."""
+    with session_scope(actor.username) as s:
+        rows = svc.score_details(s, rubric_id, year, ids, focus)
+    return pd.DataFrame(rows)
+
+
+def _show_details(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking, deputy_id: int, key: str) -> None:
+    """Drill-down of one deputy: a focus picker, the records with their points, and the check sum."""
+    d = rk.by_id().get(deputy_id)
+    if d is None:
+        st.info("该代表本年度没有得分记录。")
+        return
+    options = [None, *svc.FOCUSES, svc.DEDUCT]
+    focus = st.selectbox("方面", options, key=f"{key}_focus",
+                         format_func=lambda f: "全部方面" if f is None else f"{f} {svc.FOCUS_NAMES[f]}")
+    df = _details(actor, rubric_id, year, deputy_id, focus)
+    shown = d["total"] if focus is None else (d["deduction"] if focus == svc.DEDUCT else d["focus"][focus])
+    c1, c2, c3 = st.columns(3)
+    c1.metric("代表", d["name"])
+    c2.metric("得分" if focus else "总分", f"{shown:g} 分")
+    c3.metric("等级", d["grade"])
+    if df.empty:
+        st.info("没有计分记录。可在联系活动、代表信箱、议案建议、出席与履职、述职管理中登记后再查看。")
+        return
+    listed = round(float(df["分值"].sum()), 2)
+    if focus is None:
+        listed = round(max(0.0, listed), 2)
+    st.dataframe(df.drop(columns=["代表"]), hide_index=True, width="stretch", key=f"{key}_grid")
+    st.caption(f"明细合计 {listed:g} 分" + ("（与得分一致）" if abs(listed - shown) < 0.005 else "（总分不低于0）")
+               + f"；共 {len(df)} 条。")
+
+
+# ---------------------------------------------------------------- 排名
+
+
+def _rank_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> None:
+    """The ranking (filters, table, export), the drill-down of the chosen deputy, group scores."""
+    groups = {k: v["name"] for k, v in svc.averages(rk, actor)["groups"].items()}
+
+    def fetch(f: dict, offset: int, limit: int) -> Page:
+        with session_scope(actor.username) as s:
+            rows = svc.ranking_rows(s, actor, rubric_id, year, group_id=f.get("group"), grade=f.get("grade"), ranking=rk)
+        return Page(rows[offset:offset + limit], len(rows), {"平均总分": f"{(sum(r['总分'] for r in rows) / len(rows)) if rows else 0:.1f} 分"})
+
+    res = data_table(
+        "sc_rank", fetch, filters=[Filter("group", "代表组", options=dict(sorted(groups.items(), key=lambda kv: kv[1]))),
+                                   Filter("grade", "等级", options=svc.GRADES)],
+        export_name=f"{year}年代表履职评分", unit="人", selectable=True, hidden=["deputy_id"],
+        export_notes=[f"评分细则：第{rk.rubric.version}版（{rk.rubric.status}）",
+                      "任职不满一年的代表按任职比例折算：得分 = min(上限, 原始得分 ÷ max(任职比例, 25%))，扣分不折算"],
+        empty="没有符合条件的代表。请换一个年度或代表组。",
+    )
+    st.caption("总分之外，“履职记录”“解决问题”“选民满意率”分列显示：单看一个数字容易误判。点选一行查看得分明细。")
+    if res.selected:
+        picked = res.selected["deputy_id"]
+        if st.session_state.get("sc_rank_last") != picked:
+            st.session_state["sc_rank_last"] = picked
+            st.session_state[DETAIL_KEY] = picked
+    st.subheader("得分明细")
+    _deputy_details(actor, rubric_id, year, rk, "sc_rank_detail")
+    st.subheader("代表组得分")
+    st.caption("代表组得分 = 代表平均分 × 0.8 + 代表组工作分（述职计划5分、季度汇总每次2.5分、抽查评定优秀5/合格3/需整改0，未抽查按3分）。")
+
+    def fetch_groups(f: dict, offset: int, limit: int) -> Page:
+        with session_scope(actor.username) as s:
+            rows = svc.group_scores(s, actor, rubric_id, year, rk)
+        rows = [{k: v for k, v in r.items() if k != "needs_fix"} for r in rows]
+        return Page(rows[offset:offset + limit], len(rows))
+
+    data_table("sc_groups", fetch_groups, export_name=f"{year}年代表组得分", unit="个", hidden=["group_id"],
+               empty="暂无代表组。请先在基础数据中维护代表组。")
+
+
+def _deputy_options(rk: svc.Ranking, actor: Actor) -> dict[int, str]:
+    """Deputies of the ranking inside the actor's scope, best first."""
+    return {d["id"]: f"{d['name']}（{d['group']}，{d['total']:g}分）" for d in rk.deputies
+            if actor.in_scope(d["office_id"], d["group_id"])}
+
+
+def _deputy_details(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking, key: str) -> int | None:
+    """A deputy picker (shared by the table, the charts and the radar) and the drill-down."""
+    opts = _deputy_options(rk, actor)
+    if not opts:
+        st.info("没有可查看的代表。")
+        return None
+    if st.session_state.get(DETAIL_KEY) not in opts:
+        st.session_state[DETAIL_KEY] = next(iter(opts))
+    did = st.selectbox("查看代表", list(opts), format_func=lambda i: opts.get(i, str(i)), key=DETAIL_KEY)
+    _show_details(actor, rubric_id, year, rk, did, key)
+    return did
+
+
+# ---------------------------------------------------------------- 图表
+
+
+def _charts_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> None:
+    """Radar, grouped bars, heat map and ranking; clicking a bar or cell shows the records behind it."""
+    opts = _deputy_options(rk, actor)
+    if not opts:
+        st.info("没有可显示的代表得分。")
+        return
+    avgs = svc.averages(rk, actor)
+    by = rk.by_id()
+    st.subheader("五个方面雷达图")
+    if st.session_state.get("sc_radar_dep") not in opts:
+        st.session_state["sc_radar_dep"] = st.session_state.get(DETAIL_KEY) if st.session_state.get(DETAIL_KEY) in opts else next(iter(opts))
+    did = st.selectbox("代表", list(opts), format_func=lambda i: opts.get(i, str(i)), key="sc_radar_dep")
+    d = by[did]
+    group_avg = avgs["groups"].get(d["group_id"], {})
+    series = {f"{d['name']}（本人）": d["focus"], "代表组平均": group_avg, "全区平均": avgs["district"]}
+    cap = max(rk.rubric.focus_caps.values() or [20])
+    st.altair_chart(charts.radar(series, LABELS, cap), width="stretch")
+
+    st.subheader("得分前列代表（按方面）")
+    n = st.slider("显示前几名", 5, 30, 10, key="sc_topn")
+    top = [x for x in rk.deputies if x["id"] in opts][:n]
+    rows = [{"代表": x["name"], "方面": f, "得分": x["focus"][f], "deputy_id": x["id"]} for x in top for f in svc.FOCUSES]
+    ev = st.altair_chart(charts.focus_bars(rows, LABELS), width="stretch", on_select="rerun", key="sc_bars")
+    hit = charts.picked(ev, "pick")
+    if hit:
+        _picked_records(actor, rubric_id, year, rk, int(hit[0]["deputy_id"]), "sc_bars_detail")
+
+    st.subheader("代表组 × 方面 热力图")
+    heat = [{"代表组": g["name"], "group_id": gid, "方面": f, "平均分": g[f]}
+            for gid, g in avgs["groups"].items() for f in svc.FOCUSES]
+    ev = st.altair_chart(charts.heatmap(heat, LABELS), width="stretch", on_select="rerun", key="sc_heat")
+    hit = charts.picked(ev, "cell")
+    if hit:
+        gid, focus = int(hit[0]["group_id"]), hit[0]["方面"]
+        ids = [x["id"] for x in rk.deputies if x["group_id"] == gid]
+        st.caption(f"{avgs['groups'].get(gid, {}).get('name', '')} · {focus} {svc.FOCUS_NAMES.get(focus, '')}：各代表的计分记录")
+        df = _details(actor, rubric_id, year, ids, focus)
+        if df.empty:
+            st.info("该代表组在这一方面没有计分记录。")
+        else:
+            st.dataframe(df, hide_index=True, width="stretch", key="sc_heat_grid")
+
+    st.subheader("总分排名与入选线")
+    with session_scope(actor.username) as s:
+        cand = svc.candidates(s, actor, rubric_id, year, rk)
+    chosen = {r["deputy_id"] for r in cand["candidates"]}
+    shown = [x for x in rk.deputies if x["id"] in opts][:60]
+    rows = [{"代表": x["name"], "代表组": x["group"], "总分": x["total"], "等级": x["grade"], "全区排名": x["rank"],
+             "deputy_id": x["id"], "是否候选": "是" if x["id"] in chosen else "否"} for x in shown]
+    st.caption(f"优秀代表候选 {cand['quota']} 名；入选线为最后一名候选的总分。图中显示前 {len(rows)} 名，点击条形查看明细。")
+    ev = st.altair_chart(charts.ranking(rows, cand["cut"]), width="stretch", on_select="rerun", key="sc_rankchart")
+    hit = charts.picked(ev, "pick")
+    if hit:
+        _picked_records(actor, rubric_id, year, rk, int(hit[0]["deputy_id"]), "sc_rankchart_detail")
+
+
+def _picked_records(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking, did: int, key: str) -> None:
+    """The records behind a clicked deputy's score."""
+    d = rk.by_id().get(did)
+    if d is None or not actor.in_scope(d["office_id"], d["group_id"]):
+        return
+    st.caption(f"{d['name']}（{d['group']}）总分 {d['total']:g} 分的计分记录")
+    df = _details(actor, rubric_id, year, did)
+    st.dataframe(df.drop(columns=["代表"]) if not df.empty else df, hide_index=True, width="stretch", key=f"{key}_grid")
+
+
+# ---------------------------------------------------------------- 评优名单
+
+
+def _select_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> None:
+    """Candidates, confirming a list (leader), confirmed lists with exports, and R20."""
+    show_flash("sc_sel")
+    with session_scope(actor.username) as s:
+        cand = svc.candidates(s, actor, rubric_id, year, rk)
+        groups = svc.group_candidates(s, actor, rubric_id, year, rk)
+        r20 = svc.groups_without_exemplar(s, actor, rubric_id, year, rk)
+        history = svc.list_selections(s, year)
+    can_confirm = actor.can_write("selection") and rk.rubric.status == svc.PUBLISHED
+    if rk.rubric.status != svc.PUBLISHED:
+        st.warning("当前选择的是草稿版本的评分细则，只能预览，不能据此确认名单。")
+    if st.query_params.get("view") == "r20":
+        _r20(r20)
+    st.subheader("优秀代表候选")
+    st.caption(f"候选名额 {cand['quota']} 名（设置：优秀代表候选比例或人数）。基本条件：达到每年联系选民次数（R1）、"
+               "等级不是不称职、述职满意率不低于门槛、年末仍在任；担任领导职务的代表不参评（可在设置中调整）。")
+    if cand["candidates"]:
+        st.dataframe(pd.DataFrame(cand["candidates"]).drop(columns=["deputy_id", "候选", "说明"]),
+                     hide_index=True, width="stretch", key="sc_cand_grid")
+    else:
+        st.info("暂无符合条件的候选代表。请检查联系选民活动等记录是否已登记。")
+    with st.expander(f"未列入候选的代表及原因（{len(cand['others'])} 人）"):
+        if cand["others"]:
+            st.dataframe(pd.DataFrame(cand["others"])[["全区排名", "代表", "代表组", "总分", "等级", "说明"]],
+                         hide_index=True, width="stretch", key="sc_others_grid")
+    if can_confirm:
+        opts = _deputy_options(rk, actor)
+        default = [r["deputy_id"] for r in cand["candidates"] if r["deputy_id"] in opts]
+        ids = st.multiselect("优秀代表名单（可增删）", list(opts), default=default,
+                             format_func=lambda i: opts.get(i, str(i)), key="sc_sel_dep", placeholder="选择代表")
+        if st.button("确认优秀代表名单", type="primary", key="sc_confirm_dep"):
+            run_write("sc_sel", actor.username,
+                      lambda s: svc.confirm_selection(s, actor, year, svc.EXCELLENT, rubric_id, ids),
+                      f"已确认{year}年度优秀代表名单（{len(ids)} 人），并记录评分细则第{rk.rubric.version}版。")
+    st.subheader("先进代表组候选")
+    if groups:
+        st.dataframe(pd.DataFrame(groups).drop(columns=["group_id", "needs_fix"]), hide_index=True, width="stretch",
+                     key="sc_gcand_grid")
+    else:
+        st.info("暂无代表组。")
+    if can_confirm and groups:
+        gopts = {r["group_id"]: r["代表组"] for r in groups}
+        gids = st.multiselect("先进代表组名单（可增删）", list(gopts), default=[r["group_id"] for r in groups if r["候选"]],
+                              format_func=lambda i: gopts.get(i, str(i)), key="sc_sel_grp", placeholder="选择代表组")
+        if st.button("确认先进代表组名单", type="primary", key="sc_confirm_grp"):
+            run_write("sc_sel", actor.username,
+                      lambda s: svc.confirm_selection(s, actor, year, svc.ADVANCED, rubric_id, gids),
+                      f"已确认{year}年度先进代表组名单（{len(gids)} 个）。")
+    if st.query_params.get("view") != "r20":
+        _r20(r20)
+    st.subheader("已确认的名单")
+    if not history:
+        st.info("本年度尚未确认名单。领导在上方核对候选后点击“确认”即可存档。")
+        return
+    st.dataframe(pd.DataFrame(history).drop(columns=["items", "id"]), hide_index=True, width="stretch", key="sc_hist_grid")
+    hopts = {h["id"]: f"{h['年度']}年 {h['类别']}（{h['确认人']} {h['确认时间']:%Y-%m-%d %H:%M}）" for h in history}
+    hid = st.selectbox("导出名单", list(hopts), format_func=lambda i: hopts[i], key="sc_hist_pick")
+    with session_scope(actor.username) as s:
+        xlsx, docx = svc.selection_xlsx(s, hid), svc.selection_docx(s, hid)
+    kind = next(h["类别"] for h in history if h["id"] == hid)
+    c1, c2 = st.columns(2)
+    c1.download_button("导出 Excel", xlsx, file_name=f"{year}年度{kind}名单.xlsx", key="sc_hist_xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
+    c2.download_button("导出 Word（打印）", docx, file_name=f"{year}年度{kind}名单.docx", key="sc_hist_docx",
+                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document", on_click="ignore")
+
+
+def _r20(rows: list[dict]) -> None:
+    """R20: groups without an exemplary deputy."""
+    st.subheader("没有优秀代表的代表组（R20）")
+    st.caption("每个代表组至少应有一名先进典型代表：以下代表组既没有等级为优秀的代表，也没有代表列入已确认的优秀代表名单。")
+    if rows:
+        st.dataframe(pd.DataFrame(rows).drop(columns=["group_id"]), hide_index=True, width="stretch", key="sc_r20_grid")
+    else:
+        st.success("每个代表组都有优秀代表。")
+
+
+# ---------------------------------------------------------------- 评分细则
+
+
+def _rubric_tab(actor: Actor, rubric_id: int, year: int) -> None:
+    """The chosen version's rows; for the admin: edit as a new draft, preview, publish."""
+    show_flash("sc_rub")
+    with session_scope(actor.username) as s:
+        data = svc.load_rubric(s, rubric_id)
+        table = svc.rubric_table(s, rubric_id)
+        current = svc.current_rubric_id(s)
+        versions = svc.list_rubrics(s)
+        current_version = svc.load_rubric(s, current).version if current else None
+    st.caption(f"第{data.version}版 {data.name}（{data.status}）。每个方面满分："
+               + "，".join(f"{f} {data.focus_caps.get(f, 20):g} 分" for f in svc.FOCUSES)
+               + "；等级：" + "，".join(f"{b['grade']} ≥ {float(b['min']):g}" for b in data.bands.get("bands", []))
+               + (f"；述职满意率低于 {float(data.bands['report_floor']['below']):.0%} 时等级最高为基本称职"
+                  if (data.bands.get("report_floor") or {}).get("below") else "") + "。")
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key="sc_rub_grid")
+    with st.expander(f"全部版本（{len(versions)} 个）"):
+        st.dataframe(pd.DataFrame(versions).drop(columns=["id"]), hide_index=True, width="stretch", key="sc_ver_grid")
+    if actor.role != "admin":
+        return
+    if data.status == svc.DRAFT:
+        st.subheader("草稿预览与发布")
+        if current:
+            with session_scope(actor.username) as s:
+                prev = svc.preview(s, rubric_id, current, year)
+            moved = sum(1 for p in prev if p["名次变化"])
+            st.caption(f"与现行第{current_version}版相比，{moved} 名代表的名次有变化（{year}年数据）。")
+            st.dataframe(pd.DataFrame(prev), hide_index=True, width="stretch", key="sc_preview_grid")
+        if st.button("发布此版本", type="primary", key="sc_publish"):
+            run_write("sc_rub", actor.username, lambda s: svc.publish(s, actor, rubric_id),
+                      f"第{data.version}版评分细则已发布，排名默认使用此版本。")
+    st.subheader("修改评分细则（保存为新的草稿版本）")
+    st.caption("计分项：" + "；".join(f"{k} = {v}" for k, v in svc.fact_options().items())
+               + "。条件：" + "；".join(f"{k} = {v}" for k, v in svc.condition_options().items())
+               + "。同一“共用上限组”的各行共用一行填写的上限。")
+    frame = pd.DataFrame([{k: r[k] for k in ("focus", "fact", "points", "cap", "cap_group", "condition", "reason")}
+                          for r in data.rows])
+    edited = st.data_editor(
+        frame, key=f"sc_rub_editor_{rubric_id}", num_rows="dynamic", hide_index=True, width="stretch",
+        column_config={
+            "focus": st.column_config.SelectboxColumn("方面", options=[*svc.FOCUSES, svc.DEDUCT], required=True),
+            "fact": st.column_config.SelectboxColumn("计分项", options=list(svc.FACTS),
+                                                     format_func=lambda k: svc.FACTS[k].name if k in svc.FACTS else k),
+            "points": st.column_config.NumberColumn("每条分值", help="扣分项填负数"),
+            "cap": st.column_config.NumberColumn("上限", help="留空表示不设本项上限"),
+            "cap_group": st.column_config.TextColumn("共用上限组"),
+            "condition": st.column_config.SelectboxColumn("条件", options=list(svc.CONDITIONS),
+                                                          format_func=lambda k: svc.CONDITIONS[k][0] if k in svc.CONDITIONS else k),
+            "reason": st.column_config.TextColumn("理由", width="large"),
+        },
+    )
+    c1, c2 = st.columns(2)
+    with c1:
+        bands = st.data_editor(pd.DataFrame(data.bands.get("bands", svc.DEFAULT_BANDS["bands"])), key=f"sc_band_editor_{rubric_id}",
+                               hide_index=True, num_rows="fixed",
+                               column_config={"min": st.column_config.NumberColumn("最低分"),
+                                              "grade": st.column_config.TextColumn("等级", disabled=True)})
+        floor = st.number_input("述职满意率门槛（低于此值等级最高为基本称职）", 0.0, 1.0,
+                                float((data.bands.get("report_floor") or {}).get("below") or 0.5), 0.05, key="sc_floor")
+    with c2:
+        caps = {f: st.number_input(f"{f} {svc.FOCUS_NAMES[f]} 满分", 1.0, 100.0, float(data.focus_caps.get(f, 20)),
+                                   1.0, key=f"sc_cap_{f}") for f in svc.FOCUSES}
+        name = st.text_input("版本名称", value="", key="sc_rub_name", placeholder="如：2027年评分细则（征求意见稿）")
+    for msg in errors_of("sc_rub").values():
+        st.error(msg)
+    if st.button("保存为新草稿", type="primary", key="sc_save_draft"):
+        rows = edited.to_dict("records")
+        band_rows = bands.to_dict("records")
+        new_id = run_write("sc_rub", actor.username,
+                           lambda s: svc.save_draft(s, actor, rows, name=name, bands=band_rows, floor_below=floor,
+                                                    focus_caps=caps),
+                           "已保存为新的草稿版本，可在上方选择该版本预览对排名的影响，再发布。", rerun=False)
+        if new_id:
+            st.session_state["sc_rubric_next"] = new_id  # picked before the selectbox on the rerun
+            st.rerun()
+        else:
+            for msg in errors_of("sc_rub").values():
+                st.error(msg)
+
+
+# ---------------------------------------------------------------- the page
 
 
 def render() -> None:
-    """Draw the 评分评优 page (nothing runs at import)."""
-    require_page("scoring")
-    st.caption("按五个方面工作重点计算代表得分，推荐优秀代表和先进代表组。")
-    st.info("本页功能正在建设中，暂无可显示的内容。")
+    """Draw 评分评优 (nothing runs at import)."""
+    actor = require_page("scoring")
+    st.caption("按五个方面的工作重点为代表计分排名，生成优秀代表和先进代表组候选名单；每个得分都可查看背后的记录。")
+    with session_scope(actor.username) as s:
+        options = svc.rubric_options(s, actor)
+        current = svc.current_rubric_id(s)
+    if not options:
+        st.info("尚未建立评分细则。系统管理员可以先载入默认评分细则（第1版，已发布），再按需要修改。")
+        if actor.role == "admin" and st.button("载入默认评分细则", key="sc_default"):
+            run_write("sc_rub", actor.username, svc.ensure_default_rubric, "已载入默认评分细则。")
+        return
+    raw_year = st.query_params.get("year", "")
+    years = _years()
+    c1, c2 = st.columns(2)
+    with c1:
+        y_default = int(raw_year) if raw_year.isdigit() and int(raw_year) in years else years[0]
+        year = st.selectbox("年度", years, index=years.index(y_default), key="sc_year", format_func=lambda y: f"{y}年")
+    with c2:
+        ids = list(options)
+        if st.session_state.get("sc_rubric_next") in ids:
+            st.session_state["sc_rubric_pick"] = st.session_state.pop("sc_rubric_next")
+        if st.session_state.get("sc_rubric_pick") not in ids:
+            st.session_state["sc_rubric_pick"] = current if current in ids else ids[0]
+        rubric_id = st.selectbox("评分细则版本", ids, format_func=lambda i: options[i], key="sc_rubric_pick")
+    rk = _ranking(database_url(), rubric_id, year)
+    wanted = TABS.get(st.query_params.get("tab", ""), TABS["rank"])
+    tabs = st.tabs(list(TABS.values()), default=wanted)
+    with tabs[0]:
+        _rank_tab(actor, rubric_id, year, rk)
+    with tabs[1]:
+        _charts_tab(actor, rubric_id, year, rk)
+    with tabs[2]:
+        _select_tab(actor, rubric_id, year, rk)
+    with tabs[3]:
+        _rubric_tab(actor, rubric_id, year)

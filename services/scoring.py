@@ -30,12 +30,28 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Date, String, and_, cast, exists, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Date,
+    String,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from db import models
 from services import settings
-from services.common import Actor, Figure, NotFound, PermissionDenied, ValidationError, today
+from services.common import (
+    Actor,
+    Figure,
+    NotFound,
+    ValidationError,
+)
 from services.validation import fmt_date
 
 M = models
@@ -79,12 +95,12 @@ def _year_bounds(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
-def _s(expr, n: int = 200):  # noqa: ANN001, ANN202
+def _s(expr, n: int = 200):
     """Cast an expression to a string column (portable UNION ALL of labels)."""
     return cast(expr, String(n))
 
 
-def _lit(value: str):  # noqa: ANN202
+def _lit(value: str):
     """A typed string literal (PostgreSQL needs a type inside UNION ALL)."""
     return cast(literal(value), String(40))
 
@@ -92,7 +108,7 @@ def _lit(value: str):  # noqa: ANN202
 # ---------------------------------------------------------------- facts: SQL over the tables
 
 
-def _activity_cond(cond: str | None):  # noqa: ANN202
+def _activity_cond(cond: str | None):
     """Extra WHERE of an activity fact for a condition."""
     A = M.Activity
     if cond == "not_failed":
@@ -104,9 +120,9 @@ def _activity_cond(cond: str | None):  # noqa: ANN202
     return None
 
 
-def _activities(kind: str | None):  # noqa: ANN202
+def _activities(kind: str | None):
     """Builder of an activity fact (optionally only one 三问 kind)."""
-    def build(session: Session, lo: date, hi: date, cond: str | None):  # noqa: ANN202
+    def build(session: Session, lo: date, hi: date, cond: str | None):
         A, AD = M.Activity, M.ActivityDeputy
         stmt = (select(AD.deputy_id.label("deputy_id"), A.id.label("record_id"), A.held_on.label("day"),
                        _s(A.place).label("label"))
@@ -118,9 +134,9 @@ def _activities(kind: str | None):  # noqa: ANN202
     return build
 
 
-def _publicity(kinds: tuple[str, ...]):  # noqa: ANN202
+def _publicity(kinds: tuple[str, ...]):
     """Builder of a publicity / rule-of-law fact."""
-    def build(session: Session, lo: date, hi: date, cond: str | None):  # noqa: ANN202, ARG001
+    def build(session: Session, lo: date, hi: date, cond: str | None):
         P, PD = M.PublicityWork, M.PublicityDeputy
         return (select(PD.deputy_id.label("deputy_id"), P.id.label("record_id"), P.held_on.label("day"),
                        _s(P.title).label("label"))
@@ -128,9 +144,9 @@ def _publicity(kinds: tuple[str, ...]):  # noqa: ANN202
     return build
 
 
-def _attendance(status: str, congress: bool):  # noqa: ANN202
+def _attendance(status: str, congress: bool):
     """Builder of an attendance fact: 出席 / 缺席 at the congress or at standing-committee activities."""
-    def build(session: Session, lo: date, hi: date, cond: str | None):  # noqa: ANN202, ARG001
+    def build(session: Session, lo: date, hi: date, cond: str | None):
         E, AT = M.CongressEvent, M.Attendance
         kind = E.kind == CONGRESS if congress else E.kind != CONGRESS
         return (select(AT.deputy_id.label("deputy_id"), E.id.label("record_id"), E.held_on.label("day"),
@@ -139,10 +155,10 @@ def _attendance(status: str, congress: bool):  # noqa: ANN202
     return build
 
 
-def _proposals(kinds: tuple[str, ...] | None, lead: bool | None, law: bool = False):  # noqa: ANN202
+def _proposals(kinds: tuple[str, ...] | None, lead: bool | None, law: bool = False):
     """Builder of a proposal fact: led (proposals.lead_deputy_id) or co-signed (proposal_signers,
     not the lead), or either (``lead`` None) for law-related ones."""
-    def build(session: Session, lo: date, hi: date, cond: str | None):  # noqa: ANN202, ARG001
+    def build(session: Session, lo: date, hi: date, cond: str | None):
         P, PS = M.Proposal, M.ProposalSigner
         where = [P.submitted_on.between(lo, hi)]
         if kinds:
@@ -166,11 +182,11 @@ def _proposals(kinds: tuple[str, ...] | None, lead: bool | None, law: bool = Fal
 OPINION_FORWARDED = ("已转交", "办理中", "已解决", "无法解决", "已反馈选民")
 
 
-def _opinions(resolved: bool):  # noqa: ANN202
+def _opinions(resolved: bool):
     """Builder of an opinion fact: the deputy in charge (opinions.deputy_id) or, when none is named,
     the deputies of the activity where it was raised. Forwarded: raised in the year and past 待转交;
     resolved: resolved_on in the year (not 无法解决)."""
-    def build(session: Session, lo: date, hi: date, cond: str | None):  # noqa: ANN202
+    def build(session: Session, lo: date, hi: date, cond: str | None):
         O, AD = M.Opinion, M.ActivityDeputy
         if resolved:
             where = [O.resolved_on.between(lo, hi), O.unresolvable_reason.is_(None)]
@@ -192,9 +208,9 @@ def _opinions(resolved: bool):  # noqa: ANN202
 LETTER_FORWARDED = ("已转办", "办理中", "已办结", "已反馈")
 
 
-def _letters(what: str):  # noqa: ANN202
+def _letters(what: str):
     """Builder of a letter fact (deputy in charge, received in the year)."""
-    def build(session: Session, lo: date, hi: date, cond: str | None):  # noqa: ANN202, ARG001
+    def build(session: Session, lo: date, hi: date, cond: str | None):
         L = M.Letter
         where = [L.received_on.between(lo, hi), L.deputy_id.is_not(None)]
         if what == "forwarded":
@@ -208,9 +224,9 @@ def _letters(what: str):  # noqa: ANN202
     return build
 
 
-def _reports(what: str):  # noqa: ANN202
+def _reports(what: str):
     """Builder of a 述职 fact of the year."""
-    def build(session: Session, lo: date, hi: date, cond: str | None):  # noqa: ANN202, ARG001
+    def build(session: Session, lo: date, hi: date, cond: str | None):
         R = M.Report
         where = [R.year == lo.year]
         if what == "f2f":
@@ -225,7 +241,7 @@ def _reports(what: str):  # noqa: ANN202
     return build
 
 
-def _failed_spotcheck(session: Session, lo: date, hi: date, cond: str | None):  # noqa: ANN202, ARG001
+def _failed_spotcheck(session: Session, lo: date, hi: date, cond: str | None):
     """Activities of the year that a spot check found 不合格 (voided and penalised)."""
     A, AD, SI = M.Activity, M.ActivityDeputy, M.SpotCheckItem
     failed = exists().where(SI.record_kind == "联系活动", SI.record_id == A.id, SI.result == "不合格")
@@ -234,7 +250,7 @@ def _failed_spotcheck(session: Session, lo: date, hi: date, cond: str | None):  
             .join(A, A.id == AD.activity_id).where(A.held_on.between(lo, hi), failed))
 
 
-def _r1_shortfall(session: Session, lo: date, hi: date, cond: str | None):  # noqa: ANN202, ARG001
+def _r1_shortfall(session: Session, lo: date, hi: date, cond: str | None):
     """Serving deputies below R1's minimum of contact activities (the rule lives in services.activities)."""
     from services import activities
 
@@ -421,11 +437,11 @@ def validate_rows(rows: list[dict]) -> list[dict]:
     seen: set = set()
     groups: dict[str, list[tuple[int, str, float | None]]] = defaultdict(list)
     for i, raw in enumerate(rows, start=1):
-        focus = str(raw.get("focus") or "").strip()
-        fact = str(raw.get("fact") or "").strip()
-        cond = str(raw.get("condition") or "").strip() or None
-        group = str(raw.get("cap_group") or "").strip() or None
-        reason = str(raw.get("reason") or "").strip()
+        focus = _text(raw.get("focus"))
+        fact = _text(raw.get("fact"))
+        cond = _text(raw.get("condition")) or None
+        group = _text(raw.get("cap_group")) or None
+        reason = _text(raw.get("reason"))
         if not focus and not fact and _num_safe(raw.get("points")) is None:
             continue  # an empty line left by the editor
         problems = []
@@ -495,6 +511,13 @@ def validate_rows(rows: list[dict]) -> list[dict]:
     return clean
 
 
+def _text(value: object) -> str:
+    """A text cell from the editor: empty for None / NaN."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
 def _num_safe(value: object) -> float | None:
     """Like _num but never raises (for blank-line detection)."""
     try:
@@ -508,7 +531,7 @@ def validate_bands(bands: list[dict], floor_below: object) -> dict:
     errors: dict[str, str] = {}
     clean = []
     for i, b in enumerate(bands, start=1):
-        grade = str(b.get("grade") or "").strip()
+        grade = _text(b.get("grade"))
         try:
             lo = _num(b.get("min"))
         except (TypeError, ValueError):
@@ -603,7 +626,7 @@ def _tags(rubric: RubricData, extra: tuple[str, ...] = ()) -> dict[str, tuple[st
 
 
 def _union(session: Session, tags: dict[str, tuple[str, str | None]], year: int,
-           deputy_ids: list[int] | None = None):  # noqa: ANN202
+           deputy_ids: list[int] | None = None):
     """UNION ALL of every fact subquery: deputy_id, fact (tag), kind, record_id, day, label."""
     lo, hi = _year_bounds(year)
     parts = []
@@ -961,7 +984,7 @@ def excellent_count(session: Session, n_scored: int) -> int:
     if top_n > 0:
         return min(top_n, n_scored)
     share = float(settings.get(session, "excellent_share"))
-    return int(math.floor(n_scored * share + 1e-9))
+    return math.floor(n_scored * share + 1e-9)
 
 
 def candidates(session: Session, actor: Actor, rubric_id: int, year: int, ranking: Ranking | None = None) -> dict:
@@ -1178,3 +1201,24 @@ def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
                bad=r20 > 0, help="每个代表组至少应有一名先进典型代表"),
     ]
     return out
+
+
+def averages(ranking: Ranking, actor: Actor) -> dict:
+    """Focus averages for the charts: the whole district, and each group in the actor's scope.
+
+    Returns {"district": {F: avg}, "groups": {group id: {"name": ..., F: avg, "total": avg}}}.
+    """
+    def avg(ds: list[dict]) -> dict:
+        n = len(ds) or 1
+        out = {f: round(sum(d["focus"][f] for d in ds) / n, 2) for f in FOCUSES}
+        out["total"] = round(sum(d["total"] for d in ds) / n, 2)
+        return out
+
+    groups: dict[int, list[dict]] = defaultdict(list)
+    names: dict[int, str] = {}
+    for d in ranking.deputies:
+        if _in_scope(actor, d):
+            groups[d["group_id"]].append(d)
+            names[d["group_id"]] = d["group"]
+    return {"district": avg(ranking.deputies),
+            "groups": {g: {"name": names[g], **avg(ds)} for g, ds in groups.items()}}

@@ -24,7 +24,7 @@ def _fraction(joined: date) -> float:
     return ((hi - joined).days + 1) / ((hi - lo).days + 1)
 
 
-def _activity(s, world, day: date, deputies: list[int], kind: str = "问需") -> M.Activity:  # noqa: ANN001
+def _activity(s, world, day: date, deputies: list[int], kind: str = "问需") -> M.Activity:
     """A contact activity in districts[0] (group 0) with its deputies."""
     a = M.Activity(held_on=day, place=f"社区{day:%m%d}", district_id=world.districts[0], group_id=world.groups[0],
                    office_id=world.offices[0], organiser="代表个人", kind=kind, targets=["一般选民"],
@@ -37,7 +37,7 @@ def _activity(s, world, day: date, deputies: list[int], kind: str = "问需") ->
     return a
 
 
-def _event(s, world, day: date, kind: str, attend: dict[int, str]) -> None:  # noqa: ANN001
+def _event(s, world, day: date, kind: str, attend: dict[int, str]) -> None:
     """A congress event with attendance statuses per deputy."""
     e = M.CongressEvent(kind=kind, title=f"{kind}{day:%m%d}", held_on=day, term_id=world.term)
     s.add(e)
@@ -46,7 +46,7 @@ def _event(s, world, day: date, kind: str, attend: dict[int, str]) -> None:  # n
         s.add(M.Attendance(event_id=e.id, deputy_id=d, status=status))
 
 
-def _proposal(s, world, kind: str, lead: int, cosigners: list[int], day: date) -> None:  # noqa: ANN001
+def _proposal(s, world, kind: str, lead: int, cosigners: list[int], day: date) -> None:
     """A 议案 or 建议 with its lead (also listed as signer, as the demo does) and co-signers."""
     p = M.Proposal(kind=kind, term_id=world.term, title=f"关于某事的{kind}{lead}{day:%m%d}",
                    lead_deputy_id=lead, submitted_on=day)
@@ -57,7 +57,7 @@ def _proposal(s, world, kind: str, lead: int, cosigners: list[int], day: date) -
         s.add(M.ProposalSigner(proposal_id=p.id, deputy_id=c, is_lead=False))
 
 
-def build_example(world) -> dict:  # noqa: ANN001
+def build_example(world) -> dict:
     """Deputies A, B, C of the hand-computed example (see test_hand_computed_three_deputies)."""
     a, b, c = world.deputies[:3]
     with session_scope("test", url=world.url) as s:
@@ -99,7 +99,7 @@ def build_example(world) -> dict:  # noqa: ANN001
     return {"rubric": rid, "a": a, "b": b, "c": c}
 
 
-def test_hand_computed_three_deputies(world) -> None:  # noqa: ANN001
+def test_hand_computed_three_deputies(world) -> None:
     """Caps, a shared cap, pro-rating for a mid-year joiner, deductions: the default rubric by hand."""
     ex = build_example(world)
     with session_scope("test", url=world.url) as s:
@@ -136,7 +136,7 @@ def test_hand_computed_three_deputies(world) -> None:  # noqa: ANN001
     assert A["outcomes"] == 1 and B["outcomes"] == 1
 
 
-def test_drill_down_adds_up_to_the_score(world) -> None:  # noqa: ANN001
+def test_drill_down_adds_up_to_the_score(world) -> None:
     """Every focus of every deputy: the records' points (with cap / pro-rating rows) sum to the score."""
     ex = build_example(world)
     with session_scope("test", url=world.url) as s:
@@ -156,13 +156,13 @@ def test_drill_down_adds_up_to_the_score(world) -> None:  # noqa: ANN001
     assert any(r["计分项"] == "任职折算" for r in details if r["代表"] == by[ex["c"]]["name"])
 
 
-def _rows_of(s, rubric_id: int) -> list[dict]:  # noqa: ANN001
+def _rows_of(s, rubric_id: int) -> list[dict]:
     """Editor rows of a rubric (keys as save_draft takes them)."""
     return [{k: r[k] for k in ("focus", "fact", "points", "cap", "cap_group", "condition", "reason")}
             for r in scoring.load_rubric(s, rubric_id).rows]
 
 
-def test_new_version_changes_scores_and_old_ranking_reproduces(world) -> None:  # noqa: ANN001
+def test_new_version_changes_scores_and_old_ranking_reproduces(world) -> None:
     """Publishing a new rubric version changes the scores; version 1 still gives the old ranking."""
     ex = build_example(world)
     with session_scope("test", url=world.url) as s:
@@ -202,7 +202,7 @@ def test_new_version_changes_scores_and_old_ranking_reproduces(world) -> None:  
         ({"focus": "F2", "fact": "publicity", "points": 4, "cap": 0}, "上限须大于0"),
     ],
 )
-def test_bad_rubric_rows_are_refused(world, row: dict, message: str) -> None:  # noqa: ANN001
+def test_bad_rubric_rows_are_refused(world, row: dict, message: str) -> None:
     """A bad row is refused with a Chinese message naming the row; nothing is written."""
     with session_scope("test", url=world.url) as s:
         rid = scoring.ensure_default_rubric(s)
@@ -215,7 +215,7 @@ def test_bad_rubric_rows_are_refused(world, row: dict, message: str) -> None:  #
         assert s.execute(select(func.count()).select_from(M.Rubric)).scalar() == 1
 
 
-def test_shared_cap_group_must_agree_and_only_admin_edits(world) -> None:  # noqa: ANN001
+def test_shared_cap_group_must_agree_and_only_admin_edits(world) -> None:
     """Rows of one cap group need one cap and one focus; a leader cannot edit the rubric."""
     rows = [{"focus": "F1", "fact": "motion_lead", "points": 6, "cap": 10, "cap_group": "甲"},
             {"focus": "F1", "fact": "suggestion_lead", "points": 3, "cap": 8, "cap_group": "甲"}]
@@ -228,7 +228,7 @@ def test_shared_cap_group_must_agree_and_only_admin_edits(world) -> None:  # noq
                                                                {"min": 0, "grade": "不称职"}])
 
 
-def test_grade_bands_and_report_floor(world) -> None:  # noqa: ANN001
+def test_grade_bands_and_report_floor(world) -> None:
     """Default bands 85/60/45; a 述职 satisfaction below 50% caps the grade at 基本称职."""
     with session_scope("test", url=world.url) as s:
         rubric = scoring.load_rubric(s, scoring.ensure_default_rubric(s))
@@ -240,7 +240,7 @@ def test_grade_bands_and_report_floor(world) -> None:  # noqa: ANN001
     assert scoring.grade_of(rubric, 30, 0.4) == "不称职"
 
 
-def test_candidates_selection_and_groups_without_exemplar(world) -> None:  # noqa: ANN001
+def test_candidates_selection_and_groups_without_exemplar(world) -> None:
     """Candidates meet R1, are not 不称职 and not office-holding leaders; the leader confirms a list
     stored with its rubric version; the .docx opens; R20 lists groups without an exemplary deputy."""
     ex = build_example(world)
@@ -279,7 +279,7 @@ def test_candidates_selection_and_groups_without_exemplar(world) -> None:  # noq
     assert xlsx[:2] == b"PK"
 
 
-def test_figures_for_the_dashboard(world) -> None:  # noqa: ANN001
+def test_figures_for_the_dashboard(world) -> None:
     """R15/R17/R20 figures open 评分评优 with the year in the query parameters."""
     build_example(world)
     with session_scope("test", url=world.url) as s:

@@ -1,0 +1,138 @@
+"""Score charts (Altair, Chinese axes): radar, grouped bars, heat map, ranking, monthly trend.
+
+Vega-Lite has no polar line mark, so the five-axis radar is drawn from x/y computed with cos/sin:
+grid pentagons, spokes, one filled polygon per series, axis labels.
+"""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import pandas as pd
+
+AXIS_ORDER = ["F1", "F2", "F3", "F4", "F5"]
+
+
+def _angle(i: int, n: int) -> float:
+    """Angle of axis i of n, the first axis pointing up, going clockwise."""
+    return math.pi / 2 - 2 * math.pi * i / n
+
+
+def radar(series: dict[str, dict[str, float]], labels: dict[str, str], max_value: float = 20.0,
+          size: int = 360) -> alt.LayerChart:
+    """A five-axis radar: ``series`` maps a name (本人 / 代表组平均 / 全区平均) to {axis: value}."""
+    axes = [a for a in AXIS_ORDER if a in labels]
+    n = len(axes)
+    grid, spokes, poly, text = [], [], [], []
+    for level in (0.25, 0.5, 0.75, 1.0):
+        for k in range(n + 1):
+            a = _angle(k % n, n)
+            grid.append({"x": level * math.cos(a), "y": level * math.sin(a), "级": level, "序": k})
+    for i, ax in enumerate(axes):
+        a = _angle(i, n)
+        spokes += [{"x": 0.0, "y": 0.0, "轴": ax, "序": 0}, {"x": math.cos(a), "y": math.sin(a), "轴": ax, "序": 1}]
+        text.append({"x": 1.2 * math.cos(a), "y": 1.12 * math.sin(a), "标签": f"{ax} {labels[ax]}"})
+    for name, values in series.items():
+        for k in range(n + 1):
+            ax = axes[k % n]
+            v = float(values.get(ax, 0.0) or 0.0)
+            r = max(0.0, min(v / max_value, 1.0)) if max_value else 0.0
+            a = _angle(k % n, n)
+            poly.append({"x": r * math.cos(a), "y": r * math.sin(a), "对象": name, "方面": f"{ax} {labels[ax]}",
+                         "得分": round(v, 2), "序": k})
+    scale = alt.Scale(domain=[-1.35, 1.35], nice=False)
+    x = alt.X("x:Q", scale=scale, axis=None, title=None)
+    y = alt.Y("y:Q", scale=scale, axis=None, title=None)
+    g = alt.Chart(pd.DataFrame(grid)).mark_line(color="#cccccc", strokeWidth=1).encode(
+        x=x, y=y, detail="级:N", order="序:Q")
+    s = alt.Chart(pd.DataFrame(spokes)).mark_line(color="#cccccc", strokeWidth=1).encode(
+        x=x, y=y, detail="轴:N", order="序:Q")
+    color = alt.Color("对象:N", title="对象", sort=list(series))
+    p = alt.Chart(pd.DataFrame(poly))
+    fill = p.mark_line(filled=True, opacity=0.18).encode(x=x, y=y, color=color, order="序:Q")
+    line = p.mark_line(strokeWidth=2, point=True).encode(
+        x=x, y=y, color=color, order="序:Q", tooltip=["对象:N", "方面:N", alt.Tooltip("得分:Q", title="得分")])
+    t = alt.Chart(pd.DataFrame(text)).mark_text(fontSize=12).encode(x=x, y=y, text="标签:N")
+    return alt.layer(g, s, fill, line, t).properties(width=size, height=size)
+
+
+def focus_bars(rows: list[dict], labels: dict[str, str]) -> alt.Chart:
+    """Grouped bars of deputies by focus: rows [{代表, 方面, 得分, deputy_id}]; click a bar to pick."""
+    pick = alt.selection_point(name="pick", fields=["deputy_id"], on="click")
+    df = pd.DataFrame(rows)
+    df["方面名称"] = df["方面"].map(lambda f: f"{f} {labels.get(f, '')}")
+    order = list(dict.fromkeys(df["代表"]))
+    return (
+        alt.Chart(df).mark_bar().encode(
+            x=alt.X("代表:N", title="代表", sort=order, axis=alt.Axis(labelAngle=-40)),
+            xOffset=alt.XOffset("方面名称:N", sort=[f"{f} {labels[f]}" for f in AXIS_ORDER if f in labels]),
+            y=alt.Y("得分:Q", title="得分"),
+            color=alt.Color("方面名称:N", title="方面"),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.5)),
+            tooltip=["代表:N", "方面名称:N", "得分:Q"],
+        ).add_params(pick).properties(height=320)
+    )
+
+
+def heatmap(rows: list[dict], labels: dict[str, str]) -> alt.LayerChart:
+    """Groups × focuses, colour = the group's average score; click a cell to pick (group_id, 方面)."""
+    cell = alt.selection_point(name="cell", fields=["group_id", "方面"], on="click")
+    df = pd.DataFrame(rows)
+    df["方面名称"] = df["方面"].map(lambda f: f"{f} {labels.get(f, '')}")
+    base = alt.Chart(df).encode(
+        x=alt.X("方面名称:N", title="方面", sort=[f"{f} {labels[f]}" for f in AXIS_ORDER if f in labels],
+                axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("代表组:N", title="代表组"),
+    )
+    rect = base.mark_rect().encode(
+        color=alt.Color("平均分:Q", title="平均分", scale=alt.Scale(scheme="blues")),
+        stroke=alt.condition(cell, alt.value("#d62728"), alt.value(None)),
+        tooltip=["代表组:N", "方面名称:N", "平均分:Q"],
+    ).add_params(cell)
+    txt = base.mark_text(fontSize=11).encode(text=alt.Text("平均分:Q", format=".1f"))
+    return alt.layer(rect, txt).properties(height=max(160, 28 * df["代表组"].nunique()))
+
+
+def ranking(rows: list[dict], cut: float | None, cut_label: str = "入选线") -> alt.LayerChart:
+    """Total score per deputy, best first, candidates coloured, a rule at the selection line;
+    click a bar to pick a deputy (selection ``pick`` on field deputy_id)."""
+    pick = alt.selection_point(name="pick", fields=["deputy_id"], on="click")
+    df = pd.DataFrame(rows)
+    order = list(df["代表"])
+    bars = alt.Chart(df).mark_bar().encode(
+        y=alt.Y("代表:N", title="代表", sort=order),
+        x=alt.X("总分:Q", title="总分"),
+        color=alt.Color("是否候选:N", title="优秀代表候选", scale=alt.Scale(domain=["是", "否"], range=["#2e7d32", "#9e9e9e"])),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.6)),
+        tooltip=["全区排名:Q", "代表:N", "代表组:N", "总分:Q", "等级:N"],
+    ).add_params(pick)
+    layers = [bars]
+    if cut is not None:
+        rule = alt.Chart(pd.DataFrame([{"总分": cut, "说明": f"{cut_label} {cut:g} 分"}])).mark_rule(
+            color="#d62728", strokeDash=[6, 3], strokeWidth=2).encode(x="总分:Q", tooltip=["说明:N"])
+        label = alt.Chart(pd.DataFrame([{"总分": cut, "说明": f"{cut_label} {cut:g} 分"}])).mark_text(
+            align="left", dx=4, dy=-6, color="#d62728").encode(x="总分:Q", y=alt.value(0), text="说明:N")
+        layers += [rule, label]
+    return alt.layer(*layers).properties(height=max(200, 18 * len(df)))
+
+
+def trend(rows: list[dict]) -> alt.Chart:
+    """Monthly trend: rows [{月份, 项目, 数量}] as lines with points."""
+    df = pd.DataFrame(rows)
+    return alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("月份:O", title="月份"),
+        y=alt.Y("数量:Q", title="数量"),
+        color=alt.Color("项目:N", title="项目"),
+        tooltip=["月份:O", "项目:N", "数量:Q"],
+    ).properties(height=280)
+
+
+def picked(event: object, name: str) -> list[dict]:
+    """The points a user clicked in a chart drawn with on_select="rerun" (empty when none)."""
+    try:
+        sel = event.selection  # type: ignore[attr-defined]
+        value = sel.get(name) if isinstance(sel, dict) else getattr(sel, name, None)
+    except AttributeError:
+        return []
+    return list(value or [])
