@@ -472,6 +472,12 @@ def get_proposal(session: Session, actor: Actor, proposal_id: int) -> dict:
         {"status": e.to_status, "from": e.from_status, "on": e.happened_on, "by": e.by, "note": e.note or ""}
         for e in session.execute(select(ev).where(ev.proposal_id == p.id).order_by(ev.happened_on, ev.id)).scalars()
     ]
+    if not events:  # imported or generated without steps: show what the record itself says
+        events = [{"status": "已提交", "from": None, "on": p.submitted_on, "by": p.created_by or "",
+                   "note": "（无逐步办理记录，按登记信息显示）"}]
+        if p.status != "已提交":
+            events.append({"status": p.status, "from": "已提交", "on": p.result_on, "by": "",
+                           "note": f"承办单位：{p.handling_body}" if p.handling_body else ""})
     return {
         "id": p.id, "version": p.version, "kind": p.kind, "term_id": p.term_id, "term": term.name,
         "session_no": p.session_no, "session": session_label(term.name, p.session_no), "title": p.title,

@@ -101,3 +101,30 @@ def test_figures_match_direct_sql(app_world):
     goto(at, "proposals")
     assert not at.exception
     assert any(f"共 {direct} 人" in c.value for c in at.caption)
+
+
+def test_staff_opens_a_proposal_and_moves_it_on(app_world):
+    w = app_world
+    with session_scope("staff", url=w.url) as s:
+        pid = svc.create_proposal(s, w.staff(), {"kind": "建议", "title": "关于增设公交站的建议",
+                                                 "lead_deputy_id": w.deputies[0], "submitted_on": date(YEAR, 1, 2)})["id"]
+    at = app_as("staff", "proposals")
+    at.session_state["prop_list__grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    key = f"prop_tr_{pid}"
+    assert at.selectbox(key=f"{key}_to").options == ["已交办"]
+    at.text_input(key=f"{key}_body").input("")
+    at.form_submit_button[0].click().run()  # no handling body: refused beside the field
+    assert "请填写承办单位" in [e.value for e in at.error]
+    with session_scope(url=w.url) as s:
+        assert s.get(models.Proposal, pid).status == "已提交"
+    at.text_input(key=f"{key}_body").input("区交通运输局")
+    at.form_submit_button[0].click().run()
+    assert not at.exception
+    assert "已变为“已交办”。" in [s.value for s in at.success]
+    with session_scope(url=w.url) as s:
+        p = s.get(models.Proposal, pid)
+        assert (p.status, p.handling_body) == ("已交办", "区交通运输局")
+        steps = svc.get_proposal(s, w.admin(), pid)["events"]
+        assert [e["status"] for e in steps] == ["已提交", "已交办"]
