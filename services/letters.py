@@ -177,59 +177,61 @@ def recompute_deadlines(session: Session, letter_ids: list[int] | None = None) -
     """Fill reply_due / resolve_due / step_due of many letters (all when ``letter_ids`` is None).
 
     Made for bulk loads (a million letters): due dates are computed once per distinct
-    (received date, paused days) and per distinct (step date, paused days), and written with one
-    UPDATE per such group; reopened letters are done one by one. Returns the letters touched.
-    Derived columns only: these updates are not audited.
+    (received date, paused days) and written with one UPDATE per such group (the index on
+    received_on finds the rows); letters waiting to be forwarded (已回复, few at any time) and
+    reopened letters are updated by id. Returns the letters touched. Derived columns only: these
+    updates are not audited.
     """
+    from sqlalchemy import Date, bindparam, case
+
     dl = deadline_days(session)
     session.flush()
     conn = session.connection()
     table = L.__table__
+    c = table.c
     chunks = [None] if letter_ids is None else [letter_ids[i:i + 900] for i in range(0, len(letter_ids), 900)]
     touched = 0
     for chunk in chunks:
         def scoped(stmt, chunk=chunk):
-            return stmt if chunk is None else stmt.where(L.id.in_(chunk))
+            return stmt if chunk is None else stmt.where(c.id.in_(chunk))
 
-        first = scoped(select(L.received_on, L.paused_days, func.count()).where(L.round == 1)
-                       .group_by(L.received_on, L.paused_days))
         params = []
-        for received, paused, n in session.execute(first):
-            reply_due = workdays.add_workdays(received, dl["reply"] + (paused or 0))
-            resolve_due = workdays.add_workdays(received, dl["feedback"] + (paused or 0))
-            params.append({"r": received, "p": paused, "rd": reply_due, "sd": resolve_due})
+        for received, paused, n in session.execute(scoped(
+                select(c.received_on, c.paused_days, func.count()).where(c.round == 1)
+                .group_by(c.received_on, c.paused_days))):
+            p = paused or 0
+            params.append({"r": received, "p": paused,
+                           "rd": workdays.add_workdays(received, dl["reply"] + p),
+                           "sd": workdays.add_workdays(received, dl["feedback"] + p),
+                           "hd": workdays.add_workdays(received, dl["handed"] + p)})
             touched += n
         if params:
-            stmt = scoped(table.update().where(table.c.received_on == _bp("r"), table.c.paused_days == _bp("p"),
-                                               table.c.round == 1))
-            conn.execute(stmt.values(reply_due=_bp("rd"), resolve_due=_bp("sd"), step_due=None), params)
-        # the current step's deadline: 登记 counts from receipt, 已回复 from the reply
-        for status, col, days in (("登记", table.c.received_on, dl["handed"]), ("已回复", table.c.status_on, dl["forward"])):
-            src = L.received_on if status == "登记" else L.status_on
-            rows = session.execute(scoped(select(src, L.paused_days).where(L.status == status, L.round == 1)
-                                          .group_by(src, L.paused_days))).all()
-            params = [{"d": d, "p": p, "due": workdays.add_workdays(d, days + (p or 0))} for d, p in rows if d]
-            if params:
-                stmt = scoped(table.update().where(col == _bp("d"), table.c.paused_days == _bp("p"),
-                                                   table.c.status == status, table.c.round == 1))
-                conn.execute(stmt.values(step_due=_bp("due")), params)
+            stmt = scoped(table.update().where(c.received_on == bindparam("r"), c.paused_days == bindparam("p"),
+                                               c.round == 1))
+            conn.execute(stmt.values(reply_due=bindparam("rd"), resolve_due=bindparam("sd"),
+                                     step_due=case((c.status == "登记", bindparam("hd", type_=Date)), else_=None)),
+                         params)
+        # waiting to be forwarded: counted from the first reply (status_on)
+        replied = session.execute(scoped(select(c.id, c.status_on, c.received_on, c.paused_days)
+                                         .where(c.status == "已回复", c.round == 1))).all()
+        cache: dict[tuple[date, int], date] = {}
+        rows = []
+        for lid, on, received, paused in replied:
+            k = (on or received, paused or 0)
+            if k not in cache:
+                cache[k] = workdays.add_workdays(k[0], dl["forward"] + k[1])
+            rows.append({"i": lid, "due": cache[k]})
+        if rows:
+            conn.execute(table.update().where(c.id == bindparam("i")).values(step_due=bindparam("due")), rows)
         later = session.execute(scoped(select(L).where(L.round > 1))).scalars().all()
         starts = _round_starts(session, later)
         for letter in later:
-            r, s, st = due_dates(letter.received_on, letter.status, letter.status_on, starts.get(letter.id),
-                                 letter.paused_days or 0, dl)
-            conn.execute(table.update().where(table.c.id == letter.id)
-                         .values(reply_due=r, resolve_due=s, step_due=st))
+            r, sd, st = due_dates(letter.received_on, letter.status, letter.status_on, starts.get(letter.id),
+                                  letter.paused_days or 0, dl)
+            conn.execute(table.update().where(c.id == letter.id).values(reply_due=r, resolve_due=sd, step_due=st))
             touched += 1
     session.expire_all()
     return touched
-
-
-def _bp(name: str):
-    """A bound parameter for executemany updates."""
-    from sqlalchemy import bindparam
-
-    return bindparam(name)
 
 
 class Clock:
