@@ -55,7 +55,7 @@ def _save(form_key: str, actor: Actor, fn):
 # ---------------------------------------------------------------- 列表 and detail
 
 
-def _detail(actor: Actor, pid: int) -> None:
+def _detail(actor: Actor, ch: dict, pid: int) -> None:
     """One proposal: its fields, sources, timeline, the next step and the deputy's view."""
     try:
         with session_scope(actor.username) as s:
@@ -120,6 +120,10 @@ def _detail(actor: Actor, pid: int) -> None:
             version = st.session_state.pop(vkey, d["version"])
             run_write(form_key, actor.username, lambda s: svc.set_view(s, actor, pid, view, version),
                       success="已记录代表评价。")
+    ekey = f"prop_edit_{pid}"
+    _messages(ekey)
+    with st.expander("编辑登记信息"):
+        _proposal_form(actor, ch, ekey, f"{ekey}_{st.session_state.get(f'{ekey}__gen', 0)}", init=d, pid=pid)
     if d["status"] == "已提交" and confirm(f"prop_del_{pid}", "删除", f"确定删除这件{d['kind']}吗？删除将记入操作日志。"):
         version = st.session_state.pop(vkey, d["version"])
         run_write(form_key, actor.username, lambda s: svc.delete_proposal(s, actor, pid, version),
@@ -172,7 +176,7 @@ def _list(actor: Actor, ch: dict) -> None:
                      unit="件", hidden=("id",), selectable=True,
                      empty="没有符合条件的议案建议。可在“新建”中登记，或在“导入导出”中批量导入。")
     if res.selected:
-        _detail(actor, int(res.selected["id"]))
+        _detail(actor, ch, int(res.selected["id"]))
     elif res.page.rows:
         st.caption("点选表格中的一行，查看详情、办理过程并办理下一步。")
 
@@ -180,37 +184,43 @@ def _list(actor: Actor, ch: dict) -> None:
 # ---------------------------------------------------------------- 新建
 
 
-def _new(actor: Actor, ch: dict) -> None:
-    """The form that registers a proposal, with sources picked from problems raised often (R4)."""
-    form_key = "prop_new"
-    show_flash(form_key)
-    warn = st.session_state.pop("prop_new__warn", None)
-    if warn:
-        st.warning(warn)
-    if not ch["deputies"]:
-        st.info("您的负责范围内还没有在任代表。请先在“基础数据”中维护代表。")
-        return
-    gen = st.session_state.get("prop_new__gen", 0)
-    p = f"prop_new{gen}"
+def _proposal_form(actor: Actor, ch: dict, form_key: str, p: str, init: dict | None = None,
+                   pid: int | None = None) -> None:
+    """The proposal form (new or edit): fields, signers and sources picked from problems raised often (R4).
+
+    ``form_key`` keeps messages and field errors; ``p`` prefixes the widgets (a new prefix is a fresh form).
+    """
+    init = init or {}
+    deps = dict(ch["deputies"])
+    for i in [init.get("lead_deputy_id"), *init.get("cosigner_ids", [])]:
+        if i and i not in deps:  # keep a signer who left office visible on an old proposal
+            deps[i] = ch["deputies_all"].get(i, str(i))
     c1, c2, c3 = st.columns(3)
-    kind = c1.radio("类型", svc.KINDS, index=1, horizontal=True, key=f"{p}_kind")
+    kind = c1.radio("类型", svc.KINDS, index=svc.KINDS.index(init.get("kind", "建议")), horizontal=True,
+                    key=f"{p}_kind")
     field_error(form_key, "kind")
     terms = list(ch["terms"])
-    term_id = c2.selectbox("届次", terms, format_func=ch["terms"].get, key=f"{p}_term") if terms else None
+    t_init = init.get("term_id")
+    term_id = c2.selectbox("届次", terms, format_func=ch["terms"].get, key=f"{p}_term",
+                           index=terms.index(t_init) if t_init in terms else 0) if terms else None
     field_error(form_key, "term_id")
-    session_no = c3.selectbox("会次", [None, *range(1, 11)], key=f"{p}_session",
+    nos = [None, *range(1, 11)]
+    session_no = c3.selectbox("会次", nos, key=f"{p}_session",
+                              index=nos.index(init.get("session_no")) if init.get("session_no") in nos else 0,
                               format_func=lambda n: "闭会期间" if n is None else f"第{n}次会议")
     field_error(form_key, "session_no")
-    title = st.text_input("标题", key=f"{p}_title", max_chars=200)
+    title = st.text_input("标题", value=init.get("title", ""), key=f"{p}_title", max_chars=200)
     field_error(form_key, "title")
-    summary = st.text_area("内容摘要", key=f"{p}_summary")
+    summary = st.text_area("内容摘要", value=init.get("summary", ""), key=f"{p}_summary")
     field_error(form_key, "summary")
-    deps = ch["deputies"]
     c1, c2 = st.columns([1, 2])
-    lead = c1.selectbox("领衔代表", [None, *deps], key=f"{p}_lead",
+    lead_opts = [None, *deps]
+    lead = c1.selectbox("领衔代表", lead_opts, key=f"{p}_lead",
+                        index=lead_opts.index(init.get("lead_deputy_id")) if init.get("lead_deputy_id") in deps else 0,
                         format_func=lambda i: "请选择" if i is None else deps.get(i, str(i)))
     field_error(form_key, "lead_deputy_id")
     cos = c2.multiselect("附议代表", [i for i in deps if i != lead], key=f"{p}_cos",
+                         default=[i for i in init.get("cosigner_ids", []) if i != lead],
                          format_func=lambda i: deps.get(i, str(i)), placeholder="输入姓名搜索")
     field_error(form_key, "cosigner_ids")
     if kind == "议案":
@@ -219,33 +229,61 @@ def _new(actor: Actor, ch: dict) -> None:
         if w:
             st.caption(safe_md(w.split("。")[0] + "。人数不足也可保存，但会提示。"))
     c1, c2, c3 = st.columns(3)
-    submitted_on = c1.date_input("提出日期", value=date.today(), key=f"{p}_on", format="YYYY-MM-DD")
+    submitted_on = c1.date_input("提出日期", value=init.get("submitted_on", date.today()), key=f"{p}_on",
+                                 format="YYYY-MM-DD")
     field_error(form_key, "submitted_on")
-    body = c2.text_input("承办单位（交办后填写也可）", key=f"{p}_body", max_chars=128)
+    body = c2.text_input("承办单位（交办后填写也可）", value=init.get("handling_body", ""), key=f"{p}_body",
+                         max_chars=128)
     field_error(form_key, "handling_body")
     c3.write("")
-    law = c3.checkbox("涉及法律和法治问题", key=f"{p}_law")
+    law = c3.checkbox("涉及法律和法治问题", value=bool(init.get("law_related")), key=f"{p}_law")
     st.markdown("**来源：多次反映、尚未形成议案建议的群众意见和来信（R4）**")
     year = st.selectbox("反映年度", _years(), key=f"{p}_src_year", format_func=lambda y: f"{y}年")
     with session_scope(actor.username) as s:
         rows = svc.frequent_sources(s, actor, year)
     labels = {r["key"]: svc.source_label(r) for r in rows}
+    linked = init.get("sources", [])
+    for r in linked:  # sources already linked stay choosable
+        labels.setdefault(r["key"], f"{r['类别']} {r['类型']} {r['日期']:%Y-%m-%d}：{str(r['内容'])[:40]}")
     if not rows:
         st.caption("该年度没有同一选区同类问题多次反映而尚未形成议案建议的意见或来信。")
     sources = st.multiselect("来源意见和来信", list(labels), key=f"{p}_sources", format_func=labels.get,
-                             placeholder="选择本件所依据的意见或来信（可多选）")
+                             default=[r["key"] for r in linked], placeholder="选择本件所依据的意见或来信（可多选）")
     field_error(form_key, "sources")
     if st.button("保存", type="primary", key=f"{p}_save"):
         data = {"kind": kind, "term_id": term_id, "session_no": session_no, "title": title, "summary": summary,
                 "lead_deputy_id": lead, "cosigner_ids": cos, "submitted_on": submitted_on,
                 "handling_body": body, "law_related": law, "sources": sources}
-        res = _save(form_key, actor, lambda s: svc.create_proposal(s, actor, data))
+        if pid is None:
+            res = _save(form_key, actor, lambda s: svc.create_proposal(s, actor, data))
+            done = f"已登记{kind}“{title}”。"
+        else:
+            version = st.session_state.pop(f"prop_v_{pid}", init.get("version"))
+            res = _save(form_key, actor, lambda s: svc.update_proposal(s, actor, pid, data, version))
+            done = "已保存修改。"
         if res:
-            st.session_state["prop_new__flash"] = ("ok", f"已登记{kind}“{title}”。")
+            st.session_state[f"{form_key}__flash"] = ("ok", done)
             if res["warnings"]:
-                st.session_state["prop_new__warn"] = "；".join(res["warnings"])
-            st.session_state["prop_new__gen"] = gen + 1
+                st.session_state[f"{form_key}__warn"] = "；".join(res["warnings"])
+            st.session_state[f"{form_key}__gen"] = st.session_state.get(f"{form_key}__gen", 0) + 1
             st.rerun()
+
+
+def _messages(form_key: str) -> None:
+    """The last save's message and its signatures warning."""
+    show_flash(form_key)
+    warn = st.session_state.pop(f"{form_key}__warn", None)
+    if warn:
+        st.warning(warn)
+
+
+def _new(actor: Actor, ch: dict) -> None:
+    """新建: a fresh proposal form."""
+    _messages("prop_new")
+    if not ch["deputies"]:
+        st.info("您的负责范围内还没有在任代表。请先在“基础数据”中维护代表。")
+        return
+    _proposal_form(actor, ch, "prop_new", f"prop_new{st.session_state.get('prop_new__gen', 0)}")
 
 
 # ---------------------------------------------------------------- 导入导出

@@ -128,3 +128,34 @@ def test_staff_opens_a_proposal_and_moves_it_on(app_world):
         assert (p.status, p.handling_body) == ("已交办", "区交通运输局")
         steps = svc.get_proposal(s, w.admin(), pid)["events"]
         assert [e["status"] for e in steps] == ["已提交", "已交办"]
+
+
+def test_staff_edits_a_proposal_and_a_stale_edit_is_refused(app_world):
+    w = app_world
+    with session_scope("staff", url=w.url) as s:
+        pid = svc.create_proposal(s, w.staff(), {"kind": "建议", "title": "旧标题",
+                                                 "lead_deputy_id": w.deputies[0], "submitted_on": date(YEAR, 1, 2)})["id"]
+    at = app_as("staff", "proposals")
+    at.session_state["prop_list__grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    e = f"prop_edit_{pid}_0"
+    assert at.text_input(key=f"{e}_title").value == "旧标题"
+    at.text_input(key=f"{e}_title").input("新标题")
+    at.multiselect(key=f"{e}_cos").select(w.deputies[1])
+    at.button(key=f"{e}_save").click().run()
+    assert not at.exception
+    assert "已保存修改。" in [x.value for x in at.success]
+    with session_scope(url=w.url) as s:
+        d = svc.get_proposal(s, w.admin(), pid)
+        assert (d["title"], d["signers"]) == ("新标题", ["张伟（领衔）", "王芳"])
+    # someone else saves meanwhile: this page's next save is refused, nothing written
+    with session_scope("admin", url=w.url) as s:
+        svc.update_proposal(s, w.admin(), pid, {"kind": "建议", "title": "他人改的", "lead_deputy_id": w.deputies[0],
+                                                 "submitted_on": date(YEAR, 1, 2)}, None)
+    e = f"prop_edit_{pid}_1"
+    at.text_input(key=f"{e}_title").input("我的修改")
+    at.button(key=f"{e}_save").click().run()
+    assert not at.exception
+    assert any("已被他人修改" in x.value for x in at.error)
+    with session_scope(url=w.url) as s:
+        assert s.get(models.Proposal, pid).title == "他人改的"
