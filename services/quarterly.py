@@ -77,7 +77,7 @@ def problems(session: Session, actor: Actor, group_id: int, year: int, quarter: 
     lo, hi = quarter_bounds(year, quarter)
     letters = session.execute(
         select(L.received_on, Di.name, L.category, L.summary, L.forwarded_to, L.status, L.result, L.satisfaction,
-               L.close_reason, L.code)
+               L.close_reason, L.code, L.reply_due, L.resolve_due, L.step_due, L.paused_since)
         .join(Di, Di.id == L.district_id)
         .where(L.group_id == group_id, L.received_on.between(lo, hi), L.status != "已合并")
         .order_by(L.received_on, L.id)
@@ -89,10 +89,16 @@ def problems(session: Session, actor: Actor, group_id: int, year: int, quarter: 
         .where(O.group_id == group_id, O.raised_on.between(lo, hi))
         .order_by(O.raised_on, O.id)
     ).all()
+    from services.letters import Clock
+
+    clock = Clock(session)
     rows = []
     for r in letters:
+        late = clock.level(r.status, r.paused_since is not None,
+                           {"reply_due": r.reply_due, "resolve_due": r.resolve_due, "step_due": r.step_due})
         rows.append({"来源": f"来信{r.code}", "反映日期": r.received_on, "选区": r[1], "问题类别": r.category,
-                     "反映问题": r.summary, "转办单位": r.forwarded_to or "", "办理状态": r.status,
+                     "反映问题": r.summary, "转办单位": r.forwarded_to or "",
+                     "办理状态": r.status + (f"（{late}）" if late else ""),
                      "解决情况": _resolution_of_letter(r.status, r.result, r.satisfaction, r.close_reason),
                      "_kind": "letter", "_resolved": r.status in RESOLVED_LETTER,
                      "_closed": r.status in ("不予受理",)})
@@ -121,7 +127,7 @@ def summary(session: Session, actor: Actor, group_id: int, year: int, quarter: i
         c["问题数"] += 1
         key = "已解决" if r["_resolved"] else ("未解决或不予受理" if r["_closed"] else "办理中")
         c[key] += 1
-        state = ("来信·" if r["_kind"] == "letter" else "意见·") + r["办理状态"]
+        state = ("来信·" if r["_kind"] == "letter" else "意见·") + r["办理状态"].split("（")[0]
         by_state[state] = by_state.get(state, 0) + 1
     totals = {
         "问题总数": len(rows),
@@ -151,7 +157,7 @@ def submit(session: Session, actor: Actor, group_id: int, year: int, quarter: in
     """Mark a group's quarterly summary as submitted to the working body (who, when)."""
     actor.require_write("quarterly")
     _group(session, actor, group_id)
-    lo, hi = quarter_bounds(year, quarter)
+    lo, _hi = quarter_bounds(year, quarter)
     if lo > today():
         raise ValidationError({"quarter": "该季度尚未开始，不能报送"})
     row = session.execute(select(Q).where(Q.group_id == group_id, Q.year == year, Q.quarter == quarter)).scalars().first()
