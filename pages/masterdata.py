@@ -361,14 +361,16 @@ def _terms(actor: Actor) -> None:
 def _mailbox_form(actor: Actor, ch: dict, prefix: str, init: dict, mailbox_id: int | None) -> None:
     """The mailbox form: district, keeper (deputy, or liaison by delegation), place, dates."""
     show_flash(prefix)
+    # the district is chosen outside the form so that the keeper list shows that group's deputies
+    district_id = _pick("选区", ch["districts_labelled"], init.get("district_id"), f"{prefix}_district")
+    field_error(prefix, "district_id")
+    with session_scope(actor.username) as s:
+        deputies = md.deputy_options(s, actor, group_id=md.district_group(s, district_id) or -1)
     with st.form(f"{prefix}_form"):
-        c1, c2, c3 = st.columns(3)
+        c1, c3 = st.columns(2)
         with c1:
             name = st.text_input("信箱名称", value=init.get("name", ""), key=f"{prefix}_name", max_chars=64)
             field_error(prefix, "name")
-        with c2:
-            district_id = _pick("选区", ch["districts_labelled"], init.get("district_id"), f"{prefix}_district")
-            field_error(prefix, "district_id")
         with c3:
             location = st.text_input("设置地点", value=init.get("location", ""), key=f"{prefix}_location", max_chars=128)
             field_error(prefix, "location")
@@ -379,7 +381,7 @@ def _mailbox_form(actor: Actor, ch: dict, prefix: str, init: dict, mailbox_id: i
                             index=kinds.index(init.get("keeper_kind", "代表本人")))
             field_error(prefix, "keeper_kind")
         with c2:
-            deputy_id = _pick("管理代表（代表本人管理时）", ch["deputies"], init.get("deputy_id"), f"{prefix}_deputy",
+            deputy_id = _pick("管理代表（代表本人管理时）", deputies, init.get("deputy_id"), f"{prefix}_deputy",
                               none="（未指定）")
             field_error(prefix, "deputy_id")
         with c3:
@@ -506,7 +508,6 @@ def _choices(actor: Actor) -> dict:
             "districts": districts,
             "districts_labelled": md.district_options(s, actor, with_group=True),
             "terms": md.term_options(s),
-            "deputies": md.deputy_options(s, actor),
         }
 
 

@@ -101,6 +101,13 @@ def deputy_options(session: Session, actor: Actor, group_id: int | None = None,
     return {i: f"{n}（{g}）" for i, n, g in session.execute(stmt)}
 
 
+def district_group(session: Session, district_id: int | None) -> int | None:
+    """The group id of a district (None when unknown)."""
+    if district_id is None:
+        return None
+    return session.execute(select(M.District.group_id).where(M.District.id == district_id)).scalar()
+
+
 def term_options(session: Session, *, active_only: bool = False) -> dict[int, str]:
     """Terms, newest first, {id: name}."""
     stmt = select(M.Term.id, M.Term.name).order_by(M.Term.number.desc())

@@ -1,0 +1,84 @@
+"""AppTest of 基础数据: mailboxes, groups, districts, offices and terms through their forms."""
+
+from __future__ import annotations
+
+from db import models
+from db.engine import session_scope
+from tests.conftest import app_as
+
+
+def _button(at, label: str):
+    """The (form submit) button with this label."""
+    return next(b for b in at.button if b.label == label)
+
+
+def test_mailbox_keeper_list_follows_the_district_and_saves(app_world):
+    at = app_as("staff", "masterdata")
+    at.selectbox(key="md_box_new_district").select(app_world.districts[1]).run()
+    keepers = at.selectbox(key="md_box_new_deputy").options
+    assert len(keepers) == 1 + 3  # （未指定） and the 3 deputies of 东城第二代表组
+    assert all("东城第二代表组" in k for k in keepers[1:])
+    at.text_input(key="md_box_new_name").input("第2选区社区信箱")
+    at.selectbox(key="md_box_new_deputy").select(app_world.deputies[7])
+    _button(at, "保存信箱").click()
+    at.run()
+    assert not at.exception
+    assert any("已保存代表信箱" in s.value for s in at.success)
+    with session_scope(url=app_world.url) as s:
+        box = s.query(models.Mailbox).filter_by(name="第2选区社区信箱").one()
+        assert (box.district_id, box.deputy_id, box.keeper_kind) == (app_world.districts[1], app_world.deputies[7], "代表本人")
+
+
+def test_delegated_mailbox_needs_the_liaison_and_start_date(app_world):
+    at = app_as("staff", "masterdata")
+    at.text_input(key="md_box_new_name").input("委托信箱")
+    at.radio(key="md_box_new_kind").set_value("联络员委托")
+    _button(at, "保存信箱").click()
+    at.run()
+    errors = [e.value for e in at.error]
+    assert "委托联络员管理时请填写联络员姓名" in errors and "请填写委托开始日期" in errors
+    with session_scope(url=app_world.url) as s:
+        assert s.query(models.Mailbox).filter_by(name="委托信箱").count() == 0
+
+
+def test_staff_adds_a_group_and_district_in_their_office(app_world):
+    at = app_as("staff", "masterdata")
+    assert set(at.selectbox(key="md_grp_new_office").options) == {"东城办事处"}
+    at.text_input(key="md_grp_new_name").input("东城第三代表组")
+    at.text_input(key="md_grp_new_liaison").input("郑联络")
+    at.text_input(key="md_grp_new_phone").input("13800000009")
+    _button(at, "保存代表组").click()
+    at.run()
+    assert any("已保存代表组" in s.value for s in at.success)
+    names = set(at.dataframe[1].value["代表组"])
+    assert "东城第三代表组" in names
+    with session_scope(url=app_world.url) as s:
+        g = s.query(models.DeputyGroup).filter_by(name="东城第三代表组").one()
+        assert g.office_id == app_world.offices[0] and g.liaison_phone == "13800000009"
+        new_group = g.id
+    at.text_input(key="md_dist_new_name").input("第5选区")
+    at.selectbox(key="md_dist_new_group").select(new_group)
+    _button(at, "保存选区").click()
+    at.run()
+    with session_scope(url=app_world.url) as s:
+        assert s.query(models.District).filter_by(name="第5选区").one().group_id == new_group
+
+
+def test_only_admin_sees_office_and_term_forms(app_world):
+    staff = app_as("staff", "masterdata")
+    labels = [b.label for b in staff.button]
+    assert "保存办事处" not in labels and "保存届次" not in labels
+    admin = app_as("admin", "masterdata")
+    admin.text_input(key="md_off_new_name").input("南城办事处")
+    _button(admin, "保存办事处").click()
+    admin.run()
+    admin.text_input(key="md_term_new_number").input("19")
+    admin.text_input(key="md_term_new_name").input("第十九届")
+    admin.text_input(key="md_term_new_start").input("2031")
+    admin.text_input(key="md_term_new_end").input("2029")
+    _button(admin, "保存届次").click()
+    admin.run()
+    assert "结束年份不能早于起始年份" in [e.value for e in admin.error]
+    with session_scope(url=app_world.url) as s:
+        assert s.query(models.Office).filter_by(name="南城办事处").count() == 1
+        assert s.query(models.Term).count() == 1
