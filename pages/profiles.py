@@ -1,14 +1,118 @@
-"""履职档案: 每位代表的履职档案，按述职五个方面汇总。"""
+"""履职档案: 每位代表一年的履职情况，按述职五个方面排列，附评分和雷达图，可导出打印（R19）。"""
 
 from __future__ import annotations
 
+from datetime import date
+
+import pandas as pd
 import streamlit as st
 
+from components import charts
 from components.guard import require_page
+from db.engine import session_scope
+from services import masterdata, scoring
+from services import profiles as svc
+from services.common import ServiceError
+
+
+def _years() -> list[int]:
+    """Years offered (this year first)."""
+    return list(range(date.today().year, date.today().year - 6, -1))
+
+
+def _empty_list(actor, year: int) -> None:
+    """R19 list: deputies whose file is empty this year (opened from 工作台)."""
+    with session_scope(actor.username) as s:
+        rows = svc.empty_files(s, actor, year)
+    st.subheader(f"{year}年履职档案中没有联系选民活动和议案建议的代表（{len(rows)} 人）")
+    if rows:
+        st.dataframe(pd.DataFrame(rows).drop(columns=["deputy_id"]), hide_index=True, width="stretch",
+                     key="pf_empty_grid")
+        st.caption("请督促这些代表联系选民、提出议案建议，并及时在联系活动、议案建议页面登记。")
+    else:
+        st.success("每位在任代表本年都有联系选民活动或议案建议记录。")
 
 
 def render() -> None:
-    """Draw the 履职档案 page (nothing runs at import)."""
-    require_page("profiles")
-    st.caption("每位代表的履职档案，按述职五个方面汇总。")
-    st.info("本页功能正在建设中，暂无可显示的内容。")
+    """Draw 履职档案 (nothing runs at import)."""
+    actor = require_page("profiles")
+    st.caption("每位代表一年的履职情况，按述职报告的五个方面排列，附五个方面的评分和雷达图；可导出 Word 在代表组会议上通报。")
+    years = _years()
+    raw_year = st.query_params.get("year", "")
+    c1, c2 = st.columns([1, 3])
+    with c1:
+        y0 = int(raw_year) if raw_year.isdigit() and int(raw_year) in years else years[0]
+        year = st.selectbox("年度", years, index=years.index(y0), key="pf_year", format_func=lambda y: f"{y}年")
+    with session_scope(actor.username) as s:
+        options = masterdata.deputy_options(s, actor, serving_only=False)
+    if st.query_params.get("view") == "empty":
+        _empty_list(actor, year)
+        st.divider()
+    if not options:
+        st.info("您的负责范围内还没有代表。请先在“基础数据”中录入代表。")
+        return
+    ids = list(options)
+    raw_dep = st.query_params.get("deputy", "")
+    if raw_dep.isdigit() and int(raw_dep) in options and "pf_deputy" not in st.session_state:
+        st.session_state["pf_deputy"] = int(raw_dep)
+    with c2:
+        deputy_id = st.selectbox("代表", ids, format_func=lambda i: options.get(i, str(i)), key="pf_deputy")
+    try:
+        with session_scope(actor.username) as s:
+            data = svc.profile(s, actor, deputy_id, year)
+    except ServiceError as exc:
+        st.error(str(exc))
+        return
+    h = data["header"]
+    st.dataframe(pd.DataFrame([h]), hide_index=True, width="stretch", key="pf_header")
+    sc = data["scores"]
+    left, right = st.columns([2, 3])
+    with left:
+        st.subheader("履职评分")
+        if sc:
+            m1, m2, m3 = st.columns(3)
+            m1.metric("总分", f"{sc['total']:g} 分")
+            m2.metric("等级", sc["grade"])
+            m3.metric("全区排名", f"{sc['rank']}/{sc['of']}")
+            rows = [{"工作重点": scoring.FOCUS_LONG[f], "得分": sc["focus"][f]} for f in scoring.FOCUSES]
+            rows.append({"工作重点": "扣分", "得分": sc["deduction"]})
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="pf_scores")
+            st.caption(f"评分细则{sc['rubric']}；组内第 {sc['group_rank']} 名；本年任职比例 {sc['fraction']:.0%}。")
+        else:
+            st.info("尚未发布评分细则，暂无评分。请系统管理员在“评分评优”中发布评分细则。")
+    with right:
+        if data["radar"]:
+            labels = {f: scoring.FOCUS_NAMES[f] for f in scoring.FOCUSES}
+            st.altair_chart(charts.radar(data["radar"], labels, sc["cap"] if sc else 20), width="stretch")
+    for aspect in data["aspects"]:
+        total = sum(len(rows) for _sub, rows in aspect["parts"])
+        st.subheader(aspect["title"])
+        for n, (sub, rows) in enumerate(aspect["parts"]):
+            st.markdown(f"**{sub}**（{len(rows)} 条）")
+            if rows:
+                st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                             key=f"pf_{aspect['title'][:1]}_{n}")
+        if not total:
+            st.caption("本年度无记录。")
+    st.subheader(svc.REPORTS_TITLE)
+    if data["reports"]:
+        st.dataframe(pd.DataFrame(data["reports"]), hide_index=True, width="stretch", key="pf_reports")
+    else:
+        st.caption("本年度无述职记录。")
+    st.divider()
+    docx = svc.to_docx(data)
+    name = f"{h['姓名']}_{year}年度履职档案"
+    c1, c2 = st.columns(2)
+    c1.download_button("导出 Word（打印）", docx, file_name=f"{name}.docx", key="pf_docx", on_click="ignore",
+                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    with c2:
+        if svc.pdf_converter():
+            if st.button("生成 PDF", key="pf_pdf_make"):
+                pdf = svc.to_pdf(docx)
+                if pdf:
+                    st.download_button("下载 PDF", pdf, file_name=f"{name}.pdf", key="pf_pdf",
+                                       mime="application/pdf", on_click="ignore")
+                else:
+                    st.error("PDF 转换失败，请导出 Word 后打印。")
+        else:
+            st.caption("本机未安装 LibreOffice，暂不能导出 PDF；请导出 Word 后打印。")

@@ -1,0 +1,306 @@
+"""履职档案 (R19): one deputy's performance file for a year, laid out in the five aspects of a report
+(R8), with the scores on the five focuses; exported as a printable .docx (and PDF when LibreOffice is
+on the PATH).
+
+The five aspects (R8):
+一、出席人代会情况; 二、闭会期间参加常委会和代表小组活动、视察调研执法检查; 三、联系选民、反映意见、
+提出议案建议; 四、宣传和遵守宪法法律; 五、为选民办实事. A sixth part lists the year's 述职.
+Letter writers' personal data never enters the file (only the letter's number, category and outcome).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from db import models as M
+from services import scoring
+from services.common import Actor, Figure, NotFound, scope_filter
+from services.validation import fmt_date
+
+ASPECTS = [
+    "一、出席人代会情况",
+    "二、闭会期间参加常委会和代表小组活动、视察、调研、执法检查情况",
+    "三、联系选民、反映群众意见、提出议案建议情况",
+    "四、宣传和遵守宪法法律情况",
+    "五、为选民办实事情况",
+]
+REPORTS_TITLE = "附：向选民述职情况"
+CONGRESS = "人代会"
+
+
+def _bounds(year: int) -> tuple[date, date]:
+    """First and last day of a year."""
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def _deputy(session: Session, actor: Actor, deputy_id: int) -> tuple[M.Deputy, M.DeputyGroup]:
+    """The deputy and group, inside the actor's scope."""
+    d = session.get(M.Deputy, deputy_id)
+    if d is None:
+        raise NotFound("代表不存在。")
+    g = session.get(M.DeputyGroup, d.group_id)
+    actor.require_scope(g.office_id, g.id)
+    return d, g
+
+
+def _attendance(session: Session, deputy_id: int, year: int, congress: bool) -> list[dict]:
+    """Attendance rows of the year: at the congress, or at other standing-committee activities."""
+    E, A = M.CongressEvent, M.Attendance
+    lo, hi = _bounds(year)
+    kind = E.kind == CONGRESS if congress else E.kind != CONGRESS
+    rows = session.execute(
+        select(E.held_on, E.kind, E.title, A.status).join(A, A.event_id == E.id)
+        .where(A.deputy_id == deputy_id, E.held_on.between(lo, hi), kind).order_by(E.held_on, E.id)
+    ).all()
+    return [{"日期": fmt_date(d), "类型": k, "会议或活动": t, "出席情况": s} for d, k, t, s in rows]
+
+
+def _activities(session: Session, deputy_id: int, year: int) -> list[dict]:
+    """Contact activities the deputy took part in."""
+    A, AD = M.Activity, M.ActivityDeputy
+    lo, hi = _bounds(year)
+    rows = session.execute(
+        select(A.held_on, A.place, A.kind, A.mode, A.voters_reached, A.typical)
+        .join(AD, AD.activity_id == A.id).where(AD.deputy_id == deputy_id, A.held_on.between(lo, hi))
+        .order_by(A.held_on, A.id)
+    ).all()
+    return [{"日期": fmt_date(d), "地点": p, "活动类型": k, "活动形式": m, "联系选民（人）": v,
+             "典型事例": "是" if t else ""} for d, p, k, m, v, t in rows]
+
+
+def _opinions(session: Session, deputy_id: int, year: int, resolved_only: bool = False) -> list[dict]:
+    """Opinions the deputy is in charge of (or raised at the deputy's activities when nobody is named)."""
+    O, AD = M.Opinion, M.ActivityDeputy
+    lo, hi = _bounds(year)
+    mine = or_(O.deputy_id == deputy_id,
+               (O.deputy_id.is_(None)) & O.activity_id.in_(select(AD.activity_id).where(AD.deputy_id == deputy_id)))
+    stmt = select(O.raised_on, O.category, O.content, O.forwarded_to, O.status, O.resolved_on, O.result).where(mine)
+    if resolved_only:
+        stmt = stmt.where(O.resolved_on.between(lo, hi), O.unresolvable_reason.is_(None))
+    else:
+        stmt = stmt.where(O.raised_on.between(lo, hi))
+    rows = session.execute(stmt.order_by(O.raised_on, O.id)).all()
+    if resolved_only:
+        return [{"解决日期": fmt_date(r), "类别": c, "群众意见": t, "办理单位": f or "", "办理结果": res or ""}
+                for _d, c, t, f, _s, r, res in rows]
+    return [{"日期": fmt_date(d), "类别": c, "群众意见": t, "转交单位": f or "", "状态": s}
+            for d, c, t, f, s, _r, _res in rows]
+
+
+def _letters(session: Session, deputy_id: int, year: int, resolved_only: bool = False) -> list[dict]:
+    """Letters the deputy handled (number, category, status; never the writer's data)."""
+    L = M.Letter
+    lo, hi = _bounds(year)
+    stmt = select(L.code, L.received_on, L.category, L.status, L.forwarded_to, L.satisfaction).where(
+        L.deputy_id == deputy_id, L.received_on.between(lo, hi))
+    if resolved_only:
+        stmt = stmt.where(L.status.in_(("已办结", "已反馈")))
+    rows = session.execute(stmt.order_by(L.received_on, L.id)).all()
+    return [{"编号": c, "收信日期": fmt_date(d), "类别": cat, "状态": s, "转办单位": f or "",
+             "来信人评价": sat or ""} for c, d, cat, s, f, sat in rows]
+
+
+def _proposals(session: Session, deputy_id: int, year: int, law_only: bool = False) -> list[dict]:
+    """议案 / 建议 the deputy led or co-signed."""
+    P, PS = M.Proposal, M.ProposalSigner
+    lo, hi = _bounds(year)
+    signed = select(PS.proposal_id).where(PS.deputy_id == deputy_id)
+    stmt = select(P.submitted_on, P.kind, P.title, P.lead_deputy_id, P.status, P.handling_body).where(
+        or_(P.lead_deputy_id == deputy_id, P.id.in_(signed)), P.submitted_on.between(lo, hi))
+    if law_only:
+        stmt = stmt.where(P.law_related.is_(True))
+    rows = session.execute(stmt.order_by(P.submitted_on, P.id)).all()
+    return [{"提出日期": fmt_date(d), "类别": k, "标题": t, "署名": "领衔" if lead == deputy_id else "附议",
+             "状态": s, "承办单位": b or ""} for d, k, t, lead, s, b in rows]
+
+
+def _publicity(session: Session, deputy_id: int, year: int) -> list[dict]:
+    """宣传 / 普法 / 法制调研 work."""
+    P, PD = M.PublicityWork, M.PublicityDeputy
+    lo, hi = _bounds(year)
+    rows = session.execute(
+        select(P.held_on, P.kind, P.title, P.audience).join(PD, PD.work_id == P.id)
+        .where(PD.deputy_id == deputy_id, P.held_on.between(lo, hi)).order_by(P.held_on, P.id)
+    ).all()
+    return [{"日期": fmt_date(d), "类型": k, "内容": t, "受众（人）": a} for d, k, t, a in rows]
+
+
+def _reports(session: Session, deputy_id: int, year: int) -> list[dict]:
+    """The year's 述职 with evaluation and publication."""
+    R = M.Report
+    rows = session.execute(select(R).where(R.deputy_id == deputy_id, R.year == year).order_by(R.form)).scalars()
+    out = []
+    for r in rows:
+        votes = (r.satisfied or 0) + (r.basically_satisfied or 0) + (r.unsatisfied or 0)
+        rate = f"{((r.satisfied or 0) + (r.basically_satisfied or 0)) / votes:.0%}" if votes else ""
+        out.append({"形式": r.form, "日期": fmt_date(r.held_on or r.received_on), "地点": r.venue or "",
+                    "到会选民（人）": r.voters_present if r.voters_present is not None else "",
+                    "满意率": rate, "审查结果": r.review_result or "", "刊登日期": fmt_date(r.published_on)})
+    return out
+
+
+def profile(session: Session, actor: Actor, deputy_id: int, year: int, rubric_id: int | None = None) -> dict:
+    """The performance file of one deputy for a year: header, five aspects, 述职, scores.
+
+    Returns {"header": {...}, "aspects": [{"title", "parts": [(subtitle, rows)]}], "reports": rows,
+    "scores": {...} or None, "radar": {name: {F: score}}}.
+    """
+    d, g = _deputy(session, actor, deputy_id)
+    district = session.get(M.District, d.district_id).name if d.district_id else ""
+    term = session.get(M.Term, d.term_id)
+    header = {"姓名": d.name, "性别": d.gender or "", "出生年份": d.birth_year or "", "政治面貌": d.party or "",
+              "工作单位及职务": d.unit_title or "", "代表组": g.name, "选区": district,
+              "届次": term.name if term else "", "状态": d.status, "到任日期": fmt_date(d.joined_on),
+              "离任日期": fmt_date(d.left_on)}
+    aspects = [
+        {"title": ASPECTS[0], "parts": [("出席人代会", _attendance(session, deputy_id, year, True))]},
+        {"title": ASPECTS[1], "parts": [("参加常委会及代表小组活动", _attendance(session, deputy_id, year, False))]},
+        {"title": ASPECTS[2], "parts": [("联系选民活动", _activities(session, deputy_id, year)),
+                                        ("反映群众意见", _opinions(session, deputy_id, year)),
+                                        ("办理代表信箱来信", _letters(session, deputy_id, year)),
+                                        ("提出议案建议", _proposals(session, deputy_id, year))]},
+        {"title": ASPECTS[3], "parts": [("宣传、普法和法制调研", _publicity(session, deputy_id, year)),
+                                        ("涉及法治的议案建议", _proposals(session, deputy_id, year, law_only=True))]},
+        {"title": ASPECTS[4], "parts": [("推动解决的群众意见", _opinions(session, deputy_id, year, True)),
+                                        ("办结的来信", _letters(session, deputy_id, year, True))]},
+    ]
+    out = {"header": header, "year": year, "aspects": aspects, "reports": _reports(session, deputy_id, year),
+           "scores": None, "radar": {}}
+    rid = rubric_id or scoring.current_rubric_id(session)
+    if rid is not None:
+        rk = scoring.compute(session, rid, year)
+        me = rk.by_id().get(deputy_id)
+        if me is not None:
+            avgs = scoring.averages(rk, scoring_scope())
+            group = avgs["groups"].get(me["group_id"], {})
+            out["scores"] = {"rubric": f"第{rk.rubric.version}版", "focus": me["focus"], "deduction": me["deduction"],
+                             "total": me["total"], "grade": me["grade"], "rank": me["rank"],
+                             "group_rank": me["group_rank"], "of": len(rk.deputies),
+                             "fraction": me["fraction"], "cap": max(rk.rubric.focus_caps.values() or [20])}
+            out["radar"] = {f"{d.name}（本人）": me["focus"], "代表组平均": {f: group.get(f, 0) for f in scoring.FOCUSES},
+                            "全区平均": {f: avgs["district"][f] for f in scoring.FOCUSES}}
+    return out
+
+
+def scoring_scope() -> Actor:
+    """Averages for the radar are over every deputy (the group and the whole district)."""
+    return Actor("system", "admin")
+
+
+def to_docx(data: dict) -> bytes:
+    """The file as a printable .docx: header table, scores, the five aspects, 述职."""
+    from docx import Document
+    from docx.shared import Pt
+
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.size = Pt(10.5)
+    h = data["header"]
+    doc.add_heading(f"{h['姓名']}代表{data['year']}年度履职档案", level=1)
+    t = doc.add_table(rows=0, cols=4)
+    t.style = "Table Grid"
+    items = list(h.items())
+    for i in range(0, len(items), 2):
+        cells = t.add_row().cells
+        for j, (k, v) in enumerate(items[i:i + 2]):
+            cells[2 * j].text = k
+            cells[2 * j + 1].text = str(v)
+    sc = data.get("scores")
+    doc.add_heading("履职评分", level=2)
+    if sc:
+        doc.add_paragraph(f"依据评分细则{sc['rubric']}：总分 {sc['total']:g} 分，等级 {sc['grade']}，"
+                          f"全区第 {sc['rank']} 名（共 {sc['of']} 人），组内第 {sc['group_rank']} 名；"
+                          f"扣分 {sc['deduction']:g} 分；本年任职比例 {sc['fraction']:.0%}。")
+        st = doc.add_table(rows=1, cols=2)
+        st.style = "Table Grid"
+        st.rows[0].cells[0].text, st.rows[0].cells[1].text = "工作重点", "得分"
+        for f in scoring.FOCUSES:
+            c = st.add_row().cells
+            c[0].text, c[1].text = scoring.FOCUS_LONG[f], f"{sc['focus'][f]:g}"
+    else:
+        doc.add_paragraph("尚未发布评分细则，暂无评分。")
+    for aspect in data["aspects"]:
+        doc.add_heading(aspect["title"], level=2)
+        for sub, rows in aspect["parts"]:
+            doc.add_paragraph(f"{sub}（{len(rows)} 条）", style="List Bullet")
+            _table(doc, rows)
+    doc.add_heading(REPORTS_TITLE, level=2)
+    _table(doc, data["reports"])
+    doc.add_paragraph(f"生成日期：{date.today():%Y-%m-%d}。本档案在代表组会议上通报。")
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def _table(doc, rows: list[dict]) -> None:
+    """Rows as a Word table (or 无记录)."""
+    if not rows:
+        doc.add_paragraph("本年度无记录。")
+        return
+    cols = list(rows[0])
+    t = doc.add_table(rows=1, cols=len(cols))
+    t.style = "Table Grid"
+    for j, c in enumerate(cols):
+        t.rows[0].cells[j].text = c
+    for r in rows:
+        cells = t.add_row().cells
+        for j, c in enumerate(cols):
+            cells[j].text = str(r.get(c, ""))
+
+
+def pdf_converter() -> str | None:
+    """Path of LibreOffice (soffice / libreoffice) when installed, else None."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def to_pdf(docx_bytes: bytes) -> bytes | None:
+    """Convert the .docx to PDF with LibreOffice; None when it is not available or fails."""
+    exe = pdf_converter()
+    if not exe:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "file.docx"
+        src.write_bytes(docx_bytes)
+        try:
+            subprocess.run([exe, "--headless", "--convert-to", "pdf", "--outdir", tmp, str(src)],
+                           check=True, capture_output=True, timeout=120)
+        except (subprocess.SubprocessError, OSError):
+            return None
+        out = Path(tmp) / "file.pdf"
+        return out.read_bytes() if out.exists() else None
+
+
+def _empty_stmt(actor: Actor, year: int):
+    """Serving deputies with neither a contact activity nor a proposal in the year."""
+    D, G, A, AD, P, PS = M.Deputy, M.DeputyGroup, M.Activity, M.ActivityDeputy, M.Proposal, M.ProposalSigner
+    lo, hi = _bounds(year)
+    acts = select(AD.deputy_id).join(A, A.id == AD.activity_id).where(A.held_on.between(lo, hi))
+    props = select(PS.deputy_id).join(P, P.id == PS.proposal_id).where(P.submitted_on.between(lo, hi))
+    leads = select(P.lead_deputy_id).where(P.submitted_on.between(lo, hi))
+    stmt = (select(D.id, D.name, G.name.label("group_name")).join(G, G.id == D.group_id)
+            .join(M.Term, M.Term.id == D.term_id)
+            .where(D.status == "在任", M.Term.start_year <= year, M.Term.end_year >= year,
+                   or_(D.joined_on.is_(None), D.joined_on <= hi),
+                   D.id.not_in(acts), D.id.not_in(props), D.id.not_in(leads)))
+    return scope_filter(stmt, actor, G.office_id, G.id).order_by(G.name, D.name)
+
+
+def empty_files(session: Session, actor: Actor, year: int) -> list[dict]:
+    """R19: serving deputies whose file holds no contact activity and no 议案建议 this year."""
+    return [{"deputy_id": i, "代表": n, "代表组": g} for i, n, g in session.execute(_empty_stmt(actor, year))]
+
+
+def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
+    """R19 figure for 工作台."""
+    n = session.execute(select(func.count()).select_from(_empty_stmt(actor, year).order_by(None).subquery())).scalar_one()
+    return [Figure("R19", "履职档案本年无活动、无议案建议的代表", int(n), "人", "profiles",
+                   {"year": str(year), "view": "empty"}, bad=n > 0,
+                   help="每位代表建立履职档案，记录联系选民活动和议案建议，并在代表组会议上通报")]
