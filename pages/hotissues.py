@@ -45,24 +45,26 @@ def _charts(actor: Actor, year: int) -> None:
     cat = pd.DataFrame(data["category"])
     bar = alt.Chart(cat).mark_bar().encode(
         x=alt.X("数量:Q", title="数量（件）"),
-        y=alt.Y("问题类别:N", title="问题类别", sort="-x"),
+        y=alt.Y("问题类别:N", title="问题类别", sort="-x", axis=alt.Axis(labelOverlap=False, titleAngle=0,
+                                                                      titleAlign="right", titleY=-8)),
         color=alt.Color("来源:N", title="来源"),
         tooltip=["问题类别", "来源", "数量"],
-    ).properties(title="按问题类别", height=max(200, 28 * cat["问题类别"].nunique()))
+    ).properties(title="按问题类别", height=max(220, 32 * cat["问题类别"].nunique()))
     st.altair_chart(bar, width="stretch")
     heat = pd.DataFrame(data["office"])
     hm = alt.Chart(heat).mark_rect().encode(
-        x=alt.X("办事处:N", title="办事处"),
-        y=alt.Y("问题类别:N", title="问题类别"),
+        x=alt.X("办事处:N", title="办事处", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("问题类别:N", title="问题类别", axis=alt.Axis(labelOverlap=False, titleAngle=0, titleAlign="right",
+                                                         titleY=-8)),
         color=alt.Color("数量:Q", title="数量（件）", scale=alt.Scale(scheme="oranges")),
         tooltip=["办事处", "问题类别", "数量"],
-    ).properties(title="问题类别 × 办事处")
+    ).properties(title="问题类别 × 办事处", height=max(220, 26 * heat["问题类别"].nunique()))
     text = hm.mark_text(baseline="middle").encode(text="数量:Q", color=alt.value("black"))
     st.altair_chart(hm + text, width="stretch")
     month = pd.DataFrame(data["month"])
     line = alt.Chart(month).mark_line(point=True).encode(
-        x=alt.X("月份:O", title="月份"),
-        y=alt.Y("数量:Q", title="数量（件）"),
+        x=alt.X("月份:O", title="月份", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("数量:Q", title="数量（件）", axis=alt.Axis(titleAngle=0, titleAlign="left", titleY=-8)),
         color=alt.Color("来源:N", title="来源"),
         tooltip=["月份", "来源", "数量"],
     ).properties(title="按月份")

@@ -125,7 +125,8 @@ def _detail(actor: Actor, ch: dict, letter_id: int) -> None:
         ("反馈", f"{info['feedback_method']} {info['satisfaction']}".strip()),
         ("不予受理/合并理由", info["close_reason"] + (f"（并入{info['merged_into']}）" if info["merged_into"] else "")),
     ], columns=["项目", "内容"])
-    st.dataframe(fields, hide_index=True, width="stretch", key=f"lt_fields_{letter_id}")
+    st.dataframe(fields, hide_index=True, width="stretch", height=36 * (len(fields) + 1) + 2,
+                 key=f"lt_fields_{letter_id}")
     st.text("内容摘要：")
     st.text(info["summary"])
     if info["may_reveal"] and shown.get("id") != letter_id:

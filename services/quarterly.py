@@ -143,7 +143,7 @@ def summary(session: Session, actor: Actor, group_id: int, year: int, quarter: i
         "group": group.name, "office": office.name if office else "", "liaison": group.liaison_name or "",
         "year": year, "quarter": quarter,
         "title": f"{group.name}{year}年第{quarter}季度群众反映问题及解决情况汇总表",
-        "rows": [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows],
+        "rows": [{k: r[k] for k in COLUMNS} for r in rows],
         "by_category": [{"问题类别": k, **v} for k, v in sorted(by_category.items(), key=lambda kv: -kv[1]["问题数"])],
         "by_state": [{"办理状态": k, "数量（件）": v} for k, v in sorted(by_state.items())],
         "totals": totals,
