@@ -500,7 +500,9 @@ def _master(ctx: _Ctx, n_offices: int, n_groups: int, n_districts: int, n_deputi
                   ("doctor", 9), ("farmer", 8), ("cadre", 12), ("lawyer", 4), ("self", 6), ("engineer", 7),
                   ("police", 3), ("retired", 3)]
     for i in range(n_deputies):
-        did = districts[i]["id"] if i < n_districts else districts[rng.randrange(n_districts)]["id"]
+        # districts elect a handful of deputies each: mostly spread evenly, some at random
+        spread = i < n_districts or rng.random() < 0.8
+        did = districts[i % n_districts if spread else rng.randrange(n_districts)]["id"]
         gid = group_of_district[did]
         oid = office_of_group[gid]
         gender = "女" if rng.random() < 0.32 else "男"
@@ -626,7 +628,9 @@ def _letter_chain(rng: _Rng, received: date, today: date) -> tuple[list[tuple[st
     """The steps a letter went through up to today, and how it ends: 'normal', 'reject', 'stall'."""
     steps = [("登记", received)]
     r = rng.random()
-    end = "reject" if r < 0.03 else ("stall" if r < 0.10 else "normal")
+    # letters left stuck are mostly recent ones: old ones were chased up and closed in the end
+    stuck = 0.10 if (today - received).days < 150 else 0.025
+    end = "reject" if r < 0.03 else ("stall" if r < 0.03 + stuck else "normal")
     day = received
     if end == "reject":
         k = int(rng.random() * 2)  # rejected at 登记 or after 已交代表
@@ -1181,14 +1185,19 @@ def _events(ctx: _Ctx, m: dict) -> list[dict]:
 
     for year in range(ctx.start.year, today.year + 1):
         lo, hi = max(date(year, 1, 1), ctx.start), min(date(year, 12, 31), today)
-        session_no = year - m["start_year"] + 1
-        day = m["first_session"] if session_no == 1 else date(year, 1, 10 + rng.randrange(10))
-        if lo <= day <= hi:
+        term_year = year - m["start_year"] + 1
+        # two sessions a year: the annual one in January, and a shorter one in summer
+        annual = m["first_session"] if term_year == 1 else date(year, 1, 10 + rng.randrange(10))
+        summer = date(year, 7, 20) + timedelta(days=rng.randrange(30))
+        for k, day in enumerate((annual, summer)):
+            session_no = 2 * term_year - 1 + k
+            if not (lo <= day <= hi):
+                continue
             eid = ctx.ids(models.CongressEvent, 1)
             title = f"区{m['term_name']}人民代表大会第{_cn_num(session_no)}次会议"
             events.append({"id": eid, "kind": "人代会", "title": title, "held_on": day, "term_id": m["term_id"],
                            "session_no": session_no})
-            sessions.append({"id": eid, "held_on": day, "session_no": session_no})
+            sessions.append({"id": eid, "held_on": day, "session_no": session_no, "annual": k == 0})
             invite(eid, day, deputies, 0.04, 0.01)
         plan = [("列席常委会", 6), ("视察", 4), ("调研", 4), ("执法检查", 2)]
         sc_no = 0
@@ -1201,7 +1210,7 @@ def _events(ctx: _Ctx, m: dict) -> list[dict]:
                 topic = rng.choice(list(TOPICS.values()))
                 if kind == "列席常委会":
                     sc_no += 1
-                    title = f"列席区人大常委会第{(session_no - 1) * 6 + sc_no}次会议"
+                    title = f"列席区人大常委会第{(term_year - 1) * 6 + sc_no}次会议"
                     size = rng.randint(4, 8)
                 elif kind == "视察":
                     title, size = f"视察{topic}工作情况", rng.randint(10, 25)
@@ -1241,7 +1250,7 @@ def _publicity(ctx: _Ctx, m: dict) -> None:
     groups = [g for g in m["groups"] if by_group[g["id"]]]
     if not groups:
         return
-    n = max(6, len(m["deputies"]) // 8)
+    n = max(6, len(m["deputies"]) // 4)
     works, links = [], []
     titles = {
         "宣传": ["宣讲区委全会精神", "宣传区人代会决议", "宣讲党的二十届三中全会精神", "宣传区政府工作报告重点任务"],
@@ -1250,6 +1259,22 @@ def _publicity(ctx: _Ctx, m: dict) -> None:
     }
     for year in range(ctx.start.year, today.year + 1):
         lo, hi = max(date(year, 1, 1), ctx.start), min(date(year, 12, 31), today)
+        # each group's whole-group work: spreading the congress's decisions after the session,
+        # the Party committee's plenum in autumn, and the constitution week (4 December)
+        for g in groups:
+            for kind, title, day in (("宣传", "宣传区人代会决议", date(year, 2, 20)),
+                                     ("宣传", "宣讲区委全会精神", date(year, 10, 25)),
+                                     ("普法", "国家宪法日宪法宣传进社区", date(year, 12, 4))):
+                day += timedelta(days=rng.randrange(10))
+                who = [d for d in by_group[g["id"]] if d.serving(day) and rng.random() < 0.85]
+                if not (lo <= day <= hi) or not who:
+                    continue
+                wid = ctx.ids(models.PublicityWork, 1)
+                audience = rng.randint(50, 300)
+                works.append({"id": wid, "kind": kind, "title": title, "held_on": day, "audience": audience,
+                              "summary": f"{g['name']}{len(who)}名代表{title}，参加群众{audience}人。",
+                              "created_by": "staff" if g["office_id"] == m["offices"][0]["id"] else "admin"})
+                links.extend({"work_id": wid, "deputy_id": d.id} for d in who)
         k = round(n * ((hi - lo).days + 1) / 365)
         for _ in range(k):
             kind = _wpick(rng, [("宣传", 50), ("普法", 35), ("法制调研", 15)])
@@ -1264,7 +1289,7 @@ def _publicity(ctx: _Ctx, m: dict) -> None:
             works.append({"id": wid, "kind": kind, "title": title, "held_on": day, "audience": audience,
                           "summary": f"{g['name']}代表{title}，参加群众{audience}人。",
                           "created_by": "staff" if g["office_id"] == m["offices"][0]["id"] else "admin"})
-            for d in rng.sample(who, min(len(who), rng.randint(1, 4))):
+            for d in rng.sample(who, min(len(who), rng.randint(2, 6))):
                 links.append({"work_id": wid, "deputy_id": d.id})
     ctx.insert(models.PublicityWork, works)
     ctx.insert(models.PublicityDeputy, links)
@@ -1300,7 +1325,8 @@ def _proposals(ctx: _Ctx, m: dict, sessions: list[dict], clusters: list[dict], o
     by_group: dict[int, list[_Dep]] = defaultdict(list)
     for d in deputies:
         by_group[d.group_id].append(d)
-    session_of = {s["held_on"].year: s for s in sessions}
+    session_of = {s["held_on"].year: s for s in sessions if s["annual"]}
+    dep_cum = _cum(d.weight for d in deputies)
     props, signers, sources = [], [], []
     ops_by_group: dict[int, list[tuple]] = defaultdict(list)
     for o in opinions:
@@ -1347,12 +1373,12 @@ def _proposals(ctx: _Ctx, m: dict, sessions: list[dict], clusters: list[dict], o
     for year in range(ctx.start.year, today.year + 1):
         lo, hi = max(date(year, 1, 1), ctx.start), min(date(year, 12, 31), today)
         sess = session_of.get(year)
-        plan = [("建议", max(3, n // 2)), ("议案", max(1, n // 60)), ("批评和意见", max(1, n // 30))]
+        plan = [("建议", max(3, n)), ("议案", max(1, n // 60)), ("批评和意见", max(1, n // 30))]
         for kind, k in plan:
             for _ in range(k):
                 at_session = sess is not None and rng.random() < 0.8
                 day = sess["held_on"] if at_session else _rand_day(rng, lo, hi)
-                lead = rng.choice(deputies)
+                lead = _pick(rng, deputies, dep_cum)  # the diligent ones lead more
                 if not lead.serving(day):
                     continue
                 members = by_group[lead.group_id]
@@ -1433,10 +1459,11 @@ def _reports(ctx: _Ctx, m: dict) -> None:
             serving = [d for d in members if d.joined_on <= jan1 and d.left_on is None]
             if not serving:
                 continue
-            whole = sum(1 for d in members if d.joined_on <= jan1 and (d.left_on is None or d.left_on > dec31))
-            some = sum(1 for d in members if d.joined_on <= dec31 and (d.left_on is None or d.left_on >= jan1))
-            still = sum(1 for d in members if d.left_on is None and d.joined_on <= dec31)
-            k = plan_size(len(serving), whole, some, still)
+            # the reports rules count the deputies serving at the end of the year; the plan also
+            # fits the other ways of counting (at 1 January; still serving today) when it can
+            at_end = sum(1 for d in members if d.joined_on <= dec31 and (d.left_on is None or d.left_on > dec31))
+            at_start = sum(1 for d in members if d.joined_on <= jan1 and (d.left_on is None or d.left_on > jan1))
+            k = plan_size(at_end, len(serving), at_start)
             fresh = [d for d in serving if d.id not in reported]
             rng.shuffle(fresh)
             chosen = fresh[:k]
@@ -1478,7 +1505,7 @@ def _reports(ctx: _Ctx, m: dict) -> None:
                 if unsat > 0 and (rate < 0.8 or rng.random() < 0.3):
                     for c in rng.sample(RECT_CONTENTS, rng.randint(1, 2)):
                         due = held + timedelta(days=rng.randint(30, 60))
-                        done_ = due <= today and rng.random() < 0.7
+                        done_ = due <= today and rng.random() < 0.85
                         rects.append({"id": ctx.ids(models.Rectification, 1), "source": "述职", "report_id": rid,
                                       "spot_check_id": None, "group_id": g["id"], "content": c, "owner": d.name,
                                       "due_on": due, "status": "已完成" if done_ else "未完成",
@@ -1496,9 +1523,9 @@ def _reports(ctx: _Ctx, m: dict) -> None:
                                          ("published", 48)])
                     received = dec31 - timedelta(days=20) + timedelta(days=rng.randint(0, 40))
                 else:
-                    state = _wpick(rng, [("missing", 60), ("received", 20), ("reviewed", 10), ("filed", 6),
-                                         ("published", 4)])
-                    received = today - timedelta(days=rng.randint(1, 40))
+                    state = _wpick(rng, [("missing", 35), ("received", 20), ("reviewed", 15), ("filed", 15),
+                                         ("published", 15)])
+                    received = today - timedelta(days=rng.randint(20, 120))
                 if state == "missing" or received > today:
                     continue
                 rid = ctx.ids(models.Report, 1)
@@ -1562,7 +1589,7 @@ def _hearings_and_summaries(ctx: _Ctx, m: dict) -> None:
                 if q_end < ctx.start or q_end >= today:
                     continue
                 latest = q_end + timedelta(days=100) > today
-                if rng.random() < (0.7 if latest else 0.93):
+                if rng.random() < (0.8 if latest else 0.93):
                     at = q_end + timedelta(days=rng.randint(3, 15))
                     if at > today:
                         continue
@@ -1637,8 +1664,8 @@ def generate(url: str | None = None, *, seed: int = 2026, offices: int = 6, grou
              progress: Callable[[float, str], None] | None = None) -> dict:
     """Fill an empty, migrated database with demo data; return the rows inserted per table.
 
-    ``letters`` defaults to about 3 per deputy and year, ``activities`` to about 1.7 per deputy
-    and year (each has one to eight deputies, so most deputies take part in 3–5 a year).
+    ``letters`` defaults to about 3 per deputy and year, ``activities`` to about 2 per deputy
+    and year (each has one to eight deputies, so most deputies take part in 4–6 a year).
     Refuses (ValueError) a database that already holds offices or terms.
     """
     today = today or date.today()
@@ -1651,7 +1678,7 @@ def generate(url: str | None = None, *, seed: int = 2026, offices: int = 6, grou
         ctx = _Ctx(session, seed, today, years, progress)
         span = ((today - ctx.start).days + 1) / 365.25
         n_letters = round(3 * deputies * span) if letters is None else letters
-        n_acts = round(1.7 * deputies * span) if activities is None else activities
+        n_acts = round(2.0 * deputies * span) if activities is None else activities
         ctx.progress(0.0, "基础数据")
         m = _master(ctx, offices, groups, districts, deputies)
         m["term_name"] = f"第{_cn_num(TERM_NUMBER)}届"
