@@ -159,7 +159,7 @@ def _events(actor: Actor, ch: dict) -> None:
     res = data_table("att_events", fetch, filters=filters, export_name="会议活动出席汇总", unit="个",
                      hidden=("id",), empty="该年度还没有会议活动。请用上方“新建会议活动”创建。")
     with session_scope(actor.username) as s:
-        opts = svc.event_options(s, res.filters.get("year"))
+        opts = svc.event_options(s, res.filters.get("year"), actor)
     if not opts:
         return
     ids = list(opts)
@@ -195,12 +195,15 @@ def _rates(actor: Actor, ch: dict) -> None:
         st.markdown(f"**{year}年各类会议活动出席情况**")
         st.dataframe(pd.DataFrame(by_kind), hide_index=True, width="stretch")
         long = pd.DataFrame([
-            {"类型": r["类型"], "情况": k, "人次": r[f"{k}（人次）"]} for r in by_kind for k in svc.STATUSES
+            {"类型": r["类型"], "情况": k, "人次": r[f"{k}（人次）"], "order": i}
+            for r in by_kind for i, k in enumerate(svc.STATUSES)
         ])
         chart = alt.Chart(long).mark_bar().encode(
-            x=alt.X("类型:N", title="会议活动类型", sort=svc.EVENT_KINDS),
+            x=alt.X("类型:N", title="会议活动类型", sort=svc.EVENT_KINDS, axis=alt.Axis(labelAngle=0)),
             y=alt.Y("人次:Q", title="人次", stack="zero"),
-            color=alt.Color("情况:N", title="出席情况", sort=svc.STATUSES),
+            color=alt.Color("情况:N", title="出席情况", sort=svc.STATUSES,
+                            scale=alt.Scale(domain=svc.STATUSES, range=["#2e7d32", "#f9a825", "#c62828"])),
+            order=alt.Order("order:Q"),
             tooltip=[alt.Tooltip("类型:N", title="类型"), alt.Tooltip("情况:N", title="出席情况"),
                      alt.Tooltip("人次:Q", title="人次")],
         )

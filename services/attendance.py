@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from db import models
@@ -148,9 +148,16 @@ def delete_event(session: Session, actor: Actor, event_id: int) -> None:
     session.flush()
 
 
-def event_options(session: Session, year: int | None = None) -> dict[int, str]:
-    """Events (of a year), newest first: {id: "2026-03-05 人代会 第十八届第3次会议"}."""
+def event_options(session: Session, year: int | None = None, actor: Actor | None = None) -> dict[int, str]:
+    """Events (of a year), newest first: {id: "2026-03-05 人代会 第十八届第3次会议"}.
+
+    With a scoped ``actor``: only events inviting one of its deputies, or inviting nobody yet.
+    """
     stmt = _year(select(E.id, E.held_on, E.kind, E.title).order_by(E.held_on.desc(), E.id.desc()), E.held_on, year)
+    if actor is not None and actor.scoped:
+        mine = scope_filter(select(A.event_id).join(D, D.id == A.deputy_id).join(G, G.id == D.group_id),
+                            actor, G.office_id, D.group_id)
+        stmt = stmt.where(or_(E.id.in_(mine), ~exists().where(A.event_id == E.id)))
     return {i: f"{on:%Y-%m-%d} {k} {t}" for i, on, k, t in session.execute(stmt)}
 
 
@@ -168,6 +175,8 @@ def list_events(session: Session, actor: Actor, f: dict, offset: int = 0, limit:
             .join(models.Term, models.Term.id == E.term_id).outerjoin(sub, sub.c.event_id == E.id)
             .order_by(E.held_on.desc(), E.id.desc()))
     stmt = _year(stmt, E.held_on, f.get("year"))
+    if actor.scoped:  # events of other offices' deputies only are left out (new, empty ones stay)
+        stmt = stmt.where(or_(sub.c.n > 0, ~exists().where(A.event_id == E.id)))
     if f.get("kind"):
         stmt = stmt.where(E.kind == f["kind"])
     if f.get("q"):

@@ -175,3 +175,14 @@ def test_figures_match_direct_sql(world):
             assert figs["absent"] == direct
             assert figs["publicity"] == 1
         assert svc.figures(s, w.staff(), YEAR)[0].value == 3
+
+
+def test_scoped_staff_sees_only_events_of_their_deputies(world):
+    w = world
+    mine = _event(w, "视察", (2, 2), ids=[0])
+    theirs = _event(w, "代表小组活动", (2, 3), ids=[11])
+    with session_scope(url=w.url) as s:
+        assert [r["id"] for r in svc.list_events(s, w.staff(), {"year": YEAR}).rows] == [mine]
+        assert set(svc.event_options(s, YEAR, w.staff())) == {mine}
+        assert set(svc.event_options(s, YEAR)) == {mine, theirs}
+        assert svc.list_events(s, w.admin(), {"year": YEAR}).total == 2
