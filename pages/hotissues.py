@@ -53,12 +53,12 @@ def _charts(actor: Actor, year: int) -> None:
     st.altair_chart(bar, width="stretch")
     heat = pd.DataFrame(data["office"])
     hm = alt.Chart(heat).mark_rect().encode(
-        x=alt.X("办事处:N", title="办事处", axis=alt.Axis(labelAngle=0)),
+        x=alt.X("办事处:N", title="办事处", axis=alt.Axis(labelAngle=0, labelOverlap=False, labelLimit=160)),
         y=alt.Y("问题类别:N", title="问题类别", axis=alt.Axis(labelOverlap=False, titleAngle=0, titleAlign="right",
                                                          titleY=-8)),
         color=alt.Color("数量:Q", title="数量（件）", scale=alt.Scale(scheme="oranges")),
         tooltip=["办事处", "问题类别", "数量"],
-    ).properties(title="问题类别 × 办事处", height=max(220, 26 * heat["问题类别"].nunique()))
+    ).properties(title="问题类别 × 办事处")
     text = hm.mark_text(baseline="middle").encode(text="数量:Q", color=alt.value("black"))
     st.altair_chart(hm + text, width="stretch")
     month = pd.DataFrame(data["month"])
