@@ -384,6 +384,8 @@ def render() -> None:
         if st.session_state.get("sc_rubric_pick") not in ids:
             st.session_state["sc_rubric_pick"] = current if current in ids else ids[0]
         rubric_id = st.selectbox("评分细则版本", ids, format_func=lambda i: options[i], key="sc_rubric_pick")
+    if st.button("重新计算", key="sc_refresh", help="得分缓存2分钟；刚登记的记录未体现时点此重新计算"):
+        _ranking.clear()
     rk = _ranking(database_url(), rubric_id, year)
     wanted = TABS.get(st.query_params.get("tab", ""), TABS["rank"])
     tabs = st.tabs(list(TABS.values()), default=wanted)

@@ -47,3 +47,4 @@ def test_dashboard_renders_for_every_role(app_world, role: str) -> None:
     assert any(lbl.startswith("R1 ") for lbl in labels)
     assert any(lbl.startswith("R19 ") for lbl in labels)
     assert not any("暂不可用" in lbl for lbl in labels)
+    assert at.get("page_link")  # tiles link to the lists behind them

@@ -75,3 +75,30 @@ def test_admin_bad_rubric_row_refused_then_draft_saved_and_published(app_world) 
         assert scoring.current_rubric_id(s) == draft
         assert scoring.compute(s, draft, YEAR).by_id()[ex["a"]]["total"] == 31.0
         assert scoring.compute(s, rid, YEAR).by_id()[ex["a"]]["total"] == 25.0
+
+
+def test_dashboard_link_opens_filtered_ranking(app_world) -> None:
+    """The R15 figure's query parameters (tab, year, grade) open the ranking filtered to 不称职."""
+    build_example(app_world)
+    at = app_as("leader")
+    at.query_params["tab"] = "rank"
+    at.query_params["year"] = str(YEAR)
+    at.query_params["grade"] = "不称职"
+    from tests.conftest import goto
+
+    goto(at, "scoring")
+    assert not at.exception
+    ranking = _frame_with(at, "总分")
+    assert set(ranking["等级"]) == {"不称职"} and len(ranking) == 12
+
+
+def test_admin_loads_default_rubric_on_an_empty_system(app_world) -> None:
+    """Without any rubric the page says so; the admin loads the default (version 1, published)."""
+    at = app_as("admin", "scoring")
+    assert not at.exception
+    assert any("尚未建立评分细则" in i.value for i in at.info)
+    at.button(key="sc_default").click().run()
+    assert not at.exception
+    with session_scope("t") as s:
+        assert [(v["版本"], v["状态"]) for v in scoring.list_rubrics(s)] == [(1, "已发布")]
+    assert _frame_with(at, "总分") is not None
