@@ -145,3 +145,27 @@ def test_staff_tells_the_writer_a_topic_outcome(app_world) -> None:
     assert not at.exception
     with session_scope("t") as s:
         assert hotissues.untold_count(s, app_world.admin()) == 0
+
+
+def test_duplicate_warning_then_merge(app_world) -> None:
+    """A second letter from the same phone shows the possible duplicate; 登记并合并 closes it as 已合并."""
+    from services import letters
+
+    with session_scope("staff") as s:
+        first = letters.register(s, app_world.staff(), {
+            "mailbox_id": app_world.mailboxes[0], "received_on": date.today(), "writer_name": "张三丰",
+            "writer_phone": "13812341234", "summary": "路灯", "category": "城乡建设"})
+        first_id, first_code = first.id, first.code
+    at = app_as("staff", "mailbox")
+    _fill_letter(at, app_world)
+    at.button(key="lt_submit").click().run()
+    assert any("可能重复" in w.value for w in at.warning)
+    dup = next(d.value for d in at.dataframe if "疑似重复原因" in d.value.columns)
+    assert list(dup["编号"]) == [first_code] and list(dup["联系电话"]) == ["138****1234"]
+    with session_scope("t") as s:
+        assert len(s.execute(select(models.Letter)).all()) == 1  # nothing saved yet
+    at.button(key="lt_merge").click().run()
+    assert not at.exception
+    with session_scope("t") as s:
+        second = s.execute(select(models.Letter).where(models.Letter.id != first_id)).scalars().one()
+    assert second.status == "已合并" and second.merged_into_id == first_id
