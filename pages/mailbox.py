@@ -145,9 +145,10 @@ def _detail(actor: Actor, ch: dict, letter_id: int) -> None:
     if actor.role == "admin" and len(info["events"]) > 1:
         with st.expander("撤销上一步（仅系统管理员，记入操作日志）"):
             reason = st.text_input("撤销原因", key=f"lt_undo_reason_{letter_id}")
+            show_flash("lt_undo")
             field_error("lt_undo", "reason")
             if st.button("撤销上一步", key=f"lt_undo_{letter_id}"):
-                run_write("lt_step", actor.username, lambda s: letters.undo_last(
+                run_write("lt_undo", actor.username, lambda s: letters.undo_last(
                     s, actor, letter_id, reason, expected_version=info["version"]), "已撤销上一步。")
 
 
@@ -314,12 +315,19 @@ def _register(actor: Actor, ch: dict) -> None:
 
 
 def _save(actor: Actor, data: dict, merge_into: int | None = None) -> None:
-    """Register the letter; on success clear the form (new widget keys) and rerun."""
+    """Register the letter; on success clear the form (new widget keys); rerun either way."""
     st.session_state.pop("lt_dups", None)
-    out = run_write(REG, actor.username, lambda s: letters.register(s, actor, data, merge_into=merge_into).code,
-                    rerun=False)
-    if out:
-        st.session_state[f"{REG}__flash"] = ("ok", f"已登记来信 {out}" + ("，并已合并到所选来信。" if merge_into else "。"))
+    st.session_state[f"{REG}__errors"] = {}
+    try:
+        with session_scope(actor.username) as s:
+            code = letters.register(s, actor, data, merge_into=merge_into).code
+    except ValidationError as exc:
+        st.session_state[f"{REG}__errors"] = exc.errors
+        st.session_state[f"{REG}__flash"] = ("err", "未保存，请按提示修改：" + "；".join(exc.errors.values()))
+    except ServiceError as exc:
+        st.session_state[f"{REG}__flash"] = ("err", str(exc))
+    else:
+        st.session_state[f"{REG}__flash"] = ("ok", f"已登记来信 {code}" + ("，并已合并到所选来信。" if merge_into else "。"))
         st.session_state["lt_reg_n"] = st.session_state.get("lt_reg_n", 0) + 1
     st.rerun()
 

@@ -169,3 +169,29 @@ def test_duplicate_warning_then_merge(app_world) -> None:
     with session_scope("t") as s:
         second = s.execute(select(models.Letter).where(models.Letter.id != first_id)).scalars().one()
     assert second.status == "已合并" and second.merged_into_id == first_id
+
+
+def test_admin_undoes_a_step_staff_cannot(app_world) -> None:
+    """Only the admin sees 撤销上一步; the undone step stays in the history, greyed."""
+    from services import letters
+
+    with session_scope("staff") as s:
+        lid = letters.register(s, app_world.staff(), {
+            "mailbox_id": app_world.mailboxes[0], "received_on": date.today(), "writer_name": "李四",
+            "writer_phone": "13900000001", "summary": "噪音", "category": "环境保护"}).id
+        letters.transition(s, app_world.staff(), lid, "已交代表")
+    at = app_as("staff", "mailbox")
+    at.session_state["lt_open"] = lid
+    at.run()
+    assert not [b for b in at.button if b.key == f"lt_undo_{lid}"]
+    at = app_as("admin", "mailbox")
+    at.session_state["lt_open"] = lid
+    at.run()
+    at.button(key=f"lt_undo_{lid}").click().run()
+    assert any("撤销原因" in e.value for e in at.error)
+    at.text_input(key=f"lt_undo_reason_{lid}").set_value("误操作").run()
+    at.button(key=f"lt_undo_{lid}").click().run()
+    assert not at.exception
+    with session_scope("t") as s:
+        assert s.get(models.Letter, lid).status == "登记"
+    assert any("已撤销" in t.value for t in at.text)
