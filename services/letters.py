@@ -22,6 +22,7 @@ import re
 from datetime import date, timedelta
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db import audit, models
@@ -33,6 +34,7 @@ from services.common import (
     NotFound,
     Page,
     PermissionDenied,
+    ServiceError,
     ValidationError,
     check_version,
     paginate,
@@ -445,7 +447,10 @@ def register(session: Session, actor: Actor, data: dict, *, merge_into: int | No
                created_by=actor.username, round=1, paused_days=0, **clean)
     _apply_deadlines(session, letter)
     session.add(letter)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # another registration took the same number at the same moment
+        raise ServiceError("来信编号冲突（有人同时登记了来信），未保存，请再点一次“登记”。") from exc
     session.add(E(letter_id=letter.id, round=1, from_status=None, to_status="登记",
                   happened_on=clean["received_on"], by=_who(actor),
                   note=clean_text(data.get("note")) or ("匿名来信" if data.get("anonymous") else None)))
