@@ -36,6 +36,7 @@ ENTITY_NAMES: dict[str, str] = {
     "Proposal": "议案建议",
     "ProposalSigner": "联名代表",
     "ProposalSource": "议案来源",
+    "ProposalEvent": "议案建议办理记录",
     "CongressEvent": "会议活动",
     "Attendance": "出席记录",
     "PublicityWork": "宣传法制工作",
