@@ -2,6 +2,7 @@
 
     python -m bench.run                 # small and medium scales
     python -m bench.run --scale small   # small only; --scale large adds 20,000 deputies / 1,000,000 letters
+    python -m bench.run --url sqlite:///big.db   # time the queries on an existing database only
 
 Each scale is generated into a fresh temporary SQLite file, and also into a fresh PostgreSQL
 (MySQL/MariaDB) database when TEST_PG_URL (TEST_MYSQL_URL) names a server, the same variables
@@ -188,22 +189,26 @@ def _time(fn: Callable[[], int], repeat: int) -> tuple[int, float, float]:
 # ---------------------------------------------------------------- one scale on one backend
 
 
-def run_one(scale: str, backend: str, url: str, repeat: int, today: date, seed: int) -> list[Result]:
-    """Migrate, generate, and time the queries on one database."""
-    upgrade(url)
-    t = time.perf_counter()
-    cpu = time.process_time()
-    counts = demo.generate(url, seed=seed, today=today, **SCALES[scale])
-    gen = time.perf_counter() - t
-    gen_cpu = time.process_time() - cpu
-    total = sum(counts.values())
-    out = [
-        Result(scale, backend, f"生成演示数据（共{total:,}行；{total / gen:,.0f}行/秒，进程CPU {gen_cpu:.1f}秒）",
-               total, gen, gen),
-        Result(scale, backend, f"其中来信 {counts.get('letters', 0):,} 件、来信记录 {counts.get('letter_events', 0):,} 条、"
-                               f"代表 {counts.get('deputies', 0):,} 人、活动 {counts.get('activities', 0):,} 次",
-               counts.get("letters", 0), 0.0, 0.0),
-    ]
+def run_one(scale: str, backend: str, url: str, repeat: int, today: date, seed: int,
+            generate: bool = True) -> list[Result]:
+    """Migrate, generate, and time the queries on one database (only time them when not ``generate``)."""
+    out: list[Result] = []
+    if generate:
+        upgrade(url)
+        t = time.perf_counter()
+        cpu = time.process_time()
+        counts = demo.generate(url, seed=seed, today=today, **SCALES[scale])
+        gen = time.perf_counter() - t
+        gen_cpu = time.process_time() - cpu
+        total = sum(counts.values())
+        out += [
+            Result(scale, backend, f"生成演示数据（共{total:,}行；{total / gen:,.0f}行/秒，进程CPU {gen_cpu:.1f}秒）",
+                   total, gen, gen),
+            Result(scale, backend, f"其中来信 {counts.get('letters', 0):,} 件、来信记录 "
+                                   f"{counts.get('letter_events', 0):,} 条、代表 {counts.get('deputies', 0):,} 人、"
+                                   f"活动 {counts.get('activities', 0):,} 次",
+                   counts.get("letters", 0), 0.0, 0.0),
+        ]
     engine = get_engine(url)
     with engine.connect() as conn:
         if backend == "postgresql" or backend == "sqlite":
@@ -248,9 +253,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--backends", default="sqlite,postgresql,mysql",
                    help="逗号分隔；PostgreSQL/MySQL 仅在设置 TEST_PG_URL/TEST_MYSQL_URL 时运行")
+    p.add_argument("--url", help="只在这个已有数据库上计时查询（不生成数据），例如 sqlite:///data/app.db")
+    p.add_argument("--today", help="查询按哪一天计算（YYYY-MM-DD，默认今天；应与生成数据时一致）")
     args = p.parse_args(argv)
+    today = date.fromisoformat(args.today) if args.today else date.today()
+    if args.url:
+        backend = args.url.split(":", 1)[0].split("+", 1)[0]
+        print_table(run_one("已有", backend, args.url, args.repeat, today, args.seed, generate=False))
+        return 0
     scales = [args.scale] if args.only else ORDER[: ORDER.index(args.scale) + 1]
-    today = date.today()
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="rddb_bench_") as tmp:
         for scale in scales:
