@@ -14,8 +14,22 @@ How it is made fast (a benchmark asks for 20,000 deputies and a million letters)
   need no round trip; rows go in with Core ``insert()`` executemany in chunks of 5,000;
 - letters and their events are generated and written in date order, chunk by chunk, so memory
   stays flat; only the few ids later links need (clusters, merge targets) are kept;
+- on SQLite the rows go straight to the driver's executemany, converted exactly as SQLAlchemy
+  stores them (a test checks the two paths store identical rows);
 - Core inserts bypass the ORM audit listener on purpose: demo rows are not audited;
 - PostgreSQL sequences are moved past the explicit ids at the end.
+
+What is in it, on purpose (the pages and 工作台 need each case): most deputies hold 4–6 contact
+activities a year, about 7% of this year's deputies (at least one) fewer than 2 (R1); a few
+deputies resigned or died during the window, a few joined by by-election; every opinion state
+and every letter state (a few recent letters are steered into each state so that even a tiny demo
+shows them), anonymous letters, repeat writers, merged duplicates, reopened rounds, paused clocks,
+letters stuck past their deadlines; concentrated appeals (same category and district, many
+writers), half of them already turned into a 建议 (R4) and two made supervision topics (R14);
+议案 with at least 10 signers; report plans of 20%–30% of each group (not in term year 1) counted as
+the reports service counts serving deputies; written reports missing, received, reviewed (通过 or
+退回修改), filed and published; mailboxes with skipped weeks and some not opened in the last 7
+days; quarterly summaries mostly submitted. No spot checks (the supervisors draw those).
 
 Determinism: every part draws from its own ``random.Random(f"{seed}:{part}")``, and every date
 derives from ``today`` (default ``date.today()``), so the same seed and ``today`` give the same data.
@@ -725,7 +739,6 @@ def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
     positions = rng.sample(range(recent_from, total), min(len(states), total - recent_from))
     forced = dict(zip(positions, states))
     first_id = ctx.ids(models.Letter, total)
-    ev_id = None  # events reserve their ids chunk by chunk
     codes: dict[int, int] = {}
     for y in range(ctx.start.year, today.year + 1):
         last = ctx.session.execute(select(func.max(models.Letter.code)).where(
@@ -741,7 +754,7 @@ def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
     last_named: list[tuple] = []
 
     def flush() -> None:
-        nonlocal ev_id
+        """Write the buffered letters, then their events (ids reserved chunk by chunk)."""
         if not letters_buf:
             return
         ctx.insert(models.Letter, letters_buf)
@@ -1158,7 +1171,7 @@ def _activities(ctx: _Ctx, m: dict, n_activities: int, clusters: list[dict]) -> 
     ctx.insert(models.ActivityDeputy, links)
     kept = ops.kept
     ops.flush()
-    return {"lazy": lazy_all, "opinions": kept, "participation": None}
+    return {"lazy": lazy_all, "opinions": kept}
 
 
 # ---------------------------------------------------------------- congress events, publicity, proposals
