@@ -476,6 +476,8 @@ def _import_section(actor: Actor, kind: str) -> None:
         if report is None:
             return
         st.session_state[f"{key}_report"] = report
+        if report.ok:
+            st.rerun()  # the lists above were drawn before the import: show the new rows
     report = st.session_state.get(f"{key}_report")
     if report is not None:
         if report.ok:

@@ -200,12 +200,26 @@ def wait_ready(page, timeout: float = 30_000) -> None:
 
 
 def login(page, base: str, username: str, password: str = "demo12345") -> None:
-    """Log in through the real form (用户名 / 密码 / 登录) and wait for the sidebar."""
+    """Log in through the real form (用户名 / 密码 / 登录) and wait for the sidebar.
+
+    On a page's first load the cookie component reruns the script once; text typed before that
+    rerun can be lost, so the form is filled again when the first try did not log in.
+    """
     page.goto(base + "/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_selector("[data-testid='stSidebar']", timeout=30_000)
+    wait_ready(page)
+    page.wait_for_timeout(1500)  # let the cookie component's rerun happen first
+    wait_ready(page)
+    for attempt in range(3):
+        page.get_by_label("用户名").last.fill(username)
+        page.get_by_label("密码").last.fill(password)
+        page.get_by_role("button", name="登录").last.click()
+        try:
+            page.wait_for_selector("[data-testid='stSidebar']", timeout=10_000 if attempt < 2 else 30_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+            wait_ready(page)
     page.get_by_text("退出登录").wait_for(timeout=30_000)
     wait_ready(page)
 

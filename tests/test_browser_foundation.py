@@ -75,3 +75,31 @@ def test_staff_logs_in_and_sees_masterdata_in_chinese(server, page):
     page.get_by_role("tab", name="导入导出").click()
     page.get_by_text("下载代表导入模板").wait_for()
     shot(page, "masterdata_import", "[data-testid='stMain']")
+
+
+def test_staff_imports_deputies_all_or_nothing_with_row_errors(fresh_server, page, tmp_path):
+    """Upload a file with one bad row: nothing is imported and the row is named; fix it: all rows go in."""
+    from tests.test_import_deputies import xlsx
+
+    rows = [["钱多多", "女", 1980, "民盟", "区医院主任医师", "13700000001", "东城第一代表组", "第1选区"],
+            ["孙小明", "男", 1975, "", "", "1370000", "东城第一代表组", "第4选区"]]
+    bad, good = tmp_path / "bad.xlsx", tmp_path / "good.xlsx"
+    bad.write_bytes(xlsx(rows))
+    rows[1][5] = "13700000002"
+    good.write_bytes(xlsx(rows))
+    login(page, fresh_server, "staff")
+    open_page(page, "masterdata")
+    page.get_by_role("tab", name="导入导出").click()
+    uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']").first
+    uploader.set_input_files(str(bad))
+    page.get_by_role("button", name="开始导入代表").click()
+    page.get_by_text("其中 1 行有问题，未导入任何数据").wait_for()
+    page.locator("[data-testid='stDataFrame']:visible").first.wait_for()
+    wait_ready(page)
+    shot(page, "import_errors", "[data-testid='stTabs']")
+    uploader.set_input_files(str(good))
+    wait_ready(page)
+    page.get_by_role("button", name="开始导入代表").click()
+    page.get_by_text("导入成功：共 2 行，新增 2 人").wait_for()
+    page.get_by_role("tab", name="代表", exact=True).click()
+    page.get_by_text("共 12 人").wait_for()
