@@ -82,16 +82,17 @@ def heatmap(rows: list[dict], labels: dict[str, str]) -> alt.LayerChart:
     df["方面名称"] = df["方面"].map(lambda f: f"{f} {labels.get(f, '')}")
     base = alt.Chart(df).encode(
         x=alt.X("方面名称:N", title="方面", sort=[f"{f} {labels[f]}" for f in AXIS_ORDER if f in labels],
-                axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("代表组:N", title="代表组"),
+                axis=alt.Axis(labelAngle=-15, labelOverlap=False, labelLimit=220)),
+        y=alt.Y("代表组:N", title="代表组", axis=alt.Axis(labelLimit=220, labelOverlap=False)),
     )
     rect = base.mark_rect().encode(
         color=alt.Color("平均分:Q", title="平均分", scale=alt.Scale(scheme="blues")),
-        stroke=alt.condition(cell, alt.value("#d62728"), alt.value(None)),
+        stroke=alt.condition(cell, alt.value("#d62728"), alt.value(None), empty=False),
+        strokeWidth=alt.value(3),
         tooltip=["代表组:N", "方面名称:N", "平均分:Q"],
     ).add_params(cell)
     txt = base.mark_text(fontSize=11).encode(text=alt.Text("平均分:Q", format=".1f"))
-    return alt.layer(rect, txt).properties(height=max(160, 28 * df["代表组"].nunique()))
+    return alt.layer(rect, txt).properties(height=alt.Step(28))
 
 
 def ranking(rows: list[dict], cut: float | None, cut_label: str = "入选线") -> alt.LayerChart:
@@ -101,7 +102,7 @@ def ranking(rows: list[dict], cut: float | None, cut_label: str = "入选线") -
     df = pd.DataFrame(rows)
     order = list(df["代表"])
     bars = alt.Chart(df).mark_bar().encode(
-        y=alt.Y("代表:N", title="代表", sort=order),
+        y=alt.Y("代表:N", title="代表", sort=order, axis=alt.Axis(labelOverlap=False)),
         x=alt.X("总分:Q", title="总分"),
         color=alt.Color("是否候选:N", title="优秀代表候选", scale=alt.Scale(domain=["是", "否"], range=["#2e7d32", "#9e9e9e"])),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.6)),
@@ -114,7 +115,7 @@ def ranking(rows: list[dict], cut: float | None, cut_label: str = "入选线") -
         label = alt.Chart(pd.DataFrame([{"总分": cut, "说明": f"{cut_label} {cut:g} 分"}])).mark_text(
             align="left", dx=4, dy=-6, color="#d62728").encode(x="总分:Q", y=alt.value(0), text="说明:N")
         layers += [rule, label]
-    return alt.layer(*layers).properties(height=max(200, 18 * len(df)))
+    return alt.layer(*layers).properties(height=max(200, 24 * len(df)))
 
 
 def trend(rows: list[dict]) -> alt.Chart:
