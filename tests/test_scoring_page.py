@@ -102,3 +102,27 @@ def test_admin_loads_default_rubric_on_an_empty_system(app_world) -> None:
     with session_scope("t") as s:
         assert [(v["版本"], v["状态"]) for v in scoring.list_rubrics(s)] == [(1, "已发布")]
     assert _frame_with(at, "总分") is not None
+
+
+def test_leader_confirms_excellent_list(app_world) -> None:
+    """The leader picks deputies and confirms: stored with rubric version 1, who and when; exports offered."""
+    ex = build_example(app_world)
+    at = app_as("leader")
+    at.query_params["tab"] = "select"
+    from tests.conftest import goto
+
+    goto(at, "scoring")
+    assert not at.exception
+    at.multiselect(key="sc_sel_dep").set_value([ex["c"], ex["a"]]).run()
+    at.button(key="sc_confirm_dep").click().run()
+    assert not at.exception
+    assert any("已确认" in s.value for s in at.success)
+    with session_scope("t") as s:
+        sel = scoring.latest_selection(s, YEAR, scoring.EXCELLENT)
+    assert sel["确认人"] == "leader" and sel["评分细则版本"] == "第1版"
+    assert [it["代表"] for it in sel["items"]] == ["李娜", "张伟"]
+    labels = [b.label for b in at.get("download_button")]
+    assert "导出 Word（打印）" in labels and "导出 Excel" in labels
+    # R20: group 0 now has exemplary deputies (in the confirmed list); groups 1 and 2 do not
+    r20 = _frame_with(at, "组内最高分")
+    assert set(r20["代表组"]) == {"东城第二代表组", "西城代表组"}
