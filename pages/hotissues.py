@@ -35,10 +35,17 @@ def render() -> None:
         _topics(actor)
 
 
+@st.cache_data(ttl=300, max_entries=64, show_spinner=False)
+def _counts(scope: tuple[int | None, int | None], year: int, _actor: Actor) -> dict:
+    """The year's counts for one scope (office, group), cached 5 minutes (the scope is in the key)."""
+    with session_scope(_actor.username) as s:
+        return hotissues.counts(s, _actor, year)
+
+
 def _charts(actor: Actor, year: int) -> None:
     """Bar by category, heat map category × office, line by month (Altair, Chinese axes)."""
-    with session_scope(actor.username) as s:
-        data = hotissues.counts(s, actor, year)
+    data = _counts((actor.office_id, actor.group_id), year, actor)
+    st.caption("统计每5分钟更新一次。")
     if not data["category"]:
         st.info(f"{year}年还没有来信或群众意见记录。登记来信、记录联系活动中的意见后，这里会显示统计。")
         return
@@ -75,11 +82,18 @@ def _charts(actor: Actor, year: int) -> None:
                unit="个", empty="暂无。")
 
 
+@st.cache_data(ttl=300, max_entries=64, show_spinner=False)
+def _concentrated(scope: tuple[int | None, int | None], year: int, _actor: Actor) -> list[dict]:
+    """Concentrated appeals for one scope, cached 5 minutes; cleared when a topic is made."""
+    with session_scope(_actor.username) as s:
+        return hotissues.concentrated(s, _actor, year)
+
+
 def _appeals(actor: Actor, year: int) -> None:
     """Concentrated appeals; leader or admin make one a supervision topic."""
     with session_scope(actor.username) as s:
         need = int(settings.get(s, "hot_min_writers"))
-        rows = hotissues.concentrated(s, actor, year)
+    rows = _concentrated((actor.office_id, actor.group_id), year, actor)
     st.caption(f"同一选区、同一类别问题有 {need} 位以上不同来信人反映的，列为集中反映（阈值可在系统设置中调整）。")
     res = data_table("hi_appeals", lambda f, o, n: Page(rows[o:o + n], len(rows)), hidden=["district_id"],
                      export_name=f"{year}年集中反映问题", unit="个", selectable=True,
@@ -102,6 +116,7 @@ def _appeals(actor: Actor, year: int) -> None:
                          key=key + "_letters")
     field_error("hi_topic", "letter_ids")
     if st.button("确定为监督议题", key="hi_make", type="primary"):
+        _concentrated.clear()  # the list shows each appeal's topic: recompute after the write's rerun
         run_write("hi_topic", actor.username, lambda s: hotissues.create_topic(
             s, actor, title=title, category=row["问题类别"], district_id=row["district_id"], letter_ids=ids),
             "已确定为监督议题。")
