@@ -277,6 +277,12 @@ def _r20(rows: list[dict]) -> None:
 # ---------------------------------------------------------------- 评分细则
 
 
+def _floor_of(data: svc.RubricData) -> float:
+    """The rubric's 述职 satisfaction floor (0 = none)."""
+    below = (data.bands.get("report_floor") or {}).get("below")
+    return 0.5 if below is None else float(below)
+
+
 def _rubric_tab(actor: Actor, rubric_id: int, year: int) -> None:
     """The chosen version's rows; for the admin: edit as a new draft, preview, publish."""
     show_flash("sc_rub")
@@ -334,11 +340,11 @@ def _rubric_tab(actor: Actor, rubric_id: int, year: int) -> None:
                                column_config={"min": st.column_config.NumberColumn("最低分"),
                                               "grade": st.column_config.TextColumn("等级", disabled=True)})
         floor = st.number_input("述职满意率门槛（低于此值等级最高为基本称职）", 0.0, 1.0,
-                                float((data.bands.get("report_floor") or {}).get("below") or 0.5), 0.05, key="sc_floor")
+                                _floor_of(data), 0.05, key=f"sc_floor_{rubric_id}")
     with c2:
         caps = {f: st.number_input(f"{f} {svc.FOCUS_NAMES[f]} 满分", 1.0, 100.0, float(data.focus_caps.get(f, 20)),
-                                   1.0, key=f"sc_cap_{f}") for f in svc.FOCUSES}
-        name = st.text_input("版本名称", value="", key="sc_rub_name", placeholder="如：2027年评分细则（征求意见稿）")
+                                   1.0, key=f"sc_cap_{rubric_id}_{f}") for f in svc.FOCUSES}
+        name = st.text_input("版本名称", value="", key=f"sc_rub_name_{rubric_id}", placeholder="如：2027年评分细则（征求意见稿）")
     for msg in errors_of("sc_rub").values():
         st.error(msg)
     if st.button("保存为新草稿", type="primary", key="sc_save_draft"):
