@@ -266,3 +266,19 @@ def test_sqlite_fast_path_stores_exactly_what_core_inserts_store(sqlite_url, tmp
     assert fast.keys() == core.keys()
     for name in fast:
         assert fast[name] == core[name], name
+
+
+def test_fast_paths_store_the_same_rows_as_core_inserts(db_url, monkeypatch):
+    sizes = {"offices": 1, "groups": 2, "districts": 4, "deputies": 25, "letters": 120, "today": TODAY}
+    demo.generate(db_url, seed=5, **sizes)
+    fast = fingerprint(db_url)
+    _wipe(db_url)
+
+    def core_insert(self, table, rows):
+        for i in range(0, len(rows), demo.CHUNK):
+            self.session.execute(table.insert(), rows[i:i + demo.CHUNK])
+
+    monkeypatch.setattr(demo._Ctx, "_insert_sqlite", core_insert)
+    monkeypatch.setattr(demo._Ctx, "_insert_pg_copy", core_insert)
+    demo.generate(db_url, seed=5, **sizes)
+    assert fingerprint(db_url) == fast
