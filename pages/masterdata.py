@@ -144,8 +144,8 @@ def _deputy_form(actor: Actor, ch: dict, prefix: str, init: dict, deputy_id: int
             d = md.save_deputy(s, actor, data, deputy_id, version)
             if deputy_id is None:
                 _reset(f"{prefix}_")
-            else:
-                st.session_state.pop("md_dep_editing", None)
+            elif st.session_state.get("md_dep_editing"):
+                st.session_state["md_dep_editing"]["version"] = d.version  # the user now holds this one
             return d.id
 
         run_write(form_key, actor.username, save,
@@ -163,16 +163,26 @@ def _deputies(actor: Actor, ch: dict) -> None:
                      unit="人", selectable=True, hidden=("编号", "版本"),
                      empty="没有符合条件的代表。可调整筛选条件，或在下方“新增代表”中录入，也可在“导入导出”中批量导入。")
     if res.selected:
-        dep_id = res.selected["编号"]
+        # Streamlit selects by row position: remember which deputy (and which version of it) the
+        # user picked, so that a list reordered by someone else's save does not swap the record,
+        # and a save over a newer version is refused.
+        grid = st.session_state.get("md_dep__grid")
+        try:
+            idx = grid["selection"]["rows"][0]
+        except (KeyError, IndexError, TypeError):
+            idx = None
         editing = st.session_state.get("md_dep_editing")
-        if not editing or editing[0] != dep_id:
-            # keep the version the user was shown: a save over a newer one is refused
-            editing = (dep_id, res.selected["版本"])
+        if not editing or editing["idx"] != idx or editing["page"] != st.session_state.get("md_dep__page"):
+            editing = {"idx": idx, "page": st.session_state.get("md_dep__page"), "id": res.selected["编号"],
+                       "version": res.selected["版本"]}
             st.session_state["md_dep_editing"] = editing
-            _reset(f"md_dep_e{dep_id}_")
+            _reset(f"md_dep_e{editing['id']}_")
+        dep_id = editing["id"]
         init = _load(actor, md.get_deputy, dep_id)
         st.subheader(f"编辑代表：{init['name']}")
-        _deputy_form(actor, ch, f"md_dep_e{dep_id}", init, dep_id, editing[1])
+        _deputy_form(actor, ch, f"md_dep_e{dep_id}", init, dep_id, editing["version"])
+    else:
+        st.session_state.pop("md_dep_editing", None)
     with st.expander("新增代表", expanded=not res.selected):
         if not ch["groups"]:
             st.info("还没有代表组。请先在“代表组”中新增代表组和选区。")

@@ -82,3 +82,45 @@ def test_only_admin_sees_office_and_term_forms(app_world):
     with session_scope(url=app_world.url) as s:
         assert s.query(models.Office).filter_by(name="南城办事处").count() == 1
         assert s.query(models.Term).count() == 1
+
+
+def _select(at, grid: str, column: str, value: str):
+    """Select the row of ``grid`` whose ``column`` equals ``value`` and rerun."""
+    frame = at.dataframe[0].value if grid == "md_dep" else None
+    rows = list(frame[column]) if frame is not None else []
+    at.session_state[f"{grid}__grid"] = {"selection": {"rows": [rows.index(value)], "columns": [], "cells": []}}
+    return at.run()
+
+
+def test_edit_over_a_newer_version_is_refused(app_world):
+    from services import masterdata as md
+
+    at = app_as("staff", "masterdata")
+    _select(at, "md_dep", "姓名", "张伟")
+    dep = app_world.deputies[0]
+    prefix = f"md_dep_e{dep}"
+    assert at.text_input(key=f"{prefix}_name").value == "张伟"
+    with session_scope("admin", url=app_world.url) as s:  # someone else saves first
+        form = md.get_deputy(s, app_world.admin(), dep)
+        md.save_deputy(s, app_world.admin(), {**form, "unit_title": "甲单位"}, dep, form["version"])
+    at.text_input(key=f"{prefix}_unit").input("乙单位")
+    _button(at, "保存修改").click()
+    at.run()
+    assert any("已被他人修改" in e.value for e in at.error)
+    with session_scope(url=app_world.url) as s:
+        assert s.get(models.Deputy, dep).unit_title == "甲单位"
+
+
+def test_staff_records_a_resignation(app_world):
+    at = app_as("staff", "masterdata")
+    _select(at, "md_dep", "姓名", "王芳")
+    dep = app_world.deputies[1]
+    at.selectbox(key=f"md_dep_e{dep}_status").select("辞职")
+    _button(at, "保存修改").click()
+    at.run()
+    assert not at.exception
+    assert any("已保存修改" in s.value for s in at.success)
+    with session_scope(url=app_world.url) as s:
+        d = s.get(models.Deputy, dep)
+        assert d.status == "辞职" and d.left_on is not None and d.version == 2
+    assert "王芳" not in set(at.dataframe[0].value["姓名"])  # the list shows serving deputies by default

@@ -136,3 +136,30 @@ def test_weak_password_is_refused_on_the_users_page(app_world):
     assert "密码至少8位" in [e.value for e in at.error]
     with session_scope(url=app_world.url) as s:
         assert s.query(models.User).filter_by(username="zhaoliu").count() == 0
+
+
+def test_admin_deactivates_a_user_and_resets_a_password(app_world):
+    at = app_as("admin", "users")
+    names = list(at.dataframe[0].value["用户名"])
+    at.session_state["usr_list__grid"] = {"selection": {"rows": [names.index("leader")], "columns": [], "cells": []}}
+    at.run()
+    with session_scope(url=app_world.url) as s:
+        leader = s.query(models.User).filter_by(username="leader").one().id
+    at.text_input(key=f"usr_pw{leader}_1").input("newpass123")
+    at.text_input(key=f"usr_pw{leader}_2").input("newpass124")
+    _button(at, "重置密码").click()
+    at.run()
+    assert "两次输入的密码不一致" in [e.value for e in at.error]
+    at.text_input(key=f"usr_pw{leader}_2").input("newpass123")
+    _button(at, "重置密码").click()
+    at.run()
+    assert any("密码已重置" in s.value for s in at.success)
+    at.checkbox(key=f"usr_e{leader}_active").uncheck()
+    _button(at, "保存修改").click()
+    at.run()
+    from services import auth
+
+    with session_scope(url=app_world.url) as s:
+        u = s.query(models.User).filter_by(username="leader").one()
+        assert not u.active and auth.check_password("newpass123", u.password_hash)
+        assert u.tokens_valid_after is not None
