@@ -21,7 +21,7 @@ import difflib
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,7 +37,6 @@ from services.common import (
     ServiceError,
     ValidationError,
     check_version,
-    paginate,
     scope_filter,
     today,
 )
@@ -712,40 +711,49 @@ def reveal(session: Session, actor: Actor, letter_id: int) -> dict:
             "住址": letter.writer_address or ""}
 
 
-def _filtered(session: Session, actor: Actor, f: dict, clock: Clock):
-    """The letter list query with the page's filters (no paging)."""
-    Mb, G, D = models.Mailbox, models.DeputyGroup, models.Deputy
-    stmt = (select(L.id, L.code, L.received_on, Mb.name.label("mailbox"), G.name.label("grp"),
-                   L.writer_name, L.writer_phone, L.writer_address, L.category, L.summary,
-                   D.name.label("deputy"), L.status, L.status_on, L.forwarded_to, L.result, L.satisfaction,
-                   L.reply_due, L.resolve_due, L.step_due, L.paused_since, L.round)
-            .join(Mb, Mb.id == L.mailbox_id).join(G, G.id == L.group_id).outerjoin(D, D.id == L.deputy_id))
-    stmt = scope_filter(stmt, actor, L.office_id, L.group_id)
+def _conditions(actor: Actor, f: dict, clock: Clock) -> list:
+    """The WHERE conditions (on the letters table only) of the list's scope and filters."""
+    conds = []
+    if actor.group_id is not None:
+        conds.append(L.group_id == actor.group_id)
+    elif actor.office_id is not None:
+        conds.append(L.office_id == actor.office_id)
     period = f.get("period")
     if period:
-        stmt = stmt.where(L.received_on.between(period[0], period[1]))
+        conds.append(L.received_on.between(period[0], period[1]))
     if f.get("year"):
-        stmt = stmt.where(L.received_on.between(date(int(f["year"]), 1, 1), date(int(f["year"]), 12, 31)))
+        conds.append(L.received_on.between(date(int(f["year"]), 1, 1), date(int(f["year"]), 12, 31)))
     for key, col in (("office_id", L.office_id), ("group_id", L.group_id), ("deputy_id", L.deputy_id),
                      ("mailbox_id", L.mailbox_id), ("district_id", L.district_id), ("category", L.category),
                      ("satisfaction", L.satisfaction)):
         if f.get(key):
-            stmt = stmt.where(col == f[key])
+            conds.append(col == f[key])
     status = f.get("status")
     if status == "未办结":
-        stmt = stmt.where(L.status.not_in(CLOSED))
+        conds.append(L.status.not_in(CLOSED))
     elif status:
-        stmt = stmt.where(L.status == status)
+        conds.append(L.status == status)
     if f.get("overdue"):
-        stmt = stmt.where(clock.clause(long=f["overdue"] == "严重超期"))
+        conds.append(clock.clause(long=f["overdue"] == "严重超期"))
     if f.get("paused"):
-        stmt = stmt.where(L.paused_since.is_not(None))
+        conds.append(L.paused_since.is_not(None))
     if f.get("q"):
         q = str(f["q"]).replace("\\", "").replace("%", "").replace("_", "")
-        stmt = stmt.where(L.summary.like(f"%{q}%"))
+        conds.append(L.summary.like(f"%{q}%"))
     if f.get("ids"):
-        stmt = stmt.where(L.id.in_(f["ids"]))
-    return stmt
+        conds.append(L.id.in_(f["ids"]))
+    return conds
+
+
+def _filtered(session: Session, actor: Actor, f: dict, clock: Clock):
+    """The letter list query with the page's filters (no paging)."""
+    Mb, G, D = models.Mailbox, models.DeputyGroup, models.Deputy
+    return (select(L.id, L.code, L.received_on, Mb.name.label("mailbox"), G.name.label("grp"),
+                   L.writer_name, L.writer_phone, L.writer_address, L.category, L.summary,
+                   D.name.label("deputy"), L.status, L.status_on, L.forwarded_to, L.result, L.satisfaction,
+                   L.reply_due, L.resolve_due, L.step_due, L.paused_since, L.round)
+            .join(Mb, Mb.id == L.mailbox_id).join(G, G.id == L.group_id).outerjoin(D, D.id == L.deputy_id)
+            .where(*_conditions(actor, f, clock)))
 
 
 def list_letters(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20, *,
@@ -756,8 +764,14 @@ def list_letters(session: Session, actor: Actor, f: dict, offset: int = 0, limit
     audit row naming the export.
     """
     clock = Clock(session)
+    conds = _conditions(actor, f, clock)
+    total, overdue, long = session.execute(
+        select(func.count(L.id), func.sum(case((clock.clause(False), 1), else_=0)),
+               func.sum(case((clock.clause(True), 1), else_=0))).where(*conds)
+    ).one()
+    total, overdue, long = int(total or 0), int(overdue or 0), int(long or 0)
     stmt = _filtered(session, actor, f, clock).order_by(L.received_on.desc(), L.id.desc())
-    rows, total = paginate(session, stmt, offset, limit)
+    rows = session.execute(stmt.offset(offset).limit(limit)).all()
     if reveal_all:
         if actor.role not in REVEAL_ROLES:
             raise PermissionDenied("您的角色只能导出脱敏后的来信人信息。")
@@ -775,12 +789,6 @@ def list_letters(session: Session, actor: Actor, f: dict, offset: int = 0, limit
             "轮次": r.round, "转办单位": r.forwarded_to or "", "首次答复时限": r.reply_due,
             "办结反馈时限": r.resolve_due, "超期": level, "满意度": r.satisfaction or "",
         })
-    overdue = session.execute(
-        select(func.count()).select_from(_filtered(session, actor, {**f, "overdue": "超期"}, clock).subquery())
-    ).scalar_one() if total else 0
-    long = session.execute(
-        select(func.count()).select_from(_filtered(session, actor, {**f, "overdue": "严重超期"}, clock).subquery())
-    ).scalar_one() if overdue else 0
     return Page(out, total, {"超期": f"{overdue} 件", "严重超期": f"{long} 件"})
 
 
