@@ -101,7 +101,7 @@ def _detail(actor: Actor, ch: dict, letter_id: int) -> None:
         st.session_state.pop("lt_open", None)
         st.error(str(exc))
         return
-    st.subheader(f"来信 {info['code']}")
+    st.subheader(f"来信 {safe_md(info['code'])}")
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("办理状态", info["status"] + (f"（第{info['round']}轮）" if info["round"] > 1 else ""))
     c2.metric("首次答复时限", fmt_date(info["reply_due"]))

@@ -101,7 +101,7 @@ def _summary(actor: Actor, groups: dict[int, str]) -> None:
     st.caption(f"联络员：{safe_md(data['liaison'] or '未登记')}")
     show_flash("qs_submit")
     if data["submitted_at"]:
-        st.success(f"已于 {fmt_date(data['submitted_at'])} 由 {data['submitted_by']} 报送。")
+        st.success(f"已于 {fmt_date(data['submitted_at'])} 由 {safe_md(data['submitted_by'])} 报送。")
         if actor.role == "admin" and st.button("撤回报送（仅管理员）", key="qs_withdraw"):
             run_write("qs_submit", actor.username,
                       lambda s: quarterly.withdraw(s, actor, group, year, quarter), "已撤回报送。")
