@@ -288,3 +288,23 @@ def test_figures_for_the_dashboard(world) -> None:
     assert figs["R15"].value == 12  # every deputy is 不称职 under the default bands in this small example
     assert figs["R17"].value == "未确认"
     assert figs["R20"].value == 3 and figs["R20"].params["year"] == str(YEAR)
+
+
+def test_deputy_who_left_mid_year_is_pro_rated(world) -> None:
+    """A deputy who resigned on 31 March is scored on the quarter served (not ranked as weak), owes no
+    R1 deduction, and is no 优秀代表 candidate."""
+    d = world.deputies[3]
+    with session_scope("test", url=world.url) as s:
+        rid = scoring.ensure_default_rubric(s)
+        dep = s.get(M.Deputy, d)
+        dep.status, dep.left_on = "辞职", date(YEAR, 3, 31)
+        _activity(s, world, date(YEAR, 2, 20), [d])
+    with session_scope("test", url=world.url) as s:
+        row = scoring.compute(s, rid, YEAR).by_id()[d]
+        cand = scoring.candidates(s, world.admin(), rid, YEAR)
+    f = (date(YEAR, 3, 31) - date(YEAR, 1, 1)).days / ((date(YEAR, 12, 31) - date(YEAR, 1, 1)).days + 1) + \
+        1 / ((date(YEAR, 12, 31) - date(YEAR, 1, 1)).days + 1)
+    assert row["fraction"] == pytest.approx(f, abs=1e-4)
+    assert row["focus"]["F5"] == round(min(10, 2 / max(f, scoring.MIN_FRACTION)), 2) == 8.0  # floor of 25 %
+    assert row["deduction"] == 0.0
+    assert "年内已离任" in {r["deputy_id"]: r["说明"] for r in cand["others"]}[d]
