@@ -35,6 +35,27 @@ FIELD_NAMES: dict[str, str] = {
 }
 
 
+# foreign-key columns shown by the name of the record they point to
+_REFS = {"office_id": models.Office, "group_id": models.DeputyGroup, "district_id": models.District,
+         "deputy_id": models.Deputy, "term_id": models.Term, "mailbox_id": models.Mailbox}
+
+
+def _ref_names(session: Session, rows: list) -> dict[tuple[str, object], str]:
+    """Names of the records that foreign-key values in these log rows point to (one query per kind)."""
+    wanted: dict[str, set] = {}
+    for r in rows:
+        for values in (r.before or {}, r.after or {}):
+            for k, v in values.items():
+                if k in _REFS and isinstance(v, int):
+                    wanted.setdefault(k, set()).add(v)
+    names: dict[tuple[str, object], str] = {}
+    for k, ids in wanted.items():
+        cls = _REFS[k]
+        for i, name in session.execute(select(cls.id, cls.name).where(cls.id.in_(ids))):
+            names[(k, i)] = f"{name}（{i}）"
+    return names
+
+
 def _fmt_value(value: object) -> str:
     """A logged value as short readable text."""
     if value is None or value == "":
@@ -50,9 +71,15 @@ def _fmt_value(value: object) -> str:
     return text if len(text) <= 60 else text[:60] + "…"
 
 
-def describe_change(action: str, before: dict | None, after: dict | None) -> str:
-    """Before/after as one readable line: "姓名：张三 → 张三丰；状态：在任 → 辞职"."""
-    before, after = before or {}, after or {}
+def describe_change(action: str, before: dict | None, after: dict | None,
+                    refs: dict[tuple[str, object], str] | None = None) -> str:
+    """Before/after as one readable line: "姓名：张三 → 张三丰；状态：在任 → 辞职".
+
+    ``refs`` maps (column, id) to the referenced record's name (see ``_ref_names``).
+    """
+    refs = refs or {}
+    before = {k: refs.get((k, v), v) for k, v in (before or {}).items()}
+    after = {k: refs.get((k, v), v) for k, v in (after or {}).items()}
     skip = {"id", "version", "updated_at", "created_at"}
     parts = []
     if action == "修改":
@@ -107,10 +134,11 @@ def list_log(session: Session, actor: Actor, filters: dict, offset: int, limit: 
     if actor.role != "admin":
         raise PermissionDenied("只有系统管理员可以查看操作日志。")
     rows, total = paginate(session, _statement(filters), offset, limit)
+    refs = _ref_names(session, rows)
     return Page(
         [
             {"序号": r[0], "时间": r[1], "用户": r[2], "操作": r[3], "对象": ENTITY_NAMES.get(r[4], r[4]),
-             "记录编号": r[5], "变更内容": describe_change(r[3], r[6], r[7]) or (r[8] or ""),
+             "记录编号": r[5], "变更内容": describe_change(r[3], r[6], r[7], refs) or (r[8] or ""),
              "备注": r[8] or ""}
             for r in rows
         ],
@@ -125,7 +153,9 @@ def get_entry(session: Session, actor: Actor, entry_id: int) -> dict:
     a = session.get(models.AuditLog, entry_id)
     if a is None:
         return {}
-    before, after = a.before or {}, a.after or {}
+    refs = _ref_names(session, [a])
+    before = {k: refs.get((k, v), v) for k, v in (a.before or {}).items()}
+    after = {k: refs.get((k, v), v) for k, v in (a.after or {}).items()}
     keys = list(dict.fromkeys([*before, *after]))
     return {
         "时间": a.at, "用户": a.username, "操作": a.action, "对象": ENTITY_NAMES.get(a.entity, a.entity),

@@ -44,3 +44,14 @@ def test_passwords_never_appear_and_only_admin_reads(world):
         for actor in (world.staff(), world.supervisor(), world.leader()):
             with pytest.raises(PermissionDenied):
                 auditlog.list_log(s, actor, {}, 0, 20)
+
+
+def test_references_are_shown_by_name(world):
+    with session_scope("admin", url=world.url) as s:
+        form = masterdata.get_deputy(s, world.admin(), world.deputies[0])
+        masterdata.save_deputy(s, world.admin(), {**form, "group_id": world.groups[1],
+                                                  "district_id": world.districts[1]}, world.deputies[0], form["version"])
+    with session_scope(url=world.url) as s:
+        row = auditlog.list_log(s, world.admin(), {"username": "admin", "entity": "Deputy"}, 0, 5).rows[0]
+        assert f"代表组：东城第一代表组（{world.groups[0]}） → 东城第二代表组（{world.groups[1]}）" in row["变更内容"]
+        assert "选区：第1选区" in row["变更内容"]
