@@ -282,3 +282,12 @@ def test_fast_paths_store_the_same_rows_as_core_inserts(db_url, monkeypatch):
     monkeypatch.setattr(demo._Ctx, "_insert_pg_copy", core_insert)
     demo.generate(db_url, seed=5, **sizes)
     assert fingerprint(db_url) == fast
+
+
+def test_bench_prints_a_table_of_figures(capsys):
+    from bench import run
+
+    assert run.main(["--scale", "small", "--only", "--repeat", "1", "--backends", "sqlite"]) == 0
+    out = capsys.readouterr().out
+    assert "生成演示数据" in out and "来信列表：按代表组+状态筛选" in out and "R1 活动不足2次的代表" in out
+    assert len([line for line in out.splitlines() if line.startswith("small")]) == 2 + 9  # 9 queries
