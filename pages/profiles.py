@@ -9,7 +9,7 @@ import streamlit as st
 
 from components import charts
 from components.guard import require_page
-from db.engine import session_scope
+from db.engine import database_url, session_scope
 from services import masterdata, scoring
 from services import profiles as svc
 from services.common import ServiceError
@@ -18,6 +18,13 @@ from services.common import ServiceError
 def _years() -> list[int]:
     """Years offered (this year first)."""
     return list(range(date.today().year, date.today().year - 6, -1))
+
+
+@st.cache_data(ttl=120, max_entries=16, show_spinner=False)
+def _ranking(url: str, rubric_id: int, year: int) -> scoring.Ranking:
+    """Scores of every deputy (not per user: the service picks the one deputy, checking scope)."""
+    with session_scope("system", url=url) as s:
+        return scoring.compute(s, rubric_id, year)
 
 
 def _empty_list(actor, year: int) -> None:
@@ -59,7 +66,9 @@ def render() -> None:
         deputy_id = st.selectbox("代表", ids, format_func=lambda i: options.get(i, str(i)), key="pf_deputy")
     try:
         with session_scope(actor.username) as s:
-            data = svc.profile(s, actor, deputy_id, year)
+            rid = scoring.current_rubric_id(s)
+            rk = _ranking(database_url(), rid, year) if rid else None
+            data = svc.profile(s, actor, deputy_id, year, rid, ranking=rk)
     except ServiceError as exc:
         st.error(str(exc))
         return
@@ -77,7 +86,7 @@ def render() -> None:
             rows = [{"工作重点": scoring.FOCUS_LONG[f], "得分": sc["focus"][f]} for f in scoring.FOCUSES]
             rows.append({"工作重点": "扣分", "得分": sc["deduction"]})
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="pf_scores")
-            st.caption(f"评分细则{sc['rubric']}；组内第 {sc['group_rank']} 名；本年任职比例 {sc['fraction']:.0%}。")
+            st.caption(f"评分细则{sc['rubric']}；组内第 {sc['group_rank']} 名；本年任职比例 {sc['fraction']:.0%}；评分每2分钟重新计算一次。")
         else:
             st.info("尚未发布评分细则，暂无评分。请系统管理员在“评分评优”中发布评分细则。")
     with right:

@@ -147,11 +147,13 @@ def _reports(session: Session, deputy_id: int, year: int) -> list[dict]:
     return out
 
 
-def profile(session: Session, actor: Actor, deputy_id: int, year: int, rubric_id: int | None = None) -> dict:
+def profile(session: Session, actor: Actor, deputy_id: int, year: int, rubric_id: int | None = None,
+            ranking: scoring.Ranking | None = None) -> dict:
     """The performance file of one deputy for a year: header, five aspects, 述职, scores.
 
     Returns {"header": {...}, "aspects": [{"title", "parts": [(subtitle, rows)]}], "reports": rows,
-    "scores": {...} or None, "radar": {name: {F: score}}}.
+    "scores": {...} or None, "radar": {name: {F: score}}}. ``ranking`` (of the current rubric and
+    the year) saves recomputing the scores when the caller has them.
     """
     d, g = _deputy(session, actor, deputy_id)
     district = session.get(M.District, d.district_id).name if d.district_id else ""
@@ -176,7 +178,8 @@ def profile(session: Session, actor: Actor, deputy_id: int, year: int, rubric_id
            "scores": None, "radar": {}}
     rid = rubric_id or scoring.current_rubric_id(session)
     if rid is not None:
-        rk = scoring.compute(session, rid, year)
+        rk = ranking if ranking is not None and ranking.rubric.id == rid and ranking.year == year \
+            else scoring.compute(session, rid, year)
         me = rk.by_id().get(deputy_id)
         if me is not None:
             avgs = scoring.averages(rk, scoring_scope())
