@@ -206,6 +206,8 @@ TOPICS = {"城乡建设": "老旧小区改造", "住房物业": "老旧小区加
           "教育": "普惠性学前教育资源扩容", "医疗卫生": "社区卫生服务能力提升", "社会保障": "居家养老服务体系建设",
           "环境保护": "餐饮油烟污染治理", "劳动就业": "根治农民工欠薪", "农业农村": "农村人居环境整治",
           "治安司法": "电信网络诈骗防范", "其他": "基层公共文化设施建设"}
+PROPOSAL_TITLES = ["关于{where}{topic}的{word}", "关于加快推进{where}{topic}的{word}",
+                   "关于进一步做好{where}{topic}工作的{word}", "关于解决{where}{topic}中突出问题的{word}"]
 LAWS = ["食品安全法", "大气污染防治法", "道路交通安全法", "未成年人保护法", "消防法", "安全生产法",
         "老年人权益保障法", "就业促进法"]
 ACT_TARGETS_BY_KIND = {
@@ -1375,8 +1377,12 @@ def _proposals(ctx: _Ctx, m: dict, sessions: list[dict], clusters: list[dict], o
         pid = ctx.ids(models.Proposal, 1)
         topic = TOPICS[cat]
         law = rng.random() < 0.2
-        title = (f"关于加强{rng.choice(LAWS)}贯彻实施的{kind}" if law and kind != "批评和意见"
-                 else f"关于{topic}的{kind if kind != '批评和意见' else '意见'}")
+        word = kind if kind != "批评和意见" else "意见"
+        if law and kind != "批评和意见":
+            title = f"关于加强《{rng.choice(LAWS)}》贯彻实施的{word}"
+        else:
+            where = m["offices"][lead.office_id - m["offices"][0]["id"]]["_short"] if rng.random() < 0.3 else ""
+            title = rng.choice(PROPOSAL_TITLES).format(where=where, topic=topic, word=word)
         handled = "已立案" if kind == "议案" else "已交办"
         steps = [("已提交", day)]
         d = day + timedelta(days=rng.randint(7, 30))
