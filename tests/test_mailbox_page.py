@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from db import models
 from db.engine import session_scope
-from tests.conftest import app_as
+from tests.conftest import app_as, goto
 
 
 def _fill_letter(at, world, phone: str = "13812341234") -> None:
@@ -195,3 +195,24 @@ def test_admin_undoes_a_step_staff_cannot(app_world) -> None:
     with session_scope("t") as s:
         assert s.get(models.Letter, lid).status == "登记"
     assert any("已撤销" in t.value for t in at.text)
+
+
+def test_dashboard_link_opens_the_overdue_letters(app_world) -> None:
+    """The 工作台 figure's query parameters (overdue=超期) preset the list's filter."""
+    from datetime import timedelta
+
+    from services import letters
+
+    with session_scope("staff") as s:
+        for days, phone in ((60, "13900000001"), (0, "13900000002")):
+            letters.register(s, app_world.staff(), {
+                "mailbox_id": app_world.mailboxes[0], "received_on": date.today() - timedelta(days=days),
+                "writer_name": "李四", "writer_phone": phone, "summary": f"噪音{days}", "category": "环境保护"})
+        fig = next(f for f in letters.figures(s, app_world.staff(), date.today().year) if f.label == "超期未办来信")
+    assert fig.value == 1
+    at = app_as("staff")
+    for k, v in fig.params.items():
+        at.query_params[k] = v
+    goto(at, fig.page)
+    df = at.dataframe[0].value
+    assert list(df["内容摘要"]) == ["噪音60"] and list(df["超期"]) == ["严重超期"]
