@@ -98,6 +98,15 @@ def render_filters(key: str, filters: Sequence[Filter]) -> dict:
     return values
 
 
+def _fmt_when(v: object) -> str:
+    """Write a date as 2026-03-05 and a datetime as 2026-03-05 14:30; empty for None/NaT."""
+    if v is None or pd.isna(v):
+        return ""
+    if hasattr(v, "hour"):
+        return v.strftime("%Y-%m-%d %H:%M")
+    return v.strftime("%Y-%m-%d")
+
+
 def _fmt_frame(rows: list[dict]) -> pd.DataFrame:
     """Build a display frame: dates as 2026-03-05, booleans as 是/否, lists joined."""
     df = pd.DataFrame(rows)
@@ -106,10 +115,7 @@ def _fmt_frame(rows: list[dict]) -> pd.DataFrame:
         if isinstance(sample, bool):
             df[col] = df[col].map(lambda v: "是" if v else "否")
         elif isinstance(sample, date):
-            df[col] = df[col].map(
-                lambda v: v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "hour") and v is not None
-                else (v.strftime("%Y-%m-%d") if v is not None else "")
-            )
+            df[col] = df[col].map(_fmt_when)
         elif isinstance(sample, list | tuple):
             df[col] = df[col].map(lambda v: "、".join(map(str, v)) if v else "")
     return df

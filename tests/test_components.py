@@ -102,6 +102,15 @@ def test_timeline_shows_user_text_as_text():
     assert "\\<script\\>" in at.caption[0].value  # escaped, shown literally
 
 
+def test_dates_with_gaps_are_written_as_dates():
+    from datetime import date, datetime
+
+    from components.table import _fmt_frame
+
+    df = _fmt_frame([{"时间": datetime(2026, 3, 5, 14, 30), "日期": date(2026, 3, 5)}, {"时间": None, "日期": None}])
+    assert df.to_dict("records") == [{"时间": "2026-03-05 14:30", "日期": "2026-03-05"}, {"时间": "", "日期": ""}]
+
+
 def test_validation_helpers_clean_messy_cells():
     import pytest
 
