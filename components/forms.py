@@ -33,11 +33,12 @@ def show_flash(key: str) -> None:
 
 def run_write(key: str, actor_name: str, fn: Callable[[Any], Any], success: str | None = None,
               *, rerun: bool = True) -> Any:
-    """Run ``fn(session)`` in one transaction, then rerun so lists show the change.
+    """Run ``fn(session)`` in one transaction.
 
-    On a ValidationError nothing is written; the field errors are kept for ``field_error`` and
-    the page reruns with the user's input still in the fields. Returns fn's result (when
-    ``rerun`` is False), or None on error.
+    On success: the ``success`` message is kept for ``show_flash``; with ``rerun`` the page reruns
+    so lists show the change, else fn's result is returned to the caller. On a ServiceError
+    nothing is written: the field errors are kept for ``field_error`` and the page reruns with the
+    user's input still in the fields.
     """
     st.session_state[f"{key}__errors"] = {}
     try:
@@ -46,16 +47,10 @@ def run_write(key: str, actor_name: str, fn: Callable[[Any], Any], success: str 
     except ValidationError as exc:
         st.session_state[f"{key}__errors"] = exc.errors
         st.session_state[f"{key}__flash"] = ("err", "未保存，请按提示修改：" + "；".join(exc.errors.values()))
-        if rerun:
-            st.rerun()
-        show_flash(key)
-        return None
+        st.rerun()
     except ServiceError as exc:
         st.session_state[f"{key}__flash"] = ("err", str(exc))
-        if rerun:
-            st.rerun()
-        show_flash(key)
-        return None
+        st.rerun()
     if success:
         st.session_state[f"{key}__flash"] = ("ok", success)
     if rerun:

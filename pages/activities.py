@@ -10,6 +10,7 @@ import streamlit as st
 
 from components.forms import confirm, errors_of, field_error, run_write, show_flash
 from components.guard import require_page
+from components.params import param_year, year_options
 from components.table import Filter, data_table
 from components.text import safe_md
 from components.timeline import Step, timeline
@@ -25,17 +26,6 @@ VIEW_PARAMS = {"r1": "short", "r4": "short", "r5": "short", "typical": "typical"
                "new": "new", "ledger": "ledger", "opinions": "opinions"}
 SHORT_LISTS = {"r1": "活动次数不足（R1）", "r5": "未推动解决民生问题（R5）", "r4": "多次反映未形成议案建议（R4）"}
 OPINION_COLUMNS = {"content": "意见内容", "category": "类别", "is_livelihood": "是否民生问题", "forwarded_to": "转交单位"}
-
-
-def _years() -> list[int]:
-    """The years offered in year selectors (this year first)."""
-    return list(range(date.today().year, date.today().year - 6, -1))
-
-
-def _param_year() -> int:
-    """The year named by the query parameter ``year`` (this year by default)."""
-    raw = st.query_params.get("year", "")
-    return int(raw) if raw.isdigit() and int(raw) in _years() else date.today().year
 
 
 def _choices(actor: Actor) -> dict:
@@ -173,7 +163,7 @@ def _ledger(actor: Actor, ch: dict) -> None:
     """活动台账: filters, the paginated list with totals and export, and the selected activity."""
     dep_all = ch["deputies_all"]
     filters = [
-        Filter("year", "年度", "year", _years(), default=date.today().year),
+        Filter("year", "年度", "year", year_options(), default=date.today().year),
         Filter("quarter", "季度", "select", {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}),
         Filter("office", "办事处", "select", ch["offices"]),
         Filter("group", "代表组", "select", ch["groups"]),
@@ -298,7 +288,7 @@ def _opinions(actor: Actor, ch: dict) -> None:
     """意见办理: every opinion in scope (activities and report meetings), filtered; pick one to
     see its steps and record the next."""
     filters = [
-        Filter("year", "年度", "year", _years(), default=date.today().year),
+        Filter("year", "年度", "year", year_options(), default=date.today().year),
         Filter("status", "状态", "select", op_svc.STATUSES),
         Filter("category", "类别", "select", ch["categories"]),
         Filter("group", "代表组", "select", ch["groups"]),
@@ -357,8 +347,8 @@ def _import(actor: Actor) -> None:
 
 def _pick_year(key: str) -> int:
     """A year selector whose first value comes from the query parameter ``year``."""
-    years = _years()
-    return st.selectbox("年度", years, index=years.index(_param_year()), key=key, format_func=lambda y: f"{y}年")
+    years = year_options()
+    return st.selectbox("年度", years, index=years.index(param_year()), key=key, format_func=lambda y: f"{y}年")
 
 
 def _shortfall(actor: Actor, ch: dict, which: str) -> None:
@@ -445,7 +435,7 @@ def _mix(actor: Actor, ch: dict) -> None:
 def _typical(actor: Actor, ch: dict) -> None:
     """典型事例 (R18): activities marked typical, exportable."""
     filters = [
-        Filter("year", "年度", "year", _years(), default=date.today().year),
+        Filter("year", "年度", "year", year_options(), default=date.today().year),
         Filter("group", "代表组", "select", ch["groups"]),
         Filter("kind", "活动类型", "select", svc.KINDS),
         Filter("q", "搜索", "text"),

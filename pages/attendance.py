@@ -8,8 +8,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.forms import errors_of, field_error, run_write, show_flash
+from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
+from components.params import param_year, year_options
 from components.table import Filter, data_table
 from db.engine import session_scope
 from services import attendance as svc
@@ -18,17 +19,6 @@ from services.common import Actor, Page
 
 TABS = ["会议活动", "出席率", "缺席名单", "宣传与法制工作"]
 VIEW_TABS = {"events": "会议活动", "rates": "出席率", "absent": "缺席名单", "publicity": "宣传与法制工作"}
-
-
-def _years() -> list[int]:
-    """Years offered by the filters (this year first)."""
-    return list(range(date.today().year, date.today().year - 6, -1))
-
-
-def _param_year() -> int:
-    """The year named by the query parameter ``year`` (this year by default)."""
-    raw = st.query_params.get("year", "")
-    return int(raw) if raw.isdigit() and int(raw) in _years() else date.today().year
 
 
 def _choices(actor: Actor) -> dict:
@@ -40,15 +30,6 @@ def _choices(actor: Actor) -> dict:
             "deputies_all": masterdata.deputy_options(s, actor, serving_only=False),
             "terms": masterdata.term_options(s),
         }
-
-
-def _save(form_key: str, actor: Actor, fn):
-    """Run a write and return its result; on bad input rerun so each message shows beside its field."""
-    res = run_write(form_key, actor.username, fn, rerun=False)
-    if res is None and errors_of(form_key):
-        st.session_state[f"{form_key}__flash"] = ("err", "未保存，请按提示修改：" + "；".join(errors_of(form_key).values()))
-        st.rerun()
-    return res
 
 
 # ---------------------------------------------------------------- 会议活动
@@ -85,7 +66,7 @@ def _new_event(actor: Actor, ch: dict) -> None:
         if st.button("创建", type="primary", key=f"{p}_save"):
             data = {"kind": kind, "held_on": held_on, "session_no": session_no, "title": title,
                     "term_id": term_id, "all_serving": every, "deputy_ids": ids}
-            eid = _save(form_key, actor, lambda s: svc.create_event(s, actor, data))
+            eid = run_write(form_key, actor.username, lambda s: svc.create_event(s, actor, data), rerun=False)
             if eid:
                 st.session_state["att_new__flash"] = ("ok", f"已创建“{title}”，应出席代表默认全部出席，请在下方标记请假和缺席。")
                 st.session_state["att_new__gen"] = gen + 1
@@ -133,7 +114,7 @@ def _sheet(actor: Actor, ch: dict, event_id: int) -> None:
         statuses = {int(r["deputy_id"]): r["出席情况"] for r in (edited.to_dict("records") if rows else [])}
         for i in add:
             statuses[int(i)] = "出席"
-        res = _save(form_key, actor, lambda s: svc.save_attendance(s, actor, event_id, statuses))
+        res = run_write(form_key, actor.username, lambda s: svc.save_attendance(s, actor, event_id, statuses), rerun=False)
         if res is not None:
             st.session_state[f"{form_key}__flash"] = (
                 "ok", "已保存：" + "，".join(f"{k} {v} 人" for k, v in res.items()))
@@ -147,7 +128,7 @@ def _events(actor: Actor, ch: dict) -> None:
     if actor.can_write("attendance"):
         _new_event(actor, ch)
     filters = [
-        Filter("year", "年度", "year", _years(), default=_param_year()),
+        Filter("year", "年度", "year", year_options(), default=param_year()),
         Filter("kind", "类型", "select", svc.EVENT_KINDS),
         Filter("q", "搜索名称", "text"),
     ]
@@ -177,7 +158,7 @@ def _rates(actor: Actor, ch: dict) -> None:
     """Attendance rate per deputy (year, kind, group) and per kind."""
     st.caption("出席率 = 出席次数 ÷ 应出席次数；请假计入应出席但不计为出席。")
     filters = [
-        Filter("year", "年度", "year", _years(), default=_param_year()),
+        Filter("year", "年度", "year", year_options(), default=param_year()),
         Filter("kind", "类型", "select", svc.EVENT_KINDS),
         Filter("group", "代表组", "select", ch["groups"]),
     ]
@@ -214,7 +195,7 @@ def _absent(actor: Actor, ch: dict) -> None:
     """Unexcused absences (缺席) list."""
     st.caption("未请假而缺席人代会会议或常委会组织活动的记录，评分时按细则扣分。")
     filters = [
-        Filter("year", "年度", "year", _years(), default=_param_year()),
+        Filter("year", "年度", "year", year_options(), default=param_year()),
         Filter("kind", "类型", "select", svc.EVENT_KINDS),
         Filter("group", "代表组", "select", ch["groups"]),
         Filter("deputy", "代表", "select", ch["deputies_all"]),
@@ -258,13 +239,13 @@ def _publicity(actor: Actor, ch: dict) -> None:
             if st.button("保存", type="primary", key=f"{p}_save"):
                 data = {"kind": kind, "held_on": held_on, "audience": audience, "title": title,
                         "deputy_ids": ids, "summary": summary}
-                wid = _save(form_key, actor, lambda s: svc.create_publicity(s, actor, data))
+                wid = run_write(form_key, actor.username, lambda s: svc.create_publicity(s, actor, data), rerun=False)
                 if wid:
                     st.session_state["att_pub__flash"] = ("ok", f"已登记{kind}“{title}”。")
                     st.session_state["att_pub__gen"] = gen + 1
                     st.rerun()
     filters = [
-        Filter("year", "年度", "year", _years(), default=_param_year()),
+        Filter("year", "年度", "year", year_options(), default=param_year()),
         Filter("kind", "类型", "select", svc.PUBLICITY_KINDS),
         Filter("group", "代表组", "select", ch["groups"]),
         Filter("deputy", "代表", "select", ch["deputies_all"]),

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
 from components import charts
 from components.guard import require_page
+from components.params import year_options
 from db.engine import database_url, session_scope
 from services import masterdata, scoring
 from services import profiles as svc
 from services.common import ServiceError
-
-
-def _years() -> list[int]:
-    """Years offered (this year first)."""
-    return list(range(date.today().year, date.today().year - 6, -1))
 
 
 @st.cache_data(ttl=120, max_entries=16, show_spinner=False)
@@ -44,7 +38,7 @@ def render() -> None:
     """Draw 履职档案 (nothing runs at import)."""
     actor = require_page("profiles")
     st.caption("每位代表一年的履职情况，按述职报告的五个方面排列，附五个方面的评分和雷达图；可导出 Word 在代表组会议上通报。")
-    years = _years()
+    years = year_options()
     raw_year = st.query_params.get("year", "")
     c1, c2 = st.columns([1, 3])
     with c1:

@@ -7,8 +7,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from components.forms import confirm, errors_of, field_error, run_write, show_flash
+from components.forms import confirm, field_error, run_write, show_flash
 from components.guard import require_page
+from components.params import param_year, year_options
 from components.table import Filter, data_table
 from components.text import safe_md
 from components.timeline import Step, timeline
@@ -21,17 +22,6 @@ TABS = ["列表", "新建", "导入导出"]
 LISTS = {"all": "议案建议", "none": "本年未提出议案建议的代表"}
 
 
-def _years() -> list[int]:
-    """Years offered by the filters (this year first)."""
-    return list(range(date.today().year, date.today().year - 6, -1))
-
-
-def _param_year() -> int:
-    """The year named by the query parameter ``year`` (this year by default)."""
-    raw = st.query_params.get("year", "")
-    return int(raw) if raw.isdigit() else date.today().year
-
-
 def _choices(actor: Actor) -> dict:
     """Choices for filters and forms, read once per run."""
     with session_scope(actor.username) as s:
@@ -41,15 +31,6 @@ def _choices(actor: Actor) -> dict:
             "deputies_all": masterdata.deputy_options(s, actor, serving_only=False),
             "terms": masterdata.term_options(s),
         }
-
-
-def _save(form_key: str, actor: Actor, fn):
-    """Run a write and return its result; on bad input rerun so each message shows beside its field."""
-    res = run_write(form_key, actor.username, fn, rerun=False)
-    if res is None and errors_of(form_key):
-        st.session_state[f"{form_key}__flash"] = ("err", "未保存，请按提示修改：" + "；".join(errors_of(form_key).values()))
-        st.rerun()
-    return res
 
 
 # ---------------------------------------------------------------- 列表 and detail
@@ -137,7 +118,7 @@ def _list(actor: Actor, ch: dict) -> None:
     which = st.segmented_control("名单", keys, default="none" if view == "none" else "all",
                                  format_func=LISTS.get, key="prop_which", label_visibility="collapsed")
     if which == "none":
-        year = _param_year()
+        year = param_year()
         st.caption(f"{year}年在任代表中，既未领衔也未附议任何议案或建议的代表（每位代表每年宜至少提出一件建议）。")
 
         def fetch_none(f: dict, offset: int, limit: int) -> Page:
@@ -146,7 +127,7 @@ def _list(actor: Actor, ch: dict) -> None:
                                             group_id=f.get("group"))
 
         data_table("prop_none", fetch_none, filters=[
-            Filter("year", "年度", "year", _years(), default=year),
+            Filter("year", "年度", "year", year_options(), default=year),
             Filter("group", "代表组", "select", ch["groups"]),
         ], export_name="未提出议案建议的代表", unit="人", hidden=("id",),
             empty="该年度每位在任代表都已领衔或附议了议案或建议。")
@@ -159,7 +140,7 @@ def _list(actor: Actor, ch: dict) -> None:
         st.info("只显示代表对答复不满意、尚未重新办理的议案建议。")
         extra = {"view": "不满意", "status": "已答复"}
     filters = [
-        Filter("year", "年度", "select", {y: f"{y}年" for y in _years()}),
+        Filter("year", "年度", "select", {y: f"{y}年" for y in year_options()}),
         Filter("kind", "类型", "select", svc.KINDS),
         Filter("status", "办理状态", "select", svc.STATUSES),
         Filter("group", "代表组", "select", ch["groups"]),
@@ -238,7 +219,7 @@ def _proposal_form(actor: Actor, ch: dict, form_key: str, p: str, init: dict | N
     c3.write("")
     law = c3.checkbox("涉及法律和法治问题", value=bool(init.get("law_related")), key=f"{p}_law")
     st.markdown("**来源：多次反映、尚未形成议案建议的群众意见和来信（R4）**")
-    year = st.selectbox("反映年度", _years(), key=f"{p}_src_year", format_func=lambda y: f"{y}年")
+    year = st.selectbox("反映年度", year_options(), key=f"{p}_src_year", format_func=lambda y: f"{y}年")
     with session_scope(actor.username) as s:
         rows = svc.frequent_sources(s, actor, year)
     labels = {r["key"]: svc.source_label(r) for r in rows}
@@ -255,11 +236,11 @@ def _proposal_form(actor: Actor, ch: dict, form_key: str, p: str, init: dict | N
                 "lead_deputy_id": lead, "cosigner_ids": cos, "submitted_on": submitted_on,
                 "handling_body": body, "law_related": law, "sources": sources}
         if pid is None:
-            res = _save(form_key, actor, lambda s: svc.create_proposal(s, actor, data))
+            res = run_write(form_key, actor.username, lambda s: svc.create_proposal(s, actor, data), rerun=False)
             done = f"已登记{kind}“{title}”。"
         else:
             version = st.session_state.pop(f"prop_v_{pid}", init.get("version"))
-            res = _save(form_key, actor, lambda s: svc.update_proposal(s, actor, pid, data, version))
+            res = run_write(form_key, actor.username, lambda s: svc.update_proposal(s, actor, pid, data, version), rerun=False)
             done = "已保存修改。"
         if res:
             st.session_state[f"{form_key}__flash"] = ("ok", done)
@@ -309,7 +290,7 @@ def _import_export(actor: Actor) -> None:
             run_write(form_key, actor.username, lambda s: svc.import_xlsx(s, actor, data),
                       success="导入完成。")
     st.divider()
-    year = st.selectbox("导出年度", [None, *_years()], key="prop_exp_year",
+    year = st.selectbox("导出年度", [None, *year_options()], key="prop_exp_year",
                         format_func=lambda y: "全部" if y is None else f"{y}年")
 
     def export() -> bytes:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
+from components.params import param_int
 from components.table import Filter, data_table
 from components.text import safe_md
 from db.engine import session_scope
@@ -19,16 +20,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _param_int(name: str, default: int) -> int:
-    """An integer query parameter (from a 工作台 link), else the default."""
-    raw = st.query_params.get(name, "")
-    return int(raw) if raw.isdigit() else default
-
-
 def _period(key: str) -> tuple[int, int]:
     """Year and quarter pickers, defaulting to last quarter (or the link's)."""
     ly, lq = quarterly.last_quarter(today())
-    year0, q0 = _param_int("year", ly), _param_int("quarter", lq)
+    year0, q0 = param_int("year", ly), param_int("quarter", lq)
     years = list(range(today().year, today().year - 5, -1))
     c1, c2 = st.columns(2)
     year = c1.selectbox("年份", years, index=years.index(year0) if year0 in years else 0, key=f"{key}_year",

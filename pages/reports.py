@@ -10,6 +10,7 @@ import streamlit as st
 
 from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
+from components.params import param_year, year_options
 from components.table import Filter, data_table
 from components.text import safe_md
 from db.engine import session_scope
@@ -22,17 +23,6 @@ from services.validation import fmt_date
 TABS = {"overview": "年度概览", "plan": "述职计划", "meeting": "当面述职", "written": "书面报告",
         "publish": "刊登与整改", "hearing": "听取汇报"}
 OPINION_COLUMNS = {"content": "意见内容", "category": "类别", "is_livelihood": "是否民生问题", "forwarded_to": "转交单位"}
-
-
-def _years() -> list[int]:
-    """Years offered: next year (plans are made early), this year and five before."""
-    return list(range(date.today().year + 1, date.today().year - 6, -1))
-
-
-def _param_year() -> int:
-    """The year named by the query parameter ``year`` (this year by default)."""
-    raw = st.query_params.get("year", "")
-    return int(raw) if raw.isdigit() and int(raw) in _years() else date.today().year
 
 
 def _rows_page(rows: list[dict]):
@@ -510,8 +500,8 @@ def render() -> None:
     """Draw the 述职管理 page (nothing runs at import)."""
     actor = require_page("reports")
     st.caption("制定年度当面述职计划，记录述职会与选民测评、书面报告审查备案、刊登与整改，听取代表组工作汇报。")
-    years = _years()
-    year = st.selectbox("年度", years, index=years.index(_param_year()), format_func=lambda y: f"{y}年",
+    years = year_options(ahead=1)
+    year = st.selectbox("年度", years, index=years.index(param_year(year_options(ahead=1))), format_func=lambda y: f"{y}年",
                         key="rep_year")
     with session_scope(actor.username) as s:
         groups = masterdata.group_options(s, actor)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
 from components import charts
 from components.forms import errors_of, run_write, show_flash
 from components.guard import require_page
+from components.params import year_options
 from components.table import Filter, data_table
 from db.engine import database_url, session_scope
 from services import scoring as svc
@@ -18,11 +17,6 @@ from services.common import Actor, Page
 TABS = {"rank": "排名", "charts": "图表", "select": "评优名单", "rubric": "评分细则"}
 LABELS = {f: svc.FOCUS_NAMES[f] for f in svc.FOCUSES}
 DETAIL_KEY = "sc_detail_dep"
-
-
-def _years() -> list[int]:
-    """Years offered (this year first)."""
-    return list(range(date.today().year, date.today().year - 6, -1))
 
 
 @st.cache_data(ttl=120, max_entries=16, show_spinner=False)
@@ -378,7 +372,7 @@ def render() -> None:
             run_write("sc_rub", actor.username, svc.ensure_default_rubric, "已载入默认评分细则。")
         return
     raw_year = st.query_params.get("year", "")
-    years = _years()
+    years = year_options()
     c1, c2 = st.columns(2)
     with c1:
         y_default = int(raw_year) if raw_year.isdigit() and int(raw_year) in years else years[0]
