@@ -358,6 +358,7 @@ class Letter(Versioned, Base):
         Index("ix_letter_group_received", "group_id", "received_on"),
         Index("ix_letter_office_received", "office_id", "received_on"),
         Index("ix_letter_status", "status"),
+        Index("ix_letter_status_resolve_due", "status", "resolve_due"),  # the overdue list
         Index("ix_letter_cat_district", "category", "district_id"),
         Index("ix_letter_phone", "writer_phone"),
         Index("ix_letter_deputy", "deputy_id"),

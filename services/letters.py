@@ -209,7 +209,8 @@ def recompute_deadlines(session: Session, letter_ids: list[int] | None = None) -
         if params:
             stmt = scoped(table.update().where(c.received_on == bindparam("r"), c.paused_days == bindparam("p"),
                                                c.round == 1))
-            conn.execute(stmt.values(reply_due=bindparam("rd"), resolve_due=bindparam("sd"),
+            # updated_at is kept: deadlines are derived, not an edit of the letter
+            conn.execute(stmt.values(reply_due=bindparam("rd"), resolve_due=bindparam("sd"), updated_at=c.updated_at,
                                      step_due=case((c.status == "登记", bindparam("hd", type_=Date)), else_=None)),
                          params)
         # waiting to be forwarded: counted from the first reply (status_on)
@@ -223,13 +224,15 @@ def recompute_deadlines(session: Session, letter_ids: list[int] | None = None) -
                 cache[k] = workdays.add_workdays(k[0], dl["forward"] + k[1])
             rows.append({"i": lid, "due": cache[k]})
         if rows:
-            conn.execute(table.update().where(c.id == bindparam("i")).values(step_due=bindparam("due")), rows)
+            conn.execute(table.update().where(c.id == bindparam("i"))
+                         .values(step_due=bindparam("due"), updated_at=c.updated_at), rows)
         later = session.execute(scoped(select(L).where(L.round > 1))).scalars().all()
         starts = _round_starts(session, later)
         for letter in later:
             r, sd, st = due_dates(letter.received_on, letter.status, letter.status_on, starts.get(letter.id),
                                   letter.paused_days or 0, dl)
-            conn.execute(table.update().where(c.id == letter.id).values(reply_due=r, resolve_due=sd, step_due=st))
+            conn.execute(table.update().where(c.id == letter.id)
+                         .values(reply_due=r, resolve_due=sd, step_due=st, updated_at=c.updated_at))
             touched += 1
     session.expire_all()
     return touched

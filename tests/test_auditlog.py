@@ -55,3 +55,15 @@ def test_references_are_shown_by_name(world):
         row = auditlog.list_log(s, world.admin(), {"username": "admin", "entity": "Deputy"}, 0, 5).rows[0]
         assert f"代表组：东城第一代表组（{world.groups[0]}） → 东城第二代表组（{world.groups[1]}）" in row["变更内容"]
         assert "选区：第1选区" in row["变更内容"]
+
+
+def test_json_values_such_as_a_rubric_are_listed(world):
+    from services import scoring
+
+    with session_scope("admin", url=world.url) as s:
+        scoring.ensure_default_rubric(s)
+    with session_scope("admin", url=world.url) as s:
+        page = auditlog.list_log(s, world.admin(), {"entity": "Rubric"}, 0, 20)
+    assert page.total == 1
+    assert "等级划分：" in page.rows[0]["变更内容"]  # the grade bands (a JSON dict) are shown, not a crash
+    assert "优秀" in page.rows[0]["变更内容"]

@@ -682,6 +682,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_letter_phone", ["writer_phone"], unique=False)
         batch_op.create_index("ix_letter_received", ["received_on"], unique=False)
         batch_op.create_index("ix_letter_status", ["status"], unique=False)
+        batch_op.create_index("ix_letter_status_resolve_due", ["status", "resolve_due"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_letters_mailbox_id"), ["mailbox_id"], unique=False
         )
@@ -960,6 +961,7 @@ def downgrade() -> None:
     op.drop_table("mailbox_openings")
     with op.batch_alter_table("letters", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_letters_mailbox_id"))
+        batch_op.drop_index("ix_letter_status_resolve_due")
         batch_op.drop_index("ix_letter_status")
         batch_op.drop_index("ix_letter_received")
         batch_op.drop_index("ix_letter_phone")
