@@ -29,6 +29,7 @@ run: install
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
 test: install-dev
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 lint: install-dev

@@ -764,7 +764,7 @@ def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
     recent_from = sum(n for (day, _), n in zip(slots, per_slot, strict=True) if day < today - timedelta(days=45))
     states = ["登记", "已交代表", "已回复", "已转办", "办理中", "已办结", "已反馈", "不予受理", "已合并"]
     positions = rng.sample(range(recent_from, total), min(len(states), total - recent_from))
-    forced = dict(zip(positions, states))
+    forced = dict(zip(positions, states, strict=False))
     first_id = ctx.ids(models.Letter, total)
     codes: dict[int, int] = {}
     for y in range(ctx.start.year, today.year + 1):

@@ -894,7 +894,7 @@ def score_details(session: Session, rubric_id: int, year: int, deputy_id: int | 
             if focus and f != focus:
                 continue
             lines: list[dict] = []
-            for i, row in enumerate(rubric.rows):
+            for row in rubric.rows:
                 if row["focus"] != f:
                     continue
                 tag = f"{row['fact']}|{row['condition'] or ''}"

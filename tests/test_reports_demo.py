@@ -49,7 +49,7 @@ def _expected(s, year: int) -> dict[int, dict]:
                 c["owed"] += 1
     for g, _d in planned:
         out.setdefault(g, Counter())["planned"] += 1
-    for r, d in s.execute(select(models.Report, models.Deputy).join(models.Deputy, models.Deputy.id == models.Report.deputy_id)
+    for _r, d in s.execute(select(models.Report, models.Deputy).join(models.Deputy, models.Deputy.id == models.Report.deputy_id)
                           .where(models.Report.year == year, models.Report.form == "当面述职",
                                  models.Report.held_on.is_not(None))).all():
         out.setdefault(d.group_id, Counter())["held"] += 1
