@@ -185,7 +185,10 @@ def main() -> None:
                 auth.revoke_sessions(s, actor.username)
             end_session(authenticator)
             st.rerun()
-    st.navigation(list(pages.values())).run()
+    # "/" opens 工作台 at its own url path, so links to /gongzuotai (with filters) work too
+    home = st.Page(lambda: st.switch_page(pages["dashboard"]), title="首页", url_path="home",
+                   default=True, visibility="hidden")
+    st.navigation([home, *pages.values()]).run()
 
 
 main()

@@ -214,8 +214,9 @@ def app_as(role: str, page: str | None = None, *, timeout: float = 30):
     at.session_state["name"] = role
     at.session_state["session_started_at"] = __import__("datetime").datetime.now()
     at.run()
-    if page is not None:
-        goto(at, page)
+    # "/" redirects to 工作台 with st.switch_page; AppTest would keep requesting "/" on later runs
+    # (a browser's URL moves to /gongzuotai), so the page is pinned by its url path
+    goto(at, page or "dashboard")
     return at
 
 
