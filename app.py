@@ -107,6 +107,7 @@ def login_form(authenticator: stauth.Authenticate) -> bool:
     st.session_state["session_started_at"] = datetime.now().replace(microsecond=0)
     # the cookie is written by a component in the browser: it must render, so no st.rerun() here
     authenticator.cookie_controller.set_cookie()
+    st.session_state["just_logged_in"] = True
     box.empty()
     return True
 
@@ -186,9 +187,16 @@ def main() -> None:
             end_session(authenticator)
             st.rerun()
     # "/" opens 工作台 at its own url path, so links to /gongzuotai (with filters) work too
-    home = st.Page(lambda: st.switch_page(pages["dashboard"]), title="首页", url_path="home",
-                   default=True, visibility="hidden")
-    st.navigation([home, *pages.values()]).run()
+    def home() -> None:
+        """Right after logging in, draw 工作台 here: the login cookie's component must render
+        before any rerun. Later visits to "/" move to /gongzuotai."""
+        if st.session_state.pop("just_logged_in", False):
+            MODULES["dashboard"].render()
+        else:
+            st.switch_page(pages["dashboard"])
+
+    home_page = st.Page(home, title="首页", url_path="home", default=True, visibility="hidden")
+    st.navigation([home_page, *pages.values()]).run()
 
 
 main()

@@ -69,14 +69,16 @@ def render() -> None:
     h = data["header"]
     st.dataframe(pd.DataFrame([h]), hide_index=True, width="stretch", key="pf_header")
     sc = data["scores"]
-    left, right = st.columns([2, 3])
+    st.subheader("履职评分")
+    if sc:
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric("总分", f"{sc['total']:g} 分")
+        m2.metric("等级", sc["grade"])
+        m3.metric("全区排名", f"{sc['rank']} / {sc['of']} 人")
+        m4.metric("组内排名", f"第 {sc['group_rank']} 名")
+    left, right = st.columns([1, 1])
     with left:
-        st.subheader("履职评分")
         if sc:
-            m1, m2, m3 = st.columns(3)
-            m1.metric("总分", f"{sc['total']:g} 分")
-            m2.metric("等级", sc["grade"])
-            m3.metric("全区排名", f"{sc['rank']}/{sc['of']}")
             rows = [{"工作重点": scoring.FOCUS_LONG[f], "得分": sc["focus"][f]} for f in scoring.FOCUSES]
             rows.append({"工作重点": "扣分", "得分": sc["deduction"]})
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="pf_scores")

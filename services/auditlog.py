@@ -190,7 +190,11 @@ def describe_change(action: str, before: dict | None, after: dict | None,
     refs = refs or {}
 
     def named(k: str, v: object) -> object:
-        """The referenced record's name for an id column; other values (dicts, lists) as they are."""
+        """The referenced record's name for an id column, a rubric fact's Chinese name; else the value."""
+        if k == "fact" and isinstance(v, str):
+            from services.scoring import FACTS  # a label table only; imported late to keep this module light
+
+            return FACTS[v].name if v in FACTS else v
         return refs.get((k, v), v) if isinstance(v, str | int | float | bool) or v is None else v
 
     before = {k: named(k, v) for k, v in (before or {}).items()}
