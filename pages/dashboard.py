@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
 from components import charts
 from components.guard import require_page
+from components.params import param_year, year_options
+from components.text import safe_md
 from db.engine import session_scope
 from services import dashboard as svc
 from services.common import PAGES
@@ -19,10 +19,8 @@ def render() -> None:
     """Draw 工作台 (nothing runs at import)."""
     actor = require_page("dashboard")
     st.caption("各项规则（R1–R20）在本年度、您负责范围内的落实情况；红色为需要关注的项目，点击“查看明细”打开对应清单。")
-    years = list(range(date.today().year, date.today().year - 6, -1))
-    raw = st.query_params.get("year", "")
-    y0 = int(raw) if raw.isdigit() and int(raw) in years else years[0]
-    year = st.selectbox("年度", years, index=years.index(y0), key="db_year", format_func=lambda y: f"{y}年")
+    years = year_options()
+    year = st.selectbox("年度", years, index=years.index(param_year()), key="db_year", format_func=lambda y: f"{y}年")
     with session_scope(actor.username) as s:
         figs = svc.figures(s, actor, year)
         trend = svc.trend(s, actor, year)
@@ -34,7 +32,9 @@ def render() -> None:
         for col, f in zip(cols, figs[start:start + PER_ROW], strict=False):
             with col, st.container(border=True):
                 value = f"{f.value} {f.unit}".strip()
-                st.metric(f"{f.rule} {f.label}", value, help=f.help or None)
+                # the whole label wraps above the figure (a metric label would cut it)
+                st.markdown(f"**{f.rule}** {safe_md(f.label)}", help=f.help or None)
+                st.metric(f"{f.rule} {f.label}", value, label_visibility="collapsed")
                 st.caption(":red[需要关注]" if f.bad else ":green[正常]")
                 page = pages.get(f.page)
                 if page is not None and f.page != "dashboard":
