@@ -11,6 +11,7 @@ from db import models
 from db.engine import dispose_all, session_scope
 from tests.browser import (
     _require_browser,
+    login,
     open_page,
     shot,
     start_server,
@@ -35,27 +36,6 @@ def act_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     dispose_all()
 
 
-def _login(page, base: str, username: str) -> None:
-    """tests.browser.login, after the first script run has settled: on a loaded machine a fill made
-    while the login page is still rerunning was lost (the form came back empty)."""
-    page.goto(base + "/")
-    wait_ready(page)
-    page.get_by_label("用户名").wait_for()
-    page.wait_for_timeout(1000)
-    for attempt in range(3):  # a fill lost to a rerun leaves the form empty: try again
-        page.get_by_label("用户名").fill(username)
-        page.get_by_label("密码").fill("demo12345")
-        page.get_by_role("button", name="登录").click()
-        try:
-            page.get_by_text("退出登录").wait_for(timeout=30_000)
-            break
-        except Exception:
-            if attempt == 2:
-                raise
-            wait_ready(page)
-    wait_ready(page)
-
-
 def _multiselect(page, label: str, *choices: str) -> None:
     """Pick options of the multiselect labelled ``label`` by typing (name or pinyin) and Enter."""
     box = page.locator("[data-testid='stMultiSelect']").filter(has_text=label).first
@@ -69,7 +49,7 @@ def _multiselect(page, label: str, *choices: str) -> None:
 
 def test_staff_logs_activity_in_the_browser(act_server, page):
     base, url = act_server
-    _login(page, base, "staff")
+    login(page, base, "staff")
     open_page(page, "activities")
     page.get_by_text("登记活动", exact=True).first.click()
     wait_ready(page)

@@ -11,6 +11,7 @@ from db import models
 from db.engine import dispose_all, session_scope
 from tests.browser import (
     _require_browser,
+    login,
     open_page,
     shot,
     start_server,
@@ -30,19 +31,6 @@ def mb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
     yield base, url
     stop_server(proc)
     dispose_all()
-
-
-def _login(page, base: str, username: str) -> None:
-    """Log in once the login page's first run has settled (a fill during a rerun can be lost)."""
-    page.goto(base + "/")
-    wait_ready(page)
-    page.get_by_label("用户名").wait_for()
-    page.wait_for_timeout(1000)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("demo12345")
-    page.get_by_role("button", name="登录").click()
-    page.get_by_text("退出登录").wait_for(timeout=60_000)
-    wait_ready(page)
 
 
 def _select(page, label: str, option: str) -> None:
@@ -67,7 +55,7 @@ def test_staff_registers_and_leader_sees_phone_masked(mb_server, browser) -> Non
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
     ctx.set_default_timeout(30_000)
     page = ctx.new_page()
-    _login(page, base, "staff")
+    login(page, base, "staff")
     open_page(page, "mailbox")
     page.get_by_role("tab", name="登记来信").click()
     wait_ready(page)
@@ -89,7 +77,7 @@ def test_staff_registers_and_leader_sees_phone_masked(mb_server, browser) -> Non
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
     ctx.set_default_timeout(30_000)
     page = ctx.new_page()
-    _login(page, base, "leader")
+    login(page, base, "leader")
     open_page(page, "mailbox")
     grid = page.locator("[data-testid='stDataFrame']").first
     grid.wait_for()

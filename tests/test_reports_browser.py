@@ -12,6 +12,7 @@ from db import models
 from db.engine import dispose_all, session_scope
 from tests.browser import (
     _require_browser,
+    login,
     open_page,
     shot,
     start_server,
@@ -33,22 +34,9 @@ def rep_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     dispose_all()
 
 
-def _login(page, base: str, username: str) -> None:
-    """Log in after the first script run has settled (a fill during a rerun can be lost)."""
-    page.goto(base + "/")
-    wait_ready(page)
-    page.get_by_label("用户名").wait_for()
-    page.wait_for_timeout(1000)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("demo12345")
-    page.get_by_role("button", name="登录").click()
-    page.get_by_text("退出登录").wait_for(timeout=60_000)
-    wait_ready(page)
-
-
 def test_staff_ticks_deputies_and_sees_the_share_live(rep_server, page):
     base, url = rep_server
-    _login(page, base, "staff")
+    login(page, base, "staff")
     open_page(page, "reports")
     page.get_by_role("tab", name="述职计划").wait_for(timeout=60_000)  # a loaded machine renders slowly
     page.get_by_role("tab", name="述职计划").click()

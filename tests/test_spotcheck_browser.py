@@ -13,6 +13,7 @@ from services import spotchecks as sc
 from services.common import today
 from tests.browser import (
     _require_browser,
+    login,
     open_page,
     shot,
     start_server,
@@ -42,27 +43,8 @@ def sc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     stop_server(proc)
 
 
-def _login(page, base: str, username: str) -> None:
-    """Log in by typing into the form once the first run has settled."""
-    page.goto(base + "/")
-    wait_ready(page)
-    page.locator("input[aria-label='用户名']").click()
-    page.keyboard.type(username)
-    page.locator("input[aria-label='密码']").click()
-    page.keyboard.type("demo12345")
-    page.locator("input[aria-label='密码']").press("Tab")
-    page.wait_for_timeout(1000)
-    page.get_by_role("button", name="登录").click()
-    try:
-        page.get_by_text("退出登录").wait_for(timeout=60_000)
-    except Exception:
-        shot(page, "spotcheck_login_fail")
-        raise
-    wait_ready(page)
-
-
 def test_supervisor_draws_in_the_browser(sc_server, page):
-    _login(page, sc_server, "supervisor")
+    login(page, sc_server, "supervisor")
     open_page(page, "spotchecks")
     assert page.get_by_role("tab", name="新建抽查").is_visible()
     page.get_by_text("各代表组可抽记录").wait_for()
