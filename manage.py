@@ -79,7 +79,7 @@ def cmd_init_db(args: argparse.Namespace) -> None:
 
     url = _url()
     upgrade(url)
-    print(f"数据库结构已是最新：{_shown_url(url)}")
+    print(f"数据库已迁移到最新结构：{_shown_url(url)}")
 
 
 def _has_data(url: str) -> bool:

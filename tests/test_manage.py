@@ -41,7 +41,7 @@ def test_init_db_creates_the_schema_and_is_idempotent(tmp_path):
     for _ in range(2):
         r = run(url, "init-db")
         assert r.returncode == 0, r.stderr
-        assert "数据库结构已是最新" in r.stdout
+        assert "数据库已迁移到最新结构" in r.stdout
     with session_scope(url=url) as s:
         assert s.query(models.Deputy).count() == 0
 
