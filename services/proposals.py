@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import and_, case, distinct, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -124,37 +124,13 @@ def _who(actor: Actor) -> str:
 
 
 def _source_clusters(session: Session, actor: Actor, year: int) -> list[tuple[str, int, int]]:
-    """(category, district_id, sources) of the year's groups raised often with no proposal yet."""
-    threshold = int(settings.get(session, "r4_threshold"))
-    lo, hi = date(year, 1, 1), date(year, 12, 31)
-    O, L, PS = models.Opinion, models.Letter, models.ProposalSource
-    ostmt = (
-        select(O.category, O.district_id, func.count(distinct(O.activity_id)),
-               func.sum(case((O.activity_id.is_(None), 1), else_=0)),
-               func.sum(case((exists().where(PS.opinion_id == O.id), 1), else_=0)))
-        .join(G, G.id == O.group_id)
-        .where(O.raised_on.between(lo, hi))
-        .group_by(O.category, O.district_id)
-    )
-    ostmt = scope_filter(ostmt, actor, G.office_id, O.group_id)
-    lstmt = (
-        select(L.category, L.district_id, func.count(L.id),
-               func.sum(case((exists().where(PS.letter_id == L.id), 1), else_=0)))
-        .where(L.received_on.between(lo, hi), L.status.not_in(("不予受理", "已合并")))
-        .group_by(L.category, L.district_id)
-    )
-    lstmt = scope_filter(lstmt, actor, L.office_id, L.group_id)
-    agg: dict[tuple[str, int], list[int]] = {}
-    for cat, did, acts, others, linked in session.execute(ostmt):
-        a = agg.setdefault((cat, did), [0, 0])
-        a[0] += int(acts or 0) + int(others or 0)
-        a[1] += int(linked or 0)
-    for cat, did, n, linked in session.execute(lstmt):
-        a = agg.setdefault((cat, did), [0, 0])
-        a[0] += int(n or 0)
-        a[1] += int(linked or 0)
-    return sorted(((c, d, v[0]) for (c, d), v in agg.items() if v[0] >= threshold and v[1] == 0),
-                  key=lambda t: (-t[2], t[0], t[1]))
+    """(category, district_id, sources) of the year's groups raised often with no proposal yet.
+
+    The R4 rule itself lives once, in services.activities.r4_clusters.
+    """
+    from services.activities import r4_clusters
+
+    return [(r["类别"], r["district_id"], r["提出次数（活动/来信）"]) for r in r4_clusters(session, actor, year)]
 
 
 def frequent_sources(session: Session, actor: Actor, year: int | None = None, limit: int = 300) -> list[dict]:
