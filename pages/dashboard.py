@@ -7,6 +7,7 @@ import streamlit as st
 from components import charts
 from components.guard import require_page
 from components.params import param_year, year_options
+from components.rectifications import rectification_list
 from components.text import safe_md
 from db.engine import session_scope
 from services import dashboard as svc
@@ -24,6 +25,9 @@ def render() -> None:
     with session_scope(actor.username) as s:
         figs = svc.figures(s, actor, year)
         trend = svc.trend(s, actor, year)
+    if st.query_params.get("view") == "spotcheck_rect":
+        st.subheader("抽查整改事项")
+        rectification_list(actor)
     pages = st.session_state.get("_pages", {})
     if not figs:
         st.info("暂无可显示的统计。各业务模块登记数据后，这里会显示各项规则的落实情况。")
@@ -37,7 +41,7 @@ def render() -> None:
                 st.metric(f"{f.rule} {f.label}", value, label_visibility="collapsed")
                 st.caption(":red[需要关注]" if f.bad else ":green[正常]")
                 page = pages.get(f.page)
-                if page is not None and f.page != "dashboard":
+                if page is not None:
                     st.page_link(page, label=f"查看明细（{PAGES[f.page][0]}）", icon=":material/open_in_new:",
                                  query_params={k: str(v) for k, v in f.params.items()})
     st.subheader(f"{year}年按月趋势")

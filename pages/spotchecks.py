@@ -10,6 +10,7 @@ import streamlit as st
 
 from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
+from components.rectifications import rectification_list
 from components.table import Filter, data_table
 from db.engine import session_scope
 from services import settings
@@ -291,41 +292,6 @@ def _verify_tab(actor: Actor, checks: dict[int, str]) -> None:
 
 
 # ---------------------------------------------------------------- 整改跟踪
-
-
-def rectification_list(actor: Actor, groups: dict[int, str] | None = None) -> None:
-    """The spot-check rectification items in the actor's scope, with 确认整改完成 for supervisors.
-
-    Public so that 工作台 can show the list to staff (who cannot open this page): call it when
-    ``st.query_params["view"] == "spotcheck_rect"``.
-    """
-    if groups is None:
-        with session_scope(actor.username) as s:
-            groups = sc.group_choices(s, actor)
-
-    def fetch(f: dict, offset: int, limit: int) -> Page:
-        with session_scope(actor.username) as s:
-            return sc.list_rectifications(s, actor, f, offset, limit)
-
-    table = data_table(
-        "sc_rect", fetch,
-        filters=[Filter("status", "状态", options=["未完成", "已完成"]),
-                 Filter("group", "代表组", options=groups), Filter("overdue", "只看逾期", kind="bool")],
-        export_name="抽查整改事项", unit="项", hidden=["id"],
-        empty="暂无抽查整改事项（代表组评定为需整改时自动生成）。",
-    )
-    if not actor.can_write("spotcheck"):
-        return
-    open_rows = {r["id"]: r for r in table.page.rows if r["状态"] == "未完成"}
-    if open_rows:
-        c1, c2 = st.columns([4, 1])
-        rid = c1.selectbox("确认完成的整改事项", list(open_rows), key="sc_rect_pick",
-                           format_func=lambda i: f"{open_rows[i]['代表组']}：{open_rows[i]['整改内容'][:40]}")
-        c2.write("")
-        if c2.button("确认整改完成", key="sc_rect_close"):
-            run_write("sc_rect", actor.username, lambda s: sc.close_rectification(s, actor, rid),
-                      "已确认整改完成。")
-    show_flash("sc_rect")
 
 
 def _rect_tab(actor: Actor, groups: dict[int, str], checks: dict[int, str]) -> None:

@@ -48,3 +48,30 @@ def test_dashboard_renders_for_every_role(app_world, role: str) -> None:
     assert any(lbl.startswith("R19 ") for lbl in labels)
     assert not any("暂不可用" in lbl for lbl in labels)
     assert at.get("page_link")  # tiles link to the lists behind them
+
+
+def test_staff_sees_their_spot_check_rectifications_on_the_dashboard(app_world) -> None:
+    """Staff cannot open 抽查督导; the R16 figure opens the items of their own groups on 工作台."""
+    from datetime import date, timedelta
+
+    from db import models
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT, goto
+
+    with session_scope("supervisor", url=app_world.url) as s:
+        s.add_all([
+            models.Rectification(source="抽查", group_id=app_world.groups[0], content="补齐签到表",
+                                 due_on=date.today() - timedelta(days=1)),
+            models.Rectification(source="抽查", group_id=app_world.groups[2], content="西城的整改"),
+        ])
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "staff"
+    at.session_state["session_started_at"] = __import__("datetime").datetime.now()
+    at.run()
+    at.query_params["view"] = "spotcheck_rect"  # as the figure's link sets it
+    goto(at, "dashboard")
+    assert not at.exception
+    rows = at.dataframe[0].value
+    assert list(rows["整改内容"]) == ["补齐签到表"]  # the other office's item is not shown
