@@ -75,8 +75,21 @@ def client_address() -> str:
         return ""
 
 
+def cookie_component_ready() -> bool:
+    """True once the browser's cookie component has answered (its value lands under key "init").
+
+    Until then the page reruns when it answers, and text typed into a form before that rerun would
+    be lost, so the login form waits for it. Without a browser (AppTest: no request headers) no
+    component runs, and the form is shown at once.
+    """
+    return st.session_state.get("init") is not None or not st.context.headers.get("Host")
+
+
 def login_form(authenticator: stauth.Authenticate) -> bool:
     """Our Chinese login form, throttled, checked by streamlit-authenticator; True once logged in."""
+    if not cookie_component_ready():
+        st.caption("正在载入登录页面……")
+        return False
     box = st.empty()
     with box.container():
         st.title("代表联系选民工作平台")
