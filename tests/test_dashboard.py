@@ -54,9 +54,9 @@ def test_staff_sees_their_spot_check_rectifications_on_the_dashboard(app_world) 
     """Staff cannot open 抽查督导; the R16 figure opens the items of their own groups on 工作台."""
     from datetime import date, timedelta
 
-    from db import models
     from streamlit.testing.v1 import AppTest
 
+    from db import models
     from tests.conftest import ROOT, goto
 
     with session_scope("supervisor", url=app_world.url) as s:
