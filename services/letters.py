@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db import audit, models
-from services import settings, workdays
+from services import mailboxes, settings, workdays
 from services.common import (
     REVEAL_ROLES,
     Actor,
@@ -329,18 +329,7 @@ def check_letter(session: Session, actor: Actor, data: dict) -> dict:
         group = session.get(models.DeputyGroup, district.group_id)
         if not actor.in_scope(group.office_id, group.id):
             errors["mailbox_id"] = "只能选择您负责范围内的信箱"
-    try:
-        received = parse_date(data.get("received_on"))
-    except ValueError as exc:
-        received = None
-        errors["received_on"] = str(exc)
-    if received is None and "received_on" not in errors:
-        errors["received_on"] = "请填写收信日期"
-    elif received is not None:
-        if received > today():
-            errors["received_on"] = "收信日期不能晚于今天"
-        elif box is not None and received < box.established_on:
-            errors["received_on"] = f"收信日期不能早于信箱设立日期（{fmt_date(box.established_on)}）"
+    received = mailboxes.box_date(data, "received_on", "收信日期", box, errors)
     name, phone, address = _clean_writer(data, errors)
     summary = clean_text(data.get("summary"))
     if not summary:

@@ -29,6 +29,23 @@ from services.validation import clean_text, fmt_date, parse_date
 Mb, Op, Di, G, D = models.Mailbox, models.MailboxOpening, models.District, models.DeputyGroup, models.Deputy
 
 
+def box_date(data: dict, field: str, label: str, box: models.Mailbox | None, errors: dict[str, str]) -> date | None:
+    """A date of a mailbox's record (opening, letter received): required, not after today, not
+    before the mailbox was set up. Puts the Chinese reason in ``errors[field]``."""
+    try:
+        value = parse_date(data.get(field))
+    except ValueError as exc:
+        errors[field] = str(exc)
+        return None
+    if value is None:
+        errors[field] = f"请填写{label}"
+    elif value > today():
+        errors[field] = f"{label}不能晚于今天"
+    elif box is not None and value < box.established_on:
+        errors[field] = f"{label}不能早于信箱设立日期（{fmt_date(box.established_on)}）"
+    return value
+
+
 def keeper_on(box: models.Mailbox, deputy_name: str | None, day: date | None = None) -> str:
     """Who keeps the mailbox on ``day``: the liaison while a delegation runs, else the deputy."""
     day = day or today()
@@ -67,18 +84,7 @@ def record_opening(session: Session, actor: Actor, data: dict) -> models.Mailbox
         box = _box_in_scope(session, actor, data.get("mailbox_id"))
     except NotFound as exc:
         errors["mailbox_id"] = str(exc) if data.get("mailbox_id") else "请选择信箱"
-    try:
-        opened = parse_date(data.get("opened_on"))
-    except ValueError as exc:
-        opened = None
-        errors["opened_on"] = str(exc)
-    if opened is None and "opened_on" not in errors:
-        errors["opened_on"] = "请填写开箱日期"
-    elif opened is not None:
-        if opened > today():
-            errors["opened_on"] = "开箱日期不能晚于今天"
-        elif box is not None and opened < box.established_on:
-            errors["opened_on"] = f"开箱日期不能早于信箱设立日期（{fmt_date(box.established_on)}）"
+    opened = box_date(data, "opened_on", "开箱日期", box, errors)
     by = clean_text(data.get("opened_by"))
     if not by:
         errors["opened_by"] = "请填写开箱人"
