@@ -25,7 +25,7 @@ from pages import (
     spotchecks,
     users,
 )
-from services import auth
+from services import auth, clock
 from services.common import PAGES, ROLE_NAMES, URL_PATHS
 
 MODULES = {
@@ -117,7 +117,7 @@ def login_form(authenticator: stauth.Authenticate) -> bool:
         st.session_state["authentication_status"] = None
         message.error("用户名或密码错误。")
         return False
-    st.session_state["session_started_at"] = datetime.now().replace(microsecond=0)
+    st.session_state["session_started_at"] = clock.now()
     # the cookie is written by a component in the browser: it must render, so no st.rerun() here
     authenticator.cookie_controller.set_cookie()
     st.session_state["just_logged_in"] = True
@@ -144,7 +144,7 @@ def check_session(authenticator: stauth.Authenticate) -> bool:
         token = authenticator.cookie_controller.get_cookie() or {}
         exp = token.get("exp_date")
         started = (
-            datetime.fromtimestamp(exp - COOKIE_DAYS * 86400) if exp else datetime.now().replace(microsecond=0)
+            datetime.fromtimestamp(exp - COOKIE_DAYS * 86400) if exp else clock.now()
         )
         st.session_state["session_started_at"] = started
     with session_scope("system") as s:

@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection
 from db import demo, models
 from db.engine import dispose_all, get_engine
 from db.migrate import upgrade
+from services import clock
 
 SCALES: dict[str, dict] = {
     "small": {"offices": 6, "groups": 12, "districts": 40, "deputies": 180},
@@ -256,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--url", help="只在这个已有数据库上计时查询（不生成数据），例如 sqlite:///data/app.db")
     p.add_argument("--today", help="查询按哪一天计算（YYYY-MM-DD，默认今天；应与生成数据时一致）")
     args = p.parse_args(argv)
-    today = date.fromisoformat(args.today) if args.today else date.today()
+    today = date.fromisoformat(args.today) if args.today else clock.today()
     if args.url:
         backend = args.url.split(":", 1)[0].split("+", 1)[0]
         print_table(run_one("已有", backend, args.url, args.repeat, today, args.seed, generate=False))

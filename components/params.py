@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
+
+from services import clock
 
 
 def year_options(*, ahead: int = 0, back: int = 5) -> list[int]:
     """The years offered in year pickers: ``ahead`` future years, this year, ``back`` past years."""
-    this = date.today().year
+    this = clock.today().year
     return list(range(this + ahead, this - back - 1, -1))
 
 
@@ -21,5 +21,5 @@ def param_int(name: str, default: int) -> int:
 
 def param_year(options: list[int] | None = None) -> int:
     """The year named by the query parameter ``year`` when it is offered, else this year."""
-    year = param_int("year", date.today().year)
-    return year if year in (options or year_options()) else date.today().year
+    year = param_int("year", clock.today().year)
+    return year if year in (options or year_options()) else clock.today().year

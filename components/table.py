@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from services import clock
 from services.common import Page
 from services.excel import to_xlsx
 
@@ -85,7 +86,7 @@ def render_filters(key: str, filters: Sequence[Filter]) -> dict:
                     values[f.name] = st.text_input(f.label, value=init or "", key=wkey,
                                                    placeholder="输入关键字").strip() or None
                 elif f.kind == "year":
-                    years = list(f.options) or list(range(date.today().year, date.today().year - 6, -1))
+                    years = list(f.options) or list(range(clock.today().year, clock.today().year - 6, -1))
                     idx = years.index(init) if init in years else 0
                     values[f.name] = st.selectbox(f.label, years, index=idx, key=wkey,
                                                   format_func=lambda y: f"{y}年")
@@ -201,7 +202,7 @@ def data_table(
                 return to_xlsx({export_name[:31]: frame}, title=export_title or export_name, notes=notes)
 
             st.download_button(
-                "导出 Excel", data=_export, file_name=f"{export_name}_{date.today():%Y-%m-%d}.xlsx",
+                "导出 Excel", data=_export, file_name=f"{export_name}_{clock.today():%Y-%m-%d}.xlsx",
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 key=f"{key}__export", on_click="ignore",
             )

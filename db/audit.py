@@ -10,6 +10,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from db import models
+from services import clock
 
 # tables whose writes are not audited (the log itself, throttling rows)
 _SKIP = {models.AuditLog, models.LoginAttempt}
@@ -158,7 +159,7 @@ def _after_flush(session: Session, _ctx) -> None:  # noqa: ANN001
     actor = session.info.get("actor", "system")
     rows = [
         {
-            "at": datetime.now().replace(microsecond=0),
+            "at": clock.now(),
             "username": actor,
             "action": "新增",
             "entity": type(obj).__name__,

@@ -33,7 +33,7 @@ the reports service counts serving deputies; written reports missing, received, 
 days; quarterly summaries mostly submitted. No spot checks (the supervisors draw those).
 
 Determinism: every part draws from its own ``random.Random(f"{seed}:{part}")``, and every date
-derives from ``today`` (default ``date.today()``), so the same seed and ``today`` give the same data.
+derives from ``today`` (default ``clock.today()``), so the same seed and ``today`` give the same data.
 Records cover whole calendar years: from 1 January of the year ``years`` before ``today`` up to
 ``today`` (for the default 1.5 years and a day in November: all of last year and this year so far).
 
@@ -57,7 +57,8 @@ from sqlalchemy.orm import Session
 
 from db import models
 from db.engine import session_scope
-from services import auth
+from db.periods import period_row
+from services import auth, clock
 from services import settings as settings_service
 
 CHUNK = 5000
@@ -568,6 +569,10 @@ def _master(ctx: _Ctx, n_offices: int, n_groups: int, n_districts: int, n_deputi
                      "status": status, "leads_enterprise": leads, "is_office_leader": leader,
                      "joined_on": joined, "left_on": left, "version": 1})
     ctx.insert(models.Deputy, rows)
+    # periods of service: bulk inserts bypass the ORM listener that keeps them (db/periods.py)
+    p0 = ctx.ids(models.DeputyPeriod, len(rows))
+    ctx.insert(models.DeputyPeriod, [{"id": p0 + k, **period_row(r, date(start_year, 1, 1))}
+                                     for k, r in enumerate(rows)])
     return {"term_id": term_id, "first_session": first_session, "start_year": start_year,
             "offices": offices, "groups": groups, "districts": districts, "deputies": deputies,
             "group_of_district": group_of_district, "office_of_group": office_of_group, "place": place,
@@ -1712,7 +1717,7 @@ def generate(url: str | None = None, *, seed: int = 2026, offices: int = 6, grou
     and year (each has one to eight deputies, so most deputies take part in 4–6 a year).
     Refuses (ValueError) a database that already holds offices or terms.
     """
-    today = today or date.today()
+    today = today or clock.today()
     if min(offices, groups, districts, deputies) < 1:
         raise ValueError("办事处、代表组、选区和代表的数量都至少为1")
     with session_scope("demo", url=url) as session:

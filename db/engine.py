@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 import db.audit  # noqa: F401  (installs the audit listeners on every Session)
+import db.periods  # noqa: F401  (keeps every deputy's periods of service in step)
+from db import dataversion
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = f"sqlite:///{ROOT / 'data' / 'app.db'}"
@@ -48,6 +50,7 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
+    dataversion.install_engine(engine)
     return engine
 
 

@@ -24,10 +24,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from services import clock
+from services import states as S
+
 
 def _now() -> datetime:
     """Return the current local time without microseconds (portable across databases)."""
-    return datetime.now().replace(microsecond=0)
+    return clock.now()
+
+
+def _ck(column: str, enum: type, name: str, *, nullable: bool = False) -> CheckConstraint:
+    """A CHECK constraint keeping ``column`` within an enumeration of services.states."""
+    return CheckConstraint(S.check_in(column, enum, nullable=nullable), name=name)
 
 
 class Base(DeclarativeBase):
@@ -48,7 +56,7 @@ class User(Base):
 
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role in ('admin','staff','supervisor','leader')", name="ck_user_role"),
+        _ck("role", S.Role, "ck_user_role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,6 +110,16 @@ class AuditLog(Base):
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(String(255))
+
+
+class DataVersion(Base):
+    """A counter that every committed write moves on (db/dataversion.py): caches of computed
+    figures are keyed by it, so a write makes them stale at once, in every process."""
+
+    __tablename__ = "data_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
 class Setting(Base):
@@ -174,7 +192,7 @@ class Deputy(Versioned, Base):
     __table_args__ = (
         Index("ix_deputy_group_status", "group_id", "status"),
         Index("ix_deputy_name", "name"),
-        CheckConstraint("status in ('在任','辞职','罢免','去世')", name="ck_deputy_status"),
+        _ck("status", S.DeputyStatus, "ck_deputy_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -198,14 +216,45 @@ class Deputy(Versioned, Base):
     group: Mapped[DeputyGroup] = relationship()
     district: Mapped[District | None] = relationship()
     term: Mapped[Term] = relationship()
+    periods: Mapped[list[DeputyPeriod]] = relationship(
+        back_populates="deputy", cascade="all, delete-orphan", order_by="DeputyPeriod.start_on"
+    )
 
     __mapper_args__ = {"version_id_col": Versioned.version}
+
+
+class DeputyPeriod(Base):
+    """任职记录: one stretch of a deputy's service in one group, from ``start_on`` to ``end_on``
+    (both days served; ``end_on`` empty while serving). A deputy who moves group or is reinstated
+    has several; whether a deputy counts in a year follows these dates (services.deputies), never
+    today's status. Kept in step with the deputy's fields by db/periods.py."""
+
+    __tablename__ = "deputy_periods"
+    __table_args__ = (
+        Index("ix_period_deputy_start", "deputy_id", "start_on"),
+        Index("ix_period_group", "group_id"),
+        CheckConstraint("end_on is null or end_on >= start_on", name="ck_period_dates"),
+        _ck("end_reason", S.PeriodEnd, "ck_period_end_reason", nullable=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id", ondelete="CASCADE"), nullable=False)
+    group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"), nullable=False)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    start_on: Mapped[date] = mapped_column(Date, nullable=False)
+    end_on: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(String(8))
+
+    deputy: Mapped[Deputy] = relationship(back_populates="periods")
 
 
 class Mailbox(Base):
     """代表信箱: per district (or per deputy), with its keeper."""
 
     __tablename__ = "mailboxes"
+    __table_args__ = (
+        _ck("keeper_kind", S.KeeperKind, "ck_mailbox_keeper"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
@@ -252,6 +301,8 @@ class Activity(Versioned, Base):
         Index("ix_activity_date", "held_on"),
         Index("ix_activity_group_date", "group_id", "held_on"),
         Index("ix_activity_office_date", "office_id", "held_on"),
+        _ck("organiser", S.Organiser, "ck_activity_organiser"),
+        _ck("kind", S.ActivityKind, "ck_activity_kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -302,6 +353,8 @@ class Opinion(Versioned, Base):
         Index("ix_opinion_cat_district", "category", "district_id"),
         Index("ix_opinion_status", "status"),
         Index("ix_opinion_group_raised", "group_id", "raised_on"),
+        _ck("source", S.OpinionSource, "ck_opinion_source"),
+        _ck("status", S.OpinionStatus, "ck_opinion_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -362,6 +415,8 @@ class Letter(Versioned, Base):
         Index("ix_letter_cat_district", "category", "district_id"),
         Index("ix_letter_phone", "writer_phone"),
         Index("ix_letter_deputy", "deputy_id"),
+        _ck("status", S.LetterStatus, "ck_letter_status"),
+        _ck("satisfaction", S.Satisfaction, "ck_letter_satisfaction", nullable=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -440,6 +495,9 @@ class SupervisionTopic(Base):
     """监督议题 made from concentrated appeals (R14)."""
 
     __tablename__ = "supervision_topics"
+    __table_args__ = (
+        _ck("status", S.TopicStatus, "ck_topic_status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(128), nullable=False)
@@ -472,7 +530,12 @@ class Proposal(Versioned, Base):
     """议案 / 建议 / 批评和意见."""
 
     __tablename__ = "proposals"
-    __table_args__ = (Index("ix_proposal_kind_date", "kind", "submitted_on"),)
+    __table_args__ = (
+        Index("ix_proposal_kind_date", "kind", "submitted_on"),
+        _ck("kind", S.ProposalKind, "ck_proposal_kind"),
+        _ck("status", S.ProposalStatus, "ck_proposal_status"),
+        _ck("deputy_view", S.Satisfaction, "ck_proposal_view", nullable=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(8), nullable=False)  # 议案/建议/批评和意见
@@ -550,7 +613,10 @@ class CongressEvent(Base):
     """人代会会议 or standing-committee activity that deputies attend."""
 
     __tablename__ = "congress_events"
-    __table_args__ = (Index("ix_event_date", "held_on"),)
+    __table_args__ = (
+        Index("ix_event_date", "held_on"),
+        _ck("kind", S.EventKind, "ck_event_kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # 人代会/列席常委会/视察/调研/执法检查/代表小组活动
@@ -565,7 +631,7 @@ class Attendance(Base):
 
     __tablename__ = "attendance"
     __table_args__ = (
-        CheckConstraint("status in ('出席','请假','缺席')", name="ck_attendance_status"),
+        _ck("status", S.AttendanceStatus, "ck_attendance_status"),
         Index("ix_attendance_deputy", "deputy_id"),
     )
 
@@ -580,7 +646,10 @@ class PublicityWork(Base):
     """宣传 / 普法 / 法制调研 work (feeds F2 and F4)."""
 
     __tablename__ = "publicity_works"
-    __table_args__ = (Index("ix_publicity_date", "held_on"),)
+    __table_args__ = (
+        Index("ix_publicity_date", "held_on"),
+        _ck("kind", S.PublicityKind, "ck_publicity_kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(8), nullable=False)  # 宣传/普法/法制调研
@@ -641,6 +710,8 @@ class Report(Versioned, Base):
     __table_args__ = (
         UniqueConstraint("deputy_id", "year", "form", name="uq_report_deputy_year_form"),
         Index("ix_report_year", "year"),
+        _ck("form", S.ReportForm, "ck_report_form"),
+        _ck("review_result", S.ReviewResult, "ck_report_review", nullable=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -674,7 +745,11 @@ class Rectification(Base):
     """整改 item from voters' evaluation (R10) or from a spot check (R16)."""
 
     __tablename__ = "rectifications"
-    __table_args__ = (Index("ix_rect_group_status", "group_id", "status"),)
+    __table_args__ = (
+        Index("ix_rect_group_status", "group_id", "status"),
+        _ck("source", S.RectificationSource, "ck_rect_source"),
+        _ck("status", S.RectificationStatus, "ck_rect_status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(8), nullable=False)  # 述职 / 抽查
@@ -709,6 +784,9 @@ class SpotCheck(Base):
     """抽查: the rule, the seed, the fingerprint of the eligible list, and the sample."""
 
     __tablename__ = "spot_checks"
+    __table_args__ = (
+        _ck("status", S.SpotCheckStatus, "ck_spotcheck_status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_by: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -729,7 +807,11 @@ class SpotCheckItem(Base):
     """One drawn record and its findings."""
 
     __tablename__ = "spot_check_items"
-    __table_args__ = (Index("ix_scitem_record", "record_kind", "record_id"),)
+    __table_args__ = (
+        Index("ix_scitem_record", "record_kind", "record_id"),
+        _ck("record_kind", S.RecordKind, "ck_scitem_kind"),
+        _ck("result", S.Finding, "ck_scitem_result", nullable=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     check_id: Mapped[int] = mapped_column(
@@ -750,6 +832,9 @@ class SpotCheckGrade(Base):
     """A group's grade in one spot check."""
 
     __tablename__ = "spot_check_grades"
+    __table_args__ = (
+        _ck("grade", S.GroupGrade, "ck_scgrade_grade", nullable=True),
+    )
 
     check_id: Mapped[int] = mapped_column(
         ForeignKey("spot_checks.id", ondelete="CASCADE"), primary_key=True
@@ -765,6 +850,9 @@ class Rubric(Base):
     """评分细则: a versioned rubric. Editing creates a new version."""
 
     __tablename__ = "rubrics"
+    __table_args__ = (
+        _ck("status", S.RubricStatus, "ck_rubric_status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, unique=True, nullable=False)
@@ -781,6 +869,9 @@ class RubricRow(Base):
     """One rule of a rubric: which facts count toward which focus, points, cap, condition."""
 
     __tablename__ = "rubric_rows"
+    __table_args__ = (
+        _ck("focus", S.Focus, "ck_rubric_focus"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rubric_id: Mapped[int] = mapped_column(
@@ -792,6 +883,8 @@ class RubricRow(Base):
     cap: Mapped[float | None] = mapped_column(Float)
     cap_group: Mapped[str | None] = mapped_column(String(32))  # rows sharing one cap
     condition: Mapped[str | None] = mapped_column(String(32))
+    # for attendance facts: the event kinds the row counts (services.states.EventKind values)
+    kinds: Mapped[list | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
 
 
@@ -799,11 +892,17 @@ class Selection(Base):
     """A confirmed list of 优秀代表 or 先进代表组, with its rubric version."""
 
     __tablename__ = "selections"
+    __table_args__ = (
+        _ck("kind", S.SelectionKind, "ck_selection_kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer, nullable=False)
     kind: Mapped[str] = mapped_column(String(8), nullable=False)  # 优秀代表 / 先进代表组
     rubric_id: Mapped[int] = mapped_column(ForeignKey("rubrics.id"), nullable=False)
     items: Mapped[list] = mapped_column(JSON, nullable=False)
+    # what the list was computed with, so that it reproduces: the settings of the selection, the
+    # ties at the cut and the leader's decision on them with its reason
+    params: Mapped[dict | None] = mapped_column(JSON)
     confirmed_by: Mapped[str] = mapped_column(String(64), nullable=False)
     confirmed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)

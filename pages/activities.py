@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -16,8 +14,8 @@ from components.text import safe_md
 from components.timeline import Step, timeline
 from db.engine import session_scope
 from services import activities as svc
+from services import clock, settings
 from services import opinions as op_svc
-from services import settings
 from services.common import Actor, Page, ServiceError
 
 VIEWS = {"ledger": "活动台账", "new": "登记活动", "opinions": "意见办理", "short": "未达标代表", "mix": "活动构成", "typical": "典型事例"}
@@ -60,7 +58,7 @@ def _activity_form(actor: Actor, ch: dict, form_key: str, prefix: str, initial: 
     dist_ids = list(ch["districts"])
     c1, c2, c3 = st.columns(3)
     with c1:
-        held_on = st.date_input("活动日期", value=init.get("held_on", date.today()), key=f"{prefix}_date",
+        held_on = st.date_input("活动日期", value=init.get("held_on", clock.today()), key=f"{prefix}_date",
                                 format="YYYY-MM-DD")
         field_error(form_key, "held_on")
     with c2:
@@ -163,7 +161,7 @@ def _ledger(actor: Actor, ch: dict) -> None:
     """活动台账: filters, the paginated list with totals and export, and the selected activity."""
     dep_all = ch["deputies_all"]
     filters = [
-        Filter("year", "年度", "year", year_options(), default=date.today().year),
+        Filter("year", "年度", "year", year_options(), default=clock.today().year),
         Filter("quarter", "季度", "select", {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}),
         Filter("office", "办事处", "select", ch["offices"]),
         Filter("group", "代表组", "select", ch["groups"]),
@@ -258,7 +256,7 @@ def _transition_form(actor: Actor, op: dict) -> None:
     show_flash(key)
     c1, c2 = st.columns(2)
     to = c1.selectbox("下一步", op["next"], key=f"{prefix}_to")
-    when = c2.date_input("日期", value=date.today(), key=f"{prefix}_on", format="YYYY-MM-DD")
+    when = c2.date_input("日期", value=clock.today(), key=f"{prefix}_on", format="YYYY-MM-DD")
     field_error(key, "to_status")
     field_error(key, "happened_on")
     extra: dict = {}
@@ -288,7 +286,7 @@ def _opinions(actor: Actor, ch: dict) -> None:
     """意见办理: every opinion in scope (activities and report meetings), filtered; pick one to
     see its steps and record the next."""
     filters = [
-        Filter("year", "年度", "year", year_options(), default=date.today().year),
+        Filter("year", "年度", "year", year_options(), default=clock.today().year),
         Filter("status", "状态", "select", op_svc.STATUSES),
         Filter("category", "类别", "select", ch["categories"]),
         Filter("group", "代表组", "select", ch["groups"]),
@@ -435,7 +433,7 @@ def _mix(actor: Actor, ch: dict) -> None:
 def _typical(actor: Actor, ch: dict) -> None:
     """典型事例 (R18): activities marked typical, exportable."""
     filters = [
-        Filter("year", "年度", "year", year_options(), default=date.today().year),
+        Filter("year", "年度", "year", year_options(), default=clock.today().year),
         Filter("group", "代表组", "select", ch["groups"]),
         Filter("kind", "活动类型", "select", svc.KINDS),
         Filter("q", "搜索", "text"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -14,7 +12,7 @@ from components.params import param_year, year_options
 from components.table import Filter, data_table
 from db.engine import session_scope
 from services import attendance as svc
-from services import masterdata
+from services import clock, masterdata
 from services.common import Actor, Page
 
 TABS = ["会议活动", "出席率", "缺席名单", "宣传与法制工作"]
@@ -45,7 +43,7 @@ def _new_event(actor: Actor, ch: dict) -> None:
         c1, c2, c3 = st.columns(3)
         kind = c1.selectbox("类型", svc.EVENT_KINDS, key=f"{p}_kind")
         field_error(form_key, "kind")
-        held_on = c2.date_input("日期", value=date.today(), key=f"{p}_on", format="YYYY-MM-DD")
+        held_on = c2.date_input("日期", value=clock.today(), key=f"{p}_on", format="YYYY-MM-DD")
         field_error(form_key, "held_on")
         session_no = c3.selectbox("会次（人代会填写）", [None, *range(1, 11)], key=f"{p}_session",
                                   format_func=lambda n: "不适用" if n is None else f"第{n}次会议")
@@ -224,7 +222,7 @@ def _publicity(actor: Actor, ch: dict) -> None:
             c1, c2, c3 = st.columns(3)
             kind = c1.selectbox("类型", svc.PUBLICITY_KINDS, key=f"{p}_kind")
             field_error(form_key, "kind")
-            held_on = c2.date_input("日期", value=date.today(), key=f"{p}_on", format="YYYY-MM-DD")
+            held_on = c2.date_input("日期", value=clock.today(), key=f"{p}_on", format="YYYY-MM-DD")
             field_error(form_key, "held_on")
             audience = c3.number_input("受众人数（人）", min_value=0, max_value=1_000_000, step=1, key=f"{p}_aud")
             field_error(form_key, "audience")

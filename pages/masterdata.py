@@ -12,7 +12,7 @@ from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
 from components.table import Filter, data_table
 from db.engine import session_scope
-from services import deputy_io
+from services import clock, deputy_io
 from services import masterdata as md
 from services.common import Actor, Page
 
@@ -407,7 +407,7 @@ def _mailbox_form(actor: Actor, ch: dict, prefix: str, init: dict, mailbox_id: i
             end = st.date_input("委托结束日期", value=init.get("delegation_end"), key=f"{prefix}_dend", format="YYYY-MM-DD")
             field_error(prefix, "delegation_end")
         with c3:
-            est = st.date_input("设立日期", value=init.get("established_on") or date.today(), key=f"{prefix}_est",
+            est = st.date_input("设立日期", value=init.get("established_on") or clock.today(), key=f"{prefix}_est",
                                 format="YYYY-MM-DD")
             field_error(prefix, "established_on")
         submitted = st.form_submit_button("保存信箱" if mailbox_id is None else "保存修改", type="primary")
@@ -465,7 +465,7 @@ def _import_section(actor: Actor, kind: str) -> None:
     c1.download_button(f"下载{what}导入模板", data=template, file_name=f"{what}导入模板.xlsx", mime=XLSX,
                        key=f"md_io_{kind}_tpl", on_click="ignore")
     c2.download_button(f"导出全部{what}（可修改后再导入）", data=export,
-                       file_name=f"{what}名单_{date.today():%Y-%m-%d}.xlsx", mime=XLSX,
+                       file_name=f"{what}名单_{clock.today():%Y-%m-%d}.xlsx", mime=XLSX,
                        key=f"md_io_{kind}_exp", on_click="ignore")
     if is_dep is False and actor.group_id is not None:
         return

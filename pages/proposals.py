@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
@@ -14,7 +12,7 @@ from components.table import Filter, data_table
 from components.text import safe_md
 from components.timeline import Step, timeline
 from db.engine import session_scope
-from services import masterdata
+from services import clock, masterdata
 from services import proposals as svc
 from services.common import Actor, Page, ServiceError
 
@@ -78,7 +76,7 @@ def _detail(actor: Actor, ch: dict, pid: int) -> None:
             c1, c2 = st.columns(2)
             to = c1.selectbox("变为", d["next"], key=f"{form_key}_to")
             field_error(form_key, "to_status")
-            on = c2.date_input("日期", value=date.today(), key=f"{form_key}_on", format="YYYY-MM-DD")
+            on = c2.date_input("日期", value=clock.today(), key=f"{form_key}_on", format="YYYY-MM-DD")
             field_error(form_key, "on")
             body = st.text_input("承办单位", value=d["handling_body"], key=f"{form_key}_body", max_chars=128)
             field_error(form_key, "handling_body")
@@ -210,7 +208,7 @@ def _proposal_form(actor: Actor, ch: dict, form_key: str, p: str, init: dict | N
         if w:
             st.caption(safe_md(w.split("。")[0] + "。人数不足也可保存，但会提示。"))
     c1, c2, c3 = st.columns(3)
-    submitted_on = c1.date_input("提出日期", value=init.get("submitted_on", date.today()), key=f"{p}_on",
+    submitted_on = c1.date_input("提出日期", value=init.get("submitted_on", clock.today()), key=f"{p}_on",
                                  format="YYYY-MM-DD")
     field_error(form_key, "submitted_on")
     body = c2.text_input("承办单位（交办后填写也可）", value=init.get("handling_body", ""), key=f"{p}_body",
@@ -298,7 +296,7 @@ def _import_export(actor: Actor) -> None:
             return svc.export_xlsx(s, actor, {"year": year})
 
     st.download_button("导出 Excel（可按模板重新导入）", export, key="prop_export",
-                       file_name=f"议案建议_{date.today():%Y-%m-%d}.xlsx", on_click="ignore",
+                       file_name=f"议案建议_{clock.today():%Y-%m-%d}.xlsx", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 

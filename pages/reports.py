@@ -14,7 +14,7 @@ from components.params import param_year, year_options
 from components.table import Filter, data_table
 from components.text import safe_md
 from db.engine import session_scope
-from services import masterdata
+from services import clock, masterdata
 from services import opinions as op_svc
 from services import reports as svc
 from services.common import Actor, Page, ValidationError
@@ -188,7 +188,7 @@ def _meeting_form(actor: Actor, year: int, categories: list[str], prefix: str, o
                            disabled=report_id is not None)
         field_error(form_key, "deputy_id")
     with c2:
-        held = st.date_input("述职日期", value=init.get("held_on") or min(date.today(), date(year, 12, 31)),
+        held = st.date_input("述职日期", value=init.get("held_on") or min(clock.today(), date(year, 12, 31)),
                              key=f"{prefix}_held", format="YYYY-MM-DD")
         field_error(form_key, "held_on")
     with c3:
@@ -366,7 +366,7 @@ def _publish(actor: Actor, year: int, groups: dict[int, str]) -> None:
         p = f"rep_pub{sel['id']}_{sel['version']}"
         c1, c2, c3 = st.columns([2, 2, 1])
         with c1:
-            pub = st.date_input("刊登日期", value=sel["刊登日期"] or date.today(), key=f"{p}_date", format="YYYY-MM-DD")
+            pub = st.date_input("刊登日期", value=sel["刊登日期"] or clock.today(), key=f"{p}_date", format="YYYY-MM-DD")
             field_error("rep_pub", "published_on")
         with c2:
             issue = st.text_input("人大工作信息期号", value=sel["刊登期号"], key=f"{p}_issue", max_chars=32,
@@ -479,7 +479,7 @@ def _hearings(actor: Actor, year: int, groups: dict[int, str]) -> None:
         c1, c2, c3 = st.columns(3)
         gid = c1.selectbox("代表组", list(groups), format_func=groups.get, key=f"{p}_group")
         with c2:
-            held = st.date_input("听取日期", value=date.today(), key=f"{p}_date", format="YYYY-MM-DD")
+            held = st.date_input("听取日期", value=clock.today(), key=f"{p}_date", format="YYYY-MM-DD")
             field_error("rep_hear", "held_on")
         with c3:
             heard_by = st.text_input("听取人", value=actor.display_name, key=f"{p}_by", max_chars=128)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import altair as alt
 import pandas as pd
@@ -13,7 +13,7 @@ from components.guard import require_page
 from components.rectifications import rectification_list
 from components.table import Filter, data_table
 from db.engine import session_scope
-from services import settings
+from services import clock, settings
 from services import spotchecks as sc
 from services.common import Actor, Page, ServiceError, ValidationError, today
 
@@ -347,10 +347,10 @@ def _history_tab(actor: Actor, groups: dict[int, str], checks: dict[int, str]) -
 
         c1, c2 = st.columns(2)
         c1.download_button("导出 Excel（规则、种子、指纹、样本、核查结果）", data=_xlsx, mime=XLSX,
-                           file_name=f"第{check_id}号抽查记录_{date.today():%Y-%m-%d}.xlsx",
+                           file_name=f"第{check_id}号抽查记录_{clock.today():%Y-%m-%d}.xlsx",
                            key="sc_export_xlsx", on_click="ignore")
         c2.download_button("导出打印版 Word", data=_docx, mime=DOCX,
-                           file_name=f"第{check_id}号抽查记录_{date.today():%Y-%m-%d}.docx",
+                           file_name=f"第{check_id}号抽查记录_{clock.today():%Y-%m-%d}.docx",
                            key="sc_export_docx", on_click="ignore")
     st.markdown("**各代表组评定趋势**")
     gid = st.selectbox("代表组", [None, *groups], key="sc_trend_group",

@@ -35,8 +35,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from db import models
+from services import clock, settings
 from services import opinions as opinion_service
-from services import settings
 from services.common import (
     Actor,
     Figure,
@@ -357,7 +357,7 @@ def verify_activity(session: Session, actor: Actor, activity_id: int, note: str 
     actor.require_write("activity.verify")
     act = _load(session, actor, activity_id)
     act.verified_by = actor.display_name or actor.username
-    act.verified_at = datetime.now().replace(microsecond=0)
+    act.verified_at = clock.now()
     session.flush()
 
 

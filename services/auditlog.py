@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from db import models
 from db.audit import ENTITY_NAMES
+from services import clock
 from services.common import Actor, Page, PermissionDenied, paginate
 
 ACTIONS = ("新增", "修改", "删除", "查看")
@@ -286,5 +287,5 @@ def get_entry(session: Session, actor: Actor, entry_id: int) -> dict:
 
 def default_period() -> tuple[date, date]:
     """The last 30 days."""
-    today = date.today()
+    today = clock.today()
     return today - timedelta(days=30), today

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import models
+from services import clock
 from services.common import ROLE_NAMES, Actor, Page, PermissionDenied, ValidationError, paginate
 
 DEMO_COOKIE_KEY = "demo-cookie-key-not-for-production-use-0000"
@@ -89,12 +90,12 @@ def revoke_sessions(session: Session, username: str) -> None:
     """Refuse every cookie issued to this user before now (logout everywhere)."""
     u = session.execute(select(models.User).where(models.User.username == username)).scalar_one_or_none()
     if u is not None:
-        u.tokens_valid_after = datetime.now().replace(microsecond=0)
+        u.tokens_valid_after = clock.now()
 
 
 def throttle_message(session: Session, username: str, client: str, now: datetime | None = None) -> str | None:
     """Return a Chinese message when too many failed logins came recently, else None."""
-    now = now or datetime.now()
+    now = now or clock.now()
     since = now - THROTTLE_WINDOW
     q = select(func.count()).select_from(models.LoginAttempt).where(
         models.LoginAttempt.at >= since, models.LoginAttempt.success.is_(False)
@@ -167,7 +168,7 @@ def update_user(session: Session, actor: Actor, user_id: int, data: dict) -> Non
     u.office_id, u.group_id = clean["office_id"], clean["group_id"]
     if "active" in data and bool(data["active"]) != u.active:
         u.active = bool(data["active"])
-        u.tokens_valid_after = datetime.now().replace(microsecond=0)
+        u.tokens_valid_after = clock.now()
 
 
 def reset_password(session: Session, actor: Actor | None, user_id: int, password: str) -> None:
@@ -177,7 +178,7 @@ def reset_password(session: Session, actor: Actor | None, user_id: int, password
     validate_password(password)
     u = session.get(models.User, user_id)
     u.password_hash = hash_password(password)
-    u.tokens_valid_after = datetime.now().replace(microsecond=0)
+    u.tokens_valid_after = clock.now()
 
 
 def get_user(session: Session, actor: Actor, user_id: int) -> dict:

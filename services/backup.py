@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from db import models
 from db.engine import dispose_all
+from services import clock
 from services.common import ServiceError
 
 FORMAT = "rddb-jsonl"
@@ -130,7 +131,7 @@ def _dump_jsonl(url: str, path: Path) -> int:
         with engine.connect() as conn, open(tmp, "w", encoding="utf-8") as out:
             if engine.dialect.name == "postgresql" or engine.dialect.name == "mysql":
                 conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
-            header = {"format": FORMAT, "version": 1, "created": datetime.now().isoformat(timespec="seconds"),
+            header = {"format": FORMAT, "version": 1, "created": clock.now().isoformat(timespec="seconds"),
                       "backend": engine.dialect.name, "tables": [t.name for t in _tables()],
                       "alembic": _alembic_revision(conn)}
             out.write(json.dumps(header, ensure_ascii=False) + "\n")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from db import models
+from services.clock import today  # noqa: F401  (re-exported: the one clock)
 
 ROLE_NAMES = {"admin": "系统管理员", "staff": "工作人员", "supervisor": "督查人员", "leader": "领导"}
 
@@ -159,9 +159,6 @@ def check_version(obj: object, expected: int | None, what: str = "该记录") ->
         raise StaleError(what)
 
 
-def today() -> date:
-    """Today's date (one place, so tests can reason about it)."""
-    return date.today()
 
 
 def group_office(session: Session, group_id: int) -> int:

@@ -12,6 +12,7 @@ from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session
 
 from db import models as M
+from services import clock
 from services.common import Actor, Figure, scope_filter
 
 LOG = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def trend(session: Session, actor: Actor, year: int) -> list[dict]:
     stmt = scope_filter(stmt, actor, G.office_id, O.group_id)
     for month, n in session.execute(stmt.group_by(m)):
         counts[("群众意见已解决（条）", int(month))] = int(n)
-    today = date.today()
+    today = clock.today()
     last = 12 if year < today.year else (today.month if year == today.year else 0)
     items = ["联系选民活动（次）", "收到来信（件）", "群众意见已解决（条）"]
     return [{"月份": f"{year}-{mo:02d}", "项目": it, "数量": counts.get((it, mo), 0)}

@@ -3,13 +3,13 @@ concentrated appeals, and supervision topics (监督议题) whose outcome goes b
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import models
-from services import settings
+from services import clock, settings
 from services.common import Actor, NotFound, Page, ValidationError, scope_filter
 from services.validation import clean_text, fmt_date, mask_name, mask_phone
 
@@ -163,7 +163,7 @@ def close_topic(session: Session, actor: Actor, topic_id: int, outcome: str) -> 
         raise ValidationError({"outcome": "请填写议题办理结果"})
     topic.status = "已办结"
     topic.outcome = outcome
-    topic.closed_at = datetime.now().replace(microsecond=0)
+    topic.closed_at = clock.now()
     letters = session.execute(
         select(L).join(TL, TL.letter_id == L.id).where(TL.topic_id == topic.id)
     ).scalars().all()
@@ -172,7 +172,7 @@ def close_topic(session: Session, actor: Actor, topic_id: int, outcome: str) -> 
         if letter.status not in ("已反馈", "不予受理", "已合并") and not letter.result:
             letter.result = f"监督议题“{topic.title}”办理结果：{outcome}"
         session.add(E(letter_id=letter.id, round=letter.round, from_status=letter.status, to_status="议题办结",
-                      happened_on=date.today(), by=who,
+                      happened_on=clock.today(), by=who,
                       note=f"监督议题“{topic.title}”已办结：{outcome}（请告知来信人）"))
     session.flush()
 
@@ -211,10 +211,10 @@ def mark_told(session: Session, actor: Actor, topic_id: int, letter_id: int, not
         raise ValidationError({"told": "议题办结后才能告知来信人结果"})
     if link.told_at is not None:
         raise ValidationError({"told": "已标记为告知"})
-    link.told_at = datetime.now().replace(microsecond=0)
+    link.told_at = clock.now()
     link.told_by = actor.display_name or actor.username
     session.add(E(letter_id=letter.id, round=letter.round, from_status=letter.status, to_status="已告知",
-                  happened_on=date.today(), by=link.told_by,
+                  happened_on=clock.today(), by=link.told_by,
                   note=f"已将监督议题“{topic.title}”的结果告知来信人" + (f"：{clean_text(note)}" if clean_text(note) else "")))
     session.flush()
 

@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from db import models as M
-from services import scoring
+from services import clock, scoring
 from services.common import Actor, Figure, NotFound, scope_filter
 from services.validation import fmt_date
 
@@ -237,7 +237,7 @@ def to_docx(data: dict) -> bytes:
             _table(doc, rows)
     doc.add_heading(REPORTS_TITLE, level=2)
     _table(doc, data["reports"])
-    doc.add_paragraph(f"生成日期：{date.today():%Y-%m-%d}。本档案在代表组会议上通报。")
+    doc.add_paragraph(f"生成日期：{clock.today():%Y-%m-%d}。本档案在代表组会议上通报。")
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

@@ -5,12 +5,13 @@ standing committee's working body; submission marks; groups that have not submit
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import models
+from services import clock
 from services.common import Actor, NotFound, ValidationError, scope_filter, today
 from services.validation import clean_text, fmt_date
 
@@ -167,7 +168,7 @@ def submit(session: Session, actor: Actor, group_id: int, year: int, quarter: in
         row = Q(group_id=group_id, year=year, quarter=quarter)
         session.add(row)
     row.submitted_by = actor.display_name or actor.username
-    row.submitted_at = datetime.now().replace(microsecond=0)
+    row.submitted_at = clock.now()
     row.note = clean_text(note) or None
     session.flush()
 

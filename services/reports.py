@@ -19,14 +19,14 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from db import models
+from services import clock, settings
 from services import opinions as op_svc
-from services import settings
 from services.common import (
     Actor,
     Figure,
@@ -367,7 +367,7 @@ def lock_plan(session: Session, actor: Actor, group_id: int, year: int) -> None:
         raise ValidationError({"plan": "计划已确定，无需重复确定。"})
     plan.locked = True
     plan.locked_by = actor.display_name or actor.username
-    plan.locked_at = datetime.now().replace(microsecond=0)
+    plan.locked_at = clock.now()
 
 
 # ---------------------------------------------------------------- 当面述职 meetings

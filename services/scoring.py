@@ -28,7 +28,7 @@ import io
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import (
     Date,
@@ -45,7 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from db import models
-from services import settings
+from services import clock, settings
 from services.common import (
     Actor,
     Figure,
@@ -348,7 +348,7 @@ def ensure_default_rubric(session: Session) -> int:
     if existing is not None:
         return existing
     rubric = M.Rubric(version=1, name="默认评分细则", status=PUBLISHED, grade_bands=DEFAULT_BANDS,
-                      focus_caps=dict(DEFAULT_CAPS), created_by="system", published_at=datetime.now().replace(microsecond=0))
+                      focus_caps=dict(DEFAULT_CAPS), created_by="system", published_at=clock.now())
     session.add(rubric)
     session.flush()
     for focus, fact, points, cap, group, cond, reason in DEFAULT_ROWS:
@@ -608,7 +608,7 @@ def publish(session: Session, actor: Actor, rubric_id: int) -> None:
     if r.status == PUBLISHED:
         raise ValidationError({"rubric": f"第{r.version}版已经发布。"})
     r.status = PUBLISHED
-    r.published_at = datetime.now().replace(microsecond=0)
+    r.published_at = clock.now()
     session.flush()
 
 

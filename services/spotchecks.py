@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session
 
 from db import models
 from db.audit import snapshot
-from services import settings
+from services import clock, settings
 from services.common import (
     Actor,
     Figure,
@@ -467,7 +467,7 @@ def create_check(session: Session, actor: Actor, rule: dict, witness: object,
     valid = group_choices(session, actor)
     if not rule.get("groups") or any(g not in valid for g in rule["groups"]):
         raise ValidationError({"groups": "所选代表组不存在或已停用"})
-    at = (drawn_at or datetime.now()).replace(microsecond=0)
+    at = (drawn_at or clock.now()).replace(microsecond=0)
     rule = {**rule, "drawn_at": at.isoformat()}
     seed = make_seed(witness, rule["drawn_at"])
     start, end = (date.fromisoformat(x) for x in rule["period"])
@@ -667,7 +667,7 @@ def record_finding(session: Session, actor: Actor, item_id: int, checklist: dict
         errors["note"] = "说明不能超过2000字"
     if errors:
         raise ValidationError(errors)
-    now = datetime.now().replace(microsecond=0)
+    now = clock.now()
     item.checklist = {k: checklist[k] for k in names}
     item.result = result
     item.note = note or None

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from datetime import date, datetime
 
+from services import clock
+
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 
@@ -57,7 +59,7 @@ def parse_year(value: object, lo: int = 1900, hi: int | None = None) -> int | No
     if not m:
         raise ValueError("出生年份应为4位数字")
     year = int(m.group(1))
-    hi = hi or date.today().year
+    hi = hi or clock.today().year
     if not lo <= year <= hi:
         raise ValueError(f"出生年份应在{lo}–{hi}之间")
     return year

@@ -7,10 +7,11 @@ import itertools
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, text
 
 from db import models
@@ -20,6 +21,13 @@ from services import auth
 from services.common import Actor
 
 pytest_plugins = ["tests.browser"]
+
+# Days on which the date-sensitive tests also run (the ``pinned_day`` fixture): early January, the
+# end of a quarter, mid-year, New Year's Eve, a leap day, a 调休 Saturday (a working day), a day
+# inside the Spring Festival and one inside the National Day holidays, and a day of a year the
+# holiday package does not know yet.
+PINNED_DAYS = ["2026-01-05", "2026-03-31", "2026-06-30", "2026-12-31", "2028-02-29", "2026-10-10",
+               "2026-02-18", "2026-10-03", "2027-01-05"]
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ["sqlite", "postgresql", "mysql"]
@@ -235,6 +243,47 @@ def goto(at, page: str):  # noqa: ANN001, ANN201
             at.run()
             return at
     raise KeyError(f"page {page!r} is not registered for this user")
+
+
+def _morning(day: str | date) -> datetime:
+    """10:00 local time on ``day`` (a working hour, far from midnight)."""
+    d = date.fromisoformat(day) if isinstance(day, str) else day
+    return datetime.combine(d, time(10, 0))
+
+
+@pytest.fixture(autouse=True)
+def _test_today():
+    """Run every test on the day given by TEST_TODAY (``make test`` runs the suite on several
+    days, so that no test depends on the day it happens to run); the real day otherwise."""
+    day = os.environ.get("TEST_TODAY")
+    if not day:
+        yield None
+        return
+    with time_machine.travel(_morning(day), tick=True):
+        yield date.fromisoformat(day)
+
+
+@pytest.fixture(params=PINNED_DAYS)
+def pinned_day(request: pytest.FixtureRequest):
+    """Move the clock (services.clock, and date.today itself) to each of PINNED_DAYS in turn."""
+    with time_machine.travel(_morning(request.param), tick=True):
+        yield date.fromisoformat(request.param)
+
+
+@pytest.fixture
+def travel():
+    """Move the clock to a given day for the rest of the test: ``travel("2027-01-05")``."""
+    stack = []
+
+    def go(day: str | date) -> date:
+        t = time_machine.travel(_morning(day), tick=True)
+        t.start()
+        stack.append(t)
+        return date.fromisoformat(day) if isinstance(day, str) else day
+
+    yield go
+    while stack:
+        stack.pop().stop()
 
 
 @pytest.fixture(autouse=True)

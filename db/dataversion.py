@@ -1,0 +1,83 @@
+"""The data version: one counter that every committed write moves on.
+
+Figures computed from many records (rankings, 工作台) are cached keyed by this number, so the
+first read after any write, in any process, recomputes them (no two-minute staleness).
+
+How: an engine listener notes on the connection that an INSERT, UPDATE or DELETE ran (writes
+to the audit log, the login throttle and this counter itself do not count: a 查看 entry is a
+read); just before the Session commits, the counter is moved on in the same transaction. The
+counter is the last row the transaction locks, so writers queue on it briefly at commit and can
+never deadlock over it. Code that writes through a bare connection calls ``bump``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Engine, event, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from db import models
+
+_FLAG = "rddb_wrote"
+_WRITE = re.compile(r"^\s*(?:INSERT\s+(?:IGNORE\s+)?INTO|UPDATE|DELETE\s+FROM|COPY)\s+[`\"]?(\w+)", re.I)
+_QUIET = {"audit_log", "login_attempts", "data_versions", "alembic_version"}
+T = models.DataVersion.__table__
+
+
+def _after_execute(conn: Connection, _cursor, statement: str, *_args) -> None:  # noqa: ANN001
+    """Note a write on the connection (engine listener)."""
+    m = _WRITE.match(statement)
+    if m and m.group(1).lower() not in _QUIET:
+        conn.info[_FLAG] = True
+
+
+def _forget(conn: Connection) -> None:
+    """A rolled-back transaction wrote nothing."""
+    conn.info.pop(_FLAG, None)
+
+
+def bump(conn: Connection) -> None:
+    """Move the counter on (inside the caller's transaction)."""
+    conn.info.pop(_FLAG, None)
+    if conn.execute(update(T).where(T.c.id == 1).values(n=T.c.n + 1)).rowcount == 0:
+        conn.execute(T.insert().values(id=1, n=1))
+
+
+def _before_commit(session: Session) -> None:
+    """Move the counter on when the transaction wrote anything (Session listener)."""
+    if not session.in_transaction():
+        return
+    for conn in _connections(session):
+        if conn.info.get(_FLAG):
+            bump(conn)
+
+
+def _connections(session: Session) -> list[Connection]:
+    """The connections a session's transaction holds (usually one)."""
+    tx = session.get_transaction()
+    if tx is None:
+        return []
+    return [c for c, *_rest in tx._connections.values()]  # noqa: SLF001 - no public accessor
+
+
+def current(session: Session) -> int:
+    """The current data version (0 on an empty database)."""
+    return int(session.execute(select(T.c.n).where(T.c.id == 1)).scalar() or 0)
+
+
+def install_engine(engine: Engine) -> None:
+    """Attach the write detector to an engine (db.engine calls it for every engine)."""
+    if not event.contains(engine, "after_cursor_execute", _after_execute):
+        event.listen(engine, "after_cursor_execute", _after_execute)
+        event.listen(engine, "rollback", _forget)
+
+
+def install() -> None:
+    """Attach the commit listener to every Session (idempotent)."""
+    if not event.contains(Session, "before_commit", _before_commit):
+        event.listen(Session, "before_commit", _before_commit)
+
+
+install()
