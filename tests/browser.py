@@ -20,6 +20,7 @@ has visited yet. Tests skip with a clear reason when /usr/bin/chromium or Playwr
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -191,35 +192,42 @@ def page_url(base: str, key: str) -> str:
 
 
 def wait_ready(page, timeout: float = 30_000) -> None:
-    """Wait until streamlit has finished running the script (stApp's script state is notRunning)."""
+    """Wait until Streamlit has finished running the script: the app is there, its script state
+    is notRunning and no element is still marked stale from a previous run. After an action,
+    wait for the action's own effect (a text, a widget) as well: this only says "settled"."""
     page.wait_for_selector("[data-testid='stApp']", state="attached", timeout=timeout)
-    page.wait_for_timeout(300)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
-                           state="attached", timeout=timeout)
-    page.wait_for_timeout(200)
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector("[data-testid='stApp']");
+            return app && app.getAttribute("data-test-script-state") === "notRunning"
+                && !document.querySelector("[data-stale='true']");
+        }""",
+        timeout=timeout,
+    )
+
+
+def wait_login_form(page, timeout: float = 30_000) -> None:
+    """Wait until the login form is drawn for good: both fields and the button are visible and
+    the script has settled. The form appears only after the browser's cookie component has
+    answered (that answer reruns the page once); the password field's component may be drawn a
+    moment after the button, so each of them is waited for."""
+    page.locator("input[type=password]").wait_for(state="visible", timeout=timeout)
+    page.get_by_label("用户名").last.wait_for(state="visible", timeout=timeout)
+    page.get_by_role("button", name="登录").last.wait_for(state="visible", timeout=timeout)
+    wait_ready(page, timeout)
 
 
 def login(page, base: str, username: str, password: str = "demo12345") -> None:
-    """Log in through the real form (用户名 / 密码 / 登录) and wait for the sidebar.
-
-    On a page's first load the cookie component reruns the script once; text typed before that
-    rerun can be lost, so the form is filled again when the first try did not log in.
-    """
+    """Log in through the real form (用户名 / 密码 / 登录) and wait until the page is drawn."""
     page.goto(base + "/")
-    wait_ready(page)
-    page.wait_for_timeout(1500)  # let the cookie component's rerun happen first
-    wait_ready(page)
-    for attempt in range(3):
-        page.get_by_label("用户名").last.fill(username)
-        page.get_by_label("密码").last.fill(password)
-        page.get_by_role("button", name="登录").last.click()
-        try:
-            page.wait_for_selector("[data-testid='stSidebar']", timeout=10_000 if attempt < 2 else 30_000)
-            break
-        except Exception:
-            if attempt == 2:
-                raise
-            wait_ready(page)
+    wait_login_form(page)
+    page.get_by_label("用户名").last.fill(username)
+    page.get_by_label("密码").last.fill(password)
+    page.get_by_role("button", name="登录").last.click()
+    # the first run after logging in draws 工作台 at "/" while the browser writes the login cookie;
+    # the cookie component's answer reruns the app, which then moves to /gongzuotai: only then is
+    # the session settled (a click before that could be undone by the rerun)
+    page.wait_for_url(re.compile(r"/gongzuotai(\?.*)?$"), timeout=30_000)
     page.get_by_text("退出登录").wait_for(timeout=30_000)
     wait_ready(page)
 

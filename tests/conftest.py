@@ -297,11 +297,3 @@ def _clear_streamlit_caches():
         st.cache_resource.clear()
     except Exception:  # noqa: BLE001
         pass
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Browser tests drive a real server and Chromium on a loaded 2-core machine: a failure there
-    is retried up to twice (pytest reports each rerun, so a flaky step stays visible)."""
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.flaky(reruns=2, reruns_delay=2))

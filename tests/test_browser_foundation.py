@@ -8,7 +8,7 @@ import re
 import pytest
 
 from services.common import PAGES, URL_PATHS
-from tests.browser import login, open_page, shot, wait_ready
+from tests.browser import login, open_page, shot, wait_login_form, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -27,13 +27,9 @@ def _urls(base: str) -> list[str]:
 def test_fresh_server_shows_no_data_and_no_form_but_login_to_logged_out_visitors(fresh_server, page):
     """The first requests on a freshly started server go straight to every page URL, logged out."""
     for n, url in enumerate(_urls(fresh_server)):
-        page.goto(url)
-        if page.locator("[data-testid='stApp']").count() or n == 0:
+        page.goto(url, wait_until="load")
+        if page.locator("[data-testid='stApp']").count():
             wait_ready(page)
-        else:  # e.g. /pages/<stem>: the app's assets do not even load there
-            page.wait_for_timeout(1500)
-            if page.locator("[data-testid='stApp']").count():
-                wait_ready(page)
         body = page.locator("body").inner_text()
         for word in DATA_WORDS:
             assert word not in body, (url, word)
@@ -50,8 +46,7 @@ def test_fresh_server_shows_no_data_and_no_form_but_login_to_logged_out_visitors
 
 def test_staff_logs_in_and_sees_masterdata_in_chinese(server, page):
     page.goto(server + "/")
-    wait_ready(page)
-    page.get_by_role("button", name="登录").wait_for()  # shown once the cookie component answered
+    wait_login_form(page)  # shown once the cookie component answered
     assert page.locator("input[type=password]").count() == 1
     assert page.locator("[data-testid='stWidgetLabel']").all_inner_texts() == ["用户名", "密码"]
     shot(page, "login_form")

@@ -81,7 +81,8 @@ def test_staff_registers_and_leader_sees_phone_masked(mb_server, browser) -> Non
     open_page(page, "mailbox")
     grid = page.locator("[data-testid='stDataFrame']").first
     grid.wait_for()
-    page.wait_for_timeout(1500)
+    page.get_by_text("138****1234").first.wait_for(state="attached")  # the grid's accessible mirror
+    wait_ready(page)
     shot(page, "mailbox_leader_masked", "[data-testid='stMain']")
     # the grid is drawn on a canvas; its accessible table mirror holds the cell text
     text = page.locator("[data-testid='stMain']").inner_text()
