@@ -28,9 +28,17 @@ run: install
 	@$(BIN)/python manage.py accounts
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
+# Besides today, the suite runs with the clock moved to these days (tests/conftest.py reads
+# TEST_TODAY), on SQLite and without the browser: no test may depend on the day it runs.
+TEST_DAYS ?= 2026-01-05 2026-12-31
+
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+	@for day in $(TEST_DAYS); do \
+	  echo "== 测试日期 $$day（SQLite，不含浏览器测试）"; \
+	  env -u TEST_PG_URL -u TEST_MYSQL_URL TEST_TODAY=$$day $(BIN)/python -m pytest -q -m "not browser" -p no:warnings || exit 1; \
+	done
 
 lint: install-dev
 	$(BIN)/ruff check .

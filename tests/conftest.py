@@ -251,16 +251,25 @@ def _morning(day: str | date) -> datetime:
     return datetime.combine(d, time(10, 0))
 
 
-@pytest.fixture(autouse=True)
-def _test_today():
-    """Run every test on the day given by TEST_TODAY (``make test`` runs the suite on several
-    days, so that no test depends on the day it happens to run); the real day otherwise."""
+def pytest_configure(config: pytest.Config) -> None:
+    """Run the whole session on the day given by TEST_TODAY (``make test`` runs the suite on
+    several days, so that no test depends on the day it happens to run); the real day otherwise.
+    The clock is moved before any fixture runs, session fixtures included."""
     day = os.environ.get("TEST_TODAY")
-    if not day:
-        yield None
-        return
-    with time_machine.travel(_morning(day), tick=True):
-        yield date.fromisoformat(day)
+    if day:
+        travel = time_machine.travel(_morning(day), tick=True)
+        travel.start()
+        config.stash[_TRAVEL] = travel
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Put the clock back."""
+    travel = config.stash.get(_TRAVEL, None)
+    if travel is not None:
+        travel.stop()
+
+
+_TRAVEL = pytest.StashKey[object]()
 
 
 @pytest.fixture(params=PINNED_DAYS)
