@@ -46,9 +46,13 @@ def bump(conn: Connection) -> None:
 
 
 def _before_commit(session: Session) -> None:
-    """Move the counter on when the transaction wrote anything (Session listener)."""
+    """Move the counter on when the transaction wrote anything (Session listener).
+
+    SQLAlchemy calls this before the commit's own flush: flush first, so that writes still
+    pending in the session are seen (and counted) here."""
     if not session.in_transaction():
         return
+    session.flush()
     for conn in _connections(session):
         if conn.info.get(_FLAG):
             bump(conn)

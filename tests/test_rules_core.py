@@ -144,6 +144,15 @@ def test_every_committed_write_moves_the_data_version(world):
         audit.log_view(s, "Letter", 1, "显示来信人")  # a read, logged: not a change of data
     with session_scope("t", url=world.url) as s:
         assert dataversion.current(s) == v2
+        s.add(M.Office(name="新办事处"))  # flushed only by the commit itself
+    with session_scope("t", url=world.url) as s:
+        v3 = dataversion.current(s)
+        assert v3 > v2
+    with session_scope("t", url=world.url) as s:  # a read moves nothing
+        s.execute(select(M.Office)).all()
+    with session_scope("t", url=world.url) as s:
+        assert dataversion.current(s) == v3
+    v2 = v3
     with pytest.raises(RuntimeError), session_scope("t", url=world.url) as s:
         s.get(M.Deputy, world.deputies[0]).unit_title = "回滚"
         s.flush()
