@@ -145,7 +145,10 @@ def _write(prefix: str, actor: Actor, fn) -> None:  # noqa: ANN001
     # caches by the data version, which the save moved on
     st.cache_data.clear()
     _forget(prefix)
-    st.session_state[f"{prefix}__flash"] = ("ok" if saved.changed else "err", saved.message())
+    if saved.changed:
+        st.session_state[f"{prefix}__flash"] = ("ok", saved.message())
+    else:  # nothing to do; a double click's second save must not hide the first one's message
+        st.session_state.setdefault(f"{prefix}__flash", ("ok", saved.message()))
     st.rerun()
 
 
@@ -166,8 +169,8 @@ def _setting(actor: Actor, entry: svc.Entry) -> None:
         st.markdown(safe_md(spec.meaning))
         st.markdown(f"**当前值**：{safe_md(svc.describe(spec.key, entry.value))}"
                     + ("（默认值）" if entry.is_default else ""))
-        st.caption(safe_md(f"单位：{spec.unit or '—'}；允许范围：{spec.allowed()}；"
-                           f"默认值：{svc.describe(spec.key, spec.default)}。默认值的依据：{spec.reason}"))
+        st.caption(safe_md(f"单位：{spec.unit or '—'}；允许范围：{spec.allowed()}"))
+        st.caption(safe_md(f"默认值：{svc.describe(spec.key, spec.default)}。依据：{spec.reason}"))
         if entry.changed_by and entry.changed_at:
             st.caption(safe_md(f"上次修改：{entry.changed_by}，{entry.changed_at:%Y-%m-%d %H:%M}"))
         show_flash(prefix)

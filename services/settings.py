@@ -213,8 +213,8 @@ _SPECS: list[Spec] = [
         "工作日内转办。修改后立即重新计算所有未办结来信（已反馈、不予受理、已合并的除外）的期限，超期提示随之变化；"
         "已办结的来信保留原期限。",
         "工作日", Kind.LETTER_DEADLINES, {"handed": 2, "reply": 10, "forward": 10, "feedback": 40},
-        "issue 4 的建议：交给代表 2、首次答复 10、转办 10、办结反馈 40 个工作日；参照信访条例“15日内处理或转送”、"
-        "代表联络站“10日内交办”的做法（PRACTICE.md）。按中国法定节假日和调休计算工作日。",
+        "交给代表 2、首次答复 10、转办 10、办结反馈 40 个工作日：参照信访工作“15日内处理或转送”和代表联络站"
+        "“10日内交办”的做法；工作日按国家法定节假日和调休计算。",
         recompute=LETTER_RECOMPUTE,
     ),
     Spec(
@@ -232,7 +232,8 @@ _SPECS: list[Spec] = [
         "r4_threshold", "同类问题形成议案建议的提示门槛", "联系活动",
         "R4 同一年、同一选区、同一类别的群众意见和来信达到多少件且没有关联议案或建议时，列入“多次反映、尚未形成议案建议”"
         "提示。改小会提示更多问题。",
-        "件", Kind.WHOLE, 3, "issue 3：多名选民反映的问题应调研形成议案建议；3件起提示。", low=2, high=50,
+        "件", Kind.WHOLE, 3, "指导意见：多名选民反映的问题应调研形成议案或建议；3件起提示，零星问题不列入。",
+        low=2, high=50,
     ),
     Spec(
         "report_share", "每年当面述职代表比例", "述职",
@@ -259,7 +260,7 @@ _SPECS: list[Spec] = [
         "R16 督查人员核查每条抽中记录时逐项给出“通过 / 不通过 / 不适用”的项目。修改后，新的核查按新项目填写；"
         "已核查的记录保留当时的结论。",
         "项", Kind.WORDS, ["记录完整", "时间地点属实", "有签到表或照片", "问题已转交", "有办理结果或反馈", "与代表本人核实"],
-        "闵行古美、沛县的核查做法（PRACTICE.md）：记录完整、签到表和照片、与选民或代表核实、问题是否转交办结。",
+        "参照闵行古美、沛县的抽查做法：记录完整、签到表和照片、与选民或代表核实、问题是否转交和办结。",
     ),
     Spec(
         "spotcheck_grade_rule", "抽查代表组评定规则", "抽查督导",
@@ -268,7 +269,7 @@ _SPECS: list[Spec] = [
         "条、天", Kind.SPOTCHECK_RULE,
         {"bands": [{"grade": "优秀", "max_basic": 0, "max_fail": 0}, {"grade": "合格", "max_basic": 1, "max_fail": 0}],
          "otherwise": "需整改", "empty": "需整改", "rectify_days": 30},
-        "PRACTICE.md 的建议：全部合格为优秀，至多一条基本合格且无不合格为合格，其余需整改，30天内整改。",
+        "参照区县督查做法：全部合格为优秀，至多一条基本合格且无不合格为合格，其余需整改，30天内整改。",
     ),
     Spec(
         "excellent_share", "优秀代表候选比例", "评分评优",
@@ -288,7 +289,7 @@ _SPECS: list[Spec] = [
     Spec(
         "advanced_groups", "每年先进代表组候选数", "评分评优",
         "R17 每年按代表组得分从高到低产生几个先进代表组候选（抽查评定为需整改的代表组不参评）。",
-        "个", Kind.WHOLE, 3, "某乡镇的做法：每年评出3个先进代表组（PRACTICE.md）。", low=1, high=100,
+        "个", Kind.WHOLE, 3, "参照一些乡镇每年评出3个先进代表组的做法。", low=1, high=100,
     ),
     Spec(
         "hot_min_writers", "集中反映的最少来信人数", "热点问题",
@@ -302,7 +303,7 @@ _SPECS: list[Spec] = [
         "但新登记不能再选。",
         "项", Kind.WORDS,
         ["城乡建设", "社会保障", "教育", "医疗卫生", "环境保护", "交通出行", "劳动就业", "农业农村", "住房物业", "治安司法", "其他"],
-        "issue 4 的建议，接近海口、佛山、沁阳在用的类别表（PRACTICE.md）。",
+        "接近海口、佛山、沁阳等地在用的问题类别。",
     ),
     Spec(
         "activity_target_groups", "联系对象", "基础选项",
@@ -698,7 +699,7 @@ class Saved:
         """The Chinese sentence the page shows."""
         name = label(self.key)
         if not self.changed:
-            return f"“{name}”与原值相同，未作修改。"
+            return f"“{name}”已是 {describe(self.key, self.value)}，未作修改。"
         head = (f"已将“{name}”恢复为默认值：{describe(self.key, self.value)}。" if self.restored
                 else f"已保存“{name}”：{describe(self.key, self.value)}。")
         return head + "".join(r.message() + "。" for r in self.recounts)
@@ -763,12 +764,12 @@ def _write(session: Session, actor: Actor, key: str, value: object | None, seen:
     actor.require_write("settings")
     row = _locked_row(session, key)
     current = copy.deepcopy(row.value) if row.value is not None else default(key)
+    new = default(key) if value is None else value
+    if same(current, new):  # already so (also a double click's second save): nothing to do
+        return Saved(key, False, current, restored=restored)
     if not same(current, seen):
         by, at = _last_change(session, key)
         raise StaleSetting(key, current, by, at)
-    new = default(key) if value is None else value
-    if same(current, new):
-        return Saved(key, False, current, restored=restored)
     row.value = copy.deepcopy(value)
     session.flush()
     hook = REGISTRY[key].recompute
