@@ -27,6 +27,19 @@ def test_every_page_of_the_role_renders_and_others_are_unreachable(app_world, ro
                 goto(at, key)
 
 
+def test_settings_page_is_the_admins_alone(app_world):
+    """系统设置: registered for the admin only, under a pinyin url path (not the file stem)."""
+    from services.common import URL_PATHS
+
+    assert PAGES["settings"] == ("系统设置", ("admin",))
+    assert URL_PATHS["settings"] == "shezhi"
+    at = app_as("admin", "settings")
+    assert "系统设置" in [t.value for t in at.title] and not at.exception
+    for role in ("staff", "supervisor", "leader"):
+        with pytest.raises(KeyError):
+            goto(app_as(role), "settings")
+
+
 def _button(at, label: str):
     """The (form submit) button with this label."""
     return next(b for b in at.button if b.label == label)
