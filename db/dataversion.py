@@ -49,6 +49,8 @@ def _before_commit(session: Session) -> None:
     """Move the counter on when the transaction wrote anything (Session listener)."""
     if not session.in_transaction():
         return
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # commit flushes only after this event: write the pending changes first
     for conn in _connections(session):
         if conn.info.get(_FLAG):
             bump(conn)

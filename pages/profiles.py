@@ -8,17 +8,10 @@ import streamlit as st
 from components import charts
 from components.guard import require_page
 from components.params import year_options
-from db.engine import database_url, session_scope
+from db.engine import session_scope
 from services import masterdata, scoring
 from services import profiles as svc
 from services.common import ServiceError
-
-
-@st.cache_data(ttl=120, max_entries=16, show_spinner=False)
-def _ranking(url: str, rubric_id: int, year: int) -> scoring.Ranking:
-    """Scores of every deputy (not per user: the service picks the one deputy, checking scope)."""
-    with session_scope("system", url=url) as s:
-        return scoring.compute(s, rubric_id, year)
 
 
 def _empty_list(actor, year: int) -> None:
@@ -61,8 +54,7 @@ def render() -> None:
     try:
         with session_scope(actor.username) as s:
             rid = scoring.current_rubric_id(s)
-            rk = _ranking(database_url(), rid, year) if rid else None
-            data = svc.profile(s, actor, deputy_id, year, rid, ranking=rk)
+            data = svc.profile(s, actor, deputy_id, year, rid)
     except ServiceError as exc:
         st.error(str(exc))
         return
@@ -82,7 +74,8 @@ def render() -> None:
             rows = [{"工作重点": scoring.FOCUS_LONG[f], "得分": sc["focus"][f]} for f in scoring.FOCUSES]
             rows.append({"工作重点": "扣分", "得分": sc["deduction"]})
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="pf_scores")
-            st.caption(f"评分细则{sc['rubric']}；组内第 {sc['group_rank']} 名；本年任职比例 {sc['fraction']:.0%}；评分每2分钟重新计算一次。")
+            st.caption(f"评分细则{sc['rubric']}；组内第 {sc['group_rank']} 名；本年任职比例 "
+                       f"{scoring.fraction_label(sc['fraction'])}；登记或修改记录后评分随即更新。")
         else:
             st.info("尚未发布评分细则，暂无评分。请系统管理员在“评分评优”中发布评分细则。")
     with right:

@@ -299,6 +299,16 @@ def _clear_streamlit_caches():
         pass
 
 
+@pytest.fixture(autouse=True)
+def _clear_ranking_cache():
+    """The ranking cache (services.scoring) is keyed by the data version, which starts again in a
+    wiped test database: each test starts with it empty."""
+    from services import scoring
+
+    scoring.clear_cache()
+    yield
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Browser tests drive a real server and Chromium on a loaded 2-core machine: a failure there
     is retried up to twice (pytest reports each rerun, so a flaky step stays visible)."""
