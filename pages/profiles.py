@@ -7,7 +7,7 @@ import streamlit as st
 
 from components import charts
 from components.guard import require_page
-from components.params import year_options
+from components.params import param_int, param_year, year_options
 from db.engine import session_scope
 from services import masterdata, scoring
 from services import profiles as svc
@@ -32,10 +32,9 @@ def render() -> None:
     actor = require_page("profiles")
     st.caption("每位代表一年的履职情况，按述职报告的五个方面排列，附五个方面的评分和雷达图；可导出 Word 在代表组会议上通报。")
     years = year_options()
-    raw_year = st.query_params.get("year", "")
     c1, c2 = st.columns([1, 3])
     with c1:
-        y0 = int(raw_year) if raw_year.isdigit() and int(raw_year) in years else years[0]
+        y0 = param_year(years)
         year = st.selectbox("年度", years, index=years.index(y0), key="pf_year", format_func=lambda y: f"{y}年")
     with session_scope(actor.username) as s:
         options = masterdata.deputy_options(s, actor, serving_only=False)
@@ -46,9 +45,9 @@ def render() -> None:
         st.info("您的负责范围内还没有代表。请先在“基础数据”中录入代表。")
         return
     ids = list(options)
-    raw_dep = st.query_params.get("deputy", "")
-    if raw_dep.isdigit() and int(raw_dep) in options and "pf_deputy" not in st.session_state:
-        st.session_state["pf_deputy"] = int(raw_dep)
+    raw_dep = param_int("deputy", 0)
+    if raw_dep in options and "pf_deputy" not in st.session_state:
+        st.session_state["pf_deputy"] = raw_dep
     with c2:
         deputy_id = st.selectbox("代表", ids, format_func=lambda i: options.get(i, str(i)), key="pf_deputy")
     try:

