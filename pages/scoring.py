@@ -14,6 +14,7 @@ from db.engine import session_scope
 from services import clock
 from services import scoring as svc
 from services.common import Actor, Page
+from services.states import Role
 
 TABS = {"rank": "排名", "charts": "图表", "select": "评优名单", "rubric": "评分细则"}
 LABELS = {f: svc.FOCUS_NAMES[f] for f in svc.FOCUSES}
@@ -332,7 +333,7 @@ def _rubric_tab(actor: Actor, rubric_id: int, year: int) -> None:
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key="sc_rub_grid")
     with st.expander(f"全部版本（{len(versions)} 个）"):
         st.dataframe(pd.DataFrame(versions).drop(columns=["id"]), hide_index=True, width="stretch", key="sc_ver_grid")
-    if actor.role != "admin":
+    if actor.role != Role.ADMIN:
         return
     if data.status == svc.DRAFT:
         st.subheader("草稿预览与发布")
@@ -412,7 +413,7 @@ def render() -> None:
         current = svc.current_rubric_id(s)
     if not options:
         st.info("尚未建立评分细则。系统管理员可以先载入默认评分细则（第1版，已发布），再按需要修改。")
-        if actor.role == "admin" and st.button("载入默认评分细则", key="sc_default"):
+        if actor.role == Role.ADMIN and st.button("载入默认评分细则", key="sc_default"):
             run_write("sc_rub", actor.username, svc.ensure_default_rubric, "已载入默认评分细则。")
         return
     years = year_options()

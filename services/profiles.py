@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from db import models as M
 from services import clock, deputies, rules, scoring
 from services.common import Actor, Figure, NotFound, scope_filter
+from services.states import Role
 from services.validation import fmt_date
 
 ASPECTS = [
@@ -159,11 +160,14 @@ def _reports(session: Session, deputy_id: int, year: int) -> list[dict]:
 
 def _group_of_year(session: Session, deputy_id: int, year: int) -> tuple[str | None, str]:
     """The deputy's group in ``year`` (of the last period in the year, deputies.served_in) and the
-    days served, or (None, "") when the deputy did not serve in the year."""
+    service in the year (全年, or days served and the share of the year), or (None, "") when the
+    deputy did not serve in the year."""
     served = deputies.served_in(session, year, deputy_ids=[deputy_id])
     if not served:
         return None, ""
     s = served[0]
+    if s.fraction >= 1:
+        return s.group, "全年"
     return s.group, f"{s.days} 天（{scoring.fraction_label(s.fraction)}）"
 
 
@@ -216,7 +220,7 @@ def profile(session: Session, actor: Actor, deputy_id: int, year: int, rubric_id
 
 def scoring_scope() -> Actor:
     """Averages for the radar are over every deputy (the group and the whole district)."""
-    return Actor("system", "admin")
+    return Actor("system", Role.ADMIN)
 
 
 def to_docx(data: dict) -> bytes:

@@ -71,6 +71,7 @@ from services.states import (
     LetterStatus,
     ProposalKind,
     PublicityKind,
+    RecordKind,
     ReportForm,
     ReviewResult,
     Role,
@@ -111,8 +112,8 @@ EVENT_KINDS: list[str] = values(EventKind)
 
 # condition key -> Chinese name, record kinds it applies to
 CONDITIONS = {
-    "not_failed": ("抽查未判不合格", {"联系活动"}),
-    "evidenced": ("有佐证（签到表或照片）或已核实", {"联系活动"}),
+    "not_failed": ("抽查未判不合格", {RecordKind.ACTIVITY}),
+    "evidenced": ("有佐证（签到表或照片）或已核实", {RecordKind.ACTIVITY}),
     "livelihood": ("仅民生问题", {"群众意见"}),
 }
 
@@ -295,7 +296,7 @@ def _r1_shortfall(session: Session, lo: date, hi: date, cond: str | None, kinds:
     """Deputies below R1's minimum of contact activities (the rule: services.activities.r1_statement)."""
     from services import activities
 
-    sub = activities.r1_statement(session, Actor("system", "admin"), lo.year).order_by(None).subquery()
+    sub = activities.r1_statement(session, Actor("system", Role.ADMIN), lo.year).order_by(None).subquery()
     return select(sub.c.id.label("deputy_id"), sub.c.id.label("record_id"),
                   literal(hi, Date).label("day"),
                   _s(literal("本年联系选民活动次数不足")).label("label"))
@@ -333,24 +334,24 @@ FACTS: dict[str, Fact] = {
     "suggestion_cosign": Fact("附议建议、批评和意见", "议案建议",
                               _proposals((ProposalKind.SUGGESTION, ProposalKind.CRITICISM), False)),
     "publicity": Fact("宣传活动", "宣传法制", _publicity((PublicityKind.PUBLICITY,))),
-    "activity_wenji": Fact("问计活动", "联系活动", _activities(ActivityKind.WENJI)),
+    "activity_wenji": Fact("问计活动", RecordKind.ACTIVITY, _activities(ActivityKind.WENJI)),
     "opinion_forwarded": Fact("群众意见已转交", "群众意见", _opinions(False)),
     "opinion_resolved": Fact("群众意见已解决", "群众意见", _opinions(True)),
-    "letter_forwarded": Fact("来信已转办", "来信", _letters("forwarded")),
-    "letter_resolved": Fact("来信已办结", "来信", _letters("resolved")),
-    "letter_satisfied": Fact("来信人反馈满意", "来信", _letters("satisfied")),
+    "letter_forwarded": Fact("来信已转办", RecordKind.LETTER, _letters("forwarded")),
+    "letter_resolved": Fact("来信已办结", RecordKind.LETTER, _letters("resolved")),
+    "letter_satisfied": Fact("来信人反馈满意", RecordKind.LETTER, _letters("satisfied")),
     "law_work": Fact("普法或法制调研", "宣传法制", _publicity((PublicityKind.LAW_EDUCATION, PublicityKind.LAW_RESEARCH))),
     "law_proposal": Fact("涉法议案建议", "议案建议", _proposals(None, None, law=True)),
-    "report_f2f": Fact("当面述职", "述职", _reports("f2f")),
-    "report_written_accepted": Fact("书面述职报告审查通过", "述职", _reports("written")),
-    "report_published": Fact("述职在人大工作信息刊登", "述职", _reports("published")),
-    "contact_activity": Fact("联系选民活动", "联系活动", _activities(None)),
+    "report_f2f": Fact("当面述职", RecordKind.REPORT, _reports("f2f")),
+    "report_written_accepted": Fact("书面述职报告审查通过", RecordKind.REPORT, _reports("written")),
+    "report_published": Fact("述职在人大工作信息刊登", RecordKind.REPORT, _reports("published")),
+    "contact_activity": Fact("联系选民活动", RecordKind.ACTIVITY, _activities(None)),
     "absent_congress": Fact("无故缺席人代会", "出席", _attendance(False), deduction=True,
                             default_kinds=CONGRESS_KINDS),
     "absent_standing": Fact("无故缺席常委会活动", "出席", _attendance(False), deduction=True,
                             default_kinds=STANDING_KINDS),
     "r1_shortfall": Fact("联系选民活动少于规定次数（R1）", "代表", _r1_shortfall, deduction=True),
-    "failed_spotcheck": Fact("活动记录抽查不合格", "联系活动", _failed_spotcheck, deduction=True),
+    "failed_spotcheck": Fact("活动记录抽查不合格", RecordKind.ACTIVITY, _failed_spotcheck, deduction=True),
 }
 OUTCOME_FACTS = ("opinion_resolved", "letter_resolved")
 
@@ -937,7 +938,7 @@ def _fill_r1(session: Session, year: int, rows: list[dict]) -> None:
     """R1 status for rankings whose rubric has no r1_shortfall row (the candidate rule needs it)."""
     from services import activities
 
-    stmt = activities.r1_statement(session, Actor("system", "admin"), year).order_by(None).subquery()
+    stmt = activities.r1_statement(session, Actor("system", Role.ADMIN), year).order_by(None).subquery()
     short = set(session.execute(select(stmt.c.id)).scalars())
     for d in rows:
         d["r1_short"] = d["id"] in short
@@ -1396,7 +1397,7 @@ def group_candidates(session: Session, actor: Actor, rubric_id: int, year: int,
 
     The places are computed over every group of the year (whatever the actor's scope)."""
     rk = _given_or_cached(session, rubric_id, year, ranking)
-    everyone = group_scores(session, Actor("system", "admin"), rubric_id, year, rk)
+    everyone = group_scores(session, Actor("system", Role.ADMIN), rubric_id, year, rk)
     cut, why = _advanced(everyone, selection_settings(session))
     visible = {r["group_id"] for r in group_scores(session, actor, rubric_id, year, rk)}
     tied, chosen = set(cut.tied), set(cut.chosen)
@@ -1468,7 +1469,7 @@ def confirm_selection(session: Session, actor: Actor, year: int, kind: str, rubr
         names = {i: d["name"] for i, d in by_id.items()}
         unit, what = "名", "代表"
     else:
-        groups = {r["group_id"]: r for r in group_scores(session, Actor("system", "admin"), rubric_id, year, rk)}
+        groups = {r["group_id"]: r for r in group_scores(session, Actor("system", Role.ADMIN), rubric_id, year, rk)}
         if any(i not in groups for i in ids):
             raise ValidationError({"items": "名单中有不存在的代表组。"})
         cut, _why = _advanced(list(groups.values()), cfg)
@@ -1511,6 +1512,10 @@ def confirm_selection(session: Session, actor: Actor, year: int, kind: str, rubr
         if cut.tie else None,
         "added": added, "removed": removed, "reason": reason,
     }
+    last = session.execute(select(M.Selection).where(M.Selection.year == year, M.Selection.kind == kind)
+                           .order_by(M.Selection.confirmed_at.desc(), M.Selection.id.desc())).scalars().first()
+    if last is not None and last.rubric_id == rubric_id and last.items == items and last.params == params:
+        return last.id  # the same list confirmed again (a double click): stored once
     sel = M.Selection(year=year, kind=kind, rubric_id=rubric_id, items=items, params=params,
                       confirmed_by=actor.username)
     session.add(sel)
@@ -1549,7 +1554,7 @@ def reproduce_selection(session: Session, selection_id: int) -> dict:
         totals = {d["id"]: d["total"] for d in rk.deputies}
         names = {d["id"]: d["name"] for d in rk.deputies}
     else:
-        rows = group_scores(session, Actor("system", "admin"), sel.rubric_id, sel.year, rk)
+        rows = group_scores(session, Actor("system", Role.ADMIN), sel.rubric_id, sel.year, rk)
         cut, _why = _advanced(rows, cfg)
         order = [r["group_id"] for r in rows]
         totals = {r["group_id"]: r["代表组得分"] for r in rows}

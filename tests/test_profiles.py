@@ -50,7 +50,9 @@ def test_file_holds_the_five_aspects_and_scores(world) -> None:
     assert [r["群众意见"] for r in parts["推动解决的群众意见"]] == ["路灯不亮"]
     assert data["scores"]["total"] == 25.0 and data["scores"]["rank"] == 2
     assert set(data["radar"]) == {"张伟（本人）", "代表组平均", "全区平均"}
-    assert data["header"]["本年任职"] == "365 天（100%）"
+    assert data["header"]["本年任职"] == "全年"
+    with session_scope("test", url=world.url) as s:
+        assert profiles.profile(s, world.staff(), ex["c"], YEAR)["header"]["本年任职"] == "183 天（50.1%）"
 
 
 def test_docx_opens_and_holds_the_records(world) -> None:

@@ -490,8 +490,12 @@ def test_a_tie_at_the_cut_is_shown_and_settled_by_the_leader_with_a_reason(world
     with session_scope("leader", url=world.url) as s:
         sid = scoring.confirm_selection(s, world.leader(), YEAR, scoring.EXCELLENT, rid, [d[9], d[7]],
                                         reason="吴刚代表本年推动解决的民生问题更多")
+    with session_scope("leader", url=world.url) as s:  # confirmed again (a double click): stored once
+        assert scoring.confirm_selection(s, world.leader(), YEAR, scoring.EXCELLENT, rid, [d[7], d[9]],
+                                         reason="吴刚代表本年推动解决的民生问题更多") == sid
     with session_scope("test", url=world.url) as s:
         sel = s.get(M.Selection, sid)
+        assert len(scoring.list_selections(s, YEAR)) == 1
         listed = scoring.list_selections(s, YEAR)[0]
         again = scoring.reproduce_selection(s, sid)
     assert [it["id"] for it in sel.items] == [d[7], d[9]]
