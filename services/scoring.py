@@ -506,16 +506,22 @@ def rubric_table(session: Session, rubric_id: int) -> list[dict]:
              "理由": r["reason"]} for r in data.rows]
 
 
+def _missing(value: object) -> bool:
+    """An empty editor cell: None, NaN, or pandas' NA / NaT (without importing pandas)."""
+    return value is None or (isinstance(value, float) and math.isnan(value)) \
+        or type(value).__name__ in ("NAType", "NaTType")
+
+
 def _num(value: object) -> float | None:
     """A number from an editor cell (None for empty); raises ValueError for text."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
+    if _missing(value) or str(value).strip() == "":
         return None
     return float(value)
 
 
 def _kinds_of(value: object) -> list[str] | None:
     """Event kinds from an editor cell: a list (multiselect), or text separated by 、，, or spaces."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return None
     if isinstance(value, str):
         parts = [p for p in re.split(r"[、，,;；\s]+", value.strip()) if p]
@@ -632,8 +638,8 @@ def validate_rows(rows: list[dict]) -> list[dict]:
 
 
 def _text(value: object) -> str:
-    """A text cell from the editor: empty for None / NaN."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """A text cell from the editor: empty for None / NaN / NA."""
+    if _missing(value):
         return ""
     return str(value).strip()
 
