@@ -95,6 +95,9 @@ def heatmap(rows: list[dict], labels: dict[str, str]) -> alt.LayerChart:
     return alt.layer(rect, txt).properties(height=alt.Step(28))
 
 
+TIED = "并列待定"  # a deputy tied at the cut, for the leader to decide (ranking chart colour)
+
+
 def ranking(rows: list[dict], cut: float | None, cut_label: str = "入选线") -> alt.LayerChart:
     """Total score per deputy, best first, candidates coloured, a rule at the selection line;
     click a bar to pick a deputy (selection ``pick`` on field deputy_id)."""
@@ -104,7 +107,8 @@ def ranking(rows: list[dict], cut: float | None, cut_label: str = "入选线") -
     bars = alt.Chart(df).mark_bar().encode(
         y=alt.Y("代表:N", title="代表", sort=order, axis=alt.Axis(labelOverlap=False)),
         x=alt.X("总分:Q", title="总分"),
-        color=alt.Color("是否候选:N", title="优秀代表候选", scale=alt.Scale(domain=["是", "否"], range=["#2e7d32", "#9e9e9e"])),
+        color=alt.Color("是否候选:N", title="优秀代表候选",
+                        scale=alt.Scale(domain=["是", TIED, "否"], range=["#2e7d32", "#f9a825", "#9e9e9e"])),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.6)),
         tooltip=["全区排名:Q", "代表:N", "代表组:N", "总分:Q", "等级:N"],
     ).add_params(pick)

@@ -14,9 +14,10 @@ def year_options(*, ahead: int = 0, back: int = 5) -> list[int]:
 
 
 def param_int(name: str, default: int) -> int:
-    """An integer query parameter (e.g. ?quarter=3), or ``default`` when absent or not a number."""
-    raw = st.query_params.get(name, "")
-    return int(raw) if str(raw).isdigit() else default
+    """An integer query parameter (e.g. ?quarter=3), or ``default`` when absent or not a number
+    (also for ² or ５, which str.isdigit accepts, and for thousands of digits)."""
+    raw = str(st.query_params.get(name, ""))
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else default
 
 
 def param_year(options: list[int] | None = None) -> int:

@@ -52,7 +52,8 @@ def _before_commit(session: Session) -> None:
     pending in the session are seen (and counted) here."""
     if not session.in_transaction():
         return
-    session.flush()
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # commit flushes only after this event: write the pending changes first
     for conn in _connections(session):
         if conn.info.get(_FLAG):
             bump(conn)

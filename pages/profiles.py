@@ -7,18 +7,11 @@ import streamlit as st
 
 from components import charts
 from components.guard import require_page
-from components.params import year_options
-from db.engine import database_url, session_scope
+from components.params import param_int, param_year, year_options
+from db.engine import session_scope
 from services import masterdata, scoring
 from services import profiles as svc
 from services.common import ServiceError
-
-
-@st.cache_data(ttl=120, max_entries=16, show_spinner=False)
-def _ranking(url: str, rubric_id: int, year: int) -> scoring.Ranking:
-    """Scores of every deputy (not per user: the service picks the one deputy, checking scope)."""
-    with session_scope("system", url=url) as s:
-        return scoring.compute(s, rubric_id, year)
 
 
 def _empty_list(actor, year: int) -> None:
@@ -39,10 +32,9 @@ def render() -> None:
     actor = require_page("profiles")
     st.caption("每位代表一年的履职情况，按述职报告的五个方面排列，附五个方面的评分和雷达图；可导出 Word 在代表组会议上通报。")
     years = year_options()
-    raw_year = st.query_params.get("year", "")
     c1, c2 = st.columns([1, 3])
     with c1:
-        y0 = int(raw_year) if raw_year.isdigit() and int(raw_year) in years else years[0]
+        y0 = param_year(years)
         year = st.selectbox("年度", years, index=years.index(y0), key="pf_year", format_func=lambda y: f"{y}年")
     with session_scope(actor.username) as s:
         options = masterdata.deputy_options(s, actor, serving_only=False)
@@ -53,16 +45,15 @@ def render() -> None:
         st.info("您的负责范围内还没有代表。请先在“基础数据”中录入代表。")
         return
     ids = list(options)
-    raw_dep = st.query_params.get("deputy", "")
-    if raw_dep.isdigit() and int(raw_dep) in options and "pf_deputy" not in st.session_state:
-        st.session_state["pf_deputy"] = int(raw_dep)
+    raw_dep = param_int("deputy", 0)
+    if raw_dep in options and "pf_deputy" not in st.session_state:
+        st.session_state["pf_deputy"] = raw_dep
     with c2:
         deputy_id = st.selectbox("代表", ids, format_func=lambda i: options.get(i, str(i)), key="pf_deputy")
     try:
         with session_scope(actor.username) as s:
             rid = scoring.current_rubric_id(s)
-            rk = _ranking(database_url(), rid, year) if rid else None
-            data = svc.profile(s, actor, deputy_id, year, rid, ranking=rk)
+            data = svc.profile(s, actor, deputy_id, year, rid)
     except ServiceError as exc:
         st.error(str(exc))
         return
@@ -82,7 +73,8 @@ def render() -> None:
             rows = [{"工作重点": scoring.FOCUS_LONG[f], "得分": sc["focus"][f]} for f in scoring.FOCUSES]
             rows.append({"工作重点": "扣分", "得分": sc["deduction"]})
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="pf_scores")
-            st.caption(f"评分细则{sc['rubric']}；组内第 {sc['group_rank']} 名；本年任职比例 {sc['fraction']:.0%}；评分每2分钟重新计算一次。")
+            st.caption(f"评分细则{sc['rubric']}；组内第 {sc['group_rank']} 名；本年任职比例 "
+                       f"{scoring.fraction_label(sc['fraction'])}；登记或修改记录后评分随即更新。")
         else:
             st.info("尚未发布评分细则，暂无评分。请系统管理员在“评分评优”中发布评分细则。")
     with right:

@@ -6,24 +6,19 @@ import pandas as pd
 import streamlit as st
 
 from components import charts
-from components.forms import errors_of, run_write, show_flash
+from components.forms import errors_of, field_error, run_write, show_flash
 from components.guard import require_page
-from components.params import year_options
+from components.params import param_year, year_options
 from components.table import Filter, data_table
-from db.engine import database_url, session_scope
+from db.engine import session_scope
+from services import clock
 from services import scoring as svc
 from services.common import Actor, Page
+from services.states import Role
 
 TABS = {"rank": "排名", "charts": "图表", "select": "评优名单", "rubric": "评分细则"}
 LABELS = {f: svc.FOCUS_NAMES[f] for f in svc.FOCUSES}
 DETAIL_KEY = "sc_detail_dep"
-
-
-@st.cache_data(ttl=120, max_entries=16, show_spinner=False)
-def _ranking(url: str, rubric_id: int, year: int) -> svc.Ranking:
-    """Scores of every deputy (not per user: the page filters by scope afterwards)."""
-    with session_scope("system", url=url) as s:
-        return svc.compute(s, rubric_id, year)
 
 
 def _details(actor: Actor, rubric_id: int, year: int, ids: int | list[int], focus: str | None = None) -> pd.DataFrame:
@@ -52,11 +47,8 @@ def _show_details(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking, depu
         st.info("没有计分记录。可在联系活动、代表信箱、议案建议、出席与履职、述职管理中登记后再查看。")
         return
     listed = round(float(df["分值"].sum()), 2)
-    if focus is None:
-        listed = round(max(0.0, listed), 2)
     st.dataframe(df.drop(columns=["代表"]), hide_index=True, width="stretch", key=f"{key}_grid")
-    st.caption(f"明细合计 {listed:g} 分" + ("（与得分一致）" if abs(listed - shown) < 0.005 else "（总分不低于0）")
-               + f"；共 {len(df)} 条。")
+    st.caption(f"{svc.detail_check(d, listed, focus)}；共 {len(df)} 条。")
 
 
 # ---------------------------------------------------------------- 排名
@@ -168,10 +160,14 @@ def _charts_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> Non
     with session_scope(actor.username) as s:
         cand = svc.candidates(s, actor, rubric_id, year, rk)
     chosen = {r["deputy_id"] for r in cand["candidates"]}
+    tied = set(cand["tie"]["ids"]) if cand["tie"] else set()
     shown = [x for x in rk.deputies if x["id"] in opts][:60]
     rows = [{"代表": x["name"], "代表组": x["group"], "总分": x["total"], "等级": x["grade"], "全区排名": x["rank"],
-             "deputy_id": x["id"], "是否候选": "是" if x["id"] in chosen else "否"} for x in shown]
-    st.caption(f"优秀代表候选 {cand['quota']} 名；入选线为最后一名候选的总分。图中显示前 {len(rows)} 名，点击条形查看明细。")
+             "deputy_id": x["id"],
+             "是否候选": "是" if x["id"] in chosen else (charts.TIED if x["id"] in tied else "否")} for x in shown]
+    st.caption(f"优秀代表候选 {cand['quota']} 名；入选线为最后一名候选的总分"
+               + (f"（该分数并列 {len(tied)} 人争 {cand['tie']['places']} 个名额，由领导确定）" if tied else "")
+               + f"。图中显示前 {len(rows)} 名，点击条形查看明细。")
     ev = st.altair_chart(charts.ranking(rows, cand["cut"]), width="stretch", on_select="rerun", key="sc_rankchart")
     hit = charts.picked(ev, "pick")
     if hit:
@@ -191,17 +187,47 @@ def _picked_records(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking, di
 # ---------------------------------------------------------------- 评优名单
 
 
+def _tie_notice(tie: dict, unit: str, key: str, columns: list[str]) -> None:
+    """A tie at the cut: who, on what total, for how many places (the leader decides)."""
+    st.warning(f"总分 {tie['total']:g} 分并列 {len(tie['ids'])} {unit}，争最后 {tie['places']} {unit}名额。"
+               f"系统不按姓名或编号自动取舍：请在下方名单中从并列者里选定 {tie['places']} {unit}，并写明理由。")
+    if tie["rows"]:
+        st.dataframe(pd.DataFrame(tie["rows"])[columns], hide_index=True, width="stretch", key=key)
+
+
+def _confirm_form(actor: Actor, year: int, rubric_id: int, kind: str, opts: dict[int, str], default: list[int],
+                  key: str, unit: str, tie: dict | None) -> None:
+    """The leader's list: picked from the options (candidates preselected), a reason, confirm."""
+    show_flash(key)
+    label = "优秀代表名单（可增删）" if kind == svc.EXCELLENT else "先进代表组名单（可增删）"
+    ids = st.multiselect(label, list(opts), default=default, format_func=lambda i: opts.get(i, str(i)),
+                         key=f"{key}_ids", placeholder="选择代表" if kind == svc.EXCELLENT else "选择代表组")
+    need = "并列取舍时必填" if tie else "与候选不同时必填"
+    reason = st.text_area(f"理由（{need}）", key=f"{key}_reason", max_chars=500,
+                          placeholder="如：两人总分相同，张某本年推动解决的民生问题更多")
+    for name in ("tie", "reason", "items", "year"):
+        field_error(key, name)
+    if st.button(f"确认{kind}名单", type="primary", key=f"{key}_confirm"):
+        run_write(key, actor.username,
+                  lambda s: svc.confirm_selection(s, actor, year, kind, rubric_id, ids, reason=reason),
+                  f"已确认{year}年度{kind}名单（{len(ids)} {unit}），并记录评分细则版本和评选参数。")
+
+
 def _select_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> None:
-    """Candidates, confirming a list (leader), confirmed lists with exports, and R20."""
-    show_flash("sc_sel")
+    """Candidates, ties at the cut, confirming a list (leader), confirmed lists with exports and a
+    reproduction check, and R20."""
     with session_scope(actor.username) as s:
         cand = svc.candidates(s, actor, rubric_id, year, rk)
-        groups = svc.group_candidates(s, actor, rubric_id, year, rk)
+        gcand = svc.group_candidates(s, actor, rubric_id, year, rk)
         r20 = svc.groups_without_exemplar(s, actor, rubric_id, year, rk)
         history = svc.list_selections(s, year)
-    can_confirm = actor.can_write("selection") and rk.rubric.status == svc.PUBLISHED
-    if rk.rubric.status != svc.PUBLISHED:
+    ended = year < clock.today().year
+    published = rk.rubric.status == svc.PUBLISHED
+    can_confirm = actor.can_write("selection") and published and ended
+    if not published:
         st.warning("当前选择的是草稿版本的评分细则，只能预览，不能据此确认名单。")
+    if actor.can_write("selection") and not ended:
+        st.info(f"{year}年度尚未结束，候选名单会随新登记的记录变化；{year + 1}年1月1日以后方可确认本年度名单。")
     if st.query_params.get("view") == "r20":
         _r20(r20)
     st.subheader("优秀代表候选")
@@ -210,8 +236,10 @@ def _select_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> Non
     if cand["candidates"]:
         st.dataframe(pd.DataFrame(cand["candidates"]).drop(columns=["deputy_id", "候选", "说明"]),
                      hide_index=True, width="stretch", key="sc_cand_grid")
-    else:
+    elif not cand["tie"]:
         st.info("暂无符合条件的候选代表。请检查联系选民活动等记录是否已登记。")
+    if cand["tie"]:
+        _tie_notice(cand["tie"], "名", "sc_tie_grid", ["全区排名", "代表", "代表组", "总分", "等级"])
     with st.expander(f"未列入候选的代表及原因（{len(cand['others'])} 人）"):
         if cand["others"]:
             st.dataframe(pd.DataFrame(cand["others"])[["全区排名", "代表", "代表组", "总分", "等级", "说明"]],
@@ -219,43 +247,54 @@ def _select_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> Non
     if can_confirm:
         opts = _deputy_options(rk, actor)
         default = [r["deputy_id"] for r in cand["candidates"] if r["deputy_id"] in opts]
-        ids = st.multiselect("优秀代表名单（可增删）", list(opts), default=default,
-                             format_func=lambda i: opts.get(i, str(i)), key="sc_sel_dep", placeholder="选择代表")
-        if st.button("确认优秀代表名单", type="primary", key="sc_confirm_dep"):
-            run_write("sc_sel", actor.username,
-                      lambda s: svc.confirm_selection(s, actor, year, svc.EXCELLENT, rubric_id, ids),
-                      f"已确认{year}年度优秀代表名单（{len(ids)} 人），并记录评分细则第{rk.rubric.version}版。")
+        _confirm_form(actor, year, rubric_id, svc.EXCELLENT, opts, default, "sc_sel_dep", "人", cand["tie"])
     st.subheader("先进代表组候选")
+    groups = gcand["rows"]
     if groups:
+        st.caption(f"候选名额 {gcand['quota']} 个（设置：每年先进代表组候选数）。抽查评定为需整改或本年没有代表的代表组"
+                   "不参评，也不占名额。")
         st.dataframe(pd.DataFrame(groups).drop(columns=["group_id", "needs_fix"]), hide_index=True, width="stretch",
                      key="sc_gcand_grid")
     else:
         st.info("暂无代表组。")
+    if gcand["tie"]:
+        _tie_notice(gcand["tie"], "个", "sc_gtie_grid", ["排名", "代表组", "代表组得分"])
     if can_confirm and groups:
         gopts = {r["group_id"]: r["代表组"] for r in groups}
-        gids = st.multiselect("先进代表组名单（可增删）", list(gopts), default=[r["group_id"] for r in groups if r["候选"]],
-                              format_func=lambda i: gopts.get(i, str(i)), key="sc_sel_grp", placeholder="选择代表组")
-        if st.button("确认先进代表组名单", type="primary", key="sc_confirm_grp"):
-            run_write("sc_sel", actor.username,
-                      lambda s: svc.confirm_selection(s, actor, year, svc.ADVANCED, rubric_id, gids),
-                      f"已确认{year}年度先进代表组名单（{len(gids)} 个）。")
+        _confirm_form(actor, year, rubric_id, svc.ADVANCED, gopts, [r["group_id"] for r in groups if r["候选"]],
+                      "sc_sel_grp", "个", gcand["tie"])
     if st.query_params.get("view") != "r20":
         _r20(r20)
+    _history(actor, year, history)
+
+
+def _history(actor: Actor, year: int, history: list[dict]) -> None:
+    """Confirmed lists: table, exports, and the check that a list still reproduces."""
     st.subheader("已确认的名单")
     if not history:
         st.info("本年度尚未确认名单。领导在上方核对候选后点击“确认”即可存档。")
         return
-    st.dataframe(pd.DataFrame(history).drop(columns=["items", "id"]), hide_index=True, width="stretch", key="sc_hist_grid")
+    st.dataframe(pd.DataFrame(history).drop(columns=["items", "id", "params"]), hide_index=True, width="stretch",
+                 key="sc_hist_grid")
     hopts = {h["id"]: f"{h['年度']}年 {h['类别']}（{h['确认人']} {h['确认时间']:%Y-%m-%d %H:%M}）" for h in history}
-    hid = st.selectbox("导出名单", list(hopts), format_func=lambda i: hopts[i], key="sc_hist_pick")
+    hid = st.selectbox("选择名单", list(hopts), format_func=lambda i: hopts[i], key="sc_hist_pick")
     with session_scope(actor.username) as s:
         xlsx, docx = svc.selection_xlsx(s, hid), svc.selection_docx(s, hid)
     kind = next(h["类别"] for h in history if h["id"] == hid)
-    c1, c2 = st.columns(2)
+    c1, c2, c3 = st.columns(3)
     c1.download_button("导出 Excel", xlsx, file_name=f"{year}年度{kind}名单.xlsx", key="sc_hist_xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
     c2.download_button("导出 Word（打印）", docx, file_name=f"{year}年度{kind}名单.docx", key="sc_hist_docx",
                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document", on_click="ignore")
+    if c3.button("按确认时的细则和参数重算核对", key="sc_hist_check"):
+        with session_scope(actor.username) as s:
+            res = svc.reproduce_selection(s, hid)
+        if res["matches"]:
+            st.success(f"重算结果与确认时一致：{len(res['stored'])} 项，名单、总分和顺序均相同。")
+        else:
+            st.error("重算结果与确认时不同：" + "".join(res["differences"]))
+        for note in res["notes"]:
+            st.caption(note)
 
 
 def _r20(rows: list[dict]) -> None:
@@ -294,7 +333,7 @@ def _rubric_tab(actor: Actor, rubric_id: int, year: int) -> None:
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key="sc_rub_grid")
     with st.expander(f"全部版本（{len(versions)} 个）"):
         st.dataframe(pd.DataFrame(versions).drop(columns=["id"]), hide_index=True, width="stretch", key="sc_ver_grid")
-    if actor.role != "admin":
+    if actor.role != Role.ADMIN:
         return
     if data.status == svc.DRAFT:
         st.subheader("草稿预览与发布")
@@ -310,8 +349,10 @@ def _rubric_tab(actor: Actor, rubric_id: int, year: int) -> None:
     st.subheader("修改评分细则（保存为新的草稿版本）")
     st.caption("计分项：" + "；".join(f"{k} = {v}" for k, v in svc.fact_options().items())
                + "。条件：" + "；".join(f"{k} = {v}" for k, v in svc.condition_options().items())
-               + "。同一“共用上限组”的各行共用一行填写的上限。")
-    frame = pd.DataFrame([{k: r[k] for k in ("focus", "fact", "points", "cap", "cap_group", "condition", "reason")}
+               + "。同一“共用上限组”的各行共用一行填写的上限。出席、缺席类计分项在“计入的活动类型”中选择计分的会议或活动；"
+               + "同一方面、同一计分项的两行不能计入同一种活动。")
+    frame = pd.DataFrame([{**{k: r[k] for k in ("focus", "fact", "points", "cap", "cap_group", "condition")},
+                           "kinds": list(svc.row_kinds(r["fact"], r["kinds"]) or []), "reason": r["reason"]}
                           for r in data.rows])
     edited = st.data_editor(
         frame, key=f"sc_rub_editor_{rubric_id}", num_rows="dynamic", hide_index=True, width="stretch",
@@ -324,6 +365,10 @@ def _rubric_tab(actor: Actor, rubric_id: int, year: int) -> None:
             "cap_group": st.column_config.TextColumn("共用上限组"),
             "condition": st.column_config.SelectboxColumn("条件", options=list(svc.CONDITIONS),
                                                           format_func=lambda k: svc.CONDITIONS[k][0] if k in svc.CONDITIONS else k),
+            "kinds": st.column_config.MultiselectColumn(
+                "计入的活动类型", options=svc.EVENT_KINDS,
+                help="只用于出席、缺席类计分项：哪些会议或活动计分（留空按默认：人代会；或列席常委会、视察、调研、执法检查）。"
+                     "代表小组活动不是常委会活动。"),
             "reason": st.column_config.TextColumn("理由", width="large"),
         },
     )
@@ -368,14 +413,13 @@ def render() -> None:
         current = svc.current_rubric_id(s)
     if not options:
         st.info("尚未建立评分细则。系统管理员可以先载入默认评分细则（第1版，已发布），再按需要修改。")
-        if actor.role == "admin" and st.button("载入默认评分细则", key="sc_default"):
+        if actor.role == Role.ADMIN and st.button("载入默认评分细则", key="sc_default"):
             run_write("sc_rub", actor.username, svc.ensure_default_rubric, "已载入默认评分细则。")
         return
-    raw_year = st.query_params.get("year", "")
     years = year_options()
     c1, c2 = st.columns(2)
     with c1:
-        y_default = int(raw_year) if raw_year.isdigit() and int(raw_year) in years else years[0]
+        y_default = param_year(years)
         year = st.selectbox("年度", years, index=years.index(y_default), key="sc_year", format_func=lambda y: f"{y}年")
     with c2:
         ids = list(options)
@@ -384,9 +428,8 @@ def render() -> None:
         if st.session_state.get("sc_rubric_pick") not in ids:
             st.session_state["sc_rubric_pick"] = current if current in ids else ids[0]
         rubric_id = st.selectbox("评分细则版本", ids, format_func=lambda i: options[i], key="sc_rubric_pick")
-    if st.button("重新计算", key="sc_refresh", help="得分缓存2分钟；刚登记的记录未体现时点此重新计算"):
-        _ranking.clear()
-    rk = _ranking(database_url(), rubric_id, year)
+    with session_scope(actor.username) as s:
+        rk = svc.ranking(s, rubric_id, year)
     wanted = TABS.get(st.query_params.get("tab", ""), TABS["rank"])
     tabs = st.tabs(list(TABS.values()), default=wanted)
     with tabs[0]:

@@ -21,8 +21,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from db import models as M
-from services import clock, scoring
+from services import clock, deputies, rules, scoring
 from services.common import Actor, Figure, NotFound, scope_filter
+from services.states import Role
 from services.validation import fmt_date
 
 ASPECTS = [
@@ -33,16 +34,17 @@ ASPECTS = [
     "五、为选民办实事情况",
 ]
 REPORTS_TITLE = "附：向选民述职情况"
-CONGRESS = "人代会"
+NOT_HELD = "未举行"  # shown for an event of the year that has not happened yet (never 出席)
 
 
 def _bounds(year: int) -> tuple[date, date]:
-    """First and last day of a year."""
-    return date(year, 1, 1), date(year, 12, 31)
+    """First day of a year and its reference day: the file, like the score, lists what has
+    happened up to that day (31 December of a past year, today in the current year)."""
+    return date(year, 1, 1), deputies.reference_day(year)
 
 
 def _deputy(session: Session, actor: Actor, deputy_id: int) -> tuple[M.Deputy, M.DeputyGroup]:
-    """The deputy and group, inside the actor's scope."""
+    """The deputy and today's group, inside the actor's scope."""
     d = session.get(M.Deputy, deputy_id)
     if d is None:
         raise NotFound("代表不存在。")
@@ -52,42 +54,48 @@ def _deputy(session: Session, actor: Actor, deputy_id: int) -> tuple[M.Deputy, M
 
 
 def _attendance(session: Session, deputy_id: int, year: int, congress: bool) -> list[dict]:
-    """Attendance rows of the year: at the congress, or at other standing-committee activities."""
+    """Events of the year the deputy was invited to: at the congress (rules.CONGRESS_KINDS), or the
+    other activities (standing-committee activities and 代表小组活动). An event after the reference
+    day has not happened: it shows as 未举行, as the score does not count it (rules.attended)."""
     E, A = M.CongressEvent, M.Attendance
-    lo, hi = _bounds(year)
-    kind = E.kind == CONGRESS if congress else E.kind != CONGRESS
+    lo, ref = _bounds(year)
+    congress_kinds = list(rules.CONGRESS_KINDS)
+    kind = E.kind.in_(congress_kinds) if congress else E.kind.not_in(congress_kinds)
     rows = session.execute(
         select(E.held_on, E.kind, E.title, A.status).join(A, A.event_id == E.id)
-        .where(A.deputy_id == deputy_id, E.held_on.between(lo, hi), kind).order_by(E.held_on, E.id)
+        .where(A.deputy_id == deputy_id, E.held_on.between(lo, date(year, 12, 31)), kind).order_by(E.held_on, E.id)
     ).all()
-    return [{"日期": fmt_date(d), "类型": k, "会议或活动": t, "出席情况": s} for d, k, t, s in rows]
+    return [{"日期": fmt_date(d), "类型": k, "会议或活动": t, "出席情况": st if d <= ref else NOT_HELD}
+            for d, k, t, st in rows]
 
 
 def _activities(session: Session, deputy_id: int, year: int) -> list[dict]:
-    """Contact activities the deputy took part in."""
+    """Contact activities the deputy took part in (every one, with a note when a spot check voided it)."""
     A, AD = M.Activity, M.ActivityDeputy
-    lo, hi = _bounds(year)
+    lo, ref = _bounds(year)
     rows = session.execute(
-        select(A.held_on, A.place, A.kind, A.mode, A.voters_reached, A.typical)
-        .join(AD, AD.activity_id == A.id).where(AD.deputy_id == deputy_id, A.held_on.between(lo, hi))
+        select(A.held_on, A.place, A.kind, A.mode, A.voters_reached, A.typical,
+               rules.voided_by_spotcheck(A.id).label("void"))
+        .join(AD, AD.activity_id == A.id).where(AD.deputy_id == deputy_id, A.held_on.between(lo, ref))
         .order_by(A.held_on, A.id)
     ).all()
     return [{"日期": fmt_date(d), "地点": p, "活动类型": k, "活动形式": m, "联系选民（人）": v,
-             "典型事例": "是" if t else ""} for d, p, k, m, v, t in rows]
+             "典型事例": "是" if t else "", "说明": "抽查不合格，记录作废" if void else ""}
+            for d, p, k, m, v, t, void in rows]
 
 
 def _opinions(session: Session, deputy_id: int, year: int, resolved_only: bool = False) -> list[dict]:
-    """Opinions the deputy is in charge of (or raised at the deputy's activities when nobody is named)."""
-    O, AD = M.Opinion, M.ActivityDeputy
-    lo, hi = _bounds(year)
-    mine = or_(O.deputy_id == deputy_id,
-               (O.deputy_id.is_(None)) & O.activity_id.in_(select(AD.activity_id).where(AD.deputy_id == deputy_id)))
-    stmt = select(O.raised_on, O.category, O.content, O.forwarded_to, O.status, O.resolved_on, O.result).where(mine)
-    if resolved_only:
-        stmt = stmt.where(O.resolved_on.between(lo, hi), O.unresolvable_reason.is_(None))
-    else:
-        stmt = stmt.where(O.raised_on.between(lo, hi))
-    rows = session.execute(stmt.order_by(O.raised_on, O.id)).all()
+    """Opinions credited to the deputy (rules.opinion_credit: the deputy in charge alone when one is
+    named): raised in the year, or — ``resolved_only`` — resolved in the year (rules.opinion_resolved),
+    exactly those the score's F3 counts."""
+    O = M.Opinion
+    lo, ref = _bounds(year)
+    cond = rules.opinion_resolved(lo, ref) if resolved_only else O.raised_on.between(lo, ref)
+    credit = rules.opinion_credit([cond]).subquery("credit")
+    stmt = (select(O.raised_on, O.category, O.content, O.forwarded_to, O.status, O.resolved_on, O.result)
+            .join(credit, credit.c.opinion_id == O.id).where(credit.c.deputy_id == deputy_id))
+    order = (O.resolved_on, O.id) if resolved_only else (O.raised_on, O.id)
+    rows = session.execute(stmt.order_by(*order)).all()
     if resolved_only:
         return [{"解决日期": fmt_date(r), "类别": c, "群众意见": t, "办理单位": f or "", "办理结果": res or ""}
                 for _d, c, t, f, _s, r, res in rows]
@@ -96,25 +104,28 @@ def _opinions(session: Session, deputy_id: int, year: int, resolved_only: bool =
 
 
 def _letters(session: Session, deputy_id: int, year: int, resolved_only: bool = False) -> list[dict]:
-    """Letters the deputy handled (number, category, status; never the writer's data)."""
+    """Letters credited to the deputy (rules.letter_credit) received in the year; ``resolved_only``:
+    those the handling body has answered (rules.letter_resolved). Never the writer's data."""
     L = M.Letter
-    lo, hi = _bounds(year)
-    stmt = select(L.code, L.received_on, L.category, L.status, L.forwarded_to, L.satisfaction).where(
-        L.deputy_id == deputy_id, L.received_on.between(lo, hi))
+    lo, ref = _bounds(year)
+    where = [L.received_on.between(lo, ref)]
     if resolved_only:
-        stmt = stmt.where(L.status.in_(("已办结", "已反馈")))
+        where.append(rules.letter_resolved())
+    credit = rules.letter_credit(where).subquery("credit")
+    stmt = (select(L.code, L.received_on, L.category, L.status, L.forwarded_to, L.satisfaction)
+            .join(credit, credit.c.letter_id == L.id).where(credit.c.deputy_id == deputy_id))
     rows = session.execute(stmt.order_by(L.received_on, L.id)).all()
     return [{"编号": c, "收信日期": fmt_date(d), "类别": cat, "状态": s, "转办单位": f or "",
              "来信人评价": sat or ""} for c, d, cat, s, f, sat in rows]
 
 
 def _proposals(session: Session, deputy_id: int, year: int, law_only: bool = False) -> list[dict]:
-    """议案 / 建议 the deputy led or co-signed."""
+    """议案 / 建议 the deputy led or co-signed, submitted up to the reference day."""
     P, PS = M.Proposal, M.ProposalSigner
-    lo, hi = _bounds(year)
+    lo, ref = _bounds(year)
     signed = select(PS.proposal_id).where(PS.deputy_id == deputy_id)
     stmt = select(P.submitted_on, P.kind, P.title, P.lead_deputy_id, P.status, P.handling_body).where(
-        or_(P.lead_deputy_id == deputy_id, P.id.in_(signed)), P.submitted_on.between(lo, hi))
+        or_(P.lead_deputy_id == deputy_id, P.id.in_(signed)), P.submitted_on.between(lo, ref))
     if law_only:
         stmt = stmt.where(P.law_related.is_(True))
     rows = session.execute(stmt.order_by(P.submitted_on, P.id)).all()
@@ -123,12 +134,12 @@ def _proposals(session: Session, deputy_id: int, year: int, law_only: bool = Fal
 
 
 def _publicity(session: Session, deputy_id: int, year: int) -> list[dict]:
-    """宣传 / 普法 / 法制调研 work."""
+    """宣传 / 普法 / 法制调研 work up to the reference day."""
     P, PD = M.PublicityWork, M.PublicityDeputy
-    lo, hi = _bounds(year)
+    lo, ref = _bounds(year)
     rows = session.execute(
         select(P.held_on, P.kind, P.title, P.audience).join(PD, PD.work_id == P.id)
-        .where(PD.deputy_id == deputy_id, P.held_on.between(lo, hi)).order_by(P.held_on, P.id)
+        .where(PD.deputy_id == deputy_id, P.held_on.between(lo, ref)).order_by(P.held_on, P.id)
     ).all()
     return [{"日期": fmt_date(d), "类型": k, "内容": t, "受众（人）": a} for d, k, t, a in rows]
 
@@ -147,6 +158,19 @@ def _reports(session: Session, deputy_id: int, year: int) -> list[dict]:
     return out
 
 
+def _group_of_year(session: Session, deputy_id: int, year: int) -> tuple[str | None, str]:
+    """The deputy's group in ``year`` (of the last period in the year, deputies.served_in) and the
+    service in the year (全年, or days served and the share of the year), or (None, "") when the
+    deputy did not serve in the year."""
+    served = deputies.served_in(session, year, deputy_ids=[deputy_id])
+    if not served:
+        return None, ""
+    s = served[0]
+    if s.fraction >= 1:
+        return s.group, "全年"
+    return s.group, f"{s.days} 天（{scoring.fraction_label(s.fraction)}）"
+
+
 def profile(session: Session, actor: Actor, deputy_id: int, year: int, rubric_id: int | None = None,
             ranking: scoring.Ranking | None = None) -> dict:
     """The performance file of one deputy for a year: header, five aspects, 述职, scores.
@@ -158,10 +182,11 @@ def profile(session: Session, actor: Actor, deputy_id: int, year: int, rubric_id
     d, g = _deputy(session, actor, deputy_id)
     district = session.get(M.District, d.district_id).name if d.district_id else ""
     term = session.get(M.Term, d.term_id)
+    group_of_year, served = _group_of_year(session, deputy_id, year)
     header = {"姓名": d.name, "性别": d.gender or "", "出生年份": d.birth_year or "", "政治面貌": d.party or "",
-              "工作单位及职务": d.unit_title or "", "代表组": g.name, "选区": district,
+              "工作单位及职务": d.unit_title or "", "代表组": group_of_year or g.name, "选区": district,
               "届次": term.name if term else "", "状态": d.status, "到任日期": fmt_date(d.joined_on),
-              "离任日期": fmt_date(d.left_on)}
+              "离任日期": fmt_date(d.left_on), "本年任职": served or "本年未任职"}
     aspects = [
         {"title": ASPECTS[0], "parts": [("出席人代会", _attendance(session, deputy_id, year, True))]},
         {"title": ASPECTS[1], "parts": [("参加常委会及代表小组活动", _attendance(session, deputy_id, year, False))]},
@@ -179,7 +204,7 @@ def profile(session: Session, actor: Actor, deputy_id: int, year: int, rubric_id
     rid = rubric_id or scoring.current_rubric_id(session)
     if rid is not None:
         rk = ranking if ranking is not None and ranking.rubric.id == rid and ranking.year == year \
-            else scoring.compute(session, rid, year)
+            else scoring.ranking(session, rid, year)
         me = rk.by_id().get(deputy_id)
         if me is not None:
             avgs = scoring.averages(rk, scoring_scope())
@@ -195,7 +220,7 @@ def profile(session: Session, actor: Actor, deputy_id: int, year: int, rubric_id
 
 def scoring_scope() -> Actor:
     """Averages for the radar are over every deputy (the group and the whole district)."""
-    return Actor("system", "admin")
+    return Actor("system", Role.ADMIN)
 
 
 def to_docx(data: dict) -> bytes:
@@ -221,7 +246,7 @@ def to_docx(data: dict) -> bytes:
     if sc:
         doc.add_paragraph(f"依据评分细则{sc['rubric']}：总分 {sc['total']:g} 分，等级 {sc['grade']}，"
                           f"全区第 {sc['rank']} 名（共 {sc['of']} 人），组内第 {sc['group_rank']} 名；"
-                          f"扣分 {sc['deduction']:g} 分；本年任职比例 {sc['fraction']:.0%}。")
+                          f"扣分 {sc['deduction']:g} 分；本年任职比例 {scoring.fraction_label(sc['fraction'])}。")
         st = doc.add_table(rows=1, cols=2)
         st.style = "Table Grid"
         st.rows[0].cells[0].text, st.rows[0].cells[1].text = "工作重点", "得分"
@@ -281,19 +306,19 @@ def to_pdf(docx_bytes: bytes) -> bytes | None:
         return out.read_bytes() if out.exists() else None
 
 
-def _empty_stmt(actor: Actor, year: int):
-    """Serving deputies with neither a contact activity nor a proposal in the year."""
+def _empty_stmt(actor: Actor, year: int):  # noqa: ANN202
+    """R19: deputies serving in the year (deputies.serving_at, in the group of the reference day)
+    with neither a contact activity nor a 议案建议 in the year up to the reference day."""
     D, G, A, AD, P, PS = M.Deputy, M.DeputyGroup, M.Activity, M.ActivityDeputy, M.Proposal, M.ProposalSigner
-    lo, hi = _bounds(year)
-    acts = select(AD.deputy_id).join(A, A.id == AD.activity_id).where(A.held_on.between(lo, hi))
-    props = select(PS.deputy_id).join(P, P.id == PS.proposal_id).where(P.submitted_on.between(lo, hi))
-    leads = select(P.lead_deputy_id).where(P.submitted_on.between(lo, hi))
-    stmt = (select(D.id, D.name, G.name.label("group_name")).join(G, G.id == D.group_id)
-            .join(M.Term, M.Term.id == D.term_id)
-            .where(D.status == "在任", M.Term.start_year <= year, M.Term.end_year >= year,
-                   or_(D.joined_on.is_(None), D.joined_on <= hi),
-                   D.id.not_in(acts), D.id.not_in(props), D.id.not_in(leads)))
-    return scope_filter(stmt, actor, G.office_id, G.id).order_by(G.name, D.name)
+    lo, ref = _bounds(year)
+    serving = deputies.serving_at(year)
+    acts = select(AD.deputy_id).join(A, A.id == AD.activity_id).where(A.held_on.between(lo, ref))
+    props = select(PS.deputy_id).join(P, P.id == PS.proposal_id).where(P.submitted_on.between(lo, ref))
+    leads = select(P.lead_deputy_id).where(P.submitted_on.between(lo, ref))
+    stmt = (select(D.id, D.name, G.name.label("group_name"))
+            .join(serving, serving.c.deputy_id == D.id).join(G, G.id == serving.c.group_id)
+            .where(D.id.not_in(acts), D.id.not_in(props), D.id.not_in(leads)))
+    return scope_filter(stmt, actor, serving.c.office_id, serving.c.group_id).order_by(G.name, D.name, D.id)
 
 
 def empty_files(session: Session, actor: Actor, year: int) -> list[dict]:

@@ -1,15 +1,32 @@
-"""AppTest of 评分评优: the leader sees ranking and charts and a drill-down that matches the score;
-the admin edits the rubric (bad rows refused, a good edit saved as a new draft, then published)."""
+"""AppTest of 评分评优 on pinned dates (2025 looked at on 2026-01-10): the leader sees ranking and
+charts and a drill-down that matches the score, also right after a write; the caption names the
+0-point floor only when it clipped; a tie at the cut is shown and settled by the leader with a
+reason; a list reproduces; the admin edits the rubric (event kinds included)."""
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
+
+from db import models as M
 from db.engine import session_scope
 from services import scoring
-from tests.conftest import app_as
-from tests.test_scoring import YEAR, build_example
+from services.common import Actor
+from tests.conftest import app_as, goto
+from tests.scoring_example import YEAR, build_example, make_app_world, rows_of
+from tests.test_scoring import _tie_world
+
+ADMIN = Actor("admin", "admin")
 
 
-def _frame_with(at, column: str):
+@pytest.fixture
+def app_world(tmp_path, monkeypatch, travel):  # noqa: ANN001, ANN201
+    """The small district of 2025 for AppTest, clock on 2026-01-10."""
+    return make_app_world(tmp_path, monkeypatch, travel)
+
+
+def _frame_with(at, column: str):  # noqa: ANN001, ANN202
     """The first dataframe shown that has ``column``."""
     for df in at.dataframe:
         v = df.value
@@ -18,27 +35,102 @@ def _frame_with(at, column: str):
     raise AssertionError(f"no dataframe with column {column}")
 
 
+def _open(role: str, tab: str | None = None, year: int = YEAR):  # noqa: ANN202
+    """评分评优 for ``role`` on ``year`` (and a tab)."""
+    at = app_as(role)
+    at.query_params["year"] = str(year)
+    if tab:
+        at.query_params["tab"] = tab
+    goto(at, "scoring")
+    assert not at.exception
+    return at
+
+
+def _captions(at) -> str:  # noqa: ANN001
+    """Every caption on the page."""
+    return "\n".join(c.value for c in at.caption)
+
+
 def test_leader_sees_ranking_charts_and_matching_drill_down(app_world) -> None:
     """Ranking, four charts, and the records behind a chosen deputy add up to the ranking's total."""
     ex = build_example(app_world)
-    at = app_as("leader", "scoring")
-    assert not at.exception
+    at = _open("leader")
     ranking = _frame_with(at, "总分")
-    assert {"全区排名", "组内排名", "履职记录（条）", "解决问题（件）", "选民满意率"} <= set(ranking.columns)
+    assert {"全区排名", "组内排名", "履职记录（条）", "解决问题（件）", "选民满意率", "任职比例"} <= set(ranking.columns)
+    assert ranking.loc[ranking["代表"] == "李娜", "任职比例"].iloc[0] == "50.1%"
     assert len(at.get("vega_lite_chart")) >= 4  # radar, bars, heat map, ranking
-    # pick deputy A (张伟) for the drill-down
     at.selectbox(key="sc_detail_dep").set_value(ex["a"]).run()
     assert not at.exception
     details = _frame_with(at, "分值")
     total = float(ranking.loc[ranking["代表"] == "张伟", "总分"].iloc[0])
     assert round(float(details["分值"].sum()), 2) == total == 25.0
-    assert any("与得分一致" in c.value for c in at.caption)
-    # one focus only
+    assert "明细合计 25 分（与得分一致）" in _captions(at)
     at.selectbox(key="sc_rank_detail_focus").set_value("F1").run()
     details = _frame_with(at, "分值")
     assert round(float(details["分值"].sum()), 2) == 20.0
-    # the leader has no rubric editor
-    assert not at.data_editor
+    assert not at.data_editor  # the leader has no rubric editor
+    assert not [b for b in at.button if b.key == "sc_refresh"]  # no cache to refresh by hand
+
+
+def test_the_same_screen_shows_the_fresh_score_after_a_write(app_world) -> None:
+    """A write between two views: the ranking and the drill-down both show the new total at once, and
+    the caption does not blame the 0-point floor."""
+    ex = build_example(app_world)
+    at = _open("leader")
+    at.selectbox(key="sc_detail_dep").set_value(ex["a"]).run()
+    assert float(_frame_with(at, "总分").set_index("代表").loc["张伟", "总分"]) == 25.0
+    with session_scope("staff") as s:
+        s.add(M.Opinion(source="活动", deputy_id=ex["a"], district_id=app_world.districts[0],
+                        group_id=app_world.groups[0], raised_on=date(YEAR, 6, 3), content="公交站台破损",
+                        category="交通出行", status="已解决", forwarded_to="区交通局", resolved_on=date(YEAR, 7, 1)))
+    at.run()
+    assert not at.exception
+    assert float(_frame_with(at, "总分").set_index("代表").loc["张伟", "总分"]) == 29.0
+    assert round(float(_frame_with(at, "分值")["分值"].sum()), 2) == 29.0
+    assert "明细合计 29 分（与得分一致）" in _captions(at)
+    assert "最低为0分" not in _captions(at) and "不低于0" not in _captions(at)
+
+
+def test_the_caption_names_the_floor_only_when_it_clipped(app_world) -> None:
+    """Under a rubric where B's records add up to −5, B's total is 0 and the caption says why; A's
+    caption does not mention the floor."""
+    ex = build_example(app_world)
+    with session_scope("admin") as s:
+        rows = rows_of(s, ex["rubric"])
+        for r in rows:
+            if r["fact"] == "absent_congress":
+                r["points"] = -20
+        draft = scoring.save_draft(s, ADMIN, rows)
+        scoring.publish(s, ADMIN, draft)
+    at = _open("leader")
+    at.selectbox(key="sc_detail_dep").set_value(ex["b"]).run()
+    assert "明细合计 -5 分，低于0分；总分最低为0分，记为 0 分" in _captions(at)  # 20 − 20 − 5
+    at.selectbox(key="sc_detail_dep").set_value(ex["a"]).run()
+    assert "明细合计 25 分（与得分一致）" in _captions(at) and "最低为0分" not in _captions(at)
+
+
+def test_dashboard_link_opens_filtered_ranking(app_world) -> None:
+    """The R15 figure's query parameters (tab, year, grade) open the ranking filtered to 不称职."""
+    build_example(app_world)
+    at = app_as("leader")
+    at.query_params["tab"] = "rank"
+    at.query_params["year"] = str(YEAR)
+    at.query_params["grade"] = "不称职"
+    goto(at, "scoring")
+    assert not at.exception
+    ranking = _frame_with(at, "总分")
+    assert set(ranking["等级"]) == {"不称职"} and len(ranking) == 12
+
+
+@pytest.mark.parametrize("raw", ["²", "9" * 5000, "-1", "二〇二五"])
+def test_a_bad_year_in_the_url_falls_back_to_this_year(app_world, raw: str) -> None:
+    """A year parameter that is no year opens this year's page, never an error."""
+    build_example(app_world)
+    at = app_as("leader")
+    at.query_params["year"] = raw
+    goto(at, "scoring")
+    assert not at.exception
+    assert at.selectbox(key="sc_year").value == 2026
 
 
 def test_admin_bad_rubric_row_refused_then_draft_saved_and_published(app_world) -> None:
@@ -49,9 +141,9 @@ def test_admin_bad_rubric_row_refused_then_draft_saved_and_published(app_world) 
     with session_scope("t") as s:
         rows = scoring.load_rubric(s, rid).rows
     contact = next(i for i, r in enumerate(rows) if r["fact"] == "contact_activity")
-    at = app_as("admin", "scoring")
-    assert not at.exception
+    at = _open("admin")
     editor = f"sc_rub_editor_{rid}"
+    assert "计入的活动类型" in _frame_with(at, "计分项名称").columns
     at.session_state[editor] = {"edited_rows": {}, "added_rows": [{"focus": "F2", "fact": "absent_congress", "points": 3}],
                                 "deleted_rows": []}
     at.button(key="sc_save_draft").click().run()
@@ -75,21 +167,34 @@ def test_admin_bad_rubric_row_refused_then_draft_saved_and_published(app_world) 
         assert scoring.current_rubric_id(s) == draft
         assert scoring.compute(s, draft, YEAR).by_id()[ex["a"]]["total"] == 31.0
         assert scoring.compute(s, rid, YEAR).by_id()[ex["a"]]["total"] == 25.0
+        kept = {r["fact"]: r["kinds"] for r in scoring.load_rubric(s, draft).rows}
+    assert kept["standing_attended"] == ["列席常委会", "视察", "调研", "执法检查"]  # the draft copied the kinds
 
 
-def test_dashboard_link_opens_filtered_ranking(app_world) -> None:
-    """The R15 figure's query parameters (tab, year, grade) open the ranking filtered to 不称职."""
-    build_example(app_world)
-    at = app_as("leader")
-    at.query_params["tab"] = "rank"
-    at.query_params["year"] = str(YEAR)
-    at.query_params["grade"] = "不称职"
-    from tests.conftest import goto
-
-    goto(at, "scoring")
+def test_admin_edits_the_event_kinds_of_an_attendance_row(app_world) -> None:
+    """The editor shows each attendance row's kinds; kinds on another fact are refused with the row
+    named; 代表小组活动 added to a row is saved in the new draft."""
+    ex = build_example(app_world)
+    rid = ex["rubric"]
+    with session_scope("t") as s:
+        rows = scoring.load_rubric(s, rid).rows
+    standing = next(i for i, r in enumerate(rows) if r["fact"] == "standing_attended")
+    publicity = next(i for i, r in enumerate(rows) if r["fact"] == "publicity")
+    at = _open("admin", "rubric")
+    editor = f"sc_rub_editor_{rid}"
+    shown = at.data_editor(key=editor).value
+    assert list(shown.loc[standing, "kinds"]) == ["列席常委会", "视察", "调研", "执法检查"]
+    at.session_state[editor] = {"edited_rows": {publicity: {"kinds": ["视察"]}}, "added_rows": [], "deleted_rows": []}
+    at.button(key="sc_save_draft").click().run()
+    assert f"第{publicity + 1}行" in " ".join(e.value for e in at.error)
+    at.session_state[editor] = {"edited_rows": {standing: {"kinds": ["视察", "代表小组活动"]}}, "added_rows": [],
+                                "deleted_rows": []}
+    at.button(key="sc_save_draft").click().run()
     assert not at.exception
-    ranking = _frame_with(at, "总分")
-    assert set(ranking["等级"]) == {"不称职"} and len(ranking) == 12
+    with session_scope("t") as s:
+        draft = scoring.list_rubrics(s)[0]["id"]
+        kinds = next(r["kinds"] for r in scoring.load_rubric(s, draft).rows if r["fact"] == "standing_attended")
+    assert kinds == ["视察", "代表小组活动"]
 
 
 def test_admin_loads_default_rubric_on_an_empty_system(app_world) -> None:
@@ -104,25 +209,61 @@ def test_admin_loads_default_rubric_on_an_empty_system(app_world) -> None:
     assert _frame_with(at, "总分") is not None
 
 
-def test_leader_confirms_excellent_list(app_world) -> None:
-    """The leader picks deputies and confirms: stored with rubric version 1, who and when; exports offered."""
+def test_leader_confirms_excellent_list_and_checks_it_reproduces(app_world) -> None:
+    """The leader picks deputies and confirms: a pick beyond the candidates needs a reason; stored with
+    rubric version 1, who and when; exports offered; the stored list reproduces."""
     ex = build_example(app_world)
-    at = app_as("leader")
-    at.query_params["tab"] = "select"
-    from tests.conftest import goto
-
-    goto(at, "scoring")
+    at = _open("leader", "select")
+    at.multiselect(key="sc_sel_dep_ids").set_value([ex["c"], ex["a"]]).run()
+    at.button(key="sc_sel_dep_confirm").click().run()
     assert not at.exception
-    at.multiselect(key="sc_sel_dep").set_value([ex["c"], ex["a"]]).run()
-    at.button(key="sc_confirm_dep").click().run()
+    assert any("请写明理由" in e.value for e in at.error)
+    at.text_area(key="sc_sel_dep_reason").set_value("张伟代表议案质量高").run()
+    at.button(key="sc_sel_dep_confirm").click().run()
     assert not at.exception
     assert any("已确认" in s.value for s in at.success)
     with session_scope("t") as s:
         sel = scoring.latest_selection(s, YEAR, scoring.EXCELLENT)
-    assert sel["确认人"] == "leader" and sel["评分细则版本"] == "第1版"
+    assert sel["确认人"] == "leader" and sel["评分细则版本"] == "第1版" and sel["理由"] == "张伟代表议案质量高"
     assert [it["代表"] for it in sel["items"]] == ["李娜", "张伟"]
     labels = [b.label for b in at.get("download_button")]
     assert "导出 Word（打印）" in labels and "导出 Excel" in labels
+    at.button(key="sc_hist_check").click().run()
+    assert any("重算结果与确认时一致" in s.value for s in at.success)
     # R20: group 0 now has exemplary deputies (in the confirmed list); groups 1 and 2 do not
     r20 = _frame_with(at, "组内最高分")
     assert set(r20["代表组"]) == {"东城第二代表组", "西城代表组"}
+
+
+def test_a_tie_at_the_cut_is_shown_and_the_leader_settles_it(app_world) -> None:
+    """Three deputies tied at the last place: the page shows the tie (no name-order cut); confirming
+    without choosing among them, or without a reason, is refused; with both it is stored."""
+    _tie_world(app_world)
+    d = app_world.deputies
+    at = _open("leader", "select")
+    assert any("并列 3 名，争最后 1 名名额" in w.value for w in at.warning)
+    tie = next(df.value for df in at.dataframe if list(df.value.columns) == ["全区排名", "代表", "代表组", "总分", "等级"])
+    assert set(tie["代表"]) == {"周杰", "吴刚", "徐丽"} and set(tie["总分"]) == {16.0}
+    assert at.multiselect(key="sc_sel_dep_ids").value == [d[7]]  # only the one sure candidate preselected
+    at.button(key="sc_sel_dep_confirm").click().run()
+    assert any("并列争最后1名名额" in e.value for e in at.error)
+    at.multiselect(key="sc_sel_dep_ids").set_value([d[7], d[8]]).run()
+    at.button(key="sc_sel_dep_confirm").click().run()
+    assert any("请写明理由" in e.value for e in at.error)
+    at.text_area(key="sc_sel_dep_reason").set_value("周杰代表联系选民活动覆盖面更广").run()
+    at.button(key="sc_sel_dep_confirm").click().run()
+    assert not at.exception
+    assert any("已确认" in s.value for s in at.success)
+    with session_scope("t") as s:
+        sel = scoring.latest_selection(s, YEAR, scoring.EXCELLENT)
+    assert [it["id"] for it in sel["items"]] == [d[7], d[8]]
+    assert sel["params"]["tie"]["chosen"] == [d[8]] and sel["理由"] == "周杰代表联系选民活动覆盖面更广"
+    assert "并列3个，选定1个" in _frame_with(at, "并列与调整")["并列与调整"].iloc[0]
+
+
+def test_the_current_year_cannot_be_confirmed_yet(app_world) -> None:
+    """In the year itself the leader sees the candidates and a notice, and no confirm button."""
+    build_example(app_world)
+    at = _open("leader", "select", year=2026)
+    assert any("2026年度尚未结束" in i.value for i in at.info)
+    assert not [b for b in at.button if b.key == "sc_sel_dep_confirm"]
