@@ -28,10 +28,10 @@ from pathlib import Path
 from sqlalchemy import and_, case, create_engine, func, or_, select, text
 from sqlalchemy.engine import Connection
 
-from db import demo, models
+from db import models
 from db.engine import dispose_all, get_engine
 from db.migrate import upgrade
-from services import clock
+from services import clock, demo
 
 SCALES: dict[str, dict] = {
     "small": {"offices": 6, "groups": 12, "districts": 40, "deputies": 180},

@@ -1,4 +1,4 @@
-"""代表信箱, 季度汇总 and 热点问题 on the demo data (db.demo): every role's page renders, and the
+"""代表信箱, 季度汇总 and 热点问题 on the demo data (services.demo): every role's page renders, and the
 overdue figure agrees with the list's overdue filter and with a per-letter recomputation."""
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ from sqlalchemy import select
 from db import models
 from db.engine import session_scope
 from db.migrate import upgrade
-from services import letters
+from services import demo, letters
 from services.common import Actor
 from tests.conftest import app_as, goto
 
 
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A SQLite database filled by db.demo.generate (default size)."""
-    demo = pytest.importorskip("db.demo")
+    """A SQLite database filled by services.demo.generate (default size)."""
     url = f"sqlite:///{Path(tmp_path_factory.mktemp('demo')) / 'demo.db'}"
     upgrade(url)
     demo.generate(url)
