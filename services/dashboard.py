@@ -61,8 +61,8 @@ def _rule_no(f: Figure) -> tuple[int, str]:
 
 
 def failed_tile(area: str) -> Figure:
-    """The tile shown in place of an area whose figures failed."""
-    return Figure("—", f"{area}统计暂不可用", "—", "", "dashboard", {}, bad=True,
+    """The tile shown in place of an area whose figures failed (it links nowhere)."""
+    return Figure("—", f"{area}统计暂不可用", "—", "", "", {}, bad=True,
                   help="该项统计出错，已记录日志，请联系系统管理员。")
 
 

@@ -783,7 +783,7 @@ def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
     """Letters in date order with their events, written chunk by chunk; openings afterwards."""
     rng = ctx.rng("letters")
     today = ctx.today
-    cats = list(settings_service.DEFAULTS["letter_categories"][0])
+    cats = letter_service.categories(ctx.session)
     cat_cum = _cum(CATEGORY_WEIGHTS.get(c, 5) for c in cats)
     deps_by_district: dict[int, list[_Dep]] = defaultdict(list)
     for d in m["deputies"]:
@@ -1057,7 +1057,7 @@ class _Opinions:
 
     def __init__(self, ctx: _Ctx, m: dict, rng: random.Random) -> None:
         self.ctx, self.m, self.rng = ctx, m, rng
-        self.cats = list(settings_service.DEFAULTS["letter_categories"][0])
+        self.cats = letter_service.categories(ctx.session)
         self.cat_cum = _cum(CATEGORY_WEIGHTS.get(c, 5) for c in self.cats)
         self.rows: list[dict] = []
         self.events: list[dict] = []
@@ -1124,6 +1124,7 @@ def _activities(ctx: _Ctx, m: dict, n_activities: int, clusters: list[dict]) -> 
     """Contact activities with their deputies and opinions; R1 shortfalls on purpose."""
     rng = ctx.rng("activities")
     today = ctx.today
+    minimum = int(settings_service.get(ctx.session, "r1_min_activities"))  # R1's minimum, a setting
     deputies: list[_Dep] = m["deputies"]
     by_group: dict[int, list[_Dep]] = defaultdict(list)
     for d in deputies:
@@ -1188,12 +1189,12 @@ def _activities(ctx: _Ctx, m: dict, n_activities: int, clusters: list[dict]) -> 
             for x in chosen:
                 counts[x] += 1
             acts.append([day, g, district, organiser, chosen])
-        # most deputies reach the minimum of 2 a year (those marked lazy this year do not)
+        # most deputies reach R1's minimum a year (those marked lazy this year do not)
         if days >= 120:
             for d in whole:
                 if d.id in caps:
                     continue
-                for _ in range(max(0, 2 + (rng.random() < 0.5) - counts[d.id])):
+                for _ in range(max(0, minimum + (rng.random() < 0.5) - counts[d.id])):
                     counts[d.id] += 1
                     acts.append([_rand_day(rng, lo, hi), d.group_id, d.district_id or rng.choice(districts_of[d.group_id]),
                                  Organiser.DEPUTY, [d.id]])

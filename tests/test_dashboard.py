@@ -101,7 +101,7 @@ def test_an_area_that_fails_shows_one_error_tile(world, monkeypatch: pytest.Monk
     with session_scope("test", url=world.url) as s:
         figs = dashboard.figures(s, world.admin(), clock.today().year)
     failed = [f for f in figs if f.rule == "—"]
-    assert [(f.label, f.bad) for f in failed] == [("热点问题统计暂不可用", True)]
+    assert [(f.label, f.bad, f.page) for f in failed] == [("热点问题统计暂不可用", True, "")]
     assert figs[-1] is failed[0]  # a tile without a rule number comes last
     assert {"R1", "R11", "R12", "R13", "R19"} <= {f.rule for f in figs}
     assert "R14" not in {f.rule for f in figs}
@@ -218,6 +218,8 @@ def test_dashboard_shows_the_error_tile_of_a_failing_area(app_world, monkeypatch
     labels = [m.label for m in at.metric]
     assert "— 热点问题统计暂不可用" in labels
     assert any(lbl.startswith("R1 ") for lbl in labels) and not any(lbl.startswith("R14 ") for lbl in labels)
+    details = [link for link in at.get("page_link") if link.proto.label.startswith("查看明细")]
+    assert len(details) == len(labels) - 1  # every tile links to its list, the error tile nowhere
 
 
 @pytest.mark.parametrize("role", ["admin", "staff"])
