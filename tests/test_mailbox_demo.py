@@ -32,12 +32,13 @@ def test_demo_deadlines_and_overdue_agree(demo_url: str) -> None:
     with session_scope("t", demo_url) as s:
         dl = letters.deadline_days(s)
         clock = letters.Clock(s)
-        rows = s.execute(select(models.Letter).where(models.Letter.round == 1)).scalars().all()
-        assert rows
+        rows = s.execute(select(models.Letter)).scalars().all()
+        assert any(x.round == 2 for x in rows)  # reopened letters are counted too
         marked = 0
         for x in rows:
-            expect = letters.due_dates(x.received_on, x.status, x.status_on, None, x.paused_days, dl)
-            assert (x.reply_due, x.resolve_due, x.step_due) == expect, x.code
+            if x.round == 1:  # a reopened letter's clock starts at its reopening (not known here)
+                expect = letters.due_dates(x.received_on, x.status, x.status_on, None, x.paused_days, dl)
+                assert (x.reply_due, x.resolve_due, x.step_due) == expect, x.code
             marked += bool(clock.level(x.status, x.paused_since is not None,
                                        {"reply_due": x.reply_due, "resolve_due": x.resolve_due,
                                         "step_due": x.step_due}))
