@@ -94,7 +94,7 @@ def _has_data(url: str) -> bool:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    """Fill the database with deterministic demo data (db.demo.generate)."""
+    """Fill the database with deterministic demo data (services.demo.generate)."""
     url = _url()
     _require_schema(url)
     if _has_data(url):
@@ -102,10 +102,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
             print("数据库中已有数据，跳过生成演示数据。")
             return
         raise CommandError("数据库中已有数据，演示数据只能生成到空数据库中（或使用 --if-empty 跳过）。")
-    try:
-        from db import demo
-    except ImportError as exc:
-        raise CommandError("演示数据生成器（db/demo.py）不可用：" + str(exc)) from exc
+    from services import demo
     sizes = {k: v for k, v in vars(args).items() if k in _SIZE_ARGS and v is not None}
     for item in args.size or []:
         key, _, value = item.partition("=")
@@ -118,7 +115,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     unknown = [k for k in sizes if k not in params]
     if unknown:
         raise CommandError("演示数据生成器不支持这些参数：" + "、".join(unknown))
-    if "progress" in params and sys.stderr.isatty():
+    if sys.stderr.isatty():
         def progress(share: float, what: str) -> None:
             print(f"\r生成演示数据：{share:4.0%} {what}      ", end="", file=sys.stderr, flush=True)
 

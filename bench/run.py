@@ -6,10 +6,13 @@
 
 Each scale is generated into a fresh temporary SQLite file, and also into a fresh PostgreSQL
 (MySQL/MariaDB) database when TEST_PG_URL (TEST_MYSQL_URL) names a server, the same variables
-the tests use; the temporary databases are dropped afterwards. Then each query below runs
-``--repeat`` times and its first and best times are printed. The queries are written here in
-SQLAlchemy Core, shaped like the services' lists (a page of 20 rows plus the total count) and
-served by the indexes of db/models.py. Figures only: nothing here asserts a time.
+the tests use; the temporary databases are dropped afterwards. Then each list below runs
+``--repeat`` times and its first and best times are printed. The lists are the services' own
+functions, called as the pages call them (a page of 20 rows plus the total count), so they count
+what the app counts. Figures only: nothing here asserts a time.
+
+The data are generated as of ``--today`` (default today); the lists, like the app, run on the
+clock's today (``services.clock``).
 """
 
 from __future__ import annotations
@@ -25,13 +28,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, case, create_engine, func, or_, select, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import Session
 
-from db import demo, models
-from db.engine import dispose_all, get_engine
+from db import models
+from db.engine import dispose_all, get_engine, session_scope
 from db.migrate import upgrade
-from services import clock
+from services import activities, clock, demo, hotissues, letters, mailboxes, masterdata, quarterly
+from services.common import Actor, Page
+from services.states import LetterStatus
 
 SCALES: dict[str, dict] = {
     "small": {"offices": 6, "groups": 12, "districts": 40, "deputies": 180},
@@ -82,98 +87,38 @@ def _temp_database(backend: str, workdir: Path) -> tuple[str, Callable[[], None]
     return url, drop
 
 
-# ---------------------------------------------------------------- the queries
+# ---------------------------------------------------------------- the lists
 
 
-def _page_and_count(conn: Connection, stmt) -> int:
-    """Run one page of ``stmt`` and its total count (what every list of the app does)."""
-    total = conn.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
-    conn.execute(stmt.limit(PAGE)).all()
-    return int(total)
+def queries(session: Session, today: date) -> list[tuple[str, Callable[[], int]]]:
+    """The representative lists, as (Chinese label, function returning the list's total).
 
-
-def queries(conn: Connection, today: date) -> list[tuple[str, Callable[[], int]]]:
-    """The representative lists, as (Chinese label, function returning the row count)."""
-    L, G, Mb, D = models.Letter, models.DeputyGroup, models.Mailbox, models.Deputy
-    A, AD, O = models.Activity, models.ActivityDeputy, models.Office
+    Each calls the service function the page calls (a page of 20 rows plus the total), as the
+    administrator sees it, so the figures time the app's own queries and count what it counts.
+    """
+    admin = Actor("bench", "admin", display_name="基准测试")
+    L, O = models.Letter, models.Office
     year = today.year
-    lo, hi = date(year, 1, 1), date(year, 12, 31)
-    busiest = conn.execute(select(L.group_id).group_by(L.group_id).order_by(func.count().desc()).limit(1)).scalar()
-    office = conn.execute(select(func.min(O.id))).scalar()
+    busiest = session.execute(select(L.group_id).group_by(L.group_id).order_by(func.count().desc()).limit(1)).scalar()
+    office = session.execute(select(func.min(O.id))).scalar()
+    qy, qq = quarterly.quarter_of(today)
 
-    def letters_by_group_status() -> int:
-        stmt = (select(L.id, L.code, L.received_on, Mb.name, G.name, D.name, L.category, L.status, L.summary)
-                .join(Mb, Mb.id == L.mailbox_id).join(G, G.id == L.group_id).outerjoin(D, D.id == L.deputy_id)
-                .where(L.group_id == busiest, L.status == "办理中")
-                .order_by(L.received_on.desc(), L.id.desc()))
-        return _page_and_count(conn, stmt)
-
-    def letters_by_office_quarter() -> int:
-        stmt = (select(L.id, L.code, L.received_on, L.category, L.status)
-                .where(L.office_id == office, L.received_on.between(today - timedelta(days=91), today))
-                .order_by(L.received_on.desc(), L.id.desc()))
-        return _page_and_count(conn, stmt)
-
-    def letters_overdue() -> int:
-        stmt = (select(L.id, L.code, L.received_on, L.resolve_due)
-                .where(L.status.not_in(("已反馈", "不予受理", "已合并")), L.resolve_due < today)
-                .order_by(L.resolve_due, L.id))
-        return _page_and_count(conn, stmt)
-
-    def deputy_search() -> int:
-        stmt = (select(D.id, D.name, D.pinyin, G.name, D.status).join(G, G.id == D.group_id)
-                .where(or_(D.name.like("张%"), D.pinyin.like("zw%"))).order_by(D.pinyin, D.id))
-        return _page_and_count(conn, stmt)
-
-    def activity_counts_per_deputy() -> int:
-        counts = (select(AD.deputy_id.label("deputy_id"), func.count(A.id).label("n"))
-                  .join(A, A.id == AD.activity_id).where(A.held_on.between(lo, hi))
-                  .group_by(AD.deputy_id).subquery())
-        n = func.coalesce(counts.c.n, 0)
-        stmt = (select(D.id, D.name, G.name, n.label("n")).join(G, G.id == D.group_id)
-                .outerjoin(counts, counts.c.deputy_id == D.id)
-                .where(D.status == "在任").order_by(G.name, D.id))
-        return len(conn.execute(stmt).all())
-
-    def r1_shortfall_page() -> int:
-        counts = (select(AD.deputy_id.label("deputy_id"), func.count(A.id).label("n"))
-                  .join(A, A.id == AD.activity_id).where(A.held_on.between(lo, hi))
-                  .group_by(AD.deputy_id).subquery())
-        n = func.coalesce(counts.c.n, 0)
-        stmt = (select(D.id, D.name, G.name, n.label("n")).join(G, G.id == D.group_id)
-                .outerjoin(counts, counts.c.deputy_id == D.id)
-                .where(D.status == "在任", n < 2).order_by(G.name, n, D.id))
-        return _page_and_count(conn, stmt)
-
-    def hot_issues() -> int:
-        stmt = (select(L.category, L.district_id, func.count(), func.count(func.distinct(L.writer_phone)))
-                .where(L.received_on.between(lo, hi)).group_by(L.category, L.district_id)
-                .order_by(func.count().desc()))
-        return len(conn.execute(stmt).all())
-
-    def mailboxes_not_opened() -> int:
-        last = (select(models.MailboxOpening.mailbox_id, func.max(models.MailboxOpening.opened_on).label("last"))
-                .group_by(models.MailboxOpening.mailbox_id).subquery())
-        stmt = (select(Mb.id, Mb.name, last.c.last).outerjoin(last, last.c.mailbox_id == Mb.id)
-                .where(or_(last.c.last.is_(None), last.c.last < today - timedelta(days=7))))
-        return len(conn.execute(stmt).all())
-
-    def letter_states_per_group() -> int:
-        closed = case((L.status.in_(("已反馈", "不予受理", "已合并")), 1), else_=0)
-        stmt = (select(L.group_id, func.count(), func.sum(closed))
-                .where(and_(L.received_on >= lo, L.received_on <= hi)).group_by(L.group_id))
-        return len(conn.execute(stmt).all())
+    def total(page: Page) -> int:
+        return int(page.total)
 
     return [
-        ("来信列表：按代表组+状态筛选，一页及总数", letters_by_group_status),
-        ("来信列表：按办事处+近一季度，一页及总数", letters_by_office_quarter),
-        ("超期来信：一页及总数", letters_overdue),
-        ("代表搜索：姓名或拼音首字母，一页及总数", deputy_search),
-        ("本年每位在任代表的活动次数（全部）", activity_counts_per_deputy),
-        ("R1 活动不足2次的代表：一页及总数", r1_shortfall_page),
-        ("热点问题：本年来信按类别×选区计数", hot_issues),
-        ("7天未开箱的信箱", mailboxes_not_opened),
-        ("本年各代表组来信及办结数", letter_states_per_group),
+        ("来信列表：按代表组+状态筛选，一页及总数", lambda: total(letters.list_letters(
+            session, admin, {"group_id": busiest, "status": LetterStatus.HANDLING}, 0, PAGE))),
+        ("来信列表：按办事处+近一季度，一页及总数", lambda: total(letters.list_letters(
+            session, admin, {"office_id": office, "period": (today - timedelta(days=91), today)}, 0, PAGE))),
+        ("超期来信：一页及总数", lambda: total(letters.list_letters(session, admin, {"overdue": "超期"}, 0, PAGE))),
+        ("代表搜索：姓名或拼音首字母，一页及总数", lambda: total(masterdata.list_deputies(
+            session, admin, {"q": "张"}, 0, PAGE))),
+        ("R1 各代表组达标情况（全部代表组）", lambda: len(activities.r1_by_group(session, admin, year))),
+        ("R1 活动不足2次的代表：一页及总数", lambda: total(activities.r1_shortfall(session, admin, year, 0, PAGE))),
+        ("热点问题：本年集中反映的问题", lambda: len(hotissues.concentrated(session, admin, year))),
+        ("7天未开箱的信箱：一页及总数", lambda: total(mailboxes.list_unopened(session, admin, {}, 0, PAGE))),
+        ("季度汇总：来信最多的代表组本季度", lambda: len(quarterly.summary(session, admin, busiest, qy, qq)["rows"])),
     ]
 
 
@@ -214,9 +159,12 @@ def run_one(scale: str, backend: str, url: str, repeat: int, today: date, seed: 
     with engine.connect() as conn:
         if backend == "postgresql" or backend == "sqlite":
             conn.execute(text("ANALYZE"))
-        for label, fn in queries(conn, today):
+            conn.commit()
+    with session_scope("bench", url=url) as session:
+        for label, fn in queries(session, today):
             rows, first, best = _time(fn, repeat)
             out.append(Result(scale, backend, label, rows, first, best))
+        session.rollback()  # the lists only read
     return out
 
 
@@ -246,7 +194,7 @@ def print_table(results: list[Result], file=sys.stdout) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
-    p = argparse.ArgumentParser(description="演示数据生成与列表查询基准测试")
+    p = argparse.ArgumentParser(description="演示数据生成与各页面列表查询基准测试")
     p.add_argument("--scale", choices=ORDER, default="medium",
                    help="最大规模：small 仅小规模；medium 小+中（默认）；large 小+中+大（2万代表、100万来信）")
     p.add_argument("--only", action="store_true", help="只跑 --scale 指定的一个规模")
@@ -255,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--backends", default="sqlite,postgresql,mysql",
                    help="逗号分隔；PostgreSQL/MySQL 仅在设置 TEST_PG_URL/TEST_MYSQL_URL 时运行")
     p.add_argument("--url", help="只在这个已有数据库上计时查询（不生成数据），例如 sqlite:///data/app.db")
-    p.add_argument("--today", help="查询按哪一天计算（YYYY-MM-DD，默认今天；应与生成数据时一致）")
+    p.add_argument("--today", help="演示数据按哪一天生成（YYYY-MM-DD，默认今天）；查询与页面一样按今天计算")
     args = p.parse_args(argv)
     today = date.fromisoformat(args.today) if args.today else clock.today()
     if args.url:

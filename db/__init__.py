@@ -1,1 +1,1 @@
-"""Database layer: models, engine and session scope, migrations, demo data."""
+"""Database layer: models, engine and session scope, migrations, periods of service, the data version."""

@@ -8,11 +8,14 @@ import streamlit as st
 
 from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
+from components.params import param_year, year_options
 from components.table import Filter, data_table
 from components.text import safe_md
+from db import dataversion
 from db.engine import session_scope
 from services import hotissues, settings
-from services.common import Actor, Page, today
+from services.common import Actor, Page
+from services.states import TopicStatus, values
 
 TABS = ["统计图表", "集中反映", "监督议题"]
 
@@ -21,31 +24,32 @@ def render() -> None:
     """Draw the 热点问题 page (nothing runs at import)."""
     actor = require_page("hotissues")
     st.caption("按问题类别、选区、办事处和月份统计来信与群众意见，找出集中反映的问题，确定监督议题并把结果反馈给每位来信人。")
-    years = list(range(today().year, today().year - 5, -1))
-    raw = st.query_params.get("year", "")
-    y0 = int(raw) if raw.isdigit() and int(raw) in years else years[0]
-    year = st.selectbox("年份", years, index=years.index(y0), key="hi_year", format_func=lambda y: f"{y}年")
+    years = year_options(back=4)
+    year = st.selectbox("年份", years, index=years.index(param_year(years)), key="hi_year",
+                        format_func=lambda y: f"{y}年")
+    with session_scope(actor.username) as s:
+        version = dataversion.current(s)
     wanted = "监督议题" if st.query_params.get("view") == "topics" else None
     tabs = st.tabs(TABS, default=wanted)
     with tabs[0]:
-        _charts(actor, year)
+        _charts(actor, year, version)
     with tabs[1]:
-        _appeals(actor, year)
+        _appeals(actor, year, version)
     with tabs[2]:
         _topics(actor)
 
 
 @st.cache_data(ttl=300, max_entries=64, show_spinner=False)
-def _counts(scope: tuple[int | None, int | None], year: int, _actor: Actor) -> dict:
-    """The year's counts for one scope (office, group), cached 5 minutes (the scope is in the key)."""
+def _counts(scope: tuple[int | None, int | None], year: int, version: int, _actor: Actor) -> dict:
+    """The year's counts for one scope (office, group), cached under the data version (a write
+    makes them stale at once) and the scope."""
     with session_scope(_actor.username) as s:
         return hotissues.counts(s, _actor, year)
 
 
-def _charts(actor: Actor, year: int) -> None:
+def _charts(actor: Actor, year: int, version: int) -> None:
     """Bar by category, heat map category × office, line by month (Altair, Chinese axes)."""
-    data = _counts((actor.office_id, actor.group_id), year, actor)
-    st.caption("统计每5分钟更新一次。")
+    data = _counts((actor.office_id, actor.group_id), year, version, actor)
     if not data["category"]:
         st.info(f"{year}年还没有来信或群众意见记录。登记来信、记录联系活动中的意见后，这里会显示统计。")
         return
@@ -83,17 +87,17 @@ def _charts(actor: Actor, year: int) -> None:
 
 
 @st.cache_data(ttl=300, max_entries=64, show_spinner=False)
-def _concentrated(scope: tuple[int | None, int | None], year: int, _actor: Actor) -> list[dict]:
-    """Concentrated appeals for one scope, cached 5 minutes; cleared when a topic is made."""
+def _concentrated(scope: tuple[int | None, int | None], year: int, version: int, _actor: Actor) -> list[dict]:
+    """Concentrated appeals for one scope, cached under the data version and the scope."""
     with session_scope(_actor.username) as s:
         return hotissues.concentrated(s, _actor, year)
 
 
-def _appeals(actor: Actor, year: int) -> None:
+def _appeals(actor: Actor, year: int, version: int) -> None:
     """Concentrated appeals; leader or admin make one a supervision topic."""
     with session_scope(actor.username) as s:
         need = int(settings.get(s, "hot_min_writers"))
-    rows = _concentrated((actor.office_id, actor.group_id), year, actor)
+    rows = _concentrated((actor.office_id, actor.group_id), year, version, actor)
     st.caption(f"同一选区、同一类别问题有 {need} 位以上不同来信人反映的，列为集中反映（阈值可在系统设置中调整）。")
     res = data_table("hi_appeals", lambda f, o, n: Page(rows[o:o + n], len(rows)), hidden=["district_id"],
                      export_name=f"{year}年集中反映问题", unit="个", selectable=True,
@@ -116,7 +120,6 @@ def _appeals(actor: Actor, year: int) -> None:
                          key=key + "_letters")
     field_error("hi_topic", "letter_ids")
     if st.button("确定为监督议题", key="hi_make", type="primary"):
-        _concentrated.clear()  # the list shows each appeal's topic: recompute after the write's rerun
         run_write("hi_topic", actor.username, lambda s: hotissues.create_topic(
             s, actor, title=title, category=row["问题类别"], district_id=row["district_id"], letter_ids=ids),
             "已确定为监督议题。")
@@ -130,10 +133,10 @@ def _topics(actor: Actor) -> None:
         with session_scope(actor.username) as s:
             return hotissues.list_topics(s, actor, f, offset, limit)
 
-    res = data_table("hi_topics", fetch, filters=[Filter("status", "状态", "select", ["进行中", "已办结"])],
+    res = data_table("hi_topics", fetch, filters=[Filter("status", "状态", "select", values(TopicStatus))],
                      export_name="监督议题", unit="个", hidden=["id"], selectable=True,
                      empty="尚无监督议题。可在“集中反映”中选中一个问题确定为监督议题。")
-    if res.selected and res.selected["状态"] == "进行中" and actor.can_write("topic"):
+    if res.selected and res.selected["状态"] == TopicStatus.OPEN and actor.can_write("topic"):
         tid = res.selected["id"]
         st.markdown(f"**办结议题：{safe_md(res.selected['议题'])}**")
         outcome = st.text_area("办理结果（将作为所涵盖来信的反馈内容）", key=f"hi_outcome_{tid}")

@@ -20,6 +20,7 @@ from services.common import (
     ValidationError,
     today,
 )
+from services.states import LetterStatus, TopicStatus
 from services.validation import fmt_date
 
 TABS = ["来信列表", "登记来信", "开箱记录", "信箱开启情况"]
@@ -158,7 +159,7 @@ def _topics(actor: Actor, letter_id: int) -> None:
         topics = hotissues.topics_of_letter(s, actor, letter_id)
     for t in topics:
         st.markdown(f"**监督议题：{safe_md(t['title'])}**（{t['status']}）")
-        if t["status"] != "已办结":
+        if t["status"] != TopicStatus.CLOSED:
             continue
         st.text(f"办理结果：{t['outcome']}")
         if t["told_at"]:
@@ -194,27 +195,27 @@ def _step_form(actor: Actor, info: dict) -> None:
         on = st.date_input("办理日期", value=today(), key=f"lt_on_{lid}", format="YYYY-MM-DD")
         field_error(key, "happened_on")
     with c2:
-        if to == "已转办":
+        if to == LetterStatus.FORWARDED:
             kw["forwarded_to"] = st.text_input("转办单位", key=f"lt_fw_{lid}", value=info["forwarded_to"])
             field_error(key, "forwarded_to")
-        elif to == "已反馈":
+        elif to == LetterStatus.FED_BACK:
             kw["feedback_method"] = st.selectbox("反馈方式", letters.FEEDBACK_METHODS, index=None,
                                                  key=f"lt_fm_{lid}", placeholder="请选择")
             field_error(key, "feedback_method")
-        elif to == "已合并":
+        elif to == LetterStatus.MERGED:
             with session_scope(actor.username) as s:
                 cands = letters.merge_candidates(s, actor, lid)
             kw["merged_into"] = st.selectbox("并入来信", list(cands), format_func=lambda v: cands[v], index=None,
                                              key=f"lt_mg_{lid}", placeholder="请选择同选区近90天的来信")
             field_error(key, "merged_into")
-    if to == "已办结":
+    if to == LetterStatus.CONCLUDED:
         kw["result"] = st.text_area("办理结果", key=f"lt_res_{lid}")
         field_error(key, "result")
-    if to == "已反馈":
+    if to == LetterStatus.FED_BACK:
         kw["satisfaction"] = st.radio("来信人满意度", letters.SATISFACTION, index=None, horizontal=True,
                                       key=f"lt_sat_{lid}")
         field_error(key, "satisfaction")
-    if to in ("不予受理", "已合并"):
+    if to in (LetterStatus.REJECTED, LetterStatus.MERGED):
         kw["reason"] = st.text_input("理由", key=f"lt_reason_{lid}")
         field_error(key, "reason")
     note = st.text_input("备注", key=f"lt_note_{lid}")

@@ -7,12 +7,12 @@ import streamlit as st
 
 from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
-from components.params import param_int
+from components.params import param_int, param_year, year_options
 from components.table import Filter, data_table
 from components.text import safe_md
 from db.engine import session_scope
-from services import masterdata, quarterly
-from services.common import Actor, Page, ServiceError, today
+from services import clock, masterdata, quarterly
+from services.common import Actor, Page, ServiceError
 from services.validation import fmt_date
 
 TABS = ["季度汇总", "报送情况"]
@@ -22,9 +22,10 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 def _period(key: str) -> tuple[int, int]:
     """Year and quarter pickers, defaulting to last quarter (or the link's)."""
-    ly, lq = quarterly.last_quarter(today())
-    year0, q0 = param_int("year", ly), param_int("quarter", lq)
-    years = list(range(today().year, today().year - 5, -1))
+    ly, lq = quarterly.last_quarter(clock.today())
+    years = year_options(back=5)
+    year0 = param_year(years) if "year" in st.query_params else ly
+    q0 = param_int("quarter", lq)
     c1, c2 = st.columns(2)
     year = c1.selectbox("年份", years, index=years.index(year0) if year0 in years else 0, key=f"{key}_year",
                         format_func=lambda y: f"{y}年")
@@ -118,11 +119,11 @@ def _status(actor: Actor) -> None:
         with session_scope(actor.username) as s:
             rows = quarterly.status_list(s, actor, year, quarter)
         if f.get("missing"):
-            rows = [r for r in rows if r["报送状态"] == "未报送"]
-        missing = sum(1 for r in rows if r["报送状态"] == "未报送")
+            rows = [r for r in rows if not r["submitted"]]
+        missing = sum(1 for r in rows if not r["submitted"])
         return Page(rows[offset:offset + limit], len(rows), {"未报送": f"{missing} 个"})
 
     data_table("qs_status", fetch, filters=[Filter("missing", "只看未报送", "bool",
                                                    default=st.query_params.get("view") == "missing")],
-               export_name=f"{year}年第{quarter}季度汇总报送情况", unit="个", hidden=["id"],
+               export_name=f"{year}年第{quarter}季度汇总报送情况", unit="个", hidden=["id", "submitted"],
                empty="没有代表组。")

@@ -49,8 +49,14 @@ def reference_day(year: int) -> date:
 
 
 def covers(day: date, period=P):  # noqa: ANN001, ANN201
-    """SQL condition: a period covers ``day``."""
+    """SQL condition: a period covers ``day`` (``period_covers`` in Python)."""
     return and_(period.start_on <= day, or_(period.end_on.is_(None), period.end_on >= day))
+
+
+def period_covers(start_on: date, end_on: date | None, day: date) -> bool:
+    """A period of service from ``start_on`` to ``end_on`` (its last day served; None while still
+    serving) covers ``day``: ``covers`` for periods held in memory (the demo generator)."""
+    return start_on <= day and (end_on is None or end_on >= day)
 
 
 def _term_covers(year: int):  # noqa: ANN202

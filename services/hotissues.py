@@ -10,12 +10,14 @@ from sqlalchemy.orm import Session
 
 from db import models
 from services import clock, settings
-from services.common import Actor, NotFound, Page, ValidationError, scope_filter
+from services import letters as letter_service
+from services.common import Actor, Figure, NotFound, Page, ValidationError, scope_filter
+from services.states import LetterStatus, TopicStatus
 from services.validation import clean_text, fmt_date, mask_name, mask_phone
 
 L, O, Di, G, Of = models.Letter, models.Opinion, models.District, models.DeputyGroup, models.Office
 T, TL, E = models.SupervisionTopic, models.TopicLetter, models.LetterEvent
-_NOT_COUNTED = ("已合并",)
+_NOT_COUNTED = (LetterStatus.MERGED,)  # a merged letter is counted in the letter it joined
 
 
 def _bounds(year: int) -> tuple[date, date]:
@@ -83,7 +85,7 @@ def concentrated(session: Session, actor: Actor, year: int, min_writers: int | N
             .having(func.count(func.distinct(writer)) >= need))
     stmt = scope_filter(stmt, actor, L.office_id, L.group_id)
     topics = {(c, d): t for c, d, t in session.execute(
-        select(T.category, T.district_id, T.title).where(T.status == "进行中"))}
+        select(T.category, T.district_id, T.title).where(T.status == TopicStatus.OPEN))}
     rows = [{"问题类别": c, "district_id": d, "选区": dn, "代表组": gn, "来信人数（人）": int(w), "来信（件）": int(n),
              "最早来信": first, "最近来信": last, "监督议题": topics.get((c, d), "")}
             for c, d, dn, gn, w, n, first, last in session.execute(stmt)]
@@ -118,7 +120,7 @@ def create_topic(session: Session, actor: Actor, *, title: str, category: str | 
         errors["letter_ids"] = "所选来信有的不存在"
     if errors:
         raise ValidationError(errors)
-    topic = T(title=title, category=category, district_id=district_id, status="进行中",
+    topic = T(title=title, category=category, district_id=district_id, status=TopicStatus.OPEN,
               created_by=actor.display_name or actor.username)
     session.add(topic)
     session.flush()
@@ -142,7 +144,7 @@ def list_topics(session: Session, actor: Actor, f: dict, offset: int = 0, limit:
     ids = [r.id for r in rows]
     untold = dict(session.execute(
         select(TL.topic_id, func.count()).join(T, T.id == TL.topic_id)
-        .where(TL.topic_id.in_(ids), TL.told_at.is_(None), T.status == "已办结").group_by(TL.topic_id)
+        .where(TL.topic_id.in_(ids), TL.told_at.is_(None), T.status == TopicStatus.CLOSED).group_by(TL.topic_id)
     ).all()) if ids else {}
     out = [{"id": r.id, "议题": r.title, "问题类别": r.category or "", "选区": r[3] or "", "状态": r.status,
             "涵盖来信（件）": int(r.n or 0), "待告知来信人（人）": int(untold.get(r.id, 0)),
@@ -156,12 +158,12 @@ def close_topic(session: Session, actor: Actor, topic_id: int, outcome: str) -> 
     topic = session.get(T, topic_id)
     if topic is None:
         raise NotFound("该监督议题不存在。")
-    if topic.status == "已办结":
+    if topic.status == TopicStatus.CLOSED:
         raise ValidationError({"outcome": "该议题已办结"})
     outcome = clean_text(outcome)
     if not outcome:
         raise ValidationError({"outcome": "请填写议题办理结果"})
-    topic.status = "已办结"
+    topic.status = TopicStatus.CLOSED
     topic.outcome = outcome
     topic.closed_at = clock.now()
     letters = session.execute(
@@ -169,7 +171,7 @@ def close_topic(session: Session, actor: Actor, topic_id: int, outcome: str) -> 
     ).scalars().all()
     who = actor.display_name or actor.username
     for letter in letters:
-        if letter.status not in ("已反馈", "不予受理", "已合并") and not letter.result:
+        if letter.status not in letter_service.CLOSED and not letter.result:
             letter.result = f"监督议题“{topic.title}”办理结果：{outcome}"
         session.add(E(letter_id=letter.id, round=letter.round, from_status=letter.status, to_status="议题办结",
                       happened_on=clock.today(), by=who,
@@ -181,7 +183,7 @@ def untold_writers(session: Session, actor: Actor, topic_id: int | None = None) 
     """Writers of letters in closed topics not yet told the outcome (masked), for the staff to call."""
     stmt = (select(TL.topic_id, T.title, L.id, L.code, L.writer_name, L.writer_phone, L.received_on, G.name)
             .join(T, T.id == TL.topic_id).join(L, L.id == TL.letter_id).join(G, G.id == L.group_id)
-            .where(T.status == "已办结", TL.told_at.is_(None)).order_by(T.id, L.received_on))
+            .where(T.status == TopicStatus.CLOSED, TL.told_at.is_(None)).order_by(T.id, L.received_on))
     stmt = scope_filter(stmt, actor, L.office_id, L.group_id)
     if topic_id:
         stmt = stmt.where(TL.topic_id == topic_id)
@@ -193,9 +195,17 @@ def untold_writers(session: Session, actor: Actor, topic_id: int | None = None) 
 def untold_count(session: Session, actor: Actor) -> int:
     """How many writers of closed topics are still to be told the outcome."""
     stmt = (select(func.count()).select_from(TL).join(T, T.id == TL.topic_id).join(L, L.id == TL.letter_id)
-            .where(T.status == "已办结", TL.told_at.is_(None)))
+            .where(T.status == TopicStatus.CLOSED, TL.told_at.is_(None)))
     stmt = scope_filter(stmt, actor, L.office_id, L.group_id)
     return int(session.execute(stmt).scalar_one())
+
+
+def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
+    """The 工作台 figure of R14: writers of letters in closed supervision topics not yet told the
+    outcome (a state of today, whatever the year shown)."""
+    untold = untold_count(session, actor)
+    return [Figure("R14", "议题已办结、尚未告知结果的来信人", untold, "人", "hotissues", {"view": "topics"},
+                   bad=untold > 0, help="监督议题办结后，应将结果逐一反馈给来信人")]
 
 
 def mark_told(session: Session, actor: Actor, topic_id: int, letter_id: int, note: str = "") -> None:
@@ -207,7 +217,7 @@ def mark_told(session: Session, actor: Actor, topic_id: int, letter_id: int, not
     if link is None or letter is None or not actor.in_scope(letter.office_id, letter.group_id):
         raise NotFound("该来信不在此议题中或不在您的负责范围内。")
     topic = session.get(T, topic_id)
-    if topic.status != "已办结":
+    if topic.status != TopicStatus.CLOSED:
         raise ValidationError({"told": "议题办结后才能告知来信人结果"})
     if link.told_at is not None:
         raise ValidationError({"told": "已标记为告知"})

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db import audit, models
-from services import mailboxes, settings, workdays
+from services import deputies, mailboxes, settings, workdays
 from services.common import (
     REVEAL_ROLES,
     Actor,
@@ -40,6 +40,7 @@ from services.common import (
     scope_filter,
     today,
 )
+from services.states import LetterStatus, Satisfaction, values
 from services.validation import (
     clean_text,
     fmt_date,
@@ -53,26 +54,26 @@ from services.validation import (
 L = models.Letter
 E = models.LetterEvent
 
-STATES = ["登记", "已交代表", "已回复", "已转办", "办理中", "已办结", "已反馈", "不予受理", "已合并"]
-CLOSED = ("已反馈", "不予受理", "已合并")
-BEFORE_REPLY = ("登记", "已交代表")
+STATES = values(LetterStatus)
+CLOSED = (LetterStatus.FED_BACK, LetterStatus.REJECTED, LetterStatus.MERGED)
+BEFORE_REPLY = (LetterStatus.REGISTERED, LetterStatus.HANDED)
 TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "登记": ("已交代表", "不予受理", "已合并"),
-    "已交代表": ("已回复", "不予受理", "已合并"),
-    "已回复": ("已转办", "不予受理", "已合并"),
-    "已转办": ("办理中",),
-    "办理中": ("已办结",),
-    "已办结": ("已反馈",),
-    "已反馈": ("办理中",),  # reopening, only after 不满意 (see next_steps)
-    "不予受理": (),
-    "已合并": (),
+    LetterStatus.REGISTERED: (LetterStatus.HANDED, LetterStatus.REJECTED, LetterStatus.MERGED),
+    LetterStatus.HANDED: (LetterStatus.REPLIED, LetterStatus.REJECTED, LetterStatus.MERGED),
+    LetterStatus.REPLIED: (LetterStatus.FORWARDED, LetterStatus.REJECTED, LetterStatus.MERGED),
+    LetterStatus.FORWARDED: (LetterStatus.HANDLING,),
+    LetterStatus.HANDLING: (LetterStatus.CONCLUDED,),
+    LetterStatus.CONCLUDED: (LetterStatus.FED_BACK,),
+    LetterStatus.FED_BACK: (LetterStatus.HANDLING,),  # reopening, only after 不满意 (see next_steps)
+    LetterStatus.REJECTED: (),
+    LetterStatus.MERGED: (),
 }
 STEP_LABELS = {
-    "已交代表": "交代表", "已回复": "答复来信人", "已转办": "转办", "办理中": "开始办理",
-    "已办结": "办结", "已反馈": "反馈来信人", "不予受理": "不予受理", "已合并": "合并到其他来信",
+    LetterStatus.HANDED: "交代表", LetterStatus.REPLIED: "答复来信人", LetterStatus.FORWARDED: "转办", LetterStatus.HANDLING: "开始办理",
+    LetterStatus.CONCLUDED: "办结", LetterStatus.FED_BACK: "反馈来信人", LetterStatus.REJECTED: "不予受理", LetterStatus.MERGED: "合并到其他来信",
 }
 REOPEN_LABEL = "重新办理（来信人不满意）"
-SATISFACTION = ("满意", "基本满意", "不满意")
+SATISFACTION = tuple(values(Satisfaction))
 FEEDBACK_METHODS = ("电话", "当面", "书面", "短信", "其他")
 PAUSE, RESUME, UNDO = "暂停计时", "恢复计时", "撤销"
 OVERDUE_CHOICES = {"超期": "已超期（含严重超期）", "严重超期": "严重超期（超过时限两倍）"}
@@ -104,8 +105,8 @@ def next_steps(letter: models.Letter) -> list[tuple[str, str]]:
         return []
     out = []
     for to in TRANSITIONS.get(letter.status, ()):
-        if letter.status == "已反馈":
-            if letter.satisfaction == "不满意":
+        if letter.status == LetterStatus.FED_BACK:
+            if letter.satisfaction == Satisfaction.UNSATISFIED:
                 out.append((to, REOPEN_LABEL))
             continue
         out.append((to, STEP_LABELS[to]))
@@ -142,7 +143,7 @@ def _round_starts(session: Session, letters: list[models.Letter]) -> dict[int, d
         return {}
     rows = session.execute(
         select(E.letter_id, E.round, func.min(E.happened_on))
-        .where(E.letter_id.in_([x.id for x in later]), E.to_status == "办理中", E.undone.is_(False))
+        .where(E.letter_id.in_([x.id for x in later]), E.to_status == LetterStatus.HANDLING, E.undone.is_(False))
         .group_by(E.letter_id, E.round)
     ).all()
     by = {(lid, rnd): d for lid, rnd, d in rows}
@@ -158,9 +159,9 @@ def due_dates(received: date, status: str, status_on: date | None, round_start: 
     reply_due = workdays.add_workdays(received, dl["reply"] + paused)
     resolve_due = workdays.add_workdays(round_start or received, dl["feedback"] + paused)
     step_due = None
-    if status == "登记":
+    if status == LetterStatus.REGISTERED:
         step_due = workdays.add_workdays(received, dl["handed"] + paused)
-    elif status == "已回复":
+    elif status == LetterStatus.REPLIED:
         step_due = workdays.add_workdays(status_on or received, dl["forward"] + paused)
     return reply_due, resolve_due, step_due
 
@@ -211,11 +212,11 @@ def recompute_deadlines(session: Session, letter_ids: list[int] | None = None) -
                                                c.round == 1))
             # updated_at is kept: deadlines are derived, not an edit of the letter
             conn.execute(stmt.values(reply_due=bindparam("rd"), resolve_due=bindparam("sd"), updated_at=c.updated_at,
-                                     step_due=case((c.status == "登记", bindparam("hd", type_=Date)), else_=None)),
+                                     step_due=case((c.status == LetterStatus.REGISTERED, bindparam("hd", type_=Date)), else_=None)),
                          params)
         # waiting to be forwarded: counted from the first reply (status_on)
         replied = session.execute(scoped(select(c.id, c.status_on, c.received_on, c.paused_days)
-                                         .where(c.status == "已回复", c.round == 1))).all()
+                                         .where(c.status == LetterStatus.REPLIED, c.round == 1))).all()
         cache: dict[tuple[date, int], date] = {}
         rows = []
         for lid, on, received, paused in replied:
@@ -250,9 +251,9 @@ class Clock:
     def _clocks(self, status: str) -> list[tuple[str, str]]:
         """(due column, deadline key) of the clocks running in ``status``."""
         out = []
-        if status == "登记":
+        if status == LetterStatus.REGISTERED:
             out.append(("step_due", "handed"))
-        if status == "已回复":
+        if status == LetterStatus.REPLIED:
             out.append(("step_due", "forward"))
         if status in BEFORE_REPLY:
             out.append(("reply_due", "reply"))
@@ -281,8 +282,8 @@ class Clock:
             return col < (self.long[key] if long else self.today)
 
         return and_(L.paused_since.is_(None), or_(
-            and_(L.status == "登记", late(L.step_due, "handed")),
-            and_(L.status == "已回复", late(L.step_due, "forward")),
+            and_(L.status == LetterStatus.REGISTERED, late(L.step_due, "handed")),
+            and_(L.status == LetterStatus.REPLIED, late(L.step_due, "forward")),
             and_(L.status.in_(BEFORE_REPLY), late(L.reply_due, "reply")),
             and_(L.status.not_in(CLOSED), late(L.resolve_due, "feedback")),
         ))
@@ -344,10 +345,13 @@ def check_letter(session: Session, actor: Actor, data: dict) -> dict:
         dep = session.get(models.Deputy, deputy_id)
         if dep is None:
             errors["deputy_id"] = "承办代表不存在"
-        elif group is not None and dep.group_id != group.id:
-            errors["deputy_id"] = "承办代表应为该信箱所在代表组的代表"
-        elif dep.status != "在任":
-            errors["deputy_id"] = "承办代表已不在任"
+        else:
+            # who serves, and in which group, follows the periods of service (services.deputies)
+            serving = deputies.serving_on(session, [dep.id], today())
+            if dep.id not in serving:
+                errors["deputy_id"] = "承办代表已不在任"
+            elif group is not None and serving[dep.id] != group.id:
+                errors["deputy_id"] = "承办代表应为该信箱所在代表组的代表"
     if errors:
         raise ValidationError(errors)
     return {"mailbox_id": box.id, "district_id": district.id, "group_id": group.id, "office_id": group.office_id,
@@ -434,7 +438,7 @@ def register(session: Session, actor: Actor, data: dict, *, merge_into: int | No
         target = session.get(L, merge_into)
         if target is None or not actor.in_scope(target.office_id, target.group_id):
             raise ValidationError({"merge_into": "要合并到的来信不存在或不在您的负责范围内"})
-    letter = L(code=_new_code(session, clean["received_on"]), status="登记", status_on=clean["received_on"],
+    letter = L(code=_new_code(session, clean["received_on"]), status=LetterStatus.REGISTERED, status_on=clean["received_on"],
                created_by=actor.username, round=1, paused_days=0, **clean)
     _apply_deadlines(session, letter)
     session.add(letter)
@@ -442,12 +446,12 @@ def register(session: Session, actor: Actor, data: dict, *, merge_into: int | No
         session.flush()
     except IntegrityError as exc:  # another registration took the same number at the same moment
         raise ServiceError("来信编号冲突（有人同时登记了来信），未保存，请再点一次“登记”。") from exc
-    session.add(E(letter_id=letter.id, round=1, from_status=None, to_status="登记",
+    session.add(E(letter_id=letter.id, round=1, from_status=None, to_status=LetterStatus.REGISTERED,
                   happened_on=clean["received_on"], by=_who(actor),
                   note=clean_text(data.get("note")) or ("匿名来信" if data.get("anonymous") else None)))
     session.flush()
     if target is not None:
-        transition(session, actor, letter.id, "已合并", happened_on=clean["received_on"], merged_into=target.id,
+        transition(session, actor, letter.id, LetterStatus.MERGED, happened_on=clean["received_on"], merged_into=target.id,
                    reason=f"与来信{target.code}重复，登记时合并")
     return letter
 
@@ -519,7 +523,7 @@ def transition(
     legal = dict(next_steps(letter))
     if to_status not in legal:
         nxt = "、".join(f"{STEP_LABELS.get(s, s)}" for s in legal) or "无"
-        if letter.status == "已反馈" and to_status == "办理中":
+        if letter.status == LetterStatus.FED_BACK and to_status == LetterStatus.HANDLING:
             raise ValidationError({"to_status": "只有来信人对反馈结果“不满意”时才能重新办理"})
         raise ValidationError({"to_status": f"当前状态为“{letter.status}”，不能直接变为“{to_status}”；可办理：{nxt}"})
     errors: dict[str, str] = {}
@@ -528,21 +532,21 @@ def transition(
     forwarded_to = clean_text(forwarded_to) or None
     result = clean_text(result) or None
     reason = clean_text(reason) or None
-    if to_status == "已转办" and not forwarded_to:
+    if to_status == LetterStatus.FORWARDED and not forwarded_to:
         errors["forwarded_to"] = "请填写转办单位（代表不自行处理问题，应转交有关单位办理）"
     elif forwarded_to and len(forwarded_to) > 128:
         errors["forwarded_to"] = "转办单位过长"
-    if to_status == "已办结" and not result:
+    if to_status == LetterStatus.CONCLUDED and not result:
         errors["result"] = "请填写办理结果"
-    if to_status == "已反馈":
+    if to_status == LetterStatus.FED_BACK:
         if feedback_method not in FEEDBACK_METHODS:
             errors["feedback_method"] = "请选择反馈方式"
         if satisfaction not in SATISFACTION:
             errors["satisfaction"] = "请选择来信人满意度"
-    if to_status in ("不予受理", "已合并") and not reason:
+    if to_status in (LetterStatus.REJECTED, LetterStatus.MERGED) and not reason:
         errors["reason"] = "请填写理由"
     target = None
-    if to_status == "已合并":
+    if to_status == LetterStatus.MERGED:
         target = session.get(L, merged_into) if merged_into else None
         if target is None or not actor.in_scope(target.office_id, target.group_id):
             errors["merged_into"] = "请选择要合并到的来信"
@@ -552,7 +556,7 @@ def transition(
         raise ValidationError(errors)
     prior = _snapshot(letter)
     before = letter.status
-    reopening = before == "已反馈" and to_status == "办理中"
+    reopening = before == LetterStatus.FED_BACK and to_status == LetterStatus.HANDLING
     if reopening:
         note = note or f"来信人对第{letter.round}轮办理结果不满意（{letter.result or ''}），重新办理"
         letter.round = (letter.round or 1) + 1
@@ -562,20 +566,20 @@ def transition(
         letter.paused_days = 0
     letter.status = to_status
     letter.status_on = when
-    if to_status == "已转办":
+    if to_status == LetterStatus.FORWARDED:
         letter.forwarded_to = forwarded_to
         note = note or f"转办至{forwarded_to}"
-    elif to_status == "已办结":
+    elif to_status == LetterStatus.CONCLUDED:
         letter.result = result
         note = note or f"办理结果：{result}"
-    elif to_status == "已反馈":
+    elif to_status == LetterStatus.FED_BACK:
         letter.feedback_method = feedback_method
         letter.satisfaction = satisfaction
         note = note or f"{feedback_method}反馈，来信人{satisfaction}"
-    elif to_status == "不予受理":
+    elif to_status == LetterStatus.REJECTED:
         letter.close_reason = reason
         note = note or f"理由：{reason}"
-    elif to_status == "已合并":
+    elif to_status == LetterStatus.MERGED:
         letter.close_reason = reason
         letter.merged_into_id = target.id
         note = note or f"并入来信{target.code}：{reason}"
@@ -802,7 +806,7 @@ def get_letter(session: Session, actor: Actor, letter_id: int) -> dict:
     target = session.get(L, letter.merged_into_id) if letter.merged_into_id else None
     events = session.execute(select(E).where(E.letter_id == letter.id).order_by(E.id)).scalars().all()
     dues = {"reply_due": letter.reply_due, "resolve_due": letter.resolve_due, "step_due": letter.step_due}
-    step_label = {"登记": "交代表时限", "已回复": "转办时限"}.get(letter.status)
+    step_label = {LetterStatus.REGISTERED: "交代表时限", LetterStatus.REPLIED: "转办时限"}.get(letter.status)
     return {
         "id": letter.id, "version": letter.version, "code": letter.code, "status": letter.status,
         "round": letter.round, "received_on": letter.received_on, "mailbox": box.name, "district": district.name,
@@ -844,7 +848,7 @@ def merge_candidates(session: Session, actor: Actor, letter_id: int) -> dict[int
     letter = _load(session, actor, letter_id)
     since = letter.received_on - timedelta(days=DUPLICATE_DAYS)
     stmt = (select(L.id, L.code, L.summary).where(L.district_id == letter.district_id, L.id != letter.id,
-                                                  L.received_on >= since, L.status != "已合并")
+                                                  L.received_on >= since, L.status != LetterStatus.MERGED)
             .order_by(L.received_on.desc()).limit(200))
     return {i: f"{c} {_short(s, 30)}" for i, c, s in session.execute(stmt)}
 
@@ -861,29 +865,16 @@ def status_counts(session: Session, actor: Actor, f: dict | None = None) -> dict
 
 
 def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
-    """The 工作台 figures of R11–R14: overdue letters, unopened mailboxes, missing quarterly
-    summaries, supervision topics with writers not yet told."""
-    from services import hotissues, mailboxes, quarterly
+    """The 工作台 figures of R12: letters overdue today, and long overdue (past twice a deadline).
 
+    Overdue is a state of today (``Clock``), whatever the year shown."""
     clock = Clock(session)
     base = scope_filter(select(func.count(L.id)), actor, L.office_id, L.group_id)
     overdue = session.execute(base.where(clock.clause(False))).scalar_one()
     long = session.execute(base.where(clock.clause(True))).scalar_one()
-    days = int(settings.get(session, "mailbox_open_days"))
-    unopened = mailboxes.count_unopened(session, actor)
-    y, q = quarterly.last_quarter(today())
-    missing = len(quarterly.not_submitted(session, actor, y, q))
-    untold = hotissues.untold_count(session, actor)
     return [
         Figure("R12", "超期未办来信", int(overdue), "件", "mailbox", {"view": "letters", "overdue": "超期"},
                bad=overdue > 0, help="超过交代表、首次答复、转办或办结反馈时限（工作日）的来信"),
         Figure("R12", "严重超期来信（超过时限两倍）", int(long), "件", "mailbox",
                {"view": "letters", "overdue": "严重超期"}, bad=long > 0, help="已超过办理时限两倍的来信"),
-        Figure("R11", f"{days}天内未开箱的信箱", int(unopened), "个", "mailbox", {"view": "boxes"},
-               bad=unopened > 0, help=f"每个代表信箱每{days}天至少开启一次"),
-        Figure("R13", f"未报送{y}年第{q}季度汇总的代表组", missing, "个", "quarterly",
-               {"view": "missing", "year": str(y), "quarter": str(q)}, bad=missing > 0,
-               help="代表组联络员每季度汇总群众反映问题及解决情况，报常委会工作机构"),
-        Figure("R14", "议题已办结、尚未告知结果的来信人", int(untold), "人", "hotissues", {"view": "topics"},
-               bad=untold > 0, help="监督议题办结后，应将结果逐一反馈给来信人"),
     ]

@@ -17,6 +17,7 @@ from db import models
 from services import settings
 from services.common import (
     Actor,
+    Figure,
     NotFound,
     Page,
     ValidationError,
@@ -24,6 +25,7 @@ from services.common import (
     scope_filter,
     today,
 )
+from services.states import KeeperKind
 from services.validation import clean_text, fmt_date, parse_date
 
 Mb, Op, Di, G, D = models.Mailbox, models.MailboxOpening, models.District, models.DeputyGroup, models.Deputy
@@ -46,15 +48,24 @@ def box_date(data: dict, field: str, label: str, box: models.Mailbox | None, err
     return value
 
 
-def keeper_on(box: models.Mailbox, deputy_name: str | None, day: date | None = None) -> str:
-    """Who keeps the mailbox on ``day``: the liaison while a delegation runs, else the deputy."""
+def keeper_name_on(box: models.Mailbox, deputy_name: str | None, day: date | None = None) -> tuple[str, str]:
+    """(name, role) of who keeps the mailbox on ``day``: the liaison while a delegation runs
+    (role 联络员受托), else the deputy (role 代表本人); ("", "") when nobody is known."""
     day = day or today()
-    if box.keeper_kind == "联络员委托" and box.delegation_start and box.delegation_start <= day \
+    if box.keeper_kind == KeeperKind.LIAISON and box.delegation_start and box.delegation_start <= day \
             and (box.delegation_end is None or day <= box.delegation_end):
-        return f"{box.keeper_name or '联络员'}（联络员受托）"
+        return box.keeper_name or "联络员", "联络员受托"
     if deputy_name:
-        return f"{deputy_name}（代表本人）"
-    return box.keeper_name or "未指定"
+        return deputy_name, "代表本人"
+    return box.keeper_name or "", ""
+
+
+def keeper_on(box: models.Mailbox, deputy_name: str | None, day: date | None = None) -> str:
+    """Who keeps the mailbox on ``day``, for display: 陈联络（联络员受托）, 张伟（代表本人）."""
+    name, role = keeper_name_on(box, deputy_name, day)
+    if not name:
+        return "未指定"
+    return f"{name}（{role}）" if role else name
 
 
 def _box_in_scope(session: Session, actor: Actor, mailbox_id: int | None) -> models.Mailbox:
@@ -72,7 +83,7 @@ def default_opener(session: Session, actor: Actor, mailbox_id: int) -> str:
     """The keeper's name today (the default 开箱人 of the form)."""
     box = _box_in_scope(session, actor, mailbox_id)
     dep = session.get(D, box.deputy_id) if box.deputy_id else None
-    return keeper_on(box, dep.name if dep else None).split("（")[0]
+    return keeper_name_on(box, dep.name if dep else None)[0]
 
 
 def record_opening(session: Session, actor: Actor, data: dict) -> models.MailboxOpening:
@@ -152,6 +163,16 @@ def count_unopened(session: Session, actor: Actor) -> int:
     """How many mailboxes were not opened in the last mailbox_open_days days (R11)."""
     stmt = _unopened_stmt(session, actor)
     return int(session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
+
+
+def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
+    """The 工作台 figure of R11: mailboxes not opened in the last ``mailbox_open_days`` days.
+
+    It is a state of today (the last opening), whatever the year shown."""
+    days = int(settings.get(session, "mailbox_open_days"))
+    unopened = count_unopened(session, actor)
+    return [Figure("R11", f"{days}天内未开箱的信箱", unopened, "个", "mailbox", {"view": "boxes"},
+                   bad=unopened > 0, help=f"每个代表信箱每{days}天至少开启一次")]
 
 
 def list_unopened(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:

@@ -1,25 +1,37 @@
 """季度汇总 (R13): per group and quarter, the problems voters raised (letters and activities'
 opinions), their state and how each was resolved; exports in the layout an office sends to the
-standing committee's working body; submission marks; groups that have not submitted."""
+standing committee's working body; submission marks; groups that have not submitted.
+
+Each problem row carries its kind (``ProblemKind``), its state (a ``services.states`` member) and
+whether it is resolved (``rules.letter_resolved`` / ``rules.opinion_resolved``) as data; the
+columns of ``COLUMNS`` are built for display only and nothing is read back from them.
+"""
 
 from __future__ import annotations
 
 import io
 from datetime import date
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import models
-from services import clock
-from services.common import Actor, NotFound, ValidationError, scope_filter, today
+from services import clock, rules
+from services.common import Actor, Figure, NotFound, PermissionDenied, ValidationError, scope_filter
+from services.letters import Clock
+from services.states import LetterStatus, OpinionSource, OpinionStatus, Role
 from services.validation import clean_text, fmt_date
 
 L, O, G, Di, Q = models.Letter, models.Opinion, models.DeputyGroup, models.District, models.QuarterlySummary
 COLUMNS = ["序号", "来源", "反映日期", "选区", "问题类别", "反映问题", "转办单位", "办理状态", "解决情况"]
-# a letter or opinion counts as 已解决 / 办理中 / 未受理 in the totals
-RESOLVED_LETTER = ("已办结", "已反馈")
-RESOLVED_OPINION = ("已解决", "已反馈选民")
+
+
+class ProblemKind(StrEnum):
+    """Where a problem of the summary came from."""
+
+    LETTER = "来信"
+    OPINION = "群众意见"
 
 
 def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
@@ -42,6 +54,16 @@ def last_quarter(day: date) -> tuple[int, int]:
     return (y - 1, 4) if q == 1 else (y, q - 1)
 
 
+def due_quarter(year: int) -> tuple[int, int]:
+    """The quarter whose summary 工作台 asks about for ``year``: the fourth quarter of a past
+    year; in the current year (or a later one), the last quarter that has ended by today (in
+    January–March, the fourth quarter of last year)."""
+    today = clock.today()
+    if year < today.year:
+        return year, 4
+    return last_quarter(today)
+
+
 def _group(session: Session, actor: Actor, group_id: int | None) -> models.DeputyGroup:
     """Return a group inside the actor's scope, else raise NotFound."""
     group = session.get(G, group_id) if group_id else None
@@ -50,67 +72,77 @@ def _group(session: Session, actor: Actor, group_id: int | None) -> models.Deput
     return group
 
 
-def _resolution_of_letter(status: str, result: str | None, satisfaction: str | None, reason: str | None) -> str:
-    """How a letter was resolved, in one line."""
-    if status == "已反馈":
+def _resolution_of_letter(state: LetterStatus, result: str | None, satisfaction: str | None,
+                          reason: str | None) -> str:
+    """How a letter was resolved, in one line (display)."""
+    if state == LetterStatus.FED_BACK:
         return f"{result or '已办结'}（已反馈，来信人{satisfaction or '未评价'}）"
-    if status == "已办结":
+    if state == LetterStatus.CONCLUDED:
         return f"{result or '已办结'}（待反馈来信人）"
-    if status in ("不予受理", "已合并"):
-        return f"{status}：{reason or ''}"
+    if state in (LetterStatus.REJECTED, LetterStatus.MERGED):
+        return f"{state}：{reason or ''}"
     return "正在办理"
 
 
-def _resolution_of_opinion(status: str, result: str | None, resolved_by: str | None, reason: str | None,
-                           feedback: str | None) -> str:
-    """How an opinion was resolved, in one line."""
-    if status in RESOLVED_OPINION:
+def _resolution_of_opinion(state: OpinionStatus, resolved: bool, unresolvable: bool, result: str | None,
+                           resolved_by: str | None, reason: str | None) -> str:
+    """How an opinion was resolved, in one line (display)."""
+    told = state == OpinionStatus.FED_BACK
+    if resolved:
         text = result or (f"由{resolved_by}解决" if resolved_by else "已解决")
-        return text + ("（已反馈选民）" if status == "已反馈选民" else "")
-    if status == "无法解决":
-        return f"无法解决：{reason or ''}"
+        return text + ("（已反馈选民）" if told else "")
+    if unresolvable:
+        return f"无法解决：{reason or ''}" + ("（已向选民说明）" if told else "")
     return "正在办理"
 
 
 def problems(session: Session, actor: Actor, group_id: int, year: int, quarter: int) -> list[dict]:
-    """The problems a group's voters raised in a quarter: letters (not merged) and opinions."""
+    """The problems a group's voters raised in a quarter: letters (not merged) and opinions.
+
+    Each row holds the display columns (``COLUMNS``) and, as data, ``_kind`` (ProblemKind),
+    ``_state`` (LetterStatus / OpinionStatus), ``_resolved`` (the one rule of each kind, as of
+    today) and ``_closed`` (refused, or found unresolvable).
+    """
     _group(session, actor, group_id)
     lo, hi = quarter_bounds(year, quarter)
     letters = session.execute(
         select(L.received_on, Di.name, L.category, L.summary, L.forwarded_to, L.status, L.result, L.satisfaction,
-               L.close_reason, L.code, L.reply_due, L.resolve_due, L.step_due, L.paused_since)
+               L.close_reason, L.code, L.reply_due, L.resolve_due, L.step_due, L.paused_since,
+               rules.letter_resolved().label("resolved"))
         .join(Di, Di.id == L.district_id)
-        .where(L.group_id == group_id, L.received_on.between(lo, hi), L.status != "已合并")
+        .where(L.group_id == group_id, L.received_on.between(lo, hi), L.status != LetterStatus.MERGED)
         .order_by(L.received_on, L.id)
     ).all()
     opinions = session.execute(
         select(O.raised_on, Di.name, O.category, O.content, O.forwarded_to, O.status, O.result, O.resolved_by,
-               O.unresolvable_reason, O.feedback, O.source)
+               O.unresolvable_reason, O.feedback, O.source,
+               rules.opinion_resolved(lo, clock.today()).label("resolved"))
         .join(Di, Di.id == O.district_id)
         .where(O.group_id == group_id, O.raised_on.between(lo, hi))
         .order_by(O.raised_on, O.id)
     ).all()
-    from services.letters import Clock
-
-    clock = Clock(session)
+    overdue = Clock(session)
     rows = []
     for r in letters:
-        late = clock.level(r.status, r.paused_since is not None,
-                           {"reply_due": r.reply_due, "resolve_due": r.resolve_due, "step_due": r.step_due})
+        state = LetterStatus(r.status)
+        late = overdue.level(state, r.paused_since is not None,
+                             {"reply_due": r.reply_due, "resolve_due": r.resolve_due, "step_due": r.step_due})
         rows.append({"来源": f"来信{r.code}", "反映日期": r.received_on, "选区": r[1], "问题类别": r.category,
                      "反映问题": r.summary, "转办单位": r.forwarded_to or "",
-                     "办理状态": r.status + (f"（{late}）" if late else ""),
-                     "解决情况": _resolution_of_letter(r.status, r.result, r.satisfaction, r.close_reason),
-                     "_kind": "letter", "_resolved": r.status in RESOLVED_LETTER,
-                     "_closed": r.status in ("不予受理",)})
+                     "办理状态": state + (f"（{late}）" if late else ""),
+                     "解决情况": _resolution_of_letter(state, r.result, r.satisfaction, r.close_reason),
+                     "_kind": ProblemKind.LETTER, "_state": state, "_resolved": bool(r.resolved),
+                     "_closed": state == LetterStatus.REJECTED})
     for r in opinions:
-        rows.append({"来源": "联系活动" if r.source == "活动" else "述职评议", "反映日期": r.raised_on, "选区": r[1],
-                     "问题类别": r.category, "反映问题": r.content, "转办单位": r.forwarded_to or "",
-                     "办理状态": r.status,
-                     "解决情况": _resolution_of_opinion(r.status, r.result, r.resolved_by, r.unresolvable_reason,
-                                                    r.feedback),
-                     "_kind": "opinion", "_resolved": r.status in RESOLVED_OPINION,
-                     "_closed": r.status == "无法解决"})
+        state = OpinionStatus(r.status)
+        resolved = bool(r.resolved)
+        unresolvable = not resolved and (state == OpinionStatus.UNRESOLVABLE or r.unresolvable_reason is not None)
+        rows.append({"来源": "联系活动" if r.source == OpinionSource.ACTIVITY else "述职评议", "反映日期": r.raised_on,
+                     "选区": r[1], "问题类别": r.category, "反映问题": r.content, "转办单位": r.forwarded_to or "",
+                     "办理状态": str(state),
+                     "解决情况": _resolution_of_opinion(state, resolved, unresolvable, r.result, r.resolved_by,
+                                                    r.unresolvable_reason),
+                     "_kind": ProblemKind.OPINION, "_state": state, "_resolved": resolved, "_closed": unresolvable})
     rows.sort(key=lambda x: (x["反映日期"], x["来源"]))
     for i, row in enumerate(rows, start=1):
         row["序号"] = i
@@ -122,18 +154,17 @@ def summary(session: Session, actor: Actor, group_id: int, year: int, quarter: i
     group = _group(session, actor, group_id)
     rows = problems(session, actor, group_id, year, quarter)
     by_category: dict[str, dict[str, int]] = {}
-    by_state: dict[str, int] = {}
+    by_state: dict[tuple[ProblemKind, str], int] = {}
     for r in rows:
         c = by_category.setdefault(r["问题类别"], {"问题数": 0, "已解决": 0, "办理中": 0, "未解决或不予受理": 0})
         c["问题数"] += 1
         key = "已解决" if r["_resolved"] else ("未解决或不予受理" if r["_closed"] else "办理中")
         c[key] += 1
-        state = ("来信·" if r["_kind"] == "letter" else "意见·") + r["办理状态"].split("（")[0]
-        by_state[state] = by_state.get(state, 0) + 1
+        by_state[(r["_kind"], r["_state"])] = by_state.get((r["_kind"], r["_state"]), 0) + 1
     totals = {
         "问题总数": len(rows),
-        "来信": sum(1 for r in rows if r["_kind"] == "letter"),
-        "群众意见": sum(1 for r in rows if r["_kind"] == "opinion"),
+        "来信": sum(1 for r in rows if r["_kind"] == ProblemKind.LETTER),
+        "群众意见": sum(1 for r in rows if r["_kind"] == ProblemKind.OPINION),
         "已解决": sum(1 for r in rows if r["_resolved"]),
         "未解决或不予受理": sum(1 for r in rows if r["_closed"]),
     }
@@ -146,7 +177,8 @@ def summary(session: Session, actor: Actor, group_id: int, year: int, quarter: i
         "title": f"{group.name}{year}年第{quarter}季度群众反映问题及解决情况汇总表",
         "rows": [{k: r[k] for k in COLUMNS} for r in rows],
         "by_category": [{"问题类别": k, **v} for k, v in sorted(by_category.items(), key=lambda kv: -kv[1]["问题数"])],
-        "by_state": [{"办理状态": k, "数量（件）": v} for k, v in sorted(by_state.items())],
+        "by_state": [{"办理状态": f"{kind}·{state}", "数量（件）": n}
+                     for (kind, state), n in sorted(by_state.items())],
         "totals": totals,
         "submitted_by": sub.submitted_by if sub and sub.submitted_at else None,
         "submitted_at": sub.submitted_at if sub else None,
@@ -159,7 +191,7 @@ def submit(session: Session, actor: Actor, group_id: int, year: int, quarter: in
     actor.require_write("quarterly")
     _group(session, actor, group_id)
     lo, _hi = quarter_bounds(year, quarter)
-    if lo > today():
+    if lo > clock.today():
         raise ValidationError({"quarter": "该季度尚未开始，不能报送"})
     row = session.execute(select(Q).where(Q.group_id == group_id, Q.year == year, Q.quarter == quarter)).scalars().first()
     if row is not None and row.submitted_at is not None:
@@ -175,9 +207,7 @@ def submit(session: Session, actor: Actor, group_id: int, year: int, quarter: in
 
 def withdraw(session: Session, actor: Actor, group_id: int, year: int, quarter: int) -> None:
     """Withdraw a submission (admin only), e.g. to correct and submit again."""
-    if actor.role != "admin":
-        from services.common import PermissionDenied
-
+    if actor.role != Role.ADMIN:
         raise PermissionDenied("只有系统管理员可以撤回已报送的季度汇总。")
     row = session.execute(select(Q).where(Q.group_id == group_id, Q.year == year, Q.quarter == quarter)).scalars().first()
     if row is None or row.submitted_at is None:
@@ -188,18 +218,30 @@ def withdraw(session: Session, actor: Actor, group_id: int, year: int, quarter: 
 
 
 def status_list(session: Session, actor: Actor, year: int, quarter: int) -> list[dict]:
-    """Every active group in scope with its submission state for a quarter."""
+    """Every active group in scope with its submission state for a quarter (``submitted`` as
+    data; 报送状态 for display)."""
     stmt = (select(G.id, G.name, G.liaison_name, Q.submitted_by, Q.submitted_at)
             .outerjoin(Q, (Q.group_id == G.id) & (Q.year == year) & (Q.quarter == quarter))
             .where(G.active.is_(True)).order_by(G.office_id, G.name))
     stmt = scope_filter(stmt, actor, G.office_id, G.id)
-    return [{"id": i, "代表组": n, "联络员": li or "", "报送状态": "已报送" if at else "未报送",
-             "报送人": by or "", "报送时间": fmt_date(at)} for i, n, li, by, at in session.execute(stmt)]
+    return [{"id": i, "submitted": at is not None, "代表组": n, "联络员": li or "",
+             "报送状态": "已报送" if at else "未报送", "报送人": by or "", "报送时间": fmt_date(at)}
+            for i, n, li, by, at in session.execute(stmt)]
 
 
 def not_submitted(session: Session, actor: Actor, year: int, quarter: int) -> list[dict]:
     """Groups that have not submitted the quarter's summary."""
-    return [r for r in status_list(session, actor, year, quarter) if r["报送状态"] == "未报送"]
+    return [r for r in status_list(session, actor, year, quarter) if not r["submitted"]]
+
+
+def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
+    """The 工作台 figure of R13: groups in scope that have not submitted the summary of the
+    quarter due for ``year`` (``due_quarter``)."""
+    y, q = due_quarter(year)
+    missing = len(not_submitted(session, actor, y, q))
+    return [Figure("R13", f"未报送{y}年第{q}季度汇总的代表组", missing, "个", "quarterly",
+                   {"view": "missing", "year": str(y), "quarter": str(q)}, bad=missing > 0,
+                   help="代表组联络员每季度汇总群众反映问题及解决情况，报常委会工作机构")]
 
 
 # ---------------------------------------------------------------- documents
@@ -248,7 +290,7 @@ def to_xlsx(s: dict) -> bytes:
         for j, col in enumerate(cat_cols, start=1):
             ws.cell(row=row, column=j, value=r[col])
     row += 2
-    ws.cell(row=row, column=1, value=f"填报日期：{fmt_date(today())}")
+    ws.cell(row=row, column=1, value=f"填报日期：{fmt_date(clock.today())}")
     ws.cell(row=row, column=5, value=f"联络员：{s['liaison']}")
     if s.get("submitted_at"):
         row += 1
@@ -299,7 +341,7 @@ def to_docx(s: dict) -> bytes:
     if s["by_category"]:
         doc.add_paragraph("分类统计：" + "；".join(
             f"{r['问题类别']}{r['问题数']}件（已解决{r['已解决']}件）" for r in s["by_category"]) + "。")
-    end = doc.add_paragraph(f"联络员：{s['liaison']}　　　　填报日期：{fmt_date(today())}")
+    end = doc.add_paragraph(f"联络员：{s['liaison']}　　　　填报日期：{fmt_date(clock.today())}")
     end.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     buf = io.BytesIO()
     doc.save(buf)

@@ -7,11 +7,11 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import func, select, text
 
-from db import demo, models
+from db import models
 from db.engine import get_engine, session_scope
-from services import auth
+from services import auth, demo, deputies, rules
 from tests.conftest import _wipe
 
 TODAY = date(2026, 11, 28)
@@ -95,34 +95,85 @@ def test_every_letter_and_opinion_state_is_present(demo_db):
         assert {"满意", "基本满意", "不满意"} <= sats
 
 
-def test_r1_shortfalls_exist_but_most_deputies_reach_two(demo_db):
+def test_r1_shortfalls_exist_but_most_deputies_reach_two(travel, demo_db):
+    """Among the deputies serving all of this year (services.deputies), a few hold fewer than the
+    two activities R1 asks for (rules.counts_for_r1), most do not."""
+    travel(TODAY)
     url, _ = demo_db
-    D, A, AD = models.Deputy, models.Activity, models.ActivityDeputy
-    n = (select(func.count(A.id)).join(AD, AD.activity_id == A.id)
-         .where(AD.deputy_id == D.id, A.held_on.between(date(TODAY.year, 1, 1), TODAY))
-         .correlate(D).scalar_subquery())
-    counts = scalars(url, select(n).where(D.status == "在任", D.joined_on < date(TODAY.year, 1, 1)))
-    short = sum(1 for c in counts if c < 2)
+    A, AD = models.Activity, models.ActivityDeputy
+    with session_scope("test", url=url) as s:
+        whole = {d.id for d in deputies.served_in(s, TODAY.year) if d.serving and d.first_day == date(TODAY.year, 1, 1)}
+        counts = Counter(s.execute(select(AD.deputy_id).join(A, A.id == AD.activity_id)
+                                   .where(rules.counts_for_r1(date(TODAY.year, 1, 1), TODAY))).scalars())
+    short = sum(1 for d in whole if counts[d] < 2)
     assert short >= 1
-    assert short < len(counts) / 2
+    assert short < len(whole) / 2
 
 
-def test_report_plans_take_20_to_30_percent_and_never_term_year_one(demo_db):
+def test_report_plans_pass_the_r6_rule_and_never_term_year_one(travel, demo_db):
+    """Each plan's size is one the R6 rule allows (rules.report_share with the setting's band) for
+    the group's deputies serving in that year as services.deputies counts them; the planned
+    deputies serve in that group on the year's reference day; no plan in the term's first year."""
+    travel(TODAY)
     url, _ = demo_db
-    P, I, D = models.ReportPlan, models.ReportPlanItem, models.Deputy
-    with get_engine(url).connect() as conn:
-        start = conn.execute(select(models.Term.start_year)).scalar_one()
-        plans = conn.execute(select(P.id, P.group_id, P.year)).all()
+    P, I = models.ReportPlan, models.ReportPlanItem
+    with session_scope("test", url=url) as s:
+        band = rules.share_band(s)
+        start = s.execute(select(models.Term.start_year)).scalar_one()
+        plans = s.execute(select(P.id, P.group_id, P.year)).all()
         assert {y for _, _, y in plans} == {TODAY.year - 1, TODAY.year}
         assert all(y - start + 1 >= 2 for _, _, y in plans)
         for pid, gid, year in plans:
-            planned = conn.execute(select(func.count()).where(I.plan_id == pid)).scalar()
-            # serving at the end of the year, as the reports rules count them
-            end = date(year, 12, 31)
-            serving = conn.execute(select(func.count()).where(
-                D.group_id == gid, D.joined_on <= end,
-                or_(D.left_on > end, and_(D.left_on.is_(None), D.status == "在任")))).scalar()
-            assert 0.2 <= planned / serving <= 0.3, (gid, year, planned, serving)
+            planned = set(s.execute(select(I.deputy_id).where(I.plan_id == pid)).scalars())
+            serving = deputies.serving_ids(s, year, group_id=gid)
+            check = rules.report_share(len(planned), len(serving), band)
+            assert check.ok, (gid, year, check.message())
+            assert planned <= serving
+
+
+def test_the_demo_decides_who_serves_as_the_periods_say(travel, demo_db):
+    """Every record the generator gives a deputy falls in one of the deputy's periods of service:
+    contact activities, attendance, 议案建议 signatures (services.deputies.covers)."""
+    travel(TODAY)
+    url, _ = demo_db
+    Per, A, AD, E, At = models.DeputyPeriod, models.Activity, models.ActivityDeputy, models.CongressEvent, \
+        models.Attendance
+    P, S = models.Proposal, models.ProposalSigner
+
+    def outside(stmt, day_col, deputy_col):  # noqa: ANN001, ANN202
+        inside = select(Per.id).where(Per.deputy_id == deputy_col, deputies.covers(day_col, Per)).exists()
+        return stmt.where(~inside)
+
+    with session_scope("test", url=url) as s:
+        assert s.execute(select(func.count()).select_from(Per)).scalar() == 60
+        acts = outside(select(func.count()).select_from(AD).join(A, A.id == AD.activity_id), A.held_on, AD.deputy_id)
+        atts = outside(select(func.count()).select_from(At).join(E, E.id == At.event_id), E.held_on, At.deputy_id)
+        sigs = outside(select(func.count()).select_from(S).join(P, P.id == S.proposal_id), P.submitted_on,
+                       S.deputy_id)
+        assert [s.execute(q).scalar() for q in (acts, atts, sigs)] == [0, 0, 0]
+        # the generator left some deputies, and they still count in the years they served
+        left = s.execute(select(Per.deputy_id).where(Per.end_on.is_not(None))).scalars().all()
+        assert left
+
+
+def test_plan_size_calls_the_r6_rule():
+    """plan_size picks a size rules.report_share allows, nearest the band's middle; a group too
+    small for any allowed size takes the size nearest the band (the larger of two as near)."""
+    band = (0.2, 0.3)
+    for n in range(1, 60):
+        k = demo.plan_size(n, band)
+        sizes = rules.report_share(0, n, band).sizes
+        if sizes:
+            assert k in sizes and rules.report_share(k, n, band).ok
+        else:  # no size fits (1, 2, 3, 6 deputies): the nearest share to the band
+            def off(j: int, n: int = n) -> float:
+                return max(band[0] - j / n, j / n - band[1], 0)
+
+            assert off(k) == min(off(j) for j in range(n + 1))
+    assert [demo.plan_size(n, band) for n in (1, 2, 3, 6)] == [0, 1, 1, 2]
+    assert demo.plan_size(10, band) in (2, 3) and demo.plan_size(8, band) == 2
+    assert demo.plan_size(20, (0.4, 0.5)) == 9  # another band from the setting
+    assert demo.plan_size(0, band) == 0
 
 
 def test_reports_proposals_attendance_mailboxes_cover_every_case(demo_db):
@@ -218,6 +269,47 @@ def test_a_database_with_data_is_refused(demo_db):
     url, _ = demo_db
     with pytest.raises(ValueError, match="已有基础数据"):
         demo.generate(url, **SMALL)
+
+
+def test_years_are_honoured_up_to_a_whole_term(sqlite_url):
+    """--years reaching four calendar years back makes a term in its fifth year with records from
+    1 January of its first year (no silent cap at about 3 years)."""
+    today = date(2026, 11, 28)
+    counts = demo.generate(sqlite_url, offices=1, groups=2, districts=3, deputies=12, letters=60, years=4.5,
+                           today=today)
+    assert counts["deputies"] == 12
+    with get_engine(sqlite_url).connect() as conn:
+        assert conn.execute(select(models.Term.start_year, models.Term.end_year)).one() == (2022, 2026)
+        first = conn.execute(select(func.min(models.Activity.held_on))).scalar()
+        first = date.fromisoformat(first) if isinstance(first, str) else first
+        assert first.year == 2022
+        plan_years = set(conn.execute(select(models.ReportPlan.year)).scalars())
+        assert plan_years == {2023, 2024, 2025, 2026}  # every year but the term's first
+
+
+@pytest.mark.parametrize(("years", "message"), [
+    (5, "--years 最大为 4.9（从2022年1月1日起），收到 5"),
+    (30, "最大为 4.9"),
+    (0, "应为大于0的年数"),
+    (-1, "应为大于0的年数"),
+])
+def test_years_beyond_one_term_are_refused_in_chinese(sqlite_url, years, message):
+    """A longer span than one term is refused, with the longest allowed, before anything is written."""
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        demo.generate(sqlite_url, deputies=5, years=years, today=date(2026, 11, 28))
+    with get_engine(sqlite_url).connect() as conn:
+        assert conn.execute(select(func.count()).select_from(models.Deputy)).scalar() == 0
+
+
+def test_max_years_is_exactly_the_longest_span_honoured():
+    """demo.max_years(today) is honoured and a tenth more is not, on several days of the year."""
+    for day in ("2026-01-01", "2026-01-05", "2026-06-30", "2026-12-31", "2028-02-29"):
+        today = date.fromisoformat(day)
+        top = demo.max_years(today)
+        assert top >= 3.9
+        demo.check_years(today, top)
+        with pytest.raises(ValueError):
+            demo.check_years(today, round(top + 0.1, 1))
 
 
 def test_early_january_and_tiny_sizes_still_work(sqlite_url):

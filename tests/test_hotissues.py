@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
 from db import models
 from db.engine import session_scope
-from services import hotissues, letters
-from services.common import PermissionDenied, ValidationError
+from services import clock, hotissues, letters
+from services.common import Actor, PermissionDenied, ValidationError
 from tests.conftest import app_as
 
 
@@ -20,7 +18,7 @@ def _letters(world, n: int = 3, category: str = "交通出行") -> list[int]:
     with session_scope("staff", world.url) as s:
         for i in range(n):
             ids.append(letters.register(s, world.staff(), {
-                "mailbox_id": world.mailboxes[0], "received_on": date.today(), "writer_name": f"居民{i}",
+                "mailbox_id": world.mailboxes[0], "received_on": clock.today(), "writer_name": f"居民{i}",
                 "writer_phone": f"1390000{i:04d}", "summary": f"路口红绿灯时间太短{i}", "category": category}).id)
     return ids
 
@@ -29,7 +27,7 @@ def test_counts_and_concentrated_appeals(world) -> None:
     """Three writers on one category and district make a concentrated appeal; two do not."""
     _letters(world, 3)
     _letters(world, 2, category="教育")
-    year = date.today().year
+    year = clock.today().year
     with session_scope("leader", world.url) as s:
         data = hotissues.counts(s, world.leader(), year)
         hot = hotissues.concentrated(s, world.leader(), year)
@@ -85,3 +83,57 @@ def test_hotissues_page_charts_and_topic(app_world) -> None:
     assert not at.exception  # an open topic (no 办结时间) beside a closed one
     frames = [d.value for d in at.dataframe]
     assert any("议题" in f.columns and "路口信号灯配时督办" in list(f["议题"]) for f in frames)
+
+
+def test_r14_figure_counts_writers_still_to_be_told(world) -> None:
+    """The 工作台 figure of R14 comes from services.hotissues and follows the untold links, in scope."""
+    ids = _letters(world, 3)
+    with session_scope("leader", world.url) as s:
+        tid = hotissues.create_topic(s, world.leader(), title="督办", category="交通出行",
+                                     district_id=world.districts[0], letter_ids=ids).id
+        assert hotissues.figures(s, world.leader(), clock.today().year)[0].value == 0  # still open
+        hotissues.close_topic(s, world.leader(), tid, "已解决")
+        hotissues.mark_told(s, world.leader(), tid, ids[0])
+    with session_scope("t", world.url) as s:
+        (fig,) = hotissues.figures(s, world.leader(), clock.today().year)
+        (west,) = hotissues.figures(s, Actor("w", "staff", office_id=world.offices[1]), clock.today().year)
+    assert (fig.rule, fig.value, fig.bad, fig.page, fig.params) == ("R14", 2, True, "hotissues", {"view": "topics"})
+    assert west.value == 0
+
+
+def test_page_figures_are_fresh_after_a_write(app_world) -> None:
+    """AppTest: the cached counts and appeals are keyed by the data version, so a letter registered
+    elsewhere shows on the next run (no five-minute staleness): two writers are no concentrated
+    appeal, the third makes one, and the category count moves from 2 to 3."""
+    _letters(app_world, 2)
+    at = app_as("leader", "hotissues")
+    assert not at.exception
+    assert not any("来信人数（人）" in d.value.columns for d in at.dataframe)
+    assert _category_count(at) == 2
+    with session_scope("staff", app_world.url) as s:
+        letters.register(s, app_world.staff(), {
+            "mailbox_id": app_world.mailboxes[0], "received_on": clock.today(), "writer_name": "居民9",
+            "writer_phone": "13900009999", "summary": "路口红绿灯时间太短9", "category": "交通出行"})
+    at.run()
+    assert not at.exception
+    appeals = next(d.value for d in at.dataframe if "来信人数（人）" in d.value.columns)
+    assert list(appeals["来信人数（人）"]) == [3]
+    assert _category_count(at) == 3
+
+
+def _category_count(at) -> int:  # noqa: ANN001
+    """The letters counted in the 按问题类别 bar chart (its data, summed)."""
+    import json
+
+    chart = at.get("vega_lite_chart")[0]
+    spec = json.loads(chart.proto.spec)
+    rows = [r for ds in chart.proto.datasets for r in _arrow_rows(ds)] if chart.proto.datasets else \
+        spec.get("data", {}).get("values", [])
+    return sum(int(r["数量"]) for r in rows if r.get("来源") == "来信")
+
+
+def _arrow_rows(ds) -> list[dict]:  # noqa: ANN001
+    """Rows of a chart dataset sent as Arrow."""
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(ds.data.data).read_all().to_pylist()

@@ -10,11 +10,19 @@ from sqlalchemy import func, insert, select
 
 from db import models
 from db.engine import session_scope
-from services import letters, workdays
-from services.common import NotFound, PermissionDenied, ValidationError
+from services import clock, letters, workdays
+from services.common import Actor, NotFound, PermissionDenied, ValidationError
 
 DL = {"handed": 2, "reply": 10, "forward": 10, "feedback": 40}
 REGISTERED = date(2026, 9, 28)  # a Monday before the 2026 National Day holiday
+TODAY = "2026-11-30"  # the steps below are dated September–November 2026 (across National Day)
+
+
+@pytest.fixture(autouse=True)
+def _on_a_day_after_the_dates_used(travel) -> None:  # noqa: ANN001
+    """Every test here runs on 30 November 2026: the letters are dated around the 2026 National Day
+    holidays, whose working days the deadlines depend on (whatever TEST_TODAY says)."""
+    travel(TODAY)
 
 
 def _data(world, **kw) -> dict:
@@ -83,7 +91,7 @@ def test_register_computes_code_deadlines_and_first_event(world) -> None:
 
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("writer_phone", "12345", "手机号码"),
-    ("received_on", date.today() + timedelta(days=1), "晚于今天"),
+    ("received_on", "tomorrow", "晚于今天"),
     ("received_on", date(2000, 1, 1), "早于信箱设立日期"),
     ("category", "不存在的类别", "类别"),
     ("summary", "", "内容摘要"),
@@ -91,6 +99,7 @@ def test_register_computes_code_deadlines_and_first_event(world) -> None:
 def test_register_refuses_bad_input(world, field: str, value: object, message: str) -> None:
     """Bad phone, a date after today or before the mailbox existed, bad category, no summary."""
     with pytest.raises(ValidationError) as exc, session_scope("staff", world.url) as s:
+        value = clock.today() + timedelta(days=1) if value == "tomorrow" else value
         letters.register(s, world.staff(), _data(world, **{field: value}))
     assert message in exc.value.errors[field]
     with session_scope("t", world.url) as s:
@@ -345,7 +354,6 @@ def test_reveal_by_role_writes_an_audit_row(world, role: str, allowed: bool) -> 
 
 def test_staff_of_another_office_cannot_see_the_letter(world) -> None:
     """A staff account scoped to office 1 neither lists nor reveals office 0's letters."""
-    from services.common import Actor
 
     lid = _register(world)
     other = Actor("west", "staff", office_id=world.offices[1])
@@ -391,7 +399,7 @@ def test_list_filters_and_overdue_counts(world) -> None:
     """Filters by state, category and search; the totals count overdue letters."""
     a = _register(world)
     _register(world, summary="学校门口交通拥堵", category="交通出行", writer_phone="13900000002",
-              received_on=date.today())
+              received_on=clock.today())
     with session_scope("staff", world.url) as s:
         assert letters.list_letters(s, world.staff(), {"category": "交通出行"}, 0, 20).total == 1
         assert letters.list_letters(s, world.staff(), {"q": "路灯"}, 0, 20).rows[0]["id"] == a
@@ -402,11 +410,34 @@ def test_list_filters_and_overdue_counts(world) -> None:
 
 
 def test_figures(world) -> None:
-    """工作台 figures: overdue letters, unopened mailboxes, missing summaries, untold writers."""
+    """工作台 figures of R12 (from services.letters): overdue and long-overdue letters, in scope."""
     _register(world)
     with session_scope("staff", world.url) as s:
-        figs = {f.label: f for f in letters.figures(s, world.staff(), date.today().year)}
+        figs = {f.label: f for f in letters.figures(s, world.staff(), clock.today().year)}
+        west = letters.figures(s, Actor("w", "staff", office_id=world.offices[1]), clock.today().year)
+    assert {f.rule for f in figs.values()} == {"R12"}
     over = figs["超期未办来信"]
     assert over.value == 1 and over.page == "mailbox" and over.params["overdue"] == "超期"
-    unopened = next(f for f in figs.values() if f.rule == "R11")
-    assert unopened.value == 3  # office 0 has 3 mailboxes, none ever opened
+    assert figs["严重超期来信（超过时限两倍）"].value == 1
+    assert [f.value for f in west] == [0, 0]
+
+
+def test_deputy_in_charge_must_serve_in_the_mailbox_group_today(world) -> None:
+    """Who serves follows the periods of service: a deputy who resigned, or moved to another group,
+    cannot take a letter of the old group; a deputy moved into the group can."""
+    from db.periods import set_intent
+
+    with session_scope("admin", world.url) as s:
+        gone = s.get(models.Deputy, world.deputies[0])
+        gone.status, gone.left_on = "辞职", date(2026, 10, 31)
+        moved = s.get(models.Deputy, world.deputies[2])
+        set_intent(moved, "move", date(2026, 11, 1))
+        moved.group_id, moved.district_id = world.groups[1], world.districts[1]
+        came = s.get(models.Deputy, world.deputies[7])  # of group 1
+        set_intent(came, "move", date(2026, 11, 1))
+        came.group_id, came.district_id = world.groups[0], world.districts[0]
+    for deputy, message in ((world.deputies[0], "已不在任"), (world.deputies[2], "所在代表组")):
+        with pytest.raises(ValidationError) as exc, session_scope("staff", world.url) as s:
+            letters.register(s, world.staff(), _data(world, deputy_id=deputy))
+        assert message in exc.value.errors["deputy_id"]
+    assert _register(world, deputy_id=world.deputies[7])

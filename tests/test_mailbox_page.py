@@ -3,19 +3,18 @@ sees it masked; a mailbox opening is recorded."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 
 from db import models
 from db.engine import session_scope
+from services import clock
 from tests.conftest import app_as, goto
 
 
 def _fill_letter(at, world, phone: str = "13812341234") -> None:
     """Fill the 登记来信 form (widget keys of the first form)."""
     at.selectbox(key="lt_0_mailbox").set_value(world.mailboxes[0])
-    at.date_input(key="lt_0_received").set_value(date.today())
+    at.date_input(key="lt_0_received").set_value(clock.today())
     at.text_input(key="lt_0_name").set_value("张三丰")
     at.text_input(key="lt_0_phone").set_value(phone)
     at.text_input(key="lt_0_addr").set_value("东城区幸福街道和平路12号")
@@ -73,7 +72,7 @@ def test_transfer_without_body_keeps_the_form_and_says_why(app_world) -> None:
 
     with session_scope("staff") as s:
         lid = letters.register(s, app_world.staff(), {
-            "mailbox_id": app_world.mailboxes[0], "received_on": date.today(), "writer_name": "李四",
+            "mailbox_id": app_world.mailboxes[0], "received_on": clock.today(), "writer_name": "李四",
             "writer_phone": "13900000001", "summary": "噪音", "category": "环境保护"}).id
         letters.transition(s, app_world.staff(), lid, "已交代表")
         letters.transition(s, app_world.staff(), lid, "已回复")
@@ -93,7 +92,7 @@ def test_leader_sees_masked_phone_and_no_reveal_button(app_world) -> None:
 
     with session_scope("staff") as s:
         lid = letters.register(s, app_world.staff(), {
-            "mailbox_id": app_world.mailboxes[0], "received_on": date.today(), "writer_name": "张三丰",
+            "mailbox_id": app_world.mailboxes[0], "received_on": clock.today(), "writer_name": "张三丰",
             "writer_phone": "13812341234", "summary": "路灯", "category": "城乡建设"}).id
     at = app_as("leader", "mailbox")
     df = at.dataframe[0].value
@@ -114,15 +113,22 @@ def test_leader_sees_masked_phone_and_no_reveal_button(app_world) -> None:
 
 
 def test_record_opening(app_world) -> None:
-    """Staff record an opening; it is listed; the unopened list shrinks."""
+    """Staff record an opening: the opener is required when the mailbox has no keeper on record
+    (no made-up name such as 未指定 is saved), then the opening is stored."""
+    box = app_world.mailboxes[0]
     at = app_as("staff", "mailbox")
-    at.selectbox(key="mb_box").set_value(app_world.mailboxes[0]).run()
+    at.selectbox(key="mb_box").set_value(box).run()
+    assert at.text_input(key=f"mb_by_{box}").value == ""
     at.number_input(key="mb_n").set_value(3).run()
+    at.button(key="mb_save").click().run()
+    assert not at.exception
+    assert any("开箱人" in e.value for e in at.error)
+    at.text_input(key=f"mb_by_{box}").set_value("陈联络").run()
     at.button(key="mb_save").click().run()
     assert not at.exception
     with session_scope("t") as s:
         row = s.execute(select(models.MailboxOpening)).scalars().one()
-    assert row.letters_found == 3 and row.opened_by
+    assert row.letters_found == 3 and row.opened_by == "陈联络"
 
 
 def test_staff_tells_the_writer_a_topic_outcome(app_world) -> None:
@@ -131,7 +137,7 @@ def test_staff_tells_the_writer_a_topic_outcome(app_world) -> None:
 
     with session_scope("staff") as s:
         lid = letters.register(s, app_world.staff(), {
-            "mailbox_id": app_world.mailboxes[0], "received_on": date.today(), "writer_name": "张三丰",
+            "mailbox_id": app_world.mailboxes[0], "received_on": clock.today(), "writer_name": "张三丰",
             "writer_phone": "13812341234", "summary": "路灯", "category": "城乡建设"}).id
     with session_scope("leader") as s:
         tid = hotissues.create_topic(s, app_world.leader(), title="路灯督办", category="城乡建设",
@@ -153,7 +159,7 @@ def test_duplicate_warning_then_merge(app_world) -> None:
 
     with session_scope("staff") as s:
         first = letters.register(s, app_world.staff(), {
-            "mailbox_id": app_world.mailboxes[0], "received_on": date.today(), "writer_name": "张三丰",
+            "mailbox_id": app_world.mailboxes[0], "received_on": clock.today(), "writer_name": "张三丰",
             "writer_phone": "13812341234", "summary": "路灯", "category": "城乡建设"})
         first_id, first_code = first.id, first.code
     at = app_as("staff", "mailbox")
@@ -177,7 +183,7 @@ def test_admin_undoes_a_step_staff_cannot(app_world) -> None:
 
     with session_scope("staff") as s:
         lid = letters.register(s, app_world.staff(), {
-            "mailbox_id": app_world.mailboxes[0], "received_on": date.today(), "writer_name": "李四",
+            "mailbox_id": app_world.mailboxes[0], "received_on": clock.today(), "writer_name": "李四",
             "writer_phone": "13900000001", "summary": "噪音", "category": "环境保护"}).id
         letters.transition(s, app_world.staff(), lid, "已交代表")
     at = app_as("staff", "mailbox")
@@ -206,9 +212,9 @@ def test_dashboard_link_opens_the_overdue_letters(app_world) -> None:
     with session_scope("staff") as s:
         for days, phone in ((60, "13900000001"), (0, "13900000002")):
             letters.register(s, app_world.staff(), {
-                "mailbox_id": app_world.mailboxes[0], "received_on": date.today() - timedelta(days=days),
+                "mailbox_id": app_world.mailboxes[0], "received_on": clock.today() - timedelta(days=days),
                 "writer_name": "李四", "writer_phone": phone, "summary": f"噪音{days}", "category": "环境保护"})
-        fig = next(f for f in letters.figures(s, app_world.staff(), date.today().year) if f.label == "超期未办来信")
+        fig = next(f for f in letters.figures(s, app_world.staff(), clock.today().year) if f.label == "超期未办来信")
     assert fig.value == 1
     at = app_as("staff")
     for k, v in fig.params.items():

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 
 from db import models
 from db.engine import dispose_all, session_scope
@@ -135,7 +136,6 @@ def test_unknown_command_fails_in_chinese(world_file):
 
 
 def test_demo_fills_an_empty_database_and_prints_the_accounts(tmp_path):
-    pytest.importorskip("db.demo")
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     assert run(url, "init-db").returncode == 0
     r = run(url, "demo", "--if-empty", "--seed", "7", "--offices", "2", "--groups", "3", "--districts", "5",
@@ -148,3 +148,16 @@ def test_demo_fills_an_empty_database_and_prints_the_accounts(tmp_path):
     assert run(url, "export", "deputies", str(out)).returncode == 0
     r = run(url, "import", "deputies", str(out))
     assert r.returncode == 0 and "未变化 20 人" in r.stdout
+
+
+def test_demo_refuses_more_years_than_one_term_in_chinese(tmp_path):
+    """manage.py demo --years 9: refused with the longest span allowed, exit status 1, nothing written."""
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert run(url, "init-db").returncode == 0
+    r = run(url, "demo", "--deputies", "5", "--years", "9")
+    assert r.returncode == 1
+    assert "一届任期" in r.stderr and "--years 最大为" in r.stderr and "收到 9" in r.stderr
+    r = run(url, "demo", "--deputies", "5", "--years", "0")
+    assert r.returncode == 1 and "大于0" in r.stderr
+    with session_scope(url=url) as s:
+        assert s.execute(select(func.count()).select_from(models.Deputy)).scalar_one() == 0

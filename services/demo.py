@@ -27,8 +27,9 @@ and every letter state (a few recent letters are steered into each state so that
 shows them), anonymous letters, repeat writers, merged duplicates, reopened rounds, paused clocks,
 letters stuck past their deadlines; concentrated appeals (same category and district, many
 writers), half of them already turned into a 建议 (R4) and two made supervision topics (R14);
-议案 with at least 10 signers; report plans of 20%–30% of each group (not in term year 1) counted as
-the reports service counts serving deputies; written reports missing, received, reviewed (通过 or
+议案 with at least 10 signers; report plans of a size the R6 rule allows (``rules.report_share``, the
+band of the ``report_share`` setting; not in term year 1) of each group's deputies serving on the
+year's reference day, as ``services.deputies`` counts them; written reports missing, received, reviewed (通过 or
 退回修改), filed and published; mailboxes with skipped weeks and some not opened in the last 7
 days; quarterly summaries mostly submitted. No spot checks (the supervisors draw those).
 
@@ -36,6 +37,14 @@ Determinism: every part draws from its own ``random.Random(f"{seed}:{part}")``, 
 derives from ``today`` (default ``clock.today()``), so the same seed and ``today`` give the same data.
 Records cover whole calendar years: from 1 January of the year ``years`` before ``today`` up to
 ``today`` (for the default 1.5 years and a day in November: all of last year and this year so far).
+There is one term (five years): it begins two years before ``today``'s year, or earlier when
+``years`` reaches further back, at most four years before (the term in its fifth year). A longer
+``years`` is refused (ValueError, in Chinese) rather than silently shortened.
+
+Who serves when follows the same definitions as ``services.deputies``: each deputy's period of
+service (written with ``db.periods.period_row``) covers a day by ``deputies.period_covers``, and a
+year's duties count those serving on the year's reference day (31 December of a past year,
+``today`` in its year).
 
 ``progress(fraction, text)`` (optional) is called between the parts, for a progress bar.
 """
@@ -58,11 +67,35 @@ from sqlalchemy.orm import Session
 from db import models
 from db.engine import session_scope
 from db.periods import period_row
-from services import auth, clock
+from services import auth, clock, rules, scoring
+from services import letters as letter_service
 from services import settings as settings_service
+from services.deputies import period_covers
+from services.masterdata import pinyin_initials
+from services.states import (
+    ActivityKind,
+    AttendanceStatus,
+    DeputyStatus,
+    EventKind,
+    KeeperKind,
+    LetterStatus,
+    OpinionSource,
+    OpinionStatus,
+    Organiser,
+    ProposalKind,
+    ProposalStatus,
+    PublicityKind,
+    RectificationSource,
+    RectificationStatus,
+    ReportForm,
+    ReviewResult,
+    Satisfaction,
+    TopicStatus,
+)
 
 CHUNK = 5000
 TERM_NUMBER = 18
+TERM_YEARS = 5  # a term's calendar years: the generator writes one term
 CN_NUM = "零一二三四五六七八九十"
 
 # ---------------------------------------------------------------- vocabulary
@@ -212,15 +245,15 @@ PROPOSAL_TITLES = ["关于{where}{topic}的{word}", "关于加快推进{where}{t
 LAWS = ["食品安全法", "大气污染防治法", "道路交通安全法", "未成年人保护法", "消防法", "安全生产法",
         "老年人权益保障法", "就业促进法"]
 ACT_TARGETS_BY_KIND = {
-    "问难": ["特困户", "零就业家庭", "低收入家庭", "孤寡病残"],
-    "问需": ["一般选民"],
-    "问计": ["行业领军人物", "社会知名人士"],
-    "其他": ["一般选民"],
+    ActivityKind.WENNAN: ["特困户", "零就业家庭", "低收入家庭", "孤寡病残"],
+    ActivityKind.WENXU: ["一般选民"],
+    ActivityKind.WENJI: ["行业领军人物", "社会知名人士"],
+    ActivityKind.OTHER: ["一般选民"],
 }
 ACT_MODES_BY_KIND = {
-    "问难": [("走访慰问", 6), ("公益活动", 2), ("提供咨询服务", 2)],
-    "问需": [("专门活动", 5), ("现场办公解疑", 3), ("提供咨询服务", 2)],
-    "问计": [("调研座谈", 8), ("专门活动", 2)],
+    ActivityKind.WENNAN: [("走访慰问", 6), ("公益活动", 2), ("提供咨询服务", 2)],
+    ActivityKind.WENXU: [("专门活动", 5), ("现场办公解疑", 3), ("提供咨询服务", 2)],
+    ActivityKind.WENJI: [("调研座谈", 8), ("专门活动", 2)],
     "其他": [("公益活动", 5), ("专门活动", 5)],
 }
 ACT_SUMMARIES = {
@@ -261,21 +294,24 @@ class _Rng(random.Random):
 
 
 class _Dep:
-    """What the generator remembers of a deputy."""
+    """What the generator remembers of a deputy, with the one period of service it writes."""
 
-    __slots__ = ("district_id", "gender", "group_id", "id", "joined_on", "left_on", "name", "office_id", "weight")
+    __slots__ = ("district_id", "end_on", "gender", "group_id", "id", "joined_on", "left_on", "name", "office_id",
+                 "start_on", "weight")
 
     def __init__(self, **kw: object) -> None:
+        self.start_on: date | None = None
+        self.end_on: date | None = None
         for k, v in kw.items():
             setattr(self, k, v)
 
     def serving(self, day: date) -> bool:
-        """True when the deputy was in office on ``day``."""
-        return self.joined_on <= day and (self.left_on is None or day < self.left_on)
+        """True when the deputy serves on ``day`` (services.deputies: the period covers the day)."""
+        return period_covers(self.start_on, self.end_on, day)
 
     def serving_whole(self, lo: date, hi: date) -> bool:
-        """True when the deputy was in office from ``lo`` through ``hi`` and has not left."""
-        return self.joined_on <= lo and self.left_on is None
+        """True when the deputy serves on ``lo`` and on ``hi`` (from ``lo`` through ``hi``)."""
+        return self.serving(lo) and self.serving(hi)
 
 
 def _cum(weights: Iterable[float]) -> list[float]:
@@ -318,10 +354,6 @@ def mobile(rng: _Rng) -> str:
 @lru_cache(maxsize=50_000)
 def _initials(name: str) -> str:
     """Pinyin initials of a name (as the master-data service computes them)."""
-    try:
-        from services.masterdata import pinyin_initials
-    except ImportError:  # pragma: no cover - masterdata always ships with the app
-        return ""
     return pinyin_initials(name)
 
 
@@ -357,11 +389,17 @@ class _Ctx:
         self.session = session
         self.seed = seed
         self.today = today
-        self.start = date(max(today.year - 2, int(_year_minus(today, years))), 1, 1)
+        self.start = date(first_year(today, years), 1, 1)
+        self.term_start = min(today.year - 2, self.start.year)  # the term in its third year, or later
         self.counts: Counter[str] = Counter()
         self._next: dict[str, int] = {}
         self._progress = progress
         self.dialect = session.get_bind().dialect.name
+
+    def reference_day(self, year: int) -> date:
+        """The reference day of ``year`` seen from the generator's ``today`` (as
+        ``services.deputies.reference_day`` on that day): 31 December of a past year, else today."""
+        return date(year, 12, 31) if year < self.today.year else self.today
 
     def rng(self, part: str) -> _Rng:
         """The random stream of one part of the data."""
@@ -469,9 +507,28 @@ def _sqlite_converter(type_: object) -> Callable | None:
     return None
 
 
-def _year_minus(today: date, years: float) -> float:
-    """The calendar year ``years`` before ``today``."""
+def first_year(today: date, years: float) -> int:
+    """The calendar year ``years`` before ``today`` (the data begin on 1 January of it)."""
     return (today - timedelta(days=round(years * 365.25))).year
+
+
+def max_years(today: date) -> float:
+    """The longest ``years`` (to a tenth) whose data fit in one term ending in ``today``'s year or
+    later: from 1 January of the year ``TERM_YEARS - 1`` before."""
+    earliest = today.year - (TERM_YEARS - 1)
+    best = math.floor((today - date(earliest, 1, 1)).days / 365.25 * 10) / 10
+    while best > 0 and first_year(today, best) < earliest:
+        best = round(best - 0.1, 1)
+    return best
+
+
+def check_years(today: date, years: float) -> None:
+    """Refuse (ValueError, in Chinese) a ``years`` the generator cannot honour."""
+    if not years or years <= 0 or math.isnan(years):
+        raise ValueError("--years 应为大于0的年数，例如 1.5")
+    if first_year(today, years) < today.year - (TERM_YEARS - 1):
+        raise ValueError(f"演示数据只生成一届任期（{TERM_YEARS}年）内的记录：--years 最大为 {max_years(today)}"
+                         f"（从{today.year - (TERM_YEARS - 1)}年1月1日起），收到 {years:g}。")
 
 
 def _rand_day(rng: random.Random, lo: date, hi: date) -> date:
@@ -486,11 +543,11 @@ def _master(ctx: _Ctx, n_offices: int, n_groups: int, n_districts: int, n_deputi
     """Term, offices, groups, districts, deputies; return what later parts need."""
     rng = ctx.rng("master")
     today = ctx.today
-    start_year = today.year - 2
+    start_year = ctx.term_start
     term_id = ctx.ids(models.Term, 1)
     first_session = date(start_year, 1, 8 + rng.randrange(10))
     ctx.insert(models.Term, [{"id": term_id, "number": TERM_NUMBER, "name": f"第{_cn_num(TERM_NUMBER)}届",
-                              "start_year": start_year, "end_year": start_year + 4, "active": True}])
+                              "start_year": start_year, "end_year": start_year + TERM_YEARS - 1, "active": True}])
 
     n_groups = max(n_groups, n_offices) if n_offices else n_groups
     office0 = ctx.ids(models.Office, n_offices)
@@ -554,10 +611,10 @@ def _master(ctx: _Ctx, n_offices: int, n_groups: int, n_districts: int, n_deputi
         party = "中共党员" if r < 0.70 else (rng.choice(DEMOCRATIC_PARTIES) if r < 0.80 else
                                         ("无党派人士" if r < 0.83 else "群众"))
         unit, occ, leads, leader = _unit(rng, _wpick(rng, unit_kinds), short_of[oid], place[did])
-        joined, left, status = first_session, None, "在任"
+        joined, left, status = first_session, None, DeputyStatus.SERVING
         if i in leavers:
             left = _rand_day(rng, win_lo, win_hi)
-            status = "去世" if rng.random() < 0.2 else "辞职"
+            status = DeputyStatus.DECEASED if rng.random() < 0.2 else DeputyStatus.RESIGNED
         if i in joiners:
             joined = _rand_day(rng, win_lo, win_hi)
         dep = _Dep(id=dep0 + i, name=name, group_id=gid, district_id=did, office_id=oid, joined_on=joined,
@@ -569,10 +626,13 @@ def _master(ctx: _Ctx, n_offices: int, n_groups: int, n_districts: int, n_deputi
                      "status": status, "leads_enterprise": leads, "is_office_leader": leader,
                      "joined_on": joined, "left_on": left, "version": 1})
     ctx.insert(models.Deputy, rows)
-    # periods of service: bulk inserts bypass the ORM listener that keeps them (db/periods.py)
+    # periods of service: bulk inserts bypass the ORM listener that keeps them (db/periods.py);
+    # the generator decides who serves from the very same periods
     p0 = ctx.ids(models.DeputyPeriod, len(rows))
-    ctx.insert(models.DeputyPeriod, [{"id": p0 + k, **period_row(r, date(start_year, 1, 1))}
-                                     for k, r in enumerate(rows)])
+    periods = [{"id": p0 + k, **period_row(r, date(start_year, 1, 1))} for k, r in enumerate(rows)]
+    for dep, period in zip(deputies, periods, strict=True):
+        dep.start_on, dep.end_on = period["start_on"], period["end_on"]
+    ctx.insert(models.DeputyPeriod, periods)
     return {"term_id": term_id, "first_session": first_session, "start_year": start_year,
             "offices": offices, "groups": groups, "districts": districts, "deputies": deputies,
             "group_of_district": group_of_district, "office_of_group": office_of_group, "place": place,
@@ -630,7 +690,7 @@ def _mailboxes(ctx: _Ctx, m: dict) -> list[dict]:
     stale = set(rng.sample(range(n), max(1, round(n * 0.08)))) if n >= 3 else set()
     irregular = set(rng.sample(range(n), max(1, round(n * 0.12)))) if n >= 3 else set()
     for i, d in enumerate(m["districts"]):
-        keepers = [x for x in by_district[d["id"]] if x.left_on is None and x.joined_on <= first]
+        keepers = [x for x in by_district[d["id"]] if x.serving(first) and x.serving(ctx.today)]
         est = first + timedelta(days=30 + rng.randrange(60))
         keeper = keepers[0] if keepers else None
         delegated = keeper is None or rng.random() < 0.25
@@ -638,10 +698,10 @@ def _mailboxes(ctx: _Ctx, m: dict) -> list[dict]:
         liaison = m["liaison"][gid]
         box = {"id": box0 + i, "name": f"{d['name']}代表信箱", "district_id": d["id"],
                "deputy_id": keeper.id if keeper else None,
-               "keeper_kind": "联络员委托" if delegated else "代表本人",
+               "keeper_kind": KeeperKind.LIAISON if delegated else KeeperKind.DEPUTY,
                "keeper_name": liaison if delegated else keeper.name,
                "delegation_start": (est + timedelta(days=rng.randrange(200))) if delegated else None,
-               "delegation_end": date(m["start_year"] + 4, 12, 31) if delegated else None,
+               "delegation_end": date(m["start_year"] + TERM_YEARS - 1, 12, 31) if delegated else None,
                "location": f"{m['place'][d['id']]['c']}社区党群服务中心一楼大厅", "established_on": est,
                "active": True}
         boxes.append(box)
@@ -665,14 +725,14 @@ def _mailboxes(ctx: _Ctx, m: dict) -> list[dict]:
     return boxes
 
 
-_LETTER_STEPS = ["已交代表", "已回复", "已转办", "办理中", "已办结", "已反馈"]
+_LETTER_STEPS = [LetterStatus.HANDED, LetterStatus.REPLIED, LetterStatus.FORWARDED, LetterStatus.HANDLING, LetterStatus.CONCLUDED, LetterStatus.FED_BACK]
 _LETTER_DELAYS = [(0, 3), (1, 12), (0, 9), (0, 4), (8, 50), (1, 12)]
 _DAYS = [timedelta(days=k) for k in range(400)]
 
 
 def _letter_chain(rng: _Rng, received: date, today: date) -> tuple[list[tuple[str, date]], str]:
     """The steps a letter went through up to today, and how it ends: 'normal', 'reject', 'stall'."""
-    steps = [("登记", received)]
+    steps = [(LetterStatus.REGISTERED, received)]
     r = rng.random()
     # letters left stuck are mostly recent ones: old ones were chased up and closed in the end
     stuck = 0.10 if (today - received).days < 150 else 0.025
@@ -687,7 +747,7 @@ def _letter_chain(rng: _Rng, received: date, today: date) -> tuple[list[tuple[st
             steps.append((_LETTER_STEPS[j], day))
         day += _DAYS[rng.ri(1, 8)]
         if day <= today:
-            steps.append(("不予受理", day))
+            steps.append((LetterStatus.REJECTED, day))
         return steps, end
     stall_at = rng.ri(1, 5) if end == "stall" else 99
     for j in range(min(6, stall_at)):
@@ -700,16 +760,16 @@ def _letter_chain(rng: _Rng, received: date, today: date) -> tuple[list[tuple[st
 
 def _satisfaction(r: float) -> str:
     """A writer's satisfaction at feedback: mostly 满意."""
-    return "满意" if r < 0.7 else ("基本满意" if r < 0.9 else "不满意")
+    return Satisfaction.SATISFIED if r < 0.7 else (Satisfaction.BASIC if r < 0.9 else Satisfaction.UNSATISFIED)
 
 
-CHAIN = ["登记", "已交代表", "已回复", "已转办", "办理中", "已办结", "已反馈"]
+CHAIN = [LetterStatus.REGISTERED, LetterStatus.HANDED, LetterStatus.REPLIED, LetterStatus.FORWARDED, LetterStatus.HANDLING, LetterStatus.CONCLUDED, LetterStatus.FED_BACK]
 
 
 def _forced_chain(rng: random.Random, received: date, today: date, target: str) -> list[tuple[str, date]]:
     """A recent letter's steps ending in ``target`` (so that every state shows even in a small demo)."""
-    names = ["登记"] if target in ("不予受理", "已合并") else CHAIN[:CHAIN.index(target) + 1]
-    if target == "不予受理":
+    names = [LetterStatus.REGISTERED] if target in (LetterStatus.REJECTED, LetterStatus.MERGED) else CHAIN[:CHAIN.index(target) + 1]
+    if target == LetterStatus.REJECTED:
         names.append(target)
     steps, day = [], received
     for k, name in enumerate(names):
@@ -723,7 +783,7 @@ def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
     """Letters in date order with their events, written chunk by chunk; openings afterwards."""
     rng = ctx.rng("letters")
     today = ctx.today
-    cats = list(settings_service.DEFAULTS["letter_categories"][0])
+    cats = letter_service.categories(ctx.session)
     cat_cum = _cum(CATEGORY_WEIGHTS.get(c, 5) for c in cats)
     deps_by_district: dict[int, list[_Dep]] = defaultdict(list)
     for d in m["deputies"]:
@@ -767,7 +827,7 @@ def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
     # a few recent letters are made to end in each state, so that every state shows at any size
     per_slot = [counts[i] + len(cluster_at.get(i, ())) for i in range(len(slots))]
     recent_from = sum(n for (day, _), n in zip(slots, per_slot, strict=True) if day < today - timedelta(days=45))
-    states = ["登记", "已交代表", "已回复", "已转办", "办理中", "已办结", "已反馈", "不予受理", "已合并"]
+    states = [LetterStatus.REGISTERED, LetterStatus.HANDED, LetterStatus.REPLIED, LetterStatus.FORWARDED, LetterStatus.HANDLING, LetterStatus.CONCLUDED, LetterStatus.FED_BACK, LetterStatus.REJECTED, LetterStatus.MERGED]
     positions = rng.sample(range(recent_from, total), min(len(states), total - recent_from))
     forced = dict(zip(positions, states, strict=False))
     first_id = ctx.ids(models.Letter, total)
@@ -809,7 +869,7 @@ def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
         place = m["place"][did]
         liaison = m["liaison"][gid]
         deps = [d for d in deps_by_district[did] if d.serving(day)]
-        by = box["keeper_name"] if box["keeper_kind"] == "联络员委托" else liaison
+        by = box["keeper_name"] if box["keeper_kind"] == KeeperKind.LIAISON else liaison
         created_by = "staff" if oid == m["offices"][0]["id"] else "admin"
         for k in range(n_here + len(cl)):
             cluster = clusters[cl[k - n_here]] if k >= n_here else None
@@ -841,16 +901,16 @@ def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
             else:
                 steps, end = _letter_chain(rng, day, today)
             merge_target = None
-            if target == "已合并" or (cluster is None and recent and len(steps) <= 3 and end == "normal"
+            if target == LetterStatus.MERGED or (cluster is None and recent and len(steps) <= 3 and end == "normal"
                                      and rng.random() < 0.025):
                 pool = recent or last_named
                 if pool:
                     merge_target = rng.pick(pool)
-                    steps.append(("已合并", min(today, steps[-1][1] + _DAYS[rng.ri(0, 3)])))
+                    steps.append((LetterStatus.MERGED, min(today, steps[-1][1] + _DAYS[rng.ri(0, 3)])))
                     end = "merge"
                     merged_n += 1
             status, status_on = steps[-1]
-            if status == "登记" and rng.random() < 0.4:
+            if status == LetterStatus.REGISTERED and rng.random() < 0.4:
                 deputy = None
             body = rng.pick(BODIES.get(cat, DEFAULT_BODIES))
             row = {"id": lid, "code": code, "mailbox_id": box_id, "district_id": did, "group_id": gid,
@@ -865,54 +925,54 @@ def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
             prev = None
             for st, when in steps:
                 note = None
-                if st == "登记":
+                if st == LetterStatus.REGISTERED:
                     note = "匿名来信" if anonymous else "开箱登记"
-                elif st == "已交代表":
+                elif st == LetterStatus.HANDED:
                     note = "交承办代表阅处"
-                elif st == "已回复":
+                elif st == LetterStatus.REPLIED:
                     note = "代表电话答复来信人，说明将转有关部门办理"
-                elif st == "已转办":
+                elif st == LetterStatus.FORWARDED:
                     row["forwarded_to"] = body
                     note = f"转办至{body}"
-                elif st == "办理中":
+                elif st == LetterStatus.HANDLING:
                     note = f"{body}已受理，正在办理"
-                elif st == "已办结":
+                elif st == LetterStatus.CONCLUDED:
                     row["result"] = rng.pick(RESULTS).format(b=body, m=min(12, when.month + 2), y=when.year)
                     note = f"办理结果：{row['result']}"
-                elif st == "已反馈":
+                elif st == LetterStatus.FED_BACK:
                     row["feedback_method"] = rng.pick(FEEDBACK_METHODS)
                     row["satisfaction"] = _satisfaction(rng.random())
                     note = f"{row['feedback_method']}反馈，来信人{row['satisfaction']}"
-                elif st == "不予受理":
+                elif st == LetterStatus.REJECTED:
                     row["close_reason"] = rng.pick(CLOSE_REASONS)
                     note = f"理由：{row['close_reason']}"
-                elif st == "已合并":
+                elif st == LetterStatus.MERGED:
                     row["merged_into_id"] = merge_target[0]
                     row["close_reason"] = f"与来信{merge_target[4]}反映同一事项，合并办理"
                     note = f"并入来信{merge_target[4]}"
                 evs.append([1, prev, st, when, note])
                 prev = st
             # a writer not satisfied: the letter is reopened for a new round
-            if row["satisfaction"] == "不满意" and end != "forced" and rng.random() < 0.25:
+            if row["satisfaction"] == Satisfaction.UNSATISFIED and end != "forced" and rng.random() < 0.25:
                 d2 = status_on + _DAYS[rng.ri(2, 10)]
                 if d2 <= today:
                     reopened += 1
                     row["round"] = 2
-                    evs.append([2, "已反馈", "办理中", d2, f"来信人对第1轮办理结果不满意（{row['result']}），重新办理"])
-                    row.update(status="办理中", status_on=d2, result=None, feedback_method=None, satisfaction=None)
+                    evs.append([2, LetterStatus.FED_BACK, LetterStatus.HANDLING, d2, f"来信人对第1轮办理结果不满意（{row['result']}），重新办理"])
+                    row.update(status=LetterStatus.HANDLING, status_on=d2, result=None, feedback_method=None, satisfaction=None)
                     d3 = d2 + _DAYS[rng.ri(10, 40)]
                     if d3 <= today:
                         row["result"] = f"{body}再次研究后已落实整改"
-                        evs.append([2, "办理中", "已办结", d3, f"办理结果：{row['result']}"])
-                        row.update(status="已办结", status_on=d3)
+                        evs.append([2, LetterStatus.HANDLING, LetterStatus.CONCLUDED, d3, f"办理结果：{row['result']}"])
+                        row.update(status=LetterStatus.CONCLUDED, status_on=d3)
                         d4 = d3 + _DAYS[rng.ri(1, 10)]
                         if d4 <= today:
-                            row.update(status="已反馈", status_on=d4, feedback_method="当面",
-                                       satisfaction=_wpick(rng, [("满意", 60), ("基本满意", 40)]))
-                            evs.append([2, "已办结", "已反馈", d4, f"当面反馈，来信人{row['satisfaction']}"])
+                            row.update(status=LetterStatus.FED_BACK, status_on=d4, feedback_method="当面",
+                                       satisfaction=_wpick(rng, [(Satisfaction.SATISFIED, 60), (Satisfaction.BASIC, 40)]))
+                            evs.append([2, LetterStatus.CONCLUDED, LetterStatus.FED_BACK, d4, f"当面反馈，来信人{row['satisfaction']}"])
                     row["version"] = len(evs)
             # waiting for the writer's clarification: paused now, or paused and resumed
-            if row["status"] in ("已回复", "已转办", "办理中") and end != "forced" and rng.random() < 0.03:
+            if row["status"] in (LetterStatus.REPLIED, LetterStatus.FORWARDED, LetterStatus.HANDLING) and end != "forced" and rng.random() < 0.03:
                 p0 = row["status_on"] + _DAYS[rng.ri(1, 5)]
                 if p0 <= today:
                     paused += 1
@@ -933,7 +993,7 @@ def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
             letters_buf.append(row)
             if cluster is not None:
                 cluster["ids"].append(lid)
-            elif name is not None and row["status"] != "已合并":
+            elif name is not None and row["status"] != LetterStatus.MERGED:
                 recent.append((lid, name, phone, address, code))
                 if len(recent) > 12:
                     recent.pop(0)
@@ -963,32 +1023,32 @@ def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
 
 def _opinion_chain(rng: random.Random, raised: date, today: date) -> list[tuple[str, date]]:
     """The steps an opinion went through up to today."""
-    steps = [("待转交", raised)]
+    steps = [(OpinionStatus.PENDING, raised)]
     if rng.random() < 0.06:
         return steps
     day = raised + timedelta(days=rng.choice((0, 0, 1, 2, 3, 5, 7)))
     if day > today:
         return steps
-    steps.append(("已转交", day))
+    steps.append((OpinionStatus.FORWARDED, day))
     if rng.random() < 0.08:
         return steps
     if rng.random() < 0.75:
         day += timedelta(days=rng.randint(3, 15))
         if day > today:
             return steps
-        steps.append(("办理中", day))
+        steps.append((OpinionStatus.HANDLING, day))
         if rng.random() < 0.1:
             return steps
     solved = rng.random() < 0.85
     day += timedelta(days=rng.randint(7, 60) if solved else rng.randint(10, 40))
     if day > today:
         return steps
-    steps.append(("已解决" if solved else "无法解决", day))
+    steps.append((OpinionStatus.RESOLVED if solved else OpinionStatus.UNRESOLVABLE, day))
     if rng.random() < 0.2:
         return steps
     day += timedelta(days=rng.randint(2, 15))
     if day <= today:
-        steps.append(("已反馈选民", day))
+        steps.append((OpinionStatus.FED_BACK, day))
     return steps
 
 
@@ -997,7 +1057,7 @@ class _Opinions:
 
     def __init__(self, ctx: _Ctx, m: dict, rng: random.Random) -> None:
         self.ctx, self.m, self.rng = ctx, m, rng
-        self.cats = list(settings_service.DEFAULTS["letter_categories"][0])
+        self.cats = letter_service.categories(ctx.session)
         self.cat_cum = _cum(CATEGORY_WEIGHTS.get(c, 5) for c in self.cats)
         self.rows: list[dict] = []
         self.events: list[dict] = []
@@ -1025,20 +1085,20 @@ class _Opinions:
         prev = None
         for step, (st, when) in enumerate(steps):
             note = f"登记（来源：{source}）" if st == "待转交" else None
-            if st == "已转交":
+            if st == OpinionStatus.FORWARDED:
                 row["forwarded_to"] = body
                 note = f"转交{body}"
-            elif st == "办理中":
+            elif st == OpinionStatus.HANDLING:
                 note = f"{body}正在办理"
-            elif st == "已解决":
+            elif st == OpinionStatus.RESOLVED:
                 row["resolved_by"] = body
                 row["result"] = f"{body}已落实解决"
                 row["resolved_on"] = when
                 note = f"由{body}解决：{row['result']}"
-            elif st == "无法解决":
+            elif st == OpinionStatus.UNRESOLVABLE:
                 row["unresolvable_reason"] = "受现行政策和资金限制，近期无法解决，已纳入长期规划"
                 note = f"原因：{row['unresolvable_reason']}"
-            elif st == "已反馈选民":
+            elif st == OpinionStatus.FED_BACK:
                 row["feedback"] = "代表电话告知选民办理结果" if row["resolved_on"] else "代表当面向选民解释原因"
                 note = row["feedback"]
             self.events.append({"id": None, "opinion_id": oid, "from_status": prev, "to_status": st,
@@ -1064,6 +1124,7 @@ def _activities(ctx: _Ctx, m: dict, n_activities: int, clusters: list[dict]) -> 
     """Contact activities with their deputies and opinions; R1 shortfalls on purpose."""
     rng = ctx.rng("activities")
     today = ctx.today
+    minimum = int(settings_service.get(ctx.session, "r1_min_activities"))  # R1's minimum, a setting
     deputies: list[_Dep] = m["deputies"]
     by_group: dict[int, list[_Dep]] = defaultdict(list)
     for d in deputies:
@@ -1107,7 +1168,7 @@ def _activities(ctx: _Ctx, m: dict, n_activities: int, clusters: list[dict]) -> 
                         chosen.append(d.id)
                         if len(chosen) >= k:
                             break
-                organiser, district = "代表组统一组织", rng.choice(districts_of[g])
+                organiser, district = Organiser.GROUP, rng.choice(districts_of[g])
             else:
                 lead = None
                 for _t in range(10):
@@ -1122,21 +1183,21 @@ def _activities(ctx: _Ctx, m: dict, n_activities: int, clusters: list[dict]) -> 
                     d = _pick(rng, members, dep_cum[g])
                     if ok(d, day, chosen):
                         chosen.append(d.id)
-                organiser, district = "代表个人", lead.district_id or rng.choice(districts_of[g])
+                organiser, district = Organiser.DEPUTY, lead.district_id or rng.choice(districts_of[g])
             if not chosen:
                 continue
             for x in chosen:
                 counts[x] += 1
             acts.append([day, g, district, organiser, chosen])
-        # most deputies reach the minimum of 2 a year (those marked lazy this year do not)
+        # most deputies reach R1's minimum a year (those marked lazy this year do not)
         if days >= 120:
             for d in whole:
                 if d.id in caps:
                     continue
-                for _ in range(max(0, 2 + (rng.random() < 0.5) - counts[d.id])):
+                for _ in range(max(0, minimum + (rng.random() < 0.5) - counts[d.id])):
                     counts[d.id] += 1
                     acts.append([_rand_day(rng, lo, hi), d.group_id, d.district_id or rng.choice(districts_of[d.group_id]),
-                                 "代表个人", [d.id]])
+                                 Organiser.DEPUTY, [d.id]])
     acts.sort(key=lambda a: a[0])
 
     names = {d.id: d.name for d in deputies}
@@ -1147,14 +1208,14 @@ def _activities(ctx: _Ctx, m: dict, n_activities: int, clusters: list[dict]) -> 
     for c in clusters:
         cluster_by_district[c["district_id"]].append(c)
     rows, links = [], []
-    kinds = [("问需", 45), ("问难", 25), ("问计", 20), ("其他", 10)]
+    kinds = [(ActivityKind.WENXU, 45), (ActivityKind.WENNAN, 25), (ActivityKind.WENJI, 20), (ActivityKind.OTHER, 10)]
     for k, (day, g, district, organiser, chosen) in enumerate(acts):
         aid = first + k
         kind = _wpick(rng, kinds)
         mode = _wpick(rng, ACT_MODES_BY_KIND[kind])
         pool = ACT_TARGETS_BY_KIND[kind]
         targets = rng.sample(pool, min(len(pool), rng.randint(1, 2)))
-        if kind == "问需" and rng.random() < 0.2:
+        if kind == ActivityKind.WENXU and rng.random() < 0.2:
             targets.append("低收入家庭")
         place = m["place"][district]
         where = rng.choice(PLACES).format(c=place["c"], o=place["o"], x=rng.choice(place["x"]), v=rng.choice(VILLAGES))
@@ -1190,7 +1251,7 @@ def _activities(ctx: _Ctx, m: dict, n_activities: int, clusters: list[dict]) -> 
         hot = cluster_by_district.get(district, ())
         for j in range(n_ops):
             c = hot[0] if hot and j == 0 and rng.random() < 0.5 else None
-            ops.add(source="活动", activity_id=aid, report_id=None, deputy_id=rng.choice(chosen),
+            ops.add(source=OpinionSource.ACTIVITY, activity_id=aid, report_id=None, deputy_id=rng.choice(chosen),
                     district_id=district, group_id=g, raised=day,
                     category=c["category"] if c else None,
                     content=("选民反映：" + c["core"] + "。") if c else None)
@@ -1225,7 +1286,7 @@ def _events(ctx: _Ctx, m: dict) -> list[dict]:
             if not d.serving(day):
                 continue
             r = rng.random()
-            status = "请假" if r < p_leave else ("缺席" if r < p_leave + p_absent else "出席")
+            status = AttendanceStatus.LEAVE if r < p_leave else (AttendanceStatus.ABSENT if r < p_leave + p_absent else AttendanceStatus.PRESENT)
             att.append({"event_id": eid, "deputy_id": d.id, "status": status})
 
     for year in range(ctx.start.year, today.year + 1):
@@ -1240,11 +1301,11 @@ def _events(ctx: _Ctx, m: dict) -> list[dict]:
                 continue
             eid = ctx.ids(models.CongressEvent, 1)
             title = f"区{m['term_name']}人民代表大会第{_cn_num(session_no)}次会议"
-            events.append({"id": eid, "kind": "人代会", "title": title, "held_on": day, "term_id": m["term_id"],
+            events.append({"id": eid, "kind": EventKind.CONGRESS, "title": title, "held_on": day, "term_id": m["term_id"],
                            "session_no": session_no})
             sessions.append({"id": eid, "held_on": day, "session_no": session_no, "annual": k == 0})
             invite(eid, day, deputies, 0.04, 0.01)
-        plan = [("列席常委会", 6), ("视察", 4), ("调研", 4), ("执法检查", 2)]
+        plan = [(EventKind.STANDING_SESSION, 6), (EventKind.INSPECTION, 4), (EventKind.RESEARCH, 4), (EventKind.LAW_CHECK, 2)]
         sc_no = 0
         for kind, n in plan:
             for j in range(n):
@@ -1253,13 +1314,13 @@ def _events(ctx: _Ctx, m: dict) -> list[dict]:
                     continue
                 eid = ctx.ids(models.CongressEvent, 1)
                 topic = rng.choice(list(TOPICS.values()))
-                if kind == "列席常委会":
+                if kind == EventKind.STANDING_SESSION:
                     sc_no += 1
                     title = f"列席区人大常委会第{(term_year - 1) * 6 + sc_no}次会议"
                     size = rng.randint(4, 8)
-                elif kind == "视察":
+                elif kind == EventKind.INSPECTION:
                     title, size = f"视察{topic}工作情况", rng.randint(10, 25)
-                elif kind == "调研":
+                elif kind == EventKind.RESEARCH:
                     title, size = f"{topic}专题调研", rng.randint(8, 20)
                 else:
                     title, size = f"《中华人民共和国{rng.choice(LAWS)}》执法检查", rng.randint(10, 20)
@@ -1276,7 +1337,7 @@ def _events(ctx: _Ctx, m: dict) -> list[dict]:
                     continue
                 eid = ctx.ids(models.CongressEvent, 1)
                 what = rng.choice(["集中学习活动", f"视察{rng.choice(list(TOPICS.values()))}", "代表述职评议会"])
-                events.append({"id": eid, "kind": "代表小组活动", "title": f"{g['name']}{what}", "held_on": day,
+                events.append({"id": eid, "kind": EventKind.GROUP_ACTIVITY, "title": f"{g['name']}{what}", "held_on": day,
                                "term_id": m["term_id"], "session_no": None})
                 invite(eid, day, members, 0.06, 0.02)
     events.sort(key=lambda e: e["id"])
@@ -1298,18 +1359,18 @@ def _publicity(ctx: _Ctx, m: dict) -> None:
     n = max(6, len(m["deputies"]) // 4)
     works, links = [], []
     titles = {
-        "宣传": ["宣讲区委全会精神", "宣传区人代会决议", "宣讲党的二十届三中全会精神", "宣传区政府工作报告重点任务"],
-        "普法": ["宪法宣传周进社区", "《民法典》普法讲座", "反电信网络诈骗普法宣传", "《老年人权益保障法》宣传"],
-        "法制调研": [f"关于{t}的法制调研" for t in TOPICS.values()],
+        PublicityKind.PUBLICITY: ["宣讲区委全会精神", "宣传区人代会决议", "宣讲党的二十届三中全会精神", "宣传区政府工作报告重点任务"],
+        PublicityKind.LAW_EDUCATION: ["宪法宣传周进社区", "《民法典》普法讲座", "反电信网络诈骗普法宣传", "《老年人权益保障法》宣传"],
+        PublicityKind.LAW_RESEARCH: [f"关于{t}的法制调研" for t in TOPICS.values()],
     }
     for year in range(ctx.start.year, today.year + 1):
         lo, hi = max(date(year, 1, 1), ctx.start), min(date(year, 12, 31), today)
         # each group's whole-group work: spreading the congress's decisions after the session,
         # the Party committee's plenum in autumn, and the constitution week (4 December)
         for g in groups:
-            for kind, title, day in (("宣传", "宣传区人代会决议", date(year, 2, 20)),
-                                     ("宣传", "宣讲区委全会精神", date(year, 10, 25)),
-                                     ("普法", "国家宪法日宪法宣传进社区", date(year, 12, 4))):
+            for kind, title, day in ((PublicityKind.PUBLICITY, "宣传区人代会决议", date(year, 2, 20)),
+                                     (PublicityKind.PUBLICITY, "宣讲区委全会精神", date(year, 10, 25)),
+                                     (PublicityKind.LAW_EDUCATION, "国家宪法日宪法宣传进社区", date(year, 12, 4))):
                 day += timedelta(days=rng.randrange(10))
                 who = [d for d in by_group[g["id"]] if d.serving(day) and rng.random() < 0.85]
                 if not (lo <= day <= hi) or not who:
@@ -1322,7 +1383,7 @@ def _publicity(ctx: _Ctx, m: dict) -> None:
                 links.extend({"work_id": wid, "deputy_id": d.id} for d in who)
         k = round(n * ((hi - lo).days + 1) / 365)
         for _ in range(k):
-            kind = _wpick(rng, [("宣传", 50), ("普法", 35), ("法制调研", 15)])
+            kind = _wpick(rng, [(PublicityKind.PUBLICITY, 50), (PublicityKind.LAW_EDUCATION, 35), (PublicityKind.LAW_RESEARCH, 15)])
             day = _rand_day(rng, lo, hi)
             g = rng.choice(groups)
             who = [d for d in by_group[g["id"]] if d.serving(day)]
@@ -1330,7 +1391,7 @@ def _publicity(ctx: _Ctx, m: dict) -> None:
                 continue
             wid = ctx.ids(models.PublicityWork, 1)
             title = rng.choice(titles[kind])
-            audience = rng.randint(0, 30) if kind == "法制调研" else rng.randint(20, 300)
+            audience = rng.randint(0, 30) if kind == PublicityKind.LAW_RESEARCH else rng.randint(20, 300)
             works.append({"id": wid, "kind": kind, "title": title, "held_on": day, "audience": audience,
                           "summary": f"{g['name']}代表{title}，参加群众{audience}人。",
                           "created_by": "staff" if g["office_id"] == m["offices"][0]["id"] else "admin"})
@@ -1382,32 +1443,32 @@ def _proposals(ctx: _Ctx, m: dict, sessions: list[dict], clusters: list[dict], o
         pid = ctx.ids(models.Proposal, 1)
         topic = TOPICS[cat]
         law = rng.random() < 0.2
-        word = kind if kind != "批评和意见" else "意见"
-        if law and kind != "批评和意见":
+        word = kind if kind != ProposalKind.CRITICISM else "意见"
+        if law and kind != ProposalKind.CRITICISM:
             title = f"关于加强《{rng.choice(LAWS)}》贯彻实施的{word}"
         else:
             where = m["offices"][lead.office_id - m["offices"][0]["id"]]["_short"] if rng.random() < 0.3 else ""
             title = rng.choice(PROPOSAL_TITLES).format(where=where, topic=topic, word=word)
-        handled = "已立案" if kind == "议案" else "已交办"
-        steps = [("已提交", day)]
+        handled = ProposalStatus.REGISTERED if kind == ProposalKind.MOTION else ProposalStatus.ASSIGNED
+        steps = [(ProposalStatus.SUBMITTED, day)]
         d = day + timedelta(days=rng.randint(7, 30))
         if d <= today:
             steps.append((handled, d))
             d += timedelta(days=rng.randint(5, 20))
             if d <= today:
-                steps.append(("办理中", d))
+                steps.append((ProposalStatus.HANDLING, d))
                 d += timedelta(days=rng.randint(50, 120))
                 if d <= today and rng.random() < 0.92:
-                    steps.append(("已答复", d))
+                    steps.append((ProposalStatus.ANSWERED, d))
         status, on = steps[-1]
-        view = _wpick(rng, [("满意", 70), ("基本满意", 22), ("不满意", 8)]) if status == "已答复" else None
+        view = _wpick(rng, [(Satisfaction.SATISFIED, 70), (Satisfaction.BASIC, 22), (Satisfaction.UNSATISFIED, 8)]) if status == ProposalStatus.ANSWERED else None
         body = rng.choice(BODIES.get(cat, DEFAULT_BODIES))
         props.append({"id": pid, "kind": kind, "term_id": m["term_id"], "session_no": session_no, "title": title,
                       "summary": f"建议{body}加快推进{topic}，回应群众关切。", "lead_deputy_id": lead.id,
-                      "submitted_on": day, "handling_body": body if status != "已提交" else None,
+                      "submitted_on": day, "handling_body": body if status != ProposalStatus.SUBMITTED else None,
                       "status": status, "deputy_view": view,
                       "result": f"{body}答复：已列入工作计划并推进落实" if status == "已答复" else None,
-                      "result_on": on if status == "已答复" else None, "law_related": law,
+                      "result_on": on if status == ProposalStatus.ANSWERED else None, "law_related": law,
                       "created_by": "staff" if lead.office_id == m["offices"][0]["id"] else "admin",
                       "version": len(steps)})
         signers.append({"proposal_id": pid, "deputy_id": lead.id, "is_lead": True})
@@ -1422,7 +1483,7 @@ def _proposals(ctx: _Ctx, m: dict, sessions: list[dict], clusters: list[dict], o
     for year in range(ctx.start.year, today.year + 1):
         lo, hi = max(date(year, 1, 1), ctx.start), min(date(year, 12, 31), today)
         sess = session_of.get(year)
-        plan = [("建议", max(3, n)), ("议案", max(1, n // 60)), ("批评和意见", max(1, n // 30))]
+        plan = [(ProposalKind.SUGGESTION, max(3, n)), (ProposalKind.MOTION, max(1, n // 60)), (ProposalKind.CRITICISM, max(1, n // 30))]
         for kind, k in plan:
             for _ in range(k):
                 at_session = sess is not None and rng.random() < 0.8
@@ -1431,18 +1492,18 @@ def _proposals(ctx: _Ctx, m: dict, sessions: list[dict], clusters: list[dict], o
                 if not lead.serving(day):
                     continue
                 members = by_group[lead.group_id]
-                if kind == "议案":
+                if kind == ProposalKind.MOTION:
                     want = rng.randint(9, 14)
                     co = _sample_serving(rng, members, want, day, [lead.id])
                     co += _sample_serving(rng, deputies, want - len(co), day, [lead.id, *(c.id for c in co)])
-                elif kind == "建议":
+                elif kind == ProposalKind.SUGGESTION:
                     co = _sample_serving(rng, members, rng.choice((0, 0, 1, 2, 3, 4)), day, [lead.id])
                 else:
                     co = _sample_serving(rng, members, rng.choice((0, 0, 1)), day, [lead.id])
                 cat = rng.choice(cats)
                 pid = add(kind, day, sess["session_no"] if at_session else None, lead, co, cat)
                 # some suggestions grew out of opinions their lead deputy's group collected
-                if kind == "建议" and rng.random() < 0.15:
+                if kind == ProposalKind.SUGGESTION and rng.random() < 0.15:
                     pool = [o for o in ops_by_group[lead.group_id][-200:] if o[4] <= day]
                     for o in rng.sample(pool, min(len(pool), rng.randint(1, 2))):
                         sources.append({"proposal_id": pid, "letter_id": None, "opinion_id": o[0]})
@@ -1450,12 +1511,13 @@ def _proposals(ctx: _Ctx, m: dict, sessions: list[dict], clusters: list[dict], o
     for c in clusters:
         if not c["linked"] or not c["ids"]:
             continue
-        members = [d for d in by_group[c["group_id"]] if d.left_on is None]
+        day = today - timedelta(days=rng.randint(0, 20))
+        members = [d for d in by_group[c["group_id"]] if d.serving(day)]
         if not members:
             continue
         lead = rng.choice(members)
         co = rng.sample([d for d in members if d.id != lead.id], min(len(members) - 1, 2))
-        pid = add("建议", today - timedelta(days=rng.randint(0, 20)), None, lead, co, c["category"])
+        pid = add(ProposalKind.SUGGESTION, day, None, lead, co, c["category"])
         for lid in c["ids"]:
             sources.append({"proposal_id": pid, "letter_id": lid, "opinion_id": None})
         for o in [o for o in ops_by_group[c["group_id"]] if o[2] == c["district_id"] and o[3] == c["category"]][:5]:
@@ -1471,20 +1533,23 @@ def _proposals(ctx: _Ctx, m: dict, sessions: list[dict], clusters: list[dict], o
 # ---------------------------------------------------------------- reports to voters, hearings, summaries
 
 
-def _share_range(n: int) -> range:
-    """The plan sizes whose share of ``n`` deputies lies within 20%–30%."""
-    return range(math.ceil(0.2 * n - 1e-9), math.floor(0.3 * n + 1e-9) + 1)
+def plan_size(serving: int, band: tuple[float, float]) -> int:
+    """How many of a group's ``serving`` deputies its yearly plan takes: of the sizes the R6 rule
+    allows (``rules.report_share(...).sizes``), the one nearest the middle of the band; a group
+    too small for any allowed size takes the size whose share comes closest to the band, the
+    larger of two as close (the reports page warns about it, as it would for an office's own plan)."""
+    if serving <= 0:
+        return 0
+    mid = (band[0] + band[1]) / 2
+    sizes = list(rules.report_share(0, serving, band).sizes)
+    if sizes:
+        return min(sizes, key=lambda k: (abs(k / serving - mid), k))
 
+    def off_band(k: int) -> float:
+        share = k / serving
+        return max(band[0] - share, share - band[1], 0.0)
 
-def plan_size(*ns: int) -> int:
-    """How many deputies a yearly plan takes: a count inside 20%–30% of every given group size
-    (the sizes differ by how one counts leavers and joiners), nearest to 25%; else of the first."""
-    n = ns[0]
-    common = set(_share_range(n)).intersection(*(set(_share_range(x)) for x in ns[1:]))
-    cands = sorted(common) or list(_share_range(n))
-    if not cands:
-        return max(1, round(0.25 * n)) if n else 0
-    return min(cands, key=lambda k: (abs(k / n - 0.25), k))
+    return min(range(serving + 1), key=lambda k: (off_band(k), abs(k / serving - mid), -k))
 
 
 def _reports(ctx: _Ctx, m: dict) -> None:
@@ -1498,21 +1563,21 @@ def _reports(ctx: _Ctx, m: dict) -> None:
     ops = _Opinions(ctx, m, ctx.rng("report-opinions"))
     report_ops: list[tuple] = []
     reported: set[int] = set()
+    band = rules.share_band(ctx.session)
     for year in range(ctx.start.year, today.year + 1):
         if year - m["start_year"] + 1 < 2:
             continue  # R6: face-to-face reports start in the second year of the term
         jan1, dec31 = date(year, 1, 1), date(year, 12, 31)
+        ref = ctx.reference_day(year)
         for g in m["groups"]:
             members = by_group[g["id"]]
-            # serving deputies as the reports rules count them: in office this year and still 在任
-            serving = [d for d in members if d.joined_on <= jan1 and d.left_on is None]
+            # the group's deputies serving in the year, as services.deputies counts them (on the
+            # reference day); those serving since 1 January report (face to face or in writing)
+            counted = [d for d in members if d.serving(ref)]
+            serving = [d for d in counted if d.serving(jan1)]
             if not serving:
                 continue
-            # the reports rules count the deputies serving at the end of the year; the plan also
-            # fits the other ways of counting (at 1 January; still serving today) when it can
-            at_end = sum(1 for d in members if d.joined_on <= dec31 and (d.left_on is None or d.left_on > dec31))
-            at_start = sum(1 for d in members if d.joined_on <= jan1 and (d.left_on is None or d.left_on > jan1))
-            k = plan_size(at_end, len(serving), at_start)
+            k = min(plan_size(len(counted), band), len(serving))
             fresh = [d for d in serving if d.id not in reported]
             rng.shuffle(fresh)
             chosen = fresh[:k]
@@ -1545,7 +1610,7 @@ def _reports(ctx: _Ctx, m: dict) -> None:
                 asked = rng.randint(2, 10)
                 published = held + timedelta(days=rng.randint(10, 40))
                 pub = published <= today and rng.random() < (0.8 if year < today.year else 0.5)
-                reports.append(_report_row(rid, d.id, year, "当面述职", held=held, venue=venue, present=present,
+                reports.append(_report_row(rid, d.id, year, ReportForm.FACE, held=held, venue=venue, present=present,
                                            asked=asked, answered=asked - (rng.random() < 0.2),
                                            video=rng.random() < 0.6, sat=sat, basic=basic, unsat=unsat,
                                            published=published if pub else None))
@@ -1555,9 +1620,9 @@ def _reports(ctx: _Ctx, m: dict) -> None:
                     for c in rng.sample(RECT_CONTENTS, rng.randint(1, 2)):
                         due = held + timedelta(days=rng.randint(30, 60))
                         done_ = due <= today and rng.random() < 0.85
-                        rects.append({"id": ctx.ids(models.Rectification, 1), "source": "述职", "report_id": rid,
+                        rects.append({"id": ctx.ids(models.Rectification, 1), "source": RectificationSource.REPORT, "report_id": rid,
                                       "spot_check_id": None, "group_id": g["id"], "content": c, "owner": d.name,
-                                      "due_on": due, "status": "已完成" if done_ else "未完成",
+                                      "due_on": due, "status": RectificationStatus.DONE if done_ else RectificationStatus.OPEN,
                                       "announced_on": held + timedelta(days=rng.randint(7, 20))
                                       if rng.random() < 0.8 else None,
                                       "closed_on": due - timedelta(days=rng.randint(0, 10)) if done_ else None,
@@ -1584,11 +1649,11 @@ def _reports(ctx: _Ctx, m: dict) -> None:
                 fil = rev + timedelta(days=rng.randint(3, 15))
                 pub = fil + timedelta(days=rng.randint(5, 30))
                 lvl = min(lvl, 0 if rev > today else (1 if fil > today else (2 if pub > today else 3)))
-                result = ("通过" if rng.random() < 0.9 else "退回修改") if lvl >= 1 else None
-                if result == "退回修改":
+                result = (ReviewResult.PASSED if rng.random() < 0.9 else ReviewResult.RETURNED) if lvl >= 1 else None
+                if result == ReviewResult.RETURNED:
                     lvl = 1
                 reports.append(_report_row(
-                    rid, d.id, year, "书面报告", received=received,
+                    rid, d.id, year, ReportForm.WRITTEN, received=received,
                     review=result, reviewer=m["liaison"][g["id"]] if lvl >= 1 else None,
                     reviewed=rev if lvl >= 1 else None, filed=fil if lvl >= 2 else None,
                     published=pub if lvl >= 3 else None))
@@ -1597,7 +1662,7 @@ def _reports(ctx: _Ctx, m: dict) -> None:
     ctx.insert(models.Report, reports)
     ctx.insert(models.Rectification, rects)
     for rid, d, held in report_ops:
-        ops.add(source="述职", activity_id=None, report_id=rid, deputy_id=d.id, district_id=d.district_id,
+        ops.add(source=OpinionSource.REPORT, activity_id=None, report_id=rid, deputy_id=d.id, district_id=d.district_id,
                 group_id=d.group_id, raised=held)
     ops.flush()
 
@@ -1612,7 +1677,7 @@ def _report_row(rid: int, deputy_id: int, year: int, form: str, *, held: date | 
     return {"id": rid, "deputy_id": deputy_id, "year": year, "form": form, "held_on": held, "venue": venue,
             "voters_present": present, "questions_asked": asked, "questions_answered": answered,
             "video_recorded": video,
-            "text_note": "述职报告文本存代表组档案" if form == "当面述职" else "书面报告原件存代表组档案",
+            "text_note": "述职报告文本存代表组档案" if form == ReportForm.FACE else "书面报告原件存代表组档案",
             "satisfied": sat, "basically_satisfied": basic, "unsatisfied": unsat, "received_on": received,
             "review_result": review, "reviewer": reviewer, "reviewed_on": reviewed, "filed_on": filed,
             "published_on": published,
@@ -1662,7 +1727,7 @@ def _topics(ctx: _Ctx, clusters: list[dict]) -> None:
         created = datetime.combine(today - timedelta(days=40 - 15 * k), time(10, 0))
         topics.append({"id": tid, "title": f"关于{TOPICS.get(c['category'], c['category'])}问题的监督",
                        "category": c["category"], "district_id": c["district_id"],
-                       "status": "已办结" if closed else "进行中",
+                       "status": TopicStatus.CLOSED if closed else TopicStatus.OPEN,
                        "outcome": "常委会听取专项报告，相关部门已制定整改方案并公示" if closed else None,
                        "created_by": "leader", "created_at": created,
                        "closed_at": datetime.combine(today - timedelta(days=5), time(16, 0)) if closed else None})
@@ -1720,6 +1785,7 @@ def generate(url: str | None = None, *, seed: int = 2026, offices: int = 6, grou
     today = today or clock.today()
     if min(offices, groups, districts, deputies) < 1:
         raise ValueError("办事处、代表组、选区和代表的数量都至少为1")
+    check_years(today, years)
     with session_scope("demo", url=url) as session:
         if session.execute(select(func.count()).select_from(models.Office)).scalar() or \
                 session.execute(select(func.count()).select_from(models.Term)).scalar():
@@ -1749,17 +1815,8 @@ def generate(url: str | None = None, *, seed: int = 2026, offices: int = 6, grou
         _users(ctx, m)
         _fix_sequences(ctx)
         ctx.progress(0.93, "办理时限")
-        try:
-            from services import letters as letter_service
-        except ImportError:
-            letter_service = None
-        if letter_service is not None and hasattr(letter_service, "recompute_deadlines") and n_letters:
+        if n_letters:
             letter_service.recompute_deadlines(session, None)
-        try:
-            from services import scoring
-        except ImportError:
-            scoring = None
-        if scoring is not None and hasattr(scoring, "ensure_default_rubric"):
-            scoring.ensure_default_rubric(session)
+        scoring.ensure_default_rubric(session)
         ctx.progress(1.0, "完成")
         return dict(sorted(ctx.counts.items()))
