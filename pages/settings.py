@@ -10,6 +10,7 @@ from components.forms import confirm, errors_of, field_error, show_flash
 from components.guard import require_page
 from components.text import safe_md
 from db.engine import session_scope
+from services import setting_changes as changes
 from services import settings as svc
 from services.common import Actor, ServiceError, ValidationError
 from services.states import GroupGrade, values
@@ -134,7 +135,7 @@ def _write(prefix: str, actor: Actor, fn) -> None:  # noqa: ANN001
         st.session_state[f"{prefix}__errors"] = exc.errors
         st.session_state[f"{prefix}__flash"] = ("err", "未保存，请按提示修改：" + "；".join(exc.errors.values()))
         st.rerun()
-    except svc.StaleSetting as exc:
+    except changes.StaleSetting as exc:
         st.session_state[f"{prefix}__seen"] = exc.current
         st.session_state[f"{prefix}__flash"] = ("err", str(exc))
         st.rerun()
@@ -154,9 +155,9 @@ def _write(prefix: str, actor: Actor, fn) -> None:  # noqa: ANN001
 
 def _recompute_note(spec: svc.Spec, n: int | None) -> str:
     """The sentence of a confirmation that says what the change recomputes."""
-    if spec.recompute is None or n is None:
+    if changes.hook(spec.key) is None or n is None:
         return ""
-    return f"保存后将立即重新计算 {n} 件{spec.recompute.what}的办理期限，超期提示随之变化。"
+    return f"保存后将立即重新计算 {n} 件{changes.hook(spec.key).what}的办理期限，超期提示随之变化。"
 
 
 def _setting(actor: Actor, entry: svc.Entry) -> None:
@@ -190,11 +191,11 @@ def _setting(actor: Actor, entry: svc.Entry) -> None:
                 _confirm_pending(actor, spec, prefix, seen, pending)
         if not entry.is_default:
             with session_scope(actor.username) as s:
-                n = svc.pending_recount(s, spec.key)
+                n = changes.pending_recount(s, spec.key)
             message = (f"确定将“{spec.label}”恢复为默认值（{svc.describe(spec.key, spec.default)}）吗？"
                        + _recompute_note(spec, n) + "此操作记入操作日志。")
             if confirm(f"{prefix}__restore", "恢复默认值", message):
-                _write(prefix, actor, lambda s: svc.restore_default(s, actor, spec.key, seen))
+                _write(prefix, actor, lambda s: changes.restore_default(s, actor, spec.key, seen))
 
 
 def _submit(actor: Actor, spec: svc.Spec, prefix: str, seen: object, proposed: object) -> None:
@@ -206,21 +207,21 @@ def _submit(actor: Actor, spec: svc.Spec, prefix: str, seen: object, proposed: o
         st.session_state[f"{prefix}__flash"] = ("err", "未保存，请按提示修改：" + "；".join(exc.errors.values()))
         st.session_state.pop(f"{prefix}__pending", None)
         st.rerun()
-    if spec.recompute is not None and not svc.same(clean, seen):
+    if changes.hook(spec.key) is not None and not svc.same(clean, seen):
         st.session_state[f"{prefix}__errors"] = {}
         st.session_state[f"{prefix}__pending"] = clean
         st.rerun()
-    _write(prefix, actor, lambda s: svc.save(s, actor, spec.key, clean, seen))
+    _write(prefix, actor, lambda s: changes.save(s, actor, spec.key, clean, seen))
 
 
 def _confirm_pending(actor: Actor, spec: svc.Spec, prefix: str, seen: object, pending: object) -> None:
     """Ask before a change that recomputes due dates; 确认修改 saves it."""
     with session_scope(actor.username) as s:
-        n = svc.pending_recount(s, spec.key)
+        n = changes.pending_recount(s, spec.key)
     st.warning(f"将把“{spec.label}”改为：{svc.describe(spec.key, pending)}。{_recompute_note(spec, n)}确认修改吗？")
     c1, c2 = st.columns(2)
     if c1.button("确认修改", key=f"{prefix}__yes", type="primary"):
-        _write(prefix, actor, lambda s: svc.save(s, actor, spec.key, pending, seen))
+        _write(prefix, actor, lambda s: changes.save(s, actor, spec.key, pending, seen))
     if c2.button("取消", key=f"{prefix}__no"):
         st.session_state.pop(f"{prefix}__pending", None)
         st.rerun()

@@ -211,9 +211,13 @@ def recompute_deadlines(session: Session, letter_ids: list[int] | None = None) -
             stmt = scoped(table.update().where(c.received_on == bindparam("r"), c.paused_days == bindparam("p"),
                                                c.round == 1))
             # updated_at is kept: deadlines are derived, not an edit of the letter
-            conn.execute(stmt.values(reply_due=bindparam("rd"), resolve_due=bindparam("sd"), updated_at=c.updated_at,
-                                     step_due=case((c.status == LetterStatus.REGISTERED, bindparam("hd", type_=Date)), else_=None)),
-                         params)
+            stmt = stmt.values(reply_due=bindparam("rd"), resolve_due=bindparam("sd"), updated_at=c.updated_at,
+                               step_due=case((c.status == LetterStatus.REGISTERED, bindparam("hd", type_=Date)), else_=None))
+            if chunk is None:
+                conn.execute(stmt, params)  # one statement, many (received date, paused days) groups
+            else:  # an IN list of ids cannot be sent with executemany: one UPDATE per group
+                for one in params:
+                    conn.execute(stmt, one)
         # waiting to be forwarded: counted from the first reply (status_on)
         replied = session.execute(scoped(select(c.id, c.status_on, c.received_on, c.paused_days)
                                          .where(c.status == LetterStatus.REPLIED, c.round == 1))).all()

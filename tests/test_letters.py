@@ -317,6 +317,14 @@ def test_recompute_deadlines_in_bulk(world) -> None:
             expect = letters.due_dates(letter.received_on, letter.status, letter.status_on, None,
                                        letter.paused_days, DL)
             assert (letter.reply_due, letter.resolve_due, letter.step_due) == expect
+    # the same for a chosen few that span several (received date, paused days) groups
+    with session_scope("system", world.url) as s:
+        s.execute(models.Letter.__table__.update().values(reply_due=None, resolve_due=None, step_due=None))
+        ids = list(s.execute(select(models.Letter.id).order_by(models.Letter.id).limit(7)).scalars())
+        assert letters.recompute_deadlines(s, ids) == 7
+    with session_scope("t", world.url) as s:
+        done = s.execute(select(models.Letter.id).where(models.Letter.reply_due.is_not(None))).scalars()
+        assert sorted(done) == ids
 
 
 # ---------------------------------------------------------------- masking, reveal, undo

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from db import dataversion, models
 from db.engine import session_scope
-from services import letters, proposals, settings, workdays
+from services import letters, proposals, setting_changes, settings, workdays
 from services.common import Actor, PermissionDenied, ValidationError
 from tests.conftest import build_world
 
@@ -162,7 +162,7 @@ def test_a_save_is_audited_and_the_next_request_uses_it(world) -> None:
     version = _settled_version(url)
     with session_scope("admin", url) as s:
         assert proposals.signature_warning(s, "议案", 6) is not None  # default: 10 signatures
-        saved = settings.save(s, ADMIN, "proposal_min_signatures", 5, seen=10)
+        saved = setting_changes.save(s, ADMIN, "proposal_min_signatures", 5, seen=10)
     assert saved.changed and saved.message() == "已保存“议案最少联名代表人数”：5 人。"
     with session_scope("leader", url) as s:  # another request: the rule reads the new value
         assert settings.get(s, "proposal_min_signatures") == 5
@@ -193,7 +193,7 @@ def test_a_refused_value_writes_nothing(world) -> None:
     url = world.url
     version = _settled_version(url)
     with pytest.raises(ValidationError) as exc, session_scope("admin", url) as s:
-        settings.save(s, ADMIN, "letter_deadlines", {"handed": 2, "reply": 10, "forward": 10, "feedback": 0},
+        setting_changes.save(s, ADMIN, "letter_deadlines", {"handed": 2, "reply": 10, "forward": 10, "feedback": 0},
                       seen=settings.default("letter_deadlines"))
     assert "feedback" in exc.value.errors
     assert _get(url, "letter_deadlines") == settings.default("letter_deadlines")
@@ -206,9 +206,9 @@ def test_a_refused_value_writes_nothing(world) -> None:
 def test_only_the_admin_may_change_a_setting(world) -> None:
     for actor in (world.staff(), world.supervisor(), world.leader()):
         with pytest.raises(PermissionDenied), session_scope(actor.username, world.url) as s:
-            settings.save(s, actor, "r1_min_activities", 3, seen=2)
+            setting_changes.save(s, actor, "r1_min_activities", 3, seen=2)
         with pytest.raises(PermissionDenied), session_scope(actor.username, world.url) as s:
-            settings.restore_default(s, actor, "r1_min_activities", seen=2)
+            setting_changes.restore_default(s, actor, "r1_min_activities", seen=2)
     assert _get(world.url, "r1_min_activities") == 2
     assert _setting_log(world.url) == []
 
@@ -217,9 +217,9 @@ def test_a_stale_save_is_refused_and_says_what_the_setting_is_now(world) -> None
     """Two admins opened the page on 2; the second saved 3; the first one's 4 is refused."""
     url = world.url
     with session_scope("admin2", url) as s:
-        settings.save(s, ADMIN2, "r1_min_activities", 3, seen=2)
-    with pytest.raises(settings.StaleSetting) as exc, session_scope("admin", url) as s:
-        settings.save(s, ADMIN, "r1_min_activities", 4, seen=2)
+        setting_changes.save(s, ADMIN2, "r1_min_activities", 3, seen=2)
+    with pytest.raises(setting_changes.StaleSetting) as exc, session_scope("admin", url) as s:
+        setting_changes.save(s, ADMIN, "r1_min_activities", 4, seen=2)
     message = str(exc.value)
     assert "已被 admin2 于" in message and "现在是：3 次" in message and "未保存" in message
     assert exc.value.current == 3
@@ -227,18 +227,18 @@ def test_a_stale_save_is_refused_and_says_what_the_setting_is_now(world) -> None
     assert len(_setting_log(url)) == 1
     # opened again on 3, the first admin's save goes through
     with session_scope("admin", url) as s:
-        settings.save(s, ADMIN, "r1_min_activities", 4, seen=exc.value.current)
+        setting_changes.save(s, ADMIN, "r1_min_activities", 4, seen=exc.value.current)
     assert _get(url, "r1_min_activities") == 4
 
 
 def test_saving_the_value_it_already_has_changes_nothing(world) -> None:
     with session_scope("admin", world.url) as s:
-        saved = settings.save(s, ADMIN, "hot_min_writers", 3, seen=3)
+        saved = setting_changes.save(s, ADMIN, "hot_min_writers", 3, seen=3)
     assert not saved.changed and saved.message() == "“集中反映的最少来信人数”已是 3 人，未作修改。"
     with session_scope("admin", world.url) as s:
-        settings.save(s, ADMIN, "hot_min_writers", 4, seen=3)
+        setting_changes.save(s, ADMIN, "hot_min_writers", 4, seen=3)
     with session_scope("admin", world.url) as s:  # a double click: the second save finds it done
-        assert not settings.save(s, ADMIN, "hot_min_writers", 4, seen=3).changed
+        assert not setting_changes.save(s, ADMIN, "hot_min_writers", 4, seen=3).changed
     assert len(_setting_log(world.url)) == 1
 
 
@@ -246,12 +246,12 @@ def test_restore_default(world) -> None:
     url = world.url
     words = ["城乡建设", "教育", "其他"]
     with session_scope("admin", url) as s:
-        settings.save(s, ADMIN, "letter_categories", words, seen=settings.default("letter_categories"))
-    with pytest.raises(settings.StaleSetting), session_scope("admin", url) as s:
-        settings.restore_default(s, ADMIN, "letter_categories", seen=settings.default("letter_categories"))
+        setting_changes.save(s, ADMIN, "letter_categories", words, seen=settings.default("letter_categories"))
+    with pytest.raises(setting_changes.StaleSetting), session_scope("admin", url) as s:
+        setting_changes.restore_default(s, ADMIN, "letter_categories", seen=settings.default("letter_categories"))
     assert _get(url, "letter_categories") == words
     with session_scope("admin", url) as s:
-        saved = settings.restore_default(s, ADMIN, "letter_categories", seen=words)
+        saved = setting_changes.restore_default(s, ADMIN, "letter_categories", seen=words)
     assert saved.restored and saved.message().startswith("已将“问题类别”恢复为默认值：城乡建设、社会保障")
     with session_scope(url=url) as s:
         assert letters.categories(s) == settings.default("letter_categories")
@@ -273,9 +273,9 @@ def test_concurrent_saves_one_wins_the_others_are_told(world) -> None:
         start.wait()
         try:
             with session_scope(f"admin{i}", url) as s:
-                settings.save(s, Actor(f"admin{i}", "admin"), "mailbox_open_days", 10 + i, seen=7)
+                setting_changes.save(s, Actor(f"admin{i}", "admin"), "mailbox_open_days", 10 + i, seen=7)
             outcome[i] = "saved"
-        except settings.StaleSetting as exc:
+        except setting_changes.StaleSetting as exc:
             outcome[i] = ("stale", exc.current)
         except Exception as exc:  # noqa: BLE001 - an error here is what the test looks for
             outcome[i] = exc
@@ -352,8 +352,8 @@ def test_changing_the_forward_deadline_recomputes_open_letters_and_counts_the_mo
     letter_log = _letter_log(url)
     dl = settings.default("letter_deadlines")
     with session_scope("admin", url) as s:
-        assert settings.pending_recount(s, "letter_deadlines") == 4
-        saved = settings.save(s, ADMIN, "letter_deadlines", {**dl, "forward": 12}, seen=dl)
+        assert setting_changes.pending_recount(s, "letter_deadlines") == 4
+        saved = setting_changes.save(s, ADMIN, "letter_deadlines", {**dl, "forward": 12}, seen=dl)
     assert [(r.total, r.moved) for r in saved.recounts] == [(4, 1)]
     assert saved.message().endswith("已重新计算 4 件未办结来信的办理期限，其中 1 件的期限有变化。")
     after = _dues(url)
@@ -374,7 +374,7 @@ def test_changing_the_reply_deadline_moves_every_open_letter_and_no_closed_one(l
     dl = settings.default("letter_deadlines")
     new = {**dl, "reply": 15, "feedback": 45}
     with session_scope("admin", url) as s:
-        saved = settings.save(s, ADMIN, "letter_deadlines", new, seen=dl)
+        saved = setting_changes.save(s, ADMIN, "letter_deadlines", new, seen=dl)
     assert [(r.total, r.moved) for r in saved.recounts] == [(4, 4)]
     after = _dues(url)
     got = date(2026, 6, 1)
@@ -388,7 +388,7 @@ def test_changing_the_reply_deadline_moves_every_open_letter_and_no_closed_one(l
     assert _dues(url)[lid][0] == workdays.add_workdays(date(2026, 6, 12), 15)
     # back to the default: recomputed again, and said so
     with session_scope("admin", url) as s:
-        saved = settings.restore_default(s, ADMIN, "letter_deadlines", seen=new)
+        saved = setting_changes.restore_default(s, ADMIN, "letter_deadlines", seen=new)
     assert [(r.total, r.moved) for r in saved.recounts] == [(5, 5)]
     assert _dues(url)[ids["登记"]] == before[ids["登记"]]
 
@@ -406,7 +406,7 @@ def test_a_failed_recompute_saves_nothing(letters_world, monkeypatch) -> None:
     monkeypatch.setattr(letters, "recompute_deadlines", broken)
     dl = settings.default("letter_deadlines")
     with pytest.raises(RuntimeError), session_scope("admin", url) as s:
-        settings.save(s, ADMIN, "letter_deadlines", {**dl, "reply": 12}, seen=dl)
+        setting_changes.save(s, ADMIN, "letter_deadlines", {**dl, "reply": 12}, seen=dl)
     assert _get(url, "letter_deadlines") == dl
     assert _dues(url) == before
     assert _setting_log(url) == []

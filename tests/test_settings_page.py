@@ -11,7 +11,7 @@ import pytest
 from db import models
 from db.engine import session_scope
 from db.migrate import upgrade
-from services import clock, letters, settings
+from services import clock, letters, setting_changes, settings
 from services.common import Actor
 from tests.conftest import app_as, build_world
 
@@ -140,7 +140,7 @@ def test_cancelling_a_deadline_change_saves_nothing(june_world) -> None:
 
 def test_restoring_a_default_asks_first(app_world) -> None:
     with session_scope("admin", app_world.url) as s:
-        settings.save(s, Actor("admin", "admin"), "r4_threshold", 5, seen=3)
+        setting_changes.save(s, Actor("admin", "admin"), "r4_threshold", 5, seen=3)
     at = app_as("admin", "settings")
     at.button(key="set_r4_threshold__restore__btn").click()
     at.run()
@@ -156,7 +156,7 @@ def test_restoring_a_default_asks_first(app_world) -> None:
 def test_a_stale_form_is_refused_with_the_value_now_and_the_input_kept(app_world) -> None:
     at = app_as("admin", "settings")  # the admin opens the page on 7 days
     with session_scope("admin2", app_world.url) as s:  # meanwhile another admin saves 10
-        settings.save(s, ADMIN2, "mailbox_open_days", 10, seen=7)
+        setting_changes.save(s, ADMIN2, "mailbox_open_days", 10, seen=7)
     at.number_input(key="set_mailbox_open_days__in").set_value(5)
     _save(at, "mailbox_open_days")
     errors = [e.value for e in at.error]
@@ -171,7 +171,7 @@ def test_a_stale_form_is_refused_with_the_value_now_and_the_input_kept(app_world
 def test_the_page_warns_when_the_setting_moved_since_it_was_opened(app_world) -> None:
     at = app_as("admin", "settings")
     with session_scope("admin2", app_world.url) as s:
-        settings.save(s, ADMIN2, "hot_min_writers", 4, seen=3)
+        setting_changes.save(s, ADMIN2, "hot_min_writers", 4, seen=3)
     at.run()
     assert any("此设置已被他人修改" in w.value for w in at.warning)
     at.button(key="set_hot_min_writers__reload").click()
