@@ -691,10 +691,16 @@ def set_publication(session: Session, actor: Actor, report_id: int, published_on
     rep.published_on, rep.publication_issue = pub, issue
 
 
+def _publishable(cols=R):  # noqa: ANN001, ANN202
+    """Condition over report columns (the Report table, or a subquery carrying form, held_on and
+    review_result): a report that should be published (meeting held, or written report passed)."""
+    return or_(and_(cols.form == FACE, cols.held_on.is_not(None)),
+               and_(cols.form == WRITTEN, cols.review_result == PASSED))
+
+
 def _due_publication(year: int):
-    """Condition: a report that should be published (meeting held, or written report passed)."""
-    return and_(R.year == year, or_(and_(R.form == FACE, R.held_on.is_not(None)),
-                                    and_(R.form == WRITTEN, R.review_result == PASSED)))
+    """Condition: a report of ``year`` that should be published (R9)."""
+    return and_(R.year == year, _publishable())
 
 
 def unpublished(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
@@ -911,15 +917,18 @@ def plan_checks(session: Session, actor: Actor, year: int, groups: list | None =
 
 
 def _report_groups(year: int):
-    """Subquery (report_id, group_id): the group a report of ``year`` counts in: the group whose
+    """Subquery of the reports of ``year`` with the group each counts in (group_id): the group whose
     plan lists a face-to-face report, the group of the reference day for a written one (so a past
-    year stays as it was when a deputy moves group today)."""
+    year stays as it was when a deputy moves group today). Carries the columns the year at a
+    glance counts (form, held_on, review_result, published_on and the evaluation votes)."""
     RP, RPI = M.ReportPlan, M.ReportPlanItem
-    face = (select(R.id.label("report_id"), RP.group_id.label("group_id"))
+    cols = (R.id.label("report_id"), R.form, R.held_on, R.review_result, R.published_on,
+            R.satisfied, R.basically_satisfied, R.unsatisfied)
+    face = (select(*cols, RP.group_id.label("group_id"))
             .join(RPI, RPI.deputy_id == R.deputy_id).join(RP, and_(RP.id == RPI.plan_id, RP.year == R.year))
             .where(R.year == year, R.form == FACE))
     sub = deputies.serving_at(year, name="written_group")
-    written = (select(R.id.label("report_id"), sub.c.group_id.label("group_id"))
+    written = (select(*cols, sub.c.group_id.label("group_id"))
                .join(sub, sub.c.deputy_id == R.deputy_id).where(R.year == year, R.form == WRITTEN))
     return union_all(face, written).subquery("report_group")
 
@@ -934,10 +943,9 @@ def overview(session: Session, actor: Actor, year: int) -> list[dict]:
     checks = {c.group_id: c for c in plan_checks(session, actor, year, groups)}
     rg = _report_groups(year)
     face = {g: row for g, *row in session.execute(
-        select(rg.c.group_id, func.count(R.id), func.sum(func.coalesce(R.satisfied, 0)),
-               func.sum(func.coalesce(R.basically_satisfied, 0)), func.sum(func.coalesce(R.unsatisfied, 0)))
-        .join(rg, rg.c.report_id == R.id)
-        .where(R.form == FACE, R.held_on.is_not(None), rg.c.group_id.in_(gids))
+        select(rg.c.group_id, func.count(rg.c.report_id), func.sum(func.coalesce(rg.c.satisfied, 0)),
+               func.sum(func.coalesce(rg.c.basically_satisfied, 0)), func.sum(func.coalesce(rg.c.unsatisfied, 0)))
+        .where(rg.c.form == FACE, rg.c.held_on.is_not(None), rg.c.group_id.in_(gids))
         .group_by(rg.c.group_id)).all()}
     owed_stmt, _w = _owed_stmt(actor, year)
     owed_sub = owed_stmt.where(G.id.in_(gids)).subquery()
@@ -948,8 +956,8 @@ def overview(session: Session, actor: Actor, year: int) -> list[dict]:
                func.sum(case((owed_sub.c.filed_on.is_not(None), 1), else_=0)))
         .group_by(owed_sub.c.group_id)).all()}
     published = dict(session.execute(
-        select(rg.c.group_id, func.count(R.id)).join(rg, rg.c.report_id == R.id)
-        .where(_due_publication(year), R.published_on.is_not(None), rg.c.group_id.in_(gids))
+        select(rg.c.group_id, func.count(rg.c.report_id))
+        .where(_publishable(rg.c), rg.c.published_on.is_not(None), rg.c.group_id.in_(gids))
         .group_by(rg.c.group_id)).all())
     X = M.Rectification
     now = today()
