@@ -114,7 +114,7 @@ def _deputy_form(actor: Actor, ch: dict, prefix: str, init: dict, deputy_id: int
                                       format="YYYY-MM-DD", min_value=date(1950, 1, 1))
             field_error(form_key, "joined_on")
         status, left_on, reinstated_on = md.SERVING, None, None
-        group_change, moved_on = "correct", None
+        group_change, moved_on = None, None
         if deputy_id is not None:
             serving = init.get("status", md.SERVING) == md.SERVING
             c1, c2, c3 = st.columns(3)
@@ -142,8 +142,8 @@ def _deputy_form(actor: Actor, ch: dict, prefix: str, init: dict, deputy_id: int
                     field_error(form_key, "reinstated_on")
             if serving:
                 choices = list(md.GROUP_CHANGES)
-                group_change = st.radio("更改代表组或选区时", choices, format_func=md.GROUP_CHANGES.get,
-                                        horizontal=True, key=f"{prefix}_change",
+                group_change = st.radio("更改代表组或选区时（须选择一项）", choices, format_func=md.GROUP_CHANGES.get,
+                                        horizontal=True, key=f"{prefix}_change", index=None,
                                         help="更正录入错误：原记录填错了，改正后以往年度也按新代表组统计；"
                                              "调整代表组：代表自生效日期起到新代表组任职，以往年度仍按原代表组统计")
                 field_error(form_key, "group_change")

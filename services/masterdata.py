@@ -682,8 +682,11 @@ def service_change(d: models.Deputy, clean: dict, data: dict) -> tuple[dict[str,
     last = _last_period(d)
     was, will = d.status == SERVING, clean["status"] == SERVING
     moved = (clean["group_id"], clean["district_id"]) != (d.group_id, d.district_id)
-    move = moved and data.get("group_change") == "move"
+    change = data.get("group_change", "correct")  # the form sends None until the user chooses
+    move = moved and change == "move"
     intent = None
+    if moved and was and change not in GROUP_CHANGES:
+        errors["group_change"] = "代表组或选区有变化：请选择“更正录入错误”或“调整代表组（自某日起生效）”"
     if was and not will:  # leaves office
         on = _service_day(data, "left_on", "离任日期", errors)
         if on and last and on < last.start_on:

@@ -241,6 +241,9 @@ def test_reinstatement_asks_for_the_date_and_opens_a_new_period(world):
 
 def test_a_move_from_a_date_keeps_the_past_in_the_old_group_a_correction_does_not(world):
     moved, corrected = world.deputies[4], world.deputies[5]
+    with pytest.raises(ValidationError) as exc:  # the form sends no choice until the user makes one
+        _save(world, moved, group_id=world.groups[1], district_id=world.districts[1], group_change=None)
+    assert "请选择" in exc.value.errors["group_change"]
     with pytest.raises(ValidationError) as exc:
         _save(world, moved, group_id=world.groups[1], district_id=world.districts[1], group_change="move")
     assert exc.value.errors["moved_on"] == "请填写调整生效日期"

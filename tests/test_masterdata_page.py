@@ -158,6 +158,9 @@ def test_staff_moves_a_deputy_from_a_date_and_sees_the_periods(app_world):
     assert list(_periods_table(at, dep)["代表组"]) == ["东城第一代表组"]
     at.selectbox(key=f"{p}_group").select(app_world.groups[1])
     at.selectbox(key=f"{p}_district").select(app_world.districts[1])
+    _button(at, "保存修改").click()
+    at.run()  # a change of group must say whether it corrects the record or moves the deputy
+    assert "代表组或选区有变化：请选择“更正录入错误”或“调整代表组（自某日起生效）”" in [e.value for e in at.error]
     at.radio(key=f"{p}_change").set_value("move")
     _button(at, "保存修改").click()
     at.run()
