@@ -264,6 +264,9 @@ def test_r1_joiners_pro_rata_and_leavers_not_listed(world, travel):
 
     before = listed()
     assert before[w.deputies[4]] == 1 and w.deputies[5] not in before
+    with session_scope(url=w.url) as s:
+        notes = {r["id"]: r["说明"] for r in svc.r1_shortfall(s, w.admin(), YEAR, 0, 100).rows}
+    assert notes[w.deputies[4]] == f"{YEAR}-11-01起在任，按比例计" and notes[w.deputies[0]] == ""
     _create(w, held_on=date(YEAR, 11, 2), deputy_ids=[w.deputies[4]], organiser="代表个人")
     after = listed()
     assert w.deputies[4] not in after
