@@ -17,6 +17,7 @@ from services import activities as svc
 from services import clock, settings
 from services import opinions as op_svc
 from services.common import Actor, Page, ServiceError
+from services.states import OpinionStatus
 
 VIEWS = {"ledger": "活动台账", "new": "登记活动", "opinions": "意见办理", "short": "未达标代表", "mix": "活动构成", "typical": "典型事例"}
 # 工作台 links: ?view=r1|r4|r5|typical
@@ -90,7 +91,8 @@ def _activity_form(actor: Actor, ch: dict, form_key: str, prefix: str, initial: 
     field_error(form_key, "targets")
     with session_scope(actor.username) as s:
         group_id = svc.group_of_district(s, district_id)
-        dep_opts = svc.deputy_options(s, actor, group_id=group_id)
+        # the deputies serving on the activity's date, in the district's group of that date
+        dep_opts = svc.deputy_options(s, actor, group_id=group_id, day=held_on)
     chosen = st.session_state.get(f"{prefix}_deputies", init.get("deputy_ids", []))
     for i in chosen or []:  # keep a chosen deputy visible (the service explains why it is refused)
         if i not in dep_opts:
@@ -98,7 +100,7 @@ def _activity_form(actor: Actor, ch: dict, form_key: str, prefix: str, initial: 
     deputy_ids = st.multiselect(
         "参加代表", list(dep_opts), default=[i for i in init.get("deputy_ids", []) if i in dep_opts],
         format_func=lambda i: dep_opts.get(i, str(i)), key=f"{prefix}_deputies",
-        placeholder="输入姓名或拼音首字母搜索（仅列出该选区所在代表组的在任代表）",
+        placeholder="输入姓名或拼音首字母搜索（仅列出活动日期在该选区所在代表组任职的代表）",
     )
     field_error(form_key, "deputy_ids")
     c1, c2 = st.columns([1, 2])
@@ -260,18 +262,18 @@ def _transition_form(actor: Actor, op: dict) -> None:
     field_error(key, "to_status")
     field_error(key, "happened_on")
     extra: dict = {}
-    if to == "已转交":
+    if to == OpinionStatus.FORWARDED:
         extra["forwarded_to"] = st.text_input("转交单位", value=op["forwarded_to"], key=f"{prefix}_fw")
         field_error(key, "forwarded_to")
-    elif to == "已解决":
+    elif to == OpinionStatus.RESOLVED:
         extra["resolved_by"] = st.text_input("解决单位（实际解决问题的责任单位）", key=f"{prefix}_rb",
                                              help="代表不自行处理问题，须填写解决问题的单位（R3）")
         field_error(key, "resolved_by")
         extra["result"] = st.text_input("办理结果", key=f"{prefix}_res")
-    elif to == "无法解决":
+    elif to == OpinionStatus.UNRESOLVABLE:
         extra["reason"] = st.text_input("无法解决的原因", key=f"{prefix}_reason")
         field_error(key, "reason")
-    elif to == "已反馈选民":
+    elif to == OpinionStatus.FED_BACK:
         extra["feedback"] = st.text_input("反馈内容", key=f"{prefix}_fb")
         field_error(key, "feedback")
     note = st.text_input("备注", key=f"{prefix}_note")
@@ -359,7 +361,8 @@ def _shortfall(actor: Actor, ch: dict, which: str) -> None:
         with session_scope(actor.username) as s:
             by_group = svc.r1_by_group(s, actor, year)
             minimum = int(settings.get(s, "r1_min_activities"))
-        st.caption(f"每位在任代表每年至少联系选民 {minimum} 次；年中到任的代表按剩余月份折算；已离任的代表不列入。")
+        st.caption(f"每位代表每年至少联系选民 {minimum} 次。列入统计的是该年末（本年为今天）在任的代表，"
+                   "按当时所在代表组统计；年中到任的按剩余月份折算；经抽查认定不合格的活动不计入。")
         if by_group:
             st.dataframe(pd.DataFrame(by_group).drop(columns=["group_id"]), hide_index=True, width="stretch")
 
@@ -371,7 +374,8 @@ def _shortfall(actor: Actor, ch: dict, which: str) -> None:
                    export_name=f"{year}年联系选民活动未达标代表", unit="人", hidden=("id",),
                    empty=f"{year}年所有在任代表的联系选民活动次数均已达标。")
     elif pick == "r5":
-        st.caption("每位代表每年推动解决一至两件民生问题：下列在任代表本年还没有已解决的民生类群众意见。")
+        st.caption("每位代表每年推动解决一至两件民生问题：下列代表（该年末在任，本年为今天）该年还没有已解决的民生类"
+                   "群众意见。意见有承办代表的只记承办代表，未指定承办代表的记参加该活动的代表。")
 
         def fetch_r5(f: dict, offset: int, limit: int) -> Page:
             with session_scope(actor.username) as s:

@@ -54,7 +54,7 @@ def _new_event(actor: Actor, ch: dict) -> None:
         terms = list(ch["terms"])
         term_id = st.selectbox("届次", terms, format_func=ch["terms"].get, key=f"{p}_term") if terms else None
         field_error(form_key, "term_id")
-        every = st.checkbox("邀请负责范围内全部在任代表", value=True, key=f"{p}_all")
+        every = st.checkbox("邀请负责范围内全部在任代表（以会议活动日期在任为准）", value=True, key=f"{p}_all")
         ids = []
         if not every:
             deps = ch["deputies"]
@@ -154,7 +154,7 @@ def _events(actor: Actor, ch: dict) -> None:
 
 def _rates(actor: Actor, ch: dict) -> None:
     """Attendance rate per deputy (year, kind, group) and per kind."""
-    st.caption("出席率 = 出席次数 ÷ 应出席次数；请假计入应出席但不计为出席。")
+    st.caption("出席率 = 出席次数 ÷ 应出席次数；请假计入应出席但不计为出席；只统计已举行的会议活动。")
     filters = [
         Filter("year", "年度", "year", year_options(), default=param_year()),
         Filter("kind", "类型", "select", svc.EVENT_KINDS),
@@ -191,7 +191,7 @@ def _rates(actor: Actor, ch: dict) -> None:
 
 def _absent(actor: Actor, ch: dict) -> None:
     """Unexcused absences (缺席) list."""
-    st.caption("未请假而缺席人代会会议或常委会组织活动的记录，评分时按细则扣分。")
+    st.caption("未请假而缺席已举行的会议活动的记录（尚未举行的不计），评分时按细则扣分。")
     filters = [
         Filter("year", "年度", "year", year_options(), default=param_year()),
         Filter("kind", "类型", "select", svc.EVENT_KINDS),

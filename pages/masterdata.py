@@ -113,24 +113,45 @@ def _deputy_form(actor: Actor, ch: dict, prefix: str, init: dict, deputy_id: int
             joined_on = st.date_input("当选日期", value=init.get("joined_on"), key=f"{prefix}_joined",
                                       format="YYYY-MM-DD", min_value=date(1950, 1, 1))
             field_error(form_key, "joined_on")
-        c1, c2, c3, c4 = st.columns(4)
-        status, left_on = "在任", None
+        status, left_on, reinstated_on = md.SERVING, None, None
+        group_change, moved_on = None, None
         if deputy_id is not None:
+            serving = init.get("status", md.SERVING) == md.SERVING
+            c1, c2, c3 = st.columns(3)
             with c1:
                 status = st.selectbox("状态", md.STATUSES, key=f"{prefix}_status",
-                                      index=md.STATUSES.index(init.get("status", "在任")),
-                                      help="代表辞职、被罢免或去世时在此变更状态，并填写离任日期")
+                                      index=md.STATUSES.index(init.get("status", md.SERVING)),
+                                      help="代表辞职、被罢免或去世时在此变更状态，并填写离任日期；"
+                                           "已离任的代表恢复任职时改回“在任”，并填写恢复任职日期")
                 field_error(form_key, "status")
             with c2:
                 left_on = st.date_input("离任日期", value=init.get("left_on"), key=f"{prefix}_left",
-                                        format="YYYY-MM-DD", min_value=date(1950, 1, 1))
+                                        format="YYYY-MM-DD", min_value=date(1950, 1, 1),
+                                        help="离任生效的日期：不能晚于今天，也不能早于本段任职的开始日期")
                 field_error(form_key, "left_on")
-        with c3:
-            st.write("")
+            with c3:
+                if serving:
+                    moved_on = st.date_input("调整生效日期", value=None, key=f"{prefix}_moved",
+                                             format="YYYY-MM-DD", min_value=date(1950, 1, 1),
+                                             help="选择“调整代表组（自某日起生效）”时填写：自该日起在新代表组任职")
+                    field_error(form_key, "moved_on")
+                else:
+                    reinstated_on = st.date_input("恢复任职日期", value=None, key=f"{prefix}_reinstated",
+                                                  format="YYYY-MM-DD", min_value=date(1950, 1, 1),
+                                                  help="状态改回“在任”时填写：应晚于离任日期，不能晚于今天")
+                    field_error(form_key, "reinstated_on")
+            if serving:
+                choices = list(md.GROUP_CHANGES)
+                group_change = st.radio("更改代表组或选区时（须选择一项）", choices, format_func=md.GROUP_CHANGES.get,
+                                        horizontal=True, key=f"{prefix}_change", index=None,
+                                        help="更正录入错误：原记录填错了，改正后以往年度也按新代表组统计；"
+                                             "调整代表组：代表自生效日期起到新代表组任职，以往年度仍按原代表组统计")
+                field_error(form_key, "group_change")
+        c1, c2 = st.columns(2)
+        with c1:
             leads = st.checkbox("领办企业或单位", value=bool(init.get("leads_enterprise")), key=f"{prefix}_leads",
                                 help="借助自己的企业、单位联系选民（R2）")
-        with c4:
-            st.write("")
+        with c2:
             leader = st.checkbox("担任领导职务", value=bool(init.get("is_office_leader")), key=f"{prefix}_leader",
                                  help="评优时可按规定排除担任领导职务的代表")
         submitted = st.form_submit_button("保存代表" if deputy_id is None else "保存修改", type="primary")
@@ -138,7 +159,8 @@ def _deputy_form(actor: Actor, ch: dict, prefix: str, init: dict, deputy_id: int
         data = {"name": name, "gender": gender, "birth_year": birth_year, "party": party, "unit_title": unit,
                 "occupation": occupation, "phone": phone, "group_id": group_id, "district_id": district_id,
                 "term_id": term_id, "joined_on": joined_on, "status": status, "left_on": left_on,
-                "leads_enterprise": leads, "is_office_leader": leader}
+                "leads_enterprise": leads, "is_office_leader": leader, "group_change": group_change,
+                "moved_on": moved_on, "reinstated_on": reinstated_on}
 
         def save(s):
             d = md.save_deputy(s, actor, data, deputy_id, version)
@@ -152,13 +174,25 @@ def _deputy_form(actor: Actor, ch: dict, prefix: str, init: dict, deputy_id: int
                   success=f"已保存代表“{name.strip()}”。" if deputy_id is None else "已保存修改。")
 
 
+def _periods(actor: Actor, deputy_id: int) -> None:
+    """任职记录: the deputy's periods of service as a small table."""
+    rows = _load(actor, md.deputy_periods, deputy_id)
+    st.markdown("**任职记录**")
+    if not rows:
+        st.caption("暂无任职记录。")
+        return
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"md_dep_periods_{deputy_id}",
+                 column_config={"起始日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                                "结束日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
+
+
 def _deputies(actor: Actor, ch: dict) -> None:
     """代表: searchable list, the selected deputy's form, and a form for a new deputy."""
     filters = [Filter("q", "搜索（姓名、拼音首字母或电话）", "text")]
     if len(ch["offices"]) > 1:
         filters.append(Filter("office_id", "办事处", "select", ch["offices"]))
     filters += [Filter("group_id", "代表组", "select", ch["groups"]),
-                Filter("status", "状态", "select", list(md.STATUSES), default="在任")]
+                Filter("status", "状态", "select", list(md.STATUSES), default=md.SERVING.value)]
     res = data_table("md_dep", _fetch(actor, md.list_deputies), filters=filters, export_name="代表名单",
                      unit="人", selectable=True, hidden=("编号", "版本"),
                      empty="没有符合条件的代表。可调整筛选条件，或在下方“新增代表”中录入，也可在“导入导出”中批量导入。")
@@ -181,6 +215,7 @@ def _deputies(actor: Actor, ch: dict) -> None:
         init = _load(actor, md.get_deputy, dep_id)
         st.subheader(f"编辑代表：{init['name']}")
         _deputy_form(actor, ch, f"md_dep_e{dep_id}", init, dep_id, editing["version"])
+        _periods(actor, dep_id)
     else:
         st.session_state.pop("md_dep_editing", None)
     with st.expander("新增代表", expanded=not res.selected):

@@ -15,6 +15,7 @@ from db.engine import session_scope
 from services import clock, masterdata
 from services import proposals as svc
 from services.common import Actor, Page, ServiceError
+from services.states import ProposalKind, ProposalStatus
 
 TABS = ["列表", "新建", "导入导出"]
 LISTS = {"all": "议案建议", "none": "本年未提出议案建议的代表"}
@@ -91,7 +92,7 @@ def _detail(actor: Actor, ch: dict, pid: int) -> None:
                 run_write(form_key, actor.username, lambda s: svc.transition(
                     s, actor, pid, to, expected_version=version, on=on, note=note, handling_body=body,
                     result=result, deputy_view=view), success=f"已变为“{to}”。")
-    if d["status"] == "已答复" and d["deputy_view"] is None:
+    if d["status"] == ProposalStatus.ANSWERED and d["deputy_view"] is None:
         c1, c2 = st.columns([2, 1])
         view = c1.selectbox("代表对答复的评价", svc.VIEWS, key=f"{form_key}_setview")
         field_error(form_key, "deputy_view")
@@ -103,7 +104,7 @@ def _detail(actor: Actor, ch: dict, pid: int) -> None:
     _messages(ekey)
     with st.expander("编辑登记信息"):
         _proposal_form(actor, ch, ekey, f"{ekey}_{st.session_state.get(f'{ekey}__gen', 0)}", init=d, pid=pid)
-    if d["status"] == "已提交" and confirm(f"prop_del_{pid}", "删除", f"确定删除这件{d['kind']}吗？删除将记入操作日志。"):
+    if d["status"] == ProposalStatus.SUBMITTED and confirm(f"prop_del_{pid}", "删除", f"确定删除这件{d['kind']}吗？删除将记入操作日志。"):
         version = st.session_state.pop(vkey, d["version"])
         run_write(form_key, actor.username, lambda s: svc.delete_proposal(s, actor, pid, version),
                   success="已删除。")
@@ -117,7 +118,8 @@ def _list(actor: Actor, ch: dict) -> None:
                                  format_func=LISTS.get, key="prop_which", label_visibility="collapsed")
     if which == "none":
         year = param_year()
-        st.caption(f"{year}年在任代表中，既未领衔也未附议任何议案或建议的代表（每位代表每年宜至少提出一件建议）。")
+        st.caption(f"{year}年在任代表（该年末在任，本年为今天；按当时所在代表组）中，既未领衔也未附议"
+                   "任何议案或建议的代表（每位代表每年宜至少提出一件建议）。")
 
         def fetch_none(f: dict, offset: int, limit: int) -> Page:
             with session_scope(actor.username) as s:
@@ -202,7 +204,7 @@ def _proposal_form(actor: Actor, ch: dict, form_key: str, p: str, init: dict | N
                          default=[i for i in init.get("cosigner_ids", []) if i != lead],
                          format_func=lambda i: deps.get(i, str(i)), placeholder="输入姓名搜索")
     field_error(form_key, "cosigner_ids")
-    if kind == "议案":
+    if kind == ProposalKind.MOTION:
         with session_scope(actor.username) as s:
             w = svc.signature_warning(s, kind, 1 + len(cos))
         if w:

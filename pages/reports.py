@@ -14,7 +14,7 @@ from components.params import param_year, year_options
 from components.table import Filter, data_table
 from components.text import safe_md
 from db.engine import session_scope
-from services import clock, masterdata
+from services import clock, masterdata, rules
 from services import opinions as op_svc
 from services import reports as svc
 from services.common import Actor, Page, ValidationError
@@ -23,6 +23,14 @@ from services.validation import fmt_date
 TABS = {"overview": "年度概览", "plan": "述职计划", "meeting": "当面述职", "written": "书面报告",
         "publish": "刊登与整改", "hearing": "听取汇报"}
 OPINION_COLUMNS = {"content": "意见内容", "category": "类别", "is_livelihood": "是否民生问题", "forwarded_to": "转交单位"}
+
+
+def _sizes(check: rules.ShareCheck) -> str:
+    """The plan sizes within the band, as "2–3 人" (or "无合规人数" for a group too small)."""
+    r = check.sizes
+    if not r:
+        return "无合规人数"
+    return f"{r.start} 人" if len(r) == 1 else f"{r.start}–{r.stop - 1} 人"
 
 
 def _rows_page(rows: list[dict]):
@@ -74,7 +82,6 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
     gid = st.selectbox("代表组", gids, index=idx, format_func=groups.get, key="rep_plan_group")
     with session_scope(actor.username) as s:
         d = svc.plan_detail(s, actor, gid, year)
-        lo, hi = svc.share_range(s)
     form_key = "rep_plan"
     show_flash(form_key)
     warn = st.session_state.pop("rep_plan__warn", None)
@@ -121,10 +128,11 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
         "当面述职代表", list(serving), default=[i for i in current if i in serving] if ms_key not in st.session_state else None,
         format_func=lambda i: serving.get(i, str(i)), key=ms_key, placeholder="勾选本年当面述职的代表",
     )
-    n, k = len(serving), len(chosen)
-    share = k / n if n else 0
-    msg = f"已选 {k} 人 / 在任代表 {n} 人 = {share * 100:.1f}%（规定 {lo * 100:.0f}%–{hi * 100:.0f}%）"
-    if lo - 1e-9 <= share <= hi + 1e-9:
+    check = rules.report_share(len(chosen), len(serving), d["band"])  # the one R6 share check
+    k, n = check.planned, check.serving
+    msg = (f"已选 {k} 人 / 在任代表 {n} 人 = {(check.share or 0) * 100:.1f}%"
+           f"（规定 {check.lo * 100:.0f}%–{check.hi * 100:.0f}%，即 {_sizes(check)}）")
+    if check.ok:
         st.success(msg, icon=":material/check_circle:")
     else:
         st.warning(msg + "：比例不在规定范围内，仍可保存。", icon=":material/warning:")
@@ -392,7 +400,7 @@ def _publish(actor: Actor, year: int, groups: dict[int, str]) -> None:
 
     can_rect = actor.can_write("rectification")
     res = data_table("rep_rect_t", fetch_rect, filters=filters, export_name="述职评议整改事项", unit="项",
-                     selectable=can_rect, hidden=("id",),
+                     selectable=can_rect, hidden=("id", "status"),
                      empty="没有符合条件的整改事项。选民评议提出意见后，在下方登记整改事项。")
     if not can_rect:
         return
@@ -405,8 +413,8 @@ def _publish(actor: Actor, year: int, groups: dict[int, str]) -> None:
                                 format="YYYY-MM-DD")
             field_error("rep_rect", "announced_on")
         with c2:
-            cur = "未完成" if sel["状态"] == "已逾期" else sel["状态"]
-            status = st.selectbox("状态", svc.RECT_STATUSES, index=svc.RECT_STATUSES.index(cur), key=f"{p}_status")
+            status = st.selectbox("状态", svc.RECT_STATUSES, index=svc.RECT_STATUSES.index(sel["status"]),
+                                  key=f"{p}_status")
         with c3:
             st.write("")
             if st.button("保存", key=f"{p}_save", type="primary"):

@@ -3,12 +3,17 @@ and group, typical cases (R18), and who falls short: R1 (too few activities), R4
 often with no proposal yet), R5 (no livelihood issue resolved this year).
 
 Decisions (also in the README):
-- R1 counts a deputy's activities held in the calendar year, in any district of their group
-  (the form refuses deputies from another group). A deputy who left office (status not 在任, or a
-  left_on date inside the year) is not listed. A deputy who joined during the year owes a pro-rata
-  share: ceil(r1_min_activities × months still to serve from the joining month / 12).
-- R5 links an opinion to a deputy by opinion.deputy_id and by the deputies of its activity; a
-  livelihood opinion counts when it reached 已解决 (resolved_on) in the year.
+- Who is listed for a year (R1, R5): the deputies serving on the year's reference day
+  (``deputies.serving_at``: 31 December of a past year, today in the current year), in the group
+  of that day. A past year's lists never change when a deputy resigns or moves today.
+- R1 counts a deputy's activities of the year that ``rules.counts_for_r1`` admits (a record a spot
+  check found 不合格 is void), in any district. What a deputy owes is ``deputies.r1_required``:
+  the minimum (setting r1_min_activities), pro rata from the first day served in the year.
+- The activity form accepts a deputy only when serving on the activity's date, in the group of
+  the district on that date (``deputies.serving_on``).
+- R5: a deputy is credited with a resolved livelihood opinion by ``rules.opinion_credit`` (the
+  deputy named in charge alone; else the deputies of its activity) and ``rules.opinion_resolved``
+  (已解决 / 已反馈选民, resolved in the year).
 - R4 groups opinions and letters of the year by category and district; activity opinions count
   once per activity, letters once each (不予受理 / 已合并 excluded). A group is listed when it has at
   least r4_threshold sources and none of them is linked to a proposal (ProposalSource).
@@ -16,7 +21,6 @@ Decisions (also in the README):
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -30,12 +34,11 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    union,
 )
 from sqlalchemy.orm import Session
 
 from db import models
-from services import clock, settings
+from services import clock, deputies, rules, settings
 from services import opinions as opinion_service
 from services.common import (
     Actor,
@@ -51,13 +54,20 @@ from services.common import (
     today,
 )
 from services.excel import read_xlsx, to_xlsx
+from services.states import (
+    ActivityKind,
+    DeputyStatus,
+    OpinionSource,
+    OpinionStatus,
+    Organiser,
+    values,
+)
 from services.validation import clean_text, fmt_date, parse_date
 
-ORGANISERS = ["代表组统一组织", "代表个人"]
-KINDS = ["问难", "问需", "问计", "其他"]
+ORGANISERS = values(Organiser)
+KINDS = values(ActivityKind)
 ATTACHMENTS = {"has_signin": "签到表", "has_photos": "照片", "has_other": "其他"}
 EVIDENCE_LEVELS = ["仅登记", "有佐证", "已核实"]
-SERVING = "在任"
 
 
 # ---------------------------------------------------------------- choices and scope helpers
@@ -112,22 +122,28 @@ def office_options(session: Session, actor: Actor) -> dict[int, str]:
 
 
 def deputy_options(session: Session, actor: Actor, group_id: int | None = None,
-                   serving_only: bool = True) -> dict[int, str]:
+                   serving_only: bool = True, day: date | None = None) -> dict[int, str]:
     """Deputies inside the actor's scope: {id: "张伟 zw（东城第一代表组）"}.
 
-    The label carries the pinyin initials (Deputy.pinyin) so that a multiselect finds a deputy by
-    typing "zw" as well as "张伟" (services.masterdata.deputy_options labels lack them).
+    With ``day``: the deputies serving on that day, in the group of that day
+    (``deputies.serving_on``'s rule: what the activity form accepts for an activity of that date).
+    Without: ``serving_only`` keeps those serving today. The label carries the pinyin initials
+    (Deputy.pinyin) so that a multiselect finds a deputy by typing "zw" as well as "张伟"
+    (services.masterdata.deputy_options labels lack them).
     """
-    stmt = (
-        select(models.Deputy.id, models.Deputy.name, models.Deputy.pinyin, models.DeputyGroup.name)
-        .join(models.DeputyGroup, models.DeputyGroup.id == models.Deputy.group_id)
-        .order_by(models.DeputyGroup.name, models.Deputy.name)
-    )
-    stmt = scope_filter(stmt, actor, models.DeputyGroup.office_id, models.DeputyGroup.id)
+    D, G = models.Deputy, models.DeputyGroup
+    if day is not None:
+        sub = deputies.serving_at(day.year, day=day)
+        stmt = select(D.id, D.name, D.pinyin, G.name).join(sub, sub.c.deputy_id == D.id).join(G, G.id == sub.c.group_id)
+        office_col, group_col = sub.c.office_id, sub.c.group_id
+    else:
+        stmt = select(D.id, D.name, D.pinyin, G.name).join(G, G.id == D.group_id)
+        office_col, group_col = G.office_id, D.group_id
+        if serving_only:
+            stmt = stmt.where(D.status == DeputyStatus.SERVING)
+    stmt = scope_filter(stmt.order_by(G.name, D.name), actor, office_col, group_col)
     if group_id is not None:
-        stmt = stmt.where(models.Deputy.group_id == group_id)
-    if serving_only:
-        stmt = stmt.where(models.Deputy.status == SERVING)
+        stmt = stmt.where(group_col == group_id)
     return {i: f"{n} {p}（{g}）" if p else f"{n}（{g}）" for i, n, p, g in session.execute(stmt)}
 
 
@@ -138,6 +154,20 @@ def group_of_district(session: Session, district_id: int | None) -> int | None:
 
 
 # ---------------------------------------------------------------- validation and writes
+
+
+def _check_deputies_on(session: Session, chosen: list[models.Deputy], day: date, group_id: int) -> dict[str, str]:
+    """The activity's deputies on its date: each must be serving that day (``deputies.serving_on``),
+    in the group of the activity's district (the group of that day, not today's)."""
+    on_day = deputies.serving_on(session, [d.id for d in chosen], day)
+    gone = [d.name for d in chosen if d.id not in on_day]
+    outside = [d.name for d in chosen if d.id in on_day and on_day[d.id] != group_id]
+    msgs = []
+    if outside:
+        msgs.append("以下代表不属于该选区所在代表组：" + "、".join(outside))
+    if gone:
+        msgs.append("以下代表在活动日期不在任：" + "、".join(gone))
+    return {"deputy_ids": "；".join(msgs)} if msgs else {}
 
 
 def _validate(session: Session, data: dict, *, fields_prefix: str = "") -> tuple[dict, dict[str, str]]:
@@ -187,24 +217,16 @@ def _validate(session: Session, data: dict, *, fields_prefix: str = "") -> tuple
         errors["mode"] = "请选择活动形式"
     clean["mode"] = mode
     ids = list(dict.fromkeys(int(i) for i in (data.get("deputy_ids") or [])))
-    deputies = session.execute(select(models.Deputy).where(models.Deputy.id.in_(ids))).scalars().all() if ids else []
+    chosen = session.execute(select(models.Deputy).where(models.Deputy.id.in_(ids))).scalars().all() if ids else []
     if not ids:
         errors["deputy_ids"] = "请至少选择一位参加代表"
-    elif len(deputies) != len(ids):
+    elif len(chosen) != len(ids):
         errors["deputy_ids"] = "所选代表不存在"
-    elif district is not None:
-        outside = [d.name for d in deputies if d.group_id != district.group_id]
-        if outside:
-            errors["deputy_ids"] = "以下代表不属于该选区所在代表组：" + "、".join(outside)
-        elif held is not None:
-            gone = [d.name for d in deputies
-                    if (d.left_on and d.left_on < held) or (d.joined_on and d.joined_on > held)
-                    or (d.status != SERVING and not d.left_on)]
-            if gone:
-                errors["deputy_ids"] = "以下代表在活动日期不在任：" + "、".join(gone)
-    if ids and organiser == "代表个人" and len(ids) > 1 and "deputy_ids" not in errors:
+    elif district is not None and held is not None:
+        errors.update(_check_deputies_on(session, chosen, held, district.group_id))
+    if ids and organiser == Organiser.DEPUTY and len(ids) > 1 and "deputy_ids" not in errors:
         errors["organiser"] = "“代表个人”组织的活动只能有一位参加代表；多位代表请选“代表组统一组织”"
-    clean["deputies"] = deputies
+    clean["deputies"] = chosen
     try:
         voters = int(str(data.get("voters_reached") if data.get("voters_reached") is not None else "").strip() or 0)
     except ValueError:
@@ -252,7 +274,7 @@ def _add_opinions(session: Session, actor: Actor, act: models.Activity, rows: li
     lead = act.deputies[0].id if len(act.deputies) == 1 else None
     for row in rows:
         opinion_service._create(
-            session, actor, source="活动", activity_id=act.id, report_id=None, deputy_id=lead,
+            session, actor, source=OpinionSource.ACTIVITY, activity_id=act.id, report_id=None, deputy_id=lead,
             district_id=act.district_id, group_id=act.group_id, raised_on=act.held_on,
             content=row["content"], category=row["category"], is_livelihood=row["is_livelihood"],
             forwarded_to=row["forwarded_to"],
@@ -384,11 +406,6 @@ def get_activity(session: Session, actor: Actor, activity_id: int) -> dict:
 # ---------------------------------------------------------------- the ledger
 
 
-def _year_bounds(year: int) -> tuple[date, date]:
-    """First and last day of a year."""
-    return date(year, 1, 1), date(year, 12, 31)
-
-
 def _filtered(session: Session, actor: Actor, f: dict):
     """Activity ids matching the ledger filters, as a select (scope applied)."""
     A = models.Activity
@@ -397,7 +414,7 @@ def _filtered(session: Session, actor: Actor, f: dict):
     year = f.get("year")
     quarter = f.get("quarter")
     if year:
-        lo, hi = _year_bounds(int(year))
+        lo, hi = deputies.year_bounds(int(year))
         if quarter:
             q = int(quarter)
             lo = date(int(year), 3 * q - 2, 1)
@@ -589,10 +606,15 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> int:
         name: did for did, name in session.execute(select(models.District.id, models.District.name))
     }
     allowed = district_options(session, actor)
-    # name → ids per group, loaded once
+    # name → ids per group, loaded once: every group a deputy ever served in (a historical ledger
+    # names deputies who have since moved or left; _validate checks them on the activity's date)
     by_group: dict[tuple[int, str], list[int]] = {}
-    for did, name, gid in session.execute(select(models.Deputy.id, models.Deputy.name, models.Deputy.group_id)):
-        by_group.setdefault((gid, name), []).append(did)
+    P = models.DeputyPeriod
+    for did, name, gid in session.execute(
+        select(models.Deputy.id, models.Deputy.name, P.group_id).join(P, P.deputy_id == models.Deputy.id).distinct()
+    ):
+        if did not in by_group.setdefault((gid, name), []):
+            by_group[(gid, name)].append(did)
     group_of = dict(session.execute(select(models.District.id, models.District.group_id)).all())
     problems: dict[str, str] = {}
     cleaned: list[dict] = []
@@ -617,8 +639,8 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> int:
         cell = row.get("联系选民人数")
         data_row = {
             "held_on": row.get("活动日期"), "place": row.get("地点"), "district_id": did,
-            "organiser": clean_text(row.get("组织方式")) or ("代表个人" if len(ids) == 1 else "代表组统一组织"),
-            "kind": clean_text(row.get("活动类型")) or "其他", "targets": _split(row.get("联系对象")) or ["一般选民"],
+            "organiser": clean_text(row.get("组织方式")) or (Organiser.DEPUTY if len(ids) == 1 else Organiser.GROUP),
+            "kind": clean_text(row.get("活动类型")) or ActivityKind.OTHER, "targets": _split(row.get("联系对象")) or ["一般选民"],
             "mode": clean_text(row.get("活动形式")) or "专门活动", "deputy_ids": ids,
             "voters_reached": clean_text(cell), "summary": row.get("活动内容"),
             "has_signin": _yes(row.get("签到表")), "has_photos": _yes(row.get("照片")),
@@ -656,7 +678,7 @@ def mix(session: Session, actor: Actor, year: int, group_id: int | None = None) 
     Returns {"groups": [rows], "deputies": [rows], "long": [{"代表组", "分类", "项目", "次数"}]}.
     """
     A = models.Activity
-    lo, hi = _year_bounds(year)
+    lo, hi = deputies.year_bounds(year)
     base = select(A.group_id, A.kind, A.mode, func.count()).where(A.held_on.between(lo, hi))
     base = scope_filter(base, actor, A.office_id, A.group_id)
     if group_id:
@@ -697,105 +719,99 @@ def mix(session: Session, actor: Actor, year: int, group_id: int | None = None) 
         d[kind] = d.get(kind, 0) + n
         d[mode] = d.get(mode, 0) + n
     groups = sorted(per_group.values(), key=lambda r: r["代表组"])
-    deputies = sorted(per_dep.values(), key=lambda r: (r["代表组"], r["代表"]))
-    return {"groups": groups, "deputies": deputies, "long": long}
+    rows = sorted(per_dep.values(), key=lambda r: (r["代表组"], r["代表"]))
+    return {"groups": groups, "deputies": rows, "long": long}
 
 
 # ---------------------------------------------------------------- R1: fewer activities than required
 
 
-def _required_expr(session: Session, year: int):
-    """SQL expression: the number of activities a deputy owes in ``year`` (pro rata for joiners)."""
-    minimum = int(settings.get(session, "r1_min_activities"))
-    D = models.Deputy
-    lo, _hi = _year_bounds(year)
-    joined_month = extract("month", D.joined_on)
-    whens = [(joined_month == m, math.ceil(minimum * (13 - m) / 12)) for m in range(1, 13)]
-    return case(
-        (D.joined_on.is_(None), minimum),
-        (D.joined_on < lo, minimum),
-        *whens,
-        else_=minimum,
-    )
-
-
-def _serving_in(stmt, year: int):
-    """Restrict a select over Deputy (joined with Term) to deputies serving through ``year``."""
-    D = models.Deputy
-    _lo, hi = _year_bounds(year)
-    return stmt.where(
-        D.status == SERVING,
-        or_(D.left_on.is_(None), D.left_on > hi),
-        or_(D.joined_on.is_(None), D.joined_on <= hi),
-        models.Term.start_year <= year,
-        models.Term.end_year >= year,
-    )
-
-
 def _activity_counts(year: int):
-    """Subquery: deputy_id, n = activities held in ``year``."""
-    A = models.Activity
-    lo, hi = _year_bounds(year)
+    """Subquery: deputy_id, n = the deputy's activities of ``year`` that count for R1
+    (``rules.counts_for_r1``: held in the year up to its reference day, not voided by a spot check)."""
+    A, AD = models.Activity, models.ActivityDeputy
+    lo, _hi = deputies.year_bounds(year)
     return (
-        select(models.ActivityDeputy.deputy_id.label("deputy_id"), func.count(distinct(A.id)).label("n"))
-        .join(A, A.id == models.ActivityDeputy.activity_id)
-        .where(A.held_on.between(lo, hi))
-        .group_by(models.ActivityDeputy.deputy_id)
+        select(AD.deputy_id.label("deputy_id"), func.count(distinct(A.id)).label("n"))
+        .join(A, A.id == AD.activity_id)
+        .where(rules.counts_for_r1(lo, deputies.reference_day(year)))
+        .group_by(AD.deputy_id)
         .subquery()
     )
 
 
-def r1_statement(session: Session, actor: Actor, year: int, group_id: int | None = None):
-    """The select of R1 shortfall rows: deputy id, name, group, office, count, required."""
-    D = models.Deputy
-    G = models.DeputyGroup
+def _r1_parts(session: Session, year: int):
+    """(serving subquery, activity counts subquery, n, required) of R1 for ``year``.
+
+    Who: ``deputies.serving_at`` (serving on the year's reference day, in that day's group).
+    Owed: ``deputies.r1_required_expr`` (the minimum, pro rata from the first day served).
+    Counted: ``rules.counts_for_r1``.
+    """
+    minimum = int(settings.get(session, "r1_min_activities"))
+    sub = deputies.serving_at(year)
     counts = _activity_counts(year)
     n = func.coalesce(counts.c.n, 0)
-    required = _required_expr(session, year)
+    return sub, counts, n, deputies.r1_required_expr(minimum, year, sub.c.first_day)
+
+
+def r1_statement(session: Session, actor: Actor, year: int, group_id: int | None = None):
+    """The select of R1 shortfall rows: deputy id, name, group, office, count n, required, first_day.
+
+    The one R1 rule: the list, its figure, the per-group table and the score (services.scoring)
+    all read it.
+    """
+    D, G, O = models.Deputy, models.DeputyGroup, models.Office
+    sub, counts, n, required = _r1_parts(session, year)
     stmt = (
-        select(D.id, D.name, G.name.label("group_name"), models.Office.name.label("office_name"),
-               n.label("n"), required.label("required"), D.joined_on)
-        .join(G, G.id == D.group_id)
-        .join(models.Office, models.Office.id == G.office_id)
-        .join(models.Term, models.Term.id == D.term_id)
-        .outerjoin(counts, counts.c.deputy_id == D.id)
+        select(D.id, D.name, G.name.label("group_name"), O.name.label("office_name"),
+               n.label("n"), required.label("required"), sub.c.first_day)
+        .select_from(sub)
+        .join(D, D.id == sub.c.deputy_id)
+        .join(G, G.id == sub.c.group_id)
+        .join(O, O.id == sub.c.office_id)
+        .outerjoin(counts, counts.c.deputy_id == sub.c.deputy_id)
     )
-    stmt = _serving_in(stmt, year)
-    stmt = scope_filter(stmt, actor, G.office_id, G.id)
+    stmt = scope_filter(stmt, actor, sub.c.office_id, sub.c.group_id)
     if group_id:
-        stmt = stmt.where(D.group_id == group_id)
+        stmt = stmt.where(sub.c.group_id == group_id)
     return stmt.where(n < required).order_by(G.name, n, D.name, D.id)
+
+
+def _pro_rata_note(first_day: date | None, year: int) -> str:
+    """"2026-03-05起在任，按比例计" for a deputy who began serving during ``year``."""
+    if isinstance(first_day, str):  # a date through a subquery on SQLite
+        first_day = date.fromisoformat(first_day)
+    if first_day is None or first_day.year != year or (first_day.month, first_day.day) == (1, 1):
+        return ""
+    return f"{fmt_date(first_day)}起在任，按比例计"
 
 
 def r1_shortfall(session: Session, actor: Actor, year: int, offset: int = 0, limit: int = 20,
                  group_id: int | None = None) -> Page:
-    """R1: serving deputies with fewer activities this year than required, by group, with counts."""
+    """R1: deputies serving in ``year`` with fewer counted activities than they owe, by group."""
     rows, total = paginate(session, r1_statement(session, actor, year, group_id), offset, limit)
     out = [
         {"id": r.id, "代表组": r.group_name, "办事处": r.office_name, "代表": r.name,
          "本年活动（次）": int(r.n), "应达（次）": int(r.required), "差额（次）": int(r.required) - int(r.n),
-         "说明": f"{fmt_date(r.joined_on)}到任，按比例计" if r.joined_on and r.joined_on.year == year else ""}
+         "说明": _pro_rata_note(r.first_day, year)}
         for r in rows
     ]
     return Page(out, total)
 
 
 def r1_by_group(session: Session, actor: Actor, year: int) -> list[dict]:
-    """R1 per group: serving deputies, how many fall short, how many activities held."""
-    D = models.Deputy
+    """R1 per group (the group of the reference day): serving deputies, how many fall short, and
+    how many counted activities they took part in."""
     G = models.DeputyGroup
-    counts = _activity_counts(year)
-    n = func.coalesce(counts.c.n, 0)
-    required = _required_expr(session, year)
+    sub, counts, n, required = _r1_parts(session, year)
     short = func.sum(case((n < required, 1), else_=0))
     stmt = (
-        select(G.id, G.name, func.count(D.id), short, func.sum(n))
-        .join(G, G.id == D.group_id)
-        .join(models.Term, models.Term.id == D.term_id)
-        .outerjoin(counts, counts.c.deputy_id == D.id)
+        select(G.id, G.name, func.count(sub.c.deputy_id), short, func.sum(n))
+        .select_from(sub)
+        .join(G, G.id == sub.c.group_id)
+        .outerjoin(counts, counts.c.deputy_id == sub.c.deputy_id)
     )
-    stmt = _serving_in(stmt, year)
-    stmt = scope_filter(stmt, actor, G.office_id, G.id).group_by(G.id, G.name).order_by(G.name)
+    stmt = scope_filter(stmt, actor, sub.c.office_id, sub.c.group_id).group_by(G.id, G.name).order_by(G.name)
     return [
         {"group_id": gid, "代表组": name, "在任代表（人）": int(total), "未达标（人）": int(s or 0),
          "代表参加活动（人次）": int(acts or 0)}
@@ -805,61 +821,60 @@ def r1_by_group(session: Session, actor: Actor, year: int) -> list[dict]:
 
 # ---------------------------------------------------------------- R5: no livelihood issue resolved
 
+OPEN_OPINION = (OpinionStatus.PENDING, OpinionStatus.FORWARDED, OpinionStatus.HANDLING)
+
 
 def _resolved_livelihood_deputies(year: int):
-    """Select of deputy ids with a livelihood opinion resolved in ``year`` (directly or via activity)."""
+    """Subquery of (opinion_id, deputy_id): the deputies credited (``rules.opinion_credit``) with a
+    livelihood opinion resolved in ``year`` (``rules.opinion_resolved``, up to its reference day)."""
     O = models.Opinion
-    lo, hi = _year_bounds(year)
-    cond = and_(O.is_livelihood.is_(True), O.resolved_on.between(lo, hi))
-    direct = select(O.deputy_id.label("deputy_id")).where(cond, O.deputy_id.is_not(None))
-    via = (
-        select(models.ActivityDeputy.deputy_id.label("deputy_id"))
-        .join(O, O.activity_id == models.ActivityDeputy.activity_id)
-        .where(cond)
-    )
-    return union(direct, via).subquery()
+    lo, _hi = deputies.year_bounds(year)
+    resolved = rules.opinion_resolved(lo, deputies.reference_day(year))
+    return rules.opinion_credit([O.is_livelihood.is_(True), resolved]).subquery("r5_done")
 
 
 def r5_statement(session: Session, actor: Actor, year: int, group_id: int | None = None):
-    """The select of R5 rows: serving deputies with no livelihood opinion resolved in ``year``."""
-    D = models.Deputy
-    G = models.DeputyGroup
+    """The select of R5 rows: deputies serving in ``year`` (``deputies.serving_at``) credited with
+    no livelihood opinion resolved in the year."""
+    D, G, O = models.Deputy, models.DeputyGroup, models.Office
+    sub = deputies.serving_at(year)
     done = _resolved_livelihood_deputies(year)
     counts = _activity_counts(year)
     stmt = (
-        select(D.id, D.name, G.name.label("group_name"), models.Office.name.label("office_name"),
+        select(D.id, D.name, G.name.label("group_name"), O.name.label("office_name"),
                func.coalesce(counts.c.n, 0).label("n"))
-        .join(G, G.id == D.group_id)
-        .join(models.Office, models.Office.id == G.office_id)
-        .join(models.Term, models.Term.id == D.term_id)
-        .outerjoin(counts, counts.c.deputy_id == D.id)
-        .where(~D.id.in_(select(done.c.deputy_id)))
+        .select_from(sub)
+        .join(D, D.id == sub.c.deputy_id)
+        .join(G, G.id == sub.c.group_id)
+        .join(O, O.id == sub.c.office_id)
+        .outerjoin(counts, counts.c.deputy_id == sub.c.deputy_id)
+        .where(~exists().where(done.c.deputy_id == sub.c.deputy_id))
     )
-    stmt = _serving_in(stmt, year)
-    stmt = scope_filter(stmt, actor, G.office_id, G.id)
+    stmt = scope_filter(stmt, actor, sub.c.office_id, sub.c.group_id)
     if group_id:
-        stmt = stmt.where(D.group_id == group_id)
+        stmt = stmt.where(sub.c.group_id == group_id)
     return stmt.order_by(G.name, D.name, D.id)
 
 
 def r5_missing(session: Session, actor: Actor, year: int, offset: int = 0, limit: int = 20,
                group_id: int | None = None) -> Page:
-    """R5: serving deputies with no livelihood issue resolved this year."""
+    """R5: deputies serving in ``year`` with no livelihood issue resolved, with the livelihood
+    opinions of the year credited to them that are still open."""
     rows, total = paginate(session, r5_statement(session, actor, year, group_id), offset, limit)
     ids = [r.id for r in rows]
     open_counts: dict[int, int] = {}
     if ids:
         O = models.Opinion
-        lo, hi = _year_bounds(year)
-        direct = (
-            select(O.deputy_id, func.count()).where(O.deputy_id.in_(ids), O.is_livelihood.is_(True),
-                                                    O.raised_on.between(lo, hi), O.resolved_on.is_(None))
-            .group_by(O.deputy_id)
-        )
-        open_counts = dict(session.execute(direct).all())
+        lo, hi = deputies.year_bounds(year)
+        credit = rules.opinion_credit([O.is_livelihood.is_(True), O.raised_on.between(lo, hi),
+                                       O.status.in_(OPEN_OPINION)]).subquery()
+        open_counts = dict(session.execute(
+            select(credit.c.deputy_id, func.count(distinct(credit.c.opinion_id)))
+            .where(credit.c.deputy_id.in_(ids)).group_by(credit.c.deputy_id)
+        ).all())
     out = [
         {"id": r.id, "代表组": r.group_name, "办事处": r.office_name, "代表": r.name,
-         "本年活动（次）": int(r.n), "本人承办未解决的民生问题（条）": int(open_counts.get(r.id, 0))}
+         "本年活动（次）": int(r.n), "本人名下未办结的民生问题（条）": int(open_counts.get(r.id, 0))}
         for r in rows
     ]
     return Page(out, total)
@@ -872,7 +887,7 @@ def r4_clusters(session: Session, actor: Actor, year: int) -> list[dict]:
     """R4: (category, district) groups of the year's opinions and letters with at least
     r4_threshold sources and none linked to a proposal, most sources first."""
     threshold = int(settings.get(session, "r4_threshold"))
-    lo, hi = _year_bounds(year)
+    lo, hi = deputies.year_bounds(year)
     O = models.Opinion
     L = models.Letter
     PS = models.ProposalSource
@@ -891,7 +906,7 @@ def r4_clusters(session: Session, actor: Actor, year: int) -> list[dict]:
     l_linked = exists().where(PS.letter_id == L.id)
     lstmt = (
         select(L.category, L.district_id, func.count(L.id), func.sum(case((l_linked, 1), else_=0)))
-        .where(L.received_on.between(lo, hi), L.status.not_in(("不予受理", "已合并")))
+        .where(L.received_on.between(lo, hi), L.status.not_in(rules.LETTER_NOT_HANDLED))
         .group_by(L.category, L.district_id)
     )
     lstmt = scope_filter(lstmt, actor, L.office_id, L.group_id)

@@ -4,7 +4,11 @@ and publicity and rule-of-law work (宣传 / 普法 / 法制调研, for F2 and F
 
 Decisions (also in the README):
 - An event's invited deputies are its Attendance rows; a new event invites the chosen deputies
-  (or every serving deputy of the actor's scope) as 出席, then the exceptions are marked.
+  (or every deputy of the actor's scope serving on the event's date, ``deputies.serving_on``'s
+  rule) as 出席, then the exceptions are marked.
+- Only events already held count (``rules.attended`` / ``rules.absent_unexcused`` with the
+  reference day): an event registered for next month is neither attended nor missed yet, in the
+  rates, the absence list, the performance file and the 工作台 figure.
 - Attendance rate = 出席 ÷ invited (出席 + 请假 + 缺席); 请假 is excused but not attended.
 - A staff user scoped to an office sees and edits the attendance of their own deputies only;
   events themselves are district-wide. Publicity work is visible when one of its deputies is in
@@ -19,6 +23,7 @@ from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from db import models
+from services import deputies, rules
 from services.common import (
     Actor,
     Figure,
@@ -31,12 +36,14 @@ from services.common import (
     scope_filter,
     today,
 )
+from services.states import AttendanceStatus, EventKind, PublicityKind, values
 from services.validation import clean_text, parse_date
 
-EVENT_KINDS = ["人代会", "列席常委会", "视察", "调研", "执法检查", "代表小组活动"]
-STATUSES = ["出席", "请假", "缺席"]
+EVENT_KINDS = values(EventKind)
+STATUSES = values(AttendanceStatus)
+PRESENT, LEAVE, ABSENT = AttendanceStatus.PRESENT, AttendanceStatus.LEAVE, AttendanceStatus.ABSENT
 NOT_INVITED = "不在名单"  # the editor's choice that removes a deputy from an event
-PUBLICITY_KINDS = ["宣传", "普法", "法制调研"]
+PUBLICITY_KINDS = values(PublicityKind)
 E, A, D, G = models.CongressEvent, models.Attendance, models.Deputy, models.DeputyGroup
 W, WD = models.PublicityWork, models.PublicityDeputy
 
@@ -61,10 +68,14 @@ def _scoped_deputies(session: Session, actor: Actor, ids: list[int]) -> dict[int
     return found
 
 
-def serving_in_scope(session: Session, actor: Actor) -> list[int]:
-    """Ids of serving deputies inside the actor's scope."""
-    stmt = select(D.id).join(G, G.id == D.group_id).where(D.status == "在任").order_by(G.name, D.name)
-    return list(session.execute(scope_filter(stmt, actor, G.office_id, D.group_id)).scalars())
+def serving_in_scope(session: Session, actor: Actor, day: date | None = None) -> list[int]:
+    """Ids of the deputies inside the actor's scope serving on ``day`` (default today), in the
+    group of that day (``deputies.serving_at``)."""
+    day = day or today()
+    sub = deputies.serving_at(day.year, day=day)
+    stmt = (select(sub.c.deputy_id).join(D, D.id == sub.c.deputy_id).join(G, G.id == sub.c.group_id)
+            .order_by(G.name, D.name))
+    return list(session.execute(scope_filter(stmt, actor, sub.c.office_id, sub.c.group_id)).scalars())
 
 
 # ---------------------------------------------------------------- events and attendance
@@ -107,12 +118,19 @@ def create_event(session: Session, actor: Actor, data: dict) -> int:
                 raise ValueError
         except (TypeError, ValueError):
             errors["session_no"] = "会次应为1–20之间的数字"
-    if kind == "人代会" and session_no is None and "session_no" not in errors:
+    if kind == EventKind.CONGRESS and session_no is None and "session_no" not in errors:
         errors["session_no"] = "人代会请填写第几次会议"
-    ids = serving_in_scope(session, actor) if data.get("all_serving") else [int(i) for i in data.get("deputy_ids") or []]
-    if not ids:
-        errors["deputy_ids"] = "请选择应出席的代表"
+    every = bool(data.get("all_serving"))
+    if every:  # those serving on the event's date (none can be chosen before the date is right)
+        ids = serving_in_scope(session, actor, held_on) if held_on else []
     else:
+        ids = [int(i) for i in data.get("deputy_ids") or []]
+    if not ids:
+        if every and held_on:
+            errors["deputy_ids"] = f"{held_on:%Y-%m-%d}您的负责范围内没有在任代表"
+        elif not every:
+            errors["deputy_ids"] = "请选择应出席的代表"
+    elif not every:
         try:
             _scoped_deputies(session, actor, ids)
         except ValidationError as exc:
@@ -123,7 +141,7 @@ def create_event(session: Session, actor: Actor, data: dict) -> int:
     session.add(ev)
     session.flush()
     for did in dict.fromkeys(ids):
-        session.add(A(event_id=ev.id, deputy_id=did, status="出席"))
+        session.add(A(event_id=ev.id, deputy_id=did, status=PRESENT))
     session.flush()
     return ev.id
 
@@ -165,9 +183,9 @@ def list_events(session: Session, actor: Actor, f: dict, offset: int = 0, limit:
     """One page of events with counts of invited / present / excused / absent deputies in scope."""
     sub = scope_filter(
         select(A.event_id, func.count().label("n"),
-               func.sum(case((A.status == "出席", 1), else_=0)).label("p"),
-               func.sum(case((A.status == "请假", 1), else_=0)).label("l"),
-               func.sum(case((A.status == "缺席", 1), else_=0)).label("a"))
+               func.sum(case((A.status == PRESENT, 1), else_=0)).label("p"),
+               func.sum(case((A.status == LEAVE, 1), else_=0)).label("l"),
+               func.sum(case((A.status == ABSENT, 1), else_=0)).label("a"))
         .join(D, D.id == A.deputy_id).join(G, G.id == D.group_id).group_by(A.event_id),
         actor, G.office_id, D.group_id,
     ).subquery()
@@ -234,10 +252,20 @@ def save_attendance(session: Session, actor: Actor, event_id: int, statuses: dic
 # ---------------------------------------------------------------- rates and absences
 
 
+def held_window(year: int | None) -> tuple[date, date]:
+    """The days whose events count: ``year`` up to its reference day (``deputies.reference_day``),
+    or every day up to today. An event still to come is neither attended nor missed yet."""
+    if year:
+        return date(int(year), 1, 1), deputies.reference_day(int(year))
+    return date(1900, 1, 1), today()
+
+
 def _att_base(actor: Actor, f: dict):
-    """Attendance rows joined to event, deputy and group, filtered by year/kind/group (scope applied)."""
-    stmt = select().select_from(A).join(E, E.id == A.event_id).join(D, D.id == A.deputy_id).join(G, G.id == D.group_id)
-    stmt = _year(stmt, E.held_on, f.get("year"))
+    """Attendance rows of events already held (``held_window``) joined to event, deputy and group,
+    filtered by year/kind/group (scope applied)."""
+    lo, hi = held_window(f.get("year"))
+    stmt = (select().select_from(A).join(E, E.id == A.event_id).join(D, D.id == A.deputy_id)
+            .join(G, G.id == D.group_id).where(E.held_on.between(lo, hi)))
     if f.get("kind"):
         stmt = stmt.where(E.kind == f["kind"])
     if f.get("group"):
@@ -247,17 +275,29 @@ def _att_base(actor: Actor, f: dict):
     return scope_filter(stmt, actor, G.office_id, D.group_id)
 
 
+def _present(year: int | None):
+    """SQL condition: attended (``rules.attended``) an event of any kind held in the window."""
+    return rules.attended(*held_window(year), EVENT_KINDS)
+
+
+def _absent(year: int | None):
+    """SQL condition: missed without leave (``rules.absent_unexcused``) an event held in the window."""
+    return rules.absent_unexcused(*held_window(year), EVENT_KINDS)
+
+
 def _rate(present: int, invited: int) -> str:
     """出席率 as 95.0% (— when never invited)."""
     return f"{present / invited:.1%}" if invited else "—"
 
 
 def rates(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
-    """Attendance rate per deputy for the filters (year, kind, group), lowest rate first."""
+    """Attendance rate per deputy for the filters (year, kind, group), lowest rate first; events
+    already held only."""
+    y = f.get("year")
     n = func.count()
-    p = func.sum(case((A.status == "出席", 1), else_=0))
-    lv = func.sum(case((A.status == "请假", 1), else_=0))
-    ab = func.sum(case((A.status == "缺席", 1), else_=0))
+    p = func.sum(case((_present(y), 1), else_=0))
+    lv = func.sum(case((A.status == LEAVE, 1), else_=0))
+    ab = func.sum(case((_absent(y), 1), else_=0))
     stmt = (_att_base(actor, f).add_columns(D.id, D.name, G.name, n, p, lv, ab)
             .group_by(D.id, D.name, G.name).order_by((p * 1.0 / n), G.name, D.name))
     rows, total = paginate(session, stmt, offset, limit)
@@ -267,17 +307,17 @@ def rates(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int =
         for i, name, g, cnt, pr, l_, a_ in rows
     ]
     tot_n, tot_p = session.execute(
-        _att_base(actor, f).add_columns(func.count(), func.coalesce(func.sum(case((A.status == "出席", 1), else_=0)), 0))
+        _att_base(actor, f).add_columns(func.count(), func.coalesce(func.sum(case((_present(y), 1), else_=0)), 0))
     ).one()
     return Page(out, total, {"代表": f"{total} 人", "总出席率": _rate(int(tot_p), int(tot_n))})
 
 
 def rates_by_kind(session: Session, actor: Actor, year: int | None, deputy_id: int | None = None) -> list[dict]:
-    """Attendance per event kind for a year (one deputy, or everyone in scope)."""
+    """Attendance per event kind for a year (one deputy, or everyone in scope); events already held."""
     stmt = (_att_base(actor, {"year": year, "deputy": deputy_id})
-            .add_columns(E.kind, func.count(), func.sum(case((A.status == "出席", 1), else_=0)),
-                         func.sum(case((A.status == "请假", 1), else_=0)),
-                         func.sum(case((A.status == "缺席", 1), else_=0)))
+            .add_columns(E.kind, func.count(), func.sum(case((_present(year), 1), else_=0)),
+                         func.sum(case((A.status == LEAVE, 1), else_=0)),
+                         func.sum(case((_absent(year), 1), else_=0)))
             .group_by(E.kind))
     got = {k: (int(n), int(p or 0), int(lv or 0), int(ab or 0)) for k, n, p, lv, ab in session.execute(stmt)}
     return [
@@ -287,10 +327,15 @@ def rates_by_kind(session: Session, actor: Actor, year: int | None, deputy_id: i
     ]
 
 
+def _absences_stmt(actor: Actor, f: dict):
+    """Unexcused absences (``rules.absent_unexcused``: events already held) for the filters."""
+    return _att_base(actor, f).where(_absent(f.get("year")))
+
+
 def absences(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
-    """Unexcused absences (缺席) for the filters, newest first."""
-    stmt = (_att_base(actor, f).add_columns(E.held_on, E.kind, E.title, G.name, D.name, D.id)
-            .where(A.status == "缺席").order_by(E.held_on.desc(), G.name, D.name))
+    """Unexcused absences (缺席) at events already held, for the filters, newest first."""
+    stmt = (_absences_stmt(actor, f).add_columns(E.held_on, E.kind, E.title, G.name, D.name, D.id)
+            .order_by(E.held_on.desc(), G.name, D.name))
     rows, total = paginate(session, stmt, offset, limit)
     out = [{"deputy_id": did, "日期": on, "类型": k, "会议活动": t, "代表组": g, "代表": n}
            for on, k, t, g, n, did in rows]
@@ -298,21 +343,23 @@ def absences(session: Session, actor: Actor, f: dict, offset: int = 0, limit: in
 
 
 def deputy_record(session: Session, deputy_id: int, year: int | None = None) -> dict:
-    """A deputy's attendance rows and publicity work (for the performance file, R8 parts 1 and 4)."""
+    """A deputy's attendance at events already held and publicity work (for the performance file,
+    R8 parts 1 and 4). An event still to come is not listed as attended or missed."""
+    lo, hi = held_window(year)
     att = session.execute(
-        _year(select(E.held_on, E.kind, E.title, A.status).join(A, A.event_id == E.id)
-              .where(A.deputy_id == deputy_id).order_by(E.held_on), E.held_on, year)
+        select(E.held_on, E.kind, E.title, A.status, _present(year), _absent(year)).join(A, A.event_id == E.id)
+        .where(A.deputy_id == deputy_id, E.held_on.between(lo, hi)).order_by(E.held_on)
     ).all()
     pub = session.execute(
         _year(select(W.held_on, W.kind, W.title, W.audience).join(WD, WD.work_id == W.id)
               .where(WD.deputy_id == deputy_id).order_by(W.held_on), W.held_on, year)
     ).all()
     invited = len(att)
-    present = sum(1 for r in att if r[3] == "出席")
+    present = sum(1 for r in att if r[4])
     return {
-        "attendance": [{"日期": on, "类型": k, "会议活动": t, "出席情况": s} for on, k, t, s in att],
+        "attendance": [{"日期": on, "类型": k, "会议活动": t, "出席情况": s} for on, k, t, s, _p, _a in att],
         "rate": _rate(present, invited), "invited": invited, "present": present,
-        "absent": sum(1 for r in att if r[3] == "缺席"),
+        "absent": sum(1 for r in att if r[5]),
         "publicity": [{"日期": on, "类型": k, "名称": t, "受众（人）": n} for on, k, t, n in pub],
     }
 
@@ -425,12 +472,12 @@ def list_publicity(session: Session, actor: Actor, f: dict, offset: int = 0, lim
 
 
 def count_absences(session: Session, actor: Actor, year: int) -> int:
-    """Unexcused absences (人次) of the year inside the actor's scope."""
-    return int(session.execute(_att_base(actor, {"year": year}).add_columns(func.count())
-                               .where(A.status == "缺席")).scalar_one())
+    """Unexcused absences (人次) at events of the year already held, inside the actor's scope (the
+    same rule and rows as the absence list the figure opens)."""
+    return int(session.execute(_absences_stmt(actor, {"year": year}).add_columns(func.count())).scalar_one())
 
 
-def count_publicity(session: Session, actor: Actor, year: int, kinds: tuple[str, ...] = ("普法", "法制调研")) -> int:
+def count_publicity(session: Session, actor: Actor, year: int, kinds: tuple[str, ...] = (PublicityKind.LAW_EDUCATION, PublicityKind.LAW_RESEARCH)) -> int:
     """Publicity / rule-of-law works of the year visible to the actor."""
     stmt = _year(select(func.count()).select_from(W).where(_visible_works(actor), W.kind.in_(kinds)), W.held_on, year)
     return int(session.execute(stmt).scalar_one())
@@ -442,8 +489,9 @@ def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
     law = count_publicity(session, actor, year)
     y = str(year)
     return [
-        Figure("F1", "本年无故缺席人代会和常委会活动", absent, "人次", "attendance", {"view": "absent", "year": y},
-               bad=absent > 0, help="代表应出席人代会会议，参加常委会组织的视察、调研、执法检查等活动"),
+        Figure("F1", "本年无故缺席会议活动（已举行的）", absent, "人次", "attendance", {"view": "absent", "year": y},
+               bad=absent > 0, help="代表应出席人代会会议，参加常委会组织的视察、调研、执法检查等活动；"
+                                    "尚未举行的会议活动不计"),
         Figure("F4", "本年普法和法制调研活动", law, "次", "attendance", {"view": "publicity", "year": y},
                bad=False, help="代表学习研究法治问题，推进依法治理"),
     ]

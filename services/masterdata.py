@@ -3,6 +3,18 @@
 Every page's selectboxes take their choices from the ``*_options`` helpers here, which return
 ``{id: label}`` restricted to the actor's scope (a staff account scoped to an office sees only
 that office's groups, districts and deputies).
+
+A deputy's service is kept as periods (任职记录, db/periods.py). Saving a deputy says which
+change it is, so a past year keeps the group and dates it had:
+- leaving office (辞职 / 罢免 / 去世) needs the date it took effect: not after today, not before the
+  current period began; the period closes that day;
+- reinstating (在任 again) needs the date: after the last day served, not after today; a new period
+  opens (``db.periods.set_intent(d, "reinstate", on)``);
+- a change of group (or district) is either "调整代表组（自某日起生效）" with the date it took
+  effect, after the current period began (``set_intent(d, "move", on)``: the old period closes the
+  day before), or "更正录入错误": the record was wrong, the current period takes the new group;
+- the "在任代表数" of offices, groups and districts count the deputies serving today
+  (``deputies.serving_at``).
 """
 
 from __future__ import annotations
@@ -16,7 +28,8 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from db import models
+from db import models, periods
+from services import deputies
 from services.common import (
     Actor,
     NotFound,
@@ -29,7 +42,8 @@ from services.common import (
     paginate,
     today,
 )
-from services.validation import clean_text, normalize_phone, parse_date, parse_year
+from services.states import DeputyStatus, KeeperKind, values
+from services.validation import clean_text, fmt_date, normalize_phone, parse_date, parse_year
 
 M = models
 
@@ -86,12 +100,12 @@ def deputy_options(session: Session, actor: Actor, group_id: int | None = None,
                    serving_only: bool = True) -> dict[int, str]:
     """Deputies the actor may see (optionally of one group), {id: "姓名（代表组）"}.
 
-    ``serving_only`` keeps deputies whose status is 在任.
+    ``serving_only`` keeps deputies serving today (status 在任).
     """
     D, G = M.Deputy, M.DeputyGroup
     stmt = select(D.id, D.name, G.name).join(G, G.id == D.group_id).order_by(G.name, D.pinyin, D.name)
     if serving_only:
-        stmt = stmt.where(D.status == "在任")
+        stmt = stmt.where(D.status == SERVING)
     if group_id is not None:
         stmt = stmt.where(D.group_id == group_id)
     if actor.group_id is not None:
@@ -118,11 +132,15 @@ def term_options(session: Session, *, active_only: bool = False) -> dict[int, st
 
 # ---------------------------------------------------------------- constants and helpers
 
-STATUSES = ("在任", "辞职", "罢免", "去世")
+SERVING = DeputyStatus.SERVING
+STATUSES = tuple(values(DeputyStatus))
+LEAVING = tuple(v for v in STATUSES if v != SERVING)
+# how a change of a serving deputy's group is meant (the deputy form offers both)
+GROUP_CHANGES = {"correct": "更正录入错误（不产生任职变动）", "move": "调整代表组（自某日起生效）"}
 GENDERS = ("男", "女")
 PARTIES = ("中共党员", "中共预备党员", "民革", "民盟", "民建", "民进", "农工党", "致公党", "九三学社",
            "台盟", "无党派人士", "群众")
-KEEPER_KINDS = ("代表本人", "联络员委托")
+KEEPER_KINDS = tuple(values(KeeperKind))
 MIN_AGE = 18  # a deputy is at least 18 (选举法)
 # surnames read differently from the character's common reading
 _SURNAME_INITIALS = {"单": "s", "解": "x", "曾": "z", "仇": "q", "区": "o", "查": "z", "朴": "p",
@@ -194,6 +212,13 @@ def _flush(session: Session, what: str) -> None:
         session.flush()
     except StaleDataError as exc:
         raise StaleError(what) from exc
+
+
+def _serving_today():  # noqa: ANN202
+    """Subquery of the deputies serving today (``deputies.serving_at``): deputy_id, group_id,
+    office_id, district_id."""
+    day = today()
+    return deputies.serving_at(day.year, day=day, name="serving_today")
 
 
 def _group_scope(session: Session, actor: Actor, group_id: int) -> models.DeputyGroup:
@@ -275,11 +300,11 @@ def set_term_active(session: Session, actor: Actor, term_id: int, active: bool) 
 
 def list_offices(session: Session, actor: Actor, filters: dict, offset: int, limit: int) -> Page:
     """One page of offices in scope, with counts of groups and serving deputies."""
-    O, G, D = M.Office, M.DeputyGroup, M.Deputy
+    O, G = M.Office, M.DeputyGroup
     groups = (select(G.office_id.label("oid"), func.count().label("n")).group_by(G.office_id)
               .where(G.active.is_(True)).subquery())
-    deps = (select(G.office_id.label("oid"), func.count().label("n")).select_from(D).join(G, G.id == D.group_id)
-            .where(D.status == "在任").group_by(G.office_id).subquery())
+    now = _serving_today()
+    deps = select(now.c.office_id.label("oid"), func.count().label("n")).group_by(now.c.office_id).subquery()
     stmt = (select(O.id, O.name, O.active, func.coalesce(groups.c.n, 0), func.coalesce(deps.c.n, 0))
             .outerjoin(groups, groups.c.oid == O.id).outerjoin(deps, deps.c.oid == O.id).order_by(O.name))
     if actor.office_id is not None:
@@ -334,9 +359,9 @@ def set_office_active(session: Session, actor: Actor, office_id: int, active: bo
 
 def list_groups(session: Session, actor: Actor, filters: dict, offset: int, limit: int) -> Page:
     """One page of deputy groups in scope, with office, liaison and counts."""
-    O, G, D, Di = M.Office, M.DeputyGroup, M.Deputy, M.District
-    deps = (select(D.group_id.label("gid"), func.count().label("n")).where(D.status == "在任")
-            .group_by(D.group_id).subquery())
+    O, G, Di = M.Office, M.DeputyGroup, M.District
+    now = _serving_today()
+    deps = select(now.c.group_id.label("gid"), func.count().label("n")).group_by(now.c.group_id).subquery()
     dists = (select(Di.group_id.label("gid"), func.count().label("n")).where(Di.active.is_(True))
              .group_by(Di.group_id).subquery())
     stmt = (select(G.id, G.name, O.name, G.liaison_name, G.liaison_phone, func.coalesce(dists.c.n, 0),
@@ -413,8 +438,8 @@ def set_group_active(session: Session, actor: Actor, group_id: int, active: bool
     actor.require_write("masterdata")
     g = _group_scope(session, actor, group_id)
     if not active:
-        n = session.execute(select(func.count()).select_from(M.Deputy).where(
-            M.Deputy.group_id == g.id, M.Deputy.status == "在任")).scalar_one()
+        now = _serving_today()
+        n = session.execute(select(func.count()).select_from(now).where(now.c.group_id == g.id)).scalar_one()
         if n:
             raise ValidationError({"active": f"该代表组还有{n}名在任代表，请先将代表调整到其他代表组。"})
     g.active = bool(active)
@@ -425,9 +450,9 @@ def set_group_active(session: Session, actor: Actor, group_id: int, active: bool
 
 def list_districts(session: Session, actor: Actor, filters: dict, offset: int, limit: int) -> Page:
     """One page of electoral districts in scope, with group, office and deputy count."""
-    O, G, D, Di = M.Office, M.DeputyGroup, M.Deputy, M.District
-    deps = (select(D.district_id.label("did"), func.count().label("n")).where(D.status == "在任")
-            .group_by(D.district_id).subquery())
+    O, G, Di = M.Office, M.DeputyGroup, M.District
+    now = _serving_today()
+    deps = select(now.c.district_id.label("did"), func.count().label("n")).group_by(now.c.district_id).subquery()
     stmt = (select(Di.id, Di.name, G.name, O.name, func.coalesce(deps.c.n, 0), Di.active)
             .join(G, G.id == Di.group_id).join(O, O.id == G.office_id)
             .outerjoin(deps, deps.c.did == Di.id).order_by(O.name, G.name, Di.id))
@@ -486,8 +511,8 @@ def set_district_active(session: Session, actor: Actor, district_id: int, active
     d = _get(session, M.District, district_id, "选区")
     _group_scope(session, actor, d.group_id)
     if not active:
-        n = session.execute(select(func.count()).select_from(M.Deputy).where(
-            M.Deputy.district_id == d.id, M.Deputy.status == "在任")).scalar_one()
+        now = _serving_today()
+        n = session.execute(select(func.count()).select_from(now).where(now.c.district_id == d.id)).scalar_one()
         if n:
             raise ValidationError({"active": f"该选区还有{n}名在任代表，请先调整代表的选区。"})
     d.active = bool(active)
@@ -600,7 +625,7 @@ def check_deputy(session: Session, actor: Actor, data: dict, *, require_scope: b
         term_id = term.id if term else None
     if term_id is None or session.get(M.Term, term_id) is None:
         errors["term_id"] = "请先在“届次”中建立届次"
-    status = data.get("status") or "在任"
+    status = data.get("status") or SERVING
     if status not in STATUSES:
         errors["status"] = "状态应为在任、辞职、罢免或去世"
     dates = {}
@@ -610,9 +635,9 @@ def check_deputy(session: Session, actor: Actor, data: dict, *, require_scope: b
         except ValueError as exc:
             dates[f] = None
             errors[f] = f"{label}：{exc}"
-    if status != "在任" and dates.get("left_on") is None and "left_on" not in errors:
+    if status != SERVING and dates.get("left_on") is None and "left_on" not in errors:
         dates["left_on"] = today()
-    if status == "在任":
+    if status == SERVING:
         dates["left_on"] = None
     if dates.get("joined_on") and dates.get("left_on") and dates["left_on"] < dates["joined_on"]:
         errors["left_on"] = "离任日期不能早于当选日期"
@@ -626,23 +651,104 @@ def check_deputy(session: Session, actor: Actor, data: dict, *, require_scope: b
             "joined_on": dates["joined_on"], "left_on": dates["left_on"]}
 
 
+def _last_period(d: models.Deputy) -> models.DeputyPeriod | None:
+    """The deputy's current (latest) period of service."""
+    return max(d.periods, key=lambda p: p.start_on) if d.periods else None
+
+
+def _service_day(data: dict, field: str, label: str, errors: dict) -> date | None:
+    """A required date of a change of service: given, valid, and not after today."""
+    try:
+        on = parse_date(data.get(field))
+    except ValueError as exc:
+        errors[field] = f"{label}：{exc}"
+        return None
+    if on is None:
+        errors[field] = f"请填写{label}"
+    elif on > today():
+        errors[field] = f"{label}不能晚于今天"
+        return None
+    return on
+
+
+def service_change(d: models.Deputy, clean: dict, data: dict) -> tuple[dict[str, str], tuple[str, date] | None]:
+    """What an edit of an existing deputy means for the periods of service, and its date checked.
+
+    Returns ({field: Chinese message}, intent) where intent is ("move" | "reinstate", day) for
+    ``db.periods.set_intent``, or None for a correction of the record (or a departure, which closes
+    the current period on the departure date). See the module doc.
+    """
+    errors: dict[str, str] = {}
+    last = _last_period(d)
+    was, will = d.status == SERVING, clean["status"] == SERVING
+    moved = (clean["group_id"], clean["district_id"]) != (d.group_id, d.district_id)
+    change = data.get("group_change", "correct")  # the form sends None until the user chooses
+    move = moved and change == "move"
+    intent = None
+    if moved and was and change not in GROUP_CHANGES:
+        errors["group_change"] = "代表组或选区有变化：请选择“更正录入错误”或“调整代表组（自某日起生效）”"
+    if was and not will:  # leaves office
+        on = _service_day(data, "left_on", "离任日期", errors)
+        if on and last and on < last.start_on:
+            errors["left_on"] = f"离任日期不能早于本段任职的开始日期（{fmt_date(last.start_on)}）"
+        if move:
+            errors["group_change"] = "离任与调整代表组请分两次保存：先调整代表组，再登记离任"
+    elif not was and will:  # reinstated
+        on = _service_day(data, "reinstated_on", "恢复任职日期", errors)
+        if on and last and last.end_on and on <= last.end_on:
+            errors["reinstated_on"] = f"恢复任职日期应晚于离任日期（{fmt_date(last.end_on)}）"
+        elif on:
+            intent = ("reinstate", on)
+    elif not was and clean["left_on"] != d.left_on:  # corrects the date of leaving
+        on = _service_day(data, "left_on", "离任日期", errors)
+        if on and last and on < last.start_on:
+            errors["left_on"] = f"离任日期不能早于本段任职的开始日期（{fmt_date(last.start_on)}）"
+    elif was and move:  # moves to another group from a date
+        on = _service_day(data, "moved_on", "调整生效日期", errors)
+        if on and last and on <= last.start_on:
+            errors["moved_on"] = (f"调整生效日期应晚于本段任职的开始日期（{fmt_date(last.start_on)}）；"
+                                  "如属录入错误，请选择“更正录入错误”")
+        elif on:
+            intent = ("move", on)
+    first = min(d.periods, key=lambda p: p.start_on) if d.periods else None
+    if clean["joined_on"] and first and first.end_on and clean["joined_on"] > first.end_on:
+        errors["joined_on"] = f"当选日期不能晚于第一段任职的结束日期（{fmt_date(first.end_on)}）"
+    return errors, intent
+
+
 def save_deputy(session: Session, actor: Actor, data: dict, deputy_id: int | None = None,
                 expected_version: int | None = None) -> models.Deputy:
     """Create or edit a deputy. Editing needs the ``expected_version`` the form showed:
-    a save over a newer version raises StaleError and writes nothing."""
+    a save over a newer version raises StaleError and writes nothing.
+
+    For an existing deputy, ``data`` may also carry ``group_change`` ("correct" | "move"),
+    ``moved_on`` and ``reinstated_on``; ``service_change`` says what they mean.
+    """
     actor.require_write("masterdata")
     d = None
     if deputy_id is not None:
         d = _get(session, M.Deputy, deputy_id, "代表")
         _group_scope(session, actor, d.group_id)
         check_version(d, expected_version, "该代表信息")
-    clean = check_deputy(session, actor, data)
+    try:
+        clean = check_deputy(session, actor, data)
+        errors: dict[str, str] = {}
+    except ValidationError as exc:
+        clean, errors = None, dict(exc.errors)
+    intent = None
+    if d is not None and clean is not None:
+        more, intent = service_change(d, clean, data)
+        errors.update(more)
+    if errors:
+        raise ValidationError(errors)
     if d is None:
         d = M.Deputy()
         session.add(d)
     elif "leads_enterprise" not in data:  # keep flags the form did not show
         clean.pop("leads_enterprise")
         clean.pop("is_office_leader", None)
+    if intent is not None:
+        periods.set_intent(d, *intent)
     for k, v in clean.items():
         setattr(d, k, v)
     _flush(session, "该代表信息")
@@ -650,17 +756,41 @@ def save_deputy(session: Session, actor: Actor, data: dict, deputy_id: int | Non
 
 
 def set_deputy_status(session: Session, actor: Actor, deputy_id: int, status: str,
-                      left_on: date | None = None, expected_version: int | None = None) -> None:
-    """Deactivate (辞职/罢免/去世, with the date) or reinstate (在任) a deputy."""
-    actor.require_write("masterdata")
-    d = _get(session, M.Deputy, deputy_id, "代表")
-    _group_scope(session, actor, d.group_id)
-    check_version(d, expected_version, "该代表信息")
+                      on: date | None = None, expected_version: int | None = None) -> None:
+    """Record a departure (辞职 / 罢免 / 去世) or a reinstatement (在任) taking effect on ``on``."""
+    form = get_deputy(session, actor, deputy_id)
     if status not in STATUSES:
         raise ValidationError({"status": "状态应为在任、辞职、罢免或去世"})
-    d.status = status
-    d.left_on = None if status == "在任" else (left_on or today())
-    _flush(session, "该代表信息")
+    data = {**form, "status": status}
+    if status == SERVING:
+        data["reinstated_on"] = on
+    else:
+        data["left_on"] = on
+    save_deputy(session, actor, data, deputy_id, expected_version)
+
+
+def move_deputy(session: Session, actor: Actor, deputy_id: int, group_id: int, district_id: int | None,
+                on: date | None, expected_version: int | None = None) -> None:
+    """Move a serving deputy to another group (and district) from ``on`` (调整代表组)."""
+    form = get_deputy(session, actor, deputy_id)
+    data = {**form, "group_id": group_id, "district_id": district_id, "group_change": "move", "moved_on": on}
+    if form["status"] != SERVING:
+        raise ValidationError({"group_change": "该代表已离任，不能调整代表组；如需恢复任职请先登记恢复任职"})
+    save_deputy(session, actor, data, deputy_id, expected_version)
+
+
+def deputy_periods(session: Session, actor: Actor, deputy_id: int) -> list[dict]:
+    """任职记录: the deputy's periods of service, oldest first, as rows for a small table."""
+    d = _get(session, M.Deputy, deputy_id, "代表")
+    _group_scope(session, actor, d.group_id)
+    P, G, Di = M.DeputyPeriod, M.DeputyGroup, M.District
+    rows = session.execute(
+        select(G.name, Di.name, P.start_on, P.end_on, P.end_reason)
+        .join(G, G.id == P.group_id).outerjoin(Di, Di.id == P.district_id)
+        .where(P.deputy_id == deputy_id).order_by(P.start_on, P.id)
+    ).all()
+    return [{"代表组": g, "选区": dist or "", "起始日期": start, "结束日期": end,
+             "结束原因": reason or ("在任" if end is None else "")} for g, dist, start, end, reason in rows]
 
 
 # ---------------------------------------------------------------- mailboxes
@@ -686,7 +816,7 @@ def list_mailboxes(session: Session, actor: Actor, filters: dict, offset: int, l
     rows, total = paginate(session, stmt, offset, limit)
     out = []
     for r in rows:
-        keeper = r[5] if r[4] == "代表本人" else (r[6] or "")
+        keeper = r[5] if r[4] == KeeperKind.DEPUTY else (r[6] or "")
         out.append({"编号": r[0], "信箱": r[1], "选区": r[2], "代表组": r[3], "管理方式": r[4],
                     "管理人": keeper or "", "设置地点": r[7] or "", "设立日期": r[8], "状态": _active_label(r[9])})
     return Page(out, total)
@@ -719,7 +849,7 @@ def save_mailbox(session: Session, actor: Actor, data: dict, mailbox_id: int | N
         errors["district_id"] = "请选择选区"
     elif not actor.in_scope(group.office_id, group.id):
         errors["district_id"] = "只能选择您负责范围内的选区"
-    kind = data.get("keeper_kind") or "代表本人"
+    kind = data.get("keeper_kind") or KeeperKind.DEPUTY
     if kind not in KEEPER_KINDS:
         errors["keeper_kind"] = "管理方式应为代表本人或联络员委托"
     deputy_id = data.get("deputy_id") or None
@@ -732,7 +862,7 @@ def save_mailbox(session: Session, actor: Actor, data: dict, mailbox_id: int | N
         except ValueError as exc:
             dates[f] = None
             errors[f] = f"{label}：{exc}"
-    if kind == "代表本人":
+    if kind == KeeperKind.DEPUTY:
         if deputy_id is None:
             errors["deputy_id"] = "由代表本人管理时请选择代表"
         else:
@@ -740,7 +870,7 @@ def save_mailbox(session: Session, actor: Actor, data: dict, mailbox_id: int | N
             if dep is None or (group is not None and dep.group_id != group.id):
                 errors["deputy_id"] = "管理信箱的代表须属于该选区所在的代表组"
         dates["delegation_start"] = dates["delegation_end"] = None
-    elif kind == "联络员委托":
+    elif kind == KeeperKind.LIAISON:
         if not keeper_name:
             errors["keeper_name"] = "委托联络员管理时请填写联络员姓名"
         if dates.get("delegation_start") is None and "delegation_start" not in errors:

@@ -26,18 +26,21 @@ from services.common import (
     scope_filter,
     today,
 )
+from services.states import OpinionSource, OpinionStatus, values
 from services.validation import clean_text, parse_date
 
-STATUSES = ["待转交", "已转交", "办理中", "已解决", "无法解决", "已反馈选民"]
+PENDING, FORWARDED, HANDLING = OpinionStatus.PENDING, OpinionStatus.FORWARDED, OpinionStatus.HANDLING
+RESOLVED, UNRESOLVABLE, FED_BACK = OpinionStatus.RESOLVED, OpinionStatus.UNRESOLVABLE, OpinionStatus.FED_BACK
+STATUSES = values(OpinionStatus)
 TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "待转交": ("已转交",),
-    "已转交": ("办理中", "已解决", "无法解决"),
-    "办理中": ("已解决", "无法解决"),
-    "已解决": ("已反馈选民",),
-    "无法解决": ("已反馈选民",),
-    "已反馈选民": (),
+    PENDING: (FORWARDED,),
+    FORWARDED: (HANDLING, RESOLVED, UNRESOLVABLE),
+    HANDLING: (RESOLVED, UNRESOLVABLE),
+    RESOLVED: (FED_BACK,),
+    UNRESOLVABLE: (FED_BACK,),
+    FED_BACK: (),
 }
-SOURCES = ("活动", "述职")
+SOURCES = tuple(values(OpinionSource))
 # words meaning "the deputy settled it himself" (R3 forbids closing an opinion that way)
 SELF_WORDS = ("本人", "自行", "自己", "亲自", "代表个人")
 
@@ -97,17 +100,17 @@ def _create(session: Session, actor: Actor, *, source: str, activity_id: int | N
     op = models.Opinion(
         source=source, activity_id=activity_id, report_id=report_id, deputy_id=deputy_id,
         district_id=district_id, group_id=group_id, raised_on=raised_on, content=content,
-        category=category, is_livelihood=is_livelihood, forwarded_to=forwarded_to, status="待转交",
+        category=category, is_livelihood=is_livelihood, forwarded_to=forwarded_to, status=PENDING,
     )
     session.add(op)
     session.flush()
     who = actor.display_name or actor.username
-    session.add(models.OpinionEvent(opinion_id=op.id, from_status=None, to_status="待转交",
+    session.add(models.OpinionEvent(opinion_id=op.id, from_status=None, to_status=PENDING,
                                     happened_on=raised_on, by=who, note=f"登记（来源：{source}）"))
     if forwarded_to:
         # a forwarded-to body entered with the opinion means it was already passed on
-        op.status = "已转交"
-        session.add(models.OpinionEvent(opinion_id=op.id, from_status="待转交", to_status="已转交",
+        op.status = FORWARDED
+        session.add(models.OpinionEvent(opinion_id=op.id, from_status=PENDING, to_status=FORWARDED,
                                         happened_on=raised_on, by=who, note=f"转交{forwarded_to}"))
     return op
 
@@ -116,7 +119,7 @@ def add_opinion(
     session: Session,
     actor: Actor,
     *,
-    source: str = "述职",
+    source: str = OpinionSource.REPORT,
     report_id: int | None = None,
     deputy_id: int | None = None,
     district_id: int | None = None,
@@ -243,36 +246,36 @@ def transition(
     result = clean_text(result) or None
     reason = clean_text(reason)
     feedback = clean_text(feedback)
-    if to_status == "已转交":
+    if to_status == FORWARDED:
         forwarded_to = forwarded_to or op.forwarded_to
         if not forwarded_to:
             errors["forwarded_to"] = "请填写转交单位（代表不自行处理问题，应转交有关单位）"
-    elif to_status == "已解决":
+    elif to_status == RESOLVED:
         if not resolved_by:
             errors["resolved_by"] = "请填写解决问题的单位"
         elif is_self_resolution(resolved_by, _deputy_names(session, op)):
             errors["resolved_by"] = "代表不能以“本人自行解决”办结，请填写实际解决问题的责任单位（R3）"
-    elif to_status == "无法解决":
+    elif to_status == UNRESOLVABLE:
         if not reason:
             errors["reason"] = "请填写无法解决的原因"
-    elif to_status == "已反馈选民" and not (feedback or note):
+    elif to_status == FED_BACK and not (feedback or note):
         errors["feedback"] = "请填写向选民反馈的内容"
     if errors:
         raise ValidationError(errors)
     before = op.status
     op.status = to_status
-    if to_status == "已转交":
+    if to_status == FORWARDED:
         op.forwarded_to = forwarded_to
         note = note or f"转交{forwarded_to}"
-    elif to_status == "已解决":
+    elif to_status == RESOLVED:
         op.resolved_by = resolved_by
         op.result = result or note or None
         op.resolved_on = when
         note = note or f"由{resolved_by}解决" + (f"：{result}" if result else "")
-    elif to_status == "无法解决":
+    elif to_status == UNRESOLVABLE:
         op.unresolvable_reason = reason
         note = note or f"原因：{reason}"
-    elif to_status == "已反馈选民":
+    elif to_status == FED_BACK:
         op.feedback = feedback or note
         note = note or feedback
     session.add(models.OpinionEvent(opinion_id=op.id, from_status=before, to_status=to_status,

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from db import models
-from services import settings
+from services import deputies, rules, settings
 from services.common import (
     Actor,
     Figure,
@@ -37,18 +37,22 @@ from services.common import (
     today,
 )
 from services.excel import read_xlsx, to_xlsx
+from services.states import ProposalKind, ProposalStatus, Satisfaction, values
 from services.validation import clean_text, parse_date
 
-KINDS = ["议案", "建议", "批评和意见"]
-STATUSES = ["已提交", "已立案", "已交办", "办理中", "已答复"]
-VIEWS = ["满意", "基本满意", "不满意"]
+MOTION, SUGGESTION, CRITICISM = ProposalKind.MOTION, ProposalKind.SUGGESTION, ProposalKind.CRITICISM
+SUBMITTED, REGISTERED, ASSIGNED = ProposalStatus.SUBMITTED, ProposalStatus.REGISTERED, ProposalStatus.ASSIGNED
+HANDLING, ANSWERED = ProposalStatus.HANDLING, ProposalStatus.ANSWERED
+KINDS = values(ProposalKind)
+STATUSES = values(ProposalStatus)
+VIEWS = values(Satisfaction)
 # the one map of allowed steps
 TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "已提交": ("已立案", "已交办"),
-    "已立案": ("办理中",),
-    "已交办": ("办理中",),
-    "办理中": ("已答复",),
-    "已答复": ("办理中",),  # 重新办理, only after a 不满意 view
+    SUBMITTED: (REGISTERED, ASSIGNED),
+    REGISTERED: (HANDLING,),
+    ASSIGNED: (HANDLING,),
+    HANDLING: (ANSWERED,),
+    ANSWERED: (HANDLING,),  # 重新办理, only after a 不满意 view
 }
 ANSWER_DAYS = 90  # 代表建议 answered within 3 months (PRACTICE.md)
 P = models.Proposal
@@ -62,11 +66,11 @@ G = models.DeputyGroup
 def allowed_next(status: str, kind: str | None = None, deputy_view: str | None = None) -> tuple[str, ...]:
     """Statuses a proposal may move to from ``status`` (kind and the deputy's view considered)."""
     nxt = TRANSITIONS.get(status, ())
-    if kind == "议案":
-        nxt = tuple(s for s in nxt if s != "已交办")
+    if kind == MOTION:
+        nxt = tuple(s for s in nxt if s != ASSIGNED)
     elif kind is not None:
-        nxt = tuple(s for s in nxt if s != "已立案")
-    if status == "已答复" and deputy_view != "不满意":
+        nxt = tuple(s for s in nxt if s != REGISTERED)
+    if status == ANSWERED and deputy_view != Satisfaction.UNSATISFIED:
         nxt = ()
     return nxt
 
@@ -81,7 +85,7 @@ def session_label(term_name: str | None, session_no: int | None) -> str:
 def signature_warning(session: Session, kind: str, n_signers: int) -> str | None:
     """The warning for a 议案 with fewer signatures than the setting asks (None when fine)."""
     minimum = int(settings.get(session, "proposal_min_signatures"))
-    if kind == "议案" and n_signers < minimum:
+    if kind == MOTION and n_signers < minimum:
         return (f"议案应由{minimum}名以上代表联名提出，目前只有{n_signers}名（含领衔代表）。"
                 "已保存；请补充附议代表，或改为建议。")
     return None
@@ -153,7 +157,7 @@ def frequent_sources(session: Session, actor: Actor, year: int | None = None, li
     ostmt = scope_filter(ostmt, actor, G.office_id, O.group_id)
     lstmt = (select(L.id, L.category, L.district_id, Di.name, L.received_on, L.summary, L.code)
              .join(Di, Di.id == L.district_id)
-             .where(L.received_on.between(lo, hi), L.status.not_in(("不予受理", "已合并")), conds_l)
+             .where(L.received_on.between(lo, hi), L.status.not_in(rules.LETTER_NOT_HANDLED), conds_l)
              .order_by(L.received_on.desc()).limit(limit))
     lstmt = scope_filter(lstmt, actor, L.office_id, L.group_id)
     rows = [
@@ -221,7 +225,7 @@ def _validate(session: Session, actor: Actor, data: dict) -> tuple[dict, dict[st
                 raise ValueError
         except ValueError:
             errors["session_no"] = "会次应为1–20之间的数字；闭会期间提出的请留空"
-    if kind == "议案" and session_no is None and "session_no" not in errors:
+    if kind == MOTION and session_no is None and "session_no" not in errors:
         errors["session_no"] = "议案须在人民代表大会会议期间提出，请填写会次"
     title = clean_text(data.get("title"))
     if not title:
@@ -298,13 +302,13 @@ def create_proposal(session: Session, actor: Actor, data: dict) -> dict:
     clean, errors = _validate(session, actor, data)
     if errors:
         raise ValidationError(errors)
-    p = P(status="已提交", created_by=actor.username, kind=clean["kind"], term_id=clean["term_id"],
+    p = P(status=SUBMITTED, created_by=actor.username, kind=clean["kind"], term_id=clean["term_id"],
           title=clean["title"], lead_deputy_id=clean["lead_deputy_id"], submitted_on=clean["submitted_on"])
     session.add(p)
     session.flush()
     _apply(session, p, clean)
     n_src = len(clean["opinion_ids"]) + len(clean["letter_ids"])
-    session.add(models.ProposalEvent(proposal_id=p.id, from_status=None, to_status="已提交",
+    session.add(models.ProposalEvent(proposal_id=p.id, from_status=None, to_status=SUBMITTED,
                                      happened_on=clean["submitted_on"], by=_who(actor),
                                      note=f"登记{clean['kind']}" + (f"，来源意见/来信{n_src}件" if n_src else "")))
     session.flush()
@@ -319,8 +323,8 @@ def update_proposal(session: Session, actor: Actor, proposal_id: int, data: dict
     p = _load(session, actor, proposal_id)
     check_version(p, expected_version, "该议案建议")
     clean, errors = _validate(session, actor, data)
-    if clean["kind"] and clean["kind"] != p.kind and p.status in ("已立案", "已交办"):
-        errors["kind"] = f"已{p.status[1:]}，不能再改类型"
+    if clean["kind"] and clean["kind"] != p.kind and p.status in (REGISTERED, ASSIGNED):
+        errors["kind"] = f"该{p.kind}{p.status}，不能再改类型"
     if errors:
         raise ValidationError(errors)
     _apply(session, p, clean)
@@ -335,7 +339,7 @@ def delete_proposal(session: Session, actor: Actor, proposal_id: int, expected_v
     actor.require_write("proposal")
     p = _load(session, actor, proposal_id)
     check_version(p, expected_version, "该议案建议")
-    if p.status != "已提交":
+    if p.status != SUBMITTED:
         raise ValidationError({"": f"该{p.kind}已{p.status}，不能删除"})
     for cls in (models.ProposalSigner, models.ProposalSource, models.ProposalEvent):
         for row in session.execute(select(cls).where(cls.proposal_id == p.id)).scalars():
@@ -358,7 +362,7 @@ def transition(session: Session, actor: Actor, proposal_id: int, to_status: str,
     check_version(p, expected_version, "该议案建议")
     if to_status not in allowed_next(p.status, p.kind, p.deputy_view):
         nxt = "、".join(allowed_next(p.status, p.kind, p.deputy_view)) or "无"
-        extra = "（代表对答复不满意时才可重新办理）" if p.status == "已答复" else ""
+        extra = "（代表对答复不满意时才可重新办理）" if p.status == ANSWERED else ""
         raise ValidationError({"to_status": f"当前状态为“{p.status}”，不能变为“{to_status}”；可选：{nxt}{extra}"})
     errors: dict[str, str] = {}
     try:
@@ -374,11 +378,11 @@ def transition(session: Session, actor: Actor, proposal_id: int, to_status: str,
     result = clean_text(result) or None
     note = clean_text(note)
     view = clean_text(deputy_view) or None
-    if to_status in ("已立案", "已交办") and not body:
+    if to_status in (REGISTERED, ASSIGNED) and not body:
         errors["handling_body"] = "请填写承办单位"
     if body and len(body) > 128:
         errors["handling_body"] = "承办单位不超过128字"
-    if to_status == "已答复" and not result:
+    if to_status == ANSWERED and not result:
         errors["result"] = "请填写答复和办理结果"
     if view is not None and view not in VIEWS:
         errors["deputy_view"] = "代表评价应为满意、基本满意或不满意"
@@ -387,15 +391,15 @@ def transition(session: Session, actor: Actor, proposal_id: int, to_status: str,
     before = p.status
     p.status = to_status
     p.handling_body = body
-    if to_status == "已答复":
+    if to_status == ANSWERED:
         p.result = result
         p.result_on = when
         p.deputy_view = view
         note = note or (f"答复：{result}" + (f"；代表评价：{view}" if view else ""))
-    elif before == "已答复":
+    elif before == ANSWERED:
         p.deputy_view = None
         note = note or "代表不满意，重新办理"
-    elif to_status in ("已立案", "已交办"):
+    elif to_status in (REGISTERED, ASSIGNED):
         note = note or f"承办单位：{body}"
     session.add(models.ProposalEvent(proposal_id=p.id, from_status=before, to_status=to_status,
                                      happened_on=when, by=_who(actor), note=note or None))
@@ -409,12 +413,12 @@ def set_view(session: Session, actor: Actor, proposal_id: int, view: str,
     actor.require_write("proposal")
     p = _load(session, actor, proposal_id)
     check_version(p, expected_version, "该议案建议")
-    if p.status != "已答复":
+    if p.status != ANSWERED:
         raise ValidationError({"deputy_view": "答复后才能记录代表评价"})
     if view not in VIEWS:
         raise ValidationError({"deputy_view": "代表评价应为满意、基本满意或不满意"})
     p.deputy_view = view
-    session.add(models.ProposalEvent(proposal_id=p.id, from_status="已答复", to_status="已答复",
+    session.add(models.ProposalEvent(proposal_id=p.id, from_status=ANSWERED, to_status=ANSWERED,
                                      happened_on=today(), by=_who(actor), note=f"代表评价：{view}"))
     session.flush()
     return p
@@ -449,10 +453,10 @@ def get_proposal(session: Session, actor: Actor, proposal_id: int) -> dict:
         for e in session.execute(select(ev).where(ev.proposal_id == p.id).order_by(ev.happened_on, ev.id)).scalars()
     ]
     if not events:  # imported or generated without steps: show what the record itself says
-        events = [{"status": "已提交", "from": None, "on": p.submitted_on, "by": p.created_by or "",
+        events = [{"status": SUBMITTED, "from": None, "on": p.submitted_on, "by": p.created_by or "",
                    "note": "（无逐步办理记录，按登记信息显示）"}]
-        if p.status != "已提交":
-            events.append({"status": p.status, "from": "已提交", "on": p.result_on, "by": "",
+        if p.status != SUBMITTED:
+            events.append({"status": p.status, "from": SUBMITTED, "on": p.result_on, "by": "",
                            "note": f"承办单位：{p.handling_body}" if p.handling_body else ""})
     return {
         "id": p.id, "version": p.version, "kind": p.kind, "term_id": p.term_id, "term": term.name,
@@ -490,7 +494,7 @@ def _filtered(actor: Actor, f: dict):
     if f.get("view"):
         stmt = stmt.where(P.deputy_view == f["view"])
     if f.get("overdue"):
-        stmt = stmt.where(P.status != "已答复", P.submitted_on < today() - timedelta(days=ANSWER_DAYS))
+        stmt = stmt.where(P.status != ANSWERED, P.submitted_on < today() - timedelta(days=ANSWER_DAYS))
     if f.get("q"):
         text = clean_text(f["q"])[:50]
         stmt = stmt.where(or_(P.title.contains(text, autoescape=True), P.summary.contains(text, autoescape=True),
@@ -569,29 +573,27 @@ def deputy_proposals(session: Session, deputy_id: int, year: int | None = None) 
 # ---------------------------------------------------------------- deputies with none this year
 
 
-def _serving_in_scope(actor: Actor):
-    """Serving deputies inside the actor's scope, as a select of (id, name, group name)."""
-    stmt = select(D.id, D.name, G.name.label("group_name")).join(G, G.id == D.group_id).where(D.status == "在任")
-    return scope_filter(stmt, actor, G.office_id, D.group_id)
-
-
-def _none_statement(actor: Actor, year: int):
-    """Serving deputies in scope who signed (lead or co-signer) no 议案 or 建议 submitted in ``year``."""
+def _none_statement(actor: Actor, year: int, group_id: int | None = None):
+    """Deputies serving in ``year`` (``deputies.serving_at``, in the group of its reference day)
+    inside the actor's scope who signed (lead or co-signer) no 议案 or 建议 submitted in ``year``:
+    select of (id, name, group name). The list and its 工作台 figure read it."""
     PSg = models.ProposalSigner
-    signed = exists().where(
-        PSg.deputy_id == D.id, PSg.proposal_id == P.id, P.kind.in_(("议案", "建议")),
-        P.submitted_on.between(date(year, 1, 1), date(year, 12, 31)),
-    )
-    return _serving_in_scope(actor).where(~signed)
+    sub = deputies.serving_at(year, name="proposal_serving")
+    signers = (select(PSg.deputy_id).join(P, P.id == PSg.proposal_id)  # computed once, not per deputy
+               .where(P.kind.in_((MOTION, SUGGESTION)), P.submitted_on.between(date(year, 1, 1), date(year, 12, 31))))
+    stmt = (select(D.id, D.name, G.name.label("group_name")).select_from(sub)
+            .join(D, D.id == sub.c.deputy_id).join(G, G.id == sub.c.group_id).where(D.id.not_in(signers)))
+    if group_id:
+        stmt = stmt.where(sub.c.group_id == int(group_id))
+    return scope_filter(stmt, actor, sub.c.office_id, sub.c.group_id)
 
 
 def deputies_without(session: Session, actor: Actor, year: int, offset: int = 0, limit: int = 20,
                      group_id: int | None = None) -> Page:
-    """Serving deputies who took part in no 议案 or 建议 this year (F1; one 建议 a year is the norm)."""
-    stmt = _none_statement(actor, year)
-    if group_id:
-        stmt = stmt.where(D.group_id == int(group_id))
-    rows, total = paginate(session, stmt.order_by(G.name, D.name), offset, limit)
+    """Deputies serving in ``year`` who took part in no 议案 or 建议 that year (F1; one 建议 a year
+    is the norm)."""
+    stmt = _none_statement(actor, year, group_id)
+    rows, total = paginate(session, stmt.order_by(G.name, D.name, D.id), offset, limit)
     return Page([{"id": i, "代表组": g, "代表": n, "年度": f"{year}年"} for i, n, g in rows], total,
                 {"本年未提出议案建议的代表": f"{total} 人"})
 
@@ -661,7 +663,7 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> int:
                 co.append(session.execute(select(D.id).where(D.name == name)).scalar_one())
             else:
                 msgs.append(f"附议代表“{name}”" + ("重名" if all_names.get(name) else "不存在"))
-        status = clean_text(row.get("办理状态")) or "已提交"
+        status = clean_text(row.get("办理状态")) or SUBMITTED
         if status not in STATUSES:
             msgs.append(f"办理状态“{status}”无效")
         view = clean_text(row.get("代表评价")) or None
@@ -673,7 +675,7 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> int:
             msgs.append("答复日期：" + str(exc))
             result_on = None
         result = clean_text(row.get("办理结果")) or None
-        if status == "已答复" and not result:
+        if status == ANSWERED and not result:
             msgs.append("已答复的请填写办理结果")
         data_row = {
             "kind": clean_text(row.get("类型")), "session_no": row.get("会次"), "title": row.get("标题"),
@@ -682,9 +684,9 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> int:
             "law_related": clean_text(row.get("涉及法治")) in ("是", "√", "1", "true", "有"),
         }
         clean, errors = _validate(session, actor, data_row)
-        if status in ("已立案", "已交办", "办理中", "已答复") and not clean["handling_body"]:
+        if status in (REGISTERED, ASSIGNED, HANDLING, ANSWERED) and not clean["handling_body"]:
             errors["handling_body"] = "已交办或立案的请填写承办单位"
-        if status == "已立案" and clean["kind"] != "议案" or status == "已交办" and clean["kind"] == "议案":
+        if status == REGISTERED and clean["kind"] != MOTION or status == ASSIGNED and clean["kind"] == MOTION:
             errors["status"] = "议案对应“已立案”，建议和批评意见对应“已交办”"
         for k, m in errors.items():
             if k == "lead_deputy_id" and lead is None:
@@ -699,8 +701,8 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> int:
     for clean, status, result_on, result, view in todo:
         p = P(status=status, created_by=actor.username, kind=clean["kind"], term_id=clean["term_id"],
               title=clean["title"], lead_deputy_id=clean["lead_deputy_id"], submitted_on=clean["submitted_on"],
-              result=result, result_on=result_on if status == "已答复" else None,
-              deputy_view=view if status == "已答复" else None)
+              result=result, result_on=result_on if status == ANSWERED else None,
+              deputy_view=view if status == ANSWERED else None)
         session.add(p)
         session.flush()
         _apply(session, p, clean)
@@ -737,7 +739,7 @@ def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
         select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
     none = count(_none_statement(actor, year))
     overdue = count(_filtered(actor, {"overdue": True}))
-    unhappy = count(_filtered(actor, {"view": "不满意", "status": "已答复", "year": year}))
+    unhappy = count(_filtered(actor, {"view": Satisfaction.UNSATISFIED, "status": ANSWERED, "year": year}))
     y = str(year)
     return [
         Figure("F1", "本年未提出议案建议的在任代表", none, "人", "proposals", {"view": "none", "year": y},

@@ -1,31 +1,37 @@
 """述职管理: reports to voters (R6–R10) and group work report hearings (R16).
 
-- Yearly plan per group (R6): refused in year 1 of the term; warned (not refused) when the share of
-  the group's serving deputies is outside setting ``report_share``; a rotation proposal that puts
-  deputies who have not yet reported face to face in this term first; a plan can be locked
-  (计划已确定): later changes are still allowed and the audit mechanism logs them.
+- Who counts in a year: the deputies serving on the year's reference day (``deputies.serving_at``:
+  31 December of a past year, today in the current year), in the group of that day; a group's
+  deputies for its plan are ``deputies.group_members``. A past year never changes when a deputy
+  resigns or moves today.
+- Yearly plan per group (R6): refused in year 1 of the term (``plan_year_error``, the one refusal,
+  from ``first_report_year``); warned (not refused) when the share of the group's serving deputies
+  is outside setting ``report_share`` (``rules.report_share``, the one share check); a rotation
+  proposal that puts deputies who have not yet reported face to face in this term first; a plan can
+  be locked (计划已确定): later changes are still allowed and the audit mechanism logs them.
 - Face-to-face meeting (当面述职): refused for a deputy who is not in that year's plan (add the deputy
   to the plan first, so the plan stays the one list of who reports face to face and nobody both
   owes and skips a written report), dated outside the plan's year or in the future, or with more
   evaluation votes than voters present. Opinions raised go to ``services.opinions.add_opinion``.
 - Satisfaction rate = (满意 + 基本满意) / all evaluation votes; grade from setting
   ``report_grade_bands`` (first band whose ``min`` the rate reaches; 80% exactly is 称职).
-- Written reports (R7): every deputy serving at the year's end who is not in the plan owes one,
-  except a deputy who joined after 30 June (less than half a year served). A deputy who left before
-  the year's end owes nothing.
+- Written reports (R7): every deputy serving in the year who is not in the plan owes one, except a
+  deputy who began serving after 30 June (``joined_in_time_for_written``: less than half a year
+  served). A deputy who left before the year's reference day owes nothing.
 - Publication (R9), rectification items (R10), hearings (R16), the year at a glance, 工作台 figures.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from db import models
-from services import clock, settings
+from services import clock, deputies, rules, settings
 from services import opinions as op_svc
 from services.common import (
     Actor,
@@ -38,18 +44,26 @@ from services.common import (
     current_term,
     paginate,
     scope_filter,
-    term_year,
     today,
+)
+from services.states import (
+    OpinionSource,
+    RectificationSource,
+    RectificationStatus,
+    ReportForm,
+    ReviewResult,
+    values,
 )
 from services.validation import clean_text, fmt_date, parse_date
 
 M = models
 D, G, R = models.Deputy, models.DeputyGroup, models.Report
-FACE, WRITTEN = "当面述职", "书面报告"
-REVIEW_RESULTS = ("通过", "退回修改")
-RECT_STATUSES = ("未完成", "已完成")
-SERVING = "在任"
-JOIN_CUTOFF = (6, 30)  # joined after 30 June: owes no written report that year
+FACE, WRITTEN = ReportForm.FACE, ReportForm.WRITTEN
+PASSED = ReviewResult.PASSED
+REVIEW_RESULTS = tuple(values(ReviewResult))
+RECT_OPEN, RECT_DONE = RectificationStatus.OPEN, RectificationStatus.DONE
+RECT_STATUSES = tuple(values(RectificationStatus))
+JOIN_CUTOFF = (6, 30)  # began serving after 30 June: owes no written report that year
 WRITTEN_VIEWS = {"all": "全部应交", "missing": "未提交", "unreviewed": "未审查", "unfiled": "未备案"}
 
 
@@ -104,22 +118,9 @@ def term_of_year(session: Session, year: int) -> models.Term | None:
     return term or current_term(session)
 
 
-def share_range(session: Session) -> tuple[float, float]:
-    """The allowed share of face-to-face reports (setting report_share)."""
-    s = settings.get(session, "report_share")
-    return float(s["min"]), float(s["max"])
-
-
-def share_warning(session: Session, planned: int, serving: int) -> str | None:
-    """A Chinese warning when ``planned`` of ``serving`` is outside report_share, else None."""
-    lo, hi = share_range(session)
-    if serving <= 0:
-        return "该代表组本年没有在任代表。" if planned else None
-    share = planned / serving
-    if share < lo - 1e-9 or share > hi + 1e-9:
-        return (f"当面述职 {planned} 人，占在任代表 {serving} 人的 {_pct(share)}，"
-                f"不在规定的 {_pct(lo)}–{_pct(hi)} 之间（可保存，请说明理由）。")
-    return None
+def share_check(session: Session, planned: int, serving: int) -> rules.ShareCheck:
+    """R6: ``planned`` of ``serving`` against setting report_share (``rules.report_share``)."""
+    return rules.report_share(planned, serving, rules.share_band(session))
 
 
 def grade_of(satisfied: int | None, basic: int | None, unsatisfied: int | None,
@@ -160,16 +161,6 @@ def _deputy(session: Session, actor: Actor, deputy_id: int | None) -> tuple[mode
     return dep, grp
 
 
-def _serving(stmt, year: int):
-    """Restrict a select over Deputy to deputies serving at the end of ``year`` (joins Term)."""
-    _lo, hi = _bounds(year)
-    return stmt.join(M.Term, M.Term.id == D.term_id).where(
-        M.Term.start_year <= year, M.Term.end_year >= year,
-        or_(D.joined_on.is_(None), D.joined_on <= hi),
-        or_(D.left_on > hi, and_(D.left_on.is_(None), D.status == SERVING)),
-    )
-
-
 def _planned_ids(year: int):
     """Subquery: deputy ids in any group's plan for ``year``."""
     return (
@@ -179,35 +170,39 @@ def _planned_ids(year: int):
     )
 
 
-def serving_deputies(session: Session, group_id: int, year: int) -> dict[int, str]:
-    """Deputies of a group serving at the end of ``year``, {id: name}."""
-    stmt = _serving(select(D.id, D.name).where(D.group_id == group_id), year).order_by(D.pinyin, D.name, D.id)
-    return {i: n for i, n in session.execute(stmt)}
-
-
 # ---------------------------------------------------------------- R6: the yearly plan
 
 
+def first_report_year(term: models.Term) -> int:
+    """R6: the first year of a term with face-to-face reports (its second year)."""
+    return term.start_year + 1
+
+
 def plan_year_error(session: Session, year: int) -> str | None:
-    """Why no face-to-face plan may be made for ``year`` (year 1 of the term, outside it), or None."""
+    """Why no face-to-face plan may be made for ``year`` (year 1 of the term, outside it), or None.
+
+    The one refusal: the plan form, the rotation proposal, saving a plan, the year at a glance
+    and the R6 figure all ask it.
+    """
     term = term_of_year(session, year)
     if term is None:
         return "尚未设置届次，请先由管理员维护届次。"
     if year < term.start_year or year > term.end_year:
         return f"{year}年不在{term.name}（{term.start_year}–{term.end_year}年）之内。"
-    if term_year(term, year) < 2:
+    if year < first_report_year(term):
         return f"{year}年是{term.name}第一年：当面述职从本届第二年开始（R6），本年不制定述职计划。"
     return None
 
 
-def reported_in_term(session: Session, group_id: int, year: int) -> dict[int, int]:
-    """{deputy_id: last year} of face-to-face reports held in this term before ``year``."""
+def reported_in_term(session: Session, deputy_ids: list[int], year: int) -> dict[int, int]:
+    """{deputy_id: last year} of the face-to-face reports these deputies held in this term before ``year``."""
     term = term_of_year(session, year)
     start = term.start_year if term else year
+    if not deputy_ids:
+        return {}
     stmt = (
         select(R.deputy_id, func.max(R.year))
-        .join(D, D.id == R.deputy_id)
-        .where(D.group_id == group_id, R.form == FACE, R.held_on.is_not(None),
+        .where(R.deputy_id.in_(deputy_ids), R.form == FACE, R.held_on.is_not(None),
                R.year >= start, R.year < year)
         .group_by(R.deputy_id)
     )
@@ -225,15 +220,17 @@ def propose_plan(session: Session, actor: Actor, group_id: int, year: int) -> di
     if err:
         raise ValidationError({"year": err})
     term = term_of_year(session, year)
-    serving = serving_deputies(session, group_id, year)
-    done = reported_in_term(session, group_id, year)
+    serving = deputies.group_members(session, group_id, year)
+    done = reported_in_term(session, list(serving), year)
     left_ids = [i for i in serving if i not in done]
     n, left = len(serving), len(left_ids)
-    years_left = term.end_year - max(year, term.start_year + 1) + 1
+    years_left = term.end_year - max(year, first_report_year(term)) + 1
     needed = math.ceil(left / years_left) if years_left > 0 and left else 0
-    lo, hi = share_range(session)
-    k_lo, k_hi = math.ceil(lo * n - 1e-9), math.floor(hi * n + 1e-9)
-    k_hi = max(k_hi, k_lo)
+    check = share_check(session, 0, n)
+    lo, hi = check.lo, check.hi
+    sizes = check.sizes
+    k_lo = sizes.start
+    k_hi = max(sizes.stop - 1, k_lo)
     suggested = min(max(needed, k_lo), n)
     if needed <= k_hi:
         suggested = min(suggested, k_hi)
@@ -253,7 +250,7 @@ def propose_plan(session: Session, actor: Actor, group_id: int, year: int) -> di
 def plan_detail(session: Session, actor: Actor, group_id: int, year: int) -> dict:
     """The group's plan for ``year`` with its items, serving deputies and share."""
     grp = _group(session, actor, group_id)
-    serving = serving_deputies(session, group_id, year)
+    serving = deputies.group_members(session, group_id, year)
     plan = session.execute(
         select(M.ReportPlan).where(M.ReportPlan.group_id == group_id, M.ReportPlan.year == year)
     ).scalar_one_or_none()
@@ -265,12 +262,12 @@ def plan_detail(session: Session, actor: Actor, group_id: int, year: int) -> dic
         ).all()
         items = [{"deputy_id": it.deputy_id, "name": name, "planned_on": it.planned_on,
                   "venue": it.venue or "", "content": it.content or ""} for it, name in rows]
-    n = len(serving)
+    check = share_check(session, len(items), len(serving))
     return {
         "group_id": grp.id, "group": grp.name, "year": year, "plan_id": plan.id if plan else None,
         "locked": bool(plan and plan.locked), "locked_by": plan.locked_by if plan else None,
         "locked_at": plan.locked_at if plan else None, "items": items, "serving": serving,
-        "share": (len(items) / n) if n else None, "warning": share_warning(session, len(items), n),
+        "share": check.share, "warning": check.message(), "band": (check.lo, check.hi),
         "year_error": plan_year_error(session, year),
     }
 
@@ -289,7 +286,7 @@ def save_plan(session: Session, actor: Actor, group_id: int, year: int, items: l
     err = plan_year_error(session, year)
     if err:
         raise ValidationError({"year": err})
-    serving = serving_deputies(session, group_id, year)
+    serving = deputies.group_members(session, group_id, year)
     lo, hi = _bounds(year)
     clean: dict[int, dict] = {}
     problems: list[str] = []
@@ -351,7 +348,7 @@ def save_plan(session: Session, actor: Actor, group_id: int, year: int, items: l
                 if getattr(it, k) != v:
                     setattr(it, k, v)
     session.flush()
-    return {"plan_id": plan.id, "warning": share_warning(session, len(clean), len(serving))}
+    return {"plan_id": plan.id, "warning": share_check(session, len(clean), len(serving)).message()}
 
 
 def lock_plan(session: Session, actor: Actor, group_id: int, year: int) -> None:
@@ -449,7 +446,7 @@ def save_meeting(session: Session, actor: Actor, data: dict, opinion_rows: list[
     district_id = dep.district_id or session.execute(
         select(M.District.id).where(M.District.group_id == grp.id).order_by(M.District.id)).scalar()
     for row in rows:
-        op_svc.add_opinion(session, actor, source="述职", report_id=report.id, deputy_id=dep.id,
+        op_svc.add_opinion(session, actor, source=OpinionSource.REPORT, report_id=report.id, deputy_id=dep.id,
                            district_id=district_id, raised_on=held, content=row["content"],
                            category=row["category"], is_livelihood=row["is_livelihood"],
                            forwarded_to=row["forwarded_to"])
@@ -542,20 +539,30 @@ def get_report(session: Session, actor: Actor, report_id: int) -> dict:
 # ---------------------------------------------------------------- R7: written reports
 
 
+def joined_in_time_for_written(first_day_col, year: int):  # noqa: ANN001, ANN201
+    """R7's joining rule, as an SQL condition over the first day served in ``year`` (the
+    ``first_day`` column of ``deputies.serving_at``): a deputy who began serving after 30 June
+    (less than half the year served) owes no written report for that year."""
+    return first_day_col <= date(year, *JOIN_CUTOFF)
+
+
 def _owed_stmt(actor: Actor, year: int):
-    """Deputies who owe a written report for ``year`` with their written report (outer join)."""
-    cutoff = date(year, *JOIN_CUTOFF)
+    """Deputies who owe a written report for ``year`` (R7) with their written report (outer join):
+    serving in the year (``deputies.serving_at``, in the group of its reference day), in time
+    (``joined_in_time_for_written``), and not in any group's face-to-face plan of the year."""
+    sub = deputies.serving_at(year, name="r7_serving")
     W = select(R).where(R.form == WRITTEN, R.year == year).subquery()
     stmt = (
-        select(D.id, D.name, G.id.label("group_id"), G.name.label("group_name"), D.joined_on,
+        select(D.id, D.name, G.id.label("group_id"), G.name.label("group_name"), sub.c.first_day,
                W.c.id.label("report_id"), W.c.version, W.c.received_on, W.c.review_result, W.c.reviewer,
                W.c.reviewed_on, W.c.filed_on, W.c.published_on, W.c.publication_issue)
-        .join(G, G.id == D.group_id)
-        .outerjoin(W, W.c.deputy_id == D.id)
-        .where(or_(D.joined_on.is_(None), D.joined_on <= cutoff), D.id.not_in(_planned_ids(year)))
+        .select_from(sub)
+        .join(D, D.id == sub.c.deputy_id)
+        .join(G, G.id == sub.c.group_id)
+        .outerjoin(W, W.c.deputy_id == sub.c.deputy_id)
+        .where(joined_in_time_for_written(sub.c.first_day, year), sub.c.deputy_id.not_in(_planned_ids(year)))
     )
-    stmt = _serving(stmt, year)
-    return scope_filter(stmt, actor, G.office_id, G.id), W
+    return scope_filter(stmt, actor, sub.c.office_id, sub.c.group_id), W
 
 
 def written_status(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
@@ -569,17 +576,17 @@ def written_status(session: Session, actor: Actor, f: dict, offset: int = 0, lim
         stmt = stmt.where(W.c.received_on.is_(None))
     elif view == "unreviewed":
         stmt = stmt.where(W.c.received_on.is_not(None), or_(W.c.review_result.is_(None),
-                                                            W.c.review_result != "通过"))
+                                                            W.c.review_result != PASSED))
     elif view == "unfiled":
-        stmt = stmt.where(W.c.review_result == "通过", W.c.filed_on.is_(None))
+        stmt = stmt.where(W.c.review_result == PASSED, W.c.filed_on.is_(None))
     stmt = stmt.order_by(G.name, D.name, D.id)
     rows, total = paginate(session, stmt, offset, limit)
     out = []
     for r in rows:
         if r.received_on is None:
             state = "未提交"
-        elif r.review_result != "通过":
-            state = "退回修改" if r.review_result == "退回修改" else "待审查"
+        elif r.review_result != PASSED:
+            state = ReviewResult.RETURNED.value if r.review_result == ReviewResult.RETURNED else "待审查"
         elif r.filed_on is None:
             state = "待备案"
         else:
@@ -633,7 +640,7 @@ def save_written(session: Session, actor: Actor, deputy_id: int, year: int, data
         errors["reviewed_on"] = "审查日期不能早于收到日期"
     if reviewed and reviewed > now:
         errors["reviewed_on"] = "审查日期不能晚于今天"
-    if filed and result != "通过":
+    if filed and result != PASSED:
         errors["filed_on"] = "审查通过后才能备案"
     elif filed and reviewed and filed < reviewed:
         errors["filed_on"] = "备案日期不能早于审查日期"
@@ -684,10 +691,16 @@ def set_publication(session: Session, actor: Actor, report_id: int, published_on
     rep.published_on, rep.publication_issue = pub, issue
 
 
+def _publishable(cols=R):  # noqa: ANN001, ANN202
+    """Condition over report columns (the Report table, or a subquery carrying form, held_on and
+    review_result): a report that should be published (meeting held, or written report passed)."""
+    return or_(and_(cols.form == FACE, cols.held_on.is_not(None)),
+               and_(cols.form == WRITTEN, cols.review_result == PASSED))
+
+
 def _due_publication(year: int):
-    """Condition: a report that should be published (meeting held, or written report passed)."""
-    return and_(R.year == year, or_(and_(R.form == FACE, R.held_on.is_not(None)),
-                                    and_(R.form == WRITTEN, R.review_result == "通过")))
+    """Condition: a report of ``year`` that should be published (R9)."""
+    return and_(R.year == year, _publishable())
 
 
 def unpublished(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
@@ -731,8 +744,8 @@ def add_rectification(session: Session, actor: Actor, report_id: int, data: dict
         errors["announced_on"] = "通报日期不能晚于今天"
     if errors:
         raise ValidationError(errors)
-    rect = M.Rectification(source="述职", report_id=rep.id, group_id=grp.id, content=content, owner=owner,
-                           due_on=due, status="未完成", announced_on=announced)
+    rect = M.Rectification(source=RectificationSource.REPORT, report_id=rep.id, group_id=grp.id, content=content, owner=owner,
+                           due_on=due, status=RECT_OPEN, announced_on=announced)
     session.add(rect)
     session.flush()
     return rect.id
@@ -742,7 +755,7 @@ def update_rectification(session: Session, actor: Actor, rect_id: int, data: dic
     """Record a rectification item's announcement date and completion (status 已完成)."""
     actor.require_write("rectification")
     rect = session.get(M.Rectification, rect_id)
-    if rect is None or rect.source != "述职":
+    if rect is None or rect.source != RectificationSource.REPORT:
         raise NotFound("该整改事项不存在。")
     grp = session.get(G, rect.group_id)
     actor.require_scope(grp.office_id, grp.id)
@@ -759,7 +772,7 @@ def update_rectification(session: Session, actor: Actor, rect_id: int, data: dic
         rect.announced_on = announced
     if status != rect.status:
         rect.status = status
-        if status == "已完成":
+        if status == RECT_DONE:
             rect.closed_on, rect.closed_by = today(), actor.display_name or actor.username
         else:
             rect.closed_on = rect.closed_by = None
@@ -771,7 +784,7 @@ def list_rectifications(session: Session, actor: Actor, f: dict, offset: int = 0
     stmt = (
         select(X, G.name.label("group_name"), D.name.label("deputy_name"), R.year)
         .join(G, G.id == X.group_id).join(R, R.id == X.report_id).join(D, D.id == R.deputy_id)
-        .where(X.source == "述职")
+        .where(X.source == RectificationSource.REPORT)
     )
     stmt = scope_filter(stmt, actor, G.office_id, G.id)
     if f.get("year"):
@@ -782,14 +795,14 @@ def list_rectifications(session: Session, actor: Actor, f: dict, offset: int = 0
         stmt = stmt.where(X.status == f["status"])
     now = today()
     if f.get("overdue"):
-        stmt = stmt.where(X.status == "未完成", X.due_on < now)
+        stmt = stmt.where(X.status == RECT_OPEN, X.due_on < now)
     stmt = stmt.order_by(X.status.desc(), X.due_on, X.id)
     rows, total = paginate(session, stmt, offset, limit)
     out = []
     for r in rows:
         x = r.Rectification
-        overdue = x.status == "未完成" and x.due_on is not None and x.due_on < now
-        out.append({"id": x.id, "代表组": r.group_name, "代表": r.deputy_name, "年度": r.year,
+        overdue = x.status == RECT_OPEN and x.due_on is not None and x.due_on < now
+        out.append({"id": x.id, "status": x.status, "代表组": r.group_name, "代表": r.deputy_name, "年度": r.year,
                     "整改事项": x.content, "责任人": x.owner or "", "整改期限": x.due_on,
                     "状态": "已逾期" if overdue else x.status, "会议通报日期": x.announced_on,
                     "完成日期": x.closed_on})
@@ -858,62 +871,112 @@ def groups_not_heard(session: Session, actor: Actor, year: int, offset: int = 0,
 # ---------------------------------------------------------------- the year at a glance
 
 
-def overview(session: Session, actor: Actor, year: int) -> list[dict]:
-    """One row per group in scope: serving, planned (share), held, written, published, satisfaction."""
-    bands = grade_bands(session)
-    lo_share, hi_share = share_range(session)
-    groups = session.execute(
-        scope_filter(select(G.id, G.name).where(G.active.is_(True)), actor, G.office_id, G.id).order_by(G.office_id, G.name)
+@dataclass
+class GroupPlan:
+    """One group's R6 position in a year: its serving deputies, its plan (if any), the share check."""
+
+    group_id: int
+    name: str
+    plan: models.ReportPlan | None
+    check: rules.ShareCheck
+
+    @property
+    def needs_attention(self) -> bool:
+        """The R6 figure's test: a group with deputies serving whose plan is missing or whose
+        share is outside the band (``rules.ShareCheck.ok``)."""
+        return self.check.serving > 0 and (self.plan is None or not self.check.ok)
+
+
+def _groups_in_scope(session: Session, actor: Actor) -> list:
+    """Active groups in the actor's scope: rows (id, name), by office and name."""
+    return session.execute(
+        scope_filter(select(G.id, G.name).where(G.active.is_(True)), actor, G.office_id, G.id)
+        .order_by(G.office_id, G.name)
     ).all()
+
+
+def plan_checks(session: Session, actor: Actor, year: int, groups: list | None = None) -> list[GroupPlan]:
+    """R6 per group in scope for ``year``: serving deputies (``deputies.serving_at``), the plan and
+    its ``rules.report_share`` check. The year at a glance and the 工作台 figure read it."""
+    groups = _groups_in_scope(session, actor) if groups is None else groups
     if not groups:
         return []
     gids = [g.id for g in groups]
+    sub = deputies.serving_at(year)
     serving = dict(session.execute(
-        _serving(select(D.group_id, func.count(D.id)).where(D.group_id.in_(gids)), year).group_by(D.group_id)).all())
+        select(sub.c.group_id, func.count()).where(sub.c.group_id.in_(gids)).group_by(sub.c.group_id)).all())
     plans = {p.group_id: p for p in session.execute(
         select(M.ReportPlan).where(M.ReportPlan.year == year, M.ReportPlan.group_id.in_(gids))).scalars()}
     planned = dict(session.execute(
         select(M.ReportPlan.group_id, func.count()).join(M.ReportPlanItem, M.ReportPlanItem.plan_id == M.ReportPlan.id)
         .where(M.ReportPlan.year == year, M.ReportPlan.group_id.in_(gids)).group_by(M.ReportPlan.group_id)).all())
+    band = rules.share_band(session)
+    return [GroupPlan(g.id, g.name, plans.get(g.id),
+                      rules.report_share(int(planned.get(g.id, 0)), int(serving.get(g.id, 0)), band))
+            for g in groups]
+
+
+def _report_groups(year: int):
+    """Subquery of the reports of ``year`` with the group each counts in (group_id): the group whose
+    plan lists a face-to-face report, the group of the reference day for a written one (so a past
+    year stays as it was when a deputy moves group today). Carries the columns the year at a
+    glance counts (form, held_on, review_result, published_on and the evaluation votes)."""
+    RP, RPI = M.ReportPlan, M.ReportPlanItem
+    cols = (R.id.label("report_id"), R.form, R.held_on, R.review_result, R.published_on,
+            R.satisfied, R.basically_satisfied, R.unsatisfied)
+    face = (select(*cols, RP.group_id.label("group_id"))
+            .join(RPI, RPI.deputy_id == R.deputy_id).join(RP, and_(RP.id == RPI.plan_id, RP.year == R.year))
+            .where(R.year == year, R.form == FACE))
+    sub = deputies.serving_at(year, name="written_group")
+    written = (select(*cols, sub.c.group_id.label("group_id"))
+               .join(sub, sub.c.deputy_id == R.deputy_id).where(R.year == year, R.form == WRITTEN))
+    return union_all(face, written).subquery("report_group")
+
+
+def overview(session: Session, actor: Actor, year: int) -> list[dict]:
+    """One row per group in scope: serving, planned (share), held, written, published, satisfaction."""
+    bands = grade_bands(session)
+    groups = _groups_in_scope(session, actor)
+    if not groups:
+        return []
+    gids = [g.id for g in groups]
+    checks = {c.group_id: c for c in plan_checks(session, actor, year, groups)}
+    rg = _report_groups(year)
     face = {g: row for g, *row in session.execute(
-        select(D.group_id, func.count(R.id), func.sum(func.coalesce(R.satisfied, 0)),
-               func.sum(func.coalesce(R.basically_satisfied, 0)), func.sum(func.coalesce(R.unsatisfied, 0)))
-        .join(D, D.id == R.deputy_id)
-        .where(R.year == year, R.form == FACE, R.held_on.is_not(None), D.group_id.in_(gids))
-        .group_by(D.group_id)).all()}
+        select(rg.c.group_id, func.count(rg.c.report_id), func.sum(func.coalesce(rg.c.satisfied, 0)),
+               func.sum(func.coalesce(rg.c.basically_satisfied, 0)), func.sum(func.coalesce(rg.c.unsatisfied, 0)))
+        .where(rg.c.form == FACE, rg.c.held_on.is_not(None), rg.c.group_id.in_(gids))
+        .group_by(rg.c.group_id)).all()}
     owed_stmt, _w = _owed_stmt(actor, year)
     owed_sub = owed_stmt.where(G.id.in_(gids)).subquery()
     written = {g: row for g, *row in session.execute(
         select(owed_sub.c.group_id, func.count(),
                func.sum(case((owed_sub.c.received_on.is_not(None), 1), else_=0)),
-               func.sum(case((owed_sub.c.review_result == "通过", 1), else_=0)),
+               func.sum(case((owed_sub.c.review_result == PASSED, 1), else_=0)),
                func.sum(case((owed_sub.c.filed_on.is_not(None), 1), else_=0)))
         .group_by(owed_sub.c.group_id)).all()}
     published = dict(session.execute(
-        select(D.group_id, func.count(R.id)).join(D, D.id == R.deputy_id)
-        .where(_due_publication(year), R.published_on.is_not(None), D.group_id.in_(gids))
-        .group_by(D.group_id)).all())
+        select(rg.c.group_id, func.count(rg.c.report_id))
+        .where(_publishable(rg.c), rg.c.published_on.is_not(None), rg.c.group_id.in_(gids))
+        .group_by(rg.c.group_id)).all())
     X = M.Rectification
     now = today()
     rect = {g: (o, od) for g, o, od in session.execute(
         select(X.group_id, func.count(X.id), func.sum(case((X.due_on < now, 1), else_=0)))
         .join(R, R.id == X.report_id)
-        .where(X.source == "述职", X.status == "未完成", R.year == year, X.group_id.in_(gids))
+        .where(X.source == RectificationSource.REPORT, X.status == RECT_OPEN, R.year == year, X.group_id.in_(gids))
         .group_by(X.group_id)).all()}
     out = []
     for g in groups:
-        n = int(serving.get(g.id, 0))
-        p = int(planned.get(g.id, 0))
+        c = checks[g.id]
         held, s1, s2, s3 = face.get(g.id, (0, 0, 0, 0))
         rate, grade = grade_of(s1, s2, s3, bands)
         w_owed, w_rec, w_rev, w_fil = (int(x or 0) for x in written.get(g.id, (0, 0, 0, 0)))
-        plan = plans.get(g.id)
-        share = p / n if n else None
+        plan = c.plan
         out.append({
-            "group_id": g.id, "代表组": g.name, "在任代表（人）": n,
-            "计划当面述职（人）": p, "计划比例": _pct(share),
-            "比例是否合规": "—" if plan is None else (
-                "是" if share is not None and lo_share - 1e-9 <= share <= hi_share + 1e-9 else "否"),
+            "group_id": g.id, "代表组": g.name, "在任代表（人）": c.check.serving,
+            "计划当面述职（人）": c.check.planned, "计划比例": _pct(c.check.share),
+            "比例是否合规": "—" if plan is None else ("是" if c.check.ok else "否"),
             "计划状态": "未制定" if plan is None else ("已确定" if plan.locked else "草拟中"),
             "已当面述职（人）": int(held or 0),
             "书面应交（人）": w_owed, "书面已交（人）": w_rec, "书面已审查（人）": w_rev,
@@ -938,11 +1001,11 @@ def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
     y = str(year)
     out: list[Figure] = []
     if plan_year_error(session, year) is None:
-        rows = overview(session, actor, year)
-        r6 = sum(1 for r in rows if r["计划状态"] == "未制定" or r["比例是否合规"] == "否")
+        r6 = sum(1 for c in plan_checks(session, actor, year) if c.needs_attention)
+        lo, hi = rules.share_band(session)
         out.append(Figure("R6", "未制定述职计划或比例不在规定范围的代表组", r6, "个", "reports",
                           {"tab": "overview", "year": y}, bad=r6 > 0,
-                          help="每个代表组每年安排20%–30%的代表当面述职（本届第二年起）"))
+                          help=f"每个代表组每年安排{_pct(lo)}–{_pct(hi)}的代表当面述职（本届第二年起）"))
     owed, W = _owed_stmt(actor, year)
     r7 = _scalar_count(session, owed.where(W.c.received_on.is_(None)))
     out.append(Figure("R7", "未提交书面述职报告的代表", r7, "人", "reports",
@@ -952,7 +1015,8 @@ def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
     out.append(Figure("R9", "尚未在人大工作信息刊登的述职", r9, "篇", "reports",
                       {"tab": "publish", "year": y}, bad=r9 > 0, help="述职报告在人大工作信息上刊登"))
     X = M.Rectification
-    base = scope_filter(select(X.id).join(G, G.id == X.group_id).where(X.source == "述职", X.status == "未完成"),
+    base = scope_filter(select(X.id).join(G, G.id == X.group_id)
+                        .where(X.source == RectificationSource.REPORT, X.status == RECT_OPEN),
                         actor, G.office_id, G.id)
     open_n = _scalar_count(session, base)
     overdue_n = _scalar_count(session, base.where(X.due_on < today()))

@@ -12,11 +12,18 @@ from sqlalchemy import func, select, text
 from db import models
 from db.engine import session_scope
 from services import activities as svc
-from services import opinions
+from services import clock, opinions
 from services.common import NotFound, PermissionDenied, StaleError, ValidationError
 
-YEAR = date.today().year
+YEAR = 2026
 JAN = date(YEAR, 1, 10)
+
+
+@pytest.fixture(autouse=True)
+def _pinned_day(travel):
+    """These tests tell the story of 2026 seen from 2026-06-15: the clock is pinned (whatever TEST_TODAY says),
+    so January and December find the same dates in the past."""
+    travel("2026-06-15")
 
 
 def _data(w, **over) -> dict:
@@ -60,7 +67,7 @@ def test_log_activity_with_two_deputies_and_two_opinions(world):
 
 
 def test_bad_activity_is_refused_field_by_field_and_nothing_written(world):
-    bad = {"held_on": date.today() + timedelta(days=1), "deputy_ids": [world.deputies[0], world.deputies[8]],
+    bad = {"held_on": clock.today() + timedelta(days=1), "deputy_ids": [world.deputies[0], world.deputies[8]],
                "voters_reached": 0, "summary": "   "}
     with pytest.raises(ValidationError) as exc:
         _create(world, ops=OPS, **bad)
@@ -215,7 +222,7 @@ def _random_activities(w, rng: random.Random, n: int) -> None:
         deps = {g: list(s.execute(select(models.Deputy.id).where(models.Deputy.group_id == g)).scalars())
                 for g in w.groups[:2]}
     dist = {w.groups[0]: w.districts[0], w.groups[1]: w.districts[1]}
-    days = (date.today() - date(YEAR - 1, 1, 1)).days
+    days = (clock.today() - date(YEAR - 1, 1, 1)).days
     for _ in range(n):
         g = rng.choice(w.groups[:2])
         who = rng.sample(deps[g], rng.randint(1, 2))
@@ -242,8 +249,9 @@ def test_r1_shortfall_agrees_with_direct_sql(world):
     assert figs["R1"].params == {"view": "r1", "year": str(YEAR)} and figs["R1"].page == "activities"
 
 
-def test_r1_joiners_pro_rata_and_leavers_not_listed(world):
+def test_r1_joiners_pro_rata_and_leavers_not_listed(world, travel):
     w = world
+    travel(f"{YEAR}-11-20")  # late in the year: the November joiner already serves
     with session_scope("admin", url=w.url) as s:
         late = s.get(models.Deputy, w.deputies[4])
         late.joined_on = date(YEAR, 11, 1)  # owes ceil(2 × 2/12) = 1
@@ -256,6 +264,9 @@ def test_r1_joiners_pro_rata_and_leavers_not_listed(world):
 
     before = listed()
     assert before[w.deputies[4]] == 1 and w.deputies[5] not in before
+    with session_scope(url=w.url) as s:
+        notes = {r["id"]: r["说明"] for r in svc.r1_shortfall(s, w.admin(), YEAR, 0, 100).rows}
+    assert notes[w.deputies[4]] == f"{YEAR}-11-01起在任，按比例计" and notes[w.deputies[0]] == ""
     _create(w, held_on=date(YEAR, 11, 2), deputy_ids=[w.deputies[4]], organiser="代表个人")
     after = listed()
     assert w.deputies[4] not in after
@@ -280,12 +291,13 @@ def test_r5_resolved_livelihood_via_activity_or_deputy(world):
             opinions.transition(s, w.staff(), oid, "已解决", resolved_by="区住建局", happened_on=JAN)
     with session_scope(url=w.url) as s:
         page = svc.r5_missing(s, w.admin(), YEAR, 0, 100)
+        # the credit rule in SQL: the deputy in charge alone; else the deputies of the activity
         direct = s.execute(text(
             "SELECT COUNT(*) FROM deputies d WHERE d.status = '在任' AND d.id NOT IN ("
             " SELECT o.deputy_id FROM opinions o WHERE o.is_livelihood = :t AND o.resolved_on >= :lo"
             "  AND o.deputy_id IS NOT NULL"
             " UNION SELECT ad.deputy_id FROM opinions o JOIN activity_deputies ad ON ad.activity_id = o.activity_id"
-            "  WHERE o.is_livelihood = :t AND o.resolved_on >= :lo)"
+            "  WHERE o.is_livelihood = :t AND o.resolved_on >= :lo AND o.deputy_id IS NULL)"
         ), {"t": True, "lo": date(YEAR, 1, 1)}).scalar_one()
         fig = {f.rule: f.value for f in svc.figures(s, w.admin(), YEAR)}["R5"]
     listed = {r["id"] for r in page.rows}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from db import models
@@ -11,8 +12,15 @@ from db.engine import session_scope
 from services import activities as svc
 from tests.conftest import app_as, goto
 
-YEAR = date.today().year
+YEAR = 2026
 P = "act_new0"  # widget prefix of a fresh 登记活动 form
+
+
+@pytest.fixture(autouse=True)
+def _pinned_day(travel):
+    """These tests tell the story of 2026 seen from 2026-06-15: the clock is pinned (whatever TEST_TODAY says),
+    so January and December find the same dates in the past."""
+    travel("2026-06-15")
 
 
 def _r1_ids(w) -> set[int]:
@@ -177,3 +185,17 @@ def test_opinion_follow_up_refuses_self_resolution_beside_the_field(app_world):
     with session_scope(url=w.url) as s:
         op = s.get(models.Opinion, op_id)
         assert (op.status, op.resolved_by) == ("已解决", "区城管局")
+
+
+def test_the_deputy_picker_offers_those_serving_on_the_activity_date(app_world):
+    from services import masterdata as md
+
+    w = app_world
+    with session_scope("admin", url=w.url) as s:
+        md.set_deputy_status(s, w.admin(), w.deputies[2], "辞职", date(YEAR, 5, 1))  # 李娜 leaves on 1 May
+    at = app_as("staff", "activities")
+    at.radio(key="act_view").set_value("new").run()
+    at.date_input(key=f"{P}_date").set_value(date(YEAR, 3, 2)).run()
+    assert any(o.startswith("李娜") for o in at.multiselect(key=f"{P}_deputies").options)
+    at.date_input(key=f"{P}_date").set_value(date(YEAR, 6, 2)).run()
+    assert not any(o.startswith("李娜") for o in at.multiselect(key=f"{P}_deputies").options)

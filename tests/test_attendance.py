@@ -13,7 +13,14 @@ from db.engine import session_scope
 from services import attendance as svc
 from services.common import PermissionDenied, ValidationError
 
-YEAR = date.today().year
+YEAR = 2026
+
+
+@pytest.fixture(autouse=True)
+def _pinned_day(travel):
+    """These tests tell the story of 2026 seen from 2026-06-15: the clock is pinned (whatever TEST_TODAY says),
+    so January and December find the same dates in the past."""
+    travel("2026-06-15")
 
 
 def _event(w, kind="人代会", day=(1, 8), ids=None, actor=None, year=YEAR) -> int:

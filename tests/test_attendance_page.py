@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import select, text
 
 from db import models
@@ -11,8 +12,15 @@ from db.engine import session_scope
 from services import attendance as svc
 from tests.conftest import app_as, goto
 
-YEAR = date.today().year
+YEAR = 2026
 P = "att_new0"
+
+
+@pytest.fixture(autouse=True)
+def _pinned_day(travel):
+    """These tests tell the story of 2026 seen from 2026-06-15: the clock is pinned (whatever TEST_TODAY says),
+    so January and December find the same dates in the past."""
+    travel("2026-06-15")
 
 
 def test_staff_records_an_event_with_one_absence(app_world):

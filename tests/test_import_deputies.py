@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -184,3 +185,21 @@ def test_groups_import_export(world):
         assert [e["行号"] for e in rep.errors] == [2, 3]
         assert "不存在" in rep.errors[0]["问题"] and "重复" in rep.errors[1]["问题"]
         assert s.query(models.DeputyGroup).count() == 4
+
+
+def test_imported_deputies_get_their_period_and_a_changed_group_is_a_correction(world):
+    """Periods come from the ORM listener: a new deputy serves from the term's first day in the
+    imported group; a re-import that changes a deputy's group corrects the record (no move)."""
+    with session_scope("admin", url=world.url) as s:
+        assert deputy_io.import_deputies(s, world.admin(), xlsx(GOOD)).created == 3
+        term = s.get(models.Term, world.term)
+        d = s.query(models.Deputy).filter_by(name="钱多多").one()
+        periods = [(p.group_id, p.start_on, p.end_on) for p in d.periods]
+        assert periods == [(world.groups[0], date(term.start_year, 1, 1), None)]
+        qian = d.id
+    moved = [["钱多多", "女", 1980, "民盟", "区医院主任医师", "13700000001", "东城第二代表组", "第2选区"]]
+    with session_scope("admin", url=world.url) as s:
+        assert deputy_io.import_deputies(s, world.admin(), xlsx(moved)).updated == 1
+    with session_scope(url=world.url) as s:
+        d = s.get(models.Deputy, qian)
+        assert [(p.group_id, p.district_id, p.end_on) for p in d.periods] == [(world.groups[1], world.districts[1], None)]

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
+
 from db import models
 from db.engine import session_scope
 from tests.conftest import app_as
+
+
+@pytest.fixture(autouse=True)
+def _pinned_day(travel):
+    """The world seen from 2026-06-15 (its deputies joined on 2024-01-10), whatever TEST_TODAY says."""
+    travel("2026-06-15")
 
 
 def _button(at, label: str):
@@ -111,16 +121,78 @@ def test_edit_over_a_newer_version_is_refused(app_world):
         assert s.get(models.Deputy, dep).unit_title == "甲单位"
 
 
-def test_staff_records_a_resignation(app_world):
+def test_staff_records_a_resignation_with_its_date(app_world):
     at = app_as("staff", "masterdata")
     _select(at, "md_dep", "姓名", "王芳")
     dep = app_world.deputies[1]
     at.selectbox(key=f"md_dep_e{dep}_status").select("辞职")
     _button(at, "保存修改").click()
     at.run()
+    assert "请填写离任日期" in [e.value for e in at.error]  # asked for, beside the field
+    at.date_input(key=f"md_dep_e{dep}_left").set_value(date(2026, 7, 1))
+    _button(at, "保存修改").click()
+    at.run()
+    assert "离任日期不能晚于今天" in [e.value for e in at.error]
+    with session_scope(url=app_world.url) as s:
+        assert s.get(models.Deputy, dep).status == "在任"  # nothing written yet
+    at.date_input(key=f"md_dep_e{dep}_left").set_value(date(2026, 6, 1))
+    _button(at, "保存修改").click()
+    at.run()
     assert not at.exception
     assert any("已保存修改" in s.value for s in at.success)
     with session_scope(url=app_world.url) as s:
         d = s.get(models.Deputy, dep)
-        assert d.status == "辞职" and d.left_on is not None and d.version == 2
+        assert d.status == "辞职" and d.left_on == date(2026, 6, 1) and d.version == 2
     assert "王芳" not in set(at.dataframe[0].value["姓名"])  # the list shows serving deputies by default
+
+
+def _periods_table(at, dep: int):
+    """The 任职记录 table of the deputy being edited."""
+    return next(df.value for df in at.dataframe if "结束原因" in df.value.columns)
+
+
+def test_staff_moves_a_deputy_from_a_date_and_sees_the_periods(app_world):
+    at = app_as("staff", "masterdata")
+    _select(at, "md_dep", "姓名", "张伟")
+    dep, p = app_world.deputies[0], f"md_dep_e{app_world.deputies[0]}"
+    assert list(_periods_table(at, dep)["代表组"]) == ["东城第一代表组"]
+    at.selectbox(key=f"{p}_group").select(app_world.groups[1])
+    at.selectbox(key=f"{p}_district").select(app_world.districts[1])
+    _button(at, "保存修改").click()
+    at.run()  # a change of group must say whether it corrects the record or moves the deputy
+    assert "代表组或选区有变化：请选择“更正录入错误”或“调整代表组（自某日起生效）”" in [e.value for e in at.error]
+    at.radio(key=f"{p}_change").set_value("move")
+    _button(at, "保存修改").click()
+    at.run()
+    assert "请填写调整生效日期" in [e.value for e in at.error]
+    at.date_input(key=f"{p}_moved").set_value(date(2026, 5, 1))
+    _button(at, "保存修改").click()
+    at.run()
+    assert not at.exception and not at.error
+    table = _periods_table(at, dep)
+    assert list(table["代表组"]) == ["东城第一代表组", "东城第二代表组"]
+    assert list(table["结束原因"]) == ["调整代表组", "在任"]
+    with session_scope(url=app_world.url) as s:
+        assert s.get(models.Deputy, dep).group_id == app_world.groups[1]
+
+
+def test_staff_reinstates_a_deputy_with_the_date(app_world):
+    from services import masterdata as md
+
+    dep = app_world.deputies[3]
+    with session_scope("admin", url=app_world.url) as s:
+        md.set_deputy_status(s, app_world.admin(), dep, "辞职", date(2026, 1, 31))
+    at = app_as("staff", "masterdata")
+    at.selectbox(key="md_dep__f_status").select("辞职").run()  # list the deputies who left
+    _select(at, "md_dep", "姓名", "刘洋")
+    p = f"md_dep_e{dep}"
+    at.selectbox(key=f"{p}_status").select("在任")
+    at.date_input(key=f"{p}_reinstated").set_value(date(2026, 3, 1))
+    _button(at, "保存修改").click()
+    at.run()
+    assert not at.exception and not at.error
+    with session_scope(url=app_world.url) as s:
+        starts = [pd.start_on for pd in s.query(models.DeputyPeriod).filter_by(deputy_id=dep)
+                  .order_by(models.DeputyPeriod.start_on)]
+        assert starts == [date(2024, 1, 10), date(2026, 3, 1)]
+        assert s.get(models.Deputy, dep).status == "在任"

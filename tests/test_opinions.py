@@ -12,8 +12,15 @@ from db.engine import session_scope
 from services import opinions
 from services.common import NotFound, PermissionDenied, StaleError, ValidationError
 
-YEAR = date.today().year
+YEAR = 2026
 RAISED = date(YEAR, 1, 5)
+
+
+@pytest.fixture(autouse=True)
+def _pinned_day(travel):
+    """These tests tell the story of 2026 seen from 2026-06-15: the clock is pinned (whatever TEST_TODAY says),
+    so January and December find the same dates in the past."""
+    travel("2026-06-15")
 
 # the extra fields each target status needs
 NEEDS = {

@@ -10,11 +10,18 @@ from sqlalchemy import func, select, text
 
 from db import models
 from db.engine import session_scope
-from services import opinions
+from services import clock, opinions
 from services import proposals as svc
 from services.common import NotFound, StaleError, ValidationError
 
-YEAR = date.today().year
+YEAR = 2026
+
+
+@pytest.fixture(autouse=True)
+def _pinned_day(travel):
+    """These tests tell the story of 2026 seen from 2026-06-15: the clock is pinned (whatever TEST_TODAY says),
+    so January and December find the same dates in the past."""
+    travel("2026-06-15")
 
 
 def _new(w, kind="建议", lead=0, cos=(), **extra) -> int:
@@ -119,7 +126,7 @@ def test_signatures_warning_is_a_warning_not_a_refusal(world):
 def test_bad_form_writes_nothing(world):
     w = world
     with session_scope("admin", url=w.url) as s, pytest.raises(ValidationError) as exc:
-        svc.create_proposal(s, w.admin(), {"kind": "提案", "title": "", "submitted_on": date.today() + timedelta(days=3),
+        svc.create_proposal(s, w.admin(), {"kind": "提案", "title": "", "submitted_on": clock.today() + timedelta(days=3),
                                            "session_no": "abc", "sources": ["opinion:99999"]})
     assert set(exc.value.errors) == {"kind", "title", "lead_deputy_id", "submitted_on", "session_no", "sources"}
     with session_scope(url=w.url) as s:
@@ -257,9 +264,8 @@ def test_export_imports_back(world):
 
 def test_figures_match_direct_sql(world):
     w = world
-    old = _new(w, "建议", lead=0, cos=(1,), submitted_on=date.today() - timedelta(days=120)) \
-        if date.today().timetuple().tm_yday > 121 else _new(w, "建议", lead=0, cos=(1,))
-    _new(w, "批评和意见", lead=2)  # does not count as a 议案/建议
+    old = _new(w, "建议", lead=0, cos=(1,), submitted_on=clock.today() - timedelta(days=120))  # 15 February
+    _new(w, "批评和意见", lead=2, submitted_on=clock.today() - timedelta(days=30))  # not a 议案/建议; not overdue
     with session_scope(url=w.url) as s:
         figs = {f.params.get("view"): f.value for f in svc.figures(s, w.staff(), YEAR)}
         none = s.execute(text(
@@ -271,7 +277,7 @@ def test_figures_match_direct_sql(world):
         overdue = s.execute(text(
             "SELECT COUNT(*) FROM proposals p JOIN deputies d ON d.id = p.lead_deputy_id "
             "JOIN deputy_groups g ON g.id = d.group_id WHERE g.office_id = :o AND p.status <> '已答复' "
-            "AND p.submitted_on < :cut"), {"o": w.offices[0], "cut": date.today() - timedelta(days=90)}).scalar_one()
+            "AND p.submitted_on < :cut"), {"o": w.offices[0], "cut": clock.today() - timedelta(days=90)}).scalar_one()
     assert figs["none"] == none == 8
-    assert figs["overdue"] == overdue
+    assert figs["overdue"] == overdue == 1
     assert old

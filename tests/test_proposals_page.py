@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select, text
 
 from db import models
@@ -12,8 +13,15 @@ from services import opinions
 from services import proposals as svc
 from tests.conftest import app_as
 
-YEAR = date.today().year
+YEAR = 2026
 P = "prop_new0"
+
+
+@pytest.fixture(autouse=True)
+def _pinned_day(travel):
+    """These tests tell the story of 2026 seen from 2026-06-15: the clock is pinned (whatever TEST_TODAY says),
+    so January and December find the same dates in the past."""
+    travel("2026-06-15")
 
 
 def _three_opinions(w) -> list[int]:

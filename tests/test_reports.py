@@ -10,12 +10,20 @@ from sqlalchemy import func, select
 
 from db import models
 from db.engine import session_scope
+from services import clock
 from services import reports as svc
 from services.common import PermissionDenied, ValidationError
 
-YEAR = date.today().year  # year 3 of the world's term
+YEAR = 2026  # year 3 of the world's term
 LAST = YEAR - 1  # year 2 of the term: every date in it is in the past
 BANDS = [{"min": 0.8, "grade": "称职"}, {"min": 0.5, "grade": "基本称职"}, {"min": 0.0, "grade": "不称职"}]
+
+
+@pytest.fixture(autouse=True)
+def _pinned_day(travel):
+    """These tests tell the story of 2026 seen from 2026-06-15: the clock is pinned (whatever TEST_TODAY says),
+    so January and December find the same dates in the past."""
+    travel("2026-06-15")
 
 
 def _plan(w, ids, year=YEAR, actor=None):
@@ -243,7 +251,7 @@ def test_publication_rectification_hearing_and_overview(world):
     with session_scope("t", url=w.url) as s:
         svc.set_publication(s, w.staff(), rid, date(LAST, 6, 1), "第12期")
         x = svc.add_rectification(s, w.staff(), rid, {"content": "加强走访", "owner": "张伟",
-                                                      "due_on": date.today() - timedelta(days=1)})
+                                                      "due_on": clock.today() - timedelta(days=1)})
     with session_scope(url=w.url) as s:
         assert svc.unpublished(s, w.staff(), {"year": LAST}).total == 0
         assert [r["状态"] for r in svc.list_rectifications(s, w.staff(), {"overdue": True}).rows] == ["已逾期"]
@@ -255,7 +263,7 @@ def test_publication_rectification_hearing_and_overview(world):
     assert figs["R6"].value == 1  # group 1 has no plan (group 2 is outside the staff's office)
     assert figs["R7"].value == 5 + 3 and figs["R10"].value == "1（1）" and figs["R16"].value == 2
     with session_scope("t", url=w.url) as s:
-        svc.update_rectification(s, w.staff(), x, {"status": "已完成", "announced_on": date.today()})
+        svc.update_rectification(s, w.staff(), x, {"status": "已完成", "announced_on": clock.today()})
         with pytest.raises(PermissionDenied):
             svc.add_hearing(s, w.staff(), {"group_id": w.groups[0], "held_on": date(LAST, 7, 1), "heard_by": "x"})
         svc.add_hearing(s, w.supervisor(), {"group_id": w.groups[0], "held_on": date(LAST, 7, 1),

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from db import models
 from db.engine import session_scope
+from services import clock
 from services import reports as svc
 from tests.conftest import app_as, goto
 
-YEAR = date.today().year  # year 3 of the world's term
+YEAR = 2026  # year 3 of the world's term
 M = "rep_meet_new0"  # widget prefix of a fresh 登记当面述职 form
+
+
+@pytest.fixture(autouse=True)
+def _pinned_day(travel):
+    """These tests tell the story of 2026 seen from 2026-06-15: the clock is pinned (whatever TEST_TODAY says),
+    so January and December find the same dates in the past."""
+    travel("2026-06-15")
 
 
 def _overview_row(at, group: str) -> dict:
@@ -62,7 +71,7 @@ def test_staff_plans_locks_and_records_a_meeting(app_world):
     row = _overview_row(at, "东城第一代表组")
     assert (row["计划当面述职（人）"], row["计划比例"], row["计划状态"], row["书面应交（人）"]) == (2, "28.6%", "已确定", 5)
 
-    _fill_meeting(at, w, date.today(), 30, (25, 3, 2))
+    _fill_meeting(at, w, clock.today(), 30, (25, 3, 2))
     at.button(key=f"{M}_save").click().run()
     assert not at.exception
     assert [x.value for x in at.success if x.value.startswith("已保存述职")] == ["已保存述职记录。满意率 93.3%，评定：称职。"]
@@ -75,7 +84,7 @@ def test_bad_meetings_are_refused_with_nothing_written(app_world):
     with session_scope("staff", url=w.url) as s:
         svc.save_plan(s, w.staff(), w.groups[0], YEAR, [{"deputy_id": w.deputies[0]}, {"deputy_id": w.deputies[1]}])
     at = app_as("staff", "reports")
-    _fill_meeting(at, w, date.today(), 30, (28, 2, 1))  # 31 votes, 30 voters present
+    _fill_meeting(at, w, clock.today(), 30, (28, 2, 1))  # 31 votes, 30 voters present
     at.button(key=f"{M}_save").click().run()
     assert not at.exception
     assert any("多于到会选民 30 人" in e.value for e in at.error)
@@ -144,7 +153,7 @@ def test_staff_corrects_a_meeting_and_records_a_written_report(app_world):
     w = app_world
     with session_scope("staff", url=w.url) as s:
         svc.save_plan(s, w.staff(), w.groups[0], YEAR, [{"deputy_id": w.deputies[0]}, {"deputy_id": w.deputies[1]}])
-        rid = svc.save_meeting(s, w.staff(), {"deputy_id": w.deputies[0], "year": YEAR, "held_on": date.today(),
+        rid = svc.save_meeting(s, w.staff(), {"deputy_id": w.deputies[0], "year": YEAR, "held_on": clock.today(),
                                               "venue": "社区", "voters_present": 10, "satisfied": 7,
                                               "basically_satisfied": 0, "unsatisfied": 3})
     at = _select_row(app_as("staff", "reports"), "rep_meetings")
@@ -161,7 +170,7 @@ def test_staff_corrects_a_meeting_and_records_a_written_report(app_world):
     at = _select_row(app_as("staff", "reports"), "rep_written_t")  # first owing deputy of the office
     dep_id = next(r["deputy_id"] for r in svc_rows(w) if r["状态"] == "未提交")
     q = f"rep_w{dep_id}_0"
-    at.date_input(key=f"{q}_rec").set_value(date.today())
+    at.date_input(key=f"{q}_rec").set_value(clock.today())
     at.button(key=f"{q}_save").click().run()
     assert not at.exception
     assert any(x.value.startswith("已保存") and "书面报告" in x.value for x in at.success)
@@ -172,3 +181,16 @@ def svc_rows(w) -> list[dict]:
     """The written-report rows of the staff's office for this year, in the page's order."""
     with session_scope(url=w.url) as s:
         return svc.written_status(s, w.staff(), {"year": YEAR}, 0, 100).rows
+
+
+def test_the_page_refuses_year_one_in_the_service_words(app_world):
+    w = app_world
+    at = app_as("staff", "reports")
+    at.selectbox(key="rep_year").set_value(2024).run()  # the world's term began in 2024
+    assert not at.exception
+    with session_scope(url=w.url) as s:
+        message = svc.plan_year_error(s, 2024)
+    assert "第一年" in message
+    assert message in [x.value for x in at.info]  # 年度概览
+    assert message in [x.value for x in at.warning]  # 述职计划: the same words, and no plan form
+    assert not [b for b in at.button if b.key in ("rep_plan_save", "rep_plan_propose")]
