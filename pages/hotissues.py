@@ -98,7 +98,7 @@ def _appeals(actor: Actor, year: int, version: int) -> None:
     with session_scope(actor.username) as s:
         need = int(settings.get(s, "hot_min_writers"))
     rows = _concentrated((actor.office_id, actor.group_id), year, version, actor)
-    st.caption(f"同一选区、同一类别问题有 {need} 位以上不同来信人反映的，列为集中反映（阈值可在系统设置中调整）。")
+    st.caption(f"同一选区、同一类别问题有 {need} 位以上不同来信人反映的，列为集中反映（人数由系统管理员在“系统设置”中调整）。")
     res = data_table("hi_appeals", lambda f, o, n: Page(rows[o:o + n], len(rows)), hidden=["district_id"],
                      export_name=f"{year}年集中反映问题", unit="个", selectable=True,
                      empty="暂无集中反映的问题。")

@@ -231,8 +231,8 @@ def _select_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> Non
     if st.query_params.get("view") == "r20":
         _r20(r20)
     st.subheader("优秀代表候选")
-    st.caption(f"候选名额 {cand['quota']} 名（设置：优秀代表候选比例或人数）。基本条件：达到每年联系选民次数（R1）、"
-               "等级不是不称职、述职满意率不低于门槛、年末仍在任；担任领导职务的代表不参评（可在设置中调整）。")
+    st.caption(f"候选名额 {cand['quota']} 名（按“优秀代表候选比例”或“优秀代表候选人数”）。基本条件：达到每年联系选民次数（R1）、"
+               "等级不是不称职、述职满意率不低于门槛、年末仍在任；担任领导职务的代表不参评。以上参数由系统管理员在“系统设置”中调整。")
     if cand["candidates"]:
         st.dataframe(pd.DataFrame(cand["candidates"]).drop(columns=["deputy_id", "候选", "说明"]),
                      hide_index=True, width="stretch", key="sc_cand_grid")

@@ -94,6 +94,8 @@ def _draw_tab(actor: Actor, groups: dict[int, str]) -> None:
     q_start, q_end = sc.quarter_of(today())
     with session_scope(actor.username) as s:
         unchecked = sc.unchecked_groups(s, actor, q_start)
+        defaults = sc.sampling_defaults(s)
+        group_default = sc.default_group_count(s, len(groups))
     if unchecked:
         st.caption(f"本季度尚未抽查的代表组（{len(unchecked)}个）：" + "、".join(unchecked.values()))
     c1, c2 = st.columns(2)
@@ -109,8 +111,9 @@ def _draw_tab(actor: Actor, groups: dict[int, str]) -> None:
     if mode == GROUP_MODES[1]:
         group_count = int(st.number_input(
             f"随机抽取代表组数（共 {len(groups)} 个）", min_value=1, max_value=len(groups), step=1,
-            value=sc.default_group_count(len(groups)), key="sc_group_count",
-            help="默认每季度抽取不少于20%的代表组，且不少于2个。"))
+            value=group_default, key="sc_group_count",
+            help=f"默认每季度抽取不少于{defaults['group_share']:.0%}的代表组，且不少于{defaults['group_min']}个"
+                 "（系统管理员可在“系统设置”中调整）。"))
         slots["group_count"] = st.empty()
     elif mode == GROUP_MODES[2]:
         chosen = st.multiselect("指定代表组", list(groups), format_func=lambda g: groups.get(g, str(g)),
@@ -120,12 +123,14 @@ def _draw_tab(actor: Actor, groups: dict[int, str]) -> None:
     c1, c2 = st.columns(2)
     percent, minimum, count = None, 0, None
     if share_mode == SHARE_MODES[0]:
-        percent = c1.number_input("抽取比例（%）", min_value=1, max_value=100, value=sc.DEFAULT_PERCENT, step=1,
-                                  key="sc_percent")
-        minimum = c2.number_input("每组最少条数", min_value=0, max_value=100, value=sc.DEFAULT_MINIMUM, step=1,
-                                  key="sc_minimum", help="默认每组抽取3条或10%，取多者；记录不足时全部抽取。")
+        percent = c1.number_input("抽取比例（%）", min_value=1, max_value=100, value=max(1, round(defaults["percent"])),
+                                  step=1, key="sc_percent")
+        minimum = c2.number_input("每组最少条数", min_value=0, max_value=100, value=defaults["minimum"], step=1,
+                                  key="sc_minimum",
+                                  help=f"默认每组抽取{defaults['minimum']}条或{defaults['percent']:g}%，取多者；记录不足时全部抽取"
+                                       "（系统管理员可在“系统设置”中调整）。")
     else:
-        count = c1.number_input("每组抽取条数", min_value=1, max_value=100, value=sc.DEFAULT_MINIMUM, step=1,
+        count = c1.number_input("每组抽取条数", min_value=1, max_value=100, value=max(1, defaults["minimum"]), step=1,
                                 key="sc_count")
     slots["share"] = st.empty()
     rule = None

@@ -1565,8 +1565,8 @@ def _reports(ctx: _Ctx, m: dict) -> None:
     reported: set[int] = set()
     band = rules.share_band(ctx.session)
     for year in range(ctx.start.year, today.year + 1):
-        if year - m["start_year"] + 1 < 2:
-            continue  # R6: face-to-face reports start in the second year of the term
+        if reports.plan_year_error(ctx.session, year):
+            continue  # R6: no face-to-face plan in the term's first year (the one refusal)
         jan1, dec31 = date(year, 1, 1), date(year, 12, 31)
         ref = ctx.reference_day(year)
         for g in m["groups"]:

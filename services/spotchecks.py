@@ -69,10 +69,8 @@ GRADES: tuple[str, ...] = ("优秀", "合格", "需整改")
 GRADE_SCORE = {"优秀": 3, "合格": 2, "需整改": 1}
 FINDING_PASS, FINDING_FAIL = "核实通过", "核实未通过"
 # PRACTICE.md: each group 3 records or 10 %, whichever is more; at least 20 % of groups (≥ 2)
-DEFAULT_PERCENT = 10
+DEFAULT_PERCENT = 10  # the settings' defaults (spotcheck_record_share / _min), for callers without a session
 DEFAULT_MINIMUM = 3
-DEFAULT_GROUP_SHARE = 0.2
-DEFAULT_GROUP_MIN = 2
 RECIPE = "sha256-rank-v1"
 AUTO_PREFIX = "【抽查评定】"  # rectification items the grading opened by itself (and may withdraw)
 RECIPE_TEXT = (
@@ -363,9 +361,21 @@ def quarter_of(day: date) -> tuple[date, date]:
     return start, end
 
 
-def default_group_count(n_groups: int) -> int:
-    """PRACTICE.md: at least 20 % of groups, and at least 2."""
-    return min(n_groups, max(DEFAULT_GROUP_MIN, math.ceil(n_groups * DEFAULT_GROUP_SHARE)))
+def sampling_defaults(session: Session) -> dict:
+    """The default shares of a new draw (settings; PRACTICE.md: 20 % of groups and at least 2,
+    in each group 10 % of its records and at least 3): {"group_share", "group_min",
+    "percent", "minimum"}."""
+    return {"group_share": float(settings.get(session, "spotcheck_group_share")),
+            "group_min": int(settings.get(session, "spotcheck_group_min")),
+            "percent": round(float(settings.get(session, "spotcheck_record_share")) * 100, 2),
+            "minimum": int(settings.get(session, "spotcheck_record_min"))}
+
+
+def default_group_count(session: Session, n_groups: int) -> int:
+    """How many groups a quarter's draw takes by default: the share of groups (rounded up),
+    at least the minimum, at most all of them (settings spotcheck_group_share / _min)."""
+    d = sampling_defaults(session)
+    return min(n_groups, max(d["group_min"], math.ceil(n_groups * d["group_share"] - 1e-9)))
 
 
 def build_rule(session: Session, actor: Actor, *, period_start: object, period_end: object,
@@ -1007,6 +1017,6 @@ def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
         total = session.execute(select(func.count()).select_from(dg).where(dg.active.is_(True))).scalar_one()
         n = len(unchecked_groups(session, actor, start))
         out.append(Figure("R16", "本季度未抽查代表组", n, "个", "spotchecks", {"tab": "新建抽查"},
-                          bad=total - n < default_group_count(int(total)),
+                          bad=total - n < default_group_count(session, int(total)),
                           help=f"{fmt_date(start)}起尚未被抽查的代表组；每季度应抽查不少于20%的代表组（至少2个）"))
     return out

@@ -330,3 +330,18 @@ def test_record_facts_show_what_is_checked_without_the_writers_personal_data(wor
         assert sc.record_facts(s, sup, "来信", 987654) == [("状态", "该记录已被删除")]
         with pytest.raises(PermissionDenied):
             sc.record_facts(s, world.staff(), "来信", ids["来信"][0])
+
+
+def test_the_default_shares_of_a_draw_are_settings(world) -> None:
+    """系统设置 moves the default number of groups a quarter's draw takes, and the records per group."""
+    with session_scope("admin", world.url) as s:
+        assert sc.default_group_count(s, 3) == 2  # 20 % of 3 rounded up is 1, at least 2
+        assert sc.default_group_count(s, 12) == 3
+        assert sc.sampling_defaults(s)["percent"] == 10 and sc.sampling_defaults(s)["minimum"] == 3
+        settings.put(s, "spotcheck_group_share", 0.5)
+        settings.put(s, "spotcheck_group_min", 1)
+        settings.put(s, "spotcheck_record_share", 0.25)
+    with session_scope("admin", world.url) as s:
+        assert sc.default_group_count(s, 3) == 2 and sc.default_group_count(s, 12) == 6
+        assert sc.default_group_count(s, 1) == 1
+        assert sc.sampling_defaults(s)["percent"] == 25
