@@ -69,6 +69,7 @@ from db.engine import session_scope
 from db.periods import period_row
 from services import auth, clock, rules, scoring
 from services import letters as letter_service
+from services import reports as report_service
 from services import settings as settings_service
 from services.deputies import period_covers
 from services.masterdata import pinyin_initials
@@ -1565,7 +1566,7 @@ def _reports(ctx: _Ctx, m: dict) -> None:
     reported: set[int] = set()
     band = rules.share_band(ctx.session)
     for year in range(ctx.start.year, today.year + 1):
-        if reports.plan_year_error(ctx.session, year):
+        if report_service.plan_year_error(ctx.session, year):
             continue  # R6: no face-to-face plan in the term's first year (the one refusal)
         jan1, dec31 = date(year, 1, 1), date(year, 12, 31)
         ref = ctx.reference_day(year)
