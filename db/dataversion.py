@@ -67,6 +67,15 @@ def _connections(session: Session) -> list[Connection]:
     return [c for c, *_rest in tx._connections.values()]  # noqa: SLF001 - no public accessor
 
 
+def move_past(conn: Connection, floor: int) -> None:
+    """Set the counter above ``floor`` (after a restore replaced the data and its counter: caches
+    keyed by a number seen before the restore must never match again)."""
+    now = int(conn.execute(select(T.c.n).where(T.c.id == 1)).scalar() or 0)
+    target = max(now, floor) + 1
+    if conn.execute(update(T).where(T.c.id == 1).values(n=target)).rowcount == 0:
+        conn.execute(T.insert().values(id=1, n=target))
+
+
 def current(session: Session) -> int:
     """The current data version (0 on an empty database)."""
     return int(session.execute(select(T.c.n).where(T.c.id == 1)).scalar() or 0)

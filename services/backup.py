@@ -26,7 +26,7 @@ from sqlalchemy import Date, DateTime, Table, create_engine, make_url, select, t
 from sqlalchemy.engine import Connection, Engine
 
 from db import models
-from db.engine import dispose_all
+from db.engine import dispose_all, get_engine
 from services import clock
 from services.common import ServiceError
 
@@ -189,6 +189,39 @@ def restore(url: str, path: str | Path) -> str:
     The target must already have the schema (``manage.py init-db``). Returns a Chinese
     description of what was done.
     """
+    before = _data_version(url)
+    try:
+        return _restore(url, path)
+    finally:
+        _advance_data_version(url, before)
+
+
+def _data_version(url: str) -> int:
+    """The data version before a restore (0 when the database has none yet)."""
+    from db import dataversion
+
+    try:
+        with get_engine(url).connect() as conn:
+            return int(conn.execute(select(dataversion.T.c.n).where(dataversion.T.c.id == 1)).scalar() or 0)
+    except Exception:  # noqa: BLE001 - a database without the table yet
+        return 0
+
+
+def _advance_data_version(url: str, before: int) -> None:
+    """After a restore, move the data version past every number seen before it (caches of figures
+    keyed by an older number must not be served for the restored data)."""
+    from db import dataversion
+
+    dispose_all()
+    try:
+        with get_engine(url).begin() as conn:
+            dataversion.move_past(conn, before)
+    except Exception:  # noqa: BLE001 - a restore that failed half-way already raised its own error
+        pass
+
+
+def _restore(url: str, path: str | Path) -> str:
+    """The restore itself (see ``restore``)."""
     kind = detect(path)
     backend = make_url(url).get_backend_name()
     dispose_all()

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import create_engine, select
 
-from db import models
+from db import dataversion, models
 from db.engine import dispose_all, session_scope
 from db.migrate import upgrade
 from services import backup, masterdata
@@ -20,6 +20,8 @@ def snapshot(url: str) -> dict[str, list[tuple]]:
     out = {}
     with engine.connect() as conn:
         for table in models.Base.metadata.sorted_tables:
+            if table.name == "data_versions":  # a restore moves it on (see the test below)
+                continue
             rows = conn.execute(select(table).order_by(*table.primary_key.columns)).all()
             out[table.name] = [tuple(r) for r in rows]
     engine.dispose()
@@ -66,9 +68,14 @@ def test_backup_then_restore_gives_the_same_rows(world, tmp_path, fmt):
         s.get(models.Deputy, world.deputies[0]).name = "被改了"
         s.add(models.Office(name="多出来的办事处"))
     assert snapshot(world.url) != before
+    with session_scope("t", url=world.url) as s:
+        version = dataversion.current(s)
     backup.restore(world.url, target)
     dispose_all()
     assert snapshot(world.url) == before
+    with session_scope("t", url=world.url) as s:
+        # figures cached under an earlier number are never served for the restored data
+        assert dataversion.current(s) > version
     # the database works normally after a restore (ids continue after the largest one)
     with session_scope("admin", url=world.url) as s:
         o = models.Office(name="恢复后新增")
