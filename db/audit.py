@@ -23,6 +23,7 @@ ENTITY_NAMES: dict[str, str] = {
     "DeputyGroup": "代表组",
     "District": "选区",
     "Deputy": "代表",
+    "DeputyPeriod": "任职记录",
     "Mailbox": "代表信箱",
     "MailboxOpening": "开箱记录",
     "Activity": "联系活动",
@@ -54,6 +55,7 @@ ENTITY_NAMES: dict[str, str] = {
     "RubricRow": "评分细则条目",
     "Selection": "评优名单",
     "Setting": "系统设置",
+    "DataVersion": "数据版本",
 }
 
 

@@ -213,3 +213,13 @@ def test_the_database_refuses_a_word_outside_its_enumeration(world):
         for kind in values(EventKind):
             conn.execute(text("update congress_events set kind = :k where id = :i"),
                          {"k": kind, "i": ids["congress_events"]})
+
+
+def test_every_table_has_a_chinese_name_for_the_log_and_the_demo_report():
+    from db.audit import _SKIP, ENTITY_NAMES
+
+    skipped = {m.__name__ for m in _SKIP}
+    for mapper in M.Base.registry.mappers:
+        name = mapper.class_.__name__
+        if name not in skipped:
+            assert name in ENTITY_NAMES, name
