@@ -11,7 +11,6 @@ from components.guard import require_page
 from components.params import param_year, year_options
 from components.table import Filter, data_table
 from db.engine import session_scope
-from services import clock
 from services import scoring as svc
 from services.common import Actor, Page
 from services.states import Role
@@ -221,7 +220,7 @@ def _select_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> Non
         gcand = svc.group_candidates(s, actor, rubric_id, year, rk)
         r20 = svc.groups_without_exemplar(s, actor, rubric_id, year, rk)
         history = svc.list_selections(s, year)
-    ended = year < clock.today().year
+    ended = svc.year_ended(year)
     published = rk.rubric.status == svc.PUBLISHED
     can_confirm = actor.can_write("selection") and published and ended
     if not published:

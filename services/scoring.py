@@ -1455,7 +1455,7 @@ def confirm_selection(session: Session, actor: Actor, year: int, kind: str, rubr
         raise NotFound("评分细则版本不存在。")
     if rubric.status != PUBLISHED:
         raise ValidationError({"rubric": "草稿版本的评分细则不能用于确认名单，请先发布。"})
-    if year >= clock.today().year:
+    if not year_ended(year):
         raise ValidationError({"year": f"{year}年度尚未结束，本年的记录还在增加，名单须在{year + 1}年1月1日以后确认。"})
     ids = list(dict.fromkeys(int(i) for i in ids))
     if not ids:
@@ -1734,6 +1734,11 @@ def preview(session: Session, draft_id: int, base_id: int, year: int) -> list[di
 # ---------------------------------------------------------------- 工作台
 
 
+def year_ended(year: int) -> bool:
+    """R17: a year's lists may be confirmed once the year has ended (its records stop changing)."""
+    return year < clock.today().year
+
+
 def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
     """R15/R17/R20 figures for 工作台: deputies graded 不称职, the selection state, groups without an
     exemplary deputy (from the cached ranking, the same one 评分评优 and 履职档案 show)."""
@@ -1751,9 +1756,12 @@ def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
         Figure("R15", "履职评分为不称职的代表", weak, "人", "scoring",
                {"tab": "rank", "year": y, "grade": Grade.INCOMPETENT.value},
                bad=weak > 0, help="按五个方面的工作重点计分（现行评分细则）"),
-        Figure("R17", "本年度优秀代表名单", "已确认" if sel else "未确认", "", "scoring",
-               {"tab": "select", "year": y}, bad=False,
-               help=f"{sel['确认人']} {sel['确认时间']:%Y-%m-%d} 确认 {sel['人数/组数']} 人" if sel else "领导确认后存档"),
+        Figure("R17", f"{year}年度优秀代表名单",
+               "已确认" if sel else ("未确认" if year_ended(year) else "年度结束后确认"), "", "scoring",
+               {"tab": "select", "year": y}, bad=sel is None and year_ended(year),
+               help=(f"{sel['确认人']} {sel['确认时间']:%Y-%m-%d} 确认 {sel['人数/组数']} 人" if sel
+                     else ("年度已结束，请领导确认名单后存档" if year_ended(year)
+                           else f"名单在{year + 1}年1月1日以后由领导确认")),),
         Figure("R20", "没有优秀代表的代表组", r20, "个", "scoring", {"tab": "select", "year": y, "view": "r20"},
                bad=r20 > 0, help="每个代表组至少应有一名先进典型代表"),
     ]

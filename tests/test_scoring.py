@@ -679,8 +679,21 @@ def test_figures_for_the_dashboard(world) -> None:
         figs = {f.rule: f for f in scoring.figures(s, world.leader(), YEAR)}
     assert set(figs) == {"R15", "R17", "R20"}
     assert figs["R15"].value == 12  # every deputy is 不称职 under the default bands in this small example
-    assert figs["R17"].value == "未确认"
+    assert figs["R17"].value == "未确认" and figs["R17"].bad  # the year has ended: the list is due
     assert figs["R20"].value == 3 and figs["R20"].params["year"] == str(YEAR)
+
+
+def test_the_current_year_list_is_confirmed_after_the_year(world, travel) -> None:
+    """While the year runs, R17 says the list comes after it (not a shortfall); from 1 January it is due."""
+    build_example(world)
+    travel(f"{YEAR}-12-31")
+    with session_scope("test", url=world.url) as s:
+        fig = {f.rule: f for f in scoring.figures(s, world.leader(), YEAR)}["R17"]
+    assert (fig.value, fig.bad) == ("年度结束后确认", False)
+    travel(f"{YEAR + 1}-01-01")
+    with session_scope("test", url=world.url) as s:
+        fig = {f.rule: f for f in scoring.figures(s, world.leader(), YEAR)}["R17"]
+    assert (fig.value, fig.bad) == ("未确认", True)
 
 
 def test_deputy_who_left_mid_year_is_pro_rated(world) -> None:
