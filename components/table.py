@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -47,7 +48,10 @@ def _initial(f: Filter) -> Any:
     if raw is None:
         return f.default
     if f.kind == "year":
-        return int(raw) if raw.isdigit() else f.default
+        # only a plain 4-digit year of the list's choices (², thousands of digits, text: the default)
+        if re.fullmatch(r"[0-9]{4}", raw) and (not f.options or int(raw) in list(f.options)):
+            return int(raw)
+        return f.default
     if f.kind == "bool":
         return raw in ("1", "true", "是")
     if f.kind == "select":

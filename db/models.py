@@ -763,6 +763,9 @@ class Rectification(Base):
     announced_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
     closed_by: Mapped[str | None] = mapped_column(String(64))
+    # opened by a spot check's grading (需整改), which may withdraw it if the findings are revised;
+    # an item a person wrote is never withdrawn, whatever its text
+    opened_by_grading: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
 class Hearing(Base):

@@ -197,6 +197,7 @@ def _absent(actor: Actor, ch: dict) -> None:
         Filter("kind", "类型", "select", svc.EVENT_KINDS),
         Filter("group", "代表组", "select", ch["groups"]),
         Filter("deputy", "代表", "select", ch["deputies_all"]),
+        Filter("deducted", "只看计入扣分的会议活动", "bool", default=False),
     ]
 
     def fetch(f: dict, offset: int, limit: int) -> Page:

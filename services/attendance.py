@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from db import models
@@ -181,13 +181,15 @@ def event_options(session: Session, year: int | None = None, actor: Actor | None
 
 def list_events(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
     """One page of events with counts of invited / present / excused / absent deputies in scope."""
+    group_then = deputies.group_on_day(A.deputy_id, E.held_on)
+    held = E.held_on <= today()  # an event still to come is neither attended nor missed yet
     sub = scope_filter(
         select(A.event_id, func.count().label("n"),
-               func.sum(case((A.status == PRESENT, 1), else_=0)).label("p"),
-               func.sum(case((A.status == LEAVE, 1), else_=0)).label("l"),
-               func.sum(case((A.status == ABSENT, 1), else_=0)).label("a"))
-        .join(D, D.id == A.deputy_id).join(G, G.id == D.group_id).group_by(A.event_id),
-        actor, G.office_id, D.group_id,
+               func.sum(case((and_(held, A.status == PRESENT), 1), else_=0)).label("p"),
+               func.sum(case((and_(held, A.status == LEAVE), 1), else_=0)).label("l"),
+               func.sum(case((and_(held, A.status == ABSENT), 1), else_=0)).label("a"))
+        .join(E, E.id == A.event_id).join(G, G.id == group_then).group_by(A.event_id),
+        actor, G.office_id, G.id,
     ).subquery()
     stmt = (select(E, models.Term.name, sub.c.n, sub.c.p, sub.c.l, sub.c.a)
             .join(models.Term, models.Term.id == E.term_id).outerjoin(sub, sub.c.event_id == E.id)
@@ -203,7 +205,8 @@ def list_events(session: Session, actor: Actor, f: dict, offset: int = 0, limit:
     out = [
         {"id": ev.id, "日期": ev.held_on, "类型": ev.kind, "名称": ev.title,
          "届次会次": f"{term}第{ev.session_no}次会议" if ev.session_no else term,
-         "应出席（人）": int(n or 0), "出席（人）": int(p or 0), "请假（人）": int(lv or 0), "缺席（人）": int(ab or 0)}
+         "应出席（人）": int(n or 0), "出席（人）": int(p or 0), "请假（人）": int(lv or 0), "缺席（人）": int(ab or 0),
+         "状态": "已举行" if ev.held_on <= today() else "未举行"}
         for ev, term, n, p, lv, ab in rows
     ]
     return Page(out, total, {"会议活动": f"{total} 个"})
@@ -264,12 +267,16 @@ def _att_base(actor: Actor, f: dict):
     """Attendance rows of events already held (``held_window``) joined to event, deputy and group,
     filtered by year/kind/group (scope applied)."""
     lo, hi = held_window(f.get("year"))
+    # the deputy's group on the event's day: a past year's absence stays with that year's group
+    group_then = deputies.group_on_day(A.deputy_id, E.held_on)
     stmt = (select().select_from(A).join(E, E.id == A.event_id).join(D, D.id == A.deputy_id)
-            .join(G, G.id == D.group_id).where(E.held_on.between(lo, hi)))
+            .join(G, G.id == group_then).where(E.held_on.between(lo, hi)))
     if f.get("kind"):
         stmt = stmt.where(E.kind == f["kind"])
+    if f.get("kinds"):
+        stmt = stmt.where(E.kind.in_(list(f["kinds"])))
     if f.get("group"):
-        stmt = stmt.where(D.group_id == int(f["group"]))
+        stmt = stmt.where(G.id == int(f["group"]))
     if f.get("deputy"):
         stmt = stmt.where(A.deputy_id == int(f["deputy"]))
     return scope_filter(stmt, actor, G.office_id, D.group_id)
@@ -332,8 +339,24 @@ def _absences_stmt(actor: Actor, f: dict):
     return _att_base(actor, f).where(_absent(f.get("year")))
 
 
+def deducted_kinds(session: Session) -> list[str]:
+    """The event kinds whose unexcused absence the current rubric deducts (services.scoring)."""
+    from services import scoring
+
+    return scoring.absence_kinds(session)
+
+
+def _with_deducted(session: Session, f: dict) -> dict:
+    """``f`` with the kinds the score deducts when it asks for them (``deducted``)."""
+    if f.get("deducted"):
+        return {**f, "kinds": deducted_kinds(session)}
+    return f
+
+
 def absences(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
-    """Unexcused absences (缺席) at events already held, for the filters, newest first."""
+    """Unexcused absences (缺席) at events already held, for the filters, newest first; with
+    ``deducted`` only those the score deducts (the 工作台 F1 figure opens this)."""
+    f = _with_deducted(session, f)
     stmt = (_absences_stmt(actor, f).add_columns(E.held_on, E.kind, E.title, G.name, D.name, D.id)
             .order_by(E.held_on.desc(), G.name, D.name))
     rows, total = paginate(session, stmt, offset, limit)
@@ -472,9 +495,10 @@ def list_publicity(session: Session, actor: Actor, f: dict, offset: int = 0, lim
 
 
 def count_absences(session: Session, actor: Actor, year: int) -> int:
-    """Unexcused absences (人次) at events of the year already held, inside the actor's scope (the
-    same rule and rows as the absence list the figure opens)."""
-    return int(session.execute(_absences_stmt(actor, {"year": year}).add_columns(func.count())).scalar_one())
+    """Unexcused absences (人次) the score deducts, at events of the year already held, inside the
+    actor's scope (the same rule and rows as the absence list the figure opens)."""
+    f = _with_deducted(session, {"year": year, "deducted": True})
+    return int(session.execute(_absences_stmt(actor, f).add_columns(func.count())).scalar_one())
 
 
 def count_publicity(session: Session, actor: Actor, year: int, kinds: tuple[str, ...] = (PublicityKind.LAW_EDUCATION, PublicityKind.LAW_RESEARCH)) -> int:
@@ -489,9 +513,10 @@ def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
     law = count_publicity(session, actor, year)
     y = str(year)
     return [
-        Figure("F1", "本年无故缺席会议活动（已举行的）", absent, "人次", "attendance", {"view": "absent", "year": y},
+        Figure("F1", "本年无故缺席会议活动（计入扣分的）", absent, "人次", "attendance",
+               {"view": "absent", "year": y, "deducted": "1"},
                bad=absent > 0, help="代表应出席人代会会议，参加常委会组织的视察、调研、执法检查等活动；"
-                                    "尚未举行的会议活动不计"),
+                                    "只计已举行的、现行评分细则扣分的会议活动（" + "、".join(deducted_kinds(session)) + "）"),
         Figure("F4", "本年普法和法制调研活动", law, "次", "attendance", {"view": "publicity", "year": y},
                bad=False, help="代表学习研究法治问题，推进依法治理"),
     ]

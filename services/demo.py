@@ -1627,7 +1627,7 @@ def _reports(ctx: _Ctx, m: dict) -> None:
                                       "announced_on": held + timedelta(days=rng.randint(7, 20))
                                       if rng.random() < 0.8 else None,
                                       "closed_on": due - timedelta(days=rng.randint(0, 10)) if done_ else None,
-                                      "closed_by": "staff" if done_ else None})
+                                      "closed_by": "staff" if done_ else None, "opened_by_grading": False})
             # written reports from everyone else serving the whole year
             planned_ids = {d.id for d in chosen}
             for d in serving:

@@ -121,6 +121,7 @@ class Served:
     joined_on: date | None
     left_on: date | None
     status: str
+    days_to_date: int = 0  # days served in the year up to its reference day (what has really passed)
 
 
 def served_in(session: Session, year: int, *, deputy_ids: list[int] | None = None) -> list[Served]:
@@ -143,8 +144,10 @@ def served_in(session: Session, year: int, *, deputy_ids: list[int] | None = Non
     for did, gid, dist, start, end, name, leader, joined, left, status, gname, oid in session.execute(stmt):
         s, e = max(start, lo), min(end or hi, hi)
         row = per.setdefault(did, {"days": 0, "first": s, "last": None, "serving": False, "name": name,
-                                   "leader": bool(leader), "joined": joined, "left": left, "status": status})
+                                   "leader": bool(leader), "joined": joined, "left": left, "status": status,
+                                   "so_far": 0})
         row["days"] += max(0, (e - s).days + 1)
+        row["so_far"] += max(0, (min(e, ref) - s).days + 1)
         row.update(group_id=gid, group=gname, office_id=oid, district_id=dist,
                    last=None if end is None or end > hi else end)
         if start <= ref and (end is None or end >= ref):
@@ -152,7 +155,7 @@ def served_in(session: Session, year: int, *, deputy_ids: list[int] | None = Non
     total = days_in_year(year)
     out = [Served(did, r["name"], r["group_id"], r["group"], r["office_id"], r["district_id"], r["days"],
                   r["days"] / total, r["first"], r["last"], r["serving"], r["leader"], r["joined"], r["left"],
-                  r["status"]) for did, r in per.items()]
+                  r["status"], r["so_far"]) for did, r in per.items()]
     out.sort(key=lambda x: (x.group, x.name, x.id))
     return out
 
@@ -193,3 +196,17 @@ def group_members(session: Session, group_id: int, year: int) -> dict[int, str]:
     rows = session.execute(select(D.id, D.name).join(sub, sub.c.deputy_id == D.id)
                            .where(sub.c.group_id == group_id).order_by(D.pinyin, D.name, D.id))
     return {i: n for i, n in rows}
+
+
+def group_on_day(deputy_col, day_col):  # noqa: ANN001, ANN201
+    """SQL expression: the group a deputy served in on a day (the period covering it), or the
+    deputy's current group when no period covers it. A record of a past year stays with the group
+    of that day (a staff member of that group keeps seeing it after the deputy moved away)."""
+    other = aliased(P)
+    on_day = (select(other.group_id)
+              .where(other.deputy_id == deputy_col, other.start_on <= day_col,
+                     or_(other.end_on.is_(None), other.end_on >= day_col))
+              .order_by(other.start_on.desc()).limit(1).correlate_except(other).scalar_subquery())
+    me = aliased(M.Deputy)  # not the outer query's deputies (no auto-correlation)
+    current = select(me.group_id).where(me.id == deputy_col).correlate_except(me).scalar_subquery()
+    return func.coalesce(on_day, current)

@@ -573,6 +573,20 @@ def get_deputy(session: Session, actor: Actor, deputy_id: int) -> dict:
             "version": d.version}
 
 
+def _service_dates_in_term(term: models.Term, dates: dict, errors: dict[str, str]) -> None:
+    """The dates of service decide who serves in every year: 当选日期 and 离任日期 lie within the
+    term's years, and a departure is not dated after today (it is recorded when it happens)."""
+    lo, hi = date(term.start_year, 1, 1), date(term.end_year, 12, 31)
+    joined, left = dates.get("joined_on"), dates.get("left_on")
+    if joined is not None and "joined_on" not in errors and not lo <= joined <= hi:
+        errors["joined_on"] = f"当选日期应在{term.name}（{term.start_year}–{term.end_year}年）之内"
+    if left is not None and "left_on" not in errors:
+        if left > today():
+            errors["left_on"] = "离任日期不能晚于今天"
+        elif not lo <= left <= hi:
+            errors["left_on"] = f"离任日期应在{term.name}（{term.start_year}–{term.end_year}年）之内"
+
+
 def check_deputy(session: Session, actor: Actor, data: dict, *, require_scope: bool = True) -> dict:
     """Validate a deputy form (or an imported row); return cleaned values or raise ValidationError.
 
@@ -641,6 +655,9 @@ def check_deputy(session: Session, actor: Actor, data: dict, *, require_scope: b
         dates["left_on"] = None
     if dates.get("joined_on") and dates.get("left_on") and dates["left_on"] < dates["joined_on"]:
         errors["left_on"] = "离任日期不能早于当选日期"
+    term_row = session.get(M.Term, term_id) if term_id is not None else None
+    if term_row is not None:
+        _service_dates_in_term(term_row, dates, errors)
     if errors:
         raise ValidationError(errors)
     return {"name": name, "pinyin": pinyin_initials(name), "gender": gender, "birth_year": birth_year,

@@ -43,12 +43,19 @@ def _bounds(year: int) -> tuple[date, date]:
     return date(year, 1, 1), deputies.reference_day(year)
 
 
-def _deputy(session: Session, actor: Actor, deputy_id: int) -> tuple[M.Deputy, M.DeputyGroup]:
-    """The deputy and today's group, inside the actor's scope."""
+def _deputy(session: Session, actor: Actor, deputy_id: int, year: int | None = None) -> tuple[M.Deputy, M.DeputyGroup]:
+    """The deputy and today's group, inside the actor's scope: the scope of the group the deputy
+    served in during ``year`` (a past year's file stays with that year's group after a move), or of
+    today's group."""
     d = session.get(M.Deputy, deputy_id)
     if d is None:
         raise NotFound("代表不存在。")
     g = session.get(M.DeputyGroup, d.group_id)
+    if year is not None and not actor.in_scope(g.office_id, g.id):
+        for s in deputies.served_in(session, year, deputy_ids=[deputy_id]):
+            then = session.get(M.DeputyGroup, s.group_id)
+            if actor.in_scope(then.office_id, then.id):
+                return d, g
     actor.require_scope(g.office_id, g.id)
     return d, g
 
@@ -168,6 +175,9 @@ def _group_of_year(session: Session, deputy_id: int, year: int) -> tuple[str | N
     s = served[0]
     if s.fraction >= 1:
         return s.group, "全年"
+    if s.last_day is None and s.days_to_date < s.days:  # still serving in the current year
+        return s.group, (f"{s.days_to_date} 天（{fmt_date(s.first_day)}起至今；评分按任职至年底"
+                         f"占全年 {scoring.fraction_label(s.fraction)} 折算）")
     return s.group, f"{s.days} 天（{scoring.fraction_label(s.fraction)}）"
 
 
@@ -179,7 +189,7 @@ def profile(session: Session, actor: Actor, deputy_id: int, year: int, rubric_id
     "scores": {...} or None, "radar": {name: {F: score}}}. ``ranking`` (of the current rubric and
     the year) saves recomputing the scores when the caller has them.
     """
-    d, g = _deputy(session, actor, deputy_id)
+    d, g = _deputy(session, actor, deputy_id, year)
     district = session.get(M.District, d.district_id).name if d.district_id else ""
     term = session.get(M.Term, d.term_id)
     group_of_year, served = _group_of_year(session, deputy_id, year)
@@ -309,15 +319,14 @@ def to_pdf(docx_bytes: bytes) -> bytes | None:
 def _empty_stmt(actor: Actor, year: int):  # noqa: ANN202
     """R19: deputies serving in the year (deputies.serving_at, in the group of the reference day)
     with neither a contact activity nor a 议案建议 in the year up to the reference day."""
-    D, G, A, AD, P, PS = M.Deputy, M.DeputyGroup, M.Activity, M.ActivityDeputy, M.Proposal, M.ProposalSigner
+    D, G, A, AD = M.Deputy, M.DeputyGroup, M.Activity, M.ActivityDeputy
     lo, ref = _bounds(year)
     serving = deputies.serving_at(year)
     acts = select(AD.deputy_id).join(A, A.id == AD.activity_id).where(A.held_on.between(lo, ref))
-    props = select(PS.deputy_id).join(P, P.id == PS.proposal_id).where(P.submitted_on.between(lo, ref))
-    leads = select(P.lead_deputy_id).where(P.submitted_on.between(lo, ref))
+    props = rules.proposal_signers(lo, ref).subquery()
     stmt = (select(D.id, D.name, G.name.label("group_name"))
             .join(serving, serving.c.deputy_id == D.id).join(G, G.id == serving.c.group_id)
-            .where(D.id.not_in(acts), D.id.not_in(props), D.id.not_in(leads)))
+            .where(D.id.not_in(acts), D.id.not_in(select(props.c.deputy_id))))
     return scope_filter(stmt, actor, serving.c.office_id, serving.c.group_id).order_by(G.name, D.name, D.id)
 
 

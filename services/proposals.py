@@ -575,14 +575,15 @@ def deputy_proposals(session: Session, deputy_id: int, year: int | None = None) 
 
 def _none_statement(actor: Actor, year: int, group_id: int | None = None):
     """Deputies serving in ``year`` (``deputies.serving_at``, in the group of its reference day)
-    inside the actor's scope who signed (lead or co-signer) no 议案 or 建议 submitted in ``year``:
+    inside the actor's scope who led or co-signed no 议案, 建议 or 批评和意见 submitted in ``year``
+    (``rules.proposal_signers``):
     select of (id, name, group name). The list and its 工作台 figure read it."""
-    PSg = models.ProposalSigner
     sub = deputies.serving_at(year, name="proposal_serving")
-    signers = (select(PSg.deputy_id).join(P, P.id == PSg.proposal_id)  # computed once, not per deputy
-               .where(P.kind.in_((MOTION, SUGGESTION)), P.submitted_on.between(date(year, 1, 1), date(year, 12, 31))))
+    # 议案, 建议 and 批评和意见, led or co-signed, up to the reference day (computed once, not per deputy)
+    signers = rules.proposal_signers(date(year, 1, 1), deputies.reference_day(year)).subquery()
     stmt = (select(D.id, D.name, G.name.label("group_name")).select_from(sub)
-            .join(D, D.id == sub.c.deputy_id).join(G, G.id == sub.c.group_id).where(D.id.not_in(signers)))
+            .join(D, D.id == sub.c.deputy_id).join(G, G.id == sub.c.group_id)
+            .where(D.id.not_in(select(signers.c.deputy_id))))
     if group_id:
         stmt = stmt.where(sub.c.group_id == int(group_id))
     return scope_filter(stmt, actor, sub.c.office_id, sub.c.group_id)

@@ -481,10 +481,14 @@ def report_options(session: Session, actor: Actor, year: int) -> dict[int, str]:
 
 
 def _report_stmt(actor: Actor, f: dict):
-    """Select reports with deputy and group, filtered by year/group/form and the actor's scope."""
+    """Select reports with deputy and group, filtered by year/group/form and the actor's scope.
+
+    The group is the deputy's group on the report's day (held, received or reviewed): a report of a
+    past year stays with that year's group after the deputy moved (deputies.group_on_day)."""
+    day = func.coalesce(R.held_on, R.received_on, R.reviewed_on)
     stmt = (
         select(R, D.name.label("deputy_name"), G.name.label("group_name"), G.id.label("group_id"))
-        .join(D, D.id == R.deputy_id).join(G, G.id == D.group_id)
+        .join(D, D.id == R.deputy_id).join(G, G.id == deputies.group_on_day(R.deputy_id, day))
     )
     stmt = scope_filter(stmt, actor, G.office_id, G.id)
     if f.get("year"):

@@ -79,6 +79,20 @@ def letter_resolved():  # noqa: ANN201
     return M.Letter.status.in_(LETTER_RESOLVED)
 
 
+# ---------------------------------------------------------------- 议案建议: who took part
+
+
+def proposal_signers(lo: date, hi: date):  # noqa: ANN201
+    """SELECT deputy_id of the deputies who led or co-signed a 议案, 建议 or 批评和意见 submitted
+    between lo and hi: one meaning of "提出议案建议" for the F1 list, the R19 empty files, the score
+    and the 履职档案."""
+    P, PS = M.Proposal, M.ProposalSigner
+    led = select(P.lead_deputy_id.label("deputy_id")).where(P.submitted_on.between(lo, hi))
+    signed = (select(PS.deputy_id.label("deputy_id")).join(P, P.id == PS.proposal_id)
+              .where(P.submitted_on.between(lo, hi)))
+    return led.union(signed)
+
+
 # ---------------------------------------------------------------- R1: what counts as an activity
 
 

@@ -784,7 +784,8 @@ def _deputies(session: Session, year: int, deputy_ids: list[int] | None = None) 
     the exact fraction of the year served, and whether they serve on the year's reference day."""
     return [{"id": s.id, "name": s.name, "group_id": s.group_id, "group": s.group, "office_id": s.office_id,
              "joined_on": s.joined_on, "left_on": s.left_on, "status": s.status, "leader": s.leader,
-             "days": s.days, "fraction": s.fraction, "serving": s.serving}
+             "days": s.days, "fraction": s.fraction, "serving": s.serving,
+             "open": s.last_day is None and s.days_to_date < s.days}
             for s in deputies.served_in(session, year, deputy_ids=deputy_ids)]
 
 
@@ -1147,7 +1148,7 @@ def score_details(session: Session, rubric_id: int, year: int, deputy_id: int | 
             if f != DEDUCT and s["scale"] != 1.0 and listed:
                 scaled = round(listed * s["scale"], 2)
                 lines.append({"代表": d["name"], "方面": f, "计分项": "任职折算", "记录类型": "",
-                              "日期": "", "记录": f"本年任职 {d['days']} 天，占全年 {fraction_label(d['fraction'])}，按全年折算",
+                              "日期": "", "记录": f"本年任职{'（至年底）' if d.get('open') else ''} {d['days']} 天，占全年 {fraction_label(d['fraction'])}，按全年折算",
                               "分值": round(scaled - listed, 2)})
                 listed = scaled
             if round(target - listed, 2) != 0:
@@ -1517,6 +1518,7 @@ def confirm_selection(session: Session, actor: Actor, year: int, kind: str, rubr
         "tie": {"total": cut.total, "places": cut.places, "tied": list(cut.tied), "chosen": tie_chosen}
         if cut.tie else None,
         "added": added, "removed": removed, "reason": reason,
+        "score_settings": {k: settings.get(session, k) for k in SCORE_SETTINGS},
     }
     last = session.execute(select(M.Selection).where(M.Selection.year == year, M.Selection.kind == kind)
                            .order_by(M.Selection.confirmed_at.desc(), M.Selection.id.desc())).scalars().first()
@@ -1532,6 +1534,11 @@ def confirm_selection(session: Session, actor: Actor, year: int, kind: str, rubr
 def _item_total(kind: str, item: dict) -> float | None:
     """The total stored with a list item."""
     return item.get("总分") if kind == EXCELLENT else item.get("代表组得分")
+
+
+# the settings a year's scores read (besides the rubric): a confirmed list stores their values and
+# is recomputed with them (settings.pinned), so a later change in 系统设置 does not change it
+SCORE_SETTINGS = ("r1_min_activities",)
 
 
 def reproduce_selection(session: Session, selection_id: int) -> dict:
@@ -1552,7 +1559,12 @@ def reproduce_selection(session: Session, selection_id: int) -> dict:
     cfg = SelectionSettings(**p["settings"]) if p.get("settings") else selection_settings(session)
     if not p:
         notes.append("该名单确认时未保存评选参数，按现行设置重算。")
-    rk = compute(session, sel.rubric_id, sel.year)
+    with settings.pinned(p.get("score_settings") or {}):
+        rk = compute(session, sel.rubric_id, sel.year)
+        group_rows = (group_scores(session, Actor("system", Role.ADMIN), sel.rubric_id, sel.year, rk)
+                      if sel.kind != EXCELLENT else None)
+    if "score_settings" not in p and p:
+        notes.append("该名单确认时未保存计分所用的设置（如每年联系选民次数），按现行设置重算。")
     if sel.kind == EXCELLENT:
         leaders = set(p["leaders"]) if "leaders" in p else _leaders(rk)
         cut, _why = _excellent(rk, cfg, leaders)
@@ -1560,7 +1572,7 @@ def reproduce_selection(session: Session, selection_id: int) -> dict:
         totals = {d["id"]: d["total"] for d in rk.deputies}
         names = {d["id"]: d["name"] for d in rk.deputies}
     else:
-        rows = group_scores(session, Actor("system", Role.ADMIN), sel.rubric_id, sel.year, rk)
+        rows = group_rows
         cut, _why = _advanced(rows, cfg)
         order = [r["group_id"] for r in rows]
         totals = {r["group_id"]: r["代表组得分"] for r in rows}
@@ -1732,6 +1744,21 @@ def preview(session: Session, draft_id: int, base_id: int, year: int) -> list[di
 
 
 # ---------------------------------------------------------------- 工作台
+
+
+def absence_kinds(session: Session, rubric_id: int | None = None) -> list[str]:
+    """The event kinds whose unexcused absence the rubric (default: the current one) deducts, in
+    EventKind order: what the 工作台 F1 absence figure and the list it opens count."""
+    rid = rubric_id or current_rubric_id(session)
+    if rid is None:
+        return []
+    rubric = load_rubric(session, rid)
+    kinds: set[str] = set()
+    for r in rubric.rows:
+        fact = FACTS.get(r["fact"])
+        if fact is not None and fact.deduction and fact.default_kinds is not None:
+            kinds |= set(row_kinds(r["fact"], r.get("kinds")) or ())
+    return [k for k in EVENT_KINDS if k in kinds]
 
 
 def year_ended(year: int) -> bool:

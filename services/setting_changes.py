@@ -90,10 +90,10 @@ def _recompute_open_letters(session: Session) -> Recount:
         letters.recompute_deadlines(session, list(before))
     after = {r[0]: tuple(r[1:4]) for r in session.execute(_open_letters())}
     moved = sum(1 for lid, dues in before.items() if after.get(lid) != dues)
-    return Recount("未办结来信", len(before), moved)
+    return Recount("未结案来信", len(before), moved)
 
 
-LETTER_RECOMPUTE = Recompute("未办结来信", _count_open_letters, _recompute_open_letters)
+LETTER_RECOMPUTE = Recompute("未结案来信", _count_open_letters, _recompute_open_letters)
 
 
 

@@ -19,7 +19,11 @@ default with the reason for it (PRACTICE.md and the README's defaults table).
 from __future__ import annotations
 
 import copy
+import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -129,8 +133,8 @@ _SPECS: list[Spec] = [
     Spec(
         "letter_deadlines", "来信各环节办理时限", "来信办理",
         "R12 来信办理的期限：收信后几个工作日内交给代表、首次答复来信人、办结并反馈来信人，以及首次答复后几个"
-        "工作日内转办。修改后立即重新计算所有未办结来信（已反馈、不予受理、已合并的除外）的期限，超期提示随之变化；"
-        "已办结的来信保留原期限。",
+        "工作日内转办。修改后立即重新计算所有未结案来信的期限（已办结、待反馈来信人的也在内，其反馈期限仍在计时），"
+        "超期提示随之变化；已结案（已反馈、不予受理、已合并）的来信保留原期限。",
         "工作日", Kind.LETTER_DEADLINES, {"handed": 2, "reply": 10, "forward": 10, "feedback": 40},
         "交给代表 2、首次答复 10、转办 10、办结反馈 40 个工作日：参照信访工作“15日内处理或转送”和代表联络站"
         "“10日内交办”的做法；工作日按国家法定节假日和调休计算。",
@@ -284,8 +288,25 @@ def default(key: str) -> object:
 # ---------------------------------------------------------------- reading
 
 
+_PINNED: ContextVar[dict | None] = ContextVar("rddb_settings_pinned", default=None)
+
+
+@contextmanager
+def pinned(values: dict) -> Iterator[None]:
+    """Within the block, ``get`` returns these values instead of the stored ones (in this thread or
+    task only): a confirmed list is recomputed with the settings it was computed with."""
+    token = _PINNED.set({**(_PINNED.get() or {}), **values})
+    try:
+        yield
+    finally:
+        _PINNED.reset(token)
+
+
 def get(session: Session, key: str) -> object:
-    """Return a setting's value (the default when never set)."""
+    """Return a setting's value (the default when never set; a pinned value inside ``pinned``)."""
+    pin = _PINNED.get()
+    if pin and key in pin:
+        return copy.deepcopy(pin[key])
     row = session.get(models.Setting, key)
     if row is not None and row.value is not None:
         return copy.deepcopy(row.value)
@@ -402,7 +423,8 @@ def _whole(value: object) -> int | None:
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
     text = clean_text(value)
-    if text.lstrip("-").isdigit():
+    # at most 9 digits and one leading minus: no 5,000-digit number, no "--3"
+    if re.fullmatch(r"-?[0-9]{1,9}", text):
         return int(text)
     return None
 
@@ -431,6 +453,11 @@ def _check_whole(value: object, lo: int, hi: int, what: str, unit: str) -> tuple
     return n, None
 
 
+def _brief(word: str) -> str:
+    """A word as a message names it: at most 20 characters, then “…”."""
+    return word if len(word) <= 20 else word[:20] + "…"
+
+
 def _check_words(value: object) -> tuple[list[str], str | None]:
     """A clean list of words, or the message saying what is wrong with it."""
     if not isinstance(value, list | tuple):
@@ -443,12 +470,12 @@ def _check_words(value: object) -> tuple[list[str], str | None]:
         if not w:
             return [], f"第 {i} 项为空，请删除空项"
         if len(w) > WORD_MAX_CHARS:
-            return [], f"第 {i} 项“{w}”超过 {WORD_MAX_CHARS} 个字"
+            return [], f"第 {i} 项“{_brief(w)}”超过 {WORD_MAX_CHARS} 个字（共 {len(w)} 个字）"
         bad = [c for c in WORD_SEPARATORS if c in w]
         if bad:
-            return [], f"第 {i} 项“{w}”含有分隔符“{bad[0]}”，每行只写一项"
+            return [], f"第 {i} 项“{_brief(w)}”含有分隔符“{bad[0]}”，每行只写一项"
         if w in words:
-            return [], f"“{w}”重复出现，每项只能出现一次"
+            return [], f"“{_brief(w)}”重复出现，每项只能出现一次"
         words.append(w)
     if not words:
         return [], "至少需要 1 项"

@@ -72,7 +72,7 @@ FINDING_PASS, FINDING_FAIL = "核实通过", "核实未通过"
 DEFAULT_PERCENT = 10  # the settings' defaults (spotcheck_record_share / _min), for callers without a session
 DEFAULT_MINIMUM = 3
 RECIPE = "sha256-rank-v1"
-AUTO_PREFIX = "【抽查评定】"  # rectification items the grading opened by itself (and may withdraw)
+AUTO_PREFIX = "【抽查评定】"  # the text that begins the items the grading opens (they carry opened_by_grading)
 RECIPE_TEXT = (
     "种子 = SHA256(见证值|抽取时间)；每条记录排序值 = SHA256(种子|代表组编号|类别|记录编号)，"
     "组内按排序值升序取前若干条；随机抽组时组排序值 = SHA256(种子|组|代表组编号)，升序取前若干组。"
@@ -611,7 +611,7 @@ def _regrade(session: Session, actor: Actor, check: models.SpotCheck, group_id: 
     auto_items = session.execute(
         select(models.Rectification).where(
             models.Rectification.spot_check_id == check.id, models.Rectification.group_id == group_id,
-            models.Rectification.source == "抽查", models.Rectification.content.startswith(AUTO_PREFIX),
+            models.Rectification.source == "抽查", models.Rectification.opened_by_grading.is_(True),
         )
     ).scalars().all()
     if grade == "需整改" and not auto_items:
@@ -627,7 +627,7 @@ def _regrade(session: Session, actor: Actor, check: models.SpotCheck, group_id: 
         days = int(rule.get("rectify_days", 30))
         session.add(models.Rectification(
             source="抽查", spot_check_id=check.id, group_id=group_id, content=content[:2000],
-            owner=None, due_on=today() + timedelta(days=days), status="未完成",
+            owner=None, due_on=today() + timedelta(days=days), status="未完成", opened_by_grading=True,
         ))
     elif grade != "需整改":  # findings revised: withdraw the items the grading opened, if not done
         for r in auto_items:

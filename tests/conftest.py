@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from db import models
 from db.engine import dispose_all, get_engine, session_scope
 from db.migrate import upgrade
-from services import auth
+from services import auth, clock
 from services.common import Actor
 
 pytest_plugins = ["tests.browser"]
@@ -139,7 +139,7 @@ class District:
 def build_world(url: str, year: int | None = None) -> District:
     """Build a small district: term in its 3rd year, 2 offices, 3 groups, 4 districts, 12 deputies,
     4 mailboxes and the four demo users (password demo12345)."""
-    year = year or date.today().year
+    year = year or clock.today().year
     with session_scope("system", url=url) as s:
         term = models.Term(number=18, name="第十八届", start_year=year - 2, end_year=year + 2)
         s.add(term)
@@ -221,7 +221,7 @@ def app_as(role: str, page: str | None = None, *, timeout: float = 30):
     at.session_state["authentication_status"] = True
     at.session_state["username"] = role
     at.session_state["name"] = role
-    at.session_state["session_started_at"] = __import__("datetime").datetime.now()
+    at.session_state["session_started_at"] = clock.now()
     at.run()
     # "/" redirects to 工作台 with st.switch_page; AppTest would keep requesting "/" on later runs
     # (a browser's URL moves to /gongzuotai), so the page is pinned by its url path

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from db.engine import session_scope
-from services import auditlog, masterdata
+from services import auditlog, clock, masterdata
 from services.common import PermissionDenied
 
 
@@ -28,7 +28,7 @@ def test_writes_are_listed_readably_and_filterable(world):
         created = auditlog.list_log(s, admin, {"entity": "Office", "action": "新增"}, 0, 20)
         assert created.total == 2 and all("名称：" in r["变更内容"] for r in created.rows)
         assert auditlog.list_log(s, admin, {"entity": "Deputy", "entity_id": str(dep)}, 0, 20).total == 2
-        today = date.today()
+        today = clock.today()
         assert auditlog.list_log(s, admin, {"period": (today, today), "username": "staff"}, 0, 20).total == 1
         old = (today - timedelta(days=10), today - timedelta(days=5))
         assert auditlog.list_log(s, admin, {"period": old}, 0, 20).total == 0

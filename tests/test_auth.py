@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from streamlit.testing.v1 import AppTest
 
 from db import models
 from db.engine import session_scope
-from services import auth
+from services import auth, clock
 from tests.conftest import ROOT, app_as
 
 
@@ -54,8 +54,8 @@ def test_throttle_window_expires(app_world):
         for _ in range(auth.MAX_FAILS_PER_USER):
             auth.record_attempt(s, "staff", "", False)
     with session_scope(url=app_world.url) as s:
-        later = datetime.now() + auth.THROTTLE_WINDOW + timedelta(minutes=1)
-        assert auth.throttle_message(s, "staff", "", now=datetime.now()) is not None
+        later = clock.now() + auth.THROTTLE_WINDOW + timedelta(minutes=1)
+        assert auth.throttle_message(s, "staff", "", now=clock.now()) is not None
         assert auth.throttle_message(s, "staff", "", now=later) is None
 
 
@@ -64,7 +64,7 @@ def test_session_older_than_logout_is_refused(app_world):
     assert "工作台" in [t.value for t in at.title]
     with session_scope(url=app_world.url) as s:
         u = s.query(models.User).filter_by(username="staff").one()
-        u.tokens_valid_after = datetime.now() + timedelta(seconds=5)
+        u.tokens_valid_after = clock.now() + timedelta(seconds=5)
     at.run()
     assert any("登录已失效" in w.value for w in at.warning)
     assert not at.session_state["authentication_status"]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from db import models
 from db.engine import dispose_all, session_scope
+from services import clock
 from tests.browser import (
     _require_browser,
     login,
@@ -59,7 +59,7 @@ def test_staff_ticks_deputies_and_sees_the_share_live(rep_server, page):
     wait_ready(page)
     page.get_by_text("计划已确定", exact=False).first.wait_for(timeout=30_000)
     with session_scope(url=url) as s:
-        plan = s.execute(select(models.ReportPlan).where(models.ReportPlan.year == date.today().year)).scalar_one()
+        plan = s.execute(select(models.ReportPlan).where(models.ReportPlan.year == clock.today().year)).scalar_one()
         names = set(s.execute(select(models.Deputy.name).join(
             models.ReportPlanItem, models.ReportPlanItem.deputy_id == models.Deputy.id)
             .where(models.ReportPlanItem.plan_id == plan.id)).scalars())

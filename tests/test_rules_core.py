@@ -28,6 +28,16 @@ def test_the_clock_follows_the_pinned_day(pinned_day):
 # ---------------------------------------------------------------- periods of service
 
 
+@pytest.fixture
+def world(db_url, travel):  # noqa: ANN001, ANN201
+    """The stories below happen in 2026: the world (term 2024–2028) is built on 2026-01-10,
+    whatever day the suite runs on (TEST_TODAY)."""
+    from tests.conftest import build_world
+
+    travel("2026-01-10")
+    return build_world(db_url)
+
+
 def _periods(s, deputy_id: int) -> list[tuple]:
     rows = s.execute(select(M.DeputyPeriod).where(M.DeputyPeriod.deputy_id == deputy_id)
                      .order_by(M.DeputyPeriod.start_on)).scalars()
@@ -36,7 +46,7 @@ def _periods(s, deputy_id: int) -> list[tuple]:
 
 def test_a_new_deputy_has_one_period_from_joining(world):
     with session_scope("t", url=world.url) as s:
-        y = date.today().year
+        y = clock.today().year
         assert _periods(s, world.deputies[0]) == [(world.groups[0], date(y - 2, 1, 10), None, None)]
 
 

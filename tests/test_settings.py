@@ -355,7 +355,7 @@ def test_changing_the_forward_deadline_recomputes_open_letters_and_counts_the_mo
         assert setting_changes.pending_recount(s, "letter_deadlines") == 4
         saved = setting_changes.save(s, ADMIN, "letter_deadlines", {**dl, "forward": 12}, seen=dl)
     assert [(r.total, r.moved) for r in saved.recounts] == [(4, 1)]
-    assert saved.message().endswith("已重新计算 4 件未办结来信的办理期限，其中 1 件的期限有变化。")
+    assert saved.message().endswith("已重新计算 4 件未结案来信的办理期限，其中 1 件的期限有变化。")
     after = _dues(url)
     assert after[ids["已回复"]][2] == workdays.add_workdays(date(2026, 6, 5), 12)  # waiting to be forwarded
     assert {k: v for k, v in after.items() if k != ids["已回复"]} == \
@@ -363,7 +363,7 @@ def test_changing_the_forward_deadline_recomputes_open_letters_and_counts_the_mo
     log = _setting_log(url)
     assert len(log) == 1  # one audited action, saying what changed and how many moved
     assert log[0].after == {"value": {**dl, "forward": 12}}
-    assert log[0].note.endswith("已重新计算 4 件未办结来信的办理期限，其中 1 件的期限有变化")
+    assert log[0].note.endswith("已重新计算 4 件未结案来信的办理期限，其中 1 件的期限有变化")
     assert _letter_log(url) == letter_log  # due dates are derived columns: not an edit of each letter
 
 

@@ -47,13 +47,13 @@ def test_admin_changes_the_letter_deadlines(set_server, page) -> None:
     card.get_by_role("button", name="保存").click()
     wait_ready(page)
     card = _card(page, "来信各环节办理时限")
-    card.get_by_text("保存后将立即重新计算 0 件未办结来信的办理期限").wait_for()
+    card.get_by_text("保存后将立即重新计算 0 件未结案来信的办理期限").wait_for()
     with session_scope(url=url) as s:
         assert settings.get(s, "letter_deadlines")["forward"] == 10  # asked, not saved yet
     card.get_by_role("button", name="确认修改").click()
     wait_ready(page)
     card = _card(page, "来信各环节办理时限")
-    card.get_by_text("已重新计算 0 件未办结来信的办理期限，其中 0 件的期限有变化").wait_for()
+    card.get_by_text("已重新计算 0 件未结案来信的办理期限，其中 0 件的期限有变化").wait_for()
     shot(page, "settings_saved", "[data-testid='stMain']")
     with session_scope(url=url) as s:
         assert settings.get(s, "letter_deadlines") == {"handed": 2, "reply": 10, "forward": 12, "feedback": 40}

@@ -118,12 +118,12 @@ def test_a_deadline_change_asks_first_then_recomputes_and_says_how_many_moved(ju
     at.number_input(key="set_letter_deadlines__in_forward").set_value(12)
     _save(at, "letter_deadlines")
     warning = [w.value for w in at.warning if "重新计算" in w.value]
-    assert warning and "保存后将立即重新计算 2 件未办结来信的办理期限" in warning[0]
+    assert warning and "保存后将立即重新计算 2 件未结案来信的办理期限" in warning[0]
     assert _value(june_world.url, "letter_deadlines")["forward"] == 10  # nothing saved yet
     at.button(key="set_letter_deadlines__yes").click()
     at.run()
     assert not at.exception
-    assert any(s.value.endswith("已重新计算 2 件未办结来信的办理期限，其中 1 件的期限有变化。") for s in at.success)
+    assert any(s.value.endswith("已重新计算 2 件未结案来信的办理期限，其中 1 件的期限有变化。") for s in at.success)
     assert _value(june_world.url, "letter_deadlines")["forward"] == 12
 
 

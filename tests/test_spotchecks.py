@@ -12,11 +12,11 @@ from openpyxl import load_workbook
 
 from db import models
 from db.engine import session_scope
-from services import settings
+from services import clock, settings
 from services import spotchecks as sc
 from services.common import NotFound, PermissionDenied, ValidationError, today
 
-YEAR = date.today().year
+YEAR = clock.today().year
 START, END = date(YEAR, 1, 1), date(YEAR, 3, 31)
 AT = datetime(YEAR, 4, 2, 9, 30, 0)
 ALL_OK = dict.fromkeys(settings.DEFAULTS["spotcheck_checklist"][0], "通过")
