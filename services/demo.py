@@ -1536,21 +1536,13 @@ def _proposals(ctx: _Ctx, m: dict, sessions: list[dict], clusters: list[dict], o
 
 def plan_size(serving: int, band: tuple[float, float]) -> int:
     """How many of a group's ``serving`` deputies its yearly plan takes: of the sizes the R6 rule
-    allows (``rules.report_share(...).sizes``), the one nearest the middle of the band; a group
-    too small for any allowed size takes the size whose share comes closest to the band, the
-    larger of two as close (the reports page warns about it, as it would for an office's own plan)."""
+    allows (``rules.report_share(...).sizes``, which gives a small group the nearest whole number),
+    the one nearest the middle of the band."""
     if serving <= 0:
         return 0
     mid = (band[0] + band[1]) / 2
     sizes = list(rules.report_share(0, serving, band).sizes)
-    if sizes:
-        return min(sizes, key=lambda k: (abs(k / serving - mid), k))
-
-    def off_band(k: int) -> float:
-        share = k / serving
-        return max(band[0] - share, share - band[1], 0.0)
-
-    return min(range(serving + 1), key=lambda k: (off_band(k), abs(k / serving - mid), -k))
+    return min(sizes, key=lambda k: (abs(k / serving - mid), k))
 
 
 def _reports(ctx: _Ctx, m: dict) -> None:

@@ -150,26 +150,42 @@ class ShareCheck:
         return self.planned / self.serving if self.serving else None
 
     @property
-    def ok(self) -> bool:
-        """True when the share lies within the band (inclusive)."""
-        s = self.share
-        return s is not None and self.lo - 1e-9 <= s <= self.hi + 1e-9
-
-    @property
     def sizes(self) -> range:
-        """The plan sizes that lie within the band for this group."""
+        """The plan sizes allowed for this group: those whose share lies within the band (edges
+        included). A small group where no whole number of deputies lies within the band (3 deputies:
+        20 % is 0.6, 30 % is 0.9) may plan the smallest number that reaches the lower bound (1)."""
         import math
 
-        return range(math.ceil(self.lo * self.serving - 1e-9), math.floor(self.hi * self.serving + 1e-9) + 1)
+        if self.serving <= 0:
+            return range(0)
+        lo = math.ceil(self.lo * self.serving - 1e-9)
+        hi = math.floor(self.hi * self.serving + 1e-9)
+        if lo <= hi:
+            return range(lo, hi + 1)
+        return range(max(1, lo), max(1, lo) + 1)
+
+    @property
+    def rounded(self) -> bool:
+        """True when the group is too small for the band and the nearest whole number is allowed."""
+        s = self.sizes
+        return bool(s) and not (self.lo - 1e-9 <= s[0] / self.serving <= self.hi + 1e-9)
+
+    @property
+    def ok(self) -> bool:
+        """True when the plan's size is an allowed one (``sizes``)."""
+        return self.serving > 0 and self.planned in self.sizes
 
     def message(self) -> str | None:
-        """A Chinese warning when the share is outside the band, else None."""
+        """A Chinese warning when the plan's size is not an allowed one, else None."""
         if self.serving <= 0:
             return "该代表组本年没有在任代表。" if self.planned else None
         if self.ok:
             return None
+        allowed = "、".join(str(k) for k in self.sizes)
+        why = (f"（本组人数较少，{_pct(self.lo)}–{_pct(self.hi)} 之间没有整数人数，应安排 {allowed} 人）" if self.rounded
+               else f"（即 {allowed} 人）")
         return (f"当面述职 {self.planned} 人，占在任代表 {self.serving} 人的 {_pct(self.share)}，"
-                f"不在规定的 {_pct(self.lo)}–{_pct(self.hi)} 之间（可保存，请说明理由）。")
+                f"不在规定的 {_pct(self.lo)}–{_pct(self.hi)} 之间{why}（可保存，请说明理由）。")
 
 
 def _pct(x: float | None) -> str:

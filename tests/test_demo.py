@@ -157,20 +157,13 @@ def test_the_demo_decides_who_serves_as_the_periods_say(travel, demo_db):
 
 
 def test_plan_size_calls_the_r6_rule():
-    """plan_size picks a size rules.report_share allows, nearest the band's middle; a group too
-    small for any allowed size takes the size nearest the band (the larger of two as near)."""
+    """plan_size picks a size rules.report_share allows, nearest the band's middle (small groups
+    get the nearest whole number the rule allows)."""
     band = (0.2, 0.3)
     for n in range(1, 60):
         k = demo.plan_size(n, band)
-        sizes = rules.report_share(0, n, band).sizes
-        if sizes:
-            assert k in sizes and rules.report_share(k, n, band).ok
-        else:  # no size fits (1, 2, 3, 6 deputies): the nearest share to the band
-            def off(j: int, n: int = n) -> float:
-                return max(band[0] - j / n, j / n - band[1], 0)
-
-            assert off(k) == min(off(j) for j in range(n + 1))
-    assert [demo.plan_size(n, band) for n in (1, 2, 3, 6)] == [0, 1, 1, 2]
+        assert k in rules.report_share(0, n, band).sizes and rules.report_share(k, n, band).ok
+    assert [demo.plan_size(n, band) for n in (1, 2, 3, 6)] == [1, 1, 1, 2]
     assert demo.plan_size(10, band) in (2, 3) and demo.plan_size(8, band) == 2
     assert demo.plan_size(20, (0.4, 0.5)) == 9  # another band from the setting
     assert demo.plan_size(0, band) == 0

@@ -233,3 +233,23 @@ def test_every_table_has_a_chinese_name_for_the_log_and_the_demo_report():
         name = mapper.class_.__name__
         if name not in skipped:
             assert name in ENTITY_NAMES, name
+
+
+# ---------------------------------------------------------------- R6: the one share check
+
+
+@pytest.mark.parametrize(("serving", "allowed"), [(10, [2, 3]), (7, [2]), (5, [1]), (4, [1]), (3, [1]), (2, [1]),
+                                                  (1, [1]), (20, [4, 5, 6]), (0, [])])
+def test_the_r6_share_allows_the_sizes_within_the_band_or_the_nearest_for_small_groups(serving, allowed):
+    """20 %–30 %, edges included; a group too small to have a whole number within the band (3
+    deputies: 0.6–0.9) may plan one deputy, and is told so when it plans otherwise."""
+    from services import rules
+
+    band = (0.2, 0.3)
+    assert list(rules.report_share(0, serving, band).sizes) == allowed
+    for k in range(serving + 2):
+        check = rules.report_share(k, serving, band)
+        assert check.ok == (k in allowed)
+        assert (check.message() is None) == (check.ok or (serving == 0 and k == 0))
+    if serving == 3:
+        assert "没有整数人数" in rules.report_share(2, 3, band).message()
