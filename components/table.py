@@ -202,7 +202,7 @@ def data_table(
                 frame = _fmt_frame(full.rows)
                 frame = frame.drop(columns=[c for c in hidden if c in frame.columns])
                 notes = export_notes(values) if callable(export_notes) else list(export_notes)
-                notes = [*notes, f"导出时间：{pd.Timestamp.now():%Y-%m-%d %H:%M}，共 {full.total} {unit}"]
+                notes = [*notes, f"导出时间：{clock.now():%Y-%m-%d %H:%M}，共 {full.total} {unit}"]
                 return to_xlsx({export_name[:31]: frame}, title=export_title or export_name, notes=notes)
 
             st.download_button(

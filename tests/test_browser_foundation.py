@@ -58,6 +58,10 @@ def test_staff_logs_in_and_sees_masterdata_in_chinese(server, page):
     open_page(page, "masterdata")
     page.get_by_text("搜索（姓名、拼音首字母或电话）").wait_for()
     page.locator("[data-testid='stDataFrame']").first.wait_for()
+    # the export button is the list's last element: once it is drawn, the list is complete
+    page.get_by_role("button", name="导出 Excel").first.wait_for()
+    page.get_by_text("保存代表").first.wait_for()
+    wait_ready(page)
     text = page.locator("[data-testid='stMain']").inner_text()
     for label in ("代表", "代表组", "选区", "办事处", "届次", "代表信箱", "导入导出", "代表组", "状态",
                   "新增代表", "导出 Excel"):
@@ -96,6 +100,9 @@ def test_staff_imports_deputies_all_or_nothing_with_row_errors(fresh_server, pag
     wait_ready(page)
     shot(page, "import_errors", "[data-testid='stTabs']")
     uploader.set_input_files(str(good))
+    # the upload reruns the page: wait until the uploader lists the new file and the run is over,
+    # else the click could land on the button of the run that still holds bad.xlsx
+    page.locator("[data-testid='stFileUploader']", has_text="good.xlsx").first.wait_for()
     wait_ready(page)
     page.get_by_role("button", name="开始导入代表").click()
     page.get_by_text("导入成功：共 2 行，新增 2 人").wait_for()
