@@ -48,7 +48,8 @@ COOKIE_DAYS = 1.0
 
 
 def cookie_key() -> str:
-    """Return the cookie signing key; in production refuse the demo key or a short one."""
+    """Return the cookie signing key: COOKIE_KEY or secrets.toml's cookie_key, else (outside
+    production) the random key generated on first start (services.auth.generated_key)."""
     key = os.environ.get("COOKIE_KEY")
     if not key:
         try:
@@ -56,13 +57,14 @@ def cookie_key() -> str:
         except Exception:  # noqa: BLE001 - no secrets.toml is a normal set-up
             key = None
     production = os.environ.get("APP_ENV", "").lower() == "production"
-    if production and (not key or key == auth.DEMO_COOKIE_KEY or len(key) < 32):
+    key, error = auth.resolve_cookie_key(key, production)
+    if error:
         st.error(
-            "生产模式下必须设置 Cookie 签名密钥：请在环境变量 COOKIE_KEY 或 .streamlit/secrets.toml 的 "
-            "cookie_key 中设置至少32个字符的随机字符串（不能使用演示密钥）。系统拒绝启动。"
+            f"{error}。请在环境变量 COOKIE_KEY 或 .streamlit/secrets.toml 的 cookie_key 中设置至少"
+            f"{auth.MIN_KEY_LENGTH}个字符的随机字符串（生产模式下必须设置）。系统拒绝启动。"
         )
         st.stop()
-    return key or auth.DEMO_COOKIE_KEY
+    return key
 
 
 def client_address() -> str:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
+import stat
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import bcrypt
 from sqlalchemy import func, select
@@ -13,7 +17,6 @@ from db import models
 from services import clock
 from services.common import ROLE_NAMES, Actor, Page, PermissionDenied, ValidationError, paginate
 
-DEMO_COOKIE_KEY = "demo-cookie-key-not-for-production-use-0000"
 DEMO_PASSWORD = "demo12345"
 
 # throttling: failed attempts allowed within the window, per user and per client address
@@ -22,6 +25,61 @@ MAX_FAILS_PER_USER = 5
 MAX_FAILS_PER_CLIENT = 20
 
 _USERNAME = re.compile(r"^[a-z0-9_.-]{3,32}$")
+
+
+# the cookie signing key: COOKIE_KEY / secrets.toml, else (not in production) a random key made on
+# first start and kept owner-only in this file (data/ is outside git)
+KEY_FILE_DEFAULT = Path(__file__).resolve().parent.parent / "data" / "cookie_key"
+MIN_KEY_LENGTH = 32
+
+
+def key_file_path() -> Path:
+    """Where the generated cookie key lives: COOKIE_KEY_FILE, else data/cookie_key."""
+    return Path(os.environ.get("COOKIE_KEY_FILE") or KEY_FILE_DEFAULT)
+
+
+def weak_key_reason(key: str | None) -> str | None:
+    """Why a configured cookie key is too weak to sign logins (Chinese), or None when it is fine."""
+    if not key:
+        return "未设置 Cookie 签名密钥"
+    if len(key) < MIN_KEY_LENGTH:
+        return f"Cookie 签名密钥不足{MIN_KEY_LENGTH}个字符"
+    if len(set(key)) < 10:
+        return "Cookie 签名密钥过于简单（重复字符），请使用随机字符串"
+    return None
+
+
+def generated_key(path: Path | None = None) -> str:
+    """Return the random cookie key kept in ``path``, creating it (mode 0600) on first use.
+
+    Two processes starting at once both end up with the key the first one wrote. A key file that
+    others could read is made owner-only again."""
+    path = path or key_file_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            os.chmod(path, 0o600)
+        key = path.read_text(encoding="ascii").strip()
+        if weak_key_reason(key) is None:
+            return key
+        path.unlink()  # an empty or damaged file (a crash while writing): make a new key
+        return generated_key(path)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(secrets.token_urlsafe(48) + "\n")
+    return path.read_text(encoding="ascii").strip()
+
+
+def resolve_cookie_key(configured: str | None, production: bool) -> tuple[str | None, str | None]:
+    """(key, error): the configured key if strong; in production nothing else is accepted;
+    otherwise the generated key file. Never a key written in the source."""
+    if configured:
+        reason = weak_key_reason(configured)
+        return (None, reason) if reason else (configured, None)
+    if production:
+        return None, weak_key_reason(None)
+    return generated_key(), None
 
 
 def hash_password(password: str) -> str:

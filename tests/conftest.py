@@ -210,6 +210,7 @@ def app_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> District:
     url = f"sqlite:///{tmp_path / 'app.db'}"
     upgrade(url)
     monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("COOKIE_KEY_FILE", str(tmp_path / "cookie_key"))  # the generated key stays here
     return build_world(url)
 
 

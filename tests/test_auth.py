@@ -88,17 +88,21 @@ def test_logout_revokes_the_cookie_server_side(app_world):
         assert not auth.session_still_valid(s, "supervisor", started_before)
 
 
-def test_production_refuses_the_demo_key(app_world, monkeypatch):
+def test_production_refuses_a_weak_or_missing_key(app_world, monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
-    monkeypatch.setenv("COOKIE_KEY", auth.DEMO_COOKIE_KEY)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
-    assert "拒绝启动" in at.error[0].value
-    assert len(at.text_input) == 0  # no login form
+    for weak in ("short-key", "x" * 40, None):
+        if weak is None:
+            monkeypatch.delenv("COOKIE_KEY", raising=False)
+        else:
+            monkeypatch.setenv("COOKIE_KEY", weak)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+        assert "拒绝启动" in at.error[0].value
+        assert len(at.text_input) == 0  # no login form
 
 
 def test_production_starts_with_a_strong_key(app_world, monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
-    monkeypatch.setenv("COOKIE_KEY", "x" * 40)
+    monkeypatch.setenv("COOKIE_KEY", "k3Y-" + "abcdefghijklmnopqrstuvwxyz0123456789")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
     assert not at.error
     assert [w.label for w in at.text_input] == ["用户名", "密码"]
