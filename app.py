@@ -68,14 +68,20 @@ def cookie_key() -> str:
 
 
 def client_address() -> str:
-    """Best-effort client address for login throttling."""
+    """The client address login throttling counts by: the socket's address, or, when that is a
+    proxy named in TRUSTED_PROXIES, the nearest untrusted hop of X-Forwarded-For."""
+    try:
+        trusted = auth.trusted_networks(os.environ.get("TRUSTED_PROXIES"))
+    except ValueError as exc:
+        st.error(f"{exc}。请改正环境变量 TRUSTED_PROXIES（多个用逗号分隔）。系统拒绝登录。")
+        st.stop()
     try:
         forwarded = st.context.headers.get("X-Forwarded-For", "")
-        address = forwarded.split(",")[0].strip() if isinstance(forwarded, str) else ""
         ip = st.context.ip_address
-        return (address or (ip if isinstance(ip, str) else ""))[:64]
-    except Exception:  # noqa: BLE001
-        return ""
+    except Exception:  # noqa: BLE001 - no request (tests): the local machine
+        forwarded, ip = "", None
+    return auth.client_from(ip if isinstance(ip, str) else None,
+                            forwarded if isinstance(forwarded, str) else "", trusted)
 
 
 def cookie_component_ready() -> bool:

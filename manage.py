@@ -221,6 +221,23 @@ def cmd_create_user(args: argparse.Namespace) -> None:
         print(f"已创建账号 {user.username}（{args.role}）。")
 
 
+def cmd_unlock(args: argparse.Namespace) -> None:
+    """Unlock an account locked by failed logins (recorded in 操作日志)."""
+    from db.engine import session_scope
+    from services import auth
+    from services.common import ValidationError
+
+    url = _url()
+    _require_schema(url)
+    try:
+        with session_scope(CLI_USER, url=url) as s:
+            was = auth.unlock(s, None, args.username)
+    except ValidationError as exc:
+        raise CommandError("；".join(exc.errors.values()) + "。") from exc
+    state = "已解除其登录锁定" if was else "该账号未被锁定，已清除此前的登录失败记录"
+    print(f"账号 {args.username.strip().lower()}：{state}（已记入操作日志）。")
+
+
 def _report_import(report, unit: str) -> None:
     """Print an import report; raise CommandError when rows were bad."""
     if report.errors:
@@ -316,6 +333,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("init-db", help="创建或升级数据库结构（Alembic 迁移到最新版本）")
     s.set_defaults(func=cmd_init_db)
+
+    s = sub.add_parser("unlock", help="解除账号的登录锁定（登录失败次数过多时）")
+    s.add_argument("username", help="用户名")
+    s.set_defaults(func=cmd_unlock)
 
     s = sub.add_parser("demo", help="生成演示数据（可指定随机种子和规模）")
     s.add_argument("--if-empty", action="store_true", help="数据库已有数据时跳过（不报错）")

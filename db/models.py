@@ -69,6 +69,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     # cookies issued before this instant are refused (logout, password change)
     tokens_valid_after: Mapped[datetime | None] = mapped_column(DateTime)
+    # login throttling (services.auth): failures reached the per-user ceiling at / an admin unlocked at
+    login_locked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    login_unlocked_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
 
     office: Mapped[Office | None] = relationship()

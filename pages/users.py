@@ -98,6 +98,15 @@ def _edit_user(actor: Actor, ch: dict, user_id: int) -> None:
         data = {"display_name": name, "role": role, "office_id": office_id, "group_id": group_id, "active": active}
         run_write(prefix, actor.username, lambda s: auth.update_user(s, actor, user_id, data), success="已保存修改。")
 
+    lock_key = f"usr_lock{user_id}"
+    show_flash(lock_key)
+    if init["locked"]:
+        st.warning("该账号因登录失败次数过多，已暂停从未登录过的终端登录（本人常用的电脑仍可登录）。")
+    if st.button("解除登录锁定", key=f"{lock_key}_btn",
+                 help="清除该账号此前的登录失败记录（所有终端）；解除操作记入操作日志"):
+        run_write(lock_key, actor.username, lambda s: auth.unlock(s, actor, init["username"]),
+                  success=f"已解除账号 {init['username']} 的登录锁定。")
+
     pw_key = f"usr_pw{user_id}"
     show_flash(pw_key)
     with st.form(f"{pw_key}_form"):

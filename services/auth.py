@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -19,10 +20,15 @@ from services.common import ROLE_NAMES, Actor, Page, PermissionDenied, Validatio
 
 DEMO_PASSWORD = "demo12345"
 
-# throttling: failed attempts allowed within the window, per user and per client address
+# login throttling (README 安全): a stranger cannot turn it against a user
 THROTTLE_WINDOW = timedelta(minutes=15)
-MAX_FAILS_PER_USER = 5
-MAX_FAILS_PER_CLIENT = 20
+PAIR_FREE_FAILS = 3  # failures of one (user, client) pair before its delays start
+PAIR_BASE_DELAY = timedelta(seconds=5)  # then 5 s, 10 s, 20 s, … doubling
+PAIR_MAX_DELAY = timedelta(minutes=15)
+USER_CEILING = 10  # failures of one user from all clients in the window: clients it never logged in from wait
+KNOWN_CLIENT_DELAY = timedelta(seconds=30)  # past the ceiling a known client only waits this after a failure
+KNOWN_CLIENT_DAYS = 90  # a client the user logged in from within this many days is known
+MAX_FAILS_PER_CLIENT = 30  # failures from one unknown client across all users in the window (guessing)
 
 _USERNAME = re.compile(r"^[a-z0-9_.-]{3,32}$")
 
@@ -151,26 +157,174 @@ def revoke_sessions(session: Session, username: str) -> None:
         u.tokens_valid_after = clock.now()
 
 
-def throttle_message(session: Session, username: str, client: str, now: datetime | None = None) -> str | None:
-    """Return a Chinese message when too many failed logins came recently, else None."""
-    now = now or clock.now()
+def trusted_networks(text: str | None) -> list:
+    """Parse TRUSTED_PROXIES ("127.0.0.1, 10.0.0.0/8"); ValueError in Chinese on a bad entry."""
+    nets = []
+    for part in re.split(r"[\s,;]+", text or ""):
+        if not part:
+            continue
+        try:
+            nets.append(ipaddress.ip_network(part, strict=False))
+        except ValueError as exc:
+            raise ValueError(f"TRUSTED_PROXIES 中的“{part[:40]}”不是 IP 地址或网段") from exc
+    return nets
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address in ``text``, or None when it is not one."""
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def client_from(peer: str | None, forwarded: str | None, trusted: list) -> str:
+    """The client address to throttle by.
+
+    ``peer`` is the socket's address (None: the local machine). X-Forwarded-For is read only when
+    the peer is a trusted proxy; then its hops are walked from the nearest and the first address
+    that is not a trusted proxy is the client. A client cannot choose its address by sending the
+    header itself."""
+    peer = peer or "127.0.0.1"
+    peer_ip = _ip(peer)
+
+    def is_trusted(ip: object) -> bool:
+        return ip is not None and any(ip in net for net in trusted)
+
+    if not forwarded or not is_trusted(peer_ip):
+        return peer[:64]
+    hops = [h.strip() for h in str(forwarded).split(",") if h.strip()]
+    nearest = peer
+    for hop in reversed(hops):
+        ip = _ip(hop)
+        if ip is None:
+            return nearest[:64]  # garbage left of a trusted hop: stay with the last trusted address
+        if not is_trusted(ip):
+            return str(ip)[:64]
+        nearest = str(ip)
+    return nearest[:64]
+
+
+def pair_delay(failures: int) -> timedelta:
+    """How long a (user, client) pair waits after its last failure: nothing for the first
+    PAIR_FREE_FAILS failures, then 5 s, 10 s, 20 s … up to 15 minutes."""
+    if failures < PAIR_FREE_FAILS:
+        return timedelta(0)
+    return min(PAIR_MAX_DELAY, PAIR_BASE_DELAY * (2 ** min(20, failures - PAIR_FREE_FAILS)))
+
+
+def _wait_text(wait: timedelta) -> str:
+    """A wait in words: 40 秒 / 3 分钟."""
+    secs = max(1, int(wait.total_seconds() + 0.999))
+    return f"{secs} 秒" if secs < 120 else f"{(secs + 59) // 60} 分钟"
+
+
+def _reset_at(session: Session, username: str, now: datetime) -> datetime:
+    """Failures before this instant no longer count: the window's start or the admin's unlock."""
     since = now - THROTTLE_WINDOW
-    q = select(func.count()).select_from(models.LoginAttempt).where(
-        models.LoginAttempt.at >= since, models.LoginAttempt.success.is_(False)
-    )
-    by_user = session.execute(q.where(models.LoginAttempt.username == username.lower())).scalar_one()
-    by_client = session.execute(q.where(models.LoginAttempt.client == client)).scalar_one() if client else 0
-    minutes = int(THROTTLE_WINDOW.total_seconds() // 60)
-    if by_user >= MAX_FAILS_PER_USER:
-        return f"该账号在{minutes}分钟内登录失败次数过多，请稍后再试或联系系统管理员。"
-    if by_client >= MAX_FAILS_PER_CLIENT:
-        return f"本机在{minutes}分钟内登录失败次数过多，请稍后再试。"
+    unlocked = session.execute(
+        select(models.User.login_unlocked_at).where(models.User.username == username)
+    ).scalar_one_or_none()
+    return max(since, unlocked) if unlocked else since
+
+
+def known_client(session: Session, username: str, client: str, now: datetime) -> bool:
+    """True when this user logged in successfully from this client within KNOWN_CLIENT_DAYS."""
+    A = models.LoginAttempt
+    return session.execute(
+        select(A.id).where(A.username == username, A.client == client, A.success.is_(True),
+                           A.at >= now - timedelta(days=KNOWN_CLIENT_DAYS)).limit(1)
+    ).first() is not None
+
+
+def throttle_message(session: Session, username: str, client: str, now: datetime | None = None) -> str | None:
+    """Return a Chinese message when this attempt must wait, else None.
+
+    - each (user, client) pair: after 3 failures a growing delay since its last failure;
+    - a user with USER_CEILING failures from anywhere: clients it never logged in from are refused
+      (the account is 锁定 for them until the window passes or an admin unlocks it); a known
+      client only waits KNOWN_CLIENT_DELAY after the last failure, so the right password still
+      works from the user's own PC;
+    - an unknown client failing for many users: refused for the window.
+    """
+    now = now or clock.now()
+    username = username.lower()
+    A = models.LoginAttempt
+    reset = _reset_at(session, username, now)
+    last_ok = session.execute(
+        select(func.max(A.at)).where(A.username == username, A.client == client, A.success.is_(True))
+    ).scalar_one()
+    pair_since = max(reset, last_ok) if last_ok else reset
+    n_pair, last_pair = session.execute(
+        select(func.count(), func.max(A.at)).where(
+            A.username == username, A.client == client, A.success.is_(False), A.at > pair_since)
+    ).one()
+    wait = (last_pair + pair_delay(n_pair) - now) if last_pair else timedelta(0)
+    if wait > timedelta(0):
+        return f"登录失败次数较多，请 {_wait_text(wait)}后再试。"
+    n_user, last_user = session.execute(
+        select(func.count(), func.max(A.at)).where(A.username == username, A.success.is_(False), A.at > reset)
+    ).one()
+    known = known_client(session, username, client, now)
+    if n_user >= USER_CEILING:
+        if not known:
+            minutes = int(THROTTLE_WINDOW.total_seconds() // 60)
+            return (f"该账号在{minutes}分钟内登录失败次数过多，已暂停从本机登录；请稍后再试，"
+                    "或请系统管理员在“用户管理”中解除锁定。")
+        wait = last_user + KNOWN_CLIENT_DELAY - now
+        if wait > timedelta(0):
+            return f"该账号近期登录失败次数过多，请 {_wait_text(wait)}后再试。"
+    if not known and client:
+        n_client = session.execute(
+            select(func.count()).where(A.client == client, A.success.is_(False), A.at >= now - THROTTLE_WINDOW)
+        ).scalar_one()
+        if n_client >= MAX_FAILS_PER_CLIENT:
+            return "本机登录失败次数过多，请稍后再试。"
     return None
 
 
-def record_attempt(session: Session, username: str, client: str, success: bool) -> None:
-    """Record one login attempt."""
-    session.add(models.LoginAttempt(username=username.lower()[:64], client=client[:64], success=success))
+def record_attempt(session: Session, username: str, client: str, success: bool, now: datetime | None = None) -> bool:
+    """Record one login attempt; True when this failure locked the account (written to the log)."""
+    now = now or clock.now()
+    username = username.lower()[:64]
+    session.add(models.LoginAttempt(username=username, client=client[:64], success=success, at=now))
+    if success:
+        return False
+    session.flush()
+    reset = _reset_at(session, username, now)
+    A = models.LoginAttempt
+    n_user = session.execute(
+        select(func.count()).where(A.username == username, A.success.is_(False), A.at > reset)
+    ).scalar_one()
+    user = session.execute(select(models.User).where(models.User.username == username)).scalar_one_or_none()
+    if user is None or n_user < USER_CEILING:
+        return False
+    if user.login_locked_at is not None and user.login_locked_at >= reset:
+        return False  # already locked in this window
+    user.login_locked_at = now  # the audit listener logs it (用户 登录锁定时间)
+    return True
+
+
+def is_locked(user: models.User, now: datetime | None = None) -> bool:
+    """True while the account is locked for unknown clients (locked in the window, not unlocked since)."""
+    now = now or clock.now()
+    locked = user.login_locked_at
+    if locked is None or locked < now - THROTTLE_WINDOW:
+        return False
+    return user.login_unlocked_at is None or user.login_unlocked_at < locked
+
+
+def unlock(session: Session, actor: Actor | None, username: str) -> bool:
+    """Admin (``actor`` None: manage.py) unlocks an account: earlier failures no longer count, for
+    every client. Audited (用户 解除锁定时间). Returns whether it was locked."""
+    if actor is not None and actor.role != "admin":
+        raise PermissionDenied("只有系统管理员可以解除登录锁定。")
+    u = session.execute(select(models.User).where(models.User.username == username.strip().lower())).scalar_one_or_none()
+    if u is None:
+        raise ValidationError({"username": f"用户“{username[:32]}”不存在"})
+    was = is_locked(u)
+    u.login_unlocked_at = clock.now()
+    return was
 
 
 def _validate_user(session: Session, data: dict, user_id: int | None) -> dict:
@@ -247,14 +401,15 @@ def get_user(session: Session, actor: Actor, user_id: int) -> dict:
     if u is None:
         raise PermissionDenied("用户不存在。")
     return {"id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role,
-            "office_id": u.office_id, "group_id": u.group_id, "active": u.active}
+            "office_id": u.office_id, "group_id": u.group_id, "active": u.active, "locked": is_locked(u)}
 
 
 def list_users(session: Session, filters: dict, offset: int, limit: int) -> Page:
     """One page of users, filterable by role, scope text and active."""
     U, O, G = models.User, models.Office, models.DeputyGroup
     stmt = (
-        select(U.id, U.username, U.display_name, U.role, O.name, G.name, U.active, U.created_at)
+        select(U.id, U.username, U.display_name, U.role, O.name, G.name, U.active, U.created_at,
+               U.login_locked_at, U.login_unlocked_at)
         .outerjoin(O, O.id == U.office_id)
         .outerjoin(G, G.id == U.group_id)
         .order_by(U.username)
@@ -270,7 +425,9 @@ def list_users(session: Session, filters: dict, offset: int, limit: int) -> Page
     return Page(
         [
             {"编号": r[0], "用户名": r[1], "姓名": r[2], "角色": ROLE_NAMES[r[3]], "办事处": r[4] or "",
-             "代表组": r[5] or "", "状态": "启用" if r[6] else "停用", "创建时间": r[7]}
+             "代表组": r[5] or "", "状态": "启用" if r[6] else "停用",
+             "登录": "已锁定" if is_locked(models.User(login_locked_at=r[8], login_unlocked_at=r[9])) else "",
+             "创建时间": r[7]}
             for r in rows
         ],
         total,

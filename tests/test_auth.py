@@ -39,20 +39,34 @@ def test_wrong_password_is_refused_in_chinese(app_world):
     assert not at.session_state["authentication_status"]
 
 
-def test_throttle_after_five_failures_even_with_right_password(app_world):
+def test_ceiling_refuses_an_unknown_client_even_with_right_password(app_world):
     with session_scope(url=app_world.url) as s:
-        for _ in range(auth.MAX_FAILS_PER_USER):
-            auth.record_attempt(s, "staff", "10.0.0.9", False)
+        for i in range(auth.USER_CEILING):
+            auth.record_attempt(s, "staff", f"10.0.0.{i}", False)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
-    _login(at, "staff", "demo12345")
+    _login(at, "staff", "demo12345")  # this PC (127.0.0.1) never logged in as staff
     assert "登录失败次数过多" in at.error[0].value
     assert not at.session_state["authentication_status"]
 
 
+def test_ceiling_only_slows_a_known_client(app_world):
+    failed_at = clock.now() - auth.KNOWN_CLIENT_DELAY - timedelta(seconds=2)
+    with session_scope(url=app_world.url) as s:
+        auth.record_attempt(s, "staff", "127.0.0.1", True, now=failed_at - timedelta(days=3))  # staff's own PC
+        for i in range(auth.USER_CEILING):
+            auth.record_attempt(s, "staff", f"10.0.0.{i}", False, now=failed_at)
+    with session_scope(url=app_world.url) as s:
+        assert "秒后再试" in auth.throttle_message(s, "staff", "127.0.0.1", now=failed_at + timedelta(seconds=1))
+        assert "用户管理" in auth.throttle_message(s, "staff", "10.9.9.9")  # a stranger's PC: locked
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    _login(at, "staff", "demo12345")
+    assert at.session_state["authentication_status"] is True
+
+
 def test_throttle_window_expires(app_world):
     with session_scope(url=app_world.url) as s:
-        for _ in range(auth.MAX_FAILS_PER_USER):
-            auth.record_attempt(s, "staff", "", False)
+        for i in range(auth.USER_CEILING):
+            auth.record_attempt(s, "staff", f"10.0.1.{i}", False)
     with session_scope(url=app_world.url) as s:
         later = clock.now() + auth.THROTTLE_WINDOW + timedelta(minutes=1)
         assert auth.throttle_message(s, "staff", "", now=clock.now()) is not None
