@@ -199,11 +199,12 @@ def data_table(
         if result.total:
             def _export() -> bytes:
                 full = fetch(values, 0, EXPORT_MAX)
-                frame = _fmt_frame(full.rows)
+                frame = pd.DataFrame(full.rows)  # dates stay dates: the writer makes them date cells
                 frame = frame.drop(columns=[c for c in hidden if c in frame.columns])
                 notes = export_notes(values) if callable(export_notes) else list(export_notes)
                 notes = [*notes, f"导出时间：{clock.now():%Y-%m-%d %H:%M}，共 {full.total} {unit}"]
-                return to_xlsx({export_name[:31]: frame}, title=export_title or export_name, notes=notes)
+                return to_xlsx({export_name[:31]: frame}, title=export_title or export_name, notes=notes,
+                               total=full.total, unit=unit)
 
             st.download_button(
                 "导出 Excel", data=_export, file_name=f"{export_name}_{clock.today():%Y-%m-%d}.xlsx",

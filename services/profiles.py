@@ -238,6 +238,10 @@ def to_docx(data: dict) -> bytes:
     from docx import Document
     from docx.shared import Pt
 
+    from services.validation import printable
+
+    data = printable(data)  # a pasted control character must not break the document
+
     doc = Document()
     style = doc.styles["Normal"]
     style.font.size = Pt(10.5)

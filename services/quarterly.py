@@ -248,9 +248,12 @@ def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
 
 
 def to_xlsx(s: dict) -> bytes:
-    """The summary as .xlsx: title, group and quarter, the table, totals, date and liaison."""
+    """The summary as .xlsx: title, group and quarter, the table, totals, date and liaison
+    (written by services.excel: no cell of user text can become a formula)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
+
+    from services import excel
 
     wb = Workbook()
     ws = wb.active
@@ -258,48 +261,45 @@ def to_xlsx(s: dict) -> bytes:
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
-    ws.cell(row=1, column=1, value=s["title"]).font = Font(bold=True, size=14)
+    excel.set_cell(ws, 1, 1, s["title"]).font = Font(bold=True, size=14)
     ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
-    ws.cell(row=2, column=1, value=f"代表组：{s['group']}（{s['office']}）　季度：{s['year']}年第{s['quarter']}季度")
+    excel.set_cell(ws, 2, 1, f"代表组：{s['group']}（{s['office']}）　季度：{s['year']}年第{s['quarter']}季度")
     header = 3
     for j, col in enumerate(COLUMNS, start=1):
-        c = ws.cell(row=header, column=j, value=col)
+        c = excel.set_cell(ws, header, j, col)
         c.font = Font(bold=True)
         c.border = box
         c.alignment = Alignment(horizontal="center")
     for i, r in enumerate(s["rows"], start=header + 1):
         for j, col in enumerate(COLUMNS, start=1):
-            v = r[col]
-            c = ws.cell(row=i, column=j, value=fmt_date(v) if isinstance(v, date) else v)
+            c = excel.set_cell(ws, i, j, r[col])
             c.border = box
             c.alignment = Alignment(wrap_text=col in ("反映问题", "解决情况"), vertical="top")
-    row = header + len(s["rows"]) + 1
+    last = header + len(s["rows"])
+    row = last + 1
     t = s["totals"]
-    ws.cell(row=row, column=1, value="合计").font = Font(bold=True)
-    ws.cell(row=row, column=2, value=(f"共{t['问题总数']}件（来信{t['来信']}件、群众意见{t['群众意见']}件），"
-                                      f"已解决{t['已解决']}件，办理中{t['办理中']}件，"
-                                      f"未解决或不予受理{t['未解决或不予受理']}件"))
+    excel.set_cell(ws, row, 1, "合计").font = Font(bold=True)
+    excel.set_cell(ws, row, 2, (f"共{t['问题总数']}件（来信{t['来信']}件、群众意见{t['群众意见']}件），"
+                                f"已解决{t['已解决']}件，办理中{t['办理中']}件，"
+                                f"未解决或不予受理{t['未解决或不予受理']}件"))
     row += 2
-    ws.cell(row=row, column=1, value="分类统计").font = Font(bold=True)
+    excel.set_cell(ws, row, 1, "分类统计").font = Font(bold=True)
     row += 1
     cat_cols = ["问题类别", "问题数", "已解决", "办理中", "未解决或不予受理"]
     for j, col in enumerate(cat_cols, start=1):
-        ws.cell(row=row, column=j, value=col).font = Font(bold=True)
+        excel.set_cell(ws, row, j, col).font = Font(bold=True)
     for r in s["by_category"]:
         row += 1
         for j, col in enumerate(cat_cols, start=1):
-            ws.cell(row=row, column=j, value=r[col])
+            excel.set_cell(ws, row, j, r[col])
     row += 2
-    ws.cell(row=row, column=1, value=f"填报日期：{fmt_date(clock.today())}")
-    ws.cell(row=row, column=5, value=f"联络员：{s['liaison']}")
+    excel.set_cell(ws, row, 1, f"填报日期：{fmt_date(clock.today())}")
+    excel.set_cell(ws, row, 5, f"联络员：{s['liaison']}")
     if s.get("submitted_at"):
         row += 1
-        ws.cell(row=row, column=1, value=f"已于{fmt_date(s['submitted_at'])}由{s['submitted_by']}报送")
-    for j, width in enumerate([6, 16, 12, 10, 10, 40, 16, 10, 36], start=1):
-        ws.column_dimensions[chr(64 + j)].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        excel.set_cell(ws, row, 1, f"已于{fmt_date(s['submitted_at'])}由{s['submitted_by']}报送")
+    excel.page_layout(ws, header, len(COLUMNS), last, [4, 14, 10, 8, 8, 38, 14, 8, 34])
+    return excel.save(wb)
 
 
 def to_docx(s: dict) -> bytes:
@@ -309,6 +309,9 @@ def to_docx(s: dict) -> bytes:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
+    from services.validation import printable
+
+    s = printable(s)  # a pasted control character must not break the document
     doc = Document()
     sec = doc.sections[0]
     sec.orientation = WD_ORIENT.LANDSCAPE

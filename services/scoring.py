@@ -1666,7 +1666,9 @@ def selection_docx(session: Session, selection_id: int) -> bytes:
     """A confirmed list as a printable .docx."""
     from docx import Document
 
-    s = _selection(session, selection_id)
+    from services.validation import printable
+
+    s = printable(_selection(session, selection_id))
     doc = Document()
     doc.add_heading(f"{s['年度']}年度{s['类别']}名单", level=1)
     doc.add_paragraph(f"依据评分细则{s['评分细则版本']}，经{s['确认人']}于{s['确认时间']:%Y-%m-%d}确认。")

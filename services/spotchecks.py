@@ -949,7 +949,9 @@ def export_docx(session: Session, actor: Actor, check_id: int) -> bytes:
     """One check as a printable .docx record."""
     from docx import Document
 
-    d, frames = _export_frames(session, actor, check_id)
+    from services.validation import printable
+
+    d, frames = printable(_export_frames(session, actor, check_id))
     doc = Document()
     doc.add_heading(f"代表组活动记录抽查记录（第{d['id']}号）", level=1)
     for label, value in frames["抽查概况"].itertuples(index=False):

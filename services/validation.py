@@ -24,6 +24,31 @@ def clean_text(value: object) -> str:
     return text.strip()
 
 
+_LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
+# C0 controls but tab and newline, DEL, C1 controls, bidi embeddings/overrides/isolates, lone surrogates
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable_text(text: str) -> str:
+    """Text as a spreadsheet cell or a Word document may hold it: line breaks (CR, vertical tab
+    from Word's Shift+Enter, …) become newlines, other control characters and bidi overrides go."""
+    return _UNPRINTABLE.sub("", _LINE_BREAKS.sub("\n", text))
+
+
+def printable(obj: object) -> object:
+    """``printable_text`` over every string inside dicts, lists, tuples and DataFrames (documents
+    built from stored data written before input cleaning, or from imports)."""
+    if isinstance(obj, str):
+        return printable_text(obj)
+    if isinstance(obj, dict):
+        return {k: printable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return type(obj)(printable(v) for v in obj) if not hasattr(obj, "_fields") else type(obj)(*map(printable, obj))
+    if hasattr(obj, "map") and hasattr(obj, "columns"):  # a DataFrame
+        return obj.map(lambda v: printable_text(v) if isinstance(v, str) else v)
+    return obj
+
+
 def clean_digits(value: object) -> str:
     """Return the digits (and dashes) of a phone-like value, from text or an Excel number cell."""
     text = clean_text(value)
