@@ -76,9 +76,9 @@ def test_excel_export_has_chinese_headers_and_text_phones():
     assert ws["A1"].value == "测试"
     assert ws["A2"].value == "个人信息已脱敏"
     assert [c.value for c in ws[3]] == ["姓名", "联系电话", "日期"]
-    assert ws["B4"].value == "13812341234" and ws["C4"].value == "2026-03-05"
+    assert ws["B4"].value == "13812341234" and ws["C4"].is_date and ws["C4"].number_format == "yyyy-mm-dd"
     headers, rows = read_xlsx(data, ["姓名", "联系电话"])
-    assert rows == [(4, {"姓名": "张三", "联系电话": "13812341234", "日期": "2026-03-05"})]
+    assert rows == [(4, {"姓名": "张三", "联系电话": "13812341234", "日期": __import__("datetime").datetime(2026, 3, 5)})]
 
 
 def _timeline_app() -> None:
