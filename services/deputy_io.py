@@ -37,7 +37,7 @@ from db import models
 from services import masterdata as md
 from services.common import Actor, PermissionDenied, ValidationError, current_term
 from services.excel import read_xlsx, to_xlsx
-from services.validation import clean_text, normalize_phone
+from services.validation import clean_text, clean_word, normalize_phone
 
 M = models
 DEPUTY_COLUMNS = ["姓名", "性别", "出生年份", "党派", "工作单位及职务", "联系电话", "代表组", "选区"]
@@ -82,8 +82,8 @@ def _tick(progress: Progress, done: int, total: int) -> None:
 
 
 def _clean_name(value: object) -> str:
-    """A person's name: trimmed, full-width folded, inner spaces removed from Chinese names."""
-    text = clean_text(value)
+    """A person's name: trimmed, full-width letters/digits folded, inner spaces removed from Chinese names."""
+    text = clean_word(value)
     if _CJK.search(text):
         text = re.sub(r"\s+", "", text)
     return text
@@ -177,7 +177,7 @@ def import_deputies(session: Session, actor: Actor, data: bytes, progress: Progr
         _tick(progress, n, total)
         problems: list[str] = []
         name = _clean_name(raw.get("姓名"))
-        gname, dname = clean_text(raw.get("代表组")), clean_text(raw.get("选区"))
+        gname, dname = clean_word(raw.get("代表组")), clean_word(raw.get("选区"))
         group = groups.get(gname)
         if not gname:
             problems.append("代表组为空")
@@ -295,7 +295,7 @@ def import_groups(session: Session, actor: Actor, data: bytes, progress: Progres
     for n, (excel_row, raw) in enumerate(rows, start=1):
         _tick(progress, n, total)
         problems = []
-        gname, oname = clean_text(raw.get("代表组")), clean_text(raw.get("办事处"))
+        gname, oname = clean_word(raw.get("代表组")), clean_word(raw.get("办事处"))
         liaison = _clean_name(raw.get("联络员")) or None
         if not gname:
             problems.append("代表组为空")

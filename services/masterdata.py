@@ -43,7 +43,7 @@ from services.common import (
     today,
 )
 from services.states import DeputyStatus, KeeperKind, values
-from services.validation import clean_text, fmt_date, normalize_phone, parse_date, parse_year
+from services.validation import clean_text, clean_word, fmt_date, normalize_phone, parse_date, parse_year
 
 M = models
 
@@ -149,12 +149,11 @@ _SURNAME_INITIALS = {"单": "s", "解": "x", "曾": "z", "仇": "q", "区": "o",
 
 
 def free_text(value: object) -> str:
-    """Trim free text (unit, party, place) without folding its full-width punctuation."""
+    """Trim free text (unit, party, place) without folding its full-width punctuation; control
+    characters, NUL and bidi overrides removed (validation.clean_text)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+    return clean_text(value)
 
 
 def pinyin_initials(name: str) -> str:
@@ -197,8 +196,9 @@ def _name_taken(session: Session, cls: type, name: str, own_id: int | None) -> b
 
 
 def _name(data: dict, errors: dict, field: str = "name", label: str = "名称", max_len: int = 64) -> str:
-    """Read a required name field into ``errors`` / return it cleaned."""
-    value = clean_text(data.get(field))
+    """Read a required name field into ``errors`` / return it cleaned (full-width letters and
+    digits folded, so 第１选区 is 第1选区 in imports and lookups)."""
+    value = clean_word(data.get(field))
     if not value:
         errors[field] = f"请填写{label}"
     elif len(value) > max_len:

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from db import models
 from services.common import ValidationError
 from services.states import GroupGrade
-from services.validation import clean_text
+from services.validation import clean_code, clean_text, clean_word
 
 # ---------------------------------------------------------------- the registry
 
@@ -422,7 +422,7 @@ def _whole(value: object) -> int | None:
         return value
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
-    text = clean_text(value)
+    text = clean_code(value)  # full-width digits read as digits
     # at most 9 digits and one leading minus: no 5,000-digit number, no "--3"
     if re.fullmatch(r"-?[0-9]{1,9}", text):
         return int(text)
@@ -437,7 +437,7 @@ def _share(value: object) -> float | None:
         v = float(value)
     else:
         try:
-            v = float(clean_text(value))
+            v = float(clean_code(value))
         except ValueError:
             return None
     return None if v != v else round(v, 6)
@@ -464,7 +464,7 @@ def _check_words(value: object) -> tuple[list[str], str | None]:
         return [], "请填写选项，每行一项"
     words: list[str] = []
     for i, raw in enumerate(value, start=1):
-        w = clean_text(raw)
+        w = clean_word(raw)
         if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in w):
             return [], f"第 {i} 项含有不可见字符，请删除后重新输入"
         if not w:

@@ -13,20 +13,56 @@ _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 
 
 def clean_text(value: object) -> str:
-    """Return text with full-width characters folded and surrounding spaces (incl. U+3000) trimmed."""
+    """Return text as typed, made safe to store and show (issue 16):
+
+    - NUL, other control characters (but tab and newline), bidi overrides/isolates/marks and lone
+      surrogates are removed; a vertical tab (Word's Shift+Enter), form feed or CR becomes a newline;
+    - surrounding spaces, U+3000 and invisible characters (zero-width space, BOM, …) are trimmed,
+      so text of only invisible characters is empty and a required field refuses it;
+    - nothing else changes: full-width punctuation ，：（）！？ stays as typed (width folding is
+      ``clean_code``'s, for phones, ID numbers, numbers and codes).
+    """
     if value is None:
         return ""
     if isinstance(value, float) and value != value:  # NaN from pandas
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFKC", str(value))
-    return text.strip()
+    text = printable_text(str(value))
+    return _EDGES.sub("", text)
+
+
+def clean_code(value: object) -> str:
+    """``clean_text`` with full-width letters and digits folded (NFKC): for phones, ID numbers,
+    numbers, years, dates and codes, where ２０２６ must read as 2026."""
+    return _EDGES.sub("", unicodedata.normalize("NFKC", clean_text(value)))
+
+
+_FULLWIDTH_ALNUM = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+                    for c in range(r[0], r[1] + 1)}
+
+
+def clean_word(value: object) -> str:
+    """``clean_text`` with full-width letters and digits folded (ＩＴ → IT) but punctuation as typed:
+    for option words (问题类别, 联系对象 …) that imports match against."""
+    return clean_text(value).translate(_FULLWIDTH_ALNUM)
+
+
+def has_visible(text: str) -> bool:
+    """True when ``text`` shows at least one character (not only spaces or invisible ones)."""
+    return bool(_EDGES.sub("", _INVISIBLE_RE.sub("", printable_text(text or ""))))
 
 
 _LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
-# C0 controls but tab and newline, DEL, C1 controls, bidi embeddings/overrides/isolates, lone surrogates
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# C0 controls but tab and newline, DEL, C1 controls, bidi embeddings/overrides/isolates/marks,
+# lone surrogates
+_UNPRINTABLE = re.compile(
+    r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# characters that show nothing: zero-width space/joiners, word joiner, invisible operators, BOM,
+# soft hyphen, Mongolian vowel separator, Hangul fillers, combining grapheme joiner
+_INVISIBLE = "\u200b\u200c\u200d\u2060-\u2064\ufeff\u00ad\u180e\u3164\u115f\u1160\uffa0\u034f"
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
+_EDGES = re.compile(f"^[\\s{_INVISIBLE}]+|[\\s{_INVISIBLE}]+$")
 
 
 def printable_text(text: str) -> str:
@@ -51,7 +87,7 @@ def printable(obj: object) -> object:
 
 def clean_digits(value: object) -> str:
     """Return the digits (and dashes) of a phone-like value, from text or an Excel number cell."""
-    text = clean_text(value)
+    text = clean_code(value)
     if re.fullmatch(r"\d+\.0+", text):
         text = text.split(".")[0]
     return re.sub(r"[\s()（）]", "", text)
@@ -75,7 +111,7 @@ def normalize_phone(value: object, *, landline_ok: bool = False) -> str | None:
 
 def parse_year(value: object, lo: int = 1900, hi: int | None = None) -> int | None:
     """Return a year from text or a number cell; None for empty; ValueError when out of range."""
-    text = clean_text(value)
+    text = clean_code(value)
     if not text:
         return None
     if isinstance(value, datetime | date):
@@ -98,7 +134,7 @@ def parse_date(value: object) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = clean_text(value)
+    text = clean_code(value)
     if not text:
         return None
     m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:\s.*)?", text)
