@@ -8,6 +8,7 @@ from datetime import datetime
 import streamlit as st
 import streamlit_authenticator as stauth
 
+from components.text import safe_md
 from db.engine import session_scope
 from pages import (
     activities,
@@ -197,7 +198,7 @@ def main() -> None:
     st.session_state["_pages"] = pages
     with st.sidebar:
         st.markdown("**代表联系选民工作平台**")
-        st.caption(f"{actor.display_name}（{ROLE_NAMES[actor.role]}）")
+        st.caption(f"{safe_md(actor.display_name)}（{ROLE_NAMES[actor.role]}）")
         # the menu: showSidebarNavigation is off (pages/ must not be served on its own), so the
         # links to the pages of this role are drawn here
         for page in pages.values():

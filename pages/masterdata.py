@@ -11,6 +11,7 @@ import streamlit as st
 from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
 from components.table import Filter, data_table
+from components.text import safe_md
 from db.engine import session_scope
 from services import clock, deputy_io
 from services import masterdata as md
@@ -213,7 +214,7 @@ def _deputies(actor: Actor, ch: dict) -> None:
             _reset(f"md_dep_e{editing['id']}_")
         dep_id = editing["id"]
         init = _load(actor, md.get_deputy, dep_id)
-        st.subheader(f"编辑代表：{init['name']}")
+        st.subheader(f"编辑代表：{safe_md(init['name'])}")
         _deputy_form(actor, ch, f"md_dep_e{dep_id}", init, dep_id, editing["version"])
         _periods(actor, dep_id)
     else:
@@ -269,7 +270,7 @@ def _groups(actor: Actor, ch: dict) -> None:
     if res.selected:
         gid = res.selected["编号"]
         init = _load(actor, md.get_group, gid)
-        st.subheader(f"编辑代表组：{init['name']}")
+        st.subheader(f"编辑代表组：{safe_md(init['name'])}")
         _group_form(actor, ch, f"md_grp_e{gid}", init, gid)
         _active_toggle(actor, f"md_grp_e{gid}", "代表组", init["active"], md.set_group_active, gid)
     if actor.group_id is None:
@@ -313,7 +314,7 @@ def _districts(actor: Actor, ch: dict) -> None:
     if res.selected:
         did = res.selected["编号"]
         init = _load(actor, md.get_district, did)
-        st.subheader(f"编辑选区：{init['name']}")
+        st.subheader(f"编辑选区：{safe_md(init['name'])}")
         _district_form(actor, ch, f"md_dist_e{did}", init, did)
         _active_toggle(actor, f"md_dist_e{did}", "选区", init["active"], md.set_district_active, did)
     with st.expander("新增选区", expanded=not res.selected):
@@ -340,7 +341,7 @@ def _offices(actor: Actor) -> None:
         oid = res.selected["编号"]
         init = _load(actor, md.get_office, oid)
         prefix = f"md_off_e{oid}"
-        st.subheader(f"编辑办事处：{init['name']}")
+        st.subheader(f"编辑办事处：{safe_md(init['name'])}")
     show_flash(prefix)
     with st.form(f"{prefix}_form"):
         name = st.text_input("办事处名称", value=init.get("name", ""), key=f"{prefix}_name", max_chars=64)
@@ -371,7 +372,7 @@ def _terms(actor: Actor) -> None:
         tid = res.selected["编号"]
         init = _load(actor, md.get_term, tid)
         prefix = f"md_term_e{tid}"
-        st.subheader(f"编辑届次：{init['name']}")
+        st.subheader(f"编辑届次：{safe_md(init['name'])}")
     show_flash(prefix)
     with st.form(f"{prefix}_form"):
         c1, c2, c3, c4 = st.columns(4)
@@ -468,7 +469,7 @@ def _mailboxes(actor: Actor, ch: dict) -> None:
     if res.selected:
         mid = res.selected["编号"]
         init = _load(actor, md.get_mailbox, mid)
-        st.subheader(f"编辑信箱：{init['name']}")
+        st.subheader(f"编辑信箱：{safe_md(init['name'])}")
         _mailbox_form(actor, ch, f"md_box_e{mid}", init, mid)
         _active_toggle(actor, f"md_box_e{mid}", "信箱", init["active"], md.set_mailbox_active, mid)
     with st.expander("新增代表信箱", expanded=not res.selected):

@@ -92,7 +92,7 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
         return
     serving = d["serving"]
     if d["locked"]:
-        st.success(f"计划已确定（{d['locked_by']}，{d['locked_at']:%Y-%m-%d %H:%M}）。此后的修改仍可保存，并记入操作日志。",
+        st.success(f"计划已确定（{safe_md(d['locked_by'])}，{d['locked_at']:%Y-%m-%d %H:%M}）。此后的修改仍可保存，并记入操作日志。",
                    icon=":material/lock:")
     elif d["plan_id"]:
         st.info("计划草拟中：确认名单、日期和内容后，请点击“确定计划”。", icon=":material/edit_note:")
@@ -278,7 +278,7 @@ def _meetings(actor: Actor, year: int, groups: dict[int, str], categories: list[
         return
     if res.selected:
         sel = res.selected
-        with st.expander(f"修改：{sel['代表']} {fmt_date(sel['述职日期'])}", expanded=True):
+        with st.expander(f"修改：{safe_md(sel['代表'])} {fmt_date(sel['述职日期'])}", expanded=True):
             with session_scope(actor.username) as s:
                 init = svc.get_report(s, actor, sel["id"])
             _meeting_form(actor, year, categories, f"rep_meet_edit{sel['id']}", {sel["deputy_id"]: sel["代表"]},

@@ -10,6 +10,7 @@ from components.forms import errors_of, field_error, run_write, show_flash
 from components.guard import require_page
 from components.params import param_year, year_options
 from components.table import Filter, data_table
+from components.text import safe_md
 from db.engine import session_scope
 from services import scoring as svc
 from services.common import Actor, Page
@@ -39,7 +40,7 @@ def _show_details(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking, depu
     df = _details(actor, rubric_id, year, deputy_id, focus)
     shown = d["total"] if focus is None else (d["deduction"] if focus == svc.DEDUCT else d["focus"][focus])
     c1, c2, c3 = st.columns(3)
-    c1.metric("代表", d["name"])
+    c1.metric("代表", safe_md(d["name"]))
     c2.metric("得分" if focus else "总分", f"{shown:g} 分")
     c3.metric("等级", d["grade"])
     if df.empty:
@@ -148,7 +149,7 @@ def _charts_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> Non
     if hit:
         gid, focus = int(hit[0]["group_id"]), hit[0]["方面"]
         ids = [x["id"] for x in rk.deputies if x["group_id"] == gid]
-        st.caption(f"{avgs['groups'].get(gid, {}).get('name', '')} · {focus} {svc.FOCUS_NAMES.get(focus, '')}：各代表的计分记录")
+        st.caption(f"{safe_md(avgs['groups'].get(gid, {}).get('name', ''))} · {focus} {svc.FOCUS_NAMES.get(focus, '')}：各代表的计分记录")
         df = _details(actor, rubric_id, year, ids, focus)
         if df.empty:
             st.info("该代表组在这一方面没有计分记录。")
@@ -178,7 +179,7 @@ def _picked_records(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking, di
     d = rk.by_id().get(did)
     if d is None or not actor.in_scope(d["office_id"], d["group_id"]):
         return
-    st.caption(f"{d['name']}（{d['group']}）总分 {d['total']:g} 分的计分记录")
+    st.caption(f"{safe_md(d['name'])}（{safe_md(d['group'])}）总分 {d['total']:g} 分的计分记录")
     df = _details(actor, rubric_id, year, did)
     st.dataframe(df.drop(columns=["代表"]) if not df.empty else df, hide_index=True, width="stretch", key=f"{key}_grid")
 
@@ -324,7 +325,7 @@ def _rubric_tab(actor: Actor, rubric_id: int, year: int) -> None:
         current = svc.current_rubric_id(s)
         versions = svc.list_rubrics(s)
         current_version = svc.load_rubric(s, current).version if current else None
-    st.caption(f"第{data.version}版 {data.name}（{data.status}）。每个方面满分："
+    st.caption(f"第{data.version}版 {safe_md(data.name)}（{data.status}）。每个方面满分："
                + "，".join(f"{f} {data.focus_caps.get(f, 20):g} 分" for f in svc.FOCUSES)
                + "；等级：" + "，".join(f"{b['grade']} ≥ {float(b['min']):g}" for b in data.bands.get("bands", []))
                + (f"；述职满意率低于 {float(data.bands['report_floor']['below']):.0%} 时等级最高为基本称职"

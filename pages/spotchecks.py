@@ -12,6 +12,7 @@ from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
 from components.rectifications import rectification_list
 from components.table import Filter, data_table
+from components.text import safe_md
 from db.engine import session_scope
 from services import clock, settings
 from services import spotchecks as sc
@@ -97,7 +98,7 @@ def _draw_tab(actor: Actor, groups: dict[int, str]) -> None:
         defaults = sc.sampling_defaults(s)
         group_default = sc.default_group_count(s, len(groups))
     if unchecked:
-        st.caption(f"本季度尚未抽查的代表组（{len(unchecked)}个）：" + "、".join(unchecked.values()))
+        st.caption(f"本季度尚未抽查的代表组（{len(unchecked)}个）：" + "、".join(map(safe_md, unchecked.values())))
     c1, c2 = st.columns(2)
     start = c1.date_input("抽查期间起", value=q_start, key="sc_start", format="YYYY-MM-DD")
     end = c2.date_input("抽查期间止", value=q_end, key="sc_end", format="YYYY-MM-DD")

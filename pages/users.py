@@ -7,6 +7,7 @@ import streamlit as st
 from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
 from components.table import Filter, data_table
+from components.text import safe_md
 from db.engine import session_scope
 from services import auth
 from services import masterdata as md
@@ -79,7 +80,7 @@ def _edit_user(actor: Actor, ch: dict, user_id: int) -> None:
     with session_scope(actor.username) as s:
         init = auth.get_user(s, actor, user_id)
     prefix = f"usr_e{user_id}"
-    st.subheader(f"编辑账号：{init['username']}")
+    st.subheader(f"编辑账号：{safe_md(init['username'])}")
     show_flash(prefix)
     with st.form(f"{prefix}_form"):
         c1, c2, c3 = st.columns(3)
