@@ -18,10 +18,12 @@ def render() -> None:
     st.caption("系统中每一次写操作（以及查看个人信息）的记录：谁、何时、哪条记录、修改前后的内容。")
     with session_scope(actor.username) as s:
         users = auditlog.user_options(s)
+    reveal = st.toggle("显示个人信息", key="audit_reveal",
+                       help="来信人姓名、电话、住址和文字中的电话、证件号等默认脱敏；显示时每次查看都记入操作日志")
 
     def fetch(filters: dict, offset: int, limit: int) -> Page:
         with session_scope(actor.username) as s:
-            return auditlog.list_log(s, actor, filters, offset, limit)
+            return auditlog.list_log(s, actor, filters, offset, limit, reveal=reveal)
 
     res = data_table(
         "audit", fetch, unit="条", export_name="操作日志", page_size=30, selectable=True, hidden=("序号",),
@@ -36,7 +38,7 @@ def render() -> None:
     )
     if res.selected:
         with session_scope(actor.username) as s:
-            entry = auditlog.get_entry(s, actor, res.selected["序号"])
+            entry = auditlog.get_entry(s, actor, res.selected["序号"], reveal=reveal)
         if entry:
             st.subheader("修改前后对比")
             st.text(f"{entry['时间']:%Y-%m-%d %H:%M:%S}　{entry['用户']}　{entry['操作']}　"

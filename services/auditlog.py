@@ -8,10 +8,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from db import models
+from db import audit, models
 from db.audit import ENTITY_NAMES
 from services import clock
 from services.common import Actor, Page, PermissionDenied, paginate
+from services.validation import mask_address, mask_free_text, mask_name, mask_phone
 
 ACTIONS = ("新增", "修改", "删除", "查看")
 # Chinese names of columns shown in before/after (the rest keep their own name)
@@ -249,17 +250,47 @@ def _statement(filters: dict) -> Select:
     return stmt.order_by(A.at.desc(), A.id.desc())
 
 
-def list_log(session: Session, actor: Actor, filters: dict, offset: int, limit: int) -> Page:
+# personal data in logged values: masked unless the admin chooses to reveal it (and that is logged)
+PERSONAL_FIELDS = {"writer_name": mask_name, "writer_phone": mask_phone, "writer_address": mask_address,
+                   "phone": mask_phone, "liaison_phone": mask_phone}
+FREE_TEXT_FIELDS = {"summary", "content", "note", "result", "forwarded_to", "feedback", "reason", "close_reason",
+                    "unresolvable_reason", "resolved_by", "text_note", "deputy_view", "outcome"}
+
+
+def mask_values(values: dict | None) -> dict | None:
+    """A logged before/after with personal fields masked and personal data in free text masked."""
+    if not values:
+        return values
+    out = {}
+    for k, v in values.items():
+        if k in PERSONAL_FIELDS and isinstance(v, str) and v:
+            out[k] = PERSONAL_FIELDS[k](v)
+        elif k in FREE_TEXT_FIELDS and isinstance(v, str):
+            out[k] = mask_free_text(v)
+        else:
+            out[k] = v
+    return out
+
+
+def list_log(session: Session, actor: Actor, filters: dict, offset: int, limit: int, *,
+             reveal: bool = False) -> Page:
     """One page of the audit log (admin only). Filters: period (start, end dates), username,
-    entity (class name), action, entity_id."""
+    entity (class name), action, entity_id. Personal data is masked unless ``reveal``, which is
+    itself written to the log (查看)."""
     if actor.role != "admin":
         raise PermissionDenied("只有系统管理员可以查看操作日志。")
     rows, total = paginate(session, _statement(filters), offset, limit)
     refs = _ref_names(session, rows)
+    if reveal:
+        audit.log_view(session, "AuditLog", "", f"查看操作日志中的个人信息（{len(rows)}条）")
+
+    def shown(values: dict | None) -> dict | None:
+        return values if reveal else mask_values(values)
+
     return Page(
         [
             {"序号": r[0], "时间": r[1], "用户": r[2], "操作": r[3], "对象": ENTITY_NAMES.get(r[4], r[4]),
-             "记录编号": r[5], "变更内容": describe_change(r[3], r[6], r[7], refs) or (r[8] or ""),
+             "记录编号": r[5], "变更内容": describe_change(r[3], shown(r[6]), shown(r[7]), refs) or (r[8] or ""),
              "备注": r[8] or ""}
             for r in rows
         ],
@@ -267,16 +298,20 @@ def list_log(session: Session, actor: Actor, filters: dict, offset: int, limit: 
     )
 
 
-def get_entry(session: Session, actor: Actor, entry_id: int) -> dict:
-    """One log entry with its before/after as rows of (字段, 修改前, 修改后) for a detail view."""
+def get_entry(session: Session, actor: Actor, entry_id: int, *, reveal: bool = False) -> dict:
+    """One log entry with its before/after as rows of (字段, 修改前, 修改后) for a detail view;
+    personal data masked unless ``reveal`` (logged)."""
     if actor.role != "admin":
         raise PermissionDenied("只有系统管理员可以查看操作日志。")
     a = session.get(models.AuditLog, entry_id)
     if a is None:
         return {}
     refs = _ref_names(session, [a])
-    before = {k: refs.get((k, v), v) for k, v in (a.before or {}).items()}
-    after = {k: refs.get((k, v), v) for k, v in (a.after or {}).items()}
+    if reveal:
+        audit.log_view(session, "AuditLog", a.id, f"查看操作日志第{a.id}条中的个人信息")
+    raw_before, raw_after = (a.before, a.after) if reveal else (mask_values(a.before), mask_values(a.after))
+    before = {k: refs.get((k, v), v) for k, v in (raw_before or {}).items()}
+    after = {k: refs.get((k, v), v) for k, v in (raw_after or {}).items()}
     keys = list(dict.fromkeys([*before, *after]))
     return {
         "时间": a.at, "用户": a.username, "操作": a.action, "对象": ENTITY_NAMES.get(a.entity, a.entity),

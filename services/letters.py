@@ -45,6 +45,7 @@ from services.validation import (
     clean_text,
     fmt_date,
     mask_address,
+    mask_free_text,
     mask_name,
     mask_phone,
     normalize_phone,
@@ -695,6 +696,14 @@ def may_reveal(actor: Actor, letter: models.Letter | None = None) -> bool:
     return letter is None or actor.in_scope(letter.office_id, letter.group_id)
 
 
+def _free_text_mask(actor: Actor, revealed: bool = False):  # noqa: ANN202
+    """The function free text passes through for this actor: personal data typed into it (phones,
+    ID and bank-card numbers, house numbers) masked for roles that only see masked data."""
+    if revealed or actor.role in REVEAL_ROLES:
+        return lambda text: text or ""
+    return mask_free_text
+
+
 def masked_writer(name: str | None, phone: str | None, address: str | None) -> dict:
     """The writer's personal data masked: 张*, 138****1234, address down to the district."""
     return {"来信人": mask_name(name) if name else "匿名", "联系电话": mask_phone(phone),
@@ -776,6 +785,7 @@ def list_letters(session: Session, actor: Actor, f: dict, offset: int = 0, limit
         if actor.role not in REVEAL_ROLES:
             raise PermissionDenied("您的角色只能导出脱敏后的来信人信息。")
         audit.log_view(session, "Letter", "", f"导出来信名单（含来信人个人信息）{len(rows)}件")
+    pii = _free_text_mask(actor, reveal_all)
     out = []
     for r in rows:
         person = ({"来信人": r.writer_name or "匿名", "联系电话": r.writer_phone or "", "住址": r.writer_address or ""}
@@ -784,9 +794,9 @@ def list_letters(session: Session, actor: Actor, f: dict, offset: int = 0, limit
                             {"reply_due": r.reply_due, "resolve_due": r.resolve_due, "step_due": r.step_due})
         out.append({
             "id": r.id, "编号": r.code, "收信日期": r.received_on, "信箱": r.mailbox, "代表组": r.grp, **person,
-            "问题类别": r.category, "内容摘要": r.summary if reveal_all else _short(r.summary, 40),
+            "问题类别": r.category, "内容摘要": r.summary if reveal_all else _short(pii(r.summary), 40),
             "承办代表": r.deputy or "", "状态": r.status + ("（暂停计时）" if r.paused_since else ""),
-            "轮次": r.round, "转办单位": r.forwarded_to or "", "首次答复时限": r.reply_due,
+            "轮次": r.round, "转办单位": pii(r.forwarded_to or ""), "首次答复时限": r.reply_due,
             "办结反馈时限": r.resolve_due, "超期": level, "满意度": r.satisfaction or "",
         })
     return Page(out, total, {"超期": f"{overdue} 件", "严重超期": f"{long} 件"})
@@ -811,13 +821,14 @@ def get_letter(session: Session, actor: Actor, letter_id: int) -> dict:
     events = session.execute(select(E).where(E.letter_id == letter.id).order_by(E.id)).scalars().all()
     dues = {"reply_due": letter.reply_due, "resolve_due": letter.resolve_due, "step_due": letter.step_due}
     step_label = {LetterStatus.REGISTERED: "交代表时限", LetterStatus.REPLIED: "转办时限"}.get(letter.status)
+    pii = _free_text_mask(actor)
     return {
         "id": letter.id, "version": letter.version, "code": letter.code, "status": letter.status,
         "round": letter.round, "received_on": letter.received_on, "mailbox": box.name, "district": district.name,
         "group": group.name, "deputy": dep.name if dep else "", "category": letter.category,
-        "summary": letter.summary, "forwarded_to": letter.forwarded_to or "", "result": letter.result or "",
+        "summary": pii(letter.summary), "forwarded_to": pii(letter.forwarded_to), "result": pii(letter.result),
         "feedback_method": letter.feedback_method or "", "satisfaction": letter.satisfaction or "",
-        "close_reason": letter.close_reason or "", "merged_into": target.code if target else "",
+        "close_reason": pii(letter.close_reason), "merged_into": target.code if target else "",
         "paused_since": letter.paused_since, "paused_days": letter.paused_days or 0,
         "reply_due": letter.reply_due, "resolve_due": letter.resolve_due, "step_due": letter.step_due,
         "step_label": step_label, "overdue": clock.level(letter.status, letter.paused_since is not None, dues),
@@ -826,7 +837,7 @@ def get_letter(session: Session, actor: Actor, letter_id: int) -> dict:
         "may_pause": letter.status not in CLOSED,
         "calendar_warning": workdays.calendar_warning(letter.received_on, letter.resolve_due),
         "events": [{"id": e.id, "round": e.round, "from": e.from_status, "to": e.to_status, "on": e.happened_on,
-                    "at": e.at, "by": e.by, "note": e.note or "", "undone": e.undone} for e in events],
+                    "at": e.at, "by": e.by, "note": pii(e.note), "undone": e.undone} for e in events],
     }
 
 

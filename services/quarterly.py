@@ -18,10 +18,18 @@ from sqlalchemy.orm import Session
 
 from db import models
 from services import clock, rules
-from services.common import Actor, Figure, NotFound, PermissionDenied, ValidationError, scope_filter
+from services.common import (
+    REVEAL_ROLES,
+    Actor,
+    Figure,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+    scope_filter,
+)
 from services.letters import Clock
 from services.states import LetterStatus, OpinionSource, OpinionStatus, Role
-from services.validation import clean_text, fmt_date
+from services.validation import clean_text, fmt_date, mask_free_text
 
 L, O, G, Di, Q = models.Letter, models.Opinion, models.DeputyGroup, models.District, models.QuarterlySummary
 COLUMNS = ["序号", "来源", "反映日期", "选区", "问题类别", "反映问题", "转办单位", "办理状态", "解决情况"]
@@ -144,8 +152,12 @@ def problems(session: Session, actor: Actor, group_id: int, year: int, quarter: 
                                                     r.unresolvable_reason),
                      "_kind": ProblemKind.OPINION, "_state": state, "_resolved": resolved, "_closed": unresolvable})
     rows.sort(key=lambda x: (x["反映日期"], x["来源"]))
+    masked = actor.role not in REVEAL_ROLES  # personal data typed into the text (phones, IDs, house numbers)
     for i, row in enumerate(rows, start=1):
         row["序号"] = i
+        if masked:
+            for col in ("反映问题", "转办单位", "解决情况"):
+                row[col] = mask_free_text(row[col])
     return rows
 
 

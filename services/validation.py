@@ -162,12 +162,46 @@ def mask_phone(phone: str | None) -> str:
     return "****"
 
 
+_ADDRESS_AREA = re.compile(r"^(?:([^\d\s]{0,12}?(?<![小社园苑庄])(?:区|县))|([^\d\s]{0,12}?(?:街道|镇|乡)))")
+
+
 def mask_address(address: str | None) -> str:
-    """Keep an address down to its district/street part: 幸福街道和平路12号 → 幸福街道***."""
+    """Keep an address down to its district (or street/town): 东城区幸福街道和平路12号 → 东城区***,
+    幸福街道和平路12号 → 幸福街道***; never a house number or a compound's name (和平路12号院3区,
+    阳光花园小区5栋 → ***)."""
     if not address:
         return ""
-    m = re.match(r"^(.*?(?:区|县|街道|镇|乡|社区))", address)
-    return (m.group(1) if m else address[:2]) + "***"
+    m = _ADDRESS_AREA.match(address.strip())
+    keep = (m.group(1) or m.group(2)) if m else ""
+    return (keep or "") + "***"
+
+
+# personal data typed into free text (a letter's summary, a note): masked for roles that only see
+# masked data. Order matters: ID numbers before bank cards before phones.
+_FREE_TEXT_PII = [
+    # 18-digit resident ID (last may be X): 110101199003071234 → 110***********1234
+    (re.compile(r"(?<![\dA-Za-z])(\d{3})\d{11}(\d{3}[\dXx])(?![\dA-Za-z])"), r"\1***********\2"),
+    # bank-card shaped: 16–19 digits, maybe in groups of four → ****5678
+    (re.compile(r"(?<!\d)\d{4}(?:[ -]?\d{4}){2,3}(?:[ -]?\d{1,3})?(?!\d)"),
+     lambda m: "****" + re.sub(r"\D", "", m.group(0))[-4:]),
+    # mobile, maybe +86 and spaces/dashes: 138 1234 5678 → 138****5678
+    (re.compile(r"(?<!\d)(?:\+?86[ -]?)?(1[3-9]\d)[ -]?\d{4}[ -]?(\d{4})(?!\d)"), r"\1****\2"),
+    # landline with area code: 010-87654321 → 010-****4321
+    (re.compile(r"(?<!\d)(0\d{2,3})[ -]?\d{3,4}(\d{4})(?!\d)"), r"\1-****\2"),
+    # house numbers: 12号, 3栋, 2单元, 501室, 3号楼, 5弄 → *号 …
+    (re.compile(r"[0-9０-９一二三四五六七八九十百零〇]+(?=号|栋|幢|单元|室|弄|号楼|层|排)"), "*"),
+    (re.compile(r"(?<=[号栋幢院])[0-9０-９]+(?=[区室]|$)"), "*"),
+]
+
+
+def mask_free_text(text: str | None) -> str:
+    """Mask phones, landlines, ID and bank-card numbers and house numbers inside free text."""
+    if not text:
+        return ""
+    out = str(text)
+    for pattern, repl in _FREE_TEXT_PII:
+        out = pattern.sub(repl, out)
+    return out
 
 
 def fmt_date(value: date | datetime | None) -> str:
