@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import streamlit as st
 import streamlit_authenticator as stauth
 
+from components import params
 from components.text import safe_md
 from db.engine import session_scope
 from pages import (
@@ -128,6 +129,7 @@ def login_form(authenticator: stauth.Authenticate) -> bool:
         message.error("用户名或密码错误。")
         return False
     st.session_state["session_started_at"] = clock.now()
+    st.session_state["last_active"] = clock.now()
     # the cookie is written by a component in the browser: it must render, so no st.rerun() here
     authenticator.cookie_controller.set_cookie()
     st.session_state["just_logged_in"] = True
@@ -159,6 +161,9 @@ def check_session(authenticator: stauth.Authenticate) -> bool:
         st.session_state["session_started_at"] = started
     with session_scope("system") as s:
         valid = auth.session_still_valid(s, username, started)
+    idle_out = st.session_state.get("idle_out_at")
+    if idle_out is not None and started <= idle_out:
+        valid = False  # the cookie of a session the idle timeout ended
     if not valid:
         st.warning("登录已失效（已退出、密码已修改或账号已停用），请重新登录。")
         end_session(authenticator)
@@ -166,9 +171,25 @@ def check_session(authenticator: stauth.Authenticate) -> bool:
     return True
 
 
+def idle_expired() -> bool:
+    """True when this logged-in session has had no interaction for longer than the setting
+    idle_timeout_minutes (系统设置 → 安全); every run counts as interaction."""
+    from services import settings as app_settings
+
+    now = clock.now()
+    last = st.session_state.get("last_active")
+    st.session_state["last_active"] = now
+    if last is None:
+        return False
+    with session_scope("system") as s:
+        minutes = int(app_settings.get(s, "idle_timeout_minutes"))
+    return now - last > timedelta(minutes=minutes)
+
+
 def main() -> None:
     """Log the user in, then run the page they chose among those their role may see."""
     st.set_page_config(page_title="代表联系选民工作平台", page_icon=":material/account_balance:", layout="wide")
+    params.new_run()
     with session_scope("system") as s:
         creds = auth.credentials(s)
     authenticator = stauth.Authenticate(
@@ -177,6 +198,12 @@ def main() -> None:
     with st.container(height=1, border=False):  # the cookie component's invisible frame
         authenticator.login(location="unrendered")
     logged_in = bool(st.session_state.get("authentication_status")) and check_session(authenticator)
+    if logged_in and idle_expired():
+        end_session(authenticator)
+        st.session_state.pop("last_active", None)
+        st.session_state["idle_out_at"] = clock.now()
+        st.info("长时间没有操作，已自动退出登录，请重新登录。")
+        logged_in = False
     if not logged_in and not login_form(authenticator):
         # every url path answers with the login form above, never with a page
         st.navigation(
@@ -187,9 +214,9 @@ def main() -> None:
         return
     with session_scope("system") as s:
         actor = auth.load_actor(s, st.session_state["username"])
-    if actor is None:
-        st.error("账号不存在或已停用。")
-        st.stop()
+    if actor is None:  # a cookie of an account deleted or deactivated meanwhile: back to the login form
+        end_session(authenticator)
+        st.rerun()
     pages = {
         key: st.Page(MODULES[key].render, title=title, url_path=URL_PATHS[key], icon=ICONS[key])
         for key, (title, roles) in PAGES.items()

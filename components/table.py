@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from components.params import ignore_bad, param_period
 from services import clock
 from services.common import Page
 from services.excel import to_xlsx
@@ -43,24 +44,34 @@ def _opts(f: Filter) -> tuple[list, Callable[[Any], str]]:
 
 
 def _initial(f: Filter) -> Any:
-    """Initial value of a filter: a query parameter (from a 工作台 link) or the default."""
+    """Initial value of a filter: a query parameter (from a 工作台 link) or the default; a value
+    the filter does not offer is ignored with a notice (components.params)."""
     raw = st.query_params.get(f.name)
-    if raw is None:
+    if raw is None or raw == "":
         return f.default
     if f.kind == "year":
         # only a plain 4-digit year of the list's choices (², thousands of digits, text: the default)
         if re.fullmatch(r"[0-9]{4}", raw) and (not f.options or int(raw) in list(f.options)):
             return int(raw)
-        return f.default
-    if f.kind == "bool":
-        return raw in ("1", "true", "是")
-    if f.kind == "select":
+    elif f.kind == "bool":
+        if raw in ("1", "true", "是", "0", "false", "否"):
+            return raw in ("1", "true", "是")
+    elif f.kind == "select":
         values, _ = _opts(f)
         for v in values:
             if str(v) == raw:
                 return v
-        return f.default
-    return raw
+    elif f.kind == "multiselect":
+        values, _ = _opts(f)
+        picked = [v for v in values if str(v) in raw.split(",")]
+        if picked:
+            return picked
+    elif f.kind == "date_range":
+        return param_period(f.name, f.default)
+    elif f.kind == "text":
+        return raw[:100]
+    ignore_bad(f.name)
+    return f.default
 
 
 def render_filters(key: str, filters: Sequence[Filter]) -> dict:

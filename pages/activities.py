@@ -8,7 +8,7 @@ import streamlit as st
 
 from components.forms import confirm, errors_of, field_error, run_write, show_flash
 from components.guard import require_page
-from components.params import param_year, year_options
+from components.params import param_choice, param_year, year_options
 from components.table import Filter, data_table
 from components.text import safe_md
 from components.timeline import Step, timeline
@@ -460,7 +460,7 @@ def render() -> None:
     if not actor.can_write("activity"):
         views.pop("new")
     keys = list(views)
-    wanted = VIEW_PARAMS.get(st.query_params.get("view", ""), "ledger")
+    wanted = VIEW_PARAMS.get(param_choice("view", VIEW_PARAMS, ""), "ledger")
     view = st.radio("视图", keys, index=keys.index(wanted) if wanted in keys else 0, horizontal=True,
                     format_func=views.get, key="act_view", label_visibility="collapsed")
     if view == "ledger":

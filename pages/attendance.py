@@ -8,7 +8,7 @@ import streamlit as st
 
 from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
-from components.params import param_year, year_options
+from components.params import param_choice, param_year, year_options
 from components.table import Filter, data_table
 from db.engine import session_scope
 from services import attendance as svc
@@ -264,7 +264,7 @@ def render() -> None:
     actor = require_page("attendance")
     st.caption("记录人代会和常委会活动的出席情况、代表出席率和缺席名单，以及宣传、普法和法制调研工作。")
     ch = _choices(actor)
-    default = VIEW_TABS.get(st.query_params.get("view", ""), TABS[0])
+    default = VIEW_TABS.get(param_choice("view", VIEW_TABS, ""), TABS[0])
     tabs = dict(zip(TABS, st.tabs(TABS, default=default), strict=True))
     with tabs["会议活动"]:
         _events(actor, ch)

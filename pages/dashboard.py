@@ -6,7 +6,7 @@ import streamlit as st
 
 from components import charts
 from components.guard import require_page
-from components.params import param_year, year_options
+from components.params import param_choice, param_year, year_options
 from components.rectifications import rectification_list
 from components.text import safe_md
 from db.engine import session_scope
@@ -25,7 +25,7 @@ def render() -> None:
     with session_scope(actor.username) as s:
         figs = svc.figures(s, actor, year)
         trend = svc.trend(s, actor, year)
-    if st.query_params.get("view") == "spotcheck_rect":
+    if param_choice("view", {"spotcheck_rect"}) == "spotcheck_rect":
         st.subheader("抽查整改事项")
         rectification_list(actor)
     pages = st.session_state.get("_pages", {})

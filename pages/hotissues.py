@@ -8,7 +8,7 @@ import streamlit as st
 
 from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
-from components.params import param_year, year_options
+from components.params import param_choice, param_year, year_options
 from components.table import Filter, data_table
 from components.text import safe_md
 from db import dataversion
@@ -29,7 +29,7 @@ def render() -> None:
                         format_func=lambda y: f"{y}年")
     with session_scope(actor.username) as s:
         version = dataversion.current(s)
-    wanted = "监督议题" if st.query_params.get("view") == "topics" else None
+    wanted = "监督议题" if param_choice("view", {"topics"}) == "topics" else None
     tabs = st.tabs(TABS, default=wanted)
     with tabs[0]:
         _charts(actor, year, version)

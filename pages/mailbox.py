@@ -7,6 +7,7 @@ import streamlit as st
 
 from components.forms import errors_of, field_error, run_write, show_flash
 from components.guard import require_page
+from components.params import param_choice
 from components.table import EXPORT_MAX, Filter, data_table
 from components.text import safe_md
 from components.timeline import Step, timeline
@@ -43,7 +44,7 @@ def render() -> None:
     actor = require_page("mailbox")
     st.caption("登记群众来信并跟踪交代表、答复、转办、办结到反馈来信人的全过程（按工作日计时限），记录每周开箱情况。")
     ch = _choices(actor)
-    wanted = VIEWS.get(st.query_params.get("view", ""), None)
+    wanted = VIEWS.get(param_choice("view", VIEWS, ""), None)
     tabs = st.tabs(TABS, default=wanted)
     with tabs[0]:
         _letter_list(actor, ch)

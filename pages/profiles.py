@@ -7,7 +7,7 @@ import streamlit as st
 
 from components import charts
 from components.guard import require_page
-from components.params import param_int, param_year, year_options
+from components.params import param_choice, param_int, param_year, year_options
 from db.engine import session_scope
 from services import masterdata, scoring
 from services import profiles as svc
@@ -38,7 +38,7 @@ def render() -> None:
         year = st.selectbox("年度", years, index=years.index(y0), key="pf_year", format_func=lambda y: f"{y}年")
     with session_scope(actor.username) as s:
         options = masterdata.deputy_options(s, actor, serving_only=False)
-    if st.query_params.get("view") == "empty":
+    if param_choice("view", {"empty"}) == "empty":
         _empty_list(actor, year)
         st.divider()
     if not options:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
-from components.params import param_int, param_year, year_options
+from components.params import param_choice, param_int, param_year, year_options
 from components.table import Filter, data_table
 from components.text import safe_md
 from db.engine import session_scope
@@ -40,7 +40,7 @@ def render() -> None:
     st.caption("代表组联络员每季度汇总群众通过来信和联系活动反映的问题及解决情况，导出上报常委会工作机构并标记报送。")
     with session_scope(actor.username) as s:
         groups = masterdata.group_options(s, actor)
-    wanted = "报送情况" if st.query_params.get("view") == "missing" else None
+    wanted = "报送情况" if param_choice("view", {"missing"}) == "missing" else None
     tabs = st.tabs(TABS, default=wanted)
     with tabs[0]:
         _summary(actor, groups)

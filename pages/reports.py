@@ -10,7 +10,7 @@ import streamlit as st
 
 from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
-from components.params import param_year, year_options
+from components.params import param_choice, param_year, year_options
 from components.table import Filter, data_table
 from components.text import safe_md
 from db.engine import session_scope
@@ -77,7 +77,7 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
         st.info("您的负责范围内还没有代表组。请先在“基础数据”中维护代表组和代表。")
         return
     gids = list(groups)
-    init = st.query_params.get("group", "")
+    init = param_choice("group", {str(g) for g in gids}, "")
     idx = next((gids.index(g) for g in gids if str(g) == init), 0)
     gid = st.selectbox("代表组", gids, index=idx, format_func=groups.get, key="rep_plan_group")
     with session_scope(actor.username) as s:
@@ -514,7 +514,7 @@ def render() -> None:
     with session_scope(actor.username) as s:
         groups = masterdata.group_options(s, actor)
         categories = op_svc.categories(s)
-    wanted = TABS.get(st.query_params.get("tab", ""), TABS["overview"])
+    wanted = TABS.get(param_choice("tab", TABS, ""), TABS["overview"])
     tabs = st.tabs(list(TABS.values()), default=wanted)
     with tabs[0]:
         _overview(actor, year)

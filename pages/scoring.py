@@ -8,7 +8,7 @@ import streamlit as st
 from components import charts
 from components.forms import errors_of, field_error, run_write, show_flash
 from components.guard import require_page
-from components.params import param_year, year_options
+from components.params import param_choice, param_year, year_options
 from components.table import Filter, data_table
 from components.text import safe_md
 from db.engine import session_scope
@@ -430,7 +430,7 @@ def render() -> None:
         rubric_id = st.selectbox("评分细则版本", ids, format_func=lambda i: options[i], key="sc_rubric_pick")
     with session_scope(actor.username) as s:
         rk = svc.ranking(s, rubric_id, year)
-    wanted = TABS.get(st.query_params.get("tab", ""), TABS["rank"])
+    wanted = TABS.get(param_choice("tab", TABS, ""), TABS["rank"])
     tabs = st.tabs(list(TABS.values()), default=wanted)
     with tabs[0]:
         _rank_tab(actor, rubric_id, year, rk)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
+from components.params import param_choice
 from components.rectifications import rectification_list
 from components.table import Filter, data_table
 from components.text import safe_md
@@ -47,8 +48,8 @@ def render() -> None:
     with session_scope(actor.username) as s:
         groups = sc.group_choices(s, actor)
         checks = sc.check_options(s, actor)
-    wanted = st.query_params.get("tab")
-    tabs = st.tabs(TABS, default=wanted if wanted in TABS else None)
+    wanted = param_choice("tab", TABS)
+    tabs = st.tabs(TABS, default=wanted)
     with tabs[0]:
         _draw_tab(actor, groups)
     with tabs[1]:

@@ -595,7 +595,7 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> int:
     ValidationError maps "第N行" to its problems. Returns the number of activities imported."""
     actor.require_write("activity")
     try:
-        _headers, rows = read_xlsx(data, REQUIRED_HEADERS)
+        _headers, rows = read_xlsx(data, REQUIRED_HEADERS, settings.get(session, "import_max_rows"))
     except ValueError as exc:
         raise ValidationError({"file": str(exc)}) from exc
     if not rows:

@@ -56,6 +56,15 @@ def _tables() -> list[Table]:
 # ---------------------------------------------------------------- backup
 
 
+def _owner_only(path: Path) -> None:
+    """Create ``path`` empty and readable by its owner alone (0600) before anything is written:
+    a backup holds every letter writer's name, phone and address."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
 def backup(url: str, path: str | Path, *, fmt: str | None = None) -> str:
     """Back up the database at ``url`` into ``path``; return a Chinese description of what was done.
 
@@ -74,7 +83,7 @@ def backup(url: str, path: str | Path, *, fmt: str | None = None) -> str:
         if not Path(src_path).exists():
             raise BackupError(f"数据库文件不存在：{src_path}")
         tmp = path.with_suffix(path.suffix + ".part")
-        tmp.unlink(missing_ok=True)
+        _owner_only(tmp)
         src = sqlite3.connect(src_path, timeout=30)
         dst = sqlite3.connect(tmp)
         try:
@@ -83,7 +92,8 @@ def backup(url: str, path: str | Path, *, fmt: str | None = None) -> str:
             dst.close()
             src.close()
         os.replace(tmp, path)
-        return f"已用 SQLite 在线备份接口备份到 {path}"
+        os.chmod(path, 0o600)
+        return f"已用 SQLite 在线备份接口备份到 {path}（仅本账号可读）"
     if fmt == "pg_dump":
         _pg_dump(url, path)
         return f"已用 pg_dump 备份到 {path}"
@@ -107,12 +117,14 @@ def _pg_dump(url: str, path: Path) -> None:
     """Run pg_dump in custom format."""
     conn, env = _libpq(url)
     tmp = path.with_suffix(path.suffix + ".part")
+    _owner_only(tmp)
     res = subprocess.run(["pg_dump", "-Fc", "--no-owner", "-f", str(tmp), "-d", conn],
                          env=env, capture_output=True, text=True, timeout=3600, check=False)
     if res.returncode != 0:
         tmp.unlink(missing_ok=True)
         raise BackupError("pg_dump 备份失败：" + res.stderr.strip()[-500:])
     os.replace(tmp, path)
+    os.chmod(path, 0o600)
 
 
 def _plain(value: object) -> object:
@@ -126,6 +138,7 @@ def _dump_jsonl(url: str, path: Path) -> int:
     """Write the header and every row of every table; return the row count."""
     engine = create_engine(url)
     tmp = path.with_suffix(path.suffix + ".part")
+    _owner_only(tmp)
     n = 0
     try:
         with engine.connect() as conn, open(tmp, "w", encoding="utf-8") as out:
@@ -146,6 +159,7 @@ def _dump_jsonl(url: str, path: Path) -> int:
     finally:
         engine.dispose()
     os.replace(tmp, path)
+    os.chmod(path, 0o600)
     return n
 
 

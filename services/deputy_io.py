@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from db import models
 from services import masterdata as md
+from services import settings
 from services.common import Actor, PermissionDenied, ValidationError, current_term
 from services.excel import read_xlsx, to_xlsx
 from services.validation import clean_text, clean_word, normalize_phone
@@ -95,10 +96,11 @@ def _clean_gender(value: object) -> str:
     return {"男性": "男", "女性": "女", "女士": "女", "先生": "男"}.get(text, text)
 
 
-def _read(data: bytes, columns: list[str]) -> list[tuple[int, dict]]:
-    """Read the first sheet; a file that is not an .xlsx or lacks headers is a ValidationError."""
+def _read(session: Session, data: bytes, columns: list[str]) -> list[tuple[int, dict]]:
+    """Read the first sheet; a file that is not an .xlsx, lacks headers or has more rows than the
+    setting import_max_rows is a ValidationError."""
     try:
-        _headers, rows = read_xlsx(data, columns)
+        _headers, rows = read_xlsx(data, columns, settings.get(session, "import_max_rows"))
     except ValueError as exc:
         raise ValidationError({"file": str(exc)}) from exc
     return rows
@@ -155,7 +157,7 @@ def import_deputies(session: Session, actor: Actor, data: bytes, progress: Progr
     Returns the report; when it has errors nothing was written. ``dry_run`` checks only.
     """
     actor.require_write("masterdata")
-    rows = _read(data, DEPUTY_COLUMNS)
+    rows = _read(session, data, DEPUTY_COLUMNS)
     report = ImportReport(total=len(rows))
     total = len(rows) * 2
     term = current_term(session)
@@ -285,7 +287,7 @@ def import_groups(session: Session, actor: Actor, data: bytes, progress: Progres
     actor.require_write("masterdata")
     if actor.group_id is not None:
         raise PermissionDenied("代表组范围的账号不能导入代表组。")
-    rows = _read(data, GROUP_COLUMNS)
+    rows = _read(session, data, GROUP_COLUMNS)
     report = ImportReport(total=len(rows))
     total = len(rows) * 2
     offices = {o.name: o for o in session.execute(select(M.Office)).scalars()}

@@ -226,11 +226,12 @@ def save(wb: Workbook) -> bytes:
     return buf.getvalue()
 
 
-def read_xlsx(data: bytes, required: list[str]) -> tuple[list[str], list[tuple[int, dict]]]:
+def read_xlsx(data: bytes, required: list[str], max_rows: int | None = None) -> tuple[list[str], list[tuple[int, dict]]]:
     """Read the first sheet: find the header row holding every ``required`` header.
 
     Returns (headers, [(excel_row_number, {header: value})]). Raises ValueError in Chinese when
-    the file is not an .xlsx or lacks headers.
+    the file is not an .xlsx, lacks headers, or holds more than ``max_rows`` data rows (the
+    setting import_max_rows; reading stops there).
     """
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -254,6 +255,12 @@ def read_xlsx(data: bytes, required: list[str]) -> tuple[list[str], list[tuple[i
     for n, row in enumerate(ws.iter_rows(min_row=header_at + 1, values_only=True), start=header_at + 1):
         if row is None or all(v is None or str(v).strip() == "" for v in row):
             continue
+        if max_rows is not None and len(out) >= max_rows:
+            size = ws.max_row - header_at if ws.max_row else None
+            wb.close()
+            about = f"文件约有 {size} 行数据，" if size and size > max_rows else "文件的数据行"
+            raise ValueError(f"{about}超过一次导入的上限 {max_rows} 行（系统设置 → 安全 → 一次导入的最多行数），"
+                             "未导入任何数据。请把文件分成几个，每个不超过上限后再导入。")
         out.append((n, {h: row[i] if i < len(row) else None for i, h in enumerate(headers) if h}))
     wb.close()
     return headers, out

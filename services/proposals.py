@@ -629,7 +629,7 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> int:
     maps "第N行" to its problems. Returns the number imported."""
     actor.require_write("proposal")
     try:
-        _h, rows = read_xlsx(data, REQUIRED_HEADERS)
+        _h, rows = read_xlsx(data, REQUIRED_HEADERS, settings.get(session, "import_max_rows"))
     except ValueError as exc:
         raise ValidationError({"file": str(exc)}) from exc
     if not rows:

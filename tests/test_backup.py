@@ -111,3 +111,21 @@ def test_bad_backup_file_is_refused_in_chinese(tmp_path, sqlite_url):
         backup.restore(sqlite_url, bad)
     with pytest.raises(backup.BackupError, match="不存在"):
         backup.restore(sqlite_url, tmp_path / "missing.db")
+
+
+def test_backups_are_readable_by_their_owner_only(world, tmp_path):
+    """Issue 16: a backup holds every writer's personal data; other local accounts cannot read it."""
+    import os
+    import stat
+
+    from services import backup
+
+    old = os.umask(0o022)  # the usual umask: new files readable by everyone
+    try:
+        fmts = ["jsonl"] + (["sqlite"] if world.url.startswith("sqlite") else [])
+        for fmt in fmts:
+            path = tmp_path / f"b.{fmt}"
+            backup.backup(world.url, path, fmt=fmt)
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, fmt
+    finally:
+        os.umask(old)

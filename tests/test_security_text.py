@@ -70,3 +70,20 @@ def test_a_group_name_keeps_its_text_without_control_characters(world):
         g = s.get(models.DeputyGroup, gid)
         assert g.name == "东城第九（新）代表组"
         assert g.liaison_name == "李\n四"
+
+
+def test_imports_are_capped_with_a_clear_message(world):
+    """The finding: 10,000 rows took 75 s with no progress. Past the cap nothing is imported."""
+    from services import deputy_io
+    from tests.test_import_deputies import xlsx
+
+    with session_scope("admin", url=world.url) as s:
+        s.merge(models.Setting(key="import_max_rows", value=100))
+    rows = [[f"代表{i:03d}", "男", 1980, "", "", "", "东城第一代表组", "第1选区"] for i in range(150)]
+    with session_scope("admin", url=world.url) as s:
+        before = s.query(models.Deputy).count()
+        with pytest.raises(ValidationError) as exc:
+            deputy_io.import_deputies(s, world.admin(), xlsx(rows))
+        message = exc.value.errors["file"]
+        assert "150 行" in message and "上限 100 行" in message and "未导入任何数据" in message
+        assert s.query(models.Deputy).count() == before
