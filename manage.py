@@ -75,10 +75,13 @@ def _require_schema(url: str) -> None:
 
 def cmd_init_db(args: argparse.Namespace) -> None:
     """Migrate the database to the newest schema."""
-    from db.migrate import upgrade
+    from db.migrate import CharsetError, upgrade
 
     url = _url()
-    upgrade(url)
+    try:
+        upgrade(url)
+    except CharsetError as exc:
+        raise CommandError(str(exc)) from exc
     print(f"数据库已迁移到最新结构：{_shown_url(url)}")
 
 
