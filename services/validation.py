@@ -126,14 +126,26 @@ def parse_year(value: object, lo: int = 1900, hi: int | None = None) -> int | No
     return year
 
 
+DATE_YEARS = (1949, 2100)  # no record of this system is dated outside these years
+
+
+def _sane(day: date) -> date:
+    """A date within DATE_YEARS, else ValueError (0001-01-01 or 9999-12-31 typed by mistake);
+    each field then checks its own range (within the term, not after today …)."""
+    lo, hi = DATE_YEARS
+    if not lo <= day.year <= hi:
+        raise ValueError(f"日期的年份应在{lo}–{hi}年之间")
+    return day
+
+
 def parse_date(value: object) -> date | None:
     """Return a date from a date, datetime or text like 2026-03-05 / 2026/3/5 / 2026年3月5日."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, date):
-        return value
+        return _sane(value)
     text = clean_code(value)
     if not text:
         return None
@@ -141,9 +153,10 @@ def parse_date(value: object) -> date | None:
     if not m:
         raise ValueError("日期格式应为 2026-03-05")
     try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError as exc:
         raise ValueError("日期不存在") from exc
+    return _sane(day)
 
 
 def mask_name(name: str | None) -> str:

@@ -87,3 +87,19 @@ def test_imports_are_capped_with_a_clear_message(world):
         message = exc.value.errors["file"]
         assert "150 行" in message and "上限 100 行" in message and "未导入任何数据" in message
         assert s.query(models.Deputy).count() == before
+
+
+@pytest.mark.parametrize("typed", ["1899-01-01", "0001-01-01", "9999-12-31", "2101-01-01"])
+def test_absurd_dates_are_refused(typed):
+    with pytest.raises(ValueError, match="年份应在"):
+        parse_date(typed)
+
+
+@pytest.mark.parametrize("joined", ["1899-05-01", "2099-05-01"])
+def test_elected_date_outside_the_term_is_refused(world, joined):
+    from tests.test_masterdata import _deputy
+
+    with session_scope("admin", url=world.url) as s:
+        with pytest.raises(ValidationError) as exc:
+            masterdata.check_deputy(s, world.admin(), _deputy(world, joined_on=joined))
+        assert "当选日期" in exc.value.errors["joined_on"]

@@ -58,7 +58,7 @@ def test_bad_url_parameters_never_break_a_page(app_world, role):
 
 @pytest.mark.parametrize(("page", "name", "value"), [
     ("dashboard", "year", "²"), ("mailbox", "period", "abc"), ("auditlog", "period", "2026-13-01,2026-14-01"),
-    ("quarterly", "quarter", "9" * 50), ("scoring", "tab", "zzz"), ("mailbox", "view", "nope"),
+    ("quarterly", "quarter", "9" * 50), ("reports", "tab", "zzz"), ("mailbox", "view", "nope"),
     ("activities", "year", "1899"),
 ])
 def test_a_bad_value_is_ignored_with_a_chinese_notice(app_world, page, name, value):
