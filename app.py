@@ -49,6 +49,22 @@ ICONS = {  # Material icons ship with Streamlit's front end (no emoji font is ne
 COOKIE_DAYS = 1.0
 
 
+def _quiet_page_not_found() -> None:
+    """An unknown url path (a page file's name, /pages/x, a typo) opens the default page (the login
+    form, or 首页) with a Chinese notice instead of Streamlit's English "Page not found" dialog.
+
+    Streamlit sends that dialog from ``streamlit.commands.navigation.send_page_not_found``; it is
+    replaced by a function that only remembers the fact for this run. If a later Streamlit renames
+    it, nothing breaks: the English dialog comes back (tests/test_security_urls.py notices)."""
+    import streamlit.commands.navigation as nav
+
+    def remember(_ctx) -> None:  # noqa: ANN001
+        st.session_state["_unknown_url"] = True
+
+    if hasattr(nav, "send_page_not_found"):
+        nav.send_page_not_found = remember
+
+
 def cookie_key() -> str:
     """Return the cookie signing key: COOKIE_KEY or secrets.toml's cookie_key, else (outside
     production) the random key generated on first start (services.auth.generated_key)."""
@@ -246,7 +262,12 @@ def main() -> None:
             st.switch_page(pages["dashboard"])
 
     home_page = st.Page(home, title="首页", url_path="home", default=True, visibility="hidden")
-    st.navigation([home_page, *pages.values()]).run()
+    st.session_state["_unknown_url"] = False
+    nav = st.navigation([home_page, *pages.values()])
+    if st.session_state.pop("_unknown_url", False):
+        st.warning("没有这个页面（链接有误或您的角色不能打开），已打开工作台。", icon=":material/link_off:")
+    nav.run()
 
 
+_quiet_page_not_found()
 main()

@@ -33,3 +33,10 @@ def require_page(page: str) -> Actor:
     title = PAGES[page][0]
     st.title(title)
     return actor
+
+
+def opened_directly() -> None:
+    """A page file run on its own: Streamlit serves ``pages/<name>.py`` at /<name> without app.py
+    (no login, a blank page). Each page file calls this when run as a script: it moves to app.py,
+    which shows the login form (or 工作台)."""
+    st.switch_page("app.py")

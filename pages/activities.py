@@ -476,3 +476,9 @@ def render() -> None:
         _mix(actor, ch)
     else:
         _typical(actor, ch)
+
+
+if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login
+    from components.guard import opened_directly
+
+    opened_directly()

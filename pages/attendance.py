@@ -274,3 +274,9 @@ def render() -> None:
         _absent(actor, ch)
     with tabs["宣传与法制工作"]:
         _publicity(actor, ch)
+
+
+if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login
+    from components.guard import opened_directly
+
+    opened_directly()

@@ -49,3 +49,9 @@ def render() -> None:
                 st.dataframe(pd.DataFrame(entry["fields"]), hide_index=True, width="stretch", key="audit_detail")
     else:
         st.caption("点选一条记录可查看修改前后的逐项对比。")
+
+
+if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login
+    from components.guard import opened_directly
+
+    opened_directly()

@@ -49,3 +49,9 @@ def render() -> None:
         st.altair_chart(charts.trend(trend), width="stretch")
     else:
         st.info("本年度还没有活动、来信或已解决的意见。登记后这里显示每月的变化。")
+
+
+if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login
+    from components.guard import opened_directly
+
+    opened_directly()

@@ -159,3 +159,9 @@ def _topics(actor: Actor) -> None:
         if st.button("标记为已告知", key="hi_told_btn"):
             run_write("hi_told", actor.username, lambda s: hotissues.mark_told(s, actor, pick[0], pick[1]),
                       "已标记为已告知。")
+
+
+if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login
+    from components.guard import opened_directly
+
+    opened_directly()

@@ -410,3 +410,8 @@ def _boxes(actor: Actor, ch: dict) -> None:
     st.dataframe(styled, hide_index=True, width="stretch", key="mb_grid")
     st.caption("列名为每周的周一日期；“—”表示该周尚未到来或信箱尚未设立。每周至少开箱一次（R11）。")
 
+
+if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login
+    from components.guard import opened_directly
+
+    opened_directly()

@@ -580,3 +580,9 @@ def render() -> None:
         _mailboxes(actor, ch)
     with tabs[6]:
         _import_export(actor)
+
+
+if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login
+    from components.guard import opened_directly
+
+    opened_directly()

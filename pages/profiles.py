@@ -113,3 +113,9 @@ def render() -> None:
                     st.error("PDF 转换失败，请导出 Word 后打印。")
         else:
             st.caption("本机未安装 LibreOffice，暂不能导出 PDF；请导出 Word 后打印。")
+
+
+if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login
+    from components.guard import opened_directly
+
+    opened_directly()

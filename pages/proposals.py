@@ -317,3 +317,9 @@ def render() -> None:
             _new(actor, ch)
     with by_name["导入导出"]:
         _import_export(actor)
+
+
+if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login
+    from components.guard import opened_directly
+
+    opened_directly()

@@ -127,3 +127,9 @@ def _status(actor: Actor) -> None:
                                                    default=st.query_params.get("view") == "missing")],
                export_name=f"{year}年第{quarter}季度汇总报送情况", unit="个", hidden=["id", "submitted"],
                empty="没有代表组。")
+
+
+if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login
+    from components.guard import opened_directly
+
+    opened_directly()

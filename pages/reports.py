@@ -528,3 +528,9 @@ def render() -> None:
         _publish(actor, year, groups)
     with tabs[5]:
         _hearings(actor, year, groups)
+
+
+if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login
+    from components.guard import opened_directly
+
+    opened_directly()

@@ -440,3 +440,9 @@ def render() -> None:
         _select_tab(actor, rubric_id, year, rk)
     with tabs[3]:
         _rubric_tab(actor, rubric_id, year)
+
+
+if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login
+    from components.guard import opened_directly
+
+    opened_directly()

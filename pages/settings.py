@@ -239,3 +239,9 @@ def render() -> None:
             for entry in entries:
                 if entry.spec.area == area:
                     _setting(actor, entry)
+
+
+if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login
+    from components.guard import opened_directly
+
+    opened_directly()

@@ -379,3 +379,9 @@ def _history_tab(actor: Actor, groups: dict[int, str], checks: dict[int, str]) -
                  alt.Tooltip("抽查日期:T", title="抽查日期", format="%Y-%m-%d"), alt.Tooltip("评定:N")],
     )
     st.altair_chart(chart, width="stretch")
+
+
+if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login
+    from components.guard import opened_directly
+
+    opened_directly()

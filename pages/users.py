@@ -152,3 +152,9 @@ def render() -> None:
         st.caption("在上表中点选一个账号即可修改其角色、范围，或重置密码。")
     with st.expander("创建账号", expanded=not res.selected):
         _new_user(actor, ch)
+
+
+if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login
+    from components.guard import opened_directly
+
+    opened_directly()

@@ -1,0 +1,33 @@
+"""Browser (issue 16): page-file URLs and unknown paths show the login form (logged out) or 工作台
+with a Chinese notice (logged in), never Streamlit's English "Page not found" dialog."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import login, shot, wait_login_form, wait_ready
+
+pytestmark = pytest.mark.browser
+
+PATHS = ["activities", "mailbox", "no-such-page", "users", "auditlog"]
+
+
+def test_unknown_paths_show_no_english_dialog(server, page):
+    for path in PATHS:
+        page.goto(f"{server}/{path}", wait_until="load")
+        try:
+            wait_login_form(page)
+        finally:
+            shot(page, f"i16_unknown_{path.replace('/', '_')}")
+        body = page.locator("body").inner_text()
+        assert "Page not found" not in body and "not found" not in body.lower(), path
+    login(page, server, "staff")
+    for path in PATHS:
+        page.goto(f"{server}/{path}", wait_until="load")
+        try:
+            page.get_by_text("没有这个页面").wait_for(timeout=30_000)
+        finally:
+            shot(page, f"i16_in_unknown_{path.replace('/', '_')}")
+        wait_ready(page)
+        body = page.locator("body").inner_text()
+        assert "Page not found" not in body, path
