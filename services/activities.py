@@ -62,7 +62,7 @@ from services.states import (
     Organiser,
     values,
 )
-from services.validation import clean_text, fmt_date, parse_date
+from services.validation import clean_text, fmt_date, free_text_for, parse_date
 
 ORGANISERS = values(Organiser)
 KINDS = values(ActivityKind)
@@ -394,7 +394,7 @@ def get_activity(session: Session, actor: Actor, activity_id: int) -> dict:
         "group_id": act.group_id, "group": group.name if group else "", "organiser": act.organiser,
         "kind": act.kind, "targets": list(act.targets or []), "mode": act.mode,
         "deputy_ids": [d.id for d in act.deputies], "deputies": [d.name for d in act.deputies],
-        "voters_reached": act.voters_reached, "summary": act.summary, "has_signin": act.has_signin,
+        "voters_reached": act.voters_reached, "summary": free_text_for(actor.role)(act.summary), "has_signin": act.has_signin,
         "has_photos": act.has_photos, "has_other": act.has_other, "typical": act.typical,
         "verified_by": act.verified_by or "", "verified_at": act.verified_at,
         "evidence": evidence_level(act.has_signin, act.has_photos, act.voters_reached, act.verified_at),
@@ -524,7 +524,7 @@ def list_activities(session: Session, actor: Actor, f: dict, offset: int = 0, li
             "参加代表": names.get(a.id, []), "联系选民（人）": a.voters_reached,
             "意见（条）": ops.get(a.id, 0),
             "佐证等级": evidence_level(a.has_signin, a.has_photos, a.voters_reached, a.verified_at),
-            "典型事例": a.typical, "活动内容": a.summary,
+            "典型事例": a.typical, "活动内容": free_text_for(actor.role)(a.summary),
         })
     return Page(out, total, {"联系选民": f"{int(voters)} 人"})
 

@@ -44,8 +44,8 @@ from services.states import LetterStatus, Satisfaction, values
 from services.validation import (
     clean_text,
     fmt_date,
+    free_text_for,
     mask_address,
-    mask_free_text,
     mask_name,
     mask_phone,
     normalize_phone,
@@ -699,9 +699,7 @@ def may_reveal(actor: Actor, letter: models.Letter | None = None) -> bool:
 def _free_text_mask(actor: Actor, revealed: bool = False):  # noqa: ANN202
     """The function free text passes through for this actor: personal data typed into it (phones,
     ID and bank-card numbers, house numbers) masked for roles that only see masked data."""
-    if revealed or actor.role in REVEAL_ROLES:
-        return lambda text: text or ""
-    return mask_free_text
+    return (lambda text: text or "") if revealed else free_text_for(actor.role)
 
 
 def masked_writer(name: str | None, phone: str | None, address: str | None) -> dict:

@@ -27,7 +27,7 @@ from services.common import (
     today,
 )
 from services.states import OpinionSource, OpinionStatus, values
-from services.validation import clean_text, parse_date
+from services.validation import clean_text, free_text_for, parse_date
 
 PENDING, FORWARDED, HANDLING = OpinionStatus.PENDING, OpinionStatus.FORWARDED, OpinionStatus.HANDLING
 RESOLVED, UNRESOLVABLE, FED_BACK = OpinionStatus.RESOLVED, OpinionStatus.UNRESOLVABLE, OpinionStatus.FED_BACK
@@ -357,10 +357,11 @@ def list_opinions(session: Session, actor: Actor, f: dict, offset: int = 0, limi
                               O.resolved_by.contains(q, autoescape=True)))
     stmt = stmt.order_by(O.raised_on.desc(), O.id.desc())
     rows, total = paginate(session, stmt, offset, limit)
+    pii = free_text_for(actor.role)
     out = [
         {"id": o.id, "version": o.version, "提出日期": o.raised_on, "来源": o.source, "选区": dname,
-         "代表组": gname, "类别": o.category, "民生问题": o.is_livelihood, "意见内容": o.content,
-         "转交单位": o.forwarded_to or "", "状态": o.status, "解决单位": o.resolved_by or "",
+         "代表组": gname, "类别": o.category, "民生问题": o.is_livelihood, "意见内容": pii(o.content),
+         "转交单位": pii(o.forwarded_to), "状态": o.status, "解决单位": o.resolved_by or "",
          "办结日期": o.resolved_on}
         for o, dname, gname in rows
     ]
@@ -373,10 +374,11 @@ def list_opinions(session: Session, actor: Actor, f: dict, offset: int = 0, limi
 def get_opinion(session: Session, actor: Actor, opinion_id: int) -> dict:
     """One opinion with its steps and the statuses it may move to (scope checked)."""
     o = _load(session, actor, opinion_id)
+    pii = free_text_for(actor.role)
     return {
-        "id": o.id, "version": o.version, "content": o.content, "category": o.category,
-        "is_livelihood": o.is_livelihood, "forwarded_to": o.forwarded_to or "", "status": o.status,
-        "resolved_by": o.resolved_by or "", "result": o.result or "", "raised_on": o.raised_on,
+        "id": o.id, "version": o.version, "content": pii(o.content), "category": o.category,
+        "is_livelihood": o.is_livelihood, "forwarded_to": pii(o.forwarded_to), "status": o.status,
+        "resolved_by": o.resolved_by or "", "result": pii(o.result), "raised_on": o.raised_on,
         "source": o.source, "activity_id": o.activity_id, "report_id": o.report_id,
         "next": list(allowed_next(o.status)), "steps": events_of_many(session, [o.id])[o.id],
     }

@@ -60,7 +60,7 @@ from services.common import (
     scope_filter,
     today,
 )
-from services.validation import clean_text, fmt_date
+from services.validation import clean_text, fmt_date, free_text_for
 
 KINDS: tuple[str, ...] = ("联系活动", "来信", "开箱记录", "述职")
 MARKS: tuple[str, ...] = ("通过", "不通过", "不适用")
@@ -295,6 +295,7 @@ def _yes(v: object) -> str:
 def record_facts(session: Session, actor: Actor, kind: str, record_id: int) -> list[tuple[str, str]]:
     """What the inspector checks a drawn record against (no writer's personal data)."""
     _require_reader(actor)
+    pii = free_text_for(actor.role)  # personal data typed into the record's text: masked for the supervisor
     obj = _load(session, kind, [record_id]).get(int(record_id))
     if obj is None:
         return [("状态", "该记录已被删除")]
@@ -308,18 +309,18 @@ def record_facts(session: Session, actor: Actor, kind: str, record_id: int) -> l
         return [("日期", fmt_date(obj.held_on)), ("地点", obj.place), ("组织方式", obj.organiser),
                 ("类型·形式", f"{obj.kind}·{obj.mode}"), ("参加代表", "、".join(names) or "未登记"),
                 ("联系选民（人）", str(obj.voters_reached)), ("签到表", _yes(obj.has_signin)),
-                ("照片", _yes(obj.has_photos)), ("收集意见（条）", str(opinions)), ("活动概要", obj.summary or ""),
+                ("照片", _yes(obj.has_photos)), ("收集意见（条）", str(opinions)), ("活动概要", pii(obj.summary)),
                 ("登记人", obj.created_by or ""), ("最后修改", fmt_date(obj.updated_at))]
     if kind == "来信":
         return [("编号", obj.code), ("收信日期", fmt_date(obj.received_on)), ("类别", obj.category),
                 ("办理状态", obj.status), ("转办单位", obj.forwarded_to or "未转办"),
-                ("办理结果", obj.result or "无"), ("反馈方式", obj.feedback_method or "无"),
-                ("来信人满意度", obj.satisfaction or "未反馈"), ("内容摘要", obj.summary or ""),
+                ("办理结果", pii(obj.result) or "无"), ("反馈方式", obj.feedback_method or "无"),
+                ("来信人满意度", obj.satisfaction or "未反馈"), ("内容摘要", pii(obj.summary)),
                 ("最后修改", fmt_date(obj.updated_at))]
     if kind == "开箱记录":
         box = session.get(models.Mailbox, obj.mailbox_id)
         return [("信箱", box.name if box else ""), ("开箱日期", fmt_date(obj.opened_on)), ("开箱人", obj.opened_by),
-                ("发现来信（封）", str(obj.letters_found)), ("备注", obj.note or ""),
+                ("发现来信（封）", str(obj.letters_found)), ("备注", pii(obj.note)),
                 ("最后修改", fmt_date(obj.updated_at))]
     dep = session.get(models.Deputy, obj.deputy_id)
     return [("代表", dep.name if dep else ""), ("年度·形式", f"{obj.year}年·{obj.form}"),

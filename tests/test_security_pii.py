@@ -93,3 +93,21 @@ def test_audit_log_masks_personal_data_until_revealed_and_logs_the_reveal(world)
     with session_scope("admin", world.url) as s:
         views = s.query(models.AuditLog).filter_by(action="查看", entity="AuditLog", username="admin").all()
         assert len(views) == 2 and all("个人信息" in v.note for v in views)
+
+
+def test_activity_and_opinion_text_is_masked_for_leader(world):
+    from sqlalchemy import select
+
+    from services import activities, opinions
+    from tests.test_activities import _create
+
+    aid = _create(world, ops=[{"content": SUMMARY, "category": "其他"}], summary=SUMMARY)
+    with session_scope("leader", world.url) as s:
+        oid = s.execute(select(models.Opinion.id).where(models.Opinion.activity_id == aid)).scalar_one()
+        shown = activities.get_activity(s, world.leader(), aid)["summary"]
+        assert "路灯坏了" in shown and not any(x in shown for x in SECRETS)
+        listed = " ".join(r["活动内容"] for r in activities.list_activities(s, world.leader(), {}, 0, 500).rows)
+        assert not any(x in listed for x in SECRETS)
+        assert activities.get_activity(s, world.staff(), aid)["summary"] == SUMMARY
+        assert not any(x in opinions.get_opinion(s, world.leader(), oid)["content"] for x in SECRETS)
+        assert opinions.get_opinion(s, world.staff(), oid)["content"] == SUMMARY
