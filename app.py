@@ -8,7 +8,8 @@ from datetime import datetime
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from db.engine import session_scope
+from db import stats
+from db.engine import database_url, session_scope
 from pages import (
     activities,
     attendance,
@@ -160,6 +161,7 @@ def check_session(authenticator: stauth.Authenticate) -> bool:
 def main() -> None:
     """Log the user in, then run the page they chose among those their role may see."""
     st.set_page_config(page_title="代表联系选民工作平台", page_icon=":material/account_balance:", layout="wide")
+    stats.start_schedule(database_url())  # planner statistics: now (in the background) and hourly
     with session_scope("system") as s:
         creds = auth.credentials(s)
     authenticator = stauth.Authenticate(

@@ -286,6 +286,16 @@ def cmd_backup(args: argparse.Namespace) -> None:
         raise CommandError(f"备份失败：{exc}") from exc
 
 
+def cmd_analyze(args: argparse.Namespace) -> None:
+    """Gather the query planner's statistics (db.stats)."""
+    from db import stats
+
+    url = _url()
+    _require_schema(url)
+    tables = stats.refresh_if_stale(url) if args.stale else stats.analyze_url(url)
+    print(f"已更新 {len(tables)} 张表的查询统计信息" + (f"：{'、'.join(tables)}" if tables else "（均无需更新）"))
+
+
 def cmd_restore(args: argparse.Namespace) -> None:
     """Replace the database's contents with a backup."""
     from services import backup
@@ -358,6 +368,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["sqlite", "pg_dump", "jsonl"],
                    help="备份格式（默认：SQLite 用在线备份，PostgreSQL 用 pg_dump，其他用 JSON 行格式）")
     s.set_defaults(func=cmd_backup)
+
+    s = sub.add_parser("analyze", help="更新查询统计信息（ANALYZE；大批量载入后或定期运行）")
+    s.add_argument("--stale", action="store_true", help="只更新行数变化超过五分之一或尚无统计的表")
+    s.set_defaults(func=cmd_analyze)
 
     s = sub.add_parser("restore", help="从备份恢复（覆盖数据库中的全部数据）")
     s.add_argument("path", metavar="PATH", help="备份文件路径")

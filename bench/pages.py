@@ -5,7 +5,9 @@
 Run by ``bench.run`` once per role and page, so that the peak memory it reports belongs to that
 page alone. In the same process, one after the other:
 
-- floor 1, an empty page: a script that only sets the page config (Streamlit's own cost);
+- floor 1, an empty page: the same app, login check and menu, with the page's ``render``
+  replaced by one that draws nothing (and, for reference, ``bare``: a script that only sets the
+  page config, Streamlit's own cost);
 - the page itself, logged in as the demo account of the role (app.py, its login check, the menu
   and the page): ``first`` is the first visit of the process; ``cold`` visits each follow a write
   (the data version moves on, as after any user's save, so every cache keyed by it misses);
@@ -13,7 +15,9 @@ page alone. In the same process, one after the other:
 - floor 2, the page's service calls alone: every function of ``services.*`` is wrapped while the
   page runs, and the CPU and wall seconds of the outermost service calls (a service calling
   another counts once) are added up per visit. These are the very calls the page makes, with the
-  arguments it makes them with, so the floor cannot drift from the page.
+  arguments it makes them with, so the floor cannot drift from the page. The shell's own service
+  calls (login check, menu) are in the empty page already: the floor is empty page + (the page's
+  service seconds − the empty page's).
 
 CPU seconds are those of the whole process (all threads), wall seconds the elapsed time; the
 service floor uses the CPU time of the thread that runs the page. Nothing here asserts a time.
@@ -147,14 +151,28 @@ def measure(url: str, role: str, page: str, runs: int, timeout: float) -> dict:
     n_wrapped = svc.install()
     base = rss_mb()
 
-    empty = AppTest.from_string(EMPTY, default_timeout=timeout)
-    empty.run()
-    empty_runs = [timed(empty.run)[0] for _ in range(runs)]
+    bare = AppTest.from_string(EMPTY, default_timeout=timeout)
+    bare.run()
+    bare_runs = [timed(bare.run)[0] for _ in range(runs)]
 
+    import importlib
+
+    module = importlib.import_module(f"pages.{page}")
     at = _login(role, timeout)
     at.run()  # the app shell: its first run registers the role's pages
     _goto(at, page)
     errors: list[str] = []
+    real_render = module.render
+    module.render = lambda: None
+    try:
+        at.run()
+        empty_runs, empty_svc = [], []
+        for _ in range(runs):
+            svc.reset()
+            empty_runs.append(timed(at.run)[0])
+            empty_svc.append(Sample(svc.cpu, svc.wall))
+    finally:
+        module.render = real_render
 
     def visit() -> Sample:
         svc.reset()
@@ -176,7 +194,8 @@ def measure(url: str, role: str, page: str, runs: int, timeout: float) -> dict:
         warm_svc.append(v)
     return {
         "role": role, "page": page, "runs": runs, "wrapped_functions": n_wrapped,
-        "empty": summary(empty_runs), "first": {"cpu": first.cpu, "wall": first.wall,
+        "empty": summary(empty_runs), "bare": summary(bare_runs),
+        "empty_services": summary(empty_svc), "first": {"cpu": first.cpu, "wall": first.wall,
                                                  "svc_cpu": first_svc.cpu, "svc_wall": first_svc.wall},
         "cold": summary(cold), "cold_services": summary(cold_svc),
         "warm": summary(warm), "warm_services": summary(warm_svc),

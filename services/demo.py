@@ -64,7 +64,7 @@ from operator import itemgetter
 from sqlalchemy import JSON, Date, DateTime, func, select, text
 from sqlalchemy.orm import Session
 
-from db import models
+from db import models, stats
 from db.engine import session_scope
 from db.periods import period_row
 from services import auth, clock, rules, scoring
@@ -1811,5 +1811,7 @@ def generate(url: str | None = None, *, seed: int = 2026, offices: int = 6, grou
         if n_letters:
             letter_service.recompute_deadlines(session, None)
         scoring.ensure_default_rubric(session)
-        ctx.progress(1.0, "完成")
-        return dict(sorted(ctx.counts.items()))
+        counts = dict(sorted(ctx.counts.items()))
+    stats.analyze_url(url)  # a bulk load: the planner needs statistics for what was just written
+    ctx.progress(1.0, "完成")
+    return counts

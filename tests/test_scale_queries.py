@@ -59,3 +59,70 @@ def test_source_picker_at_more_groups_than_sqlite_allows_terms(world):
     # the first office's staff see every letter of its group, and no letter of a group raised twice
     assert len(staff_rows) == CLUSTERS * 3
     assert not any(r["类别"] == "少数" for r in staff_rows)
+
+
+# ---------------------------------------------------------------- planner statistics (db.stats)
+
+
+def test_statistics_kept_current(world):
+    """A bulk load leaves tables without statistics (SQLite); the scheduled check finds them stale,
+    ANALYZEs them, and then finds nothing to do. Other databases keep their own: ANALYZE runs."""
+    from sqlalchemy import text
+
+    from db import stats
+    from db.engine import get_engine
+
+    w = world
+    stats.analyze_url(w.url)
+    with get_engine(w.url).connect() as c:
+        assert stats.stale(c) == []
+    _letters(w, 700)  # 2,100 letters: more than a fifth of the rows the statistics know
+    with get_engine(w.url).connect() as c:
+        sqlite = c.dialect.name == "sqlite"
+        assert stats.stale(c) == (["letters"] if sqlite else [])
+    assert stats.refresh_if_stale(w.url) == (["letters"] if sqlite else [])
+    assert stats.refresh_if_stale(w.url) == []
+    if sqlite:
+        with get_engine(w.url).connect() as c:
+            n = c.execute(text("SELECT stat FROM sqlite_stat1 WHERE tbl = 'letters' LIMIT 1")).scalar()
+        assert int(n.split()[0]) == 2_100
+
+
+def test_demo_data_come_with_statistics(tmp_path):
+    """The demo generator is a bulk load: it leaves statistics for every table it filled."""
+    from db import stats
+    from db.engine import get_engine
+    from db.migrate import upgrade
+    from services import demo
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    upgrade(url)
+    demo.generate(url, deputies=60, offices=2, groups=4, districts=8, letters=1_500)
+    with get_engine(url).connect() as c:
+        assert stats.stale(c) == []
+        known = {t for (t,) in c.exec_driver_sql("SELECT DISTINCT tbl FROM sqlite_stat1")}
+    assert {"letters", "letter_events", "activities", "deputies"} <= known
+
+
+def test_deputies_import_gathers_statistics(world):
+    """Importing deputies in bulk refreshes the deputies' statistics in the same transaction."""
+    import pandas as pd
+
+    from db import stats
+    from db.engine import get_engine
+    from services import deputy_io
+    from services.excel import to_xlsx
+
+    w = world
+    with session_scope(url=w.url) as s:
+        g = s.get(models.DeputyGroup, w.groups[0])
+        d = s.get(models.District, w.districts[0])
+        gname, dname = g.name, d.name
+    rows = [[f"代表{chr(0x4e00 + i)}{chr(0x4e00 + i // 7)}", "男", 1970, "群众", "职员", f"137{i:08d}", gname, dname]
+            for i in range(1_200)]
+    data = to_xlsx({"代表名单": pd.DataFrame(rows, columns=deputy_io.DEPUTY_COLUMNS)}, text_columns=("联系电话",))
+    with session_scope("admin", url=w.url) as s:
+        report = deputy_io.import_deputies(s, w.admin(), data)
+    assert report.created == 1_200 and not report.errors
+    with get_engine(w.url).connect() as c:
+        assert "deputies" not in stats.stale(c)
