@@ -2,8 +2,9 @@
 
     python -m bench.pages --url sqlite:///x.db --role staff --page dashboard --runs 5 --out r.json
 
-Run by ``bench.run`` once per role and page, so that the peak memory it reports belongs to that
-page alone. In the same process, one after the other:
+Run by ``bench.run`` once per role, for all of the role's pages one after the other; before each
+page the process's peak resident memory is reset (``/proc/self/clear_refs``), so the peak it reports
+(VmHWM) is that page's. For each page, in the same process:
 
 - floor 1, an empty page: the same app, login check and menu, with the page's ``render``
   replaced by one that draws nothing (and, for reference, ``bare``: a script that only sets the
@@ -39,7 +40,26 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import Sample, peak_mb, rss_mb, summary, timed  # noqa: E402
+from bench.common import Sample, rss_mb, summary, timed  # noqa: E402
+
+
+def reset_peak() -> bool:
+    """Reset this process's peak resident memory (Linux); True when it could."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_now_mb() -> float:
+    """This process's peak resident memory since the last reset, MB (VmHWM)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 EMPTY = "import streamlit as st\nst.set_page_config(page_title='空白页', layout='wide')\n"
 
@@ -142,11 +162,9 @@ def _goto(at, page: str) -> None:  # noqa: ANN001
     raise KeyError(f"{page} 不在该角色的菜单中")
 
 
-def measure(url: str, role: str, page: str, runs: int, timeout: float) -> dict:
-    """The figures of one page for one role (see the module docstring)."""
+def prepare(url: str) -> ServiceClock:
+    """Point the app at ``url``, run its statistics check, wrap the services."""
     os.environ["DATABASE_URL"] = url
-    from streamlit.testing.v1 import AppTest
-
     from db import stats
 
     # what the app's background statistics check (db.stats.start_schedule) would do at start, done
@@ -154,8 +172,20 @@ def measure(url: str, role: str, page: str, runs: int, timeout: float) -> dict:
     stats.refresh_if_stale(url)
     stats._started.add(url)  # noqa: SLF001
     svc = ServiceClock()
-    n_wrapped = svc.install()
+    svc.n_wrapped = svc.install()
+    return svc
+
+
+def measure(url: str, role: str, page: str, runs: int, timeout: float, svc: ServiceClock) -> dict:
+    """The figures of one page for one role (see the module docstring)."""
+    from streamlit.testing.v1 import AppTest
+
+    n_wrapped = svc.n_wrapped
+    import gc
+
+    gc.collect()
     base = rss_mb()
+    reset_peak()
 
     bare = AppTest.from_string(EMPTY, default_timeout=timeout)
     bare.run()
@@ -206,7 +236,7 @@ def measure(url: str, role: str, page: str, runs: int, timeout: float) -> dict:
         "cold": summary(cold), "cold_services": summary(cold_svc),
         "warm": summary(warm), "warm_services": summary(warm_svc),
         "errors": len(errors), "error_samples": sorted(set(errors))[:3],
-        "rss_before_mb": round(base, 1), "peak_mb": round(peak_mb(), 1),
+        "rss_before_mb": round(base, 1), "peak_mb": round(peak_now_mb(), 1),
     }
 
 
@@ -214,16 +244,20 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--url", required=True)
     p.add_argument("--role", required=True)
-    p.add_argument("--page", required=True)
+    p.add_argument("--page", nargs="+", required=True)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--timeout", type=float, default=600)
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
-    try:
-        result = measure(a.url, a.role, a.page, a.runs, a.timeout)
-    except Exception as e:  # noqa: BLE001 - a page that cannot be timed is a finding, not a crash
-        result = {"role": a.role, "page": a.page, "failed": f"{type(e).__name__}: {e}"[:500]}
-    Path(a.out).write_text(json.dumps(result, ensure_ascii=False, indent=1))
+    svc = prepare(a.url)
+    results = []
+    for page in a.page:
+        try:
+            result = measure(a.url, a.role, page, a.runs, a.timeout, svc)
+        except Exception as e:  # noqa: BLE001 - a page that cannot be timed is a finding, not a crash
+            result = {"role": a.role, "page": page, "failed": f"{type(e).__name__}: {e}"[:500]}
+        results.append(result)
+        Path(a.out).write_text(json.dumps(results, ensure_ascii=False, indent=1))
     return 0
 
 

@@ -132,16 +132,19 @@ def run(scale: str, runs: int, pg_url: str | None, roles: list[str], pages: list
     try:
         page_url = make_url()
         for role in roles:
-            for page in role_pages(role):
-                if pages and page not in pages:
-                    continue
-                out = work / f"p-{role}-{page}.json"
-                r = _child("bench.pages", ["--url", page_url, "--role", role, "--page", page,
-                                           "--runs", str(runs)], out, timeout)
+            wanted = [p for p in role_pages(role) if not pages or p in pages]
+            out = work / f"p-{role}.json"
+            got = _child("bench.pages", ["--url", page_url, "--role", role, "--page", *wanted,
+                                         "--runs", str(runs)], out, timeout * len(wanted))
+            got = got if isinstance(got, list) else []
+            by_page = {r.get("page"): r for r in got}
+            for page in wanted:
+                r = by_page.get(page) or {"failed": "进程异常退出或超时"}
                 r.update(role=role, page=page)
                 r["verdict"] = verdict(scale, r)
                 result["pages"].append(r)
                 _log(_page_line(r))
+            write(result, partial=True)
         for name in tasks:
             out = work / f"t-{name}.json"
             r = _child("bench.tasks", ["--url", make_url(), "--task", name, "--runs", str(task_runs)],
@@ -149,6 +152,7 @@ def run(scale: str, runs: int, pg_url: str | None, roles: list[str], pages: list
             r.update(task=name, label=LABELS[name])
             result["tasks"].append(r)
             _log(_task_line(r))
+            write(result, partial=True)
     finally:
         if drop:
             drop()
@@ -199,7 +203,8 @@ def markdown(res: dict) -> str:
         f"意见 {c['opinions']:,} 条，议案建议 {c['proposals']:,} 件，出席记录 {c['attendance']:,} 条"
         f"（演示数据生成器，{res['years']} 年，准备 {res['prepare_s']} 秒）。"
         f"每页冷、热各 {res['runs']} 次；{m['cpus']} 核，"
-        f"负载 {m['load_before'][0]} → {m['load_after'][0]}（1 分钟平均），共 {res['total_s']:.0f} 秒。",
+        f"负载 {m['load_before'][0]} → {m['load_after'][0]}（1 分钟平均），共 {res['total_s']:.0f} 秒"
+        + ("（运行未结束：以下为已测部分）" if res.get("partial") else "") + "。",
         "",
         "目标：" + "；".join(filter(None, [
             f"每页冷访问 CPU ≤ {t['page_cpu']} s",
@@ -232,7 +237,11 @@ def markdown(res: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(res: dict) -> Path:
+def write(res: dict, partial: bool = False) -> Path:
+    """Write the results (``partial``: while the run goes on, so a stopped run keeps what it has)."""
+    if partial:
+        res = {**res, "partial": True, "machine": {**res["machine"], "load_after": [round(x, 2) for x in os.getloadavg()]},
+               "total_s": res.get("total_s", 0.0)}
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = res["scale"] + ("" if res["backend"] == "sqlite" else f"-{res['backend']}")
     (RESULTS / f"{name}.json").write_text(json.dumps(res, ensure_ascii=False, indent=1))

@@ -220,7 +220,7 @@ def week_grid(session: Session, actor: Actor, group_id: int | None, year: int, q
     opened: dict[int, set[date]] = {b.id: set() for b in boxes}
     if boxes:
         for mid, day in session.execute(
-            select(Op.mailbox_id, Op.opened_on).where(Op.mailbox_id.in_(list(opened)),
+            select(Op.mailbox_id, Op.opened_on).where(Op.mailbox_id.in_(stmt.with_only_columns(Mb.id).order_by(None)),
                                                      Op.opened_on.between(weeks[0][0], weeks[-1][1]))
         ):
             opened[mid].add(day)

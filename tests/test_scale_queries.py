@@ -126,3 +126,39 @@ def test_deputies_import_gathers_statistics(world):
     assert report.created == 1_200 and not report.errors
     with get_engine(w.url).connect() as c:
         assert "deputies" not in stats.stale(c)
+
+
+# ---------------------------------------------------------------- 工作台 for one office's staff
+
+
+def test_staff_figures_score_only_their_office_and_agree_with_the_whole_ranking(tmp_path):
+    """A staff member of one office gets the scores of that office only (not the whole district's
+    ranking), each the same as in the whole ranking; the 工作台 figures (R15, R20) are the same
+    whether the whole ranking was cached already or not."""
+    from db.migrate import upgrade
+    from services import auth, clock, demo, scoring
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    upgrade(url)
+    demo.generate(url, deputies=90, offices=3, groups=6, districts=12, letters=600)
+    key = lambda d: (d["id"], d["total"], d["grade"], d["group_rank"], d["focus"], d["volume"],  # noqa: E731
+                     d["r1_short"], d["satisfaction"])
+    with session_scope(url=url) as s:
+        rid = scoring.current_rubric_id(s)
+        staff = auth.load_actor(s, "staff")
+        assert staff.scoped
+        for year in (clock.today().year - 1, clock.today().year):
+            whole = scoring.compute(s, rid, year)
+            part = scoring.compute(s, rid, year, staff)
+            mine = [d for d in whole.deputies if staff.in_scope(d["office_id"], d["group_id"])]
+            assert 0 < len(mine) < len(whole.deputies)
+            assert [key(d) for d in part.deputies] == [key(d) for d in mine]
+            assert all(d["rank"] is None for d in part.deputies)
+            scoring.clear_cache()
+            cold = scoring.figures(s, staff, year)
+            assert scoring.cache_stats()["entries"] == 1  # the office's scores, not the district's
+            scoring.clear_cache()
+            scoring.ranking(s, rid, year)
+            assert scoring.figures(s, staff, year) == cold
+            assert scoring.groups_without_exemplar(s, staff, rid, year, part) == \
+                scoring.groups_without_exemplar(s, staff, rid, year, whole)
