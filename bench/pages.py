@@ -4,7 +4,10 @@
 
 Run by ``bench.run`` once per role, for all of the role's pages one after the other; before each
 page the process's peak resident memory is reset (``/proc/self/clear_refs``), so the peak it reports
-(VmHWM) is that page's. For each page, in the same process:
+(VmHWM) is the highest during that page: the memory the process held when the page began (which
+keeps what earlier pages left behind: Python seldom hands memory back) plus what the page added;
+``rss_before_mb`` is the first, so the page's own increment is the difference. For each page, in
+the same process:
 
 - floor 1, an empty page: the same app, login check and menu, with the page's ``render``
   replaced by one that draws nothing (and, for reference, ``bare``: a script that only sets the

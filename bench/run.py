@@ -212,7 +212,7 @@ def markdown(res: dict) -> str:
             f"峰值内存 ≤ {t['peak_mb']} MB" if "peak_mb" in t else "",
             f"全年任务 ≤ {t['task_s']} s" if "task_s" in t else ""])) + "。",
         "",
-        "| 角色 | 页面 | 冷 CPU 中位/p90 (s) | 冷 墙钟 中位/p90 (s) | 热 CPU 中位/p90 (s) | 空白页 CPU (s) | 本页服务 冷/热 CPU (s) | 下限 (s) | 峰值内存 (MB) | 未达标 |",
+        "| 角色 | 页面 | 冷 CPU 中位/p90 (s) | 冷 墙钟 中位/p90 (s) | 热 CPU 中位/p90 (s) | 空白页 CPU (s) | 本页服务 冷/热 CPU (s) | 下限 (s) | 峰值内存（本页增量）(MB) | 未达标 |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in res["pages"]:
@@ -225,7 +225,7 @@ def markdown(res: dict) -> str:
             f"| {r['role']} | {title} | {co['cpu_med']:.3f} / {co['cpu_p90']:.3f} | {co['wall_med']:.3f} / "
             f"{co['wall_p90']:.3f} | {w['cpu_med']:.3f} / {w['cpu_p90']:.3f} | {e['cpu_med']:.3f} | "
             f"{r['cold_services']['cpu_med']:.3f} / {r['warm_services']['cpu_med']:.3f} | {floor_cpu(r):.3f} | "
-            f"{r['peak_mb']:.0f} | "
+            f"{r['peak_mb']:.0f} (+{max(0.0, r['peak_mb'] - r.get('rss_before_mb', r['peak_mb'])):.0f}) | "
             f"{r['verdict'] or '—'} |")
     if res["tasks"]:
         lines += ["", "| 全年任务 | CPU 中位 (s) | 墙钟 中位 (s) | 峰值内存 (MB) | 处理了 |", "|---|---|---|---|---|"]

@@ -488,7 +488,7 @@ def _report_stmt(actor: Actor, f: dict):
     day = func.coalesce(R.held_on, R.received_on, R.reviewed_on)
     stmt = (
         select(R, D.name.label("deputy_name"), G.name.label("group_name"), G.id.label("group_id"))
-        .join(D, D.id == R.deputy_id).join(G, G.id == deputies.group_on_day(R.deputy_id, day))
+        .join(D, D.id == R.deputy_id).join(G, G.id == deputies.group_on_day(R.deputy_id, day, D.group_id))
     )
     stmt = scope_filter(stmt, actor, G.office_id, G.id)
     if f.get("year"):
