@@ -73,6 +73,7 @@ async def one_user(browser, base: str, username: str, timeout: float) -> dict:  
     ms = timeout * 1000
     ctx = await browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
     page = await ctx.new_page()
+    page.set_default_timeout(ms)
     out: dict = {"user": username}
     try:
         await page.goto(base + "/", timeout=ms)
