@@ -75,6 +75,7 @@ class ServiceClock:
         self.cpu = 0.0
         self.wall = 0.0
         self.calls = 0
+        self.replaced: list[tuple[object, str, object]] = []
 
     def reset(self) -> None:
         self.cpu = self.wall = 0.0
@@ -121,14 +122,22 @@ class ServiceClock:
             for attr, obj in list(vars(mod).items()):
                 if inspect.isfunction(obj) and obj.__module__ == name and not attr.startswith("__"):
                     wrapped.setdefault(id(obj), self.wrap(obj))
+                    self.replaced.append((mod, attr, obj))
                     setattr(mod, attr, wrapped[id(obj)])
         for name, mod in list(sys.modules.items()):
             if name.split(".")[0] not in ("pages", "components", "services"):
                 continue
             for attr, obj in list(vars(mod).items()):
                 if inspect.isfunction(obj) and id(obj) in wrapped:
+                    self.replaced.append((mod, attr, obj))
                     setattr(mod, attr, wrapped[id(obj)])
         return len(wrapped)
+
+    def uninstall(self) -> None:
+        """Put every wrapped function back."""
+        while self.replaced:
+            mod, attr, obj = self.replaced.pop()
+            setattr(mod, attr, obj)
 
 
 def _bump(url: str) -> None:
