@@ -204,7 +204,9 @@ def markdown(res: dict) -> str:
         f"（演示数据生成器，{res['years']} 年，准备 {res['prepare_s']} 秒）。"
         f"每页冷、热各 {res['runs']} 次；{m['cpus']} 核，"
         f"负载 {m['load_before'][0]} → {m['load_after'][0]}（1 分钟平均），共 {res['total_s']:.0f} 秒"
-        + ("（运行未结束：以下为已测部分）" if res.get("partial") else "") + "。",
+        + ("（运行未结束：以下为已测部分）" if res.get("partial") else "") + "。"
+        + ("CPU 秒只含应用进程，不含数据库服务器进程。" if res["backend"] != "sqlite" else "")
+        + (f"{res['note']}。" if res.get("note") else ""),
         "",
         "目标：" + "；".join(filter(None, [
             f"每页冷访问 CPU ≤ {t['page_cpu']} s",
