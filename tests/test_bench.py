@@ -55,3 +55,12 @@ def test_the_run_writes_its_tables(tmp_path, monkeypatch):
            "pages": [{"role": "admin", "page": "users", "failed": "超时"}], "tasks": [{**t, "label": "重算"}]}
     md = run.markdown(res)
     assert "| admin | 用户管理 |" in md and "未能测量" in md and "| 重算 |" in md
+
+
+def test_a_capped_export_says_what_it_holds():
+    """An export above the cap says how many of how many rows it holds (not the total alone)."""
+    from components.table import EXPORT_MAX, export_count
+
+    assert export_count(12, 12, "件") == "共 12 件"
+    capped = export_count(1_000_000, EXPORT_MAX, "件")
+    assert capped.startswith("共 1,000,000 件，本表只含按列表顺序的前 200,000 件")
