@@ -287,9 +287,13 @@ def _transition_form(actor: Actor, op: dict) -> None:
 def _opinions(actor: Actor, ch: dict) -> None:
     """意见办理: every opinion in scope (activities and report meetings), filtered; pick one to
     see its steps and record the next."""
+    # from a 工作台 deadline figure: every year (an overdue opinion may have been raised last year)
+    from_deadline = bool(st.query_params.get("overdue"))
     filters = [
-        Filter("year", "年度", "year", year_options(), default=clock.today().year),
+        Filter("year", "提出年度", "select", {y: f"{y}年" for y in year_options()},
+               default=None if from_deadline else clock.today().year),
         Filter("status", "状态", "select", op_svc.STATUSES),
+        Filter("overdue", "期限", "select", op_svc.OVERDUE_CHOICES),
         Filter("category", "类别", "select", ch["categories"]),
         Filter("group", "代表组", "select", ch["groups"]),
         Filter("source", "来源", "select", list(op_svc.SOURCES)),
@@ -317,9 +321,55 @@ def _opinions(actor: Actor, ch: dict) -> None:
     st.divider()
     st.text(f"{op['category']}｜{op['status']}｜提出于 {op['raised_on']:%Y-%m-%d}（来源：{op['source']}）")
     st.text(op["content"])
+    _opinion_clock(op)
     timeline([Step(e["status"], e["on"], e["by"], e["note"]) for e in op["steps"]])
-    if actor.can_write("opinion") and op["next"]:
-        _transition_form(actor, op)
+    if actor.can_write("opinion"):
+        if op["next"] and op["paused_since"] is None:
+            _transition_form(actor, op)
+        _pause_form(actor, op)
+
+
+def _opinion_clock(op: dict) -> None:
+    """An opinion's due dates, its overdue state and the 日历未确认 warning."""
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("转交期限", f"{op['forward_due']:%Y-%m-%d}" if op["forward_due"] else "—")
+    c2.metric("办结期限", f"{op['resolve_due']:%Y-%m-%d}" if op["resolve_due"] else "—")
+    c3.metric("反馈期限", f"{op['feedback_due']:%Y-%m-%d}" if op["feedback_due"] else "—")
+    c4.metric("期限情况", op["overdue"] or ("暂停计时" if op["paused_since"] else "未超期"))
+    if op["paused_since"]:
+        st.info(f"自 {op['paused_since']:%Y-%m-%d} 起暂停计时（等待选民补充说明），恢复后期限顺延。")
+    if op["calendar_warning"]:
+        st.warning(op["calendar_warning"])
+
+
+def _pause_form(actor: Actor, op: dict) -> None:
+    """Pause / resume the opinion's clock, or reopen it after feedback (voter not satisfied)."""
+    key = f"opc{op['id']}"
+    prefix = f"{key}_v{op['version']}"
+    show_flash(key)
+    if op["paused_since"] is not None:
+        label, fn = "恢复计时", op_svc.resume
+    elif op["may_reopen"]:
+        label, fn = "重新办理（选民不满意）", None
+    elif op["may_pause"]:
+        label, fn = "暂停计时（等待选民补充说明）", op_svc.pause
+    else:
+        return
+    with st.expander(label):
+        when = st.date_input("日期", value=clock.today(), key=f"{prefix}_pon", format="YYYY-MM-DD")
+        field_error(key, "happened_on")
+        text = st.text_input("原因" if fn is None else "说明", key=f"{prefix}_ptext")
+        field_error(key, "reason" if fn is None else "note")
+        field_error(key, "to_status")
+        if st.button("确定", key=f"{prefix}_pgo"):
+            if fn is None:
+                run_write(key, actor.username,
+                          lambda s: op_svc.reopen(s, actor, op["id"], reason=text, happened_on=when,
+                                                  expected_version=op["version"]), success="意见已重新办理。")
+            else:
+                run_write(key, actor.username,
+                          lambda s: fn(s, actor, op["id"], happened_on=when, note=text,
+                                       expected_version=op["version"]), success=f"已{label[:4]}。")
 
 
 def _import(actor: Actor) -> None:

@@ -255,6 +255,10 @@ def _register(actor: Actor, ch: dict) -> None:
     with c2:
         received = st.date_input("收信日期", value=today(), key=k + "received", format="YYYY-MM-DD")
         field_error(REG, "received_on")
+    with session_scope(actor.username) as s:
+        unsure = letters.registration_warning(s, received)
+    if unsure:
+        st.warning(unsure)
     anonymous = st.checkbox("匿名来信（未署名、未留电话）", key=k + "anon")
     c1, c2, c3 = st.columns(3)
     with c1:
