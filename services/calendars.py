@@ -18,17 +18,27 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db import models
 from services import clock, letters, opinions, setting_changes, workdays
-from services.common import Actor, Figure, PermissionDenied, ValidationError, scope_filter, today
+from services.common import (
+    Actor,
+    Figure,
+    PermissionDenied,
+    ServiceError,
+    ValidationError,
+    scope_filter,
+    today,
+)
 from services.excel import read_xlsx, to_xlsx
 from services.states import CalendarDayKind, values
 from services.validation import clean_text, parse_date
@@ -124,6 +134,13 @@ def _zh_name(name: str) -> str:
 # ---------------------------------------------------------------- checking rows
 
 
+def _cell(value: object) -> str:
+    """A cell's text cleaned (services.validation.clean_text) without the invisible format characters
+    (zero-width space, joiners, BOM) a sheet pasted from Word or WPS carries."""
+    text = clean_text(value)
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
+
+
 def check_rows(rows: list[dict], year: int | None = None) -> dict[int, list[tuple[date, str, str | None]]]:
     """Clean calendar rows; return {year: [(day, kind, name)]} or raise ValidationError.
 
@@ -137,7 +154,9 @@ def check_rows(rows: list[dict], year: int | None = None) -> dict[int, list[tupl
         raise ValidationError({"rows": f"行数过多（{len(rows)} 行），每次最多 {MAX_ROWS} 行"})
     for n, row in enumerate(rows, start=1):
         label = row.get("_row", n)
-        raw_day, raw_kind, raw_name = row.get("日期"), clean_text(row.get("类型")), clean_text(row.get("名称"))
+        raw_day, raw_kind, raw_name = row.get("日期"), _cell(row.get("类型")), _cell(row.get("名称"))
+        if isinstance(raw_day, str):
+            raw_day = _cell(raw_day)
         if (raw_day is None or clean_text(str(raw_day)) == "") and not raw_kind and not raw_name:
             continue
         try:
@@ -204,39 +223,39 @@ def save_days(session: Session, actor: Actor, by_year: dict[int, list[tuple[date
         raise ValidationError({"note": f"依据过长（不超过{NOTE_MAX}字）"})
     years = sorted(by_year)
     saved = Saved(years)
-    changed = False
+    before: dict[str, list] = {}
+    after: dict[str, list] = {}
+    who = actor.display_name or actor.username
     for year in years:
         days = sorted(by_year[year])
         saved.off += sum(1 for _d, k, _n in days if k == CalendarDayKind.OFF)
         saved.work += sum(1 for _d, k, _n in days if k == CalendarDayKind.WORK)
-        row = session.get(Y, year, with_for_update=True)
-        if row is not None:
-            now = sorted(session.execute(select(Dy.day, Dy.kind, Dy.name).where(Dy.year == year)).tuples())
-            if now == days and (not note or note == (row.note or "")):
-                continue
-            session.execute(delete(Dy).where(Dy.year == year))
-            row.stamp = uuid.uuid4().hex
-            row.entered_by = actor.display_name or actor.username
-            row.entered_at = clock.now()
-            row.note = note or row.note
+        row = session.execute(select(Y.year, Y.note).where(Y.year == year).with_for_update()).first()
+        now = sorted(session.execute(select(Dy.day, Dy.kind, Dy.name).where(Dy.year == year)).tuples())
+        if row is not None and now == days and (not note or note == (row.note or "")):
+            continue
+        values_ = {"stamp": uuid.uuid4().hex, "entered_by": who, "entered_at": clock.now()}
+        if row is None:
+            try:
+                session.execute(insert(Y).values(year=year, note=note or None, **values_))
+            except IntegrityError as exc:
+                raise ServiceError(f"{year}年工作日历正被他人同时保存，未保存，请刷新后再试。") from exc
         else:
-            session.add(Y(year=year, stamp=uuid.uuid4().hex, entered_by=actor.display_name or actor.username,
-                          note=note or None))
-        session.flush()
-        session.add_all([Dy(year=year, day=d, kind=k, name=n) for d, k, n in days])
-        session.flush()
-        changed = True
-    if not changed:
+            session.execute(update(Y).where(Y.year == year).values(note=note or row.note, **values_))
+            session.execute(delete(Dy).where(Dy.year == year))
+        if days:
+            session.execute(insert(Dy), [{"year": year, "day": d, "kind": k, "name": n} for d, k, n in days])
+        before[str(year)] = [f"{d:%Y-%m-%d} {k} {n or ''}".strip() for d, k, n in now]
+        after[str(year)] = [f"{d:%Y-%m-%d} {k} {n or ''}".strip() for d, k, n in days]
+    if not after:
         saved.changed = False
         return saved
     saved.recounts = _recompute(session)
     text = f"{how}录入{'、'.join(f'{y}年' for y in years)}工作日历：放假{saved.off}天、调休上班{saved.work}天；"
     text += "；".join(r.message() for r in saved.recounts)
     session.add(models.AuditLog(username=session.info.get("actor", actor.username), action="修改",
-                                entity="CalendarYear", entity_id="、".join(str(y) for y in years),
-                                before=None, after={"years": years, "放假": saved.off, "调休上班": saved.work,
-                                                    "期限变化": saved.moved},
-                                note=text[:255]))
+                                entity="CalendarYear", entity_id="、".join(after)[:64],
+                                before=before or None, after=after, note=text[:255]))
     session.flush()
     return saved
 
