@@ -408,7 +408,7 @@ def _boxes(actor: Actor, ch: dict) -> None:
         return
     df = pd.DataFrame(grid["rows"]).drop(columns=["id"])
     colors = {"已开箱": "background-color: #d7f0d7", "未开箱": "background-color: #f8d0d0",
-              "本周未开": "background-color: #fff1c2"}
+              "本周未开": "background-color: #fff1c2", "无工作日": "background-color: #eeeeee"}
     styled = df.style.map(lambda v: colors.get(v, ""), subset=grid["weeks"])
     st.dataframe(styled, hide_index=True, width="stretch", key="mb_grid")
     st.caption("列名为每周的周一日期；“—”表示该周尚未到来或信箱尚未设立。每周至少开箱一次（R11）。")
