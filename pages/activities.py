@@ -308,13 +308,18 @@ def _opinions(actor: Actor, ch: dict) -> None:
     res = data_table("act_ops", fetch, filters=filters, export_name="群众意见办理情况", unit="条",
                      selectable=True, hidden=("id", "version"),
                      empty="没有符合条件的群众意见。意见在“登记活动”时随活动录入。")
-    if not res.selected:
+    wanted = st.query_params.get("opinion", "")
+    if res.selected:
+        chosen = int(res.selected["id"])
+    elif wanted.isdigit() and len(wanted) < 12:
+        chosen = int(wanted)  # opened from 我的待办 (?opinion=ID); the service checks the scope
+    else:
         if res.page.rows:
             st.caption("选中一行查看办理过程并登记下一步。")
         return
     try:
         with session_scope(actor.username) as s:
-            op = op_svc.get_opinion(s, actor, int(res.selected["id"]))
+            op = op_svc.get_opinion(s, actor, chosen)
     except ServiceError as exc:
         st.error(str(exc))
         return
