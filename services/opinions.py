@@ -255,6 +255,10 @@ def _create(session: Session, actor: Actor, *, source: str, activity_id: int | N
         category=category, is_livelihood=is_livelihood, forwarded_to=forwarded_to, status=PENDING,
         status_on=raised_on, round=1, paused_days=0,
     )
+    if forwarded_to:
+        op.status = FORWARDED  # the due dates of the state it ends in (one write, one version)
+    _apply_deadlines(session, op)
+    op.status = PENDING
     session.add(op)
     session.flush()
     who = actor.display_name or actor.username
@@ -265,7 +269,6 @@ def _create(session: Session, actor: Actor, *, source: str, activity_id: int | N
         op.status = FORWARDED
         session.add(models.OpinionEvent(opinion_id=op.id, from_status=PENDING, to_status=FORWARDED,
                                         happened_on=raised_on, by=who, note=f"转交{forwarded_to}"))
-    _apply_deadlines(session, op)
     return op
 
 
