@@ -226,11 +226,12 @@ def _detail(actor: Actor, ch: dict, activity_id: int) -> None:
     if not a["opinions"]:
         st.caption("本次活动未登记群众意见。可在“编辑此活动”中补充。")
     for op in a["opinions"]:
-        with st.expander(safe_md(f"{op['category']}｜{op['status']}｜{op['content'][:30]}")):
+        mark = f"（{op['overdue']}）" if op["overdue"] else ("（暂停计时）" if op["paused"] else "")
+        with st.expander(safe_md(f"{op['category']}｜{op['status']}{mark}｜{op['content'][:30]}")):
             st.text(op["content"])
             st.text(f"是否民生问题：{'是' if op['is_livelihood'] else '否'}　转交单位：{op['forwarded_to'] or '未转交'}")
             timeline([Step(e["status"], e["on"], e["by"], e["note"]) for e in op["steps"]])
-            if actor.can_write("opinion") and op["next"]:
+            if actor.can_write("opinion") and op["next"] and not op["paused"]:
                 _transition_form(actor, op)
     if actor.can_write("activity.verify") and not a["verified_at"]:
         if st.button("核实此活动（联络工委 / 抽查）", key=f"act_verify_{activity_id}"):

@@ -577,8 +577,11 @@ def of_activity(session: Session, actor: Actor, activity_id: int) -> list[dict]:
         select(models.Opinion).where(models.Opinion.activity_id == activity_id).order_by(models.Opinion.id)
     ).scalars().all()
     steps = events_of_many(session, [o.id for o in ops])
+    clock = Clock(session)
     return [
-        {"id": o.id, "version": o.version, "content": o.content, "category": o.category,
+        {"overdue": clock.level(o.status, o.paused_since is not None, o.forward_due, o.resolve_due, o.feedback_due,
+                                soon=True), "paused": o.paused_since is not None,
+         "id": o.id, "version": o.version, "content": o.content, "category": o.category,
          "is_livelihood": o.is_livelihood, "forwarded_to": o.forwarded_to or "", "status": o.status,
          "resolved_by": o.resolved_by or "", "result": o.result or "", "raised_on": o.raised_on,
          "next": list(allowed_next(o.status)), "steps": steps[o.id]}
