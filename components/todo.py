@@ -11,7 +11,7 @@ from db.engine import session_scope
 from services import todo
 from services.common import PAGES, Actor
 
-SHOWN = 30  # rows drawn as links; the rest are counted
+SHOWN = 50  # rows drawn as links (in a scrolling box); the rest are counted
 
 
 def my_todo(actor: Actor) -> None:
@@ -28,14 +28,15 @@ def my_todo(actor: Actor) -> None:
     else:
         late = sum(1 for i in items if i.state in ("超期", "严重超期"))
         st.caption(f"共 {len(items)} 项，其中已超期 {late} 项；点击一行打开该记录。")
+        box = st.container(height=320 if len(items) > 8 else "content", border=len(items) > 8)
         for item in items[:SHOWN]:
             due = f"｜期限 {item.due:%Y-%m-%d}" if item.due else ""
             label = f"{item.kind}｜{item.title}｜{item.state}{due}"
             page = pages.get(item.page)
             if page is None:
-                st.text(label)
+                box.text(label)
             else:
-                st.page_link(page, label=safe_md(label), query_params=item.params,
+                box.page_link(page, label=safe_md(label), query_params=item.params,
                              icon=":material/priority_high:" if item.state in ("超期", "严重超期")
                              else ":material/schedule:")
         if len(items) > SHOWN:

@@ -74,7 +74,7 @@ def render() -> None:
         overview = svc.overview(s)
     st.dataframe(pd.DataFrame(overview), hide_index=True, width="stretch", key=f"{KEY}_overview")
     t = clock.today().year
-    years = sorted({r["年度"] for r in overview} | {t + 2})
+    years = sorted({int(r["年度"][:4]) for r in overview} | {t + 2})
     tab1, tab2 = st.tabs(["按年度录入", "从文件导入"])
     with tab1:
         year = st.selectbox("年度", years, index=years.index(t + 1), key=f"{KEY}_year", format_func=lambda y: f"{y}年")

@@ -96,10 +96,10 @@ def overview(session: Session) -> list[dict]:
     out = []
     for year in sorted({t.year - 1, t.year, t.year + 1, *entered}):
         row = entered.get(year)
-        out.append({"年度": year, "来源": cal.source(year),
-                    "放假（天）": counts.get((year, CalendarDayKind.OFF), 0) if row else None,
-                    "调休上班（天）": counts.get((year, CalendarDayKind.WORK), 0) if row else None,
-                    "录入人": row.entered_by if row else "", "录入时间": row.entered_at if row else None,
+        out.append({"年度": f"{year}年", "来源": cal.source(year),
+                    "放假": f"{counts.get((year, CalendarDayKind.OFF), 0)} 天" if row else "—",
+                    "调休上班": f"{counts.get((year, CalendarDayKind.WORK), 0)} 天" if row else "—",
+                    "录入人": row.entered_by if row else "", "录入时间": f"{row.entered_at:%Y-%m-%d %H:%M}" if row else "",
                     "依据": (row.note or "") if row else ""})
     return out
 
