@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -312,7 +314,7 @@ def _opinions(actor: Actor, ch: dict) -> None:
     wanted = st.query_params.get("opinion", "")
     if res.selected:
         chosen = int(res.selected["id"])
-    elif wanted.isdigit() and len(wanted) < 12:
+    elif re.fullmatch(r"[0-9]{1,11}", wanted):
         chosen = int(wanted)  # opened from 我的待办 (?opinion=ID); the service checks the scope
     else:
         if res.page.rows:

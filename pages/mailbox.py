@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -85,7 +87,7 @@ def _letter_list(actor: Actor, ch: dict) -> None:
                      empty="没有符合条件的来信。可调整筛选条件，或在“登记来信”中登记新来信。")
     if res.selected:
         st.session_state["lt_open"] = res.selected["id"]
-    elif (wanted := st.query_params.get("letter", "")).isdigit() and len(wanted) < 12 \
+    elif re.fullmatch(r"[0-9]{1,11}", wanted := st.query_params.get("letter", "")) \
             and st.session_state.get("lt_param") != wanted:
         # opened from 我的待办 (?letter=ID): once per link, the service checks the scope
         st.session_state["lt_param"] = wanted

@@ -19,6 +19,9 @@ def _editor(actor: Actor, year: int) -> None:
     """The days of one year in an editable table; 保存 replaces the year's entered days."""
     with session_scope(actor.username) as s:
         rows, source = svc.year_rows(s, year)
+        stamp = svc.seen_stamp(s, year)
+    # the stamp the admin saw, kept while editing: a save over someone else's later save is refused
+    seen = st.session_state.setdefault(f"{KEY}_seen_{year}_{st.session_state.get(f'{KEY}_n', 0)}", stamp)
     if source == "已录入":
         st.caption(f"{year}年已录入，以下为录入的日期；修改后点“保存”。")
     else:
@@ -42,7 +45,8 @@ def _editor(actor: Actor, year: int) -> None:
         data = [{"日期": None if pd.isna(r["日期"]) else pd.Timestamp(r["日期"]).date(),
                  "类型": r["类型"], "名称": r["名称"] if isinstance(r["名称"], str) else ""}
                 for r in edited.to_dict("records")]
-        saved = run_write(KEY, actor.username, lambda s: svc.save_year(s, actor, year, data, note), rerun=False)
+        saved = run_write(KEY, actor.username, lambda s: svc.save_year(s, actor, year, data, note, seen),
+                          rerun=False)
         st.session_state[f"{KEY}__flash"] = ("ok", saved.message())
         st.session_state[f"{KEY}_n"] = n + 1
         st.rerun()

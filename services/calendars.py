@@ -52,6 +52,10 @@ MAX_ROWS = 400
 Y, Dy = models.CalendarYear, models.CalendarDay
 
 
+class StaleCalendar(ServiceError):
+    """Someone saved the year after the admin's form was opened: nothing was saved."""
+
+
 @dataclass
 class Saved:
     """What a save did: per year the days entered, and what the recompute moved."""
@@ -102,6 +106,12 @@ def overview(session: Session) -> list[dict]:
                     "录入人": row.entered_by if row else "", "录入时间": f"{row.entered_at:%Y-%m-%d %H:%M}" if row else "",
                     "依据": (row.note or "") if row else ""})
     return out
+
+
+def seen_stamp(session: Session, year: int) -> str | None:
+    """The stamp of an entered year (None when not entered): the form passes it back on save, and a
+    save over a year someone else saved meanwhile is refused."""
+    return session.execute(select(Y.stamp).where(Y.year == year)).scalar()
 
 
 def year_rows(session: Session, year: int) -> tuple[list[dict], str]:
@@ -260,12 +270,22 @@ def save_days(session: Session, actor: Actor, by_year: dict[int, list[tuple[date
     return saved
 
 
-def save_year(session: Session, actor: Actor, year: int, rows: list[dict], note: str = "") -> Saved:
-    """Save one year from the form's rows (every date in ``year``)."""
+def save_year(session: Session, actor: Actor, year: int, rows: list[dict], note: str = "",
+              seen: str | None | bool = False) -> Saved:
+    """Save one year from the form's rows (every date in ``year``).
+
+    ``seen``: the year's stamp when the form was opened (``seen_stamp``; None: not entered then);
+    when another save came in between, nothing is saved (StaleError says who and when). False: no check."""
     _require_admin(actor)
     if not isinstance(year, int) or not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
         raise ValidationError({"year": f"年度应在 {YEAR_RANGE[0]}–{YEAR_RANGE[1]} 之间"})
-    return save_days(session, actor, check_rows(rows, year), note)
+    by_year = check_rows(rows, year)
+    if seen is not False:
+        row = session.execute(select(Y).where(Y.year == year).with_for_update()).scalar()
+        if (row.stamp if row else None) != seen:
+            who = f"已被 {row.entered_by} 于 {row.entered_at:%Y-%m-%d %H:%M} 保存" if row else "已被他人修改"
+            raise StaleCalendar(f"{year}年工作日历在您打开本页后{who}，请刷新后核对再保存（您的修改未保存）。")
+    return save_days(session, actor, by_year, note)
 
 
 def read_file(data: bytes, filename: str) -> list[dict]:

@@ -211,3 +211,19 @@ def test_manage_calendar_import(world, tmp_path, monkeypatch, capsys):
     bad.write_text("日期,类型,名称\n2027-02-22,调休上班,x\n", encoding="utf-8")
     assert manage.main(["calendar", "import", str(bad)]) == 1
     assert "周六或周日" in capsys.readouterr().err
+
+
+def test_a_save_from_a_stale_form_is_refused(world):
+    """Two admins open the 2027 form; A saves; B's save (from the page B saw) is refused, nothing written."""
+    with session_scope(url=world.url) as s:
+        seen = calendars.seen_stamp(s, 2027)
+    assert seen is None
+    with session_scope("admin", world.url) as s:
+        calendars.save_year(s, world.admin(), 2027, NOTICE_2027, seen=seen)
+    with pytest.raises(calendars.StaleCalendar, match="已被 管理员 于"), session_scope("admin", world.url) as s:
+        calendars.save_year(s, world.admin(), 2027, NOTICE_2027[:1], seen=seen)
+    with session_scope(url=world.url) as s:
+        assert s.execute(select(func.count()).select_from(models.CalendarDay)).scalar_one() == len(NOTICE_2027)
+        fresh = calendars.seen_stamp(s, 2027)
+    with session_scope("admin", world.url) as s:
+        assert calendars.save_year(s, world.admin(), 2027, NOTICE_2027[:1], seen=fresh).changed

@@ -164,3 +164,13 @@ def test_a_todo_row_opens_its_record(app_world, app_items):
     at.query_params["opinion"] = "999999"
     goto(at, "activities")
     assert not at.exception and any("不存在" in e.value for e in at.error)
+    # bad parameters (a superscript digit, 5,000 digits, text): the list, never an error
+    for bad in ("²", "9" * 5000, "-1", "abc"):
+        at.query_params["opinion"] = bad
+        goto(at, "activities")
+        assert not at.exception and not at.error, bad
+        at.query_params["letter"] = bad
+        at.query_params["view"] = "letters"
+        goto(at, "mailbox")
+        assert not at.exception and not at.error, bad
+        at.query_params["view"] = "opinions"
