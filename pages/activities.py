@@ -133,6 +133,10 @@ def _activity_form(actor: Actor, ch: dict, form_key: str, prefix: str, initial: 
         },
     )
     field_error(form_key, "opinions")
+    with session_scope(actor.username) as s:
+        unsure = op_svc.registration_warning(s, held_on)
+    if unsure:
+        st.warning("本次活动登记的群众意见：" + unsure)
     if st.button("保存活动" if activity_id is None else "保存修改", key=f"{prefix}_save", type="primary"):
         data = {
             "held_on": held_on, "place": place, "district_id": district_id, "organiser": organiser,

@@ -182,6 +182,16 @@ class Clock:
         return f"{names[k]} {d:%Y-%m-%d}"
 
 
+def registration_warning(session: Session, raised: date | None) -> str:
+    """The 日历未确认 warning for opinions raised on ``raised`` ("" when their deadlines lie in
+    confirmed years): shown under the date of the activity / meeting form."""
+    if not isinstance(raised, date):
+        return ""
+    cal = workdays.calendar_for(session)
+    dues = due_dates(raised, PENDING, raised, None, 0, deadline_days(session), cal)
+    return cal.warning(*dues)
+
+
 def overdue_filter(clock: Clock, choice: str | None):  # noqa: ANN201
     """SQL condition of a list's 超期情况 filter value (超期 / 严重超期 / 即将到期 / 日历未确认), or None."""
     if not choice:

@@ -227,3 +227,10 @@ def test_a_save_from_a_stale_form_is_refused(world):
         fresh = calendars.seen_stamp(s, 2027)
     with session_scope("admin", world.url) as s:
         assert calendars.save_year(s, world.admin(), 2027, NOTICE_2027[:1], seen=fresh).changed
+
+
+def test_the_opinion_form_warns_for_an_unconfirmed_year(world):
+    with session_scope(url=world.url) as s:
+        assert "日历未确认" in opinions.registration_warning(s, RECEIVED)
+        assert opinions.registration_warning(s, date(2026, 6, 1)) == ""
+        assert opinions.registration_warning(s, None) == ""
