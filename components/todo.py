@@ -19,6 +19,7 @@ def my_todo(actor: Actor) -> None:
     the workload per staff member and the case ageing."""
     with session_scope(actor.username) as s:
         items = todo.my_todo(s, actor)
+        totals = todo.totals(s, actor)
         counts = todo.staff_counts(s, actor) if todo.sees_workload(actor) else None
         ages = todo.ageing(s, actor) if todo.sees_workload(actor) else None
     pages = st.session_state.get("_pages", {})
@@ -27,7 +28,10 @@ def my_todo(actor: Actor) -> None:
         st.success("暂无待办事项：没有超期或即将到期的来信和意见，也没有待审查、待确认的事项。")
     else:
         late = sum(1 for i in items if i.state in ("超期", "严重超期"))
-        st.caption(f"共 {len(items)} 项，其中已超期 {late} 项；点击一行打开该记录。")
+        capped = [f"{kind}共 {n} {'件' if kind == '来信' else '条'}" for kind, n in totals.items()
+                  if n > sum(1 for i in items if i.kind == kind)]
+        st.caption(f"列出 {len(items)} 项，其中已超期 {late} 项；点击一行打开该记录。"
+                   + (f"（{'、'.join(capped)}超期或即将到期，每类列出最紧急的 {todo.LIMIT} 项。）" if capped else ""))
         box = st.container(height=320 if len(items) > 8 else "content", border=len(items) > 8)
         for item in items[:SHOWN]:
             due = f"｜期限 {item.due:%Y-%m-%d}" if item.due else ""

@@ -59,7 +59,8 @@ def _letters(session: Session, actor: Actor) -> list[Item]:
     clock = letters.Clock(session)
     stmt = scope_filter(select(L.id, L.code, L.status, L.paused_since, L.reply_due, L.resolve_due, L.step_due),
                         actor, L.office_id, L.group_id)
-    stmt = stmt.where(clock.clause(False) | clock.soon_clause()).order_by(L.resolve_due, L.id).limit(LIMIT)
+    first = func.coalesce(L.step_due, L.reply_due, L.resolve_due)
+    stmt = stmt.where(clock.clause(False) | clock.soon_clause()).order_by(first, L.id).limit(LIMIT)
     out = []
     for r in session.execute(stmt):
         dues = {"reply_due": r.reply_due, "resolve_due": r.resolve_due, "step_due": r.step_due}
@@ -76,7 +77,8 @@ def _opinions(session: Session, actor: Actor) -> list[Item]:
     stmt = scope_filter(select(O.id, O.category, O.status, O.paused_since, O.forward_due, O.resolve_due,
                                O.feedback_due, G.name.label("grp")).join(G, G.id == O.group_id),
                         actor, G.office_id, G.id)
-    stmt = stmt.where(clock.clause(False) | clock.soon_clause()).order_by(O.resolve_due, O.id).limit(LIMIT)
+    first = func.coalesce(O.forward_due, O.feedback_due, O.resolve_due)
+    stmt = stmt.where(clock.clause(False) | clock.soon_clause()).order_by(first, O.id).limit(LIMIT)
     out = []
     for r in session.execute(stmt):
         running = clock.running(r.status, r.forward_due, r.resolve_due, r.feedback_due)
@@ -152,6 +154,22 @@ def _lists(session: Session, actor: Actor) -> list[Item]:
         for g in quarterly.not_submitted(session, actor, y, q):
             out.append(Item("季度汇总", f"{g.get('代表组', '')}{y}年第{q}季度汇总待报送", None, "待报送", "quarterly",
                             {"view": "missing", "year": str(y), "quarter": str(q)}))
+    return out
+
+
+def totals(session: Session, actor: Actor) -> dict[str, int]:
+    """How many letters and opinions in the user's scope are overdue or due soon (the rows of each
+    kind are capped at ``LIMIT``, most urgent first)."""
+    out: dict[str, int] = {}
+    if actor.can_write("letter"):
+        L, clock = models.Letter, letters.Clock(session)
+        out["来信"] = int(session.execute(scope_filter(select(func.count(L.id)), actor, L.office_id, L.group_id)
+                                        .where(clock.clause(False) | clock.soon_clause())).scalar_one())
+    if actor.can_write("opinion"):
+        O, G, oclock = models.Opinion, models.DeputyGroup, opinions.Clock(session)
+        out["群众意见"] = int(session.execute(
+            scope_filter(select(func.count(O.id)).join(G, G.id == O.group_id), actor, G.office_id, G.id)
+            .where(oclock.clause(False) | oclock.soon_clause())).scalar_one())
     return out
 
 

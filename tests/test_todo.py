@@ -174,3 +174,12 @@ def test_a_todo_row_opens_its_record(app_world, app_items):
         goto(at, "mailbox")
         assert not at.exception and not at.error, bad
         at.query_params["view"] = "opinions"
+
+
+def test_totals_count_beyond_the_rows_shown(world, items, monkeypatch):
+    monkeypatch.setattr(todo, "LIMIT", 1)
+    rows = _todo(world, world.admin())
+    assert sum(1 for i in rows if i.kind == "来信") == 1
+    with session_scope(url=world.url) as s:
+        assert todo.totals(s, world.admin()) == {"来信": 2, "群众意见": 1}
+        assert todo.totals(s, world.leader()) == {}
