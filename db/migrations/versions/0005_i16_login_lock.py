@@ -1,16 +1,16 @@
 """login throttling a stranger cannot turn against a user: when an account's failures reached the
 ceiling (locked for clients it never logged in from) and when an admin last unlocked it
 
-Revision ID: 0004_i16_login_lock
-Revises: 0003
+Revision ID: 0005_i16_login_lock
+Revises: 0004_i13_calendar
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_i16_login_lock"
-down_revision = "0003"
+revision = "0005_i16_login_lock"
+down_revision = "0004_i13_calendar"
 branch_labels = None
 depends_on = None
 
