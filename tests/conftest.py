@@ -229,6 +229,14 @@ def app_as(role: str, page: str | None = None, *, timeout: float = 30):
     return at
 
 
+def submit(at, name: str):  # noqa: ANN001, ANN201
+    """The submit button named ``name`` of a form drawn with an intent (components.forms.intent:
+    its key is the name followed by the form's token)."""
+    found = [b for b in at.button if (b.key or "").startswith(name + "_")]
+    assert len(found) == 1, f"{name}: {len(found)} buttons ({[b.key for b in at.button]})"
+    return found[0]
+
+
 def goto(at, page: str):  # noqa: ANN001, ANN201
     """Open the page registered under url path ``page`` and run it.
 
