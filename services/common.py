@@ -173,15 +173,19 @@ def last_change(session: Session, entity: str, entity_id: object) -> str:
     """Who last changed a record and how, from the audit log: "王工作（staff）于 2026-03-05 10:12
     修改（状态改为“已交代表”）"; "" when the log has nothing."""
     A = models.AuditLog
-    row = session.execute(
+    rows = session.execute(
         select(A).where(A.entity == entity, A.entity_id == str(entity_id), A.action != "查看")
-        .order_by(A.id.desc()).limit(1)
-    ).scalars().first()
-    if row is None:
+        .order_by(A.id.desc()).limit(10)
+    ).scalars().all()
+    if not rows:
         return ""
+    row = rows[0]
+    after: dict = {}
+    for r in reversed(rows):  # the rows one save wrote (same user, same moment), merged
+        if r.username == row.username and r.at == row.at:
+            after.update(r.after or {})
     name = session.execute(select(models.User.display_name).where(models.User.username == row.username)).scalar()
     who = f"{name}（{row.username}）" if name and name != row.username else row.username
-    after = row.after or {}
     if row.action == "删除":
         how = "删除"
     elif "status" in after:
@@ -191,7 +195,7 @@ def last_change(session: Session, entity: str, entity_id: object) -> str:
     else:
         words = [w for k, w in _FIELD_WORDS.items() if k in after]
         how = "修改（" + "、".join(words) + "）" if words else "修改"
-    return f" {who} 于 {row.at:%Y-%m-%d %H:%M:%S} {how}"
+    return f"{who}于 {row.at:%Y-%m-%d %H:%M:%S} {how}"
 
 
 def check_version(obj: object, expected: int | None, what: str = "该记录") -> None:
