@@ -241,13 +241,13 @@ def _step_form(actor: Actor, info: dict) -> None:
     note = st.text_input("备注", key=f"lt_note_{lid}")
     b1, b2 = st.columns([1, 3])
     if b1.button("确认办理", key=it.key(f"lt_go_{lid}"), type="primary"):
-        if to is None:
+        if to is None and it.seen == info["version"]:  # (on a moved record the service says who moved it)
             st.session_state[f"{key}__errors"] = {"to_status": "请选择下一步"}
             st.session_state[f"{key}__flash"] = ("err", "未保存，请先选择下一步。")
             st.rerun()
         run_write(key, actor.username, lambda s: letters.transition(
             s, actor, lid, to, happened_on=on, note=note, expected_version=it.seen, **kw),
-            f"已办理：{steps[to]}。", intent=it)
+            f"已办理：{steps.get(to, to)}。", intent=it)
     if info["may_pause"]:
         with b2.popover("等待来信人补充说明（暂停计时）"):
             why = st.text_input("需要补充的内容", key=f"lt_pause_note_{lid}")

@@ -102,19 +102,19 @@ def test_sixteen_writers_lose_nothing_and_see_no_database_error(db_url) -> None:
                 info = letters.get_letter(s, actor, lid)
             token = intents.new_token()
             if info["paused_since"]:
-                attempt(lambda s, v=info["version"]: letters.resume(s, actor, lid, note=token, expected_version=v),
+                attempt(lambda s, v=info["version"], lid=lid, t=token: letters.resume(s, actor, lid, note=t, expected_version=v),
                         token, "lt_step", who)
                 continue
             steps = [t for t, _label in info["next"]]
             if not steps:
                 continue
             if r < 0.3 and info["may_pause"]:
-                fn = (lambda s, v=info["version"], t=token:
+                fn = (lambda s, v=info["version"], t=token, lid=lid:
                       letters.pause(s, actor, lid, note="请补充" + t, expected_version=v))
             else:
                 # 不予受理 ends a letter: rare, so the letters keep moving (不满意 reopens them)
                 to = rng.choice([t for t in steps if t not in ("不予受理", "已合并")] or steps) if rng.random() > 0.02 else steps[-1]
-                fn = (lambda s, v=info["version"], to=to, t=token:
+                fn = (lambda s, v=info["version"], to=to, t=token, lid=lid:
                       letters.transition(s, actor, lid, to, note=t, expected_version=v, **FIELDS.get(to, {})))
             if attempt(fn, token, "lt_step", who) is not None:
                 note("steps", step=(lid, token))
@@ -133,7 +133,7 @@ def test_sixteen_writers_lose_nothing_and_see_no_database_error(db_url) -> None:
         codes = [c for (c,) in s.execute(select(models.Letter.code))]
         used = {t for (t,) in s.execute(select(models.FormIntent.token))}
         chains = {}
-        for lid, frm, to, undone in s.execute(select(E.letter_id, E.from_status, E.to_status, E.undone)
+        for lid, frm, to in s.execute(select(E.letter_id, E.from_status, E.to_status)
                                               .order_by(E.letter_id, E.id)):
             chains.setdefault(lid, []).append((frm, to))
         n_letters = s.execute(select(func.count()).select_from(models.Letter)).scalar_one()

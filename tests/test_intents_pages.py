@@ -165,3 +165,114 @@ def test_double_click_on_register_stores_one_letter(app_world) -> None:
     with session_scope("t") as s:
         assert s.execute(select(func.count()).select_from(models.Letter)).scalar_one() == 1
     assert "重复点击" in _messages(at)
+
+
+def _activity(world) -> int:
+    from datetime import date
+
+    from services import activities
+
+    with session_scope("staff") as s:
+        return activities.create_activity(s, world.staff(), {
+            "held_on": date(clock.today().year, 1, 5) if clock.today().month > 1 or clock.today().day >= 5
+            else clock.today(), "place": "社区", "district_id": world.districts[0], "organiser": "代表个人",
+            "kind": "问需", "targets": ["一般选民"], "mode": "专门活动", "deputy_ids": [world.deputies[0]],
+            "voters_reached": 12, "summary": "原来的内容"}, [])
+
+
+def _open_activity(role: str):
+    at = app_as(role, "activities")
+    at.session_state["act_ledger__grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _summary(aid: int) -> str:
+    with session_scope("t") as s:
+        return s.get(models.Activity, aid).summary
+
+
+def test_activity_edit_on_a_stale_form_is_refused_and_keeps_the_input(app_world) -> None:
+    """A saves an edit; B, whose form was drawn before, saves too: B is told A changed it (who,
+    when), A's text stays, B's text stays in B's form; B's deliberate second save applies."""
+    aid = _activity(app_world)
+    p = f"act_edit{aid}_g0"
+    b = _open_activity("staff")
+    b.text_area(key=f"{p}_summary").set_value("B 的内容").run()
+    a = _open_activity("admin")
+    a.text_area(key=f"{p}_summary").set_value("A 的内容").run()
+    submit(a, f"{p}_save").click().run()
+    assert not a.exception and _summary(aid) == "A 的内容"
+    submit(b, f"{p}_save").click().run()
+    assert not b.exception
+    assert _summary(aid) == "A 的内容"
+    msg = _messages(b)
+    assert "管理员（admin）" in msg and "未保存" in msg, msg
+    assert "已保存修改" not in msg
+    assert b.text_area(key=f"{p}_summary").value == "B 的内容"
+    submit(b, f"{p}_save").click().run()
+    assert _summary(aid) == "B 的内容"
+    assert "已保存修改" in _messages(b)
+
+
+def test_activity_double_submit_saves_once(app_world) -> None:
+    """Save, then the same drawn form again (a double click whose first rerun was cut short):
+    refused as a repeat; one change in the log."""
+    aid = _activity(app_world)
+    p = f"act_edit{aid}_g0"
+    at = _open_activity("staff")
+    at.text_area(key=f"{p}_summary").set_value("改过的内容").run()
+    slot = f"act_edit{aid}__intent__{p}"
+    drawn = dict(at.session_state[slot])
+    submit(at, f"{p}_save").click().run()
+    assert _summary(aid) == "改过的内容"
+    at.session_state[slot] = drawn
+    at.session_state[f"act_edit{aid}__gen"] = 0
+    at.run()
+    at.text_area(key=f"{p}_summary").set_value("改过的内容").run()
+    submit(at, f"{p}_save").click().run()
+    assert not at.exception
+    assert "重复点击" in _messages(at)
+    with session_scope("t") as s:
+        changes = s.execute(select(func.count()).select_from(models.AuditLog).where(
+            models.AuditLog.entity == "Activity", models.AuditLog.action == "修改")).scalar_one()
+    assert changes == 1
+
+
+def test_opinion_step_on_a_stale_form_is_refused(app_world) -> None:
+    """Two people on one opinion: A records 已转交; B's form, drawn before, records 已转交 too:
+    refused with who did it, one step stored."""
+    from datetime import date
+
+    from services import opinions
+
+    with session_scope("staff") as s:
+        op_id = opinions.add_opinion(s, app_world.staff(), district_id=app_world.districts[0],
+                                     deputy_id=app_world.deputies[0], raised_on=date(clock.today().year, 1, 1),
+                                     content="路灯不亮", category="城乡建设", is_livelihood=True).id
+
+    def open_op(role):
+        at = app_as(role, "activities")
+        at.radio(key="act_view").set_value("opinions").run()
+        at.session_state["act_ops__grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+        at.run()
+        assert at.selectbox(key=f"op{op_id}_g0_to").value is None  # no step preselected
+        return at
+
+    b = open_op("staff")
+    b.selectbox(key=f"op{op_id}_g0_to").set_value("已转交").run()
+    b.text_input(key=f"op{op_id}_g0_fw").input("区住建局")
+    a = open_op("admin")
+    a.selectbox(key=f"op{op_id}_g0_to").set_value("已转交").run()
+    a.text_input(key=f"op{op_id}_g0_fw").input("区城管局")
+    submit(a, f"op{op_id}_g0_save").click().run()
+    submit(b, f"op{op_id}_g0_save").click().run()
+    assert not b.exception
+    assert "管理员（admin）" in _messages(b)
+    with session_scope("t") as s:
+        op = s.get(models.Opinion, op_id)
+        n = s.execute(select(func.count()).select_from(models.OpinionEvent).where(
+            models.OpinionEvent.opinion_id == op_id)).scalar_one()
+    assert op.forwarded_to == "区城管局"
+    assert n == 2  # 登记 and A's 已转交
