@@ -14,7 +14,7 @@ from components.text import safe_md
 from components.timeline import Step, timeline
 from db.engine import session_scope
 from services import activities as svc
-from services import clock, settings
+from services import clock, imports, settings
 from services import opinions as op_svc
 from services.common import Actor, Page, ServiceError
 from services.states import OpinionStatus
@@ -345,16 +345,26 @@ def _import(actor: Actor) -> None:
         st.download_button("下载导入模板", data=template, file_name="联系选民活动台账导入模板.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            key="act_tpl", on_click="ignore")
-        up = st.file_uploader("选择填好的 .xlsx 文件", type=["xlsx"], key="act_upload")
+        n = st.session_state.get("act_upload__n", 0)
+        up = st.file_uploader("选择填好的 .xlsx 文件", type=["xlsx"], key=f"act_upload{n}" if n else "act_upload")
         show_flash("act_import")
         errs = errors_of("act_import")
         if errs:
             st.dataframe(pd.DataFrame([{"位置": k or "文件", "问题": v} for k, v in errs.items()]),
                          hide_index=True, width="stretch")
         if up is not None and st.button("导入", key="act_import_go"):
-            data = up.getvalue()
-            run_write("act_import", actor.username, lambda s: svc.import_xlsx(s, actor, data),
-                      success="导入成功。")
+            data, name = up.getvalue(), up.name
+            dups: list[str] = []
+
+            def _run(s):
+                dups.clear()  # a retried transaction starts the list again
+                return svc.import_xlsx(s, actor, data, filename=name, duplicates=dups)
+
+            added = run_write("act_import", actor.username, _run, rerun=False)
+            st.session_state["act_import__flash"] = (
+                "ok", f"导入成功：新增 {added} 次活动。" + imports.duplicate_note(dups))
+            st.session_state["act_upload__n"] = n + 1  # the uploader is emptied: no second import by accident
+            st.rerun()
 
 
 # ---------------------------------------------------------------- who falls short, mix, typical cases

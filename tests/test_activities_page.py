@@ -142,7 +142,7 @@ def test_import_page_all_or_nothing_then_delete_with_confirmation(app_world):
     assert any("无法读取该文件" in e.value for e in at.error)
     at.file_uploader(key="act_upload").set_value(("台账.xlsx", template, "application/octet-stream")).run()
     at.button(key="act_import_go").click().run()
-    assert [s.value for s in at.success] == ["导入成功。"]
+    assert [s.value for s in at.success] == ["导入成功：新增 1 次活动。"]
     assert "共 1 次" in " ".join(c.value for c in at.caption)
 
     at.session_state["act_ledger__grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
