@@ -12,7 +12,7 @@ from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
 from components.table import Filter, data_table
 from db.engine import session_scope
-from services import clock, deputy_io
+from services import clock, deputy_io, imports
 from services import masterdata as md
 from services.common import Actor, Page
 
@@ -505,7 +505,9 @@ def _import_section(actor: Actor, kind: str) -> None:
     if is_dep is False and actor.group_id is not None:
         return
     key = f"md_io_{kind}"
-    upload = st.file_uploader(f"选择要导入的{what} Excel 文件（.xlsx）", type=["xlsx"], key=f"{key}_file")
+    n = st.session_state.get(f"{key}_file__n", 0)
+    upload = st.file_uploader(f"选择要导入的{what} Excel 文件（.xlsx）", type=["xlsx"],
+                              key=f"{key}_file{n}" if n else f"{key}_file")
     show_flash(key)
     if upload is not None and st.button(f"开始导入{what}", key=f"{key}_go", type="primary"):
         bar = st.progress(0.0, text="正在检查……")
@@ -516,12 +518,22 @@ def _import_section(actor: Actor, kind: str) -> None:
 
         data = upload.getvalue()
         fn = deputy_io.import_deputies if is_dep else deputy_io.import_groups
-        report = run_write(key, actor.username, lambda s: fn(s, actor, data, progress), rerun=False)
+        name = upload.name
+
+        def _run(s):
+            imports.refuse_repeat(s, kind, data)  # the same content once (who and when if again)
+            out = fn(s, actor, data, progress)
+            if out.ok:
+                imports.claim_file(s, actor, kind, data, name, out.total)
+            return out
+
+        report = run_write(key, actor.username, _run, rerun=False)
         bar.empty()
         if report is None:
             return
         st.session_state[f"{key}_report"] = report
         if report.ok:
+            st.session_state[f"{key}_file__n"] = n + 1  # the uploader is emptied
             st.rerun()  # the lists above were drawn before the import: show the new rows
     report = st.session_state.get(f"{key}_report")
     if report is not None:

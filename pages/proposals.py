@@ -12,7 +12,7 @@ from components.table import Filter, data_table
 from components.text import safe_md
 from components.timeline import Step, timeline
 from db.engine import session_scope
-from services import clock, masterdata
+from services import clock, imports, masterdata
 from services import proposals as svc
 from services.common import Actor, Page, ServiceError
 from services.states import ProposalKind, ProposalStatus
@@ -279,16 +279,25 @@ def _import_export(actor: Actor) -> None:
     st.download_button("下载导入模板", template, file_name="议案建议导入模板.xlsx", key="prop_tpl",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
     if actor.can_write("proposal"):
-        up = st.file_uploader("上传填好的 .xlsx 文件", type=["xlsx"], key="prop_upload")
+        n = st.session_state.get("prop_upload__n", 0)
+        up = st.file_uploader("上传填好的 .xlsx 文件", type=["xlsx"], key=f"prop_upload{n}" if n else "prop_upload")
         field_error(form_key, "file")
         errs = {k: v for k, v in st.session_state.get(f"{form_key}__errors", {}).items() if k.startswith("第")}
         if errs:
             st.dataframe(pd.DataFrame([{"行": k, "问题": v} for k, v in errs.items()]), hide_index=True,
                          width="stretch")
         if up is not None and st.button("导入", type="primary", key="prop_import"):
-            data = up.getvalue()
-            run_write(form_key, actor.username, lambda s: svc.import_xlsx(s, actor, data),
-                      success="导入完成。")
+            data, name = up.getvalue(), up.name
+            dups: list[str] = []
+
+            def _run(s):
+                dups.clear()  # a retried transaction starts the list again
+                return svc.import_xlsx(s, actor, data, filename=name, duplicates=dups)
+
+            added = run_write(form_key, actor.username, _run, rerun=False)
+            st.session_state[f"{form_key}__flash"] = ("ok", f"导入完成：新增 {added} 件。" + imports.duplicate_note(dups, "行"))
+            st.session_state["prop_upload__n"] = n + 1  # the uploader is emptied: no second import by accident
+            st.rerun()
     st.divider()
     year = st.selectbox("导出年度", [None, *year_options()], key="prop_exp_year",
                         format_func=lambda y: "全部" if y is None else f"{y}年")

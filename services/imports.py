@@ -19,7 +19,7 @@ from db import models
 from services import clock
 from services.common import Actor, ServiceError
 
-AREAS = {"activities": "联系活动台账", "proposals": "议案建议", "deputies": "代表名册"}
+AREAS = {"activities": "联系活动台账", "proposals": "议案建议", "deputies": "代表名册", "groups": "代表组"}
 
 
 def digest(data: bytes) -> str:
