@@ -80,7 +80,7 @@ class StaleError(ServiceError):
     def __init__(self, what: str = "该记录", change: str = "") -> None:
         self.change = change
         if change:
-            super().__init__(f"{what}在您打开后已由{change}，您的修改未保存。页面已显示最新内容，"
+            super().__init__(f"{what}在您打开后已被他人修改：{change}。您的修改未保存；页面已显示最新内容，"
                              "您填写的内容仍保留在表单中，请核对后再提交。")
         else:
             super().__init__(f"{what}已被他人修改，请刷新后重新编辑（您的修改未保存）。")

@@ -103,7 +103,7 @@ def test_a_step_the_user_did_not_choose_is_never_stored(app_world) -> None:
     submit(b, f"lt_go_{lid}").click().run()
     assert not b.exception
     assert _steps(lid) == ["登记", "已交代表"]
-    assert "请先选择下一步" in _messages(b) or "已由" in _messages(b)
+    assert "请先选择下一步" in _messages(b) or "已被他人修改" in _messages(b)
     # B chose 已交代表 on the old form, A did it meanwhile: refused, not moved on to 已回复
     lid2 = _letter(app_world)
     b.session_state["lt_open"] = lid2
@@ -126,7 +126,7 @@ def test_pause_resume_and_undo_refuse_a_stale_form(app_world) -> None:
     submit(b, f"lt_pause_{lid}").click().run()
     with session_scope("t") as s:
         assert s.get(models.Letter, lid).paused_since is None
-    assert "已由" in _messages(b)
+    assert "已被他人修改" in _messages(b)
     # undo: the admin's page shows 已交代表 as the last step; staff records 已回复 meanwhile
     a = _open("admin", lid)
     a.text_input(key=f"lt_undo_reason_{lid}").set_value("误操作").run()
@@ -134,7 +134,7 @@ def test_pause_resume_and_undo_refuse_a_stale_form(app_world) -> None:
         letters.transition(s, app_world.staff(), lid, "已回复")
     submit(a, f"lt_undo_{lid}").click().run()
     assert _steps(lid) == ["登记", "已交代表", "已回复"]
-    assert "已由" in _messages(a)
+    assert "已被他人修改" in _messages(a)
 
 
 def test_double_click_on_register_stores_one_letter(app_world) -> None:
