@@ -118,6 +118,27 @@ def run_write(key: str, actor_name: str, fn: Callable[[Any], Any], success: str 
     return result
 
 
+def confirm_button(label: str, it: Intent, name: str, message: str, *, ask: bool = True) -> bool:
+    """A decision that matters: the first click shows ``message`` (what will be stored) with
+    确认 / 取消; 确认 returns True. Both buttons carry the form's token (a double click on 确认
+    stores once). With ``ask`` False it is a plain submit button."""
+    if not ask:
+        return st.button(label, key=it.key(name), type="primary")
+    flag = f"{it.slot}__ask"
+    if st.button(label, key=it.key(name), type="primary"):
+        st.session_state[flag] = True
+    if st.session_state.get(flag):
+        st.warning(message)
+        c1, c2 = st.columns(2)
+        if c1.button("确认", key=it.key(f"{name}_yes"), type="primary"):
+            st.session_state.pop(flag, None)
+            return True
+        if c2.button("取消", key=it.key(f"{name}_no")):
+            st.session_state.pop(flag, None)
+            st.rerun()
+    return False
+
+
 def confirm(key: str, label: str, message: str) -> bool:
     """A two-step destructive action: the first click asks, 确认 returns True."""
     ask = f"{key}__ask"

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.forms import Intent, end_intent, errors_of, field_error, intent, run_write, show_flash
+from components.forms import (
+    Intent,
+    confirm_button,
+    end_intent,
+    errors_of,
+    field_error,
+    intent,
+    run_write,
+    show_flash,
+)
 from components.guard import require_page
 from components.table import EXPORT_MAX, Filter, data_table
 from components.text import safe_md
@@ -240,7 +249,12 @@ def _step_form(actor: Actor, info: dict) -> None:
         field_error(key, "reason")
     note = st.text_input("备注", key=f"lt_note_{lid}")
     b1, b2 = st.columns([1, 3])
-    if b1.button("确认办理", key=it.key(f"lt_go_{lid}"), type="primary"):
+    closing = to in (LetterStatus.FED_BACK, LetterStatus.REJECTED, LetterStatus.MERGED)
+    with b1:
+        go = confirm_button("确认办理", it, f"lt_go_{lid}",
+                            f"“{steps.get(to, to)}”后该来信办理结束{'（来信人不满意的可重新办理）' if to == LetterStatus.FED_BACK else ''}，"
+                            f"来信 {info['code']} 将记为“{to}”。确定吗？", ask=closing)
+    if go:
         if to is None and it.seen == info["version"]:  # (on a moved record the service says who moved it)
             st.session_state[f"{key}__errors"] = {"to_status": "请选择下一步"}
             st.session_state[f"{key}__flash"] = ("err", "未保存，请先选择下一步。")

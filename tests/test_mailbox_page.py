@@ -8,7 +8,7 @@ from sqlalchemy import select
 from db import models
 from db.engine import session_scope
 from services import clock
-from tests.conftest import app_as, goto, submit
+from tests.conftest import app_as, confirmed, goto, submit
 
 
 def _fill_letter(at, world, phone: str = "13812341234") -> None:
@@ -54,7 +54,10 @@ def test_register_letter_then_take_it_to_feedback(app_world) -> None:
                       "lt_sat": at.radio}[k](key=f"{k}_{lid}")
             widget.set_value(v)
         at.run()
-        submit(at, f"lt_go_{lid}").click().run()
+        if to == "已反馈":  # closing a letter asks for confirmation first
+            confirmed(at, f"lt_go_{lid}")
+        else:
+            submit(at, f"lt_go_{lid}").click().run()
         assert not at.exception, to
         with session_scope("t") as s:
             assert s.get(models.Letter, lid).status == to, [e.value for e in at.error]
