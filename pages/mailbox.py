@@ -70,7 +70,6 @@ def render() -> None:
 
 def _letter_list(actor: Actor, ch: dict) -> None:
     """Filters, the paginated letter list (overdue marked), export, and the selected letter."""
-    show_flash("lt_step")
     filters = [
         Filter("period", "收信日期", "date_range"),
         Filter("office_id", "办事处", "select", ch["offices"]),
@@ -202,6 +201,7 @@ def _step_form(actor: Actor, info: dict) -> None:
     key = "lt_step"
     it = intent(key, lid, info["version"])
     st.markdown("**办理下一步**")
+    show_flash(key)  # beside the form the user just submitted (a refusal says who changed what)
     if info["paused_since"]:
         d = st.date_input("恢复日期", value=today(), key=f"lt_resume_on_{lid}", format="YYYY-MM-DD")
         field_error(key, "happened_on")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from db import models
 from db.engine import session_scope
 from services import clock, letters
-from tests.conftest import app_as, submit
+from tests.conftest import app_as, confirmed, submit
 
 
 def _letter(world) -> int:
@@ -80,14 +80,14 @@ def test_stale_form_is_refused_with_who_did_what_and_keeps_the_input(app_world) 
     a.selectbox(key=f"lt_to_{lid}").set_value("已交代表").run()
     submit(a, f"lt_go_{lid}").click().run()
     assert _status(lid) == "已交代表"
-    submit(b, f"lt_go_{lid}").click().run()
+    confirmed(b, f"lt_go_{lid}")  # 不予受理 closes the letter: asked first
     assert not b.exception
     assert _status(lid) == "已交代表" and _steps(lid) == ["登记", "已交代表"]
     msg = _messages(b)
     assert "管理员（admin）" in msg and "已交代表" in msg and "未保存" in msg, msg
     assert b.text_input(key=f"lt_reason_{lid}").value == "不属于人大代表联系范围"
     # B has now seen the change: a deliberate second submit applies to the letter as it is
-    submit(b, f"lt_go_{lid}").click().run()
+    confirmed(b, f"lt_go_{lid}")
     assert _status(lid) == "不予受理"
 
 
