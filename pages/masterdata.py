@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from components.forms import field_error, run_write, show_flash
+from components.forms import field_error, intent, run_write, show_flash
 from components.guard import require_page
 from components.table import Filter, data_table
 from db.engine import session_scope
@@ -154,7 +154,9 @@ def _deputy_form(actor: Actor, ch: dict, prefix: str, init: dict, deputy_id: int
         with c2:
             leader = st.checkbox("担任领导职务", value=bool(init.get("is_office_leader")), key=f"{prefix}_leader",
                                  help="评优时可按规定排除担任领导职务的代表")
-        submitted = st.form_submit_button("保存代表" if deputy_id is None else "保存修改", type="primary")
+        it = intent(form_key, prefix)  # one save per drawn form (a double click adds one deputy)
+        submitted = st.form_submit_button("保存代表" if deputy_id is None else "保存修改", type="primary",
+                                          key=it.key(f"{prefix}_save"))
     if submitted:
         data = {"name": name, "gender": gender, "birth_year": birth_year, "party": party, "unit_title": unit,
                 "occupation": occupation, "phone": phone, "group_id": group_id, "district_id": district_id,
@@ -170,7 +172,7 @@ def _deputy_form(actor: Actor, ch: dict, prefix: str, init: dict, deputy_id: int
                 st.session_state["md_dep_editing"]["version"] = d.version  # the user now holds this one
             return d.id
 
-        run_write(form_key, actor.username, save,
+        run_write(form_key, actor.username, save, intent=it,
                   success=f"已保存代表“{name.strip()}”。" if deputy_id is None else "已保存修改。")
 
 
