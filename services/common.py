@@ -166,7 +166,10 @@ def paginate(session: Session, stmt: Select, offset: int, limit: int) -> tuple[l
 # column names the "what changed" message names in Chinese (others: 修改了内容)
 _FIELD_WORDS = {"status": "状态", "summary": "内容", "paused_since": "暂停计时", "result": "办理结果",
                 "forwarded_to": "转办单位", "title": "标题", "name": "名称", "phone": "电话",
-                "held_on": "日期", "place": "地点", "deputy_id": "承办代表", "satisfaction": "满意度"}
+                "held_on": "日期", "place": "地点", "deputy_id": "承办代表", "satisfaction": "满意度",
+                "district_id": "选区", "voters_reached": "联系选民人数", "kind": "类型", "mode": "活动形式",
+                "organiser": "组织方式", "targets": "联系对象", "typical": "典型事例", "received_on": "收到日期",
+                "review_result": "审查结果", "handling_body": "承办单位", "deputy_view": "代表评价"}
 
 
 def last_change(session: Session, entity: str, entity_id: object) -> str:

@@ -137,6 +137,20 @@ def test_pause_resume_and_undo_refuse_a_stale_form(app_world) -> None:
     assert "已被他人修改" in _messages(a)
 
 
+def test_own_step_then_undo_is_not_refused_as_stale(app_world) -> None:
+    """The admin records a step and then undoes it on the redrawn page: the undo applies (the
+    page's forms on one letter share one intent, renewed by any save)."""
+    lid = _letter(app_world)
+    a = _open("admin", lid)
+    a.selectbox(key=f"lt_to_{lid}").set_value("已交代表").run()
+    submit(a, f"lt_go_{lid}").click().run()
+    assert _status(lid) == "已交代表"
+    a.text_input(key=f"lt_undo_reason_{lid}").set_value("选错了").run()
+    submit(a, f"lt_undo_{lid}").click().run()
+    assert not a.exception
+    assert _status(lid) == "登记", _messages(a)
+
+
 def test_double_click_on_register_stores_one_letter(app_world) -> None:
     """登记 twice with the same drawn form: one letter."""
     def fill(at) -> None:
