@@ -6,7 +6,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.forms import confirm, end_intent, errors_of, field_error, intent, run_write, show_flash
+from components.forms import (
+    confirm,
+    end_intent,
+    errors_of,
+    field_error,
+    intent,
+    keep_drawn,
+    run_write,
+    show_flash,
+)
 from components.guard import require_page
 from components.params import param_year, year_options
 from components.table import Filter, data_table
@@ -134,6 +143,10 @@ def _activity_form(actor: Actor, ch: dict, form_key: str, prefix: str, initial: 
     # the version the form was drawn with and its token (components.forms.intent): a save on an
     # activity someone else changed meanwhile is refused with who did it, the input kept
     it = intent(form_key, prefix, version)
+    if activity_id is not None:  # untouched fields reload from the record after a stale refusal
+        keep_drawn(it, [f"{prefix}_{k}" for k in ("date", "district", "place", "organiser", "kind", "mode",
+                                                  "targets", "deputies", "voters", "signin", "photos",
+                                                  "other", "typical", "summary")])
     if st.button("保存活动" if activity_id is None else "保存修改", key=it.key(f"{prefix}_save"), type="primary"):
         data = {
             "held_on": held_on, "place": place, "district_id": district_id, "organiser": organiser,

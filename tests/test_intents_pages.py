@@ -230,6 +230,26 @@ def test_activity_edit_on_a_stale_form_is_refused_and_keeps_the_input(app_world)
     assert "已保存修改" in _messages(b)
 
 
+def test_after_a_stale_refusal_untouched_fields_show_the_new_record(app_world) -> None:
+    """A changes the place; B (form drawn before) changes only the summary: refused; B's form now
+    shows A's place (a field B never touched) and B's summary; B's retry keeps A's place."""
+    aid = _activity(app_world)
+    p = f"act_edit{aid}_g0"
+    b = _open_activity("staff")
+    b.text_area(key=f"{p}_summary").set_value("B 的内容").run()
+    a = _open_activity("admin")
+    a.text_input(key=f"{p}_place").set_value("A 改的地点").run()
+    submit(a, f"{p}_save").click().run()
+    submit(b, f"{p}_save").click().run()
+    assert "已被他人修改" in _messages(b)
+    assert b.text_input(key=f"{p}_place").value == "A 改的地点"
+    assert b.text_area(key=f"{p}_summary").value == "B 的内容"
+    submit(b, f"{p}_save").click().run()
+    with session_scope("t") as s:
+        act = s.get(models.Activity, aid)
+        assert (act.place, act.summary) == ("A 改的地点", "B 的内容")
+
+
 def test_activity_double_submit_saves_once(app_world) -> None:
     """Save, then the same drawn form again (a double click whose first rerun was cut short):
     refused as a repeat; one change in the log."""
