@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.forms import confirm, field_error, intent, run_write, show_flash
+from components.forms import confirm, field_error, intent, keep_drawn, run_write, show_flash
 from components.guard import require_page
 from components.params import param_year, year_options
 from components.table import Filter, data_table
@@ -228,6 +228,9 @@ def _proposal_form(actor: Actor, ch: dict, form_key: str, p: str, init: dict | N
                              default=[r["key"] for r in linked], placeholder="选择本件所依据的意见或来信（可多选）")
     field_error(form_key, "sources")
     it = intent("prop", pid, init.get("version")) if pid is not None else intent(form_key, p)
+    if pid is not None:  # untouched fields reload from the record after a stale refusal
+        keep_drawn(it, [f"{p}_{k}" for k in ("kind", "term", "session", "title", "summary", "lead", "cos", "on",
+                                              "body", "law", "sources")])
     if st.button("保存", type="primary", key=it.key(f"{p}_save")):
         data = {"kind": kind, "term_id": term_id, "session_no": session_no, "title": title, "summary": summary,
                 "lead_deputy_id": lead, "cosigner_ids": cos, "submitted_on": submitted_on,

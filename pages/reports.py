@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.forms import field_error, intent, run_write, show_flash
+from components.forms import field_error, intent, keep_drawn, run_write, show_flash
 from components.guard import require_page
 from components.params import param_year, year_options
 from components.table import Filter, data_table
@@ -246,6 +246,9 @@ def _meeting_form(actor: Actor, year: int, categories: list[str], prefix: str, o
     )
     field_error(form_key, "opinions")
     it = intent(form_key, prefix, version)  # the version drawn and a token: once, on what the user saw
+    if report_id is not None:  # untouched fields reload from the record after a stale refusal
+        keep_drawn(it, [f"{prefix}_{k}" for k in ("held", "venue", "present", "asked", "answered", "video", "note",
+                                                  "sat", "basic", "unsat")])
     if st.button("保存述职记录" if report_id is None else "保存修改", key=it.key(f"{prefix}_save"), type="primary"):
         data = {"deputy_id": dep, "year": year, "held_on": held, "venue": venue, "voters_present": present,
                 "questions_asked": asked, "questions_answered": answered, "video_recorded": video,
@@ -346,6 +349,7 @@ def _written(actor: Actor, year: int, groups: dict[int, str]) -> None:
         filed = st.date_input("报代表联络工委备案日期", value=sel["备案日期"] or None, key=f"{p}_filed",
                               format="YYYY-MM-DD")
         field_error(form_key, "filed_on")
+    keep_drawn(it, [f"{p}_{k}" for k in ("rec", "res", "reviewer", "revd", "filed")])
     if st.button("保存书面报告", key=it.key(f"{p}_save"), type="primary"):
         data = {"received_on": received, "review_result": None if result == "未审查" else result,
                 "reviewer": reviewer, "reviewed_on": reviewed, "filed_on": filed}
