@@ -245,6 +245,10 @@ def _meeting_form(actor: Actor, year: int, categories: list[str], prefix: str, o
         },
     )
     field_error(form_key, "opinions")
+    with session_scope(actor.username) as s:
+        unsure = op_svc.registration_warning(s, held)
+    if unsure:
+        st.warning("述职会上提出的群众意见：" + unsure)
     it = intent(form_key, prefix, version)  # the version drawn and a token: once, on what the user saw
     if report_id is not None:  # untouched fields reload from the record after a stale refusal
         keep_drawn(it, [f"{prefix}_{k}" for k in ("held", "venue", "present", "asked", "answered", "video", "note",

@@ -2,7 +2,7 @@
 files (by content hash), and a confirmed list that is replaced keeps the old one as 作废
 
 Revision ID: 0004_i12_intents
-Revises: 0003
+Revises: 0004_i13_calendar
 Create Date: 2026-11-30
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_i12_intents"
-down_revision = "0003"
+down_revision = "0004_i13_calendar"
 branch_labels = None
 depends_on = None
 
