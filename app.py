@@ -26,6 +26,7 @@ from pages import (
     settings,
     spotchecks,
     users,
+    workcalendar,
 )
 from services import auth, clock
 from services.common import PAGES, ROLE_NAMES, URL_PATHS
@@ -34,7 +35,7 @@ MODULES = {
     "dashboard": dashboard, "activities": activities, "mailbox": mailbox, "reports": reports,
     "proposals": proposals, "attendance": attendance, "spotchecks": spotchecks, "scoring": scoring,
     "profiles": profiles, "quarterly": quarterly, "hotissues": hotissues, "masterdata": masterdata,
-    "users": users, "settings": settings, "auditlog": auditlog,
+    "users": users, "settings": settings, "calendar": workcalendar, "auditlog": auditlog,
 }
 ICONS = {  # Material icons ship with Streamlit's front end (no emoji font is needed on the intranet)
     "dashboard": ":material/dashboard:", "activities": ":material/groups:", "mailbox": ":material/mail:",
@@ -43,7 +44,7 @@ ICONS = {  # Material icons ship with Streamlit's front end (no emoji font is ne
     "scoring": ":material/military_tech:", "profiles": ":material/folder_shared:",
     "quarterly": ":material/summarize:", "hotissues": ":material/local_fire_department:",
     "masterdata": ":material/database:", "users": ":material/manage_accounts:",
-    "settings": ":material/settings:", "auditlog": ":material/history:",
+    "settings": ":material/settings:", "calendar": ":material/calendar_month:", "auditlog": ":material/history:",
 }
 COOKIE_DAYS = 1.0
 
