@@ -2,7 +2,7 @@
 ceiling (locked for clients it never logged in from) and when an admin last unlocked it
 
 Revision ID: 0005_i16_login_lock
-Revises: 0004_i13_calendar
+Revises: 0004_i12_intents
 Create Date: 2026-11-30
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_i16_login_lock"
-down_revision = "0004_i13_calendar"
+down_revision = "0004_i12_intents"
 branch_labels = None
 depends_on = None
 
