@@ -9,7 +9,7 @@ from components import charts
 from components.guard import require_page
 from components.params import param_int, param_year, year_options
 from db.engine import session_scope
-from services import masterdata, scoring
+from services import documents, masterdata, scoring
 from services import profiles as svc
 from services.common import ServiceError
 
@@ -103,9 +103,9 @@ def render() -> None:
     c1.download_button("导出 Word（打印）", docx, file_name=f"{name}.docx", key="pf_docx", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     with c2:
-        if svc.pdf_converter():
+        if documents.pdf_converter():
             if st.button("生成 PDF", key="pf_pdf_make"):
-                pdf = svc.to_pdf(docx)
+                pdf = documents.to_pdf(docx)
                 if pdf:
                     st.download_button("下载 PDF", pdf, file_name=f"{name}.pdf", key="pf_pdf",
                                        mime="application/pdf", on_click="ignore")

@@ -277,8 +277,9 @@ def _history(actor: Actor, year: int, history: list[dict]) -> None:
                  key="sc_hist_grid")
     hopts = {h["id"]: f"{h['年度']}年 {h['类别']}（{h['确认人']} {h['确认时间']:%Y-%m-%d %H:%M}）" for h in history}
     hid = st.selectbox("选择名单", list(hopts), format_func=lambda i: hopts[i], key="sc_hist_pick")
+    scores = st.checkbox("Word 名单附得分、等级和排名（默认只列姓名，按姓氏笔画排序）", key="sc_hist_scores")
     with session_scope(actor.username) as s:
-        xlsx, docx = svc.selection_xlsx(s, hid), svc.selection_docx(s, hid)
+        xlsx, docx = svc.selection_xlsx(s, hid), svc.selection_docx(s, hid, with_scores=scores)
     kind = next(h["类别"] for h in history if h["id"] == hid)
     c1, c2, c3 = st.columns(3)
     c1.download_button("导出 Excel", xlsx, file_name=f"{year}年度{kind}名单.xlsx", key="sc_hist_xlsx",

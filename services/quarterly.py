@@ -303,46 +303,20 @@ def to_xlsx(s: dict) -> bytes:
 
 
 def to_docx(s: dict) -> bytes:
-    """The summary as a printable .docx in the same layout (A4 landscape)."""
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
+    """The summary as a 公文 (services.documents, A4 landscape for the nine columns): the table
+    repeats its header on every page; totals, 联络员 and the date in Chinese numerals."""
+    from services.documents import GongWen
 
-    doc = Document()
-    sec = doc.sections[0]
-    sec.orientation = WD_ORIENT.LANDSCAPE
-    sec.page_width, sec.page_height = Cm(29.7), Cm(21.0)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(sec, side, Cm(1.8))
-    title = doc.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run(s["title"])
-    run.bold = True
-    run.font.size = Pt(16)
-    doc.add_paragraph(f"代表组：{s['group']}（{s['office']}）　　季度：{s['year']}年第{s['quarter']}季度")
-    table = doc.add_table(rows=1, cols=len(COLUMNS))
-    table.style = "Table Grid"
-    for j, col in enumerate(COLUMNS):
-        cell = table.rows[0].cells[j]
-        cell.text = col
-        cell.paragraphs[0].runs[0].bold = True
-    for r in s["rows"]:
-        cells = table.add_row().cells
-        for j, col in enumerate(COLUMNS):
-            v = r[col]
-            cells[j].text = fmt_date(v) if isinstance(v, date) else str(v)
-    if not s["rows"]:
-        cells = table.add_row().cells
-        cells[0].merge(cells[-1]).text = "本季度无群众反映问题。"
+    g = GongWen(s["title"], landscape=True)
+    g.para(f"代表组：{s['group']}（{s['office']}）　　季度：{s['year']}年第{s['quarter']}季度", indent=False)
+    cols = COLUMNS[1:]  # 序号 is numbered by the table
+    g.table(cols, [[r[c] for c in cols] for r in s["rows"]], numbered=True, empty="本季度无群众反映问题。")
     t = s["totals"]
-    doc.add_paragraph(f"合计：共{t['问题总数']}件（来信{t['来信']}件、群众意见{t['群众意见']}件），已解决{t['已解决']}件，"
-                      f"办理中{t['办理中']}件，未解决或不予受理{t['未解决或不予受理']}件。")
+    g.para(f"合计：共{t['问题总数']}件（来信{t['来信']}件、群众意见{t['群众意见']}件），已解决{t['已解决']}件，"
+           f"办理中{t['办理中']}件，未解决或不予受理{t['未解决或不予受理']}件。")
     if s["by_category"]:
-        doc.add_paragraph("分类统计：" + "；".join(
+        g.para("分类统计：" + "；".join(
             f"{r['问题类别']}{r['问题数']}件（已解决{r['已解决']}件）" for r in s["by_category"]) + "。")
-    end = doc.add_paragraph(f"联络员：{s['liaison']}　　　　填报日期：{fmt_date(clock.today())}")
-    end.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    g.para(f"联络员：{s['liaison'] or '（未登记）'}")
+    g.signature(clock.today(), s["group"])
+    return g.to_bytes()

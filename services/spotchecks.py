@@ -34,7 +34,6 @@ can check the ranking in a spreadsheet: the .xlsx export lists every eligible re
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
 from collections import Counter, defaultdict
@@ -946,37 +945,25 @@ def export_xlsx(session: Session, actor: Actor, check_id: int) -> bytes:
 
 
 def export_docx(session: Session, actor: Actor, check_id: int) -> bytes:
-    """One check as a printable .docx record."""
-    from docx import Document
+    """One check as a 公文 record (services.documents): facts, sample with findings, grades,
+    signature lines."""
+    from services.documents import GongWen
 
     d, frames = _export_frames(session, actor, check_id)
-    doc = Document()
-    doc.add_heading(f"代表组活动记录抽查记录（第{d['id']}号）", level=1)
-    for label, value in frames["抽查概况"].itertuples(index=False):
-        p = doc.add_paragraph()
-        p.add_run(f"{label}：").bold = True
-        p.add_run(str(value))
+    g = GongWen(f"代表组活动记录抽查记录（第{d['id']}号）")
+    g.fields((k, v) for k, v in frames["抽查概况"].itertuples(index=False) if k != "规则（JSON）")
 
     def table(title: str, df: pd.DataFrame) -> None:
-        doc.add_heading(title, level=2)
-        t = doc.add_table(rows=1, cols=len(df.columns))
-        t.style = "Table Grid"
-        for j, col in enumerate(df.columns):
-            t.rows[0].cells[j].text = str(col)
-        for rec in df.itertuples(index=False):
-            cells = t.add_row().cells
-            for j, v in enumerate(rec):
-                cells[j].text = fmt_date(v) if isinstance(v, date | datetime) else ("" if v is None else str(v))
+        g.heading(title)
+        g.table([str(c) for c in df.columns], [list(r) for r in df.itertuples(index=False)])
 
     items = frames["抽取记录与核查结果"]
     table("抽取记录与核查结果", items[[c for c in ("代表组", "类别", "记录编号", "记录", "结果", "说明")
                                 if c in items.columns]])
     table("代表组评定", frames["代表组评定"])
-    doc.add_paragraph("")
-    doc.add_paragraph("检查人签字：____________　　被检查代表组联络员签字：____________　　日期：__________")
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    g.para("检查人签字：____________　　被检查代表组联络员签字：____________", indent=False)
+    g.signature(today())
+    return g.to_bytes()
 
 
 # ---------------------------------------------------------------- 工作台

@@ -13,7 +13,7 @@ from docx import Document
 from db import models as M
 from db import periods
 from db.engine import session_scope
-from services import profiles, scoring
+from services import documents, profiles, scoring
 from services.common import Actor, PermissionDenied
 from tests.conftest import app_as, goto
 from tests.scoring_example import YEAR, activity, build_example, event, make_app_world, make_world
@@ -68,8 +68,8 @@ def test_docx_opens_and_holds_the_records(world) -> None:
     assert f"L{YEAR}001" in cells  # B's letter (number only, never the writer)
     assert "噪音扰民" not in cells
     assert f"关于某事的建议{ex['b']}" in cells
-    assert "总分 5 分" in text
-    assert "本年任职比例 50.1%" in "\n".join(p.text for p in Document(io.BytesIO(c_blob)).paragraphs)
+    assert "总分5分" in text
+    assert "本年任职比例50.1%" in "\n".join(p.text for p in Document(io.BytesIO(c_blob)).paragraphs)
 
 
 def test_the_header_shows_the_group_of_the_year(world, travel) -> None:
@@ -155,7 +155,7 @@ def test_profile_page_for_staff(app_world) -> None:
     assert any(b.label == "导出 Word（打印）" for b in at.get("download_button"))
     assert any("评分随即更新" in c.value for c in at.caption)
     assert not any("2分钟" in c.value for c in at.caption)
-    if not profiles.pdf_converter():
+    if not documents.pdf_converter():
         assert any("LibreOffice" in c.value for c in at.caption)
 
 
