@@ -18,6 +18,7 @@ it already defines are kept as the office set them. ``template_bytes()`` gives t
 from __future__ import annotations
 
 import io
+import math
 import os
 import shutil
 import subprocess
@@ -92,22 +93,20 @@ def text_width(s: str) -> int:
 
 
 def cell_text(v: object) -> str:
-    """A value as it is written in a table cell: dates 2026-03-05, nothing for None."""
-    if v is None:
+    """A value as it is written in a table cell: dates 2026-03-05, whole numbers without .0,
+    nothing for None / NaN / NaT, 是/否 for booleans."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
+    if isinstance(v, bool):
+        return "是" if v else "否"
     if isinstance(v, datetime):
         return f"{v:%Y-%m-%d %H:%M}"
     if isinstance(v, date):
         return f"{v:%Y-%m-%d}"
     if isinstance(v, float):
         return f"{v:g}"
-    try:
-        import pandas as pd
-
-        if pd.isna(v):
-            return ""
-    except (TypeError, ValueError):
-        pass
+    if type(v).__name__ in ("NaTType", "NAType"):
+        return ""
     return str(v)
 
 

@@ -6,8 +6,10 @@ is made from the Unihan database by ``python -m services.strokes Unihan_IRGSourc
 (Debian: package ``unicode-data``, /usr/share/unicode/).
 
 A name sorts by the stroke count of its first character (the surname), then of the second, and so
-on; equal counts keep characters of one kind together (by code point), and a shorter name comes
-first. Characters without data (letters, digits) count as 0 strokes and sort before ideographs.
+on; a shorter name comes first. Characters without data (letters, digits) count as 0 strokes and
+sort before ideographs. Limitation: Unicode has no stroke-order data, so two different characters
+with the same count (李 and 张, 7 strokes) are ordered by code point (radical order), not by their
+first stroke (横竖撇点折) as GF 3002 would; same characters always stay together.
 """
 
 from __future__ import annotations

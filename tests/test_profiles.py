@@ -16,6 +16,7 @@ from db.engine import session_scope
 from services import documents, profiles, scoring
 from services.common import Actor, PermissionDenied
 from tests.conftest import app_as, goto
+from tests.gongwen import assert_gongwen
 from tests.scoring_example import YEAR, activity, build_example, event, make_app_world, make_world
 
 
@@ -61,7 +62,7 @@ def test_docx_opens_and_holds_the_records(world) -> None:
     with session_scope("test", url=world.url) as s:
         blob = profiles.to_docx(profiles.profile(s, world.admin(), ex["b"], YEAR))
         c_blob = profiles.to_docx(profiles.profile(s, world.admin(), ex["c"], YEAR))
-    doc = Document(io.BytesIO(blob))
+    doc = assert_gongwen(blob)
     text = "\n".join(p.text for p in doc.paragraphs)
     cells = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
     assert "王芳代表" in text and "一、出席人代会情况" in text and "五、为选民办实事情况" in text
