@@ -46,8 +46,8 @@ KAI_FONT, KAI_FALLBACK = "楷体_GB2312", "楷体"
 PAGE_FONT = "宋体"
 FALLBACKS = {TITLE_FONT: TITLE_FALLBACK, BODY_FONT: BODY_FALLBACK, KAI_FONT: KAI_FALLBACK}
 
-# sizes (号): 二号 22 pt, 三号 16 pt, 四号 14 pt, 小四 12 pt
-SIZE_2, SIZE_3, SIZE_4, SIZE_S4 = Pt(22), Pt(16), Pt(14), Pt(12)
+# sizes (号): 二号 22 pt, 三号 16 pt, 四号 14 pt, 小四 12 pt, 五号 10.5 pt
+SIZE_2, SIZE_3, SIZE_4, SIZE_S4, SIZE_5 = Pt(22), Pt(16), Pt(14), Pt(12), Pt(10.5)
 LINE = Pt(28.95)  # 22 lines on a page
 
 MARGINS_MM = {"top_margin": 37, "bottom_margin": 35, "left_margin": 28, "right_margin": 26}
@@ -110,35 +110,39 @@ def cell_text(v: object) -> str:
     return str(v)
 
 
+def ems(s: str) -> float:
+    """Width of text in ems: a Chinese character 1, a Latin letter or digit at most 0.65."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.65 for c in s)
+
+
 def column_widths(columns: Sequence[str], rows: Iterable[Sequence[object]], total_mm: float,
-                  unit_mm: float = 2.2, pad_mm: float = 5.0) -> list[float]:
-    """Column widths (mm) by content. A column's natural width is its longest line (a Chinese
-    character is two units of ``unit_mm``) plus the cell padding; columns narrower than an equal
-    share of what is left keep their natural width, the rest share the remainder by their natural
-    widths (so 序号 stays narrow and 反映问题 wraps). When everything fits, all grow in proportion."""
-    longest = [text_width(c) for c in columns]
+                  em_mm: float = 12 * 0.3528, pad_mm: float = 4.6, keep: float = 6.5, least: float = 4,
+                  cap: float = 30) -> list[float]:
+    """Column widths (mm) by content, for text ``em_mm`` wide per em. A column needs its longest
+    line (a header may wrap onto two lines) plus the cell padding. When everything fits, all grow
+    in proportion. Otherwise the short columns (at most ``keep`` ems: 序号, dates, 选区, 状态) get
+    what they need so they never wrap; the long ones get at least ``least`` ems and share what is
+    left in proportion to how much more they want, counted up to ``cap`` ems so one very long
+    column does not starve the rest (序号 narrow, 反映问题 wide). Only when even that does not fit
+    is every column shrunk in proportion."""
+    need = []
+    for c in columns:
+        w = ems(c)
+        need.append(w if w <= 2 else math.ceil(w / 2))
     for r in rows:
         for j, v in enumerate(r):
-            longest[j] = max(longest[j], max((text_width(x) for x in cell_text(v).splitlines()), default=0))
-    natural = [max(n, 4) * unit_mm + pad_mm for n in longest]
+            need[j] = max(need[j], max((ems(x) for x in cell_text(v).splitlines()), default=0))
+    need = [max(n, 2.0) for n in need]
+    natural = [n * em_mm + pad_mm for n in need]
     if sum(natural) <= total_mm:
         return [total_mm * n / sum(natural) for n in natural]
-    widths: list[float | None] = [None] * len(columns)
-    left, open_ = total_mm, set(range(len(columns)))
-    changed = True
-    while changed and open_:
-        changed = False
-        share = left / len(open_)
-        for j in sorted(open_):
-            if natural[j] <= share:
-                widths[j] = natural[j]
-                left -= natural[j]
-                open_.discard(j)
-                changed = True
-    rest = sum(natural[j] for j in open_)
-    for j in open_:
-        widths[j] = left * natural[j] / rest
-    return [float(w) for w in widths]
+    short = [n <= keep for n in need]
+    base = [nat if sh else least * em_mm + pad_mm for nat, sh in zip(natural, short, strict=True)]
+    if sum(base) >= total_mm:
+        return [total_mm * b / sum(base) for b in base]
+    want = [0.0 if sh else min(n, cap) * em_mm + pad_mm - b for n, b, sh in zip(need, base, short, strict=True)]
+    left, total_want = total_mm - sum(base), sum(want)
+    return [b + left * w / total_want for b, w in zip(base, want, strict=True)]
 
 
 def _set_fonts(rpr_owner, name: str) -> None:  # noqa: ANN001 - a style or a run
@@ -149,8 +153,9 @@ def _set_fonts(rpr_owner, name: str) -> None:  # noqa: ANN001 - a style or a run
 
 
 def _style(doc, name: str, font: str, size: Pt, *, bold: bool = False, align=None,  # noqa: ANN001
-           line: Pt | None = LINE, indent: Pt | None = None) -> None:
-    """Define a paragraph style unless the base document already has one of that name."""
+           line: Pt | None = LINE, indent: Pt | None = None, keep: bool = False) -> None:
+    """Define a paragraph style unless the base document already has one of that name; ``keep``
+    keeps it on the page of what follows (a heading with its table)."""
     if name in [s.name for s in doc.styles]:
         return
     st = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
@@ -170,6 +175,8 @@ def _style(doc, name: str, font: str, size: Pt, *, bold: bool = False, align=Non
         pf.first_line_indent = indent
     if align is not None:
         pf.alignment = align
+    if keep:
+        pf.keep_with_next = True
 
 
 def _font_fallbacks(doc) -> None:  # noqa: ANN001
@@ -252,8 +259,8 @@ class GongWen:
             normal.font.size = SIZE_3
         _style(doc, TITLE, TITLE_FONT, SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(35))
         _style(doc, BODY, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=Pt(32))
-        _style(doc, H1, HEADING_FONT, SIZE_3, indent=Pt(32))
-        _style(doc, H2, KAI_FONT, SIZE_3, indent=Pt(32))
+        _style(doc, H1, HEADING_FONT, SIZE_3, indent=Pt(32), keep=True)
+        _style(doc, H2, KAI_FONT, SIZE_3, indent=Pt(32), keep=True)
         _style(doc, CELL, BODY_FONT, SIZE_S4, line=None)
         _style(doc, HEAD, HEADING_FONT, SIZE_S4, line=None, align=WD_ALIGN_PARAGRAPH.CENTER)
         _style(doc, SIGN, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.RIGHT)
@@ -288,9 +295,10 @@ class GongWen:
                 p.alignment = align
 
     def fields(self, pairs: Iterable[tuple[str, object]]) -> None:
-        """“标签：内容” lines (no indent), e.g. the facts of a record."""
+        """“标签：内容” lines (no indent, left-aligned so a long code is not spread out), e.g. the
+        facts of a record."""
         for label, value in pairs:
-            self.para(f"{label}：{cell_text(value)}", indent=False)
+            self.para(f"{label}：{cell_text(value)}", indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
 
     def heading(self, text: str, level: int = 1, *, number: bool = True) -> None:
         """一、… (黑体) or （一）… (楷体), numbered in order unless ``number`` is False (the text
@@ -325,15 +333,17 @@ class GongWen:
         self.doc.add_paragraph("", style=CELL)
 
     def table(self, columns: Sequence[str], rows: Sequence[Sequence[object]], *,
-              empty: str = "无记录。", numbered: bool = False) -> None:
+              empty: str = "无记录。", numbered: bool = False, small: bool = False) -> None:
         """A table: header row repeated on each page, rows kept whole, columns sized by content.
-        ``numbered`` adds a 序号 column; no rows → one merged row saying ``empty``."""
+        ``numbered`` adds a 序号 column; no rows → one merged row saying ``empty``; ``small`` sets
+        it in 五号 (10.5 pt) instead of 小四, for tables of many columns."""
         columns = list(columns)
         data = [[cell_text(v) for v in r] for r in rows]
         if numbered:
             columns = ["序号", *columns]
             data = [[str(i), *r] for i, r in enumerate(data, start=1)]
-        widths = column_widths(columns, data, self.text_mm)
+        size = SIZE_5 if small else SIZE_S4
+        widths = column_widths(columns, data, self.text_mm, em_mm=size.pt * 0.3528)
         t = self.doc.add_table(rows=1, cols=len(columns))
         t.style = self.doc.styles["Table Grid"]
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -366,6 +376,10 @@ class GongWen:
             t.columns[j].width = Mm(w)
             for row in t.rows:
                 row.cells[j].width = Mm(w)
+                if small:
+                    for p in row.cells[j].paragraphs:
+                        for r in p.runs:
+                            r.font.size = size
         self.doc.add_paragraph("", style=CELL)
 
     def names(self, names: Sequence[str], *, per_line: int = 4) -> None:

@@ -307,10 +307,12 @@ def to_docx(s: dict) -> bytes:
     repeats its header on every page; totals, 联络员 and the date in Chinese numerals."""
     from services.documents import GongWen
 
-    g = GongWen(s["title"], landscape=True)
+    # the title on two lines, broken where the words break (not one character left over)
+    g = GongWen(f"{s['group']}{s['year']}年第{s['quarter']}季度\n群众反映问题及解决情况汇总表", landscape=True)
     g.para(f"代表组：{s['group']}（{s['office']}）　　季度：{s['year']}年第{s['quarter']}季度", indent=False)
     cols = COLUMNS[1:]  # 序号 is numbered by the table
-    g.table(cols, [[r[c] for c in cols] for r in s["rows"]], numbered=True, empty="本季度无群众反映问题。")
+    g.table(cols, [[r[c] for c in cols] for r in s["rows"]], numbered=True, empty="本季度无群众反映问题。",
+            small=True)
     t = s["totals"]
     g.para(f"合计：共{t['问题总数']}件（来信{t['来信']}件、群众意见{t['群众意见']}件），已解决{t['已解决']}件，"
            f"办理中{t['办理中']}件，未解决或不予受理{t['未解决或不予受理']}件。")

@@ -962,7 +962,8 @@ def export_docx(session: Session, actor: Actor, check_id: int) -> bytes:
     table("抽取记录与核查结果", items[[c for c in ("代表组", "类别", "记录编号", "记录", "结果", "说明")
                                 if c in items.columns]])
     table("代表组评定", frames["代表组评定"])
-    g.para("检查人签字：____________　　被检查代表组联络员签字：____________", indent=False)
+    g.para("检查人签字：", indent=False)
+    g.para("被检查代表组联络员签字：", indent=False)
     g.signature(today())
     return g.to_bytes()
 
