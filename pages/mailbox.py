@@ -80,7 +80,7 @@ def _letter_list(actor: Actor, ch: dict) -> None:
         with session_scope(actor.username) as s:
             return letters.list_letters(s, actor, f, offset, limit, reveal_all=reveal_all)
 
-    res = data_table("lt_list", fetch, filters=filters, export_name="来信登记表", unit="件",
+    res = data_table("lt_list", fetch, filters=filters, export_name="来信登记表", unit="件", sorts=letters.LETTER_SORTS,
                      export_notes=letters.export_notes(actor), hidden=["id"], selectable=True,
                      empty="没有符合条件的来信。可调整筛选条件，或在“登记来信”中登记新来信。")
     if res.selected:
