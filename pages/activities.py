@@ -182,7 +182,7 @@ def _ledger(actor: Actor, ch: dict) -> None:
             return svc.list_activities(s, actor, f, offset, limit)
 
     res = data_table(
-        "act_ledger", fetch, filters=filters, export_name="联系选民活动台账", unit="次",
+        "act_ledger", fetch, filters=filters, export_name="联系选民活动台账", unit="次", sorts=svc.ACTIVITY_SORTS,
         export_title="联系选民活动台账", selectable=True, hidden=("id",),
         empty="没有符合条件的活动。可调整筛选条件，或在“登记活动”中录入。",
     )
@@ -302,6 +302,7 @@ def _opinions(actor: Actor, ch: dict) -> None:
             return op_svc.list_opinions(s, actor, f, offset, limit)
 
     res = data_table("act_ops", fetch, filters=filters, export_name="群众意见办理情况", unit="条",
+                     sorts=op_svc.OPINION_SORTS,
                      selectable=True, hidden=("id", "version"),
                      empty="没有符合条件的群众意见。意见在“登记活动”时随活动录入。")
     if not res.selected:

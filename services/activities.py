@@ -498,8 +498,30 @@ def _opinion_counts(session: Session, ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
+# the orders the activity ledger offers (components.table ``sorts``); the first is the office's
+ACTIVITY_SORTS: dict[str, str] = {
+    "held_desc": "活动日期：新的在前",
+    "held_asc": "活动日期：早的在前",
+    "voters_desc": "联系选民人数：多的在前",
+    "group": "代表组",
+}
+
+
+def activity_order(sort: str | None) -> list:
+    """ORDER BY of the ledger for an ``ACTIVITY_SORTS`` key (unknown keys: newest first)."""
+    A = models.Activity
+    if sort == "held_asc":
+        return [A.held_on, A.id]
+    if sort == "voters_desc":
+        return [A.voters_reached.desc(), A.held_on.desc(), A.id.desc()]
+    if sort == "group":
+        return [models.DeputyGroup.name, A.held_on.desc(), A.id.desc()]
+    return [A.held_on.desc(), A.id.desc()]
+
+
 def list_activities(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
-    """One page of the ledger (rows keyed by Chinese column names) with totals 活动 次 / 选民 人."""
+    """One page of the ledger (rows keyed by Chinese column names) with totals 活动 次 / 选民 人,
+    in the order ``f["sort"]`` names (``ACTIVITY_SORTS``), ordered in SQL before paging."""
     A = models.Activity
     ids = _filtered(session, actor, f).subquery()
     stmt = (
@@ -507,7 +529,7 @@ def list_activities(session: Session, actor: Actor, f: dict, offset: int = 0, li
         .join(ids, ids.c.id == A.id)
         .join(models.District, models.District.id == A.district_id)
         .join(models.DeputyGroup, models.DeputyGroup.id == A.group_id)
-        .order_by(A.held_on.desc(), A.id.desc())
+        .order_by(*activity_order(f.get("sort")))
     )
     rows, total = paginate(session, stmt, offset, limit)
     page_ids = [r[0].id for r in rows]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from db import models
@@ -324,8 +324,31 @@ def of_activity(session: Session, actor: Actor, activity_id: int) -> list[dict]:
     ]
 
 
+# the orders the opinion list offers (components.table ``sorts``); the first is the office's
+OPINION_SORTS: dict[str, str] = {
+    "open_first": "办理顺序：未办结在前，提出早的在前",
+    "raised_desc": "提出日期：新的在前",
+    "raised_asc": "提出日期：早的在前",
+    "status": "状态",
+}
+OPEN_OPINION = (OpinionStatus.PENDING, OpinionStatus.FORWARDED, OpinionStatus.HANDLING)
+
+
+def opinion_order(sort: str | None) -> list:
+    """ORDER BY of the opinion list for an ``OPINION_SORTS`` key (unknown keys: the office's)."""
+    O = models.Opinion
+    if sort == "raised_desc":
+        return [O.raised_on.desc(), O.id.desc()]
+    if sort == "raised_asc":
+        return [O.raised_on, O.id]
+    if sort == "status":
+        return [O.status, O.raised_on, O.id]
+    return [case((O.status.in_(list(OPEN_OPINION)), 0), else_=1), O.raised_on, O.id]
+
+
 def list_opinions(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
-    """One page of opinions across activities and report meetings (scope applied), newest first.
+    """One page of opinions across activities and report meetings (scope applied), in the order
+    ``f["sort"]`` names (``OPINION_SORTS``; by default open ones first, oldest first), in SQL.
 
     Filters: year, status, category, livelihood (bool), group, source, q (text in content or body).
     """
@@ -355,13 +378,12 @@ def list_opinions(session: Session, actor: Actor, f: dict, offset: int = 0, limi
         stmt = stmt.where(or_(O.content.contains(q, autoescape=True),
                               O.forwarded_to.contains(q, autoescape=True),
                               O.resolved_by.contains(q, autoescape=True)))
-    stmt = stmt.order_by(O.raised_on.desc(), O.id.desc())
+    stmt = stmt.order_by(*opinion_order(f.get("sort")))
     rows, total = paginate(session, stmt, offset, limit)
     out = [
-        {"id": o.id, "version": o.version, "提出日期": o.raised_on, "来源": o.source, "选区": dname,
-         "代表组": gname, "类别": o.category, "民生问题": o.is_livelihood, "意见内容": o.content,
-         "转交单位": o.forwarded_to or "", "状态": o.status, "解决单位": o.resolved_by or "",
-         "办结日期": o.resolved_on}
+        {"id": o.id, "version": o.version, "状态": o.status, "提出日期": o.raised_on, "意见内容": o.content,
+         "类别": o.category, "来源": o.source, "选区": dname, "代表组": gname, "民生问题": o.is_livelihood,
+         "转交单位": o.forwarded_to or "", "解决单位": o.resolved_by or "", "办结日期": o.resolved_on}
         for o, dname, gname in rows
     ]
     n_live = session.execute(

@@ -101,3 +101,52 @@ def test_the_page_sorts_the_whole_list(app_world) -> None:
     grid = at.dataframe[0].value
     assert grid.iloc[0]["收信日期"] == "2024-12-02"  # the oldest letter, which lives on the last page by default
     assert "None" not in grid.astype(str).to_numpy().ravel().tolist()
+
+
+def test_opinions_open_first_and_every_order_over_all_pages(world) -> None:
+    from services import opinions
+    from tests.test_opinions import RAISED, _opinion, _walk
+
+    ids = [_opinion(world, raised_on=RAISED - timedelta(days=7 * i), content=f"意见{i}") for i in range(12)]
+    for i in (0, 3, 7):
+        _walk(world, ids[i], ["已转交", "办理中", "已解决"])
+
+    def all_rows(f: dict) -> list[dict]:
+        out, off = [], 0
+        with session_scope("staff", world.url) as s:
+            while True:
+                page = opinions.list_opinions(s, world.staff(), f, off, 5)
+                out += page.rows
+                off += 5
+                if off >= page.total:
+                    return out
+
+    office = all_rows({})
+    assert [r["状态"] for r in office[:9]] == ["待转交"] * 9 and {r["状态"] for r in office[9:]} == {"已解决"}
+    assert [r["提出日期"] for r in office[:9]] == sorted(r["提出日期"] for r in office[:9])  # oldest open first
+    assert list(office[0])[2] == "状态"  # first column shown (after the hidden id and version)
+    newest = all_rows({"sort": "raised_desc"})
+    assert [r["id"] for r in newest] == ids  # ids[0] was raised last
+
+
+def test_activities_order_over_all_pages(world) -> None:
+    from services import activities
+    from tests.test_activities import _create
+
+    ids = [_create(world, held_on=date(2026, 1, 5) + timedelta(days=9 * i), voters_reached=10 + (i * 7) % 11)
+           for i in range(7)]
+
+    def all_rows(f: dict) -> list[dict]:
+        out, off = [], 0
+        with session_scope("staff", world.url) as s:
+            while True:
+                page = activities.list_activities(s, world.staff(), f, off, 3)
+                out += page.rows
+                off += 3
+                if off >= page.total:
+                    return out
+
+    assert [r["id"] for r in all_rows({})] == list(reversed(ids))
+    assert [r["id"] for r in all_rows({"sort": "held_asc"})] == ids
+    voters = [r["联系选民（人）"] for r in all_rows({"sort": "voters_desc"})]
+    assert voters == sorted(voters, reverse=True) and len(voters) == 7
