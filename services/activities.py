@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from db import models
-from services import clock, deputies, rules, settings
+from services import clock, deputies, people, rules, settings
 from services import opinions as opinion_service
 from services.common import (
     Actor,
@@ -396,9 +396,9 @@ def get_activity(session: Session, actor: Actor, activity_id: int) -> dict:
         "deputy_ids": [d.id for d in act.deputies], "deputies": [d.name for d in act.deputies],
         "voters_reached": act.voters_reached, "summary": act.summary, "has_signin": act.has_signin,
         "has_photos": act.has_photos, "has_other": act.has_other, "typical": act.typical,
-        "verified_by": act.verified_by or "", "verified_at": act.verified_at,
+        "verified_by": people.name_of(session, act.verified_by), "verified_at": act.verified_at,
         "evidence": evidence_level(act.has_signin, act.has_photos, act.voters_reached, act.verified_at),
-        "created_by": act.created_by or "", "created_at": act.created_at,
+        "created_by": people.name_of(session, act.created_by), "created_at": act.created_at,
         "opinions": opinion_service.of_activity(session, actor, act.id),
     }
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import models
-from services import clock, rules
+from services import clock, people, rules
 from services.common import Actor, Figure, NotFound, PermissionDenied, ValidationError, scope_filter
 from services.letters import Clock
 from services.states import LetterStatus, OpinionSource, OpinionStatus, Role
@@ -180,7 +180,7 @@ def summary(session: Session, actor: Actor, group_id: int, year: int, quarter: i
         "by_state": [{"办理状态": f"{kind}·{state}", "数量（件）": n}
                      for (kind, state), n in sorted(by_state.items())],
         "totals": totals,
-        "submitted_by": sub.submitted_by if sub and sub.submitted_at else None,
+        "submitted_by": people.name_of(session, sub.submitted_by) if sub and sub.submitted_at else None,
         "submitted_at": sub.submitted_at if sub else None,
         "note": sub.note if sub else None,
     }
@@ -195,7 +195,7 @@ def submit(session: Session, actor: Actor, group_id: int, year: int, quarter: in
         raise ValidationError({"quarter": "该季度尚未开始，不能报送"})
     row = session.execute(select(Q).where(Q.group_id == group_id, Q.year == year, Q.quarter == quarter)).scalars().first()
     if row is not None and row.submitted_at is not None:
-        raise ValidationError({"quarter": f"该季度汇总已于{fmt_date(row.submitted_at)}由{row.submitted_by}报送"})
+        raise ValidationError({"quarter": f"该季度汇总已于{fmt_date(row.submitted_at)}由{people.name_of(session, row.submitted_by)}报送"})
     if row is None:
         row = Q(group_id=group_id, year=year, quarter=quarter)
         session.add(row)
@@ -220,7 +220,7 @@ def withdraw(session: Session, actor: Actor, group_id: int, year: int, quarter: 
 def status_list(session: Session, actor: Actor, year: int, quarter: int) -> list[dict]:
     """Every active group in scope with its submission state for a quarter (``submitted`` as
     data; 报送状态 for display)."""
-    stmt = (select(G.id, G.name, G.liaison_name, Q.submitted_by, Q.submitted_at)
+    stmt = (select(G.id, G.name, G.liaison_name, people.display(Q.submitted_by), Q.submitted_at)
             .outerjoin(Q, (Q.group_id == G.id) & (Q.year == year) & (Q.quarter == quarter))
             .where(G.active.is_(True)).order_by(G.office_id, G.name))
     stmt = scope_filter(stmt, actor, G.office_id, G.id)

@@ -445,7 +445,8 @@ def ensure_default_rubric(session: Session) -> int:
 def list_rubrics(session: Session) -> list[dict]:
     """Every rubric version, newest first."""
     rows = session.execute(select(M.Rubric).order_by(M.Rubric.version.desc())).scalars().all()
-    return [{"id": r.id, "版本": r.version, "名称": r.name, "状态": r.status, "创建人": r.created_by,
+    who = people.names_of(session, [r.created_by for r in rows])
+    return [{"id": r.id, "版本": r.version, "名称": r.name, "状态": r.status, "创建人": who.get(r.created_by, ""),
              "创建时间": r.created_at, "发布时间": r.published_at} for r in rows]
 
 
