@@ -219,7 +219,7 @@ def _detail(actor: Actor, ch: dict, activity_id: int) -> None:
         {"项目": "典型事例", "内容": "是" if a["typical"] else "否"},
         {"项目": "登记人", "内容": a["created_by"]},
     ])
-    st.dataframe(facts, hide_index=True, width="stretch")
+    st.dataframe(facts, hide_index=True, width="stretch", placeholder="")
     st.text("活动内容：")
     st.text(a["summary"])
     st.markdown(f"**群众意见（{len(a['opinions'])} 条）**")
@@ -336,7 +336,7 @@ def _import(actor: Actor) -> None:
         errs = errors_of("act_import")
         if errs:
             st.dataframe(pd.DataFrame([{"位置": k or "文件", "问题": v} for k, v in errs.items()]),
-                         hide_index=True, width="stretch")
+                         hide_index=True, width="stretch", placeholder="")
         if up is not None and st.button("导入", key="act_import_go"):
             data = up.getvalue()
             run_write("act_import", actor.username, lambda s: svc.import_xlsx(s, actor, data),
@@ -365,7 +365,7 @@ def _shortfall(actor: Actor, ch: dict, which: str) -> None:
         st.caption(f"每位代表每年至少联系选民 {minimum} 次。列入统计的是该年末（本年为今天）在任的代表，"
                    "按当时所在代表组统计；年中到任的按剩余月份折算；经抽查认定不合格的活动不计入。")
         if by_group:
-            st.dataframe(pd.DataFrame(by_group).drop(columns=["group_id"]), hide_index=True, width="stretch")
+            st.dataframe(pd.DataFrame(by_group).drop(columns=["group_id"]), hide_index=True, width="stretch", placeholder="")
 
         def fetch_r1(f: dict, offset: int, limit: int) -> Page:
             with session_scope(actor.username) as s:

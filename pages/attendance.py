@@ -172,7 +172,7 @@ def _rates(actor: Actor, ch: dict) -> None:
         by_kind = svc.rates_by_kind(s, actor, year)
     if by_kind:
         st.markdown(f"**{year}年各类会议活动出席情况**")
-        st.dataframe(pd.DataFrame(by_kind), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(by_kind), hide_index=True, width="stretch", placeholder="")
         long = pd.DataFrame([
             {"类型": r["类型"], "情况": k, "人次": r[f"{k}（人次）"], "order": i}
             for r in by_kind for i, k in enumerate(svc.STATUSES)

@@ -151,7 +151,7 @@ def _topics(actor: Actor) -> None:
         st.caption("没有待告知的来信人。")
         return
     st.dataframe(pd.DataFrame(untold).drop(columns=["topic_id", "letter_id"]), hide_index=True, width="stretch",
-                 key="hi_untold")
+                 key="hi_untold", placeholder="")
     if actor.can_write("topic") or actor.can_write("letter"):
         show_flash("hi_told")
         choices = {(u["topic_id"], u["letter_id"]): f"{u['来信编号']} {u['来信人']}（{u['议题']}）" for u in untold}

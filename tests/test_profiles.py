@@ -157,7 +157,7 @@ def test_profile_page_for_staff(app_world) -> None:
     assert any("评分随即更新" in c.value for c in at.caption)
     assert not any("2分钟" in c.value for c in at.caption)
     if not documents.pdf_converter():
-        assert any("LibreOffice" in c.value for c in at.caption)
+        assert any("PDF 转换程序" in c.value for c in at.caption)
 
 
 def test_profile_page_shows_a_fresh_score_after_a_write(app_world) -> None:
