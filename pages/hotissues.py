@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from components import charts
 from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
 from components.params import param_year, year_options
@@ -63,18 +64,22 @@ def _charts(actor: Actor, year: int, version: int) -> None:
     ).properties(title="按问题类别", height=max(220, 32 * cat["问题类别"].nunique()))
     st.altair_chart(bar, width="stretch")
     heat = pd.DataFrame(data["office"])
+    # one row per category and one column per office, each cell wide and tall enough for its
+    # label (office names run to 8 characters: the labels are set at an angle, never overlapping)
     hm = alt.Chart(heat).mark_rect().encode(
-        x=alt.X("办事处:N", title="办事处", axis=alt.Axis(labelAngle=0, labelOverlap=False, labelLimit=160)),
-        y=alt.Y("问题类别:N", title="问题类别", axis=alt.Axis(labelOverlap=False, titleAngle=0, titleAlign="right",
-                                                         titleY=-8)),
+        x=alt.X("办事处:N", title="办事处", axis=alt.Axis(labelAngle=-30, labelOverlap=False, labelLimit=200,
+                                                    orient="top")),
+        y=alt.Y("问题类别:N", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=200)),
         color=alt.Color("数量:Q", title="数量（件）", scale=alt.Scale(scheme="oranges")),
         tooltip=["办事处", "问题类别", "数量"],
-    ).properties(title="问题类别 × 办事处")
+    ).properties(title="问题类别 × 办事处", height=alt.Step(30), width=alt.Step(90))
     text = hm.mark_text(baseline="middle").encode(text="数量:Q", color=alt.value("black"))
-    st.altair_chart(hm + text, width="stretch")
+    st.altair_chart(hm + text, width="content")
     month = pd.DataFrame(data["month"])
+    months = [charts.month_label(m) for m in sorted(set(month["月份"]))]
+    month["月份"] = month["月份"].map(charts.month_label)
     line = alt.Chart(month).mark_line(point=True).encode(
-        x=alt.X("月份:O", title="月份", axis=alt.Axis(labelAngle=0)),
+        x=alt.X("月份:N", title="月份", sort=months, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("数量:Q", title="数量（件）", axis=alt.Axis(titleAngle=0, titleAlign="left", titleY=-8)),
         color=alt.Color("来源:N", title="来源"),
         tooltip=["月份", "来源", "数量"],

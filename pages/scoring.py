@@ -134,7 +134,8 @@ def _charts_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> Non
     st.subheader("得分前列代表（按方面）")
     n = st.slider("显示前几名", 5, 30, 10, key="sc_topn")
     top = [x for x in rk.deputies if x["id"] in opts][:n]
-    rows = [{"代表": x["name"], "方面": f, "得分": x["focus"][f], "deputy_id": x["id"]} for x in top for f in svc.FOCUSES]
+    rows = [{"代表": x["name"], "代表组": x["group"], "方面": f, "得分": x["focus"][f], "deputy_id": x["id"]}
+            for x in top for f in svc.FOCUSES]
     ev = st.altair_chart(charts.focus_bars(rows, LABELS), width="stretch", on_select="rerun", key="sc_bars")
     hit = charts.picked(ev, "pick")
     if hit:
