@@ -12,7 +12,7 @@ from services.common import PAGES, Figure
 
 
 def figure_line(f: Figure, pages: dict) -> None:
-    """One figure on one line: a mark (needs attention / fine), the figure in words and number,
+    """One figure on one line: a mark (needs attention / fine), the number, the figure in words,
     the rule code as a small grey tag; the line opens the figure's list when the role may see it."""
     value = f"{f.value} {f.unit}".strip()
     tag = f" :gray-badge[{f.rule}]" if f.rule and f.rule != "—" else ""
@@ -20,11 +20,12 @@ def figure_line(f: Figure, pages: dict) -> None:
     icon = ":material/error:" if f.bad else ":material/check_circle:"
     if page is not None:
         shown = f":red[**{safe_md(value)}**]" if f.bad else f"**{safe_md(value)}**"
-        st.page_link(page, label=f"{safe_md(f.label)}：{shown}{tag}", icon=icon,
+        # the number first: on a phone a long line is cut at the right, never the figure
+        st.page_link(page, label=f"{shown}　{safe_md(f.label)}{tag}", icon=icon,
                      query_params={k: str(v) for k, v in f.params.items()},
                      help=(f.help + "。" if f.help else "") + f"点击打开{PAGES[f.page][0]}中的清单。")
     else:
-        st.markdown(f"{icon} {safe_md(f.label)}：**{safe_md(value)}**{tag}", help=f.help or None)
+        st.markdown(f"{icon} **{safe_md(value)}**　{safe_md(f.label)}{tag}", help=f.help or None)
 
 
 def section(name: str, about: str, figs: list[Figure], pages: dict) -> None:
