@@ -11,6 +11,7 @@ from components.guard import require_page
 from components.params import param_year, year_options
 from components.table import Filter, data_table
 from db.engine import session_scope
+from services import masterdata
 from services import scoring as svc
 from services.common import Actor, Page
 from services.states import Role
@@ -93,8 +94,8 @@ def _rank_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> None:
 
 def _deputy_options(rk: svc.Ranking, actor: Actor) -> dict[int, str]:
     """Deputies of the ranking inside the actor's scope, best first."""
-    return {d["id"]: f"{d['name']}（{d['group']}，{d['total']:g}分）" for d in rk.deputies
-            if actor.in_scope(d["office_id"], d["group_id"])}
+    return {d["id"]: f"{d['name']} {masterdata.pinyin_initials(d['name'])}（{d['group']}，{d['total']:g}分）"
+            for d in rk.deputies if actor.in_scope(d["office_id"], d["group_id"])}
 
 
 def _deputy_details(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking, key: str) -> int | None:

@@ -144,7 +144,7 @@ def deputy_options(session: Session, actor: Actor, group_id: int | None = None,
     stmt = scope_filter(stmt.order_by(G.name, D.name), actor, office_col, group_col)
     if group_id is not None:
         stmt = stmt.where(group_col == group_id)
-    return {i: f"{n} {p}（{g}）" if p else f"{n}（{g}）" for i, n, p, g in session.execute(stmt)}
+    return {i: deputies.picker_label(n, p, g) for i, n, p, g in session.execute(stmt)}
 
 
 def group_of_district(session: Session, district_id: int | None) -> int | None:

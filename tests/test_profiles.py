@@ -178,3 +178,18 @@ def test_profile_page_shows_a_fresh_score_after_a_write(app_world) -> None:
     assert [m.value for m in at.metric][:1] == ["29 分"]
     with session_scope("t") as s:
         assert scoring.ranking(s, ex["rubric"], YEAR).by_id()[ex["a"]]["total"] == 29.0
+
+
+def test_the_profile_picker_finds_a_deputy_by_pinyin_initials(app_world) -> None:
+    """履职档案's deputy picker lists 姓名 + pinyin initials, so typing "wf" finds 王芳."""
+    from services import masterdata
+
+    at = app_as("staff")
+    goto(at, "profiles")
+    assert not at.exception
+    picker = next(sb for sb in at.selectbox if sb.label == "代表")
+    labels = list(picker.options)  # the labels the user sees and types into
+    assert labels
+    for lbl in labels:
+        name, initials = lbl.split("（")[0].split(" ")
+        assert initials == masterdata.pinyin_initials(name)
