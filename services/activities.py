@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from db import models
-from services import clock, deputies, people, rules, settings
+from services import clock, deputies, masterdata, people, rules, settings
 from services import opinions as opinion_service
 from services.common import (
     Actor,
@@ -144,7 +144,7 @@ def deputy_options(session: Session, actor: Actor, group_id: int | None = None,
     stmt = scope_filter(stmt.order_by(G.name, D.name), actor, office_col, group_col)
     if group_id is not None:
         stmt = stmt.where(group_col == group_id)
-    return {i: deputies.picker_label(n, p, g) for i, n, p, g in session.execute(stmt)}
+    return {i: masterdata.picker_label(n, p, g) for i, n, p, g in session.execute(stmt)}
 
 
 def group_of_district(session: Session, district_id: int | None) -> int | None:

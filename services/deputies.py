@@ -210,12 +210,3 @@ def group_on_day(deputy_col, day_col):  # noqa: ANN001, ANN201
     me = aliased(M.Deputy)  # not the outer query's deputies (no auto-correlation)
     current = select(me.group_id).where(me.id == deputy_col).correlate_except(me).scalar_subquery()
     return func.coalesce(on_day, current)
-
-
-def picker_label(name: str, pinyin: str | None, group: str) -> str:
-    """A deputy as every picker lists them: "张伟 zw（东城第一代表组）", so that typing the pinyin
-    initials ("zw") finds them as well as the name (initials worked out when a record lacks them)."""
-    from services.masterdata import pinyin_initials  # masterdata imports this module
-
-    initials = pinyin or pinyin_initials(name)
-    return f"{name} {initials}（{group}）" if initials else f"{name}（{group}）"
