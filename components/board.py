@@ -7,6 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from components import charts
 from components.text import safe_md
 from services.common import PAGES, Figure
 
@@ -51,4 +52,5 @@ def office_comparison(rows: list[dict]) -> None:
             x=alt.X(f"{measure}:Q", title=measure),
             tooltip=["办事处:N", f"{measure}:Q"],
         ).properties(height=alt.Step(26))
-        col.altair_chart(chart, width="stretch")
+        with col:
+            charts.show(chart, f"db_office_{measure}", f"各办事处{measure}", width="stretch")

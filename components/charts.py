@@ -10,6 +10,12 @@ import math
 
 import altair as alt
 import pandas as pd
+import streamlit as st
+
+from services import clock
+
+PNG_FONT = "Noto Sans CJK SC"  # the Chinese font of exported pictures (fonts-noto-cjk)
+PNG_WIDTH = 760  # charts drawn "as wide as the page" get this width in a picture
 
 AXIS_ORDER = ["F1", "F2", "F3", "F4", "F5"]
 
@@ -174,3 +180,26 @@ def picked(event: object, name: str) -> list[dict]:
     except AttributeError:
         return []
     return list(value or [])
+
+
+def to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
+    """The chart as a PNG for reports (vl-convert, no browser): Chinese labels in ``PNG_FONT``;
+    a chart that takes the page's width gets ``PNG_WIDTH``."""
+    import vl_convert as vlc
+
+    spec = chart.to_dict()
+    if "width" not in spec and not any(k in spec for k in ("hconcat", "vconcat", "concat", "facet")):
+        spec["width"] = PNG_WIDTH
+    cfg = spec.setdefault("config", {})
+    cfg["font"] = PNG_FONT
+    spec.setdefault("background", "white")
+    return vlc.vegalite_to_png(spec, scale=scale)
+
+
+def show(chart: alt.TopLevelMixin, key: str, name: str, **kwargs):  # noqa: ANN201 - st's chart state
+    """Draw a chart and a 下载图片 button under it (PNG made only when clicked); returns what
+    st.altair_chart returns (the selection when ``on_select`` is given)."""
+    event = st.altair_chart(chart, key=key, **kwargs)
+    st.download_button("下载图片", data=lambda: to_png(chart), file_name=f"{name}_{clock.today():%Y-%m-%d}.png",
+                       mime="image/png", key=f"{key}__png", on_click="ignore", icon=":material/image:")
+    return event

@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from components import charts
 from components.forms import confirm, errors_of, field_error, run_write, show_flash
 from components.guard import require_page
 from components.params import param_year, year_options
@@ -424,7 +425,7 @@ def _mix(actor: Actor, ch: dict) -> None:
                          alt.Tooltip("次数:Q", title="次数")],
             )
         )
-        st.altair_chart(chart, width="stretch")
+        charts.show(chart, f"act_chart_{part}", title, width="stretch")
     groups = m["groups"]
     deputies = m["deputies"]
     st.markdown("**各代表组**")

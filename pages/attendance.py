@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from components import charts
 from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
 from components.params import param_year, year_options
@@ -186,7 +187,7 @@ def _rates(actor: Actor, ch: dict) -> None:
             tooltip=[alt.Tooltip("类型:N", title="类型"), alt.Tooltip("情况:N", title="出席情况"),
                      alt.Tooltip("人次:Q", title="人次")],
         )
-        st.altair_chart(chart, width="stretch")
+        charts.show(chart, "att_chart", "出席情况", width="stretch")
 
 
 def _absent(actor: Actor, ch: dict) -> None:

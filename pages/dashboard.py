@@ -43,6 +43,6 @@ def render() -> None:
         board.office_comparison(offices)
     st.subheader(f"{year}年按月趋势")
     if trend and any(r["数量"] for r in trend):
-        st.altair_chart(charts.trend(trend), width="stretch")
+        charts.show(charts.trend(trend), "db_trend", f"{year}年按月趋势", width="stretch")
     else:
         st.info("本年度还没有活动、来信或已解决的意见。登记后这里显示每月的变化。")

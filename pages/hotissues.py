@@ -62,7 +62,7 @@ def _charts(actor: Actor, year: int, version: int) -> None:
         color=alt.Color("来源:N", title="来源"),
         tooltip=["问题类别", "来源", "数量"],
     ).properties(title="按问题类别", height=max(220, 32 * cat["问题类别"].nunique()))
-    st.altair_chart(bar, width="stretch")
+    charts.show(bar, "hi_bar", f"{year}年问题按类别", width="stretch")
     heat = pd.DataFrame(data["office"])
     # one row per category and one column per office, each cell wide and tall enough for its
     # label (office names run to 8 characters: the labels are set at an angle, never overlapping)
@@ -74,7 +74,7 @@ def _charts(actor: Actor, year: int, version: int) -> None:
         tooltip=["办事处", "问题类别", "数量"],
     ).properties(title="问题类别 × 办事处", height=alt.Step(30), width=alt.Step(90))
     text = hm.mark_text(baseline="middle").encode(text="数量:Q", color=alt.value("black"))
-    st.altair_chart(hm + text, width="content")
+    charts.show(hm + text, "hi_heat", f"{year}年问题类别与办事处", width="content")
     month = pd.DataFrame(data["month"])
     months = [charts.month_label(m) for m in sorted(set(month["月份"]))]
     month["月份"] = month["月份"].map(charts.month_label)
@@ -84,7 +84,7 @@ def _charts(actor: Actor, year: int, version: int) -> None:
         color=alt.Color("来源:N", title="来源"),
         tooltip=["月份", "来源", "数量"],
     ).properties(title="按月份")
-    st.altair_chart(line, width="stretch")
+    charts.show(line, "hi_month", f"{year}年问题按月份", width="stretch")
     st.markdown("**按选区**")
     dist = data["district"]
     data_table("hi_district", lambda f, o, n: Page(dist[o:o + n], len(dist)), export_name=f"{year}年问题按选区统计",

@@ -80,7 +80,8 @@ def render() -> None:
     with right:
         if data["radar"]:
             labels = {f: scoring.FOCUS_NAMES[f] for f in scoring.FOCUSES}
-            st.altair_chart(charts.radar(data["radar"], labels, sc["cap"] if sc else 20), width="stretch")
+            charts.show(charts.radar(data["radar"], labels, sc["cap"] if sc else 20), "pf_radar",
+                        f"{h['姓名']}{year}年五个方面", width="stretch")
     for aspect in data["aspects"]:
         total = sum(len(rows) for _sub, rows in aspect["parts"])
         st.subheader(aspect["title"])

@@ -130,14 +130,15 @@ def _charts_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> Non
     group_avg = avgs["groups"].get(d["group_id"], {})
     series = {f"{d['name']}（本人）": d["focus"], "代表组平均": group_avg, "全区平均": avgs["district"]}
     cap = max(rk.rubric.focus_caps.values() or [20])
-    st.altair_chart(charts.radar(series, LABELS, cap), width="stretch")
+    charts.show(charts.radar(series, LABELS, cap), "sc_radar", f"{d['name']}{year}年五个方面", width="stretch")
 
     st.subheader("得分前列代表（按方面）")
     n = st.slider("显示前几名", 5, 30, 10, key="sc_topn")
     top = [x for x in rk.deputies if x["id"] in opts][:n]
     rows = [{"代表": x["name"], "代表组": x["group"], "方面": f, "得分": x["focus"][f], "deputy_id": x["id"]}
             for x in top for f in svc.FOCUSES]
-    ev = st.altair_chart(charts.focus_bars(rows, LABELS), width="stretch", on_select="rerun", key="sc_bars")
+    ev = charts.show(charts.focus_bars(rows, LABELS), "sc_bars", f"{year}年得分前列代表", width="stretch",
+                     on_select="rerun")
     hit = charts.picked(ev, "pick")
     if hit:
         _picked_records(actor, rubric_id, year, rk, int(hit[0]["deputy_id"]), "sc_bars_detail")
@@ -145,7 +146,8 @@ def _charts_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> Non
     st.subheader("代表组 × 方面 热力图")
     heat = [{"代表组": g["name"], "group_id": gid, "方面": f, "平均分": g[f]}
             for gid, g in avgs["groups"].items() for f in svc.FOCUSES]
-    ev = st.altair_chart(charts.heatmap(heat, LABELS), width="stretch", on_select="rerun", key="sc_heat")
+    ev = charts.show(charts.heatmap(heat, LABELS), "sc_heat", f"{year}年代表组得分热力图", width="stretch",
+                     on_select="rerun")
     hit = charts.picked(ev, "cell")
     if hit:
         gid, focus = int(hit[0]["group_id"]), hit[0]["方面"]
@@ -169,7 +171,8 @@ def _charts_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> Non
     st.caption(f"优秀代表候选 {cand['quota']} 名；入选线为最后一名候选的总分"
                + (f"（该分数并列 {len(tied)} 人争 {cand['tie']['places']} 个名额，由领导确定）" if tied else "")
                + f"。图中显示前 {len(rows)} 名，点击条形查看明细。")
-    ev = st.altair_chart(charts.ranking(rows, cand["cut"]), width="stretch", on_select="rerun", key="sc_rankchart")
+    ev = charts.show(charts.ranking(rows, cand["cut"]), "sc_rankchart", f"{year}年总分排名", width="stretch",
+                     on_select="rerun")
     hit = charts.picked(ev, "pick")
     if hit:
         _picked_records(actor, rubric_id, year, rk, int(hit[0]["deputy_id"]), "sc_rankchart_detail")

@@ -143,3 +143,18 @@ def test_charts_key_people_by_id_and_label_months_in_chinese() -> None:
     assert [charts.month_label(m) for m in ("2026-01", "2026-12")] == ["1月", "12月"]
     trend = charts.trend([{"月份": "2026-02", "项目": "来信", "数量": 1}, {"月份": "2026-11", "项目": "来信", "数量": 2}])
     assert trend.to_dict()["encoding"]["x"]["sort"] == ["2月", "11月"]
+
+
+def test_a_chart_downloads_as_a_png_with_its_chinese_labels() -> None:
+    """下载图片: the chart becomes a PNG (vl-convert, no browser), white background, page-wide
+    charts a fixed width."""
+    import struct
+
+    from components import charts
+
+    chart = charts.trend([{"月份": "2026-01", "项目": "收到来信（件）", "数量": 3},
+                          {"月份": "2026-02", "项目": "收到来信（件）", "数量": 5}])
+    png = charts.to_png(chart, scale=1)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert width >= charts.PNG_WIDTH and height > 100
