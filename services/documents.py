@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -92,9 +93,20 @@ def text_width(s: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
 
+# characters Word's XML cannot hold (C0 controls other than tab / line feed / carriage return,
+# e.g. the vertical tab Word itself puts in text pasted from a document): a space instead
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Text a .docx can hold: characters XML forbids become a space (a vertical tab from Word is a
+    line break in the user's eyes, never a reason for the export to fail)."""
+    return _NOT_XML.sub(" ", text)
+
+
 def cell_text(v: object) -> str:
     """A value as it is written in a table cell: dates 2026-03-05, whole numbers without .0,
-    nothing for None / NaN / NaT, 是/否 for booleans."""
+    nothing for None / NaN / NaT, 是/否 for booleans, characters XML forbids replaced."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
     if isinstance(v, bool):
@@ -107,7 +119,7 @@ def cell_text(v: object) -> str:
         return f"{v:g}"
     if type(v).__name__ in ("NaTType", "NAType"):
         return ""
-    return str(v)
+    return xml_safe(str(v))
 
 
 def ems(s: str) -> float:
@@ -246,7 +258,7 @@ class GongWen:
         self._footers(sec)
         self._counters = [0, 0]
         self.title = title
-        for line in title.split("\n"):
+        for line in xml_safe(title).split("\n"):
             self.doc.add_paragraph(line, style=TITLE)
         self.doc.add_paragraph("", style=BODY)
 
@@ -287,7 +299,7 @@ class GongWen:
 
     def para(self, text: str, *, indent: bool = True, align=None) -> None:  # noqa: ANN001
         """A body paragraph (first line indented two characters unless ``indent`` is False)."""
-        for line in str(text).split("\n"):
+        for line in xml_safe(str(text)).split("\n"):
             p = self.doc.add_paragraph(line, style=BODY)
             if not indent:
                 p.paragraph_format.first_line_indent = Pt(0)
@@ -306,11 +318,11 @@ class GongWen:
         if level == 1:
             self._counters = [self._counters[0] + 1, 0]
             prefix = f"{cn_ordinal(self._counters[0])}、" if number else ""
-            self.doc.add_paragraph(prefix + text, style=H1)
+            self.doc.add_paragraph(prefix + xml_safe(text), style=H1)
         else:
             self._counters[1] += 1
             prefix = f"（{cn_ordinal(self._counters[1])}）" if number else ""
-            self.doc.add_paragraph(prefix + text, style=H2)
+            self.doc.add_paragraph(prefix + xml_safe(text), style=H2)
 
     def pairs(self, items: Sequence[tuple[str, object]], per_row: int = 2) -> None:
         """Facts as a label / value grid (no header row), ``per_row`` pairs to a row, rows kept whole."""
@@ -353,7 +365,7 @@ class GongWen:
         t._tbl.tblPr.append(layout)  # noqa: SLF001
         for j, c in enumerate(columns):
             cell = t.rows[0].cells[j]
-            cell.paragraphs[0].text = c
+            cell.paragraphs[0].text = xml_safe(str(c))
             cell.paragraphs[0].style = self.doc.styles[HEAD]
         _mark_row(t.rows[0], header=True)
         for r in data:
@@ -393,7 +405,7 @@ class GongWen:
         as GB/T 9704 sets them (issuer four characters in, date two)."""
         self.doc.add_paragraph("", style=BODY)
         if issuer:
-            p = self.doc.add_paragraph(issuer, style=SIGN)
+            p = self.doc.add_paragraph(xml_safe(issuer), style=SIGN)
             p.paragraph_format.right_indent = Pt(16 * 4)
         p = self.doc.add_paragraph(cn_date(day), style=SIGN)
         p.paragraph_format.right_indent = Pt(16 * 2)

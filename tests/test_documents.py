@@ -116,3 +116,17 @@ def test_a_list_in_stroke_order_without_scores_unless_asked(world) -> None:
     head = [c.text for c in full.tables[0].rows[0].cells]
     assert head[:3] == ["序号", "姓名", "代表组"] and "总分" in head and "等级" in head
     assert [c.text for c in full.tables[0].rows[1].cells][1] == "丁一"
+
+
+def test_text_pasted_from_word_does_not_break_a_document() -> None:
+    """A vertical tab, NUL or other control character in a letter's text (pasted from Word) is
+    written as a space; full-width and zero-width characters stay as they are."""
+    g = D.GongWen("路灯\x0b问题")
+    g.para("反映：路灯\x0b坏了\x00，\u200b全角ＡＢＣ")
+    g.fields([("说明", "第一行\x0c第二行")])
+    g.table(["内容"], [["小区\x0b门口\x1f路灯"]])
+    g.signature(date(2026, 1, 5), "第一\x0b代表组")
+    doc = assert_gongwen(g.to_bytes())
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[0] == "路灯 问题" and "反映：路灯 坏了 ，\u200b全角ＡＢＣ" in texts
+    assert doc.tables[0].rows[1].cells[0].text == "小区 门口 路灯"
