@@ -9,6 +9,7 @@ from components import board, charts
 from components.guard import require_page
 from components.params import param_year, year_options
 from components.rectifications import rectification_list
+from components.todo import my_todo
 from db.engine import session_scope
 from services import dashboard as svc
 
@@ -26,10 +27,11 @@ def render() -> None:
         parts = svc.sections(s, actor, year)
         trend = svc.trend(s, actor, year)
         offices = svc.by_office(s, actor, year) if not actor.scoped else []
-    # staff: 我的待办 (issue 13) comes first, above the sections
     if st.query_params.get("view") == "spotcheck_rect":
         st.subheader("抽查整改事项")
         rectification_list(actor)
+    my_todo(actor)  # staff: 我的待办 first, above the sections
+    st.subheader("工作概况")
     pages = st.session_state.get("_pages", {})
     if not parts:
         st.info("暂无可显示的统计。各业务模块登记数据后，这里会显示各项工作的情况。")

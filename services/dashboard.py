@@ -20,10 +20,12 @@ from db import models as M
 from services import (
     activities,
     attendance,
+    calendars,
     clock,
     hotissues,
     letters,
     mailboxes,
+    opinions,
     profiles,
     proposals,
     quarterly,
@@ -39,7 +41,9 @@ LOG = logging.getLogger(__name__)
 # (module, area name shown when its figures fail): every source of 工作台's figures, in order
 SOURCES: tuple[tuple[ModuleType, str], ...] = (
     (activities, "联系活动"),  # R1, R2, R4, R5, R18
+    (opinions, "意见办理"),  # R3: the opinions' clock
     (letters, "来信办理"),  # R12
+    (calendars, "工作日历"),  # 日历未确认 (only while an open deadline lies in an unconfirmed year)
     (mailboxes, "代表信箱"),  # R11
     (reports, "述职管理"),  # R6, R7, R9, R10
     (proposals, "议案建议"),
@@ -98,8 +102,8 @@ SECTIONS: dict[str, str] = {
     "评议评优": "出席履职、评分、履职档案和优秀代表、先进代表组评选",
 }
 SECTION_OF: dict[ModuleType, str] = {
-    activities: "联系选民", proposals: "联系选民",
-    letters: "来信办理", mailboxes: "来信办理", quarterly: "来信办理", hotissues: "来信办理",
+    activities: "联系选民", opinions: "联系选民", proposals: "联系选民",
+    letters: "来信办理", calendars: "来信办理", mailboxes: "来信办理", quarterly: "来信办理", hotissues: "来信办理",
     reports: "述职",
     spotchecks: "督导抽查",
     attendance: "评议评优", scoring: "评议评优", profiles: "评议评优",
@@ -108,7 +112,7 @@ SECTION_OF: dict[ModuleType, str] = {
 
 def sections(session: Session, actor: Actor, year: int) -> list[tuple[str, list[Figure]]]:
     """The figures grouped in ``SECTIONS`` (each in rule order; sections without a figure for
-    this actor are left out)."""
+    this actor are left out). Every area of ``SOURCES`` has a section (a test says so)."""
     grouped: dict[str, list[Figure]] = {name: [] for name in SECTIONS}
     for module, figs in _area_figures(session, actor, year):
         grouped[SECTION_OF[module]].extend(figs)

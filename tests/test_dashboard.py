@@ -298,3 +298,9 @@ def test_staff_sees_their_spot_check_rectifications_on_the_dashboard(app_world) 
     assert not at.exception
     rows = at.dataframe[0].value
     assert list(rows["整改内容"]) == ["补齐签到表"]  # the other office's item is not shown
+
+
+def test_every_area_of_the_dashboard_has_a_section() -> None:
+    """An area added to 工作台's sources must be placed in one of the five sections."""
+    assert {m for m, _area in dashboard.SOURCES} == set(dashboard.SECTION_OF)
+    assert set(dashboard.SECTION_OF.values()) <= set(dashboard.SECTIONS)
