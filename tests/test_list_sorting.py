@@ -69,10 +69,10 @@ def test_each_order_runs_over_every_page_not_just_the_one_on_screen(world) -> No
 def test_the_default_is_the_offices_order_overdue_first_then_the_nearest_deadline(world) -> None:
     ids = _letters(world)
     rows = _all(world, {})
-    rank = {"严重超期": 0, "超期": 1, "": 2}
+    rank = {"严重超期": 0, "超期": 1, "即将到期": 2, "": 2}
     levels = [rank[r["超期"]] for r in rows]
     assert levels == sorted(levels)  # every overdue letter before every letter on time
-    on_time = [r for r in rows if not r["超期"] and r["截止日期"]]
+    on_time = [r for r in rows if rank[r["超期"]] == 2 and r["截止日期"]]
     assert [r["截止日期"] for r in on_time] == sorted(r["截止日期"] for r in on_time)
     assert rows[-1]["id"] == ids["closed"]
     # the columns the office reads first
@@ -85,7 +85,7 @@ def test_this_weeks_due_letters(world) -> None:
     ids = _letters(world)
     rows = _all(world, {"overdue": "本周到期"})
     week_end = clock.today() + timedelta(days=6 - clock.today().weekday())
-    assert rows and all(clock.today() <= r["截止日期"] <= week_end and not r["超期"] for r in rows)
+    assert rows and all(clock.today() <= r["截止日期"] <= week_end and r["超期"] in ("", "即将到期") for r in rows)
     assert ids["fresh"] in [r["id"] for r in rows]  # handed within 2 working days: due this week
 
 
