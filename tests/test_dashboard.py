@@ -304,3 +304,19 @@ def test_every_area_of_the_dashboard_has_a_section() -> None:
     """An area added to 工作台's sources must be placed in one of the five sections."""
     assert {m for m, _area in dashboard.SOURCES} == set(dashboard.SECTION_OF)
     assert set(dashboard.SECTION_OF.values()) <= set(dashboard.SECTIONS)
+
+
+def test_the_comparison_by_office_counts_in_sql_on_every_backend(world) -> None:
+    """by_office: one row per active office in scope; its activity count matches a direct count;
+    a staff account scoped to one office gets that office only."""
+    _example(world, clock.today().year)
+    year = clock.today().year
+    with session_scope("t", world.url) as s:
+        rows = dashboard.by_office(s, world.admin(), year)
+        direct = dict(s.execute(text(
+            "SELECT office_id, COUNT(*) FROM activities WHERE held_on BETWEEN :a AND :b GROUP BY office_id"),
+            {"a": date(year, 1, 1), "b": date(year, 12, 31)}).all())
+        mine = dashboard.by_office(s, world.staff(), year)
+    assert [r["office_id"] for r in rows] == sorted(world.offices)
+    assert {r["office_id"]: r["联系活动（次）"] for r in rows if r["联系活动（次）"]} == direct
+    assert [r["office_id"] for r in mine] == [world.offices[0]]
