@@ -149,7 +149,7 @@ def _draw_tab(actor: Actor, groups: dict[int, str]) -> None:
     if rule is not None:
         st.markdown("**各代表组可抽记录**")
         frame = pd.DataFrame(counts)
-        st.dataframe(frame, hide_index=True, width="stretch", key="sc_counts")
+        st.dataframe(frame, hide_index=True, width="stretch", key="sc_counts", placeholder="")
         total = int(frame["合计"].sum()) if len(frame) else 0
         note = "（随机抽组时只抽取其中被抽中的代表组）" if group_count else ""
         st.caption(f"共 {len(counts)} 个代表组、{total} 条可抽记录；按规则预计抽取 {int(frame['应抽条数'].sum())} 条{note}。")
@@ -191,7 +191,7 @@ def _draw_tab(actor: Actor, groups: dict[int, str]) -> None:
         _show_draw_facts(d)
         rows = [{k: i[k] for k in ("代表组", "类别", "记录编号", "记录")} for i in d["items"]]
         if rows:
-            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="sc_last_sample")
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="sc_last_sample", placeholder="")
         else:
             st.info("本期所选代表组没有可抽记录，未抽到任何记录；这些代表组评定为需整改。")
 
@@ -220,7 +220,7 @@ def _check_tab(actor: Actor, checks: dict[int, str]) -> None:
                export_name=f"第{check_id}号抽查记录", unit="条", empty="本次抽查未抽到记录。")
     st.markdown("**代表组评定**")
     st.dataframe(pd.DataFrame([{k: v for k, v in g.items() if k != "group_id"} for g in d["grades"]]),
-                 hide_index=True, width="stretch", key=f"sc_grades_{check_id}")
+                 hide_index=True, width="stretch", key=f"sc_grades_{check_id}", placeholder="")
     if not items:
         return
     if not actor.can_write("spotcheck"):
@@ -303,7 +303,7 @@ def _verify_tab(actor: Actor, checks: dict[int, str]) -> None:
             st.error("复核发现差异：" + "；".join(result["problems"]) + "。")
             if result["changed"]:
                 st.dataframe(pd.DataFrame(result["changed"]), hide_index=True, width="stretch",
-                             key="sc_verify_changed")
+                             key="sc_verify_changed", placeholder="")
 
 
 # ---------------------------------------------------------------- 整改跟踪

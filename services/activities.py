@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from db import models
-from services import clock, deputies, imports, rules, settings
+from services import clock, deputies, imports, masterdata, people, rules, settings
 from services import opinions as opinion_service
 from services.common import (
     Actor,
@@ -146,7 +146,7 @@ def deputy_options(session: Session, actor: Actor, group_id: int | None = None,
     stmt = scope_filter(stmt.order_by(G.name, D.name), actor, office_col, group_col)
     if group_id is not None:
         stmt = stmt.where(group_col == group_id)
-    return {i: f"{n} {p}（{g}）" if p else f"{n}（{g}）" for i, n, p, g in session.execute(stmt)}
+    return {i: masterdata.picker_label(n, p, g) for i, n, p, g in session.execute(stmt)}
 
 
 def group_of_district(session: Session, district_id: int | None) -> int | None:
@@ -398,9 +398,9 @@ def get_activity(session: Session, actor: Actor, activity_id: int) -> dict:
         "deputy_ids": [d.id for d in act.deputies], "deputies": [d.name for d in act.deputies],
         "voters_reached": act.voters_reached, "summary": free_text_for(actor.role)(act.summary), "has_signin": act.has_signin,
         "has_photos": act.has_photos, "has_other": act.has_other, "typical": act.typical,
-        "verified_by": act.verified_by or "", "verified_at": act.verified_at,
+        "verified_by": people.name_of(session, act.verified_by), "verified_at": act.verified_at,
         "evidence": evidence_level(act.has_signin, act.has_photos, act.voters_reached, act.verified_at),
-        "created_by": act.created_by or "", "created_at": act.created_at,
+        "created_by": people.name_of(session, act.created_by), "created_at": act.created_at,
         "opinions": opinion_service.of_activity(session, actor, act.id),
     }
 
@@ -500,8 +500,30 @@ def _opinion_counts(session: Session, ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
+# the orders the activity ledger offers (components.table ``sorts``); the first is the office's
+ACTIVITY_SORTS: dict[str, str] = {
+    "held_desc": "活动日期：新的在前",
+    "held_asc": "活动日期：早的在前",
+    "voters_desc": "联系选民人数：多的在前",
+    "group": "代表组",
+}
+
+
+def activity_order(sort: str | None) -> list:
+    """ORDER BY of the ledger for an ``ACTIVITY_SORTS`` key (unknown keys: newest first)."""
+    A = models.Activity
+    if sort == "held_asc":
+        return [A.held_on, A.id]
+    if sort == "voters_desc":
+        return [A.voters_reached.desc(), A.held_on.desc(), A.id.desc()]
+    if sort == "group":
+        return [models.DeputyGroup.name, A.held_on.desc(), A.id.desc()]
+    return [A.held_on.desc(), A.id.desc()]
+
+
 def list_activities(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
-    """One page of the ledger (rows keyed by Chinese column names) with totals 活动 次 / 选民 人."""
+    """One page of the ledger (rows keyed by Chinese column names) with totals 活动 次 / 选民 人,
+    in the order ``f["sort"]`` names (``ACTIVITY_SORTS``), ordered in SQL before paging."""
     A = models.Activity
     ids = _filtered(session, actor, f).subquery()
     stmt = (
@@ -509,7 +531,7 @@ def list_activities(session: Session, actor: Actor, f: dict, offset: int = 0, li
         .join(ids, ids.c.id == A.id)
         .join(models.District, models.District.id == A.district_id)
         .join(models.DeputyGroup, models.DeputyGroup.id == A.group_id)
-        .order_by(A.held_on.desc(), A.id.desc())
+        .order_by(*activity_order(f.get("sort")))
     )
     rows, total = paginate(session, stmt, offset, limit)
     page_ids = [r[0].id for r in rows]

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import models
+from services import people
 from services.common import ValidationError
 from services.states import GroupGrade
 from services.validation import clean_code, clean_text, clean_word
@@ -379,6 +380,8 @@ def entries(session: Session) -> list[Entry]:
             select(A.entity_id, A.username, A.at).where(A.entity == "Setting", A.action.in_(("新增", "修改")))
             .order_by(A.at.desc(), A.id.desc())):
         last.setdefault(key, (user, at))
+    who_is = people.names_of(session, [u for u, _ in last.values()])
+    last = {k: (who_is.get(u, u), at) for k, (u, at) in last.items()}
     out = []
     for key, s in REGISTRY.items():
         value = copy.deepcopy(stored[key]) if stored.get(key) is not None else default(key)

@@ -34,7 +34,6 @@ can check the ranking in a spreadsheet: the .xlsx export lists every eligible re
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
 from collections import Counter, defaultdict
@@ -48,7 +47,7 @@ from sqlalchemy.orm import Session
 
 from db import models
 from db.audit import snapshot
-from services import clock, settings
+from services import clock, people, settings
 from services.common import (
     Actor,
     Figure,
@@ -310,7 +309,7 @@ def record_facts(session: Session, actor: Actor, kind: str, record_id: int) -> l
                 ("类型·形式", f"{obj.kind}·{obj.mode}"), ("参加代表", "、".join(names) or "未登记"),
                 ("联系选民（人）", str(obj.voters_reached)), ("签到表", _yes(obj.has_signin)),
                 ("照片", _yes(obj.has_photos)), ("收集意见（条）", str(opinions)), ("活动概要", pii(obj.summary)),
-                ("登记人", obj.created_by or ""), ("最后修改", fmt_date(obj.updated_at))]
+                ("登记人", people.name_of(session, obj.created_by)), ("最后修改", fmt_date(obj.updated_at))]
     if kind == "来信":
         return [("编号", obj.code), ("收信日期", fmt_date(obj.received_on)), ("类别", obj.category),
                 ("办理状态", obj.status), ("转办单位", obj.forwarded_to or "未转办"),
@@ -541,9 +540,10 @@ def check_detail(session: Session, actor: Actor, check_id: int) -> dict:
     labels = _labels(session, [(i.record_kind, i.record_id) for i in items])
     counts = Counter(i.group_id for i in items)
     done = Counter(i.group_id for i in items if i.result)
+    who = people.names_of(session, [check.created_by, *(i.checked_by for i in items)])
     return {
         "id": check.id,
-        "created_by": check.created_by,
+        "created_by": who.get(check.created_by, check.created_by),
         "created_at": check.created_at,
         "period": (check.period_start, check.period_end),
         "rule": check.rule,
@@ -560,7 +560,7 @@ def check_detail(session: Session, actor: Actor, check_id: int) -> dict:
                 "类别": i.record_kind, "记录编号": i.record_id,
                 "记录": labels.get((i.record_kind, i.record_id), "（记录已删除）"),
                 "checklist": i.checklist or {}, "结果": i.result or "", "说明": i.note or "",
-                "核查人": i.checked_by or "", "核查时间": i.checked_at,
+                "核查人": who.get(i.checked_by, "") if i.checked_by else "", "核查时间": i.checked_at,
             }
             for i in items
         ],
@@ -791,8 +791,8 @@ def list_checks(session: Session, actor: Actor, filters: dict, offset: int, limi
     """History of checks, newest first; filters: period (date range overlap), group, grade."""
     _require_reader(actor)
     sc, gr = models.SpotCheck, models.SpotCheckGrade
-    stmt = select(sc.id, sc.created_at, sc.period_start, sc.period_end, sc.created_by, sc.status,
-                  sc.sample).order_by(sc.id.desc())
+    stmt = select(sc.id, sc.created_at, sc.period_start, sc.period_end,
+                  people.display(sc.created_by).label("created_by"), sc.status, sc.sample).order_by(sc.id.desc())
     rng = filters.get("period")
     if rng:
         stmt = stmt.where(sc.period_end >= rng[0], sc.period_start <= rng[1])
@@ -831,7 +831,7 @@ def list_rectifications(session: Session, actor: Actor, filters: dict, offset: i
     rc, dg = models.Rectification, models.DeputyGroup
     stmt = (
         select(rc.id, rc.spot_check_id, dg.name, rc.content, rc.due_on, rc.status, rc.closed_on,
-               rc.closed_by)
+               people.display(rc.closed_by).label("closed_by"))
         .join(dg, dg.id == rc.group_id)
         .where(rc.source == "抽查")
         .order_by(rc.status.desc(), rc.due_on, rc.id)
@@ -947,39 +947,27 @@ def export_xlsx(session: Session, actor: Actor, check_id: int) -> bytes:
 
 
 def export_docx(session: Session, actor: Actor, check_id: int) -> bytes:
-    """One check as a printable .docx record."""
-    from docx import Document
-
+    """One check as a 公文 record (services.documents): facts, sample with findings, grades,
+    signature lines."""
+    from services.documents import GongWen
     from services.validation import printable
 
     d, frames = printable(_export_frames(session, actor, check_id))
-    doc = Document()
-    doc.add_heading(f"代表组活动记录抽查记录（第{d['id']}号）", level=1)
-    for label, value in frames["抽查概况"].itertuples(index=False):
-        p = doc.add_paragraph()
-        p.add_run(f"{label}：").bold = True
-        p.add_run(str(value))
+    g = GongWen(f"代表组活动记录抽查记录（第{d['id']}号）")
+    g.fields((k, v) for k, v in frames["抽查概况"].itertuples(index=False) if k != "规则（JSON）")
 
     def table(title: str, df: pd.DataFrame) -> None:
-        doc.add_heading(title, level=2)
-        t = doc.add_table(rows=1, cols=len(df.columns))
-        t.style = "Table Grid"
-        for j, col in enumerate(df.columns):
-            t.rows[0].cells[j].text = str(col)
-        for rec in df.itertuples(index=False):
-            cells = t.add_row().cells
-            for j, v in enumerate(rec):
-                cells[j].text = fmt_date(v) if isinstance(v, date | datetime) else ("" if v is None else str(v))
+        g.heading(title)
+        g.table([str(c) for c in df.columns], [list(r) for r in df.itertuples(index=False)])
 
     items = frames["抽取记录与核查结果"]
     table("抽取记录与核查结果", items[[c for c in ("代表组", "类别", "记录编号", "记录", "结果", "说明")
                                 if c in items.columns]])
     table("代表组评定", frames["代表组评定"])
-    doc.add_paragraph("")
-    doc.add_paragraph("检查人签字：____________　　被检查代表组联络员签字：____________　　日期：__________")
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    g.para("检查人签字：", indent=False)
+    g.para("被检查代表组联络员签字：", indent=False)
+    g.signature(today())
+    return g.to_bytes()
 
 
 # ---------------------------------------------------------------- 工作台

@@ -7,7 +7,6 @@ import io
 from datetime import date, datetime, timedelta
 
 import pytest
-from docx import Document
 from openpyxl import load_workbook
 
 from db import models
@@ -15,6 +14,7 @@ from db.engine import session_scope
 from services import clock, settings
 from services import spotchecks as sc
 from services.common import NotFound, PermissionDenied, ValidationError, today
+from tests.gongwen import assert_gongwen
 
 YEAR = clock.today().year
 START, END = date(YEAR, 1, 1), date(YEAR, 3, 31)
@@ -192,7 +192,7 @@ def test_needs_rectification_group_gets_items_its_staff_see_and_the_supervisor_c
         assert extra.status == "未完成"
     with session_scope(url=world.url) as s:
         page = sc.list_rectifications(s, world.staff(), {"status": "已完成"}, 0, 20)
-        assert [(r["整改内容"][:6], r["确认人"]) for r in page.rows] == [(row["整改内容"][:6], "supervisor")]
+        assert [(r["整改内容"][:6], r["确认人"]) for r in page.rows] == [(row["整改内容"][:6], "李督查")]  # the person, not the login name
 
 
 def test_verify_matches_then_flags_what_changed_after_the_draw(world):
@@ -290,8 +290,8 @@ def test_exports_carry_the_seed_fingerprint_sample_and_findings(world):
     drawn = [r for r in rows[3:] if r[header.index("是否抽中")] == "是"]
     assert [r[header.index("记录编号")] for r in drawn] == [item["记录编号"]]
     assert "合格" in [c for row in wb["抽取记录与核查结果"].iter_rows(values_only=True) for c in row]
-    text = "\n".join(p.text for p in Document(io.BytesIO(docx)).paragraphs)
-    assert seed in text and fp in text
+    text = "\n".join(p.text for p in assert_gongwen(docx).paragraphs)
+    assert seed in text and fp in text and "抽取人：李督查" in text  # the person, not the login name
 
 
 def test_revised_findings_withdraw_only_the_items_the_grading_opened(world):
