@@ -38,7 +38,7 @@ from db import models, stats
 from services import masterdata as md
 from services import settings
 from services.common import Actor, PermissionDenied, ValidationError, current_term
-from services.excel import read_xlsx, to_xlsx
+from services.excel import read_xlsx, set_cell, to_xlsx
 from services.validation import clean_text, clean_word, normalize_phone
 
 M = models
@@ -127,9 +127,9 @@ def _with_dropdowns(xlsx: bytes, sheet: str, lists: dict[str, list[str]]) -> byt
     opts = wb.create_sheet("选项")
     opts.sheet_state = "hidden"
     for j, (name, values) in enumerate(lists.items(), start=1):
-        opts.cell(1, j, name)
+        set_cell(opts, 1, j, name)
         for i, v in enumerate(values, start=2):
-            opts.cell(i, j, v)
+            set_cell(opts, i, j, v, text=True)  # the one writer's rules: never a formula, no control characters
         col = next(c for c in range(1, ws.max_column + 1) if ws.cell(header_row, c).value == name)
         letter = get_column_letter(j)
         dv = DataValidation(type="list", formula1=f"={quote_sheetname('选项')}!${letter}$2:${letter}${max(2, len(values) + 1)}",
