@@ -621,15 +621,20 @@ def earlier_seals(session: Session, rule: dict) -> list[models.SpotCheck]:
 
 
 def seal_check(session: Session, actor: Actor, rule: dict, *, source_kind: str, source_name: object,
-               source_due: object, reason: object = "") -> models.SpotCheck:
+               source_ref: object, source_due: object, reason: object = "") -> models.SpotCheck:
     """封存: freeze the eligible list, store its fingerprint and each record's state, and fix the
     random source and the day its value will be taken. A second 封存 of a group in the same
     quarter needs a reason (shown on the record)."""
     actor.require_write("spotcheck")
     errors: dict[str, str] = {}
     name = clean_text(source_name)
+    ref = clean_text(source_ref)
     reason = clean_text(reason)
     now = clock.now().replace(microsecond=0)
+    if not ref:
+        errors["source_ref"] = "请填写开奖期号" if source_kind == "彩票开奖" else "请填写掷骰的会议或场次"
+    elif len(ref) > 64 or "|" in ref:
+        errors["source_ref"] = "期号或场次不超过64个字，且不能含“|”"
     if source_kind not in ("彩票开奖", "现场掷骰"):
         errors["source_kind"] = "请选择随机值来源（彩票开奖或现场掷骰）"
     if not name:
@@ -662,7 +667,7 @@ def seal_check(session: Session, actor: Actor, rule: dict, *, source_kind: str, 
         created_by=actor.username, created_at=now, period_start=start, period_end=end,
         rule={**rule, "sealed_at": now.isoformat()}, fingerprint=fingerprint(items),
         eligible=[list(t) for t in items], snapshots={f"{k}|{r}": v for (k, r), v in states.items()},
-        status="已封存", source_kind=source_kind, source_name=name, source_due=source_due,
+        status="已封存", source_kind=source_kind, source_name=name, source_due=source_due, source_ref=ref,
         reseal_reason=reason or None,
     )
     session.add(check)
@@ -670,11 +675,11 @@ def seal_check(session: Session, actor: Actor, rule: dict, *, source_kind: str, 
     return check
 
 
-def open_check(session: Session, actor: Actor, check_id: int, *, source_ref: object, value: object,
+def open_check(session: Session, actor: Actor, check_id: int, *, value: object,
                second_name: object = "", second_role: str = "") -> models.SpotCheck:
     """开签: enter the random value of the source fixed at 封存; draw the sample from the frozen list.
 
-    The sample depends only on the fingerprint, the source (name, draw number or meeting, the day
+    The sample depends only on the fingerprint, the source (name, draw number or meeting, day: all
     fixed at 封存) and the value: not on who opens, when, or what changed since. Dice need a second
     person (group liaison or a second supervisor) named with the supervisor who opens.
     """
@@ -683,14 +688,9 @@ def open_check(session: Session, actor: Actor, check_id: int, *, source_ref: obj
     if check.status != "已封存":
         raise ValidationError({"": f"第{check.id}号抽查{'已作废' if check.status == '已作废' else '已开签'}，不能再开签。"})
     errors: dict[str, str] = {}
-    ref = clean_text(source_ref)
     val = normalize_value(value)
     second = clean_text(second_name)
     now = clock.now().replace(microsecond=0)
-    if not ref:
-        errors["source_ref"] = "请填写开奖期号" if check.source_kind == "彩票开奖" else "请填写掷骰的会议或场次"
-    elif len(ref) > 64 or "|" in ref:
-        errors["source_ref"] = "期号或场次不超过64个字，且不能含“|”"
     if not val:
         errors["value"] = "请输入开奖号码或掷骰点数（数字，按公布顺序）"
     elif len(val) > 128:
@@ -706,11 +706,11 @@ def open_check(session: Session, actor: Actor, check_id: int, *, source_ref: obj
             errors["second_role"] = "请选择第二人的身份"
     if errors:
         raise ValidationError(errors)
-    src = source_text(check.source_name, ref, check.source_due)
+    src = source_text(check.source_name, check.source_ref, check.source_due)
     seed = make_seed(check.fingerprint, src, val)
     items = canonical(check.eligible or [])
     result = draw(check.rule, items, seed)
-    check.source_ref, check.witness_value, check.seed = ref, val, seed
+    check.witness_value, check.seed = val, seed
     check.sample = result["records"]
     check.opened_by, check.opened_at, check.status = actor.username, now, "检查中"
     if check.source_kind == "现场掷骰":
@@ -753,6 +753,23 @@ def abandon_check(session: Session, actor: Actor, check_id: int, reason: object)
     for row in session.execute(select(models.SpotCheckGrade).where(
             models.SpotCheckGrade.check_id == check.id)).scalars():
         row.grade = None
+
+
+def announcement_text(check: models.SpotCheck) -> str:
+    """抽查公告: what was frozen, its fingerprint, and when and from where the random value comes."""
+    n = len(check.eligible or [])
+    if check.source_kind == "彩票开奖":
+        when = (f"随机值取自 {fmt_date(check.source_due)} 开奖的{check.source_name}第{check.source_ref}期开奖号码"
+                "（封存之后的第一期，开奖结果公开可查）")
+    else:
+        when = (f"随机值由 {fmt_date(check.source_due)} {check.source_ref}现场掷骰产生，"
+                "由督查人员与代表组联络员（或另一名督查人员）共同录入，双方姓名记入抽查记录")
+    text = (f"第{check.id}号抽查公告：督查人员 {check.created_by} 于 {check.created_at:%Y-%m-%d %H:%M} 封存"
+            f"{describe_rule(check.rule)}可抽记录共 {n} 条，清单指纹（SHA-256）为 {check.fingerprint}。{when}。"
+            "开签后任何人可按公布的方法用清单、来源和随机值重新抽取核对。")
+    if check.reseal_reason:
+        text += f"本季度再次封存，理由：{check.reseal_reason}。"
+    return text
 
 
 def preset_checklist(session: Session, kind: str) -> dict:
@@ -822,6 +839,7 @@ def check_detail(session: Session, actor: Actor, check_id: int) -> dict:
         "source_ref": check.source_ref or "",
         "source": (source_text(check.source_name, check.source_ref, check.source_due)
                    if check.source_ref else ""),
+        "announcement": announcement_text(check) if check.source_kind else "",
         "opened_by": check.opened_by or "",
         "opened_at": check.opened_at,
         "second": f"{check.second_role}{check.second_name}" if check.second_name else "",
@@ -1178,8 +1196,8 @@ def list_checks(session: Session, actor: Actor, filters: dict, offset: int, limi
     out = []
     for r in rows:
         gs = sorted(grades.get(r.id, []))
-        src = (f"{r.source_name} {fmt_date(r.source_due)}" + (f" 第{r.source_ref}期/场：{r.witness_value}"
-                                                            if r.witness_value else "（待开签）")
+        src = (f"{r.source_name} {r.source_ref} {fmt_date(r.source_due)}："
+               + (r.witness_value if r.witness_value else "待开签")
                if r.source_name else f"见证值：{r.witness_value}")
         out.append({
             "id": r.id, "编号": r.id, "封存时间": r.created_at,
@@ -1281,8 +1299,8 @@ def _source_words(d: dict) -> str:
     if d["v1"]:
         return f"见证随机值“{d['witness']}”，抽取时间 {d['drawn_at']}（旧版方法）"
     due = fmt_date(d["source_due"])
-    if not d["source_ref"]:
-        return f"{d['source_kind']}：{d['source_name']}，{due} 取值（尚未开签）"
+    if not d["witness"]:
+        return f"{d['source_kind']}：{d['source_name']}，{d['source_ref']}，{due} 取值（尚未开签）"
     who = f"，由督查人员 {d['opened_by']} 与{d['second']}共同录入" if d["second"] else f"，由 {d['opened_by']} 录入"
     return f"{d['source_kind']}：{d['source_name']}，{d['source_ref']}，{due}，号码 {d['witness']}{who}"
 

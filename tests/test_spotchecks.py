@@ -79,8 +79,8 @@ def new_check(w, *, value="3 5 6", kinds=sc.KINDS, group_count=None, count=None,
                              group_count=group_count, **share)
         reason = "测试再次抽查" if sc.earlier_seals(s, rule) else ""
         check = sc.seal_check(s, w.supervisor(), rule, source_kind="现场掷骰", source_name="季度抽查会",
-                              source_due=DAY, reason=reason)
-        sc.open_check(s, w.supervisor(), check.id, source_ref="第一会议室", value=value,
+                              source_ref="第一会议室", source_due=DAY, reason=reason)
+        sc.open_check(s, w.supervisor(), check.id, value=value,
                       second_name=SECOND, second_role="代表组联络员")
         return check.id
 
@@ -285,10 +285,12 @@ def test_build_rule_refuses_bad_choices_field_by_field(world):
         assert set(e.value.errors) == {"period", "kinds", "group_count", "percent", "minimums"}
         rule = sc.build_rule(s, world.supervisor(), period_start=START, period_end=END, kinds=["来信"])
         with pytest.raises(ValidationError) as e:
-            sc.seal_check(s, world.supervisor(), rule, source_kind="彩票开奖", source_name="  ", source_due=DAY)
+            sc.seal_check(s, world.supervisor(), rule, source_kind="彩票开奖", source_name="  ", source_ref="2026001",
+                          source_due=DAY)
         assert set(e.value.errors) == {"source_name", "source_due"}  # a lottery draw after today
         with pytest.raises(PermissionDenied):
-            sc.seal_check(s, world.staff(), rule, source_kind="现场掷骰", source_name="会", source_due=DAY)
+            sc.seal_check(s, world.staff(), rule, source_kind="现场掷骰", source_name="会", source_ref="会议室",
+                          source_due=DAY)
         with pytest.raises(NotFound):
             sc.verify(s, 99999)
 
