@@ -304,6 +304,28 @@ def cmd_restore(args: argparse.Namespace) -> None:
         raise CommandError(f"恢复失败：{exc}") from exc
 
 
+def cmd_spotcheck(args: argparse.Namespace) -> None:
+    """Re-derive spot checks from what they stored: 一致 / 不一致 per check."""
+    from db.engine import session_scope
+    from services import spotchecks
+
+    url = _url()
+    _require_schema(url)
+    if not args.all and not args.ids:
+        raise CommandError("请给出抽查编号，或用 --all 复核全部抽查。")
+    with session_scope(CLI_USER, url=url) as s:
+        lines = spotchecks.verify_lines(s, None if args.all else args.ids)
+    if not lines:
+        print("没有抽查记录。")
+        return
+    for _cid, _ok, text in lines:
+        print(text)
+    bad = [cid for cid, ok, _ in lines if not ok]
+    print(f"共复核 {len(lines)} 次抽查，一致 {len(lines) - len(bad)} 次，不一致 {len(bad)} 次。")
+    if bad:
+        raise CommandError("不一致的抽查：" + "、".join(f"第{c}号" for c in bad))
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -358,6 +380,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["sqlite", "pg_dump", "jsonl"],
                    help="备份格式（默认：SQLite 用在线备份，PostgreSQL 用 pg_dump，其他用 JSON 行格式）")
     s.set_defaults(func=cmd_backup)
+
+    s = sub.add_parser("spotcheck", help="抽查：verify 按公布的复现方法重新抽取，核对样本是否一致")
+    s.add_argument("action", choices=["verify"], help="verify 复核")
+    s.add_argument("ids", nargs="*", type=int, metavar="ID", help="抽查编号（可多个）")
+    s.add_argument("--all", action="store_true", help="复核全部抽查")
+    s.set_defaults(func=cmd_spotcheck)
 
     s = sub.add_parser("restore", help="从备份恢复（覆盖数据库中的全部数据）")
     s.add_argument("path", metavar="PATH", help="备份文件路径")

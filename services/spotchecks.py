@@ -508,7 +508,7 @@ def default_group_count(session: Session, n_groups: int) -> int:
 def build_rule(session: Session, actor: Actor, *, period_start: object, period_end: object,
                kinds: Sequence[str], groups: Sequence[int] | None = None,
                group_count: int | None = None, percent: float | None = None,
-               minimums: dict | None = None) -> dict:
+               minimums: dict | None = None, on: date | None = None) -> dict:
     """Check the form's choices and return the rule dict (raises ValidationError per field).
 
     ``groups`` None means every active group; ``group_count`` draws that many of them at random;
@@ -523,7 +523,7 @@ def build_rule(session: Session, actor: Actor, *, period_start: object, period_e
         errors["period"] = "请选择抽查期间的结束日期"
     elif start > end:
         errors["period"] = "起始日期不能晚于结束日期"
-    elif end >= today():
+    elif end >= (on or today()):
         errors["period"] = "抽查期间须已经结束（止日早于今天），封存后期间内不应再有新记录"
     kinds = [k for k in KINDS if k in set(kinds or [])]
     if not kinds:
@@ -621,7 +621,8 @@ def earlier_seals(session: Session, rule: dict) -> list[models.SpotCheck]:
 
 
 def seal_check(session: Session, actor: Actor, rule: dict, *, source_kind: str, source_name: object,
-               source_ref: object, source_due: object, reason: object = "") -> models.SpotCheck:
+               source_ref: object, source_due: object, reason: object = "",
+               at: datetime | None = None) -> models.SpotCheck:
     """封存: freeze the eligible list, store its fingerprint and each record's state, and fix the
     random source and the day its value will be taken. A second 封存 of a group in the same
     quarter needs a reason (shown on the record)."""
@@ -630,7 +631,7 @@ def seal_check(session: Session, actor: Actor, rule: dict, *, source_kind: str, 
     name = clean_text(source_name)
     ref = clean_text(source_ref)
     reason = clean_text(reason)
-    now = clock.now().replace(microsecond=0)
+    now = (at or clock.now()).replace(microsecond=0)
     if not ref:
         errors["source_ref"] = "请填写开奖期号" if source_kind == "彩票开奖" else "请填写掷骰的会议或场次"
     elif len(ref) > 64 or "|" in ref:
@@ -676,7 +677,7 @@ def seal_check(session: Session, actor: Actor, rule: dict, *, source_kind: str, 
 
 
 def open_check(session: Session, actor: Actor, check_id: int, *, value: object,
-               second_name: object = "", second_role: str = "") -> models.SpotCheck:
+               second_name: object = "", second_role: str = "", at: datetime | None = None) -> models.SpotCheck:
     """开签: enter the random value of the source fixed at 封存; draw the sample from the frozen list.
 
     The sample depends only on the fingerprint, the source (name, draw number or meeting, day: all
@@ -690,7 +691,7 @@ def open_check(session: Session, actor: Actor, check_id: int, *, value: object,
     errors: dict[str, str] = {}
     val = normalize_value(value)
     second = clean_text(second_name)
-    now = clock.now().replace(microsecond=0)
+    now = (at or clock.now()).replace(microsecond=0)
     if not val:
         errors["value"] = "请输入开奖号码或掷骰点数（数字，按公布顺序）"
     elif len(val) > 128:
@@ -730,7 +731,8 @@ def open_check(session: Session, actor: Actor, check_id: int, *, value: object,
     return check
 
 
-def abandon_check(session: Session, actor: Actor, check_id: int, reason: object) -> None:
+def abandon_check(session: Session, actor: Actor, check_id: int, reason: object,
+                  at: datetime | None = None) -> None:
     """作废 a check with a reason; it stays in the history (who, when, why). A check with findings
     recorded cannot be abandoned (its findings count)."""
     actor.require_write("spotcheck")
@@ -744,7 +746,8 @@ def abandon_check(session: Session, actor: Actor, check_id: int, reason: object)
         models.SpotCheckItem.check_id == check.id, models.SpotCheckItem.result.is_not(None))).scalar_one()
     if done:
         raise ValidationError({"": f"第{check.id}号抽查已记录{done}条核查结论，不能作废。"})
-    check.status, check.abandoned_by, check.abandoned_at = "已作废", actor.username, clock.now().replace(microsecond=0)
+    check.status, check.abandoned_by = "已作废", actor.username
+    check.abandoned_at = (at or clock.now()).replace(microsecond=0)
     check.abandon_reason = reason[:500]
     for row in session.execute(select(models.Rectification).where(
             models.Rectification.spot_check_id == check.id, models.Rectification.opened_by_grading.is_(True),
@@ -966,9 +969,9 @@ def _check_finding(session: Session, checklist: dict, result: str, note: object)
 
 
 def _apply_finding(session: Session, actor: Actor, item: models.SpotCheckItem, checklist: dict, result: str,
-                   note: str, revision: str = "") -> None:
+                   note: str, revision: str = "", at: datetime | None = None) -> None:
     """Store a validated finding; a 联系活动 found 合格/基本合格 becomes 已核实, 不合格 clears it."""
-    now = clock.now()
+    now = (at or clock.now()).replace(microsecond=0)
     item.checklist, item.result, item.note = checklist, result, note or None
     item.checked_by, item.checked_at = actor.username, now
     if revision:
@@ -980,6 +983,7 @@ def _apply_finding(session: Session, actor: Actor, item: models.SpotCheckItem, c
                 act.verified_by, act.verified_at = actor.username, now
             else:
                 act.verified_by, act.verified_at = None, None
+            act.updated_at = now
 
 
 def _open_item(session: Session, item_id: int) -> tuple[models.SpotCheckItem, models.SpotCheck]:
@@ -994,7 +998,8 @@ def _open_item(session: Session, item_id: int) -> tuple[models.SpotCheckItem, mo
 
 
 def record_finding(session: Session, actor: Actor, item_id: int, checklist: dict, result: str,
-                   note: object = "", reason: object = "", seen: str | None = None) -> str | None:
+                   note: object = "", reason: object = "", seen: str | None = None,
+                   at: datetime | None = None) -> str | None:
     """Save the checklist and result of one drawn record; returns the group's grade (or None).
 
     Revising a finding already recorded is for a supervisor only, with a reason (kept on the record
@@ -1019,7 +1024,7 @@ def record_finding(session: Session, actor: Actor, item_id: int, checklist: dict
         revision = ((item.revision_note + "；") if item.revision_note else "") + revision
     else:
         revision = ""
-    _apply_finding(session, actor, item, checklist, result, note, revision)
+    _apply_finding(session, actor, item, checklist, result, note, revision, at)
     session.flush()
     return _regrade(session, actor, check, item.group_id)
 
@@ -1030,7 +1035,8 @@ def _grade_of(session: Session, check_id: int, group_id: int) -> str | None:
     return row.grade if row else None
 
 
-def pass_the_rest(session: Session, actor: Actor, check_id: int, group_id: int) -> int:
+def pass_the_rest(session: Session, actor: Actor, check_id: int, group_id: int,
+                  at: datetime | None = None) -> int:
     """其余全部合格: every drawn record of the group not yet checked is found 合格, each applicable
     checklist item 通过 (不适用 where it does not apply to the kind). Returns how many were recorded."""
     actor.require_write("spotcheck")
@@ -1043,7 +1049,7 @@ def pass_the_rest(session: Session, actor: Actor, check_id: int, group_id: int) 
     names = settings.get(session, "spotcheck_checklist")
     for item in items:
         preset = preset_checklist(session, item.record_kind)
-        _apply_finding(session, actor, item, {n: preset.get(n, "通过") for n in names}, "合格", "")
+        _apply_finding(session, actor, item, {n: preset.get(n, "通过") for n in names}, "合格", "", at=at)
     session.flush()
     if items:
         _regrade(session, actor, check, int(group_id))
@@ -1094,6 +1100,31 @@ def rederive(check: models.SpotCheck) -> dict:
     sample_ok = [list(x) for x in sample] == [list(x) for x in (check.sample or [])]
     return {"fingerprint_ok": fp_ok, "seed_ok": seed == check.seed, "sample_ok": sample_ok,
             "ok": fp_ok and seed == check.seed and sample_ok, "sample": sample}
+
+
+def verify_lines(session: Session, check_ids: Sequence[int] | None = None) -> list[tuple[int, bool, str]]:
+    """Re-derive checks from what they stored (all when ``check_ids`` is None): (id, ok, a line in
+    Chinese) each. Used by ``manage.py spotcheck verify``."""
+    sc = models.SpotCheck
+    stmt = select(sc).order_by(sc.id)
+    if check_ids is not None:
+        stmt = stmt.where(sc.id.in_([int(i) for i in check_ids]))
+    found = session.execute(stmt).scalars().all()
+    missing = sorted(set(check_ids or []) - {c.id for c in found})
+    out: list[tuple[int, bool, str]] = [(i, False, f"第{i}号抽查不存在") for i in missing]
+    for c in found:
+        r = rederive(c)
+        head = f"第{c.id}号抽查（{c.status}，{'旧版方法' if c.rule.get('recipe') == RECIPE_V1 else '复现方法v2'}）"
+        if r["seed_ok"] is None:
+            text = ("尚未开签；可抽记录清单与指纹一致" if r["ok"] else "不一致：可抽记录清单与指纹不符")
+        elif r["ok"]:
+            text = f"一致：清单指纹、随机种子和样本（{len(c.sample or [])}条）均可由保存的数据重新得出"
+        else:
+            bad = [w for w, ok in (("清单指纹", r["fingerprint_ok"]), ("随机种子", r["seed_ok"]),
+                                   ("样本", r["sample_ok"])) if not ok]
+            text = "不一致：" + "、".join(bad) + "与重新计算的结果不同"
+        out.append((c.id, bool(r["ok"]), f"{head}：{text}"))
+    return sorted(out)
 
 
 def _diff(before: dict | None, after: dict | None) -> list[tuple[str, str, str]]:
@@ -1442,6 +1473,88 @@ def verification_sheet(session: Session, actor: Actor, check_id: int) -> bytes:
                           else "不一致，请联系督查人员") if check.seed else "系统复核：尚未开签"),
     ]
     return write_docx(f"抽查验证单（第{d['id']}号抽查）", blocks)
+
+
+# ---------------------------------------------------------------- demo data
+
+
+def demo_checks(session: Session, day: date, seed: int) -> int:
+    """Demo spot checks through the same functions as the page, dated from ``day``: the quarter
+    before last drawn from a lottery and finished (one exception, the rest 其余全部合格); last
+    quarter one 封存 abandoned with its reason, sealed again with a reason, opened with dice and a
+    group liaison, findings half recorded; this quarter's list sealed, waiting for its draw.
+    Returns the number of checks."""
+    import random
+
+    rng = random.Random(f"{seed}:spotchecks")
+    sup = Actor("supervisor", "supervisor", display_name="李建国")
+    groups = sorted(group_choices(session, sup))
+    if not groups:
+        return 0
+    q_now = quarter_of(day)[0]
+    q1 = quarter_of(q_now - timedelta(days=1))
+    q0 = quarter_of(q1[0] - timedelta(days=1))
+    n = default_group_count(session, len(groups))
+
+    def at(d: date, hour: int) -> datetime:
+        return datetime(d.year, d.month, d.day, hour, 0)
+
+    def lottery() -> str:
+        return " ".join(f"{x:02d}" for x in sorted(rng.sample(range(1, 34), 6))) + f" {rng.randint(1, 16):02d}"
+
+    made = 0
+    # the quarter before last: lottery, finished
+    sealed = q1[0] + timedelta(days=3)
+    if sealed < day:
+        rule = build_rule(session, sup, period_start=q0[0], period_end=q0[1], kinds=list(DEFAULT_KINDS),
+                          group_count=n, on=sealed)
+        c = seal_check(session, sup, rule, source_kind="彩票开奖", source_name=LOTTERY_DEFAULT,
+                       source_ref=f"{sealed.year}{rng.randint(10, 99):03d}", source_due=sealed + timedelta(days=2),
+                       at=at(sealed, 10))
+        open_check(session, sup, c.id, value=lottery(), at=at(sealed + timedelta(days=3), 9))
+        items = session.execute(select(models.SpotCheckItem).where(models.SpotCheckItem.check_id == c.id)
+                                .order_by(models.SpotCheckItem.id)).scalars().all()
+        if items:
+            first = items[0]
+            ck = preset_checklist(session, first.record_kind)
+            names = settings.get(session, "spotcheck_checklist")
+            record_finding(session, sup, first.id, {k: ck.get(k, "通过") for k in names} | {names[2]: "不通过"}
+                           if ck.get(names[2]) != "不适用" else {k: ck.get(k, "通过") for k in names},
+                           "基本合格", "签到表照片不清晰", at=at(sealed + timedelta(days=4), 10))
+        for g in sorted({i.group_id for i in items}):
+            pass_the_rest(session, sup, c.id, g, at=at(sealed + timedelta(days=4), 11))
+        made += 1
+    # last quarter: abandoned, sealed again with a reason, dice at a meeting, half recorded
+    sealed = q_now + timedelta(days=2)
+    if sealed < day:
+        rule = build_rule(session, sup, period_start=q1[0], period_end=q1[1], kinds=["联系活动"],
+                          group_count=n, on=sealed)
+        c = seal_check(session, sup, rule, source_kind="彩票开奖", source_name=LOTTERY_DEFAULT,
+                       source_ref=f"{sealed.year}{rng.randint(100, 150):03d}", source_due=sealed + timedelta(days=2),
+                       at=at(sealed, 10))
+        abandon_check(session, sup, c.id, "漏选了来信和开箱记录，重新封存", at=at(sealed, 11))
+        rule = build_rule(session, sup, period_start=q1[0], period_end=q1[1], kinds=list(DEFAULT_KINDS),
+                          group_count=n, on=sealed)
+        c2 = seal_check(session, sup, rule, source_kind="现场掷骰", source_name="季度督查工作会",
+                        source_ref="区人大常委会302会议室", source_due=sealed + timedelta(days=1),
+                        reason="第一次封存漏选了来信和开箱记录", at=at(sealed, 11))
+        open_check(session, sup, c2.id, value=" ".join(str(rng.randint(1, 6)) for _ in range(3)),
+                   second_name="王晓燕", second_role="代表组联络员", at=at(sealed + timedelta(days=1), 15))
+        grades = session.execute(select(models.SpotCheckGrade.group_id).where(
+            models.SpotCheckGrade.check_id == c2.id).order_by(models.SpotCheckGrade.group_id)).scalars().all()
+        if grades:
+            pass_the_rest(session, sup, c2.id, grades[0], at=at(sealed + timedelta(days=2), 10))
+        made += 2
+    # this quarter: sealed, waiting for the draw
+    end = day - timedelta(days=1)
+    if q_now <= end:
+        rule = build_rule(session, sup, period_start=q_now, period_end=end, kinds=list(DEFAULT_KINDS),
+                          group_count=n, on=day)
+        seal_check(session, sup, rule, source_kind="彩票开奖", source_name=LOTTERY_DEFAULT,
+                   source_ref=f"{day.year}{rng.randint(151, 199):03d}", source_due=day + timedelta(days=2),
+                   reason="本季度中期抽查" if earlier_seals(session, rule) else "", at=at(day, 8))
+        made += 1
+    return made
 
 
 # ---------------------------------------------------------------- 工作台
