@@ -794,14 +794,14 @@ def _get_check(session: Session, check_id: int, lock: bool = False) -> models.Sp
     return check
 
 
-def check_options(session: Session, actor: Actor, limit: int = 200) -> dict[int, str]:
-    """{check id: label} of the latest checks, newest first (for a picker)."""
+def check_options(session: Session, actor: Actor, limit: int = 200, status: str | None = None) -> dict[int, str]:
+    """{check id: label} of the latest checks (of one status), newest first (for a picker)."""
     _require_reader(actor)
-    rows = session.execute(
-        select(models.SpotCheck.id, models.SpotCheck.created_at, models.SpotCheck.period_start,
-               models.SpotCheck.period_end, models.SpotCheck.status)
-        .order_by(models.SpotCheck.id.desc()).limit(limit)
-    ).all()
+    stmt = select(models.SpotCheck.id, models.SpotCheck.created_at, models.SpotCheck.period_start,
+                  models.SpotCheck.period_end, models.SpotCheck.status)
+    if status:
+        stmt = stmt.where(models.SpotCheck.status == status)
+    rows = session.execute(stmt.order_by(models.SpotCheck.id.desc()).limit(limit)).all()
     return {i: f"第{i}号抽查 {fmt_date(c)}封存（{fmt_date(s)}至{fmt_date(e)}，{st}）" for i, c, s, e, st in rows}
 
 
@@ -1325,7 +1325,7 @@ def grade_trend(session: Session, actor: Actor, group_id: int | None = None) -> 
 # ---------------------------------------------------------------- exports
 
 
-def _source_words(d: dict) -> str:
+def source_words(d: dict) -> str:
     """Where the random value came from, in plain words."""
     if d["v1"]:
         return f"见证随机值“{d['witness']}”，抽取时间 {d['drawn_at']}（旧版方法）"
@@ -1346,7 +1346,7 @@ def _export_frames(session: Session, actor: Actor, check_id: int) -> tuple[dict,
     info = pd.DataFrame([
         ("抽查编号", d["id"]), ("封存人", d["created_by"]), ("封存时间", d["created_at"]),
         ("抽查规则", d["rule_text"]), ("规则（JSON）", json.dumps(check.rule, ensure_ascii=False)),
-        ("随机值来源", _source_words(d)), ("来源（按复现方法书写）", d["source"]), ("随机值", d["witness"]),
+        ("随机值来源", source_words(d)), ("来源（按复现方法书写）", d["source"]), ("随机值", d["witness"]),
         ("随机种子", d["seed"]), ("可抽记录指纹", d["fingerprint"]),
         ("可抽记录（条）", d["eligible_count"]), ("抽取记录（条）", len(check.sample or [])), ("状态", d["status"]),
         ("再次封存理由", d["reseal_reason"]), ("作废", d["abandoned"]), ("复现方法", RECIPE_TEXT),
@@ -1419,7 +1419,7 @@ def export_docx(session: Session, actor: Actor, check_id: int) -> bytes:
         ("p", f"抽查期间：{fmt_date(d['period'][0])} 至 {fmt_date(d['period'][1])}"),
         ("p", f"抽查规则：{d['rule_text']}"),
         ("p", f"封存：{fmt_date(d['created_at'])}，督查人员 {d['created_by']}；可抽记录 {d['eligible_count']} 条。"),
-        ("p", f"随机值：{_source_words(d)}。"),
+        ("p", f"随机值：{source_words(d)}。"),
         ("p", f"被抽查代表组：{groups}；抽取记录 {len(d['items'])} 条。状态：{d['status']}。"),
     ]
     if d["reseal_reason"]:
@@ -1462,7 +1462,7 @@ def verification_sheet(session: Session, actor: Actor, check_id: int) -> bytes:
               "排序值按文字升序排列即可。可抽记录清单见本次抽查导出的 Excel“可抽记录清单”工作表（“清单行”一列）。"),
         ("h", "二、本次数据"),
         ("p", f"可抽记录：{d['eligible_count']} 条；清单指纹：{d['fingerprint']}"),
-        ("p", f"随机值来源：{_source_words(d)}"),
+        ("p", f"随机值来源：{source_words(d)}"),
         ("p", f"按复现方法书写的来源：{d['source'] or '尚未开签'}；随机值：{d['witness'] or '尚未开签'}"),
         ("p", seed_line),
         ("p", f"随机种子：{d['seed'] or '尚未开签'}"),
