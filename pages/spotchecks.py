@@ -61,13 +61,14 @@ def render() -> None:
         _history_tab(actor, groups, checks)
 
 
-def _pick_check(key: str, checks: dict[int, str], label: str = "选择抽查") -> int | None:
-    """A picker of checks (newest first); None when there is none yet."""
+def _pick_check(key: str, checks: dict[int, str], label: str = "选择抽查", prefer: str = "") -> int | None:
+    """A picker of checks (newest first; by default the newest whose label names ``prefer``, e.g.
+    the newest still 检查中); None when there is none yet."""
     if not checks:
         st.info("尚无抽查记录。请在“封存与开签”中设定规则并封存可抽记录清单。")
         return None
     if st.session_state.get(key) not in checks:
-        st.session_state[key] = next(iter(checks))
+        st.session_state[key] = next((i for i, t in checks.items() if prefer and prefer in t), next(iter(checks)))
     return st.selectbox(label, list(checks), format_func=lambda i: checks.get(i, str(i)), key=key)
 
 
@@ -247,7 +248,7 @@ def _open_form(actor: Actor) -> None:
 
 def _check_tab(actor: Actor, checks: dict[int, str]) -> None:
     """Findings: exceptions one by one (checklist preset by kind), then 其余全部合格 per group."""
-    check_id = _pick_check("sc_pick_check", checks)
+    check_id = _pick_check("sc_pick_check", checks, prefer="检查中")
     if check_id is None:
         return
     with session_scope(actor.username) as s:

@@ -802,7 +802,7 @@ def check_options(session: Session, actor: Actor, limit: int = 200, status: str 
     if status:
         stmt = stmt.where(models.SpotCheck.status == status)
     rows = session.execute(stmt.order_by(models.SpotCheck.id.desc()).limit(limit)).all()
-    return {i: f"第{i}号抽查 {fmt_date(c)}封存（{fmt_date(s)}至{fmt_date(e)}，{st}）" for i, c, s, e, st in rows}
+    return {i: f"第{i}号抽查 {fmt_date(c)} 封存（{fmt_date(s)}至{fmt_date(e)}，{st}）" for i, c, s, e, st in rows}
 
 
 def check_detail(session: Session, actor: Actor, check_id: int) -> dict:
