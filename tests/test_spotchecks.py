@@ -79,7 +79,7 @@ def new_check(w, *, value="3 5 6", kinds=sc.KINDS, group_count=None, count=None,
                              group_count=group_count, **share)
         reason = "测试再次抽查" if sc.earlier_seals(s, rule) else ""
         check = sc.seal_check(s, w.supervisor(), rule, source_kind="现场掷骰", source_name="季度抽查会",
-                              source_ref="第一会议室", source_due=DAY, reason=reason)
+                              source_ref="第一会议室", source_due=today(), reason=reason)
         sc.open_check(s, w.supervisor(), check.id, value=value,
                       second_name=SECOND, second_role="代表组联络员")
         return check.id
@@ -91,7 +91,7 @@ def test_draw_stores_everything_needed_to_redo_it(world):
         check = s.get(models.SpotCheck, cid)
         eligible = sc.eligible_records(s, START, END, sc.KINDS, world.groups)
         assert check.fingerprint == sc.fingerprint(eligible)
-        assert check.seed == sc.make_seed(check.fingerprint, f"季度抽查会|第一会议室|{DAY.isoformat()}", "3 5 6")
+        assert check.seed == sc.make_seed(check.fingerprint, f"季度抽查会|第一会议室|{today().isoformat()}", "3 5 6")
         # the activity outside the period is not eligible, nor the opening that found no letter
         assert len(eligible) == 12 + 4 + 1 + 1
         assert check.sample == sc.draw(check.rule, eligible, check.seed)["records"]
