@@ -1330,10 +1330,14 @@ def source_words(d: dict) -> str:
     if d["v1"]:
         return f"见证随机值“{d['witness']}”，抽取时间 {d['drawn_at']}（旧版方法）"
     due = fmt_date(d["source_due"])
+    if d["source_kind"] == "彩票开奖":
+        where = f"彩票开奖：{d['source_name']}第{d['source_ref']}期，{due}开奖"
+    else:
+        where = f"现场掷骰：{d['source_name']}（{d['source_ref']}），{due}"
     if not d["witness"]:
-        return f"{d['source_kind']}：{d['source_name']}，{d['source_ref']}，{due} 取值（尚未开签）"
+        return where + "（尚未开签）"
     who = f"，由督查人员 {d['opened_by']} 与{d['second']}共同录入" if d["second"] else f"，由 {d['opened_by']} 录入"
-    return f"{d['source_kind']}：{d['source_name']}，{d['source_ref']}，{due}，号码 {d['witness']}{who}"
+    return f"{where}，号码 {d['witness']}{who}"
 
 
 def _export_frames(session: Session, actor: Actor, check_id: int) -> tuple[dict, dict]:
@@ -1455,7 +1459,7 @@ def verification_sheet(session: Session, actor: Actor, check_id: int) -> bytes:
     else:
         seed_line = f"随机种子 = SHA256(“{d['fingerprint']}|{d['source']}|{d['witness']}”)"
     blocks: list[tuple] = [
-        ("p", f"抽查期间 {fmt_date(d['period'][0])} 至 {fmt_date(d['period'][1])}；{d['rule_text']}"),
+        ("p", f"抽查规则：{d['rule_text']}"),
         ("h", "一、怎样复核"),
         ("p", RECIPE_TEXT),
         ("p", "用任何 SHA-256 工具（如 Excel 插件、sha256sum、在线工具）对文字按 UTF-8 编码计算，结果为64位小写十六进制；"
