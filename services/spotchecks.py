@@ -654,6 +654,12 @@ def seal_check(session: Session, actor: Actor, rule: dict, *, source_kind: str, 
     if not rule.get("groups") or any(g not in valid for g in rule["groups"]):
         errors["groups"] = "所选代表组不存在或已停用"
     earlier = earlier_seals(session, rule) if "groups" not in errors else []
+    bare = {k: v for k, v in rule.items() if k != "sealed_at"}
+    for c in earlier:  # the same 封存 again (a double click, a second tab): that one stands
+        if (c.status == "已封存" and c.created_by == actor.username and c.source_kind == source_kind
+                and (c.source_name, c.source_ref, c.source_due) == (name, ref, source_due)
+                and {k: v for k, v in (c.rule or {}).items() if k != "sealed_at"} == bare):
+            return c
     if earlier and not reason:
         errors["reason"] = ("本季度已封存过这些代表组（第" + "、".join(str(c.id) for c in earlier)
                             + "号），再次封存须写明理由，理由将显示在抽查记录上")
@@ -686,6 +692,8 @@ def open_check(session: Session, actor: Actor, check_id: int, *, value: object,
     """
     actor.require_write("spotcheck")
     check = _get_check(session, check_id, lock=True)
+    if check.status == "检查中" and check.witness_value == normalize_value(value) and check.opened_by == actor.username:
+        return check  # the same 开签 again (a double click): already done
     if check.status != "已封存":
         raise ValidationError({"": f"第{check.id}号抽查{'已作废' if check.status == '已作废' else '已开签'}，不能再开签。"})
     errors: dict[str, str] = {}

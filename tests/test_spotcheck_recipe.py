@@ -107,6 +107,10 @@ def test_no_choice_after_seeing_the_frozen_list_changes_the_sample(world, travel
         check = sc.seal_check(s, sup, rule, source_kind="彩票开奖", source_name="中国福利彩票双色球",
                               source_ref="2026038", source_due=draw_day)
         cid, fp, frozen = check.id, check.fingerprint, [tuple(t) for t in check.eligible]
+        # a double click on 封存 seals once
+        again = sc.seal_check(s, sup, rule, source_kind="彩票开奖", source_name="中国福利彩票双色球",
+                              source_ref="2026038", source_due=draw_day)
+        assert again.id == cid and s.query(models.SpotCheck).count() == 1
         # what the supervisor sees at 封存: the list and the 公告 with when and where the value comes from
         notice = sc.check_detail(s, sup, cid)["announcement"]
         assert fp in notice and "2026038" in notice and draw_day.isoformat() in notice
@@ -138,6 +142,7 @@ def test_no_choice_after_seeing_the_frozen_list_changes_the_sample(world, travel
         ("another supervisor opens", other, value, None),
         ("the value typed another way", sup, "03,07,12,19,25,31+09", None),
         ("full-width digits", sup, "０３ ０７ １２ １９ ２５ ３１ ０９", None),
+        ("pasted from Word", sup, "03\v07\u200b 12\t19　25、31\n+09", None),
         ("records edited, added, deleted after 封存", sup, value, edit_records),
         ("settings changed after 封存", sup, value, change_settings),
     ]
@@ -151,9 +156,12 @@ def test_no_choice_after_seeing_the_frozen_list_changes_the_sample(world, travel
     # the source, its draw number and day were fixed at 封存: open_check takes no other source
     with session_scope("supervisor", url=world.url) as s, pytest.raises(TypeError):
         sc.open_check(s, sup, cid, value=value, source_ref="2026039")
-    # opened once for real; a second 开签 is refused
+    # opened once for real (a double click opens once); a second 开签 with another value is refused
     with session_scope("supervisor", url=world.url) as s:
         assert sc.open_check(s, sup, cid, value=value).sample == expected
+    with session_scope("supervisor", url=world.url) as s:
+        assert sc.open_check(s, sup, cid, value=value).id == cid
+        assert s.query(models.SpotCheckItem).filter_by(check_id=cid).count() == len(expected)
     with session_scope("supervisor", url=world.url) as s, pytest.raises(ValidationError):
         sc.open_check(s, sup, cid, value="01 02 03 04 05 06 07")
     # the way out — abandon and seal again — is on the record: a reason is required and shown
