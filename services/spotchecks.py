@@ -115,8 +115,10 @@ def _sha(text: str) -> str:
 
 def normalize_value(value: object) -> str:
     """The random value as the recipe writes it: its numbers in order, one space between them
-    ("03,07,12 19 25 31+09" → "03 07 12 19 25 31 09"; full-width digits read as digits)."""
+    ("03,07,12 19 25 31+09" → "03 07 12 19 25 31 09"; full-width digits read as digits; invisible
+    characters pasted from Word dropped)."""
     text = unicodedata.normalize("NFKC", str(value or ""))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")  # zero-width, bidi marks
     return " ".join(re.findall(r"[0-9]+", text))
 
 

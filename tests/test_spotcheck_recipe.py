@@ -142,7 +142,7 @@ def test_no_choice_after_seeing_the_frozen_list_changes_the_sample(world, travel
         ("another supervisor opens", other, value, None),
         ("the value typed another way", sup, "03,07,12,19,25,31+09", None),
         ("full-width digits", sup, "０３ ０７ １２ １９ ２５ ３１ ０９", None),
-        ("pasted from Word", sup, "03\v07\u200b 12\t19　25、31\n+09", None),
+        ("pasted from Word", sup, "0\u200b3\v07\u200b 12\t19　25、31\n+09", None),
         ("records edited, added, deleted after 封存", sup, value, edit_records),
         ("settings changed after 封存", sup, value, change_settings),
     ]
