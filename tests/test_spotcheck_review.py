@@ -163,3 +163,22 @@ def test_every_demo_draw_reverifies_on_the_command_line_and_on_its_sheet(tmp_pat
     out = subprocess.run([sys.executable, str(ROOT / "manage.py"), "spotcheck", "verify", str(cid)], cwd=ROOT,
                          env=env, capture_output=True, text=True, timeout=300, check=False)
     assert out.returncode == 1 and "不一致：样本" in out.stdout
+
+
+def test_a_check_drawn_before_0004_still_reverifies_by_its_own_recipe(world):
+    tsc.add_records(world)
+    rule = {"recipe": sc.RECIPE_V1, "period": [tsc.START.isoformat(), tsc.END.isoformat()],
+            "kinds": ["联系活动", "开箱记录"], "groups": world.groups, "group_count": None, "count": None,
+            "percent": 10, "minimum": 3, "drawn_at": "2026-04-02T09:30:00"}
+    with session_scope(url=world.url) as s:
+        eligible = sc.eligible_records(s, tsc.START, tsc.END, rule["kinds"], world.groups, letters_only=False)
+        seed = sc.make_seed_v1("3-5-6", rule["drawn_at"])
+        sample = sc.draw(rule, eligible, seed)["records"]
+        s.add(models.SpotCheck(created_by="supervisor", period_start=tsc.START, period_end=tsc.END, rule=rule,
+                               witness_value="3-5-6", seed=seed, fingerprint=sc.fingerprint(eligible),
+                               sample=sample, eligible=[list(t) for t in eligible], status="检查中"))
+    assert len([r for r in sample if r[1] == "开箱记录"]) == 2  # v1 drew openings without letters too
+    with session_scope(url=world.url) as s:
+        [(cid, ok, text)] = sc.verify_lines(s)
+        assert ok and "旧版方法" in text and "一致" in text
+        assert sc.verify(s, cid)["ok"]
