@@ -1540,7 +1540,7 @@ def demo_checks(session: Session, day: date, seed: int) -> int:
         made += 1
     # last quarter: abandoned, sealed again with a reason, dice at a meeting, half recorded
     sealed = q_now + timedelta(days=2)
-    if sealed < day:
+    if sealed + timedelta(days=1) < day:
         rule = build_rule(session, sup, period_start=q1[0], period_end=q1[1], kinds=["联系活动"],
                           group_count=n, on=sealed)
         c = seal_check(session, sup, rule, source_kind="彩票开奖", source_name=LOTTERY_DEFAULT,
