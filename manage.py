@@ -309,10 +309,19 @@ def cmd_spotcheck(args: argparse.Namespace) -> None:
     from db.engine import session_scope
     from services import spotchecks
 
+    if args.file:
+        path = Path(args.file)
+        if not path.is_file():
+            raise CommandError(f"找不到文件：{path}")
+        ok, text = spotchecks.verify_export(path.read_bytes())
+        print(text)
+        if not ok:
+            raise CommandError("导出文件中的抽查不一致")
+        return
     url = _url()
     _require_schema(url)
     if not args.all and not args.ids:
-        raise CommandError("请给出抽查编号，或用 --all 复核全部抽查。")
+        raise CommandError("请给出抽查编号，或用 --all 复核全部抽查，或用 --file 复核导出的 Excel 文件。")
     with session_scope(CLI_USER, url=url) as s:
         lines = spotchecks.verify_lines(s, None if args.all else args.ids)
     if not lines:
@@ -385,6 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("action", choices=["verify"], help="verify 复核")
     s.add_argument("ids", nargs="*", type=int, metavar="ID", help="抽查编号（可多个）")
     s.add_argument("--all", action="store_true", help="复核全部抽查")
+    s.add_argument("--file", metavar="FILE.xlsx", help="复核“导出 Excel”得到的抽查文件（不需要数据库）")
     s.set_defaults(func=cmd_spotcheck)
 
     s = sub.add_parser("restore", help="从备份恢复（覆盖数据库中的全部数据）")

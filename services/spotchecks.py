@@ -1137,6 +1137,59 @@ def verify_lines(session: Session, check_ids: Sequence[int] | None = None) -> li
     return sorted(out)
 
 
+def verify_export(data: bytes) -> tuple[bool, str]:
+    """Re-derive a check from its .xlsx export alone (no database): the 清单行 column gives the list,
+    抽查概况 the rule, source, value and seed; the rows marked 是否抽中 the sample. (ok, a line)."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        info_rows = list(wb["抽查概况"].iter_rows(values_only=True))
+        list_rows = list(wb["可抽记录清单"].iter_rows(values_only=True))
+    except Exception as exc:  # noqa: BLE001 - any unreadable file gets one Chinese line
+        return False, f"无法读取导出文件（{type(exc).__name__}），请使用“导出 Excel”得到的原文件"
+
+    def table(rows: list, first: str) -> tuple[list, list]:
+        for n, row in enumerate(rows):
+            if row and first in [str(c) for c in row if c is not None]:
+                return [str(c) if c is not None else "" for c in row], rows[n + 1:]
+        raise KeyError(first)
+
+    try:
+        head, body = table(info_rows, "项目")
+        info = {str(r[head.index("项目")]): ("" if r[head.index("内容")] is None else str(r[head.index("内容")]))
+                for r in body if r and r[head.index("项目")]}
+        head, body = table(list_rows, "清单行")
+        i_line, i_hit = head.index("清单行"), head.index("是否抽中")
+        eligible, marked = [], []
+        for r in body:
+            if not r or not r[i_line]:
+                continue
+            g, k, rid = str(r[i_line]).split("|")
+            eligible.append((int(g), k, int(rid)))
+            if str(r[i_hit]) in ("是", "True", "1"):
+                marked.append([int(g), k, int(rid)])
+        rule = json.loads(info["规则（JSON）"])
+    except (KeyError, ValueError, IndexError) as exc:
+        return False, f"导出文件缺少复核所需的内容（{exc}），请使用“导出 Excel”得到的原文件"
+    fp = fingerprint(eligible)
+    if rule.get("recipe") == RECIPE_V1:
+        seed = make_seed_v1(info.get("随机值", ""), rule.get("drawn_at", ""))
+    else:
+        seed = make_seed(fp, info.get("来源（按复现方法书写）", ""), normalize_value(info.get("随机值", "")))
+    problems = []
+    if fp != info.get("可抽记录指纹"):
+        problems.append("清单指纹")
+    if seed != info.get("随机种子"):
+        problems.append("随机种子")
+    if [list(x) for x in draw(rule, eligible, seed)["records"]] != sorted(marked):
+        problems.append("样本")
+    head_line = f"第{info.get('抽查编号', '?')}号抽查（导出文件，{len(eligible)}条可抽记录）"
+    if problems:
+        return False, f"{head_line}：不一致：" + "、".join(problems) + "与重新计算的结果不同"
+    return True, f"{head_line}：一致：清单指纹、随机种子和样本（{len(marked)}条）均可由文件中的数据重新得出"
+
+
 def _diff(before: dict | None, after: dict | None) -> list[tuple[str, str, str]]:
     """The fields that differ between two states: (field, before, after)."""
     if before is None or after is None:
@@ -1358,7 +1411,7 @@ def _export_frames(session: Session, actor: Actor, check_id: int) -> tuple[dict,
     sample = {tuple(x) for x in check.sample or []}
     names_ck = settings.get(session, "spotcheck_checklist")
     info = pd.DataFrame([
-        ("抽查编号", d["id"]), ("封存人", d["created_by"]), ("封存时间", d["created_at"]),
+        ("抽查编号", d["id"]), ("封存人", d["created_by"]), ("封存时间", f"{d['created_at']:%Y-%m-%d %H:%M}"),
         ("抽查规则", d["rule_text"]), ("规则（JSON）", json.dumps(check.rule, ensure_ascii=False)),
         ("随机值来源", source_words(d)), ("来源（按复现方法书写）", d["source"]), ("随机值", d["witness"]),
         ("随机种子", d["seed"]), ("可抽记录指纹", d["fingerprint"]),
@@ -1368,7 +1421,9 @@ def _export_frames(session: Session, actor: Actor, check_id: int) -> tuple[dict,
     items = pd.DataFrame([
         {"代表组": i["代表组"], "类别": i["类别"], "记录编号": i["记录编号"], "记录": i["记录"],
          **{k: i["checklist"].get(k, "") for k in names_ck},
-         "结果": i["结果"], "说明": i["说明"], "核查人": i["核查人"], "核查时间": i["核查时间"],
+         "结果": i["结果"], "说明": i["说明"], "核查人": i["核查人"],
+         # as text: a column of times with gaps would turn the gaps into NaT, which no cell can hold
+         "核查时间": f"{i['核查时间']:%Y-%m-%d %H:%M}" if i["核查时间"] else "",
          "修订说明": i["修订说明"]}
         for i in d["items"]
     ] or [{"代表组": "", "类别": "", "记录编号": "", "记录": "本次未抽到记录"}])

@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 from docx import Document
+from openpyxl import load_workbook
 
 from db import models
 from db.engine import dispose_all, session_scope
@@ -154,6 +155,27 @@ def test_every_demo_draw_reverifies_on_the_command_line_and_on_its_sheet(tmp_pat
             assert sha(quoted) == check.seed and check.seed in text and check.fingerprint in text
             assert cells[5::3] == [str(r[2]) for r in check.sample]
             assert "系统复核：一致" in text
+            # and from its Excel export alone
+            ok, line = sc.verify_export(sc.export_xlsx(s, sup, check.id))
+            assert ok and "一致" in line
+    with session_scope(url=url) as s:
+        first = s.query(models.SpotCheck).filter(models.SpotCheck.seed.is_not(None)).first()
+        xlsx = tmp_path / "check.xlsx"
+        xlsx.write_bytes(sc.export_xlsx(s, sup, first.id))
+    out = subprocess.run([sys.executable, str(ROOT / "manage.py"), "spotcheck", "verify", "--file", str(xlsx)],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert out.returncode == 0 and "一致" in out.stdout, out.stderr
+    wb = load_workbook(xlsx)  # someone marks another record as drawn
+    ws = wb["可抽记录清单"]
+    header = [c.value for c in ws[3]]
+    col = header.index("是否抽中") + 1
+    row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, col).value == "否")
+    ws.cell(row, col).value = "是"
+    buf = io.BytesIO()
+    wb.save(buf)
+    ok, line = sc.verify_export(buf.getvalue())
+    assert not ok and "样本" in line
+    assert sc.verify_export(b"not a workbook")[0] is False
     # a tampered sample says 不一致 and exits non-zero
     with session_scope(url=url) as s:
         check = s.query(models.SpotCheck).filter(models.SpotCheck.seed.is_not(None)).first()
