@@ -213,6 +213,13 @@ def _open_form(actor: Actor) -> None:
         d = sc.check_detail(s, actor, cid)
     st.text("抽查公告：")
     st.text(d["announcement"])
+
+    def _notice() -> bytes:
+        with session_scope(actor.username) as s:
+            return sc.announcement_docx(s, actor, cid)
+
+    st.download_button("下载抽查公告（Word）", data=_notice, mime=DOCX, key=f"sc_notice_{cid}", on_click="ignore",
+                       file_name=f"第{cid}号抽查公告_{clock.today():%Y-%m-%d}.docx")
     form = f"sc_open_{cid}"
     can = actor.can_write("spotcheck")
     dice = d["source_kind"] == "现场掷骰"

@@ -1512,6 +1512,17 @@ def export_docx(session: Session, actor: Actor, check_id: int) -> bytes:
     return write_docx(f"代表组活动记录抽查记录（第{d['id']}号）", blocks)
 
 
+def announcement_docx(session: Session, actor: Actor, check_id: int) -> bytes:
+    """抽查公告 to print or post at 封存: the rule, how many records, the fingerprint, and when and from
+    where the random value will be taken."""
+    _require_reader(actor)
+    check = _get_check(session, check_id)
+    blocks: list[tuple] = [("p", announcement_text(check)),
+                           ("p", "开签后，可抽记录清单、随机值和抽中的记录将随《抽查验证单》一并公布。"),
+                           ("p", f"督查人员：{check.created_by}　　日期：{fmt_date(check.created_at)}")]
+    return write_docx(f"代表组活动记录抽查公告（第{check.id}号）", blocks)
+
+
 def verification_sheet(session: Session, actor: Actor, check_id: int) -> bytes:
     """抽查验证单: one page any group can redo with a SHA-256 tool: the recipe, the fingerprint,
     the source and value, the seed, and the sample (the full list is in the .xlsx export)."""

@@ -5,12 +5,14 @@ source fixed at 封存 and a value nobody knows yet."""
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import random
 import re
 from datetime import date, timedelta
 
 import pytest
+from docx import Document
 
 from db import models
 from db.engine import session_scope
@@ -114,6 +116,8 @@ def test_no_choice_after_seeing_the_frozen_list_changes_the_sample(world, travel
         # what the supervisor sees at 封存: the list and the 公告 with when and where the value comes from
         notice = sc.check_detail(s, sup, cid)["announcement"]
         assert fp in notice and "2026038" in notice and draw_day.isoformat() in notice
+        printed = "\n".join(p.text for p in Document(io.BytesIO(sc.announcement_docx(s, sup, cid))).paragraphs)
+        assert notice in printed
     # the value is not known yet: opening before the announced day is refused
     with session_scope("supervisor", url=world.url) as s, pytest.raises(ValidationError):
         sc.open_check(s, sup, cid, value="01 02 03 04 05 06 07")
