@@ -340,8 +340,9 @@ def _check_tab(actor: Actor, checks: dict[int, str]) -> None:
     if pending:
         cols = st.columns(min(len(pending), 4))
         for n, g in enumerate(pending):
-            if cols[n % len(cols)].button(f"{g['代表组']}：其余{left[g['group_id']]}条全部合格",
-                                          key=f"sc_rest_{check_id}_{g['group_id']}"):
+            col = cols[n % len(cols)]
+            col.text(g["代表组"])  # the name as plain text (a button label would read Markdown)
+            if col.button(f"其余{left[g['group_id']]}条全部合格", key=f"sc_rest_{check_id}_{g['group_id']}"):
                 gid = g["group_id"]
                 run_write(form, actor.username, lambda s, gid=gid: sc.pass_the_rest(s, actor, check_id, gid),
                           f"{g['代表组']}其余{left[gid]}条记录已记为合格。")

@@ -204,3 +204,17 @@ def test_a_check_drawn_before_0004_still_reverifies_by_its_own_recipe(world):
         [(cid, ok, text)] = sc.verify_lines(s)
         assert ok and "旧版方法" in text and "一致" in text
         assert sc.verify(s, cid)["ok"]
+
+
+def test_a_finding_saved_from_a_stale_page_is_refused_with_who_changed_it(world):
+    aid = _activity(world)
+    cid = tsc.new_check(world, kinds=["联系活动"], count=1)
+    item = _item(world, cid, aid)  # both supervisors see it 未核查
+    other = Actor("supervisor2", "supervisor", display_name="赵督查")
+    with session_scope("supervisor2", url=world.url) as s:
+        sc.record_finding(s, other, item["id"], tsc.ALL_OK, "合格", seen="")
+    with pytest.raises(ValidationError) as e, session_scope("supervisor", url=world.url) as s:
+        sc.record_finding(s, world.supervisor(), item["id"], tsc.ALL_OK, "不合格", "无照片", reason="复看", seen="")
+    assert "supervisor2" in str(e.value) and "合格" in str(e.value)
+    with session_scope(url=world.url) as s:
+        assert s.get(models.SpotCheckItem, item["id"]).result == "合格"
