@@ -1594,13 +1594,15 @@ def demo_checks(session: Session, day: date, seed: int) -> int:
         open_check(session, sup, c.id, value=lottery(), at=at(sealed + timedelta(days=3), 9))
         items = session.execute(select(models.SpotCheckItem).where(models.SpotCheckItem.check_id == c.id)
                                 .order_by(models.SpotCheckItem.id)).scalars().all()
-        if items:
+        if items:  # one exception: an applicable checklist item fails, the record is 基本合格
             first = items[0]
-            ck = preset_checklist(session, first.record_kind)
-            names = settings.get(session, "spotcheck_checklist")
-            record_finding(session, sup, first.id, {k: ck.get(k, "通过") for k in names} | {names[2]: "不通过"}
-                           if ck.get(names[2]) != "不适用" else {k: ck.get(k, "通过") for k in names},
-                           "基本合格", "签到表照片不清晰", at=at(sealed + timedelta(days=4), 10))
+            marks = {n: preset_checklist(session, first.record_kind).get(n, "通过")
+                     for n in settings.get(session, "spotcheck_checklist")}
+            failing = next((n for n, v in reversed(marks.items()) if v == "通过"), None)
+            if failing:
+                marks[failing] = "不通过"
+            record_finding(session, sup, first.id, marks, "基本合格", "签到表照片不清晰",
+                           at=at(sealed + timedelta(days=4), 10))
         for g in sorted({i.group_id for i in items}):
             pass_the_rest(session, sup, c.id, g, at=at(sealed + timedelta(days=4), 11))
         made += 1
