@@ -1453,9 +1453,14 @@ def write_docx(title: str, blocks: Sequence[tuple]) -> bytes:
     ("table", headers, rows) a grid table. Text goes in as plain runs (never interpreted).
     """
     from docx import Document
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
 
     doc = Document()
+    for section in doc.sections:  # A4, 2 cm margins: the 验证单 stays on one page
+        section.page_width, section.page_height = Cm(21), Cm(29.7)
+        section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Cm(2)
+    doc.styles["Normal"].font.size = Pt(10.5)
+    doc.styles["Normal"].paragraph_format.space_after = Pt(4)
     doc.add_heading(title, level=1)
     for block in blocks:
         if block[0] == "h":
@@ -1523,6 +1528,15 @@ def announcement_docx(session: Session, actor: Actor, check_id: int) -> bytes:
     return write_docx(f"代表组活动记录抽查公告（第{check.id}号）", blocks)
 
 
+def _sample_lines(sample: Sequence[Sequence], names: dict[int, str]) -> list[str]:
+    """The sample one group a line: "城关代表组（1）：开箱记录 2682、2738；来信 629" (fits one page)."""
+    per: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for g, k, r in sample:
+        per[int(g)][k].append(str(r))
+    return [f"{names.get(g, '')}（{g}）：" + "；".join(f"{k} {'、'.join(ids)}" for k, ids in kinds.items())
+            for g, kinds in per.items()]
+
+
 def verification_sheet(session: Session, actor: Actor, check_id: int) -> bytes:
     """抽查验证单: one page any group can redo with a SHA-256 tool: the recipe, the fingerprint,
     the source and value, the seed, and the sample (the full list is in the .xlsx export)."""
@@ -1546,9 +1560,8 @@ def verification_sheet(session: Session, actor: Actor, check_id: int) -> bytes:
         ("p", f"按复现方法书写的来源：{d['source'] or '尚未开签'}；随机值：{d['witness'] or '尚未开签'}"),
         ("p", seed_line),
         ("p", f"随机种子：{d['seed'] or '尚未开签'}"),
-        ("h", "三、抽中的记录"),
-        ("table", ["代表组", "类别", "记录编号"],
-         [[f"{names.get(g, '')}（{g}）", k, r] for g, k, r in (check.sample or [])] or [["", "", "无"]]),
+        ("h", "三、抽中的记录（代表组（编号）：类别 记录编号）"),
+        *([("p", line) for line in _sample_lines(check.sample or [], names)] or [("p", "无")]),
         ("p", "系统复核：" + ("一致（按上述方法重新计算，指纹、种子和样本与保存的相同）" if redo["ok"]
                           else "不一致，请联系督查人员") if check.seed else "系统复核：尚未开签"),
     ]
