@@ -1769,12 +1769,24 @@ def _fix_sequences(ctx: _Ctx) -> None:
 
 def _spot_checks(ctx: _Ctx) -> None:
     """Demo spot checks through the service (``spotchecks.demo_checks``): a finished lottery draw,
-    an abandoned 封存 and its reseal opened with dice, and this quarter's list sealed."""
+    an abandoned 封存 and its reseal opened with dice, and this quarter's list sealed. Their rows get
+    ids reserved like every demo row (the same seed gives the same ids on every backend)."""
+    from sqlalchemy import event
+
     from services import spotchecks
 
-    before = ctx.session.execute(select(func.count()).select_from(models.Rectification)).scalar_one()
-    spotchecks.demo_checks(ctx.session, ctx.today, ctx.seed)
-    ctx.session.flush()
+    def explicit_ids(session: Session, _ctx: object, _instances: object) -> None:
+        for obj in session.new:
+            if isinstance(obj, models.SpotCheck | models.SpotCheckItem | models.Rectification) and obj.id is None:
+                obj.id = ctx.ids(type(obj), 1)
+
+    event.listen(ctx.session, "before_flush", explicit_ids)
+    try:
+        before = ctx.session.execute(select(func.count()).select_from(models.Rectification)).scalar_one()
+        spotchecks.demo_checks(ctx.session, ctx.today, ctx.seed)
+        ctx.session.flush()
+    finally:
+        event.remove(ctx.session, "before_flush", explicit_ids)
     for model in (models.SpotCheck, models.SpotCheckItem, models.SpotCheckGrade):
         rows = ctx.session.execute(select(func.count()).select_from(model)).scalar_one()
         if rows:
@@ -1825,9 +1837,9 @@ def generate(url: str | None = None, *, seed: int = 2026, offices: int = 6, grou
         _hearings_and_summaries(ctx, m)
         _topics(ctx, lt["clusters"])
         _users(ctx, m)
-        _fix_sequences(ctx)
         ctx.progress(0.92, "抽查")
         _spot_checks(ctx)
+        _fix_sequences(ctx)
         ctx.progress(0.93, "办理时限")
         if n_letters:
             letter_service.recompute_deadlines(session, None)
