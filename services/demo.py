@@ -66,11 +66,12 @@ from operator import itemgetter
 from sqlalchemy import JSON, Date, DateTime, func, select, text
 from sqlalchemy.orm import Session
 
-from db import models
+from db import models, stats
 from db.engine import session_scope
 from db.periods import period_row
 from services import auth, clock, rules, scoring
 from services import letters as letter_service
+from services import opinions as opinion_service
 from services import reports as report_service
 from services import settings as settings_service
 from services.deputies import period_covers
@@ -1083,7 +1084,8 @@ class _Opinions:
                "is_livelihood": cat in ("社会保障", "教育", "医疗卫生", "住房物业", "劳动就业", "交通出行")
                or rng.random() < 0.3,
                "forwarded_to": None, "status": steps[-1][0], "resolved_by": None, "result": None,
-               "unresolvable_reason": None, "feedback": None, "resolved_on": None, "version": len(steps)}
+               "unresolvable_reason": None, "feedback": None, "resolved_on": None, "version": len(steps),
+               "status_on": steps[-1][1], "round": 1, "paused_days": 0}
         by = self.m["liaison"][group_id]
         prev = None
         for step, (st, when) in enumerate(steps):
@@ -1843,6 +1845,9 @@ def generate(url: str | None = None, *, seed: int = 2026, offices: int = 6, grou
         ctx.progress(0.93, "办理时限")
         if n_letters:
             letter_service.recompute_deadlines(session, None)
+        opinion_service.recompute_deadlines(session, None)
         scoring.ensure_default_rubric(session)
-        ctx.progress(1.0, "完成")
-        return dict(sorted(ctx.counts.items()))
+        counts = dict(sorted(ctx.counts.items()))
+    stats.analyze_url(url)  # a bulk load: the planner needs statistics for what was just written
+    ctx.progress(1.0, "完成")
+    return counts

@@ -30,7 +30,7 @@ hashlib alone)::
     sample      the kept records in the eligible list's order
 
 Sorting lowercase hex digests as text equals sorting them as numbers, so a spreadsheet sort redoes
-the ranking. Checks drawn before Alembic 0004 (recipe v1: seed = SHA-256(见证值|抽取时间), one share
+the ranking. Checks drawn before Alembic 0005_i15 (recipe v1: seed = SHA-256(见证值|抽取时间), one share
 per group) are re-derived with their own recipe.
 """
 
@@ -134,7 +134,7 @@ def make_seed(fp: str, source: str, value: str) -> str:
 
 
 def make_seed_v1(witness: str, drawn_at: str) -> str:
-    """Recipe v1 (checks before Alembic 0004): SHA-256 hex of ``f"{witness}|{drawn_at}"``."""
+    """Recipe v1 (checks before Alembic 0005_i15): SHA-256 hex of ``f"{witness}|{drawn_at}"``."""
     return _sha(f"{witness}|{drawn_at}")
 
 

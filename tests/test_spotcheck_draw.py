@@ -90,7 +90,7 @@ def test_a_record_listed_twice_is_refused():
         draw({"groups": [1], "kinds": ["来信"], "percent": 10, "minimums": {}}, [(1, "来信", 3), (1, "来信", 3)], "s")
 
 
-def test_a_check_drawn_before_0004_is_redone_by_its_own_recipe_v1():
+def test_a_check_drawn_before_0005_i15_is_redone_by_its_own_recipe_v1():
     """Recipe v1 (witness and time; one share per group), re-implemented with hashlib only."""
     witness, drawn_at = "掷骰 3-5-6", "2026-03-05T10:15:00"
     seed = make_seed_v1(witness, drawn_at)

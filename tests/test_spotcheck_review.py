@@ -190,7 +190,7 @@ def test_every_demo_draw_reverifies_on_the_command_line_and_on_its_sheet(tmp_pat
     assert out.returncode == 1 and "不一致：样本" in out.stdout
 
 
-def test_a_check_drawn_before_0004_still_reverifies_by_its_own_recipe(world):
+def test_a_check_drawn_before_0005_i15_still_reverifies_by_its_own_recipe(world):
     tsc.add_records(world)
     rule = {"recipe": sc.RECIPE_V1, "period": [tsc.START.isoformat(), tsc.END.isoformat()],
             "kinds": ["联系活动", "开箱记录"], "groups": world.groups, "group_count": None, "count": None,

@@ -1,16 +1,16 @@
 """spot checks in two steps: 封存 (eligible list, fingerprint, the random source fixed in advance)
 and 开签 (the value, the seed, the sample); abandoned checks kept; a finding's revision note
 
-Revision ID: 0004_i15_twostep
-Revises: 0003
+Revision ID: 0005_i15_twostep
+Revises: 0004_i13_calendar
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_i15_twostep"
-down_revision = "0003"
+revision = "0005_i15_twostep"
+down_revision = "0004_i13_calendar"
 branch_labels = None
 depends_on = None
 
