@@ -2,7 +2,7 @@
 and 开签 (the value, the seed, the sample); abandoned checks kept; a finding's revision note
 
 Revision ID: 0005_i15_twostep
-Revises: 0004_i13_calendar
+Revises: 0004_i12_intents
 Create Date: 2026-11-30
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_i15_twostep"
-down_revision = "0004_i13_calendar"
+down_revision = "0004_i12_intents"
 branch_labels = None
 depends_on = None
 
