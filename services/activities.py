@@ -62,6 +62,7 @@ from services.states import (
     OpinionSource,
     OpinionStatus,
     Organiser,
+    RecordKind,
     values,
 )
 from services.validation import clean_text, fmt_date, free_text_for, parse_date
@@ -340,6 +341,11 @@ def update_activity(session: Session, actor: Actor, activity_id: int, data: dict
             op.district_id, op.group_id = district.id, district.group_id
     facts_before = (act.held_on, act.voters_reached, act.has_signin, act.has_photos,
                     sorted(d.id for d in act.deputies))
+    finding = rules.spotcheck_finding(session, RecordKind.ACTIVITY, act.id)
+    if finding and (clean["held_on"] != act.held_on
+                    or sorted(d.id for d in clean["deputies"]) != facts_before[4]):
+        raise ValidationError({"": f"该活动已被抽查核查（结论：{finding}），不能更改活动日期和参加代表；"
+                                   "如记录有误，请联系督查人员。"})
     _apply(act, clean)
     act.office_id = office_id
     facts_after = (act.held_on, act.voters_reached, act.has_signin, act.has_photos,
@@ -358,6 +364,9 @@ def delete_activity(session: Session, actor: Actor, activity_id: int, expected_v
     actor.require_write("activity")
     act = _load(session, actor, activity_id)
     check_version(act, expected_version, "该活动")
+    finding = rules.spotcheck_finding(session, RecordKind.ACTIVITY, act.id)
+    if finding:
+        raise ValidationError({"": f"该活动已被抽查核查（结论：{finding}），不能删除；如记录有误，请联系督查人员。"})
     op_ids = list(session.execute(
         select(models.Opinion.id).where(models.Opinion.activity_id == act.id)
     ).scalars())
