@@ -31,6 +31,7 @@ ENTITY_NAMES: dict[str, str] = {
     "Opinion": "群众意见",
     "OpinionEvent": "意见办理记录",
     "Letter": "来信",
+    "HandlingBody": "承办单位",
     "LetterEvent": "来信办理记录",
     "QuarterlySummary": "季度汇总",
     "SupervisionTopic": "监督议题",

@@ -277,7 +277,7 @@ def _add_opinions(session: Session, actor: Actor, act: models.Activity, rows: li
             session, actor, source=OpinionSource.ACTIVITY, activity_id=act.id, report_id=None, deputy_id=lead,
             district_id=act.district_id, group_id=act.group_id, raised_on=act.held_on,
             content=row["content"], category=row["category"], is_livelihood=row["is_livelihood"],
-            forwarded_to=row["forwarded_to"],
+            forwarded_to=row["forwarded_to"], body_id=row.get("body_id"),
         )
     return len(rows)
 
@@ -885,7 +885,9 @@ def r5_missing(session: Session, actor: Actor, year: int, offset: int = 0, limit
 
 def r4_clusters(session: Session, actor: Actor, year: int) -> list[dict]:
     """R4: (category, district) groups of the year's opinions and letters with at least
-    r4_threshold sources and none linked to a proposal, most sources first."""
+    r4_threshold sources and none linked to a proposal, most sources first. A source is an
+    activity (or a report meeting's opinion) or a distinct letter writer (services.identity): one
+    writer's three letters are one source, not "raised often"."""
     threshold = int(settings.get(session, "r4_threshold"))
     lo, hi = deputies.year_bounds(year)
     O = models.Opinion
@@ -904,8 +906,9 @@ def r4_clusters(session: Session, actor: Actor, year: int) -> list[dict]:
     )
     ostmt = scope_filter(ostmt, actor, models.DeputyGroup.office_id, O.group_id)
     l_linked = exists().where(PS.letter_id == L.id)
+    writers = func.count(distinct(func.coalesce(L.writer_key, L.code)))  # one writer writing often counts once
     lstmt = (
-        select(L.category, L.district_id, func.count(L.id), func.sum(case((l_linked, 1), else_=0)))
+        select(L.category, L.district_id, func.count(L.id), func.sum(case((l_linked, 1), else_=0)), writers)
         .where(L.received_on.between(lo, hi), L.status.not_in(rules.LETTER_NOT_HANDLED))
         .group_by(L.category, L.district_id)
     )
@@ -916,9 +919,9 @@ def r4_clusters(session: Session, actor: Actor, year: int) -> list[dict]:
         a["sources"] += int(acts or 0) + int(others or 0)
         a["opinions"] += int(n_ops or 0)
         a["linked"] += int(linked or 0)
-    for cat, did, n_letters, linked in session.execute(lstmt):
+    for cat, did, n_letters, linked, n_writers in session.execute(lstmt):
         a = agg.setdefault((cat, did), {"sources": 0, "opinions": 0, "letters": 0, "linked": 0})
-        a["sources"] += int(n_letters or 0)
+        a["sources"] += int(n_writers or 0)
         a["letters"] += int(n_letters or 0)
         a["linked"] += int(linked or 0)
     hits = {k: v for k, v in agg.items() if v["sources"] >= threshold and v["linked"] == 0}

@@ -20,11 +20,11 @@ from db import models
 from services import clock, rules
 from services.common import Actor, Figure, NotFound, PermissionDenied, ValidationError, scope_filter
 from services.letters import Clock
-from services.states import LetterStatus, OpinionSource, OpinionStatus, Role
+from services.states import LetterStatus, OpinionSource, OpinionStatus, Outcome, Role
 from services.validation import clean_text, fmt_date
 
 L, O, G, Di, Q = models.Letter, models.Opinion, models.DeputyGroup, models.District, models.QuarterlySummary
-COLUMNS = ["序号", "来源", "反映日期", "选区", "问题类别", "反映问题", "转办单位", "办理状态", "解决情况"]
+COLUMNS = ["序号", "来源", "反映日期", "选区", "问题类别", "反映问题", "转办单位", "办理状态", "结果分类", "解决情况"]
 
 
 class ProblemKind(StrEnum):
@@ -107,6 +107,7 @@ def problems(session: Session, actor: Actor, group_id: int, year: int, quarter: 
     lo, hi = quarter_bounds(year, quarter)
     letters = session.execute(
         select(L.received_on, Di.name, L.category, L.summary, L.forwarded_to, L.status, L.result, L.satisfaction,
+               L.outcome,
                L.close_reason, L.code, L.reply_due, L.resolve_due, L.step_due, L.paused_since,
                rules.letter_resolved().label("resolved"))
         .join(Di, Di.id == L.district_id)
@@ -115,7 +116,7 @@ def problems(session: Session, actor: Actor, group_id: int, year: int, quarter: 
     ).all()
     opinions = session.execute(
         select(O.raised_on, Di.name, O.category, O.content, O.forwarded_to, O.status, O.result, O.resolved_by,
-               O.unresolvable_reason, O.feedback, O.source,
+               O.unresolvable_reason, O.feedback, O.source, O.outcome,
                rules.opinion_resolved(lo, clock.today()).label("resolved"))
         .join(Di, Di.id == O.district_id)
         .where(O.group_id == group_id, O.raised_on.between(lo, hi))
@@ -129,7 +130,7 @@ def problems(session: Session, actor: Actor, group_id: int, year: int, quarter: 
                              {"reply_due": r.reply_due, "resolve_due": r.resolve_due, "step_due": r.step_due})
         rows.append({"来源": f"来信{r.code}", "反映日期": r.received_on, "选区": r[1], "问题类别": r.category,
                      "反映问题": r.summary, "转办单位": r.forwarded_to or "",
-                     "办理状态": state + (f"（{late}）" if late else ""),
+                     "办理状态": state + (f"（{late}）" if late else ""), "结果分类": r.outcome or "",
                      "解决情况": _resolution_of_letter(state, r.result, r.satisfaction, r.close_reason),
                      "_kind": ProblemKind.LETTER, "_state": state, "_resolved": bool(r.resolved),
                      "_closed": state == LetterStatus.REJECTED})
@@ -139,7 +140,7 @@ def problems(session: Session, actor: Actor, group_id: int, year: int, quarter: 
         unresolvable = not resolved and (state == OpinionStatus.UNRESOLVABLE or r.unresolvable_reason is not None)
         rows.append({"来源": "联系活动" if r.source == OpinionSource.ACTIVITY else "述职评议", "反映日期": r.raised_on,
                      "选区": r[1], "问题类别": r.category, "反映问题": r.content, "转办单位": r.forwarded_to or "",
-                     "办理状态": str(state),
+                     "办理状态": str(state), "结果分类": r.outcome or "",
                      "解决情况": _resolution_of_opinion(state, resolved, unresolvable, r.result, r.resolved_by,
                                                     r.unresolvable_reason),
                      "_kind": ProblemKind.OPINION, "_state": state, "_resolved": resolved, "_closed": unresolvable})
@@ -168,6 +169,9 @@ def summary(session: Session, actor: Actor, group_id: int, year: int, quarter: i
         "已解决": sum(1 for r in rows if r["_resolved"]),
         "未解决或不予受理": sum(1 for r in rows if r["_closed"]),
     }
+    # the answers that are not solutions, shown as what they are (A alone counts as 已解决)
+    for cls in (Outcome.B, Outcome.C, Outcome.D):
+        totals[str(cls)] = sum(1 for r in rows if r["结果分类"] == cls)
     totals["办理中"] = totals["问题总数"] - totals["已解决"] - totals["未解决或不予受理"]
     sub = session.execute(select(Q).where(Q.group_id == group_id, Q.year == year, Q.quarter == quarter)).scalars().first()
     office = session.get(models.Office, group.office_id)

@@ -25,8 +25,8 @@ def _fill(world, day: date) -> None:
                                         "writer_phone": "13900000001", "summary": "路灯坏了", "category": "城乡建设"}).id
         letters.register(s, staff, {"mailbox_id": world.mailboxes[3], "received_on": day, "writer_name": "乙",
                                     "writer_phone": "13900000002", "summary": "学校拥堵", "category": "教育"})
-        for step, kw in [("已交代表", {}), ("已回复", {}), ("已转办", {"forwarded_to": "区住建局"}), ("办理中", {}),
-                         ("已办结", {"result": "已修复"})]:
+        for step, kw in [("已交代表", {}), ("已回复", {"reply_content": "已电话答复来信人", "reply_method": "电话"}), ("已转办", {"forwarded_to": "区住建局"}), ("办理中", {}),
+                         ("已办结", {"result": "已修复", "outcome": "A 已解决"})]:
             letters.transition(s, staff, a, step, happened_on=day, **kw)
         opinions.add_opinion(s, staff, source="活动", district_id=world.districts[0], raised_on=day,
                              content="菜市场脏乱", category="环境保护")
@@ -133,7 +133,7 @@ def test_rows_carry_kind_and_state_as_data(travel, world) -> None:
         done = opinions.add_opinion(s, staff, source="活动", district_id=world.districts[0],
                                     raised_on=date(2026, 4, 3), content="清理垃圾", category="环境保护",
                                     forwarded_to="街道办").id
-        opinions.transition(s, staff, done, "已解决", resolved_by="街道办", result="已清理",
+        opinions.transition(s, staff, done, "已解决", resolved_by="街道办", result="已清理", outcome="A 已解决",
                             happened_on=date(2026, 4, 20))
     with session_scope("staff", world.url) as s:
         rows = quarterly.problems(s, staff, world.groups[0], 2026, 2)
