@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from db import models
@@ -348,3 +348,107 @@ def map_text(session: Session, actor: Actor, text: str, body_id: int) -> int:
                                 note=f"将历史填写的“{text}”对应为承办单位“{body.name}”，共{n}条记录"[:255]))
     session.flush()
     return n
+
+
+# ---------------------------------------------------------------- per-body figures
+
+
+def body_figures(session: Session, actor: Actor, year: int) -> list[dict]:
+    """Per body, letters and opinions of ``year`` (received / raised) in the actor's scope, and
+    proposals of the year (unscoped roles): forwarded, answered on time (letters closed by their
+    feedback due date), outcome classes A/B/C/D, writers' satisfaction. Bodies with nothing are left out."""
+    from datetime import date as _date
+
+    from services.common import scope_filter
+    from services.states import LetterStatus, Outcome, Satisfaction
+
+    L, O, P, G = models.Letter, models.Opinion, models.Proposal, models.DeputyGroup
+    lo, hi = _date(year, 1, 1), _date(year, 12, 31)
+    classes = list(Outcome)
+    out: dict[int, dict] = {}
+
+    def row(bid: int) -> dict:
+        return out.setdefault(bid, {"body_id": bid, "转办来信（件）": 0, "按时办结（件）": 0, "群众意见（条）": 0,
+                                    "议案建议（件）": 0, **{str(c): 0 for c in classes}, "未分类（件）": 0,
+                                    "满意": 0, "基本满意": 0, "不满意": 0})
+
+    closed = (LetterStatus.CONCLUDED, LetterStatus.FED_BACK)
+    on_time = func.sum(case((and_(L.status.in_(closed), L.status_on <= L.resolve_due), 1), else_=0))
+    stmt = scope_filter(select(L.body_id, func.count(L.id), on_time).where(
+        L.body_id.is_not(None), L.received_on.between(lo, hi)).group_by(L.body_id), actor, L.office_id, L.group_id)
+    for bid, n, ok in session.execute(stmt):
+        r = row(bid)
+        r["转办来信（件）"] += int(n)
+        r["按时办结（件）"] += int(ok or 0)
+    stmt = scope_filter(select(L.body_id, L.outcome, L.status, L.satisfaction, func.count(L.id)).where(
+        L.body_id.is_not(None), L.received_on.between(lo, hi)).group_by(L.body_id, L.outcome, L.status,
+                                                                       L.satisfaction), actor, L.office_id, L.group_id)
+    for bid, outcome, status, sat, n in session.execute(stmt):
+        r = row(bid)
+        if outcome:
+            r[outcome] += int(n)
+        elif status in closed:
+            r["未分类（件）"] += int(n)
+        if sat in values(Satisfaction):
+            r[sat] += int(n)
+    stmt = (select(func.coalesce(O.resolved_body_id, O.body_id), O.outcome, func.count(O.id))
+            .join(G, G.id == O.group_id)
+            .where(func.coalesce(O.resolved_body_id, O.body_id).is_not(None), O.raised_on.between(lo, hi))
+            .group_by(func.coalesce(O.resolved_body_id, O.body_id), O.outcome))
+    for bid, outcome, n in session.execute(scope_filter(stmt, actor, G.office_id, O.group_id)):
+        r = row(bid)
+        r["群众意见（条）"] += int(n)
+        if outcome:
+            r[outcome] += int(n)
+    if not actor.scoped:
+        for bid, outcome, n in session.execute(
+                select(P.body_id, P.outcome, func.count(P.id)).where(P.body_id.is_not(None),
+                                                                     P.submitted_on.between(lo, hi))
+                .group_by(P.body_id, P.outcome)):
+            r = row(bid)
+            r["议案建议（件）"] += int(n)
+            if outcome:
+                r[outcome] += int(n)
+    names = dict(session.execute(select(B.id, B.name).where(B.id.in_(list(out) or [-1]))).all())
+    kinds = dict(session.execute(select(B.id, B.kind).where(B.id.in_(list(out) or [-1]))).all())
+    rows = []
+    for bid, r in out.items():
+        fed = r["满意"] + r["基本满意"] + r["不满意"]
+        answered = sum(r[str(c)] for c in classes)
+        rows.append({"body_id": bid, "承办单位": names.get(bid, ""), "类别": kinds.get(bid, ""),
+                     **{k: v for k, v in r.items() if k != "body_id"},
+                     "A类占比": f"{r[str(Outcome.A)] / answered:.0%}" if answered else "—",
+                     "按时办结率": f"{r['按时办结（件）'] / r['转办来信（件）']:.0%}" if r["转办来信（件）"] else "—",
+                     "满意率": f"{(r['满意'] + r['基本满意']) / fed:.0%}" if fed else "—"})
+    rows.sort(key=lambda x: (-(x["转办来信（件）"] + x["群众意见（条）"] + x["议案建议（件）"]), x["承办单位"]))
+    return rows
+
+
+def body_records(session: Session, actor: Actor, body_id: int, year: int) -> list[dict]:
+    """The letters and opinions of ``year`` behind a body's figures (scope applied; writers never shown)."""
+    from datetime import date as _date
+
+    from services.common import scope_filter
+
+    L, O, G = models.Letter, models.Opinion, models.DeputyGroup
+    lo, hi = _date(year, 1, 1), _date(year, 12, 31)
+    rows = []
+    stmt = scope_filter(select(L.code, L.received_on, L.category, L.summary, L.status, L.status_on, L.resolve_due,
+                               L.outcome, L.satisfaction)
+                        .where(L.body_id == body_id, L.received_on.between(lo, hi)).order_by(L.received_on),
+                        actor, L.office_id, L.group_id)
+    for r in session.execute(stmt):
+        rows.append({"来源": f"来信{r.code}", "日期": r.received_on, "问题类别": r.category, "内容": r.summary,
+                     "状态": r.status, "结果分类": r.outcome or "", "满意度": r.satisfaction or ""})
+    stmt = scope_filter(select(O.raised_on, O.category, O.content, O.status, O.outcome).join(G, G.id == O.group_id)
+                        .where(func.coalesce(O.resolved_body_id, O.body_id) == body_id, O.raised_on.between(lo, hi))
+                        .order_by(O.raised_on), actor, G.office_id, O.group_id)
+    for r in session.execute(stmt):
+        rows.append({"来源": "群众意见", "日期": r.raised_on, "问题类别": r.category, "内容": r.content,
+                     "状态": r.status, "结果分类": r.outcome or "", "满意度": ""})
+    return rows
+
+
+def names(session: Session) -> list[str]:
+    """Names of the active bodies, by pinyin (the choices of a table cell)."""
+    return list(session.execute(select(B.name).where(B.active.is_(True)).order_by(B.pinyin, B.name)).scalars())

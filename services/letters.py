@@ -488,12 +488,14 @@ def edit_letter(session: Session, actor: Actor, letter_id: int, data: dict, *, r
     merged["anonymous"] = bool(data.get("anonymous", merged["anonymous"]))
     reason = clean_text(reason)
     errors: dict[str, str] = {}
-    try:
-        clean = check_letter(session, actor, merged)
+    new_deputy = merged.get("deputy_id") or None
+    try:  # a deputy kept as he was is not checked again (he may have left office since)
+        clean = check_letter(session, actor, {**merged, "deputy_id": None if new_deputy == letter.deputy_id
+                                              else new_deputy})
+        clean["deputy_id"] = new_deputy
     except ValidationError as exc:
         errors.update(exc.errors)
         clean = None
-    new_deputy = merged.get("deputy_id") or None
     changing_deputy = letter.deputy_id is not None and new_deputy != letter.deputy_id
     if changing_deputy and not reason:
         errors["reason"] = "更换承办代表请填写原因"
@@ -645,7 +647,8 @@ def transition(
     if to_status == LetterStatus.FORWARDED:
         body, why = bodies.organisation(session, body_id or forwarded_to, _deputy_names(session, letter))
         if why:
-            errors["forwarded_to"] = why
+            errors["forwarded_to"] = why if (body_id or forwarded_to) else \
+                "请选择转办单位（代表不自行处理问题，应转交有关单位办理）"
     reply_content = clean_text(reply_content) or None
     if to_status == LetterStatus.REPLIED:
         if not reply_content:

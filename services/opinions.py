@@ -338,7 +338,8 @@ def of_activity(session: Session, actor: Actor, activity_id: int) -> list[dict]:
         {"id": o.id, "version": o.version, "content": o.content, "category": o.category,
          "is_livelihood": o.is_livelihood, "forwarded_to": o.forwarded_to or "", "status": o.status,
          "resolved_by": o.resolved_by or "", "result": o.result or "", "raised_on": o.raised_on,
-         "outcome": o.outcome or "", "next": list(allowed_next(o.status)), "steps": steps[o.id]}
+         "outcome": o.outcome or "", "body_id": o.body_id, "next": list(allowed_next(o.status)),
+         "steps": steps[o.id]}
         for o in ops
     ]
 
@@ -396,6 +397,6 @@ def get_opinion(session: Session, actor: Actor, opinion_id: int) -> dict:
         "id": o.id, "version": o.version, "content": o.content, "category": o.category,
         "is_livelihood": o.is_livelihood, "forwarded_to": o.forwarded_to or "", "status": o.status,
         "resolved_by": o.resolved_by or "", "result": o.result or "", "raised_on": o.raised_on,
-        "outcome": o.outcome or "", "source": o.source, "activity_id": o.activity_id, "report_id": o.report_id,
+        "outcome": o.outcome or "", "body_id": o.body_id, "source": o.source, "activity_id": o.activity_id, "report_id": o.report_id,
         "next": list(allowed_next(o.status)), "steps": events_of_many(session, [o.id])[o.id],
     }
