@@ -74,11 +74,12 @@ def guess_kind(name: str) -> str:
     return BodyKind.OTHER
 
 
-def _initials(name: str) -> str:
-    """Pinyin initials of a body's name (the deputies' picker does the same)."""
-    from services.masterdata import pinyin_initials
+def initials(name: str) -> str:
+    """Pinyin initials of a body's name (区教育局 → qjyj; a name's first character is read as a
+    word, not as a surname: 区 is qū here)."""
+    from pypinyin import Style, lazy_pinyin
 
-    return pinyin_initials(name)[:64]
+    return re.sub(r"[^a-z]", "", "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower())[:64]
 
 
 # ---------------------------------------------------------------- R3: the one decision
@@ -155,7 +156,7 @@ def _check(session: Session, data: dict, body_id: int | None = None) -> dict:
             parent_id = parent.id
     if errors:
         raise ValidationError(errors)
-    return {"name": name, "name_key": body_key(name), "pinyin": _initials(name), "kind": kind,
+    return {"name": name, "name_key": body_key(name), "pinyin": initials(name), "kind": kind,
             "parent_id": parent_id, "active": bool(data.get("active", True))}
 
 
@@ -272,14 +273,14 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> dict[str, int]:
     for _row, row in plan:
         body = by_key.get(body_key(row["name"]))
         if body is None:
-            body = B(name=row["name"], name_key=body_key(row["name"]), pinyin=_initials(row["name"]),
+            body = B(name=row["name"], name_key=body_key(row["name"]), pinyin=initials(row["name"]),
                      kind=row["kind"], active=row["active"], created_by=actor.username)
             session.add(body)
             by_key[body.name_key] = body
             out["新增"] += 1
         elif (body.name, body.kind, body.active) != (row["name"], row["kind"], row["active"]):
             body.name, body.kind, body.active = row["name"], row["kind"], row["active"]
-            body.pinyin = _initials(row["name"])
+            body.pinyin = initials(row["name"])
             out["更新"] += 1
         else:
             out["未变"] += 1

@@ -645,13 +645,12 @@ def _master(ctx: _Ctx, n_offices: int, n_groups: int, n_districts: int, n_deputi
 
 def _bodies(ctx: _Ctx) -> dict[str, int]:
     """The 承办单位 directory the demo forwards to (services.bodies), {name: id}."""
-    from services.bodies import guess_kind
+    from services.bodies import guess_kind, initials
     from services.identity import body_key
-    from services.masterdata import pinyin_initials
 
     names = sorted({n for names in BODIES.values() for n in names} | set(DEFAULT_BODIES))
     first = ctx.ids(models.HandlingBody, len(names))
-    rows = [{"id": first + i, "name": n, "name_key": body_key(n), "pinyin": pinyin_initials(n)[:64],
+    rows = [{"id": first + i, "name": n, "name_key": body_key(n), "pinyin": initials(n),
              "kind": guess_kind(n), "parent_id": None, "active": True, "created_by": "admin",
              "created_at": datetime.combine(ctx.today, time(9, 0)), "version": 1} for i, n in enumerate(names)]
     ctx.insert(models.HandlingBody, rows)
