@@ -243,16 +243,19 @@ def _data() -> None:
         for text, n in conn.execute(sa.select(t, sa.func.count()).where(t.is_not(None)).group_by(t)):
             if text:
                 texts[text] = texts.get(text, 0) + int(n)
+    # variants of one name (spaces, widths, punctuation) form one group; a group whose variants
+    # name an organisation becomes one body, named as most often typed
     groups: dict[str, list[tuple[str, int]]] = {}
     for text, n in texts.items():
-        if is_organisation(text, deputy_keys):
-            groups.setdefault(body_key(text), []).append((text, n))
+        groups.setdefault(body_key(text), []).append((text, n))
+    groups = {k: v for k, v in groups.items() if k and any(is_organisation(t, deputy_keys) for t, _n in v)}
     from datetime import datetime
 
     now = datetime.now().replace(microsecond=0)  # noqa: DTZ005 (a migration's own timestamp)
     ids: dict[str, int] = {}
     for key, variants in sorted(groups.items()):
-        name = _nfkc(sorted(variants, key=lambda v: (-v[1], len(v[0]), v[0]))[0][0])[:128]
+        orgs = [v for v in variants if is_organisation(v[0], deputy_keys)]
+        name = re.sub(r"\s+", "", _nfkc(sorted(orgs, key=lambda v: (-v[1], len(v[0]), v[0]))[0][0]))[:128]
         conn.execute(bodies.insert().values(name=name, name_key=key, pinyin=_initials(name), kind=guess_kind(name),
                                             active=True, created_by="数据迁移", created_at=now, version=1))
         ids[key] = conn.execute(sa.select(bodies.c.id).where(bodies.c.name == name)).scalar_one()
