@@ -145,6 +145,17 @@ def _detail(actor: Actor, ch: dict, letter_id: int) -> None:
                      key=f"lt_merged_{letter_id}")
     if info["may_edit"]:
         _edit_form(actor, info)
+    if info["needs_outcome"] and actor.can_write("letter"):
+        show_flash("lt_outcome")
+        c1, c2 = st.columns([3, 1])
+        outcome = c1.selectbox("补充办理结果分类（本件办结于结果分类启用之前）", letters.OUTCOMES, index=None,
+                               key=f"lt_set_out_{letter_id}", placeholder="A 类才计为已解决")
+        with c1:
+            field_error("lt_outcome", "outcome")
+        if c2.button("保存分类", key=f"lt_set_out_go_{letter_id}"):
+            run_write("lt_outcome", actor.username, lambda s: letters.set_outcome(
+                s, actor, letter_id, outcome, expected_version=info["version"]), "已补充结果分类。")
+    _handover(actor, info)
     st.markdown("**办理过程**")
     timeline([Step(title=(e["to"] if e["round"] == 1 else f"{e['to']}（第{e['round']}轮）"), when=e["on"],
                    who=e["by"], note=e["note"], muted=e["undone"]) for e in info["events"]])
@@ -159,6 +170,26 @@ def _detail(actor: Actor, ch: dict, letter_id: int) -> None:
             if st.button("撤销上一步", key=f"lt_undo_{letter_id}"):
                 run_write("lt_undo", actor.username, lambda s: letters.undo_last(
                     s, actor, letter_id, reason, expected_version=info["version"]), "已撤销上一步。")
+
+
+def _handover(actor: Actor, info: dict) -> None:
+    """交办单 (.docx) for a letter handed to its deputy or forwarded to a body."""
+    if not (info["deputy"] or info["forwarded_to"]):
+        return
+    lid = info["id"]
+    with_writer = False
+    if info["may_reveal"]:
+        with_writer = st.checkbox("交办单含来信人联系方式（记入操作日志）", key=f"lt_ho_writer_{lid}")
+    if st.button("生成交办单", key=f"lt_ho_{lid}"):
+        try:
+            with session_scope(actor.username) as s:
+                sheet = letters.handover_sheet(s, actor, lid, with_writer=with_writer)
+            st.session_state[f"lt_ho_doc_{lid}"] = letters.handover_docx(sheet)
+        except ServiceError as exc:
+            st.error(str(exc))
+    doc = st.session_state.get(f"lt_ho_doc_{lid}")
+    if doc:
+        st.download_button("下载交办单（.docx）", doc, file_name=f"交办单_{info['code']}.docx", key=f"lt_ho_dl_{lid}")
 
 
 def _edit_form(actor: Actor, info: dict) -> None:

@@ -527,6 +527,80 @@ def edit_letter(session: Session, actor: Actor, letter_id: int, data: dict, *, r
     return letter
 
 
+def set_outcome(session: Session, actor: Actor, letter_id: int, outcome: str,
+                expected_version: int | None = None) -> models.Letter:
+    """Class a letter answered before outcome classes existed (已办结 / 已反馈 with no class, Alembic
+    0004); a class once given is changed only by undoing the step."""
+    actor.require_write("letter")
+    letter = _load(session, actor, letter_id)
+    check_version(letter, expected_version, "该来信")
+    if letter.status not in (LetterStatus.CONCLUDED, LetterStatus.FED_BACK):
+        raise ValidationError({"outcome": "只有已办结或已反馈的来信才需补充结果分类"})
+    if letter.outcome:
+        raise ValidationError({"outcome": f"该来信已分类为“{letter.outcome}”"})
+    if outcome not in OUTCOMES:
+        raise ValidationError({"outcome": "请选择办理结果分类"})
+    letter.outcome = outcome
+    session.add(E(letter_id=letter.id, round=letter.round, from_status=letter.status, to_status="补充分类",
+                  happened_on=today(), by=_who(actor), note=f"补充办理结果分类：{outcome}"))
+    session.flush()
+    return letter
+
+
+def handover_sheet(session: Session, actor: Actor, letter_id: int, *, with_writer: bool = False) -> dict:
+    """The content of a 交办单 (a letter handed to its deputy or forwarded to a body): the fields as
+    (label, text) pairs. The writer's data is masked unless ``with_writer`` (staff in scope, admin:
+    the body must call the writer back), and then the view is written to the audit log."""
+    info = get_letter(session, actor, letter_id)
+    writer = info["writer"]
+    if with_writer:
+        writer = reveal(session, actor, letter_id)
+    to = info["forwarded_to"] or (f"{info['deputy']}代表" if info["deputy"] else "")
+    if not to:
+        raise ValidationError({"": "该来信尚未指定承办代表或转办单位，不能打印交办单"})
+    rows = [("来信编号", info["code"]), ("收信日期", fmt_date(info["received_on"])), ("信箱", info["mailbox"]),
+            ("选区", f"{info['district']}（{info['group']}）"), ("问题类别", info["category"]),
+            ("来信人", writer["来信人"]), ("联系电话", writer["联系电话"]), ("住址", writer["住址"]),
+            ("来信内容", info["summary"]), ("承办代表", info["deputy"] or "—"),
+            ("转办（承办）单位", info["forwarded_to"] or "—"),
+            ("首次答复时限", fmt_date(info["reply_due"])), ("办结反馈时限", fmt_date(info["resolve_due"]))]
+    if info["merged"]:
+        rows.append(("并入本件的来信", "、".join(m["编号"] for m in info["merged"])))
+    return {"title": "代表信箱来信交办单", "to": to, "rows": rows,
+            "ask": ("请于办结反馈时限前办理并书面答复，办理结果请注明分类：A 已解决、B 正在解决、"
+                    "C 列入计划逐步解决、D 因条件限制留作参考。"),
+            "by": _who(actor), "on": fmt_date(today()), "masked": not with_writer}
+
+
+def handover_docx(sheet: dict) -> bytes:
+    """The 交办单 as a printable .docx (python-docx directly; the 公文 module of issue 17 can take
+    the same ``sheet`` when it lands)."""
+    import io
+
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    doc = Document()
+    doc.styles["Normal"].font.size = Pt(12)
+    head = doc.add_heading(sheet["title"], level=1)
+    head.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_paragraph(f"{sheet['to']}：")
+    table = doc.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    for label, text in sheet["rows"]:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = label, str(text or "")
+    doc.add_paragraph(sheet["ask"])
+    if sheet["masked"]:
+        doc.add_paragraph("（来信人个人信息已脱敏；需联系来信人的，请与交办人联系。）")
+    doc.add_paragraph(f"交办人：{sheet['by']}　　　　交办日期：{sheet['on']}")
+    doc.add_paragraph("承办单位（代表）签收：____________　　签收日期：____________")
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
 def merged_into_this(session: Session, letter_id: int) -> list[dict]:
     """The letters merged into one letter (listed on the surviving letter), writers masked."""
     rows = session.execute(select(L.id, L.code, L.received_on, L.writer_name, L.writer_phone, L.close_reason)
@@ -953,6 +1027,7 @@ def get_letter(session: Session, actor: Actor, letter_id: int) -> dict:
         "reply_method": letter.reply_method or "", "body_id": letter.body_id, "deputy_id": letter.deputy_id,
         "mailbox_id": letter.mailbox_id, "group_id": letter.group_id,
         "may_edit": letter.status not in CLOSED and actor.can_write("letter"),
+        "needs_outcome": letter.status in (LetterStatus.CONCLUDED, LetterStatus.FED_BACK) and not letter.outcome,
         "merged": merged_into_this(session, letter.id),
         "paused_since": letter.paused_since, "paused_days": letter.paused_days or 0,
         "reply_due": letter.reply_due, "resolve_due": letter.resolve_due, "step_due": letter.step_due,

@@ -309,3 +309,31 @@ def test_merged_letters_keep_their_writers_and_chains_are_refused(world) -> None
     with session_scope("staff", world.url) as s:
         told = hotissues.untold_writers(s, world.staff(), tid)
     assert sorted(r["letter_id"] for r in told) == sorted([keep, dup, other])
+
+
+def test_old_closed_letters_get_their_class_once_and_a_handover_sheet(world) -> None:
+    lid = _letter(world, deputy_id=world.deputies[0])
+    _walk(world, lid, "已反馈")
+    with session_scope("t", world.url) as s:
+        s.get(models.Letter, lid).outcome = None  # as Alembic 0004 leaves a letter closed before the classes
+    with session_scope("staff", world.url) as s:
+        assert letters.get_letter(s, world.staff(), lid)["needs_outcome"]
+        letters.set_outcome(s, world.staff(), lid, "C 列入计划逐步解决")
+    with pytest.raises(ValidationError), session_scope("staff", world.url) as s:
+        letters.set_outcome(s, world.staff(), lid, "A 已解决")  # a class once given stays
+    with session_scope("staff", world.url) as s:
+        masked = letters.handover_sheet(s, world.staff(), lid)
+        full = letters.handover_sheet(s, world.staff(), lid, with_writer=True)
+        doc = letters.handover_docx(full)
+    assert dict(masked["rows"])["联系电话"] == "138****1234" and dict(full["rows"])["联系电话"] == "13812341234"
+    assert masked["to"] == "区交通局" and doc[:2] == b"PK"
+    from io import BytesIO
+
+    from docx import Document
+
+    text = "\n".join(c.text for t in Document(BytesIO(doc)).tables for r in t.rows for c in r.cells)
+    assert "路口红绿灯时间太短" in text and "张伟" in text
+    with session_scope(url=world.url) as s:
+        views = s.execute(select(func.count()).select_from(models.AuditLog).where(
+            models.AuditLog.action == "查看", models.AuditLog.entity_id == str(lid))).scalar_one()
+    assert views == 1  # only the sheet with the writer's data is logged as a view
