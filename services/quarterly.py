@@ -190,6 +190,11 @@ def summary(session: Session, actor: Actor, group_id: int, year: int, quarter: i
     }
 
 
+def _classes(t: dict) -> str:
+    """The answers that are not solutions, as they are: B 正在解决 n件，C … , D …."""
+    return "，".join(f"{c}{t.get(str(c), 0)}件" for c in (Outcome.B, Outcome.C, Outcome.D))
+
+
 def submit(session: Session, actor: Actor, group_id: int, year: int, quarter: int, note: str = "") -> None:
     """Mark a group's quarterly summary as submitted to the working body (who, when)."""
     actor.require_write("quarterly")
@@ -281,8 +286,8 @@ def to_xlsx(s: dict) -> bytes:
     t = s["totals"]
     ws.cell(row=row, column=1, value="合计").font = Font(bold=True)
     ws.cell(row=row, column=2, value=(f"共{t['问题总数']}件（来信{t['来信']}件、群众意见{t['群众意见']}件），"
-                                      f"已解决{t['已解决']}件，办理中{t['办理中']}件，"
-                                      f"未解决或不予受理{t['未解决或不予受理']}件"))
+                                      f"已解决（A类）{t['已解决']}件，办理中{t['办理中']}件，"
+                                      f"未解决或不予受理{t['未解决或不予受理']}件；{_classes(t)}"))
     row += 2
     ws.cell(row=row, column=1, value="分类统计").font = Font(bold=True)
     row += 1
@@ -340,8 +345,9 @@ def to_docx(s: dict) -> bytes:
         cells = table.add_row().cells
         cells[0].merge(cells[-1]).text = "本季度无群众反映问题。"
     t = s["totals"]
-    doc.add_paragraph(f"合计：共{t['问题总数']}件（来信{t['来信']}件、群众意见{t['群众意见']}件），已解决{t['已解决']}件，"
-                      f"办理中{t['办理中']}件，未解决或不予受理{t['未解决或不予受理']}件。")
+    doc.add_paragraph(f"合计：共{t['问题总数']}件（来信{t['来信']}件、群众意见{t['群众意见']}件），"
+                      f"已解决（A类）{t['已解决']}件，办理中{t['办理中']}件，未解决或不予受理{t['未解决或不予受理']}件；"
+                      f"{_classes(t)}。")
     if s["by_category"]:
         doc.add_paragraph("分类统计：" + "；".join(
             f"{r['问题类别']}{r['问题数']}件（已解决{r['已解决']}件）" for r in s["by_category"]) + "。")

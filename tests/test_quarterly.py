@@ -149,7 +149,9 @@ def test_rows_carry_kind_and_state_as_data(travel, world) -> None:
     assert fed["解决情况"] == "无法解决：资金不足（已向选民说明）"
     ok = by_text["清理垃圾"]
     assert (ok["_state"], ok["_resolved"], ok["_closed"]) == (OpinionStatus.RESOLVED, True, False)
-    assert data["totals"] == {"问题总数": 3, "来信": 1, "群众意见": 2, "已解决": 1, "未解决或不予受理": 1, "办理中": 1}
+    assert data["totals"] == {"问题总数": 3, "来信": 1, "群众意见": 2, "已解决": 1, "未解决或不予受理": 1, "办理中": 1,
+                              "B 正在解决": 0, "C 列入计划逐步解决": 0, "D 因条件限制留作参考": 1}
+    assert ok["结果分类"] == "A 已解决" and fed["结果分类"] == "D 因条件限制留作参考"
     assert {r["办理状态"]: r["数量（件）"] for r in data["by_state"]} == \
         {"来信·登记": 1, "群众意见·已反馈选民": 1, "群众意见·已解决": 1}
     assert {r["问题类别"]: (r["已解决"], r["办理中"], r["未解决或不予受理"]) for r in data["by_category"]} == \
