@@ -38,7 +38,12 @@ def body_picker(actor: Actor, key: str, label: str = "承办单位", current: in
                     with session_scope(actor.username) as s:
                         new_id = bodies.add_body(s, actor, {"name": name, "kind": kind}).id
                 except ValidationError as exc:
-                    st.session_state[f"{key}__adderr"] = "未新增：" + "；".join(exc.errors.values())
+                    with session_scope(actor.username) as s:
+                        same = bodies.find(s, name) if name and name.strip() else None
+                    if same is not None and same.active and same.name == name.strip():
+                        st.session_state[f"{key}__added"] = same.id  # a second click: the body is there
+                    else:
+                        st.session_state[f"{key}__adderr"] = "未新增：" + "；".join(exc.errors.values())
                 else:
                     st.session_state[f"{key}__added"] = new_id
                 st.rerun()

@@ -337,3 +337,20 @@ def test_old_closed_letters_get_their_class_once_and_a_handover_sheet(world) -> 
         views = s.execute(select(func.count()).select_from(models.AuditLog).where(
             models.AuditLog.action == "查看", models.AuditLog.entity_id == str(lid))).scalar_one()
     assert views == 1  # only the sheet with the writer's data is logged as a view
+
+
+def test_an_opinion_is_never_registered_as_forwarded_to_a_person(world) -> None:
+    from services import opinions
+
+    for bad in ("本人", "张伟同志", "张伟（代表）"):
+        with pytest.raises(ValidationError) as exc, session_scope("staff", world.url) as s:
+            opinions.add_opinion(s, world.staff(), district_id=world.districts[0], deputy_id=world.deputies[0],
+                                 raised_on=DAY, content="路灯", category="城乡建设", forwarded_to=bad)
+        assert "forwarded_to" in exc.value.errors
+    with session_scope("staff", world.url) as s:
+        rows, errors = opinions.check_rows(s, [{"content": "路灯", "category": "城乡建设", "forwarded_to": "本人"}])
+    assert "第1条" in errors["opinions"]
+    with session_scope("staff", world.url) as s:
+        op = opinions.add_opinion(s, world.staff(), district_id=world.districts[0], raised_on=DAY, content="路灯",
+                                  category="城乡建设", forwarded_to="区住建局")
+        assert (op.status, op.body_id) == ("已转交", _body(world, "区住建局"))
