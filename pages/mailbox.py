@@ -278,6 +278,12 @@ def _step_form(actor: Actor, info: dict) -> None:
         if to == LetterStatus.FORWARDED:
             kw["body_id"] = body_picker(actor, f"lt_fw_{lid}", "转办单位", current=info["body_id"])
             field_error(key, "forwarded_to")
+        elif to == LetterStatus.HANDED and not info["deputy_id"]:
+            with session_scope(actor.username) as s:
+                deps = masterdata.deputy_options(s, actor, group_id=info["group_id"])
+            kw["deputy_id"] = st.selectbox("承办代表", list(deps), format_func=lambda i: deps.get(i, str(i)),
+                                           index=None, key=f"lt_hd_{lid}", placeholder="请选择交给哪位代表")
+            field_error(key, "deputy_id")
         elif to == LetterStatus.REPLIED:
             kw["reply_method"] = st.radio("答复方式", letters.REPLY_METHODS, index=None, horizontal=True,
                                           key=f"lt_rm_{lid}")

@@ -689,10 +689,13 @@ def transition(
     reply_content: str | None = None,
     reply_method: str | None = None,
     body_id: int | None = None,
+    deputy_id: int | None = None,
     expected_version: int | None = None,
 ) -> models.Letter:
     """Move a letter one legal step, recording who, when and a note.
 
+    已交代表 may name the deputy in charge when the letter has none yet (``deputy_id``: serving in
+    the letter's group).
     已回复 needs what the writer was told and how (电话 / 当面 / 书面); 已转办 needs a body of the
     承办单位 directory (``body_id``, or its name as ``forwarded_to``), never a person (R3,
     ``bodies.organisation``); 已办结 needs 办理结果 and its class A/B/C/D; 已反馈 needs 反馈方式 and
@@ -723,6 +726,13 @@ def transition(
         if why:
             errors["forwarded_to"] = why if (body_id or forwarded_to) else \
                 "请选择转办单位（代表不自行处理问题，应转交有关单位办理）"
+    handed_to = None
+    if to_status == LetterStatus.HANDED and deputy_id and deputy_id != letter.deputy_id:
+        serving = deputies.serving_on(session, [int(deputy_id)], today())
+        if serving.get(int(deputy_id)) != letter.group_id:
+            errors["deputy_id"] = "承办代表应为该来信所在代表组的在任代表"
+        else:
+            handed_to = session.get(models.Deputy, int(deputy_id))
     reply_content = clean_text(reply_content) or None
     if to_status == LetterStatus.REPLIED:
         if not reply_content:
@@ -764,6 +774,9 @@ def transition(
         letter.outcome = None
     letter.status = to_status
     letter.status_on = when
+    if handed_to is not None:
+        letter.deputy_id = handed_to.id
+        note = note or f"交{handed_to.name}代表阅处"
     if to_status == LetterStatus.REPLIED:
         letter.reply_content = reply_content
         letter.reply_method = reply_method

@@ -354,3 +354,14 @@ def test_an_opinion_is_never_registered_as_forwarded_to_a_person(world) -> None:
         op = opinions.add_opinion(s, world.staff(), district_id=world.districts[0], raised_on=DAY, content="路灯",
                                   category="城乡建设", forwarded_to="区住建局")
         assert (op.status, op.body_id) == ("已转交", _body(world, "区住建局"))
+
+
+def test_handing_a_letter_names_its_deputy_when_none_was_named(world) -> None:
+    lid = _letter(world)
+    with pytest.raises(ValidationError) as exc, session_scope("staff", world.url) as s:
+        letters.transition(s, world.staff(), lid, "已交代表", happened_on=DAY, deputy_id=world.deputies[10])
+    assert "deputy_id" in exc.value.errors  # a deputy of another group
+    with session_scope("staff", world.url) as s:
+        letters.transition(s, world.staff(), lid, "已交代表", happened_on=DAY, deputy_id=world.deputies[1])
+    with session_scope(url=world.url) as s:
+        assert s.get(models.Letter, lid).deputy_id == world.deputies[1]
