@@ -96,6 +96,15 @@ def _detail(actor: Actor, ch: dict, pid: int) -> None:
                 run_write(form_key, actor.username, lambda s: svc.transition(
                     s, actor, pid, to, expected_version=version, on=on, note=note, handling_body=body,
                     result=result, deputy_view=view, outcome=outcome), success=f"已变为“{to}”。")
+    if d["status"] == ProposalStatus.ANSWERED and not d["outcome"]:
+        c1, c2 = st.columns([2, 1])
+        outcome = c1.selectbox("补充办理结果分类（答复于结果分类启用之前）", svc.OUTCOMES, index=None,
+                               key=f"{form_key}_setout", placeholder="A 类才计为已解决")
+        field_error(form_key, "outcome")
+        if c2.button("保存分类", key=f"{form_key}_setout_btn"):
+            version = st.session_state.pop(vkey, d["version"])
+            run_write(form_key, actor.username, lambda s: svc.set_outcome(s, actor, pid, outcome, version),
+                      success="已补充结果分类。")
     if d["status"] == ProposalStatus.ANSWERED and d["deputy_view"] is None:
         c1, c2 = st.columns([2, 1])
         view = c1.selectbox("代表对答复的评价", svc.VIEWS, key=f"{form_key}_setview")

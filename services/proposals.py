@@ -426,6 +426,23 @@ def transition(session: Session, actor: Actor, proposal_id: int, to_status: str,
     return p
 
 
+def set_outcome(session: Session, actor: Actor, proposal_id: int, outcome: str,
+                expected_version: int | None = None) -> P:
+    """Class an answer given before outcome classes existed (已答复 with no class, Alembic 0004)."""
+    actor.require_write("proposal")
+    p = _load(session, actor, proposal_id)
+    check_version(p, expected_version, "该议案建议")
+    if p.status != ANSWERED or p.outcome:
+        raise ValidationError({"outcome": "只有尚未分类的已答复议案建议才需补充结果分类"})
+    if outcome not in OUTCOMES:
+        raise ValidationError({"outcome": "请选择办理结果分类"})
+    p.outcome = outcome
+    session.add(models.ProposalEvent(proposal_id=p.id, from_status=ANSWERED, to_status=ANSWERED,
+                                     happened_on=today(), by=_who(actor), note=f"补充办理结果分类：{outcome}"))
+    session.flush()
+    return p
+
+
 def set_view(session: Session, actor: Actor, proposal_id: int, view: str,
              expected_version: int | None = None) -> P:
     """Record the lead deputy's view of the answer (满意/基本满意/不满意) of an answered proposal."""

@@ -365,3 +365,23 @@ def test_handing_a_letter_names_its_deputy_when_none_was_named(world) -> None:
         letters.transition(s, world.staff(), lid, "已交代表", happened_on=DAY, deputy_id=world.deputies[1])
     with session_scope(url=world.url) as s:
         assert s.get(models.Letter, lid).deputy_id == world.deputies[1]
+
+
+def test_a_proposal_answered_before_the_classes_is_classed_once(world) -> None:
+    from services import proposals
+
+    with session_scope("staff", world.url) as s:
+        pid = proposals.create_proposal(s, world.staff(), {"kind": "建议", "title": "关于增设公交站的建议",
+                                                           "lead_deputy_id": world.deputies[0],
+                                                           "submitted_on": date(2026, 1, 2)})["id"]
+        for to, kw in (("已交办", {"handling_body": "区交通局"}), ("办理中", {}),
+                       ("已答复", {"result": "已增设", "outcome": "A 已解决"})):
+            proposals.transition(s, world.staff(), pid, to, on=date(2026, 2, 1), **kw)
+    with session_scope("t", world.url) as s:
+        s.get(models.Proposal, pid).outcome = None
+    with session_scope("staff", world.url) as s:
+        proposals.set_outcome(s, world.staff(), pid, "B 正在解决")
+    with pytest.raises(ValidationError), session_scope("staff", world.url) as s:
+        proposals.set_outcome(s, world.staff(), pid, "A 已解决")
+    with session_scope(url=world.url) as s:
+        assert s.get(models.Proposal, pid).outcome == "B 正在解决"
