@@ -3,6 +3,7 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+SCALE ?= district
 
 .PHONY: run test install install-dev lint bench clean-db
 
@@ -44,7 +45,7 @@ lint: install-dev
 	$(BIN)/ruff check .
 
 bench: install
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run --scale $(SCALE)
 
 clean-db:
 	rm -f data/app.db data/app.db-wal data/app.db-shm

@@ -8,7 +8,8 @@ from datetime import datetime
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from db.engine import session_scope
+from db import stats
+from db.engine import database_url, session_scope
 from pages import (
     activities,
     attendance,
@@ -26,6 +27,7 @@ from pages import (
     settings,
     spotchecks,
     users,
+    workcalendar,
 )
 from services import auth, clock
 from services.common import PAGES, ROLE_NAMES, URL_PATHS
@@ -34,7 +36,7 @@ MODULES = {
     "dashboard": dashboard, "activities": activities, "mailbox": mailbox, "reports": reports,
     "proposals": proposals, "attendance": attendance, "spotchecks": spotchecks, "scoring": scoring,
     "profiles": profiles, "quarterly": quarterly, "hotissues": hotissues, "masterdata": masterdata,
-    "users": users, "settings": settings, "auditlog": auditlog, "bodies": bodies,
+    "users": users, "settings": settings, "calendar": workcalendar, "auditlog": auditlog, "bodies": bodies,
 }
 ICONS = {  # Material icons ship with Streamlit's front end (no emoji font is needed on the intranet)
     "dashboard": ":material/dashboard:", "activities": ":material/groups:", "mailbox": ":material/mail:",
@@ -43,7 +45,8 @@ ICONS = {  # Material icons ship with Streamlit's front end (no emoji font is ne
     "scoring": ":material/military_tech:", "profiles": ":material/folder_shared:",
     "quarterly": ":material/summarize:", "hotissues": ":material/local_fire_department:",
     "masterdata": ":material/database:", "users": ":material/manage_accounts:",
-    "settings": ":material/settings:", "auditlog": ":material/history:", "bodies": ":material/apartment:",
+    "settings": ":material/settings:", "calendar": ":material/calendar_month:", "auditlog": ":material/history:",
+    "bodies": ":material/apartment:",
 }
 COOKIE_DAYS = 1.0
 
@@ -161,6 +164,7 @@ def check_session(authenticator: stauth.Authenticate) -> bool:
 def main() -> None:
     """Log the user in, then run the page they chose among those their role may see."""
     st.set_page_config(page_title="代表联系选民工作平台", page_icon=":material/account_balance:", layout="wide")
+    stats.start_schedule(database_url())  # planner statistics: now (in the background) and hourly
     with session_scope("system") as s:
         creds = auth.credentials(s)
     authenticator = stauth.Authenticate(

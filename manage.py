@@ -80,6 +80,39 @@ def cmd_init_db(args: argparse.Namespace) -> None:
     url = _url()
     upgrade(url)
     print(f"数据库已迁移到最新结构：{_shown_url(url)}")
+    _fill_opinion_deadlines(url)
+
+
+def _fill_opinion_deadlines(url: str) -> None:
+    """Open opinions without due dates (recorded before Alembic 0004) get them now (once)."""
+    from sqlalchemy import select
+
+    from db import models
+    from db.engine import session_scope
+    from services import opinions
+
+    O = models.Opinion
+    with session_scope(CLI_USER, url=url) as s:
+        ids = list(s.execute(select(O.id).where(O.status.in_(list(opinions.OPEN)), O.resolve_due.is_(None))).scalars())
+        if ids:
+            opinions.recompute_deadlines(s, ids)
+            print(f"已为 {len(ids)} 条未办结群众意见计算办理期限")
+
+
+def cmd_calendar(args: argparse.Namespace) -> None:
+    """Import a 工作日历 file (.xlsx / .csv: 日期, 类型, 名称) and recompute every open due date."""
+    from db.engine import session_scope
+    from services import calendars
+
+    url = _url()
+    _require_schema(url)
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"文件不存在：{path}")
+    with session_scope(CLI_USER, url=url) as s:
+        saved = calendars.import_file(s, _actor(), path.read_bytes(), path.name, note=args.note or "",
+                                      how="命令行导入")
+    print(saved.message())
 
 
 def _has_data(url: str) -> bool:
@@ -286,6 +319,16 @@ def cmd_backup(args: argparse.Namespace) -> None:
         raise CommandError(f"备份失败：{exc}") from exc
 
 
+def cmd_analyze(args: argparse.Namespace) -> None:
+    """Gather the query planner's statistics (db.stats)."""
+    from db import stats
+
+    url = _url()
+    _require_schema(url)
+    tables = stats.refresh_if_stale(url) if args.stale else stats.analyze_url(url)
+    print(f"已更新 {len(tables)} 张表的查询统计信息" + (f"：{'、'.join(tables)}" if tables else "（均无需更新）"))
+
+
 def cmd_restore(args: argparse.Namespace) -> None:
     """Replace the database's contents with a backup."""
     from services import backup
@@ -353,11 +396,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("file", metavar="FILE.xlsx", help="要写入的 Excel 文件")
     s.set_defaults(func=cmd_export)
 
+    s = sub.add_parser("calendar", help="工作日历：导入国务院放假调休安排（.xlsx 或 .csv，列：日期、类型、名称）")
+    csub = s.add_subparsers(dest="action", metavar="操作", required=True)
+    c = csub.add_parser("import", help="导入文件中各年度的放假、调休上班日期，并重新计算所有未办结事项的期限")
+    c.add_argument("file", metavar="FILE", help=".xlsx 或 .csv 文件")
+    c.add_argument("--note", help="依据（通知文号）")
+    c.set_defaults(func=cmd_calendar)
+
     s = sub.add_parser("backup", help="备份整个数据库")
     s.add_argument("path", metavar="PATH", help="备份文件路径")
     s.add_argument("--format", choices=["sqlite", "pg_dump", "jsonl"],
                    help="备份格式（默认：SQLite 用在线备份，PostgreSQL 用 pg_dump，其他用 JSON 行格式）")
     s.set_defaults(func=cmd_backup)
+
+    s = sub.add_parser("analyze", help="更新查询统计信息（ANALYZE；大批量载入后或定期运行）")
+    s.add_argument("--stale", action="store_true", help="只更新行数变化超过五分之一或尚无统计的表")
+    s.set_defaults(func=cmd_analyze)
 
     s = sub.add_parser("restore", help="从备份恢复（覆盖数据库中的全部数据）")
     s.add_argument("path", metavar="PATH", help="备份文件路径")

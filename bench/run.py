@@ -1,231 +1,279 @@
-"""Benchmark: generate demo data at several scales and time the lists the pages run.
+"""The benchmark of the app itself: every page of every role, and the whole-year tasks.
 
-    python -m bench.run                 # small and medium scales
-    python -m bench.run --scale small   # small only; --scale large adds 20,000 deputies / 1,000,000 letters
-    python -m bench.run --url sqlite:///big.db   # time the queries on an existing database only
+    make bench SCALE=district          # 200 deputies, 5 years (the README command, one per scale)
+    python -m bench.run --scale city   # 1,000 deputies, 5 years, 50,000 letters
+    python -m bench.run --scale stress # 20,000 deputies, 1,000,000 letters (about an hour)
+    python -m bench.run --scale district --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-Each scale is generated into a fresh temporary SQLite file, and also into a fresh PostgreSQL
-(MySQL/MariaDB) database when TEST_PG_URL (TEST_MYSQL_URL) names a server, the same variables
-the tests use; the temporary databases are dropped afterwards. Then each list below runs
-``--repeat`` times and its first and best times are printed. The lists are the services' own
-functions, called as the pages call them (a page of 20 rows plus the total count), so they count
-what the app counts. Figures only: nothing here asserts a time.
+The data: the demo generator (``services.demo``) at the scale, as of today, over the whole term
+so far (1 January four years back to today: five calendar years). Then, on a copy of it:
 
-The data are generated as of ``--today`` (default today); the lists, like the app, run on the
-clock's today (``services.clock``).
+- every page each role may open (admin, staff of the first office, supervisor, leader), through
+  AppTest, each in a process of its own (``bench.pages``): cold visits (after a write) and warm
+  visits, median and p90 of ``--runs``, CPU and wall seconds, the process's peak memory, and
+  beside each page its two floors from the same process: an empty page, and the page's own
+  service calls;
+- the whole-year tasks (``bench.tasks``), each in a process of its own.
+
+Results go to ``bench/results/<scale>[-postgresql].md`` and ``.json``; the README keeps the last
+run's figures (between the ``bench:<scale>`` markers). The machine's load average is written beside
+them: the figures mean little without it. Nothing here asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import platform
+import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.orm import Session
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-from db import models
-from db.engine import dispose_all, get_engine, session_scope
-from db.migrate import upgrade
-from services import activities, clock, demo, hotissues, letters, mailboxes, masterdata, quarterly
-from services.common import Actor, Page
-from services.states import LetterStatus
+from bench.common import RESULTS, SCALES, pg_database, sqlite_copy, sqlite_data, years_for  # noqa: E402
+from bench.tasks import LABELS, TASKS  # noqa: E402
 
-SCALES: dict[str, dict] = {
-    "small": {"offices": 6, "groups": 12, "districts": 40, "deputies": 180},
-    "medium": {"offices": 12, "groups": 40, "districts": 150, "deputies": 2_000, "letters": 100_000},
-    "large": {"offices": 30, "groups": 120, "districts": 600, "deputies": 20_000, "letters": 1_000_000},
+ROLES = ("admin", "staff", "supervisor", "leader")
+ROLE_NAMES = {"admin": "系统管理员", "staff": "工作人员（第一个办事处）", "supervisor": "督查人员", "leader": "领导"}
+# targets of issue 18 (measured, never asserted): page CPU seconds cold, floor factor, peak MB, task seconds
+TARGETS = {
+    "district": {"page_cpu": 0.3, "floor_factor": 1.5},
+    "city": {"page_cpu": 1.0},
+    "stress": {"page_cpu": 3.0, "peak_mb": 1024, "task_s": 30},
 }
-ORDER = ["small", "medium", "large"]
-PAGE = 20
 
 
-@dataclass
-class Result:
-    """One timed line of the table."""
-
-    scale: str
-    backend: str
-    what: str
-    rows: int
-    first: float
-    best: float
+def _log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-# ---------------------------------------------------------------- databases
+def _child(module: str, args: list[str], out: Path, timeout: float) -> dict:
+    """Run ``python -m module args --out out`` and read its JSON (a failure is recorded, not raised)."""
+    cmd = [sys.executable, "-m", module, *args, "--out", str(out)]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    try:
+        subprocess.run(cmd, cwd=ROOT, env=env, timeout=timeout, check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return {"failed": f"超过 {timeout:.0f} 秒未完成"}
+    try:
+        return json.loads(out.read_text())
+    except (OSError, ValueError):
+        return {"failed": "进程异常退出"}
 
 
-def _temp_database(backend: str, workdir: Path) -> tuple[str, Callable[[], None]] | None:
-    """Create an empty database on ``backend``; return its URL and a function that drops it."""
-    if backend == "sqlite":
-        path = workdir / f"bench_{uuid.uuid4().hex[:6]}.db"
-        return f"sqlite:///{path}", lambda: None
-    server = os.environ.get("TEST_PG_URL" if backend == "postgresql" else "TEST_MYSQL_URL")
-    if not server:
-        return None
-    name = f"rddb_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        extra = " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" if backend == "mysql" else ""
-        c.execute(text(f"CREATE DATABASE {name}{extra}"))
-    url = server.rsplit("/", 1)[0] + "/" + name + ("?charset=utf8mb4" if backend == "mysql" else "")
+def role_pages(role: str) -> list[str]:
+    from services.common import PAGES
 
-    def drop() -> None:
-        dispose_all()
-        with admin.connect() as c:
-            force = " WITH (FORCE)" if backend == "postgresql" else ""
-            c.execute(text(f"DROP DATABASE IF EXISTS {name}{force}"))
-        admin.dispose()
-
-    return url, drop
+    return [k for k, (_t, roles) in PAGES.items() if role in roles]
 
 
-# ---------------------------------------------------------------- the lists
+def floor_cpu(r: dict) -> float:
+    """Empty page + the page's own service calls (those beyond the empty page's), CPU seconds."""
+    own = max(0.0, r["cold_services"]["cpu_med"] - r.get("empty_services", {}).get("cpu_med", 0.0))
+    return r["empty"]["cpu_med"] + own
 
 
-def queries(session: Session, today: date) -> list[tuple[str, Callable[[], int]]]:
-    """The representative lists, as (Chinese label, function returning the list's total).
-
-    Each calls the service function the page calls (a page of 20 rows plus the total), as the
-    administrator sees it, so the figures time the app's own queries and count what it counts.
-    """
-    admin = Actor("bench", "admin", display_name="基准测试")
-    L, O = models.Letter, models.Office
-    year = today.year
-    busiest = session.execute(select(L.group_id).group_by(L.group_id).order_by(func.count().desc()).limit(1)).scalar()
-    office = session.execute(select(func.min(O.id))).scalar()
-    qy, qq = quarterly.quarter_of(today)
-
-    def total(page: Page) -> int:
-        return int(page.total)
-
-    return [
-        ("来信列表：按代表组+状态筛选，一页及总数", lambda: total(letters.list_letters(
-            session, admin, {"group_id": busiest, "status": LetterStatus.HANDLING}, 0, PAGE))),
-        ("来信列表：按办事处+近一季度，一页及总数", lambda: total(letters.list_letters(
-            session, admin, {"office_id": office, "period": (today - timedelta(days=91), today)}, 0, PAGE))),
-        ("超期来信：一页及总数", lambda: total(letters.list_letters(session, admin, {"overdue": "超期"}, 0, PAGE))),
-        ("代表搜索：姓名或拼音首字母，一页及总数", lambda: total(masterdata.list_deputies(
-            session, admin, {"q": "张"}, 0, PAGE))),
-        ("R1 各代表组达标情况（全部代表组）", lambda: len(activities.r1_by_group(session, admin, year))),
-        ("R1 活动不足2次的代表：一页及总数", lambda: total(activities.r1_shortfall(session, admin, year, 0, PAGE))),
-        ("热点问题：本年集中反映的问题", lambda: len(hotissues.concentrated(session, admin, year))),
-        ("7天未开箱的信箱：一页及总数", lambda: total(mailboxes.list_unopened(session, admin, {}, 0, PAGE))),
-        ("季度汇总：来信最多的代表组本季度", lambda: len(quarterly.summary(session, admin, busiest, qy, qq)["rows"])),
-    ]
+def verdict(scale: str, r: dict) -> str:
+    """Whether a page meets its scale's targets (an empty string when it does)."""
+    t = TARGETS[scale]
+    if r.get("failed"):
+        return "未能测量"
+    misses = []
+    cold = r["cold"]["cpu_med"]
+    if r.get("errors"):
+        misses.append(f"{r['errors']} 次出错")
+    if cold > t["page_cpu"]:
+        misses.append(f"冷 {cold:.2f} s > {t['page_cpu']} s")
+    if "floor_factor" in t:
+        floor = floor_cpu(r)
+        if cold > t["floor_factor"] * floor:
+            misses.append(f"{cold / floor:.1f}× 下限")
+    if "peak_mb" in t and r["peak_mb"] > t["peak_mb"]:
+        misses.append(f"内存 {r['peak_mb']:.0f} MB")
+    return "；".join(misses)
 
 
-def _time(fn: Callable[[], int], repeat: int) -> tuple[int, float, float]:
-    """Run ``fn`` ``repeat`` times; return its row count, first and best seconds."""
-    times, rows = [], 0
-    for _ in range(repeat):
-        t = time.perf_counter()
-        rows = fn()
-        times.append(time.perf_counter() - t)
-    return rows, times[0], min(times)
+def run(scale: str, runs: int, pg_url: str | None, roles: list[str], pages: list[str] | None,
+        tasks: list[str], task_runs: int, timeout: float) -> dict:
+    from services import clock
+
+    today = clock.today()
+    load_before = os.getloadavg()
+    t_start = time.perf_counter()
+    backend = "postgresql" if pg_url else "sqlite"
+    drop = None
+    work = Path(tempfile.mkdtemp(prefix=f"bench-{scale}-"))
+    if pg_url:
+        _log(f"在 PostgreSQL 上生成 {scale} 数据…")
+        t0 = time.perf_counter()
+        url, drop = pg_database(pg_url, scale, today)
+        gen_s = time.perf_counter() - t0
+        make_url = lambda: url  # noqa: E731 - one database; tasks write into it (pages first)
+    else:
+        _log(f"准备 {scale} 数据（SQLite）…")
+        t0 = time.perf_counter()
+        src = sqlite_data(scale, today, _log)
+        gen_s = time.perf_counter() - t0
+        make_url = lambda: sqlite_copy(src, work)  # noqa: E731
+    counts = _counts(make_url())
+    _log("数据：" + "，".join(f"{k} {v:,}" for k, v in counts.items()))
+    result = {"scale": scale, "backend": backend, "today": today.isoformat(), "runs": runs,
+              "size": SCALES[scale], "years": years_for(today), "counts": counts,
+              "prepare_s": round(gen_s, 1), "pages": [], "tasks": [],
+              "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                          "load_before": [round(x, 2) for x in load_before]}}
+    try:
+        page_url = make_url()
+        for role in roles:
+            wanted = [p for p in role_pages(role) if not pages or p in pages]
+            out = work / f"p-{role}.json"
+            got = _child("bench.pages", ["--url", page_url, "--role", role, "--page", *wanted,
+                                         "--runs", str(runs)], out, timeout * len(wanted))
+            got = got if isinstance(got, list) else []
+            by_page = {r.get("page"): r for r in got}
+            for page in wanted:
+                r = by_page.get(page) or {"failed": "进程异常退出或超时"}
+                r.update(role=role, page=page)
+                r["verdict"] = verdict(scale, r)
+                result["pages"].append(r)
+                _log(_page_line(r))
+            write(result, partial=True)
+        for name in tasks:
+            out = work / f"t-{name}.json"
+            r = _child("bench.tasks", ["--url", make_url(), "--task", name, "--runs", str(task_runs)],
+                       out, timeout)
+            r.update(task=name, label=LABELS[name])
+            result["tasks"].append(r)
+            _log(_task_line(r))
+            write(result, partial=True)
+    finally:
+        if drop:
+            drop()
+    result["machine"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    result["total_s"] = round(time.perf_counter() - t_start, 1)
+    return result
 
 
-# ---------------------------------------------------------------- one scale on one backend
+def _counts(url: str) -> dict:
+    from sqlalchemy import create_engine, text
 
-
-def run_one(scale: str, backend: str, url: str, repeat: int, today: date, seed: int,
-            generate: bool = True) -> list[Result]:
-    """Migrate, generate, and time the queries on one database (only time them when not ``generate``)."""
-    out: list[Result] = []
-    if generate:
-        upgrade(url)
-        t = time.perf_counter()
-        cpu = time.process_time()
-        counts = demo.generate(url, seed=seed, today=today, **SCALES[scale])
-        gen = time.perf_counter() - t
-        gen_cpu = time.process_time() - cpu
-        total = sum(counts.values())
-        out += [
-            Result(scale, backend, f"生成演示数据（共{total:,}行；{total / gen:,.0f}行/秒，进程CPU {gen_cpu:.1f}秒）",
-                   total, gen, gen),
-            Result(scale, backend, f"其中来信 {counts.get('letters', 0):,} 件、来信记录 "
-                                   f"{counts.get('letter_events', 0):,} 条、代表 {counts.get('deputies', 0):,} 人、"
-                                   f"活动 {counts.get('activities', 0):,} 次",
-                   counts.get("letters", 0), 0.0, 0.0),
-        ]
-    engine = get_engine(url)
-    with engine.connect() as conn:
-        if backend == "postgresql" or backend == "sqlite":
-            conn.execute(text("ANALYZE"))
-            conn.commit()
-    with session_scope("bench", url=url) as session:
-        for label, fn in queries(session, today):
-            rows, first, best = _time(fn, repeat)
-            out.append(Result(scale, backend, label, rows, first, best))
-        session.rollback()  # the lists only read
+    eng = create_engine(url)
+    out = {}
+    with eng.connect() as c:
+        for t in ("deputies", "letters", "activities", "opinions", "proposals", "attendance"):
+            out[t] = int(c.execute(text(f"SELECT count(*) FROM {t}")).scalar())
+    eng.dispose()
     return out
 
 
-def print_table(results: list[Result], file=sys.stdout) -> None:
-    """Print the figures as an aligned text table."""
-    head = ("规模", "数据库", "项目", "行数", "首次（秒）", "最快（秒）")
-    rows = [(r.scale, r.backend, r.what, f"{r.rows:,}", f"{r.first:.3f}" if r.first else "",
-             f"{r.best:.3f}" if r.best else "") for r in results]
+def _page_line(r: dict) -> str:
+    if r.get("failed"):
+        return f"{r['role']:<10} {r['page']:<11} 失败：{r['failed']}"
+    return (f"{r['role']:<10} {r['page']:<11} 冷 {r['cold']['cpu_med']:.3f}s CPU / {r['cold']['wall_med']:.3f}s "
+            f"墙钟，热 {r['warm']['cpu_med']:.3f}s，服务 {r['cold_services']['cpu_med']:.3f}s，"
+            f"峰值 {r['peak_mb']:.0f} MB {r['verdict']}")
 
-    def width(s: str) -> int:
-        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
 
-    widths = [max(width(x) for x in col) for col in zip(head, *rows, strict=True)]
+def _task_line(r: dict) -> str:
+    if r.get("failed"):
+        return f"{r['label']} 失败：{r['failed']}"
+    return f"{r['label']}：{r['cpu_med']:.2f}s CPU / {r['wall_med']:.2f}s 墙钟，{r['what']}，峰值 {r['peak_mb']:.0f} MB"
 
-    def line(cells: tuple) -> str:
-        parts = []
-        for i, c in enumerate(cells):
-            pad = " " * (widths[i] - width(c))
-            parts.append(pad + c if i >= 3 else c + pad)
-        return "  ".join(parts)
 
-    print(line(head), file=file)
-    print("-" * (sum(widths) + 2 * (len(widths) - 1)), file=file)
-    for r in rows:
-        print(line(r), file=file)
+# ---------------------------------------------------------------- report
+
+
+def markdown(res: dict) -> str:
+    from services.common import PAGES
+
+    scale, t = res["scale"], TARGETS[res["scale"]]
+    c = res["counts"]
+    m = res["machine"]
+    lines = [
+        f"### {scale}（{res['backend']}，{res['today']}）",
+        "",
+        f"数据：代表 {c['deputies']:,} 人，来信 {c['letters']:,} 件，联系活动 {c['activities']:,} 次，"
+        f"意见 {c['opinions']:,} 条，议案建议 {c['proposals']:,} 件，出席记录 {c['attendance']:,} 条"
+        f"（演示数据生成器，{res['years']} 年，准备 {res['prepare_s']} 秒）。"
+        f"每页冷、热各 {res['runs']} 次；{m['cpus']} 核，"
+        f"负载 {m['load_before'][0]} → {m['load_after'][0]}（1 分钟平均），共 {res['total_s']:.0f} 秒"
+        + ("（运行未结束：以下为已测部分）" if res.get("partial") else "") + "。"
+        + ("CPU 秒只含应用进程，不含数据库服务器进程。" if res["backend"] != "sqlite" else "")
+        + (f"{res['note']}。" if res.get("note") else ""),
+        "",
+        "目标：" + "；".join(filter(None, [
+            f"每页冷访问 CPU ≤ {t['page_cpu']} s",
+            f"且 ≤ {t['floor_factor']} ×（空白页 + 本页服务调用）" if "floor_factor" in t else "",
+            f"峰值内存 ≤ {t['peak_mb']} MB" if "peak_mb" in t else "",
+            f"全年任务 ≤ {t['task_s']} s" if "task_s" in t else ""])) + "。",
+        "",
+        "| 角色 | 页面 | 冷 CPU 中位/p90 (s) | 冷 墙钟 中位/p90 (s) | 热 CPU 中位/p90 (s) | 空白页 CPU (s) | 本页服务 冷/热 CPU (s) | 下限 (s) | 峰值内存（本页增量）(MB) | 未达标 |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in res["pages"]:
+        title = PAGES[r["page"]][0]
+        if r.get("failed"):
+            lines.append(f"| {r['role']} | {title} | — | — | — | — | — | — | — | 未能测量：{r['failed'][:80]} |")
+            continue
+        co, w, e = r["cold"], r["warm"], r["empty"]
+        lines.append(
+            f"| {r['role']} | {title} | {co['cpu_med']:.3f} / {co['cpu_p90']:.3f} | {co['wall_med']:.3f} / "
+            f"{co['wall_p90']:.3f} | {w['cpu_med']:.3f} / {w['cpu_p90']:.3f} | {e['cpu_med']:.3f} | "
+            f"{r['cold_services']['cpu_med']:.3f} / {r['warm_services']['cpu_med']:.3f} | {floor_cpu(r):.3f} | "
+            f"{r['peak_mb']:.0f} (+{max(0.0, r['peak_mb'] - r.get('rss_before_mb', r['peak_mb'])):.0f}) | "
+            f"{r['verdict'] or '—'} |")
+    if res["tasks"]:
+        lines += ["", "| 全年任务 | CPU 中位 (s) | 墙钟 中位 (s) | 峰值内存 (MB) | 处理了 |", "|---|---|---|---|---|"]
+        for r in res["tasks"]:
+            if r.get("failed"):
+                lines.append(f"| {r['label']} | — | — | — | 失败：{r['failed'][:100]} |")
+            else:
+                lines.append(f"| {r['label']} | {r['cpu_med']:.2f} | {r['wall_med']:.2f} | {r['peak_mb']:.0f} | {r['what']} |")
+    return "\n".join(lines) + "\n"
+
+
+def write(res: dict, partial: bool = False) -> Path:
+    """Write the results (``partial``: while the run goes on, so a stopped run keeps what it has)."""
+    if partial:
+        res = {**res, "partial": True, "machine": {**res["machine"], "load_after": [round(x, 2) for x in os.getloadavg()]},
+               "total_s": res.get("total_s", 0.0)}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    name = res["scale"] + ("" if res["backend"] == "sqlite" else f"-{res['backend']}")
+    (RESULTS / f"{name}.json").write_text(json.dumps(res, ensure_ascii=False, indent=1))
+    md = RESULTS / f"{name}.md"
+    md.write_text(markdown(res))
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        _old, tail = rest.split(end, 1)
+        readme.write_text(f"{head}{start}\n{markdown(res)}{end}{tail}")
+    return md
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line entry point."""
-    p = argparse.ArgumentParser(description="演示数据生成与各页面列表查询基准测试")
-    p.add_argument("--scale", choices=ORDER, default="medium",
-                   help="最大规模：small 仅小规模；medium 小+中（默认）；large 小+中+大（2万代表、100万来信）")
-    p.add_argument("--only", action="store_true", help="只跑 --scale 指定的一个规模")
-    p.add_argument("--repeat", type=int, default=3, help="每个查询重复次数（默认3）")
-    p.add_argument("--seed", type=int, default=2026)
-    p.add_argument("--backends", default="sqlite,postgresql,mysql",
-                   help="逗号分隔；PostgreSQL/MySQL 仅在设置 TEST_PG_URL/TEST_MYSQL_URL 时运行")
-    p.add_argument("--url", help="只在这个已有数据库上计时查询（不生成数据），例如 sqlite:///data/app.db")
-    p.add_argument("--today", help="演示数据按哪一天生成（YYYY-MM-DD，默认今天）；查询与页面一样按今天计算")
-    args = p.parse_args(argv)
-    today = date.fromisoformat(args.today) if args.today else clock.today()
-    if args.url:
-        backend = args.url.split(":", 1)[0].split("+", 1)[0]
-        print_table(run_one("已有", backend, args.url, args.repeat, today, args.seed, generate=False))
-        return 0
-    scales = [args.scale] if args.only else ORDER[: ORDER.index(args.scale) + 1]
-    results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="rddb_bench_") as tmp:
-        for scale in scales:
-            for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
-                made = _temp_database(backend, Path(tmp))
-                if made is None:
-                    continue
-                url, drop = made
-                print(f"[{time.strftime('%H:%M:%S')}] {scale} / {backend} …", file=sys.stderr, flush=True)
-                try:
-                    results.extend(run_one(scale, backend, url, args.repeat, today, args.seed))
-                finally:
-                    dispose_all()
-                    drop()
-    print_table(results)
+    p = argparse.ArgumentParser(description="代表联系选民工作平台的基准测试：各页面与全年任务")
+    p.add_argument("--scale", choices=list(SCALES), default="district")
+    p.add_argument("--runs", type=int, default=5, help="每页冷、热各访问几次（默认 5）")
+    p.add_argument("--task-runs", type=int, default=3, help="每个全年任务运行几次（默认 3）")
+    p.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL"),
+                   help="PostgreSQL 管理库 URL：在其上另建数据库测量（默认 SQLite）")
+    p.add_argument("--roles", nargs="*", default=list(ROLES), choices=ROLES)
+    p.add_argument("--pages", nargs="*", help="只测这些页面（键名，如 dashboard mailbox）")
+    p.add_argument("--tasks", nargs="*", default=list(TASKS), choices=TASKS)
+    p.add_argument("--timeout", type=float, default=1800, help="每页/每个任务的最长秒数")
+    a = p.parse_args(argv)
+    res = run(a.scale, a.runs, a.pg_url, a.roles, a.pages, a.tasks, a.task_runs, a.timeout)
+    md = write(res)
+    _log(f"结果：{md} 与 .json")
     return 0
 
 

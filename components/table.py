@@ -135,6 +135,14 @@ class TableResult:
     selected: dict | None
 
 
+def export_count(total: int, held: int, unit: str) -> str:
+    """What an export file says about its rows: all of them, or how many of how many (capped at
+    ``EXPORT_MAX``): never a total the file does not hold."""
+    if held >= total:
+        return f"共 {total:,} {unit}"
+    return f"共 {total:,} {unit}，本表只含按列表顺序的前 {held:,} {unit}（单次导出上限 {EXPORT_MAX:,} {unit}，请缩小筛选范围分次导出）"
+
+
 def data_table(
     key: str,
     fetch: Callable[[dict, int, int], Page],
@@ -202,7 +210,7 @@ def data_table(
                 frame = _fmt_frame(full.rows)
                 frame = frame.drop(columns=[c for c in hidden if c in frame.columns])
                 notes = export_notes(values) if callable(export_notes) else list(export_notes)
-                notes = [*notes, f"导出时间：{clock.now():%Y-%m-%d %H:%M}，共 {full.total} {unit}"]
+                notes = [*notes, f"导出时间：{clock.now():%Y-%m-%d %H:%M}，{export_count(full.total, len(full.rows), unit)}"]
                 return to_xlsx({export_name[:31]: frame}, title=export_title or export_name, notes=notes)
 
             st.download_button(

@@ -56,6 +56,8 @@ ENTITY_NAMES: dict[str, str] = {
     "RubricRow": "评分细则条目",
     "Selection": "评优名单",
     "Setting": "系统设置",
+    "CalendarYear": "工作日历",
+    "CalendarDay": "工作日历日期",
     "DataVersion": "数据版本",
 }
 

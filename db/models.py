@@ -131,6 +131,37 @@ class Setting(Base):
     value: Mapped[dict | list | int | float | str | None] = mapped_column(JSON)
 
 
+class CalendarYear(Base):
+    """A year of the office's working calendar (工作日历) entered by an administrator.
+
+    An entered year overrides the ``holidays`` package (services.workdays). ``stamp`` is a new
+    random value at every save: caches of the calendar are keyed by it."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    stamp: Mapped[str] = mapped_column(String(32), nullable=False)
+    entered_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    entered_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
+    note: Mapped[str | None] = mapped_column(String(255))  # e.g. the notice: 国办发明电〔2026〕x号
+
+
+class CalendarDay(Base):
+    """One day of an entered year: a day off (放假) or a weekend day worked (调休上班)."""
+
+    __tablename__ = "calendar_days"
+    __table_args__ = (
+        _ck("kind", S.CalendarDayKind, "ck_calendar_day_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(ForeignKey("calendar_years.year", ondelete="CASCADE"), nullable=False,
+                                      index=True)
+    day: Mapped[date] = mapped_column(Date, nullable=False, unique=True)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    name: Mapped[str | None] = mapped_column(String(32))
+
+
 # ---------------------------------------------------------------- master data
 
 
@@ -377,6 +408,7 @@ class Opinion(Versioned, Base):
     __table_args__ = (
         Index("ix_opinion_cat_district", "category", "district_id"),
         Index("ix_opinion_status", "status"),
+        Index("ix_opinion_status_resolve_due", "status", "resolve_due"),
         Index("ix_opinion_group_raised", "group_id", "raised_on"),
         _ck("source", S.OpinionSource, "ck_opinion_source"),
         _ck("status", S.OpinionStatus, "ck_opinion_status"),
@@ -407,6 +439,17 @@ class Opinion(Versioned, Base):
     body_id: Mapped[int | None] = mapped_column(ForeignKey("handling_bodies.id"), index=True)  # 转交单位
     resolved_body_id: Mapped[int | None] = mapped_column(ForeignKey("handling_bodies.id"))  # 解决单位
     outcome: Mapped[str | None] = mapped_column(String(16))  # A/B/C/D (states.Outcome)
+    # the opinion's clock (services.opinions, deadlines like a letter's): date of the last step, the
+    # round (a reopened opinion starts a new one on round_start), the working days paused, and the
+    # due dates of 转交, 办结 and 反馈选民
+    status_on: Mapped[date | None] = mapped_column(Date)
+    round: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    round_start: Mapped[date | None] = mapped_column(Date)
+    paused_since: Mapped[date | None] = mapped_column(Date)
+    paused_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    forward_due: Mapped[date | None] = mapped_column(Date)
+    resolve_due: Mapped[date | None] = mapped_column(Date)
+    feedback_due: Mapped[date | None] = mapped_column(Date)
 
     __mapper_args__ = {"version_id_col": Versioned.version}
 

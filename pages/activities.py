@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -134,6 +136,10 @@ def _activity_form(actor: Actor, ch: dict, form_key: str, prefix: str, initial: 
         },
     )
     field_error(form_key, "opinions")
+    with session_scope(actor.username) as s:
+        unsure = op_svc.registration_warning(s, held_on)
+    if unsure:
+        st.warning("本次活动登记的群众意见：" + unsure)
     if st.button("保存活动" if activity_id is None else "保存修改", key=f"{prefix}_save", type="primary"):
         data = {
             "held_on": held_on, "place": place, "district_id": district_id, "organiser": organiser,
@@ -229,11 +235,12 @@ def _detail(actor: Actor, ch: dict, activity_id: int) -> None:
     if not a["opinions"]:
         st.caption("本次活动未登记群众意见。可在“编辑此活动”中补充。")
     for op in a["opinions"]:
-        with st.expander(safe_md(f"{op['category']}｜{op['status']}｜{op['content'][:30]}")):
+        mark = f"（{op['overdue']}）" if op["overdue"] else ("（暂停计时）" if op["paused"] else "")
+        with st.expander(safe_md(f"{op['category']}｜{op['status']}{mark}｜{op['content'][:30]}")):
             st.text(op["content"])
             st.text(f"是否民生问题：{'是' if op['is_livelihood'] else '否'}　转交单位：{op['forwarded_to'] or '未转交'}")
             timeline([Step(e["status"], e["on"], e["by"], e["note"]) for e in op["steps"]])
-            if actor.can_write("opinion") and op["next"]:
+            if actor.can_write("opinion") and op["next"] and not op["paused"]:
                 _transition_form(actor, op)
     if actor.can_write("activity.verify") and not a["verified_at"]:
         if st.button("核实此活动（联络工委 / 抽查）", key=f"act_verify_{activity_id}"):
@@ -294,9 +301,13 @@ def _transition_form(actor: Actor, op: dict) -> None:
 def _opinions(actor: Actor, ch: dict) -> None:
     """意见办理: every opinion in scope (activities and report meetings), filtered; pick one to
     see its steps and record the next."""
+    # from a 工作台 deadline figure: every year (an overdue opinion may have been raised last year)
+    from_deadline = bool(st.query_params.get("overdue"))
     filters = [
-        Filter("year", "年度", "year", year_options(), default=clock.today().year),
+        Filter("year", "提出年度", "select", {y: f"{y}年" for y in year_options()},
+               default=None if from_deadline else clock.today().year),
         Filter("status", "状态", "select", op_svc.STATUSES),
+        Filter("overdue", "期限", "select", op_svc.OVERDUE_CHOICES),
         Filter("category", "类别", "select", ch["categories"]),
         Filter("group", "代表组", "select", ch["groups"]),
         Filter("source", "来源", "select", list(op_svc.SOURCES)),
@@ -311,22 +322,73 @@ def _opinions(actor: Actor, ch: dict) -> None:
     res = data_table("act_ops", fetch, filters=filters, export_name="群众意见办理情况", unit="条",
                      selectable=True, hidden=("id", "version"),
                      empty="没有符合条件的群众意见。意见在“登记活动”时随活动录入。")
-    if not res.selected:
+    wanted = st.query_params.get("opinion", "")
+    if res.selected:
+        chosen = int(res.selected["id"])
+    elif re.fullmatch(r"[0-9]{1,11}", wanted):
+        chosen = int(wanted)  # opened from 我的待办 (?opinion=ID); the service checks the scope
+    else:
         if res.page.rows:
             st.caption("选中一行查看办理过程并登记下一步。")
         return
     try:
         with session_scope(actor.username) as s:
-            op = op_svc.get_opinion(s, actor, int(res.selected["id"]))
+            op = op_svc.get_opinion(s, actor, chosen)
     except ServiceError as exc:
         st.error(str(exc))
         return
     st.divider()
     st.text(f"{op['category']}｜{op['status']}｜提出于 {op['raised_on']:%Y-%m-%d}（来源：{op['source']}）")
     st.text(op["content"])
+    _opinion_clock(op)
     timeline([Step(e["status"], e["on"], e["by"], e["note"]) for e in op["steps"]])
-    if actor.can_write("opinion") and op["next"]:
-        _transition_form(actor, op)
+    if actor.can_write("opinion"):
+        if op["next"] and op["paused_since"] is None:
+            _transition_form(actor, op)
+        _pause_form(actor, op)
+
+
+def _opinion_clock(op: dict) -> None:
+    """An opinion's due dates, its overdue state and the 日历未确认 warning."""
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("转交期限", f"{op['forward_due']:%Y-%m-%d}" if op["forward_due"] else "—")
+    c2.metric("办结期限", f"{op['resolve_due']:%Y-%m-%d}" if op["resolve_due"] else "—")
+    c3.metric("反馈期限", f"{op['feedback_due']:%Y-%m-%d}" if op["feedback_due"] else "—")
+    c4.metric("期限情况", op["overdue"] or ("暂停计时" if op["paused_since"] else "未超期"))
+    if op["paused_since"]:
+        st.info(f"自 {op['paused_since']:%Y-%m-%d} 起暂停计时（等待选民补充说明），恢复后期限顺延。")
+    if op["calendar_warning"]:
+        st.warning(op["calendar_warning"])
+
+
+def _pause_form(actor: Actor, op: dict) -> None:
+    """Pause / resume the opinion's clock, or reopen it after feedback (voter not satisfied)."""
+    key = f"opc{op['id']}"
+    prefix = f"{key}_v{op['version']}"
+    show_flash(key)
+    if op["paused_since"] is not None:
+        label, fn = "恢复计时", op_svc.resume
+    elif op["may_reopen"]:
+        label, fn = "重新办理（选民不满意）", None
+    elif op["may_pause"]:
+        label, fn = "暂停计时（等待选民补充说明）", op_svc.pause
+    else:
+        return
+    with st.expander(label):
+        when = st.date_input("日期", value=clock.today(), key=f"{prefix}_pon", format="YYYY-MM-DD")
+        field_error(key, "happened_on")
+        text = st.text_input("原因" if fn is None else "说明", key=f"{prefix}_ptext")
+        field_error(key, "reason" if fn is None else "note")
+        field_error(key, "to_status")
+        if st.button("确定", key=f"{prefix}_pgo"):
+            if fn is None:
+                run_write(key, actor.username,
+                          lambda s: op_svc.reopen(s, actor, op["id"], reason=text, happened_on=when,
+                                                  expected_version=op["version"]), success="意见已重新办理。")
+            else:
+                run_write(key, actor.username,
+                          lambda s: fn(s, actor, op["id"], happened_on=when, note=text,
+                                       expected_version=op["version"]), success=f"已{label[:4]}。")
 
 
 def _import(actor: Actor) -> None:

@@ -9,6 +9,7 @@ from components.guard import require_page
 from components.params import param_year, year_options
 from components.rectifications import rectification_list
 from components.text import safe_md
+from components.todo import my_todo
 from db.engine import session_scope
 from services import dashboard as svc
 from services.common import PAGES
@@ -28,6 +29,8 @@ def render() -> None:
     if st.query_params.get("view") == "spotcheck_rect":
         st.subheader("抽查整改事项")
         rectification_list(actor)
+    my_todo(actor)
+    st.subheader("各项规则落实情况")
     pages = st.session_state.get("_pages", {})
     if not figs:
         st.info("暂无可显示的统计。各业务模块登记数据后，这里会显示各项规则的落实情况。")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -86,6 +88,11 @@ def _letter_list(actor: Actor, ch: dict) -> None:
                      empty="没有符合条件的来信。可调整筛选条件，或在“登记来信”中登记新来信。")
     if res.selected:
         st.session_state["lt_open"] = res.selected["id"]
+    elif re.fullmatch(r"[0-9]{1,11}", wanted := st.query_params.get("letter", "")) \
+            and st.session_state.get("lt_param") != wanted:
+        # opened from 我的待办 (?letter=ID): once per link, the service checks the scope
+        st.session_state["lt_param"] = wanted
+        st.session_state["lt_open"] = int(wanted)
     letter_id = st.session_state.get("lt_open")
     if letter_id:
         st.divider()
@@ -353,6 +360,10 @@ def _register(actor: Actor, ch: dict) -> None:
     with c2:
         received = st.date_input("收信日期", value=today(), key=k + "received", format="YYYY-MM-DD")
         field_error(REG, "received_on")
+    with session_scope(actor.username) as s:
+        unsure = letters.registration_warning(s, received)
+    if unsure:
+        st.warning(unsure)
     anonymous = st.checkbox("匿名来信（未署名、未留电话）", key=k + "anon")
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -506,7 +517,7 @@ def _boxes(actor: Actor, ch: dict) -> None:
         return
     df = pd.DataFrame(grid["rows"]).drop(columns=["id"])
     colors = {"已开箱": "background-color: #d7f0d7", "未开箱": "background-color: #f8d0d0",
-              "本周未开": "background-color: #fff1c2"}
+              "本周未开": "background-color: #fff1c2", "无工作日": "background-color: #eeeeee"}
     styled = df.style.map(lambda v: colors.get(v, ""), subset=grid["weeks"])
     st.dataframe(styled, hide_index=True, width="stretch", key="mb_grid")
     st.caption("列名为每周的周一日期；“—”表示该周尚未到来或信箱尚未设立。每周至少开箱一次（R11）。")

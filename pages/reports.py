@@ -247,6 +247,10 @@ def _meeting_form(actor: Actor, year: int, categories: list[str], prefix: str, o
         },
     )
     field_error(form_key, "opinions")
+    with session_scope(actor.username) as s:
+        unsure = op_svc.registration_warning(s, held)
+    if unsure:
+        st.warning("述职会上提出的群众意见：" + unsure)
     if st.button("保存述职记录" if report_id is None else "保存修改", key=f"{prefix}_save", type="primary"):
         data = {"deputy_id": dep, "year": year, "held_on": held, "venue": venue, "voters_present": present,
                 "questions_asked": asked, "questions_answered": answered, "video_recorded": video,

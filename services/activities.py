@@ -32,8 +32,10 @@ from sqlalchemy import (
     exists,
     extract,
     func,
+    literal,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -883,11 +885,12 @@ def r5_missing(session: Session, actor: Actor, year: int, offset: int = 0, limit
 # ---------------------------------------------------------------- R4: raised often, no proposal yet
 
 
-def r4_clusters(session: Session, actor: Actor, year: int) -> list[dict]:
-    """R4: (category, district) groups of the year's opinions and letters with at least
-    r4_threshold sources and none linked to a proposal, most sources first. A source is an
-    activity (or a report meeting's opinion) or a distinct letter writer (services.identity): one
-    writer's three letters are one source, not "raised often"."""
+def r4_cluster_stmt(session: Session, actor: Actor, year: int):  # noqa: ANN201
+    """R4 in SQL: the (category, district_id, sources, opinions, letters) groups of the year's
+    opinions and letters in the actor's scope with at least ``r4_threshold`` sources and none linked
+    to a proposal. Sources: each activity once, each opinion raised outside an activity, each distinct
+    writer of the letters handled (not refused or merged): one writer's three letters are one source. Its text is the same however many groups match, so other
+    queries join it (the 议案建议 source picker) instead of listing the groups."""
     threshold = int(settings.get(session, "r4_threshold"))
     lo, hi = deputies.year_bounds(year)
     O = models.Opinion
@@ -895,50 +898,47 @@ def r4_clusters(session: Session, actor: Actor, year: int) -> list[dict]:
     PS = models.ProposalSource
     o_linked = exists().where(PS.opinion_id == O.id)
     ostmt = (
-        select(O.category, O.district_id,
-               func.count(distinct(O.activity_id)),
-               func.sum(case((O.activity_id.is_(None), 1), else_=0)),
-               func.count(O.id),
-               func.sum(case((o_linked, 1), else_=0)))
+        select(O.category.label("category"), O.district_id.label("district_id"),
+               (func.count(distinct(O.activity_id))
+                + func.sum(case((O.activity_id.is_(None), 1), else_=0))).label("sources"),
+               func.count(O.id).label("opinions"),
+               literal(0).label("letters"),
+               func.sum(case((o_linked, 1), else_=0)).label("linked"))
         .join(models.DeputyGroup, models.DeputyGroup.id == O.group_id)
         .where(O.raised_on.between(lo, hi))
         .group_by(O.category, O.district_id)
     )
     ostmt = scope_filter(ostmt, actor, models.DeputyGroup.office_id, O.group_id)
     l_linked = exists().where(PS.letter_id == L.id)
-    writers = func.count(distinct(func.coalesce(L.writer_key, L.code)))  # one writer writing often counts once
     lstmt = (
-        select(L.category, L.district_id, func.count(L.id), func.sum(case((l_linked, 1), else_=0)), writers)
+        # one writer writing often is one source (services.identity: letters.writer_key)
+        select(L.category, L.district_id, func.count(distinct(func.coalesce(L.writer_key, L.code))), literal(0),
+               func.count(L.id), func.sum(case((l_linked, 1), else_=0)))
         .where(L.received_on.between(lo, hi), L.status.not_in(rules.LETTER_NOT_HANDLED))
         .group_by(L.category, L.district_id)
     )
     lstmt = scope_filter(lstmt, actor, L.office_id, L.group_id)
-    agg: dict[tuple[str, int], dict] = {}
-    for cat, did, acts, others, n_ops, linked in session.execute(ostmt):
-        a = agg.setdefault((cat, did), {"sources": 0, "opinions": 0, "letters": 0, "linked": 0})
-        a["sources"] += int(acts or 0) + int(others or 0)
-        a["opinions"] += int(n_ops or 0)
-        a["linked"] += int(linked or 0)
-    for cat, did, n_letters, linked, n_writers in session.execute(lstmt):
-        a = agg.setdefault((cat, did), {"sources": 0, "opinions": 0, "letters": 0, "linked": 0})
-        a["sources"] += int(n_writers or 0)
-        a["letters"] += int(n_letters or 0)
-        a["linked"] += int(linked or 0)
-    hits = {k: v for k, v in agg.items() if v["sources"] >= threshold and v["linked"] == 0}
-    if not hits:
-        return []
-    dnames = {
-        did: f"{dname}（{gname}）" for did, dname, gname in session.execute(
-            select(models.District.id, models.District.name, models.DeputyGroup.name)
-            .join(models.DeputyGroup, models.DeputyGroup.id == models.District.group_id)
-            .where(models.District.id.in_({k[1] for k in hits}))
-        )
-    }
+    u = union_all(ostmt, lstmt).subquery("r4_parts")
+    return (
+        select(u.c.category, u.c.district_id, func.sum(u.c.sources).label("sources"),
+               func.sum(u.c.opinions).label("opinions"), func.sum(u.c.letters).label("letters"))
+        .group_by(u.c.category, u.c.district_id)
+        .having(func.sum(u.c.sources) >= threshold, func.sum(u.c.linked) == 0)
+    )
+
+
+def r4_clusters(session: Session, actor: Actor, year: int) -> list[dict]:
+    """R4: (category, district) groups of the year's opinions and letters with at least
+    r4_threshold sources and none linked to a proposal, most sources first (``r4_cluster_stmt``)."""
+    c = r4_cluster_stmt(session, actor, year).subquery("r4")
+    Di, G = models.District, models.DeputyGroup
+    stmt = (select(c.c.category, c.c.district_id, c.c.sources, c.c.opinions, c.c.letters, Di.name, G.name)
+            .outerjoin(Di, Di.id == c.c.district_id).outerjoin(G, G.id == Di.group_id))
     rows = [
-        {"类别": cat, "选区": dnames.get(did, str(did)), "district_id": did,
-         "提出次数（活动/来信）": v["sources"], "群众意见（条）": v["opinions"], "来信（件）": v["letters"],
+        {"类别": cat, "选区": f"{dname}（{gname}）" if dname else str(did), "district_id": did,
+         "提出次数（活动/来信）": int(n or 0), "群众意见（条）": int(o or 0), "来信（件）": int(lt or 0),
          "状态": "尚未形成议案建议"}
-        for (cat, did), v in hits.items()
+        for cat, did, n, o, lt, dname, gname in session.execute(stmt)
     ]
     rows.sort(key=lambda r: (-r["提出次数（活动/来信）"], r["类别"], r["选区"]))
     return rows

@@ -181,14 +181,15 @@ def event_options(session: Session, year: int | None = None, actor: Actor | None
 
 def list_events(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
     """One page of events with counts of invited / present / excused / absent deputies in scope."""
-    group_then = deputies.group_on_day(A.deputy_id, E.held_on)
+    group_then = deputies.group_on_day(A.deputy_id, E.held_on, D.group_id)
     held = E.held_on <= today()  # an event still to come is neither attended nor missed yet
     sub = scope_filter(
         select(A.event_id, func.count().label("n"),
                func.sum(case((and_(held, A.status == PRESENT), 1), else_=0)).label("p"),
                func.sum(case((and_(held, A.status == LEAVE), 1), else_=0)).label("l"),
                func.sum(case((and_(held, A.status == ABSENT), 1), else_=0)).label("a"))
-        .join(E, E.id == A.event_id).join(G, G.id == group_then).group_by(A.event_id),
+        .join(E, E.id == A.event_id).join(D, D.id == A.deputy_id).join(G, G.id == group_then)
+        .group_by(A.event_id),
         actor, G.office_id, G.id,
     ).subquery()
     stmt = (select(E, models.Term.name, sub.c.n, sub.c.p, sub.c.l, sub.c.a)
@@ -268,7 +269,7 @@ def _att_base(actor: Actor, f: dict):
     filtered by year/kind/group (scope applied)."""
     lo, hi = held_window(f.get("year"))
     # the deputy's group on the event's day: a past year's absence stays with that year's group
-    group_then = deputies.group_on_day(A.deputy_id, E.held_on)
+    group_then = deputies.group_on_day(A.deputy_id, E.held_on, D.group_id)
     stmt = (select().select_from(A).join(E, E.id == A.event_id).join(D, D.id == A.deputy_id)
             .join(G, G.id == group_then).where(E.held_on.between(lo, hi)))
     if f.get("kind"):

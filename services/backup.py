@@ -25,7 +25,7 @@ from pathlib import Path
 from sqlalchemy import Date, DateTime, Table, create_engine, make_url, select, text
 from sqlalchemy.engine import Connection, Engine
 
-from db import models
+from db import models, stats
 from db.engine import dispose_all, get_engine
 from services import clock
 from services.common import ServiceError
@@ -216,6 +216,7 @@ def _advance_data_version(url: str, before: int) -> None:
     try:
         with get_engine(url).begin() as conn:
             dataversion.move_past(conn, before)
+        stats.analyze_url(url)  # a bulk load (a pg_dump carries no planner statistics)
     except Exception:  # noqa: BLE001 - a restore that failed half-way already raised its own error
         pass
 

@@ -29,6 +29,7 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "bodies": ("承办单位", ("admin", "staff", "supervisor", "leader")),
     "users": ("用户管理", ("admin",)),
     "settings": ("系统设置", ("admin",)),
+    "calendar": ("工作日历", ("admin",)),
     "auditlog": ("操作日志", ("admin",)),
 }
 
@@ -39,7 +40,7 @@ URL_PATHS: dict[str, str] = {
     "dashboard": "gongzuotai", "activities": "huodong", "mailbox": "xinxiang", "reports": "shuzhi",
     "proposals": "yijian", "attendance": "chuxi", "spotchecks": "choucha", "scoring": "pingfen",
     "profiles": "dangan", "quarterly": "jidu", "hotissues": "redian", "masterdata": "jichu",
-    "users": "yonghu", "settings": "shezhi", "auditlog": "rizhi", "bodies": "chengban",
+    "users": "yonghu", "settings": "shezhi", "calendar": "rili", "auditlog": "rizhi", "bodies": "chengban",
 }
 
 # what each role may write; services check this, pages hide forms accordingly

@@ -20,10 +20,12 @@ from db import models as M
 from services import (
     activities,
     attendance,
+    calendars,
     clock,
     hotissues,
     letters,
     mailboxes,
+    opinions,
     profiles,
     proposals,
     quarterly,
@@ -39,7 +41,9 @@ LOG = logging.getLogger(__name__)
 # (module, area name shown when its figures fail): every source of 工作台's figures, in order
 SOURCES: tuple[tuple[ModuleType, str], ...] = (
     (activities, "联系活动"),  # R1, R2, R4, R5, R18
+    (opinions, "意见办理"),  # R3: the opinions' clock
     (letters, "来信办理"),  # R12
+    (calendars, "工作日历"),  # 日历未确认 (only while an open deadline lies in an unconfirmed year)
     (mailboxes, "代表信箱"),  # R11
     (reports, "述职管理"),  # R6, R7, R9, R10
     (proposals, "议案建议"),

@@ -64,11 +64,12 @@ from operator import itemgetter
 from sqlalchemy import JSON, Date, DateTime, func, select, text
 from sqlalchemy.orm import Session
 
-from db import models
+from db import models, stats
 from db.engine import session_scope
 from db.periods import period_row
 from services import auth, clock, rules, scoring
 from services import letters as letter_service
+from services import opinions as opinion_service
 from services import reports as report_service
 from services import settings as settings_service
 from services.deputies import period_covers
@@ -1112,7 +1113,8 @@ class _Opinions:
                or rng.random() < 0.3,
                "forwarded_to": None, "status": steps[-1][0], "resolved_by": None, "result": None,
                "unresolvable_reason": None, "feedback": None, "resolved_on": None, "version": len(steps),
-               "body_id": None, "resolved_body_id": None, "outcome": None}
+               "body_id": None, "resolved_body_id": None, "outcome": None,
+               "status_on": steps[-1][1], "round": 1, "paused_days": 0}
         by = self.m["liaison"][group_id]
         prev = None
         for step, (st, when) in enumerate(steps):
@@ -1849,6 +1851,9 @@ def generate(url: str | None = None, *, seed: int = 2026, offices: int = 6, grou
         ctx.progress(0.93, "办理时限")
         if n_letters:
             letter_service.recompute_deadlines(session, None)
+        opinion_service.recompute_deadlines(session, None)
         scoring.ensure_default_rubric(session)
-        ctx.progress(1.0, "完成")
-        return dict(sorted(ctx.counts.items()))
+        counts = dict(sorted(ctx.counts.items()))
+    stats.analyze_url(url)  # a bulk load: the planner needs statistics for what was just written
+    ctx.progress(1.0, "完成")
+    return counts

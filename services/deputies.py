@@ -198,15 +198,22 @@ def group_members(session: Session, group_id: int, year: int) -> dict[int, str]:
     return {i: n for i, n in rows}
 
 
-def group_on_day(deputy_col, day_col):  # noqa: ANN001, ANN201
+def group_on_day(deputy_col, day_col, current_col=None):  # noqa: ANN001, ANN201
     """SQL expression: the group a deputy served in on a day (the period covering it), or the
     deputy's current group when no period covers it. A record of a past year stays with the group
-    of that day (a staff member of that group keeps seeing it after the deputy moved away)."""
+    of that day (a staff member of that group keeps seeing it after the deputy moved away).
+
+    ``current_col``: the deputy's current group as a column of a query that joins the deputies
+    already (``Deputy.group_id``): the fallback reads it instead of a second subquery, and a join
+    on this expression then names the joined tables (SQLAlchemy's MySQL compiler otherwise warns of
+    a cartesian product: a false alarm, the join matches one group per row either way)."""
     other = aliased(P)
     on_day = (select(other.group_id)
               .where(other.deputy_id == deputy_col, other.start_on <= day_col,
                      or_(other.end_on.is_(None), other.end_on >= day_col))
               .order_by(other.start_on.desc()).limit(1).correlate_except(other).scalar_subquery())
+    if current_col is not None:
+        return func.coalesce(on_day, current_col)
     me = aliased(M.Deputy)  # not the outer query's deputies (no auto-correlation)
     current = select(me.group_id).where(me.id == deputy_col).correlate_except(me).scalar_subquery()
     return func.coalesce(on_day, current)

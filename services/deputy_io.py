@@ -33,7 +33,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import models
+from db import models, stats
 from services import masterdata as md
 from services.common import Actor, PermissionDenied, ValidationError, current_term
 from services.excel import read_xlsx, to_xlsx
@@ -251,6 +251,7 @@ def import_deputies(session: Session, actor: Actor, data: bytes, progress: Progr
         else:
             report.unchanged += 1
     session.flush()
+    stats.after_bulk_write(session, ["deputies", "deputy_periods"])  # a bulk load: fresh plans at once
     report.written = True
     return report
 

@@ -21,12 +21,12 @@ import difflib
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db import audit, models
-from services import bodies, deputies, identity, mailboxes, settings, workdays
+from services import bodies, deadlines, deputies, identity, mailboxes, settings, workdays
 from services.common import (
     REVEAL_ROLES,
     Actor,
@@ -78,7 +78,8 @@ OUTCOMES = tuple(values(Outcome))
 REPLY_METHODS = tuple(values(ReplyMethod))
 FEEDBACK_METHODS = ("电话", "当面", "书面", "短信", "其他")
 PAUSE, RESUME, UNDO = "暂停计时", "恢复计时", "撤销"
-OVERDUE_CHOICES = {"超期": "已超期（含严重超期）", "严重超期": "严重超期（超过时限两倍）"}
+OVERDUE_CHOICES = {"超期": "已超期（含严重超期）", "严重超期": "严重超期（超过时限两倍）",
+                   "即将到期": "即将到期（未超期）", "日历未确认": "期限所在年度日历未确认"}
 DUPLICATE_DAYS = 90
 SIMILARITY = 0.6
 # the fields a step may change (kept in LetterEvent.prior for undo)
@@ -157,18 +158,20 @@ def _round_starts(session: Session, letters: list[models.Letter]) -> dict[int, d
 
 
 def due_dates(received: date, status: str, status_on: date | None, round_start: date | None,
-              paused: int, dl: dict[str, int]) -> tuple[date, date, date | None]:
-    """Return (reply_due, resolve_due, step_due) of a letter from its facts.
+              paused: int, dl: dict[str, int], cal: workdays.Calendar | None = None) -> tuple[date, date, date | None]:
+    """Return (reply_due, resolve_due, step_due) of a letter from its facts on the calendar ``cal``
+    (the database's: ``workdays.calendar_for``; the package's when None).
 
     ``paused`` working days (waiting for the writer) push every clock of the round.
     """
-    reply_due = workdays.add_workdays(received, dl["reply"] + paused)
-    resolve_due = workdays.add_workdays(round_start or received, dl["feedback"] + paused)
+    cal = cal or workdays.PACKAGE
+    reply_due = cal.add_workdays(received, dl["reply"] + paused)
+    resolve_due = cal.add_workdays(round_start or received, dl["feedback"] + paused)
     step_due = None
     if status == LetterStatus.REGISTERED:
-        step_due = workdays.add_workdays(received, dl["handed"] + paused)
+        step_due = cal.add_workdays(received, dl["handed"] + paused)
     elif status == LetterStatus.REPLIED:
-        step_due = workdays.add_workdays(status_on or received, dl["forward"] + paused)
+        step_due = cal.add_workdays(status_on or received, dl["forward"] + paused)
     return reply_due, resolve_due, step_due
 
 
@@ -178,7 +181,8 @@ def _apply_deadlines(session: Session, letter: models.Letter, round_start: date 
     if (letter.round or 1) > 1 and round_start is None:
         round_start = _round_starts(session, [letter]).get(letter.id)
     letter.reply_due, letter.resolve_due, letter.step_due = due_dates(
-        letter.received_on, letter.status, letter.status_on, round_start, letter.paused_days or 0, dl)
+        letter.received_on, letter.status, letter.status_on, round_start, letter.paused_days or 0, dl,
+        workdays.calendar_for(session))
 
 
 def recompute_deadlines(session: Session, letter_ids: list[int] | None = None) -> int:
@@ -194,6 +198,7 @@ def recompute_deadlines(session: Session, letter_ids: list[int] | None = None) -
 
     dl = deadline_days(session)
     session.flush()
+    cal = workdays.calendar_for(session)
     conn = session.connection()
     table = L.__table__
     c = table.c
@@ -209,9 +214,9 @@ def recompute_deadlines(session: Session, letter_ids: list[int] | None = None) -
                 .group_by(c.received_on, c.paused_days))):
             p = paused or 0
             params.append({"r": received, "p": paused,
-                           "rd": workdays.add_workdays(received, dl["reply"] + p),
-                           "sd": workdays.add_workdays(received, dl["feedback"] + p),
-                           "hd": workdays.add_workdays(received, dl["handed"] + p)})
+                           "rd": cal.add_workdays(received, dl["reply"] + p),
+                           "sd": cal.add_workdays(received, dl["feedback"] + p),
+                           "hd": cal.add_workdays(received, dl["handed"] + p)})
             touched += n
         if params:
             stmt = scoped(table.update().where(c.received_on == bindparam("r"), c.paused_days == bindparam("p"),
@@ -232,7 +237,7 @@ def recompute_deadlines(session: Session, letter_ids: list[int] | None = None) -
         for lid, on, received, paused in replied:
             k = (on or received, paused or 0)
             if k not in cache:
-                cache[k] = workdays.add_workdays(k[0], dl["forward"] + k[1])
+                cache[k] = cal.add_workdays(k[0], dl["forward"] + k[1])
             rows.append({"i": lid, "due": cache[k]})
         if rows:
             conn.execute(table.update().where(c.id == bindparam("i"))
@@ -241,7 +246,7 @@ def recompute_deadlines(session: Session, letter_ids: list[int] | None = None) -
         starts = _round_starts(session, later)
         for letter in later:
             r, sd, st = due_dates(letter.received_on, letter.status, letter.status_on, starts.get(letter.id),
-                                  letter.paused_days or 0, dl)
+                                  letter.paused_days or 0, dl, cal)
             conn.execute(table.update().where(c.id == letter.id)
                          .values(reply_due=r, resolve_due=sd, step_due=st, updated_at=c.updated_at))
             touched += 1
@@ -250,13 +255,15 @@ def recompute_deadlines(session: Session, letter_ids: list[int] | None = None) -
 
 
 class Clock:
-    """Today's overdue thresholds: which due dates count as overdue / long overdue."""
+    """Today's overdue thresholds of letters: the one rule (``services.deadlines``) on the letters' clocks."""
 
     def __init__(self, session: Session, on: date | None = None) -> None:
         """Compute the thresholds once per list (a few calendar look-ups)."""
         self.dl = deadline_days(session)
-        self.today = on or today()
-        self.long = {k: workdays.last_start_within(self.today, v) for k, v in self.dl.items()}
+        self.rule = deadlines.Deadlines(session, self.dl, on)
+        self.cal = self.rule.cal
+        self.today = self.rule.today
+        self.long = self.rule.long
 
     def _clocks(self, status: str) -> list[tuple[str, str]]:
         """(due column, deadline key) of the clocks running in ``status``."""
@@ -271,32 +278,36 @@ class Clock:
             out.append(("resolve_due", "feedback"))
         return out
 
-    def level(self, status: str, paused: bool, dues: dict[str, date | None]) -> str:
-        """Return "" / "超期" / "严重超期" for one letter (the same rule as ``clause``)."""
-        if paused:
-            return ""
-        worst = ""
-        for col, key in self._clocks(status):
-            due = dues.get(col)
-            if due is None:
-                continue
-            if due < self.long[key]:
-                return "严重超期"
-            if due < self.today:
-                worst = "超期"
-        return worst
+    def running(self, status: str, dues: dict[str, date | None]) -> list[tuple[date | None, str]]:
+        """(due date, deadline key) of the clocks running in ``status``."""
+        return [(dues.get(col), key) for col, key in self._clocks(status)]
 
-    def clause(self, long: bool = False):
+    def level(self, status: str, paused: bool, dues: dict[str, date | None], soon: bool = False) -> str:
+        """Return "" / "超期" / "严重超期" (with ``soon`` also "即将到期") for one letter (the rule of ``clause``)."""
+        return self.rule.level(self.running(status, dues), paused, soon)
+
+    @staticmethod
+    def clocks() -> list[deadlines.Running]:
+        """The letters' clocks in SQL: the states each runs in, its due column, its deadline key."""
+        return [
+            deadlines.Running(L.status == LetterStatus.REGISTERED, L.step_due, "handed"),
+            deadlines.Running(L.status == LetterStatus.REPLIED, L.step_due, "forward"),
+            deadlines.Running(L.status.in_(BEFORE_REPLY), L.reply_due, "reply"),
+            deadlines.Running(L.status.not_in(CLOSED), L.resolve_due, "feedback"),
+        ]
+
+    def clause(self, long: bool = False):  # noqa: ANN201
         """SQL condition: the letter is overdue (or long overdue) today; paused letters are not."""
-        def late(col, key):
-            return col < (self.long[key] if long else self.today)
+        return self.rule.clause(self.clocks(), L.paused_since, long)
 
-        return and_(L.paused_since.is_(None), or_(
-            and_(L.status == LetterStatus.REGISTERED, late(L.step_due, "handed")),
-            and_(L.status == LetterStatus.REPLIED, late(L.step_due, "forward")),
-            and_(L.status.in_(BEFORE_REPLY), late(L.reply_due, "reply")),
-            and_(L.status.not_in(CLOSED), late(L.resolve_due, "feedback")),
-        ))
+    def soon_clause(self):  # noqa: ANN201
+        """SQL condition: not overdue, and a running clock falls due within ``due_soon_days``."""
+        return self.rule.soon_clause(self.clocks(), L.paused_since)
+
+    def unconfirmed_clause(self):  # noqa: ANN201
+        """SQL condition: an open letter with a due date in a year whose calendar is unconfirmed."""
+        return and_(L.status.not_in(CLOSED),
+                    self.cal.unconfirmed_clause(L.reply_due, L.resolve_due, L.step_due))
 
 
 def overdue_clause(session: Session, long: bool = False, on: date | None = None):
@@ -530,7 +541,7 @@ def edit_letter(session: Session, actor: Actor, letter_id: int, data: dict, *, r
 def set_outcome(session: Session, actor: Actor, letter_id: int, outcome: str,
                 expected_version: int | None = None) -> models.Letter:
     """Class a letter answered before outcome classes existed (已办结 / 已反馈 with no class, Alembic
-    0004); a class once given is changed only by undoing the step."""
+    0005_i14_bodies); a class once given is changed only by undoing the step."""
     actor.require_write("letter")
     letter = _load(session, actor, letter_id)
     check_version(letter, expected_version, "该来信")
@@ -859,7 +870,7 @@ def resume(session: Session, actor: Actor, letter_id: int, *, happened_on: date 
     if errors:
         raise ValidationError(errors)
     prior = _snapshot(letter)
-    days = workdays.workdays_between(letter.paused_since, when)
+    days = workdays.calendar_for(session).workdays_between(letter.paused_since, when)
     letter.paused_days = (letter.paused_days or 0) + days
     letter.paused_since = None
     session.add(E(letter_id=letter.id, round=letter.round, from_status=letter.status, to_status=RESUME,
@@ -951,7 +962,11 @@ def _conditions(actor: Actor, f: dict, clock: Clock) -> list:
         conds.append(L.status.not_in(CLOSED))
     elif status:
         conds.append(L.status == status)
-    if f.get("overdue"):
+    if f.get("overdue") == deadlines.DUE_SOON:
+        conds.append(clock.soon_clause())
+    elif f.get("overdue") == workdays.UNCONFIRMED:
+        conds.append(clock.unconfirmed_clause())
+    elif f.get("overdue"):
         conds.append(clock.clause(long=f["overdue"] == "严重超期"))
     if f.get("paused"):
         conds.append(L.paused_since.is_not(None))
@@ -983,11 +998,12 @@ def list_letters(session: Session, actor: Actor, f: dict, offset: int = 0, limit
     """
     clock = Clock(session)
     conds = _conditions(actor, f, clock)
-    total, overdue, long = session.execute(
+    total, overdue, long, unconfirmed = session.execute(
         select(func.count(L.id), func.sum(case((clock.clause(False), 1), else_=0)),
-               func.sum(case((clock.clause(True), 1), else_=0))).where(*conds)
+               func.sum(case((clock.clause(True), 1), else_=0)),
+               func.sum(case((clock.unconfirmed_clause(), 1), else_=0))).where(*conds)
     ).one()
-    total, overdue, long = int(total or 0), int(overdue or 0), int(long or 0)
+    total, overdue, long, unconfirmed = int(total or 0), int(overdue or 0), int(long or 0), int(unconfirmed or 0)
     stmt = _filtered(session, actor, f, clock).order_by(L.received_on.desc(), L.id.desc())
     rows = session.execute(stmt.offset(offset).limit(limit)).all()
     if reveal_all:
@@ -998,16 +1014,31 @@ def list_letters(session: Session, actor: Actor, f: dict, offset: int = 0, limit
     for r in rows:
         person = ({"来信人": r.writer_name or "匿名", "联系电话": r.writer_phone or "", "住址": r.writer_address or ""}
                   if reveal_all else masked_writer(r.writer_name, r.writer_phone, r.writer_address))
-        level = clock.level(r.status, r.paused_since is not None,
-                            {"reply_due": r.reply_due, "resolve_due": r.resolve_due, "step_due": r.step_due})
+        dues = {"reply_due": r.reply_due, "resolve_due": r.resolve_due, "step_due": r.step_due}
+        level = clock.level(r.status, r.paused_since is not None, dues, soon=True)
+        unsure = r.status not in CLOSED and bool(clock.cal.unconfirmed_years(*(d for d, _k in clock.running(r.status, dues))))
         out.append({
             "id": r.id, "编号": r.code, "收信日期": r.received_on, "信箱": r.mailbox, "代表组": r.grp, **person,
             "问题类别": r.category, "内容摘要": r.summary if reveal_all else _short(r.summary, 40),
             "承办代表": r.deputy or "", "状态": r.status + ("（暂停计时）" if r.paused_since else ""),
             "轮次": r.round, "转办单位": r.forwarded_to or "", "结果分类": r.outcome or "", "首次答复时限": r.reply_due,
-            "办结反馈时限": r.resolve_due, "超期": level, "满意度": r.satisfaction or "",
+            "办结反馈时限": r.resolve_due, "超期": level, "日历": workdays.UNCONFIRMED if unsure else "",
+            "满意度": r.satisfaction or "",
         })
-    return Page(out, total, {"超期": f"{overdue} 件", "严重超期": f"{long} 件"})
+    sums = {"超期": f"{overdue} 件", "严重超期": f"{long} 件"}
+    if unconfirmed:
+        sums[workdays.UNCONFIRMED] = f"{unconfirmed} 件"
+    return Page(out, total, sums)
+
+
+def registration_warning(session: Session, received: date | None) -> str:
+    """The 日历未确认 warning for a letter received on ``received`` ("" when its deadlines lie in
+    confirmed years): shown on the registration form before saving."""
+    if received is None:
+        return ""
+    dues = due_dates(received, LetterStatus.REGISTERED, received, None, 0, deadline_days(session),
+                     workdays.calendar_for(session))
+    return workdays.calendar_for(session).warning(*dues)
 
 
 def export_notes(actor: Actor) -> list[str]:
@@ -1048,7 +1079,8 @@ def get_letter(session: Session, actor: Actor, letter_id: int) -> dict:
         "writer": masked_writer(letter.writer_name, letter.writer_phone, letter.writer_address),
         "may_reveal": may_reveal(actor, letter), "next": next_steps(letter),
         "may_pause": letter.status not in CLOSED,
-        "calendar_warning": workdays.calendar_warning(letter.received_on, letter.resolve_due),
+        "calendar_warning": clock.cal.warning(*(d for d, _k in clock.running(letter.status, dues)))
+        if letter.status not in CLOSED else "",
         "events": [{"id": e.id, "round": e.round, "from": e.from_status, "to": e.to_status, "on": e.happened_on,
                     "at": e.at, "by": e.by, "note": e.note or "", "undone": e.undone} for e in events],
     }

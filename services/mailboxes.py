@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import models
-from services import settings
+from services import settings, workdays
 from services.common import (
     Actor,
     Figure,
@@ -142,10 +142,27 @@ def list_openings(session: Session, actor: Actor, f: dict, offset: int = 0, limi
     return Page(out, total, {"本页信件": f"{letters} 件"})
 
 
+def open_cutoff(cal: workdays.Calendar, day: date, days: int) -> date:
+    """The earliest opening date that still satisfies R11 on ``day``: ``days`` days back, not
+    counting the days of weeks (Monday–Sunday) without a working day (the Spring Festival week),
+    in which no opening is owed. Without such a week it is ``day - days``."""
+    d, counted = day, 0
+    workless: dict[date, bool] = {}
+    while counted < days:
+        d -= timedelta(days=1)
+        monday = d - timedelta(days=d.weekday())
+        if monday not in workless:
+            workless[monday] = not cal.week_has_workday(monday)
+        if not workless[monday]:
+            counted += 1
+    return d
+
+
 def _unopened_stmt(session: Session, actor: Actor, f: dict | None = None):
-    """Active mailboxes whose last opening is older than mailbox_open_days days (or never)."""
+    """Active mailboxes whose last opening is older than mailbox_open_days days (or never); the
+    days of weeks without a working day are not counted (``open_cutoff``)."""
     days = int(settings.get(session, "mailbox_open_days"))
-    cutoff = today() - timedelta(days=days)
+    cutoff = open_cutoff(workdays.calendar_for(session), today(), days)
     last = (select(Op.mailbox_id, func.max(Op.opened_on).label("last")).group_by(Op.mailbox_id).subquery())
     stmt = (select(Mb.id, Mb.name, G.name.label("grp"), Mb.keeper_kind, Mb.keeper_name, Mb.delegation_start,
                    Mb.delegation_end, D.name.label("deputy"), last.c.last, Mb.established_on)
@@ -206,7 +223,9 @@ def quarter_weeks(year: int, quarter: int) -> list[tuple[date, date]]:
 
 
 def week_grid(session: Session, actor: Actor, group_id: int | None, year: int, quarter: int) -> dict:
-    """Per mailbox of a group, each week of the quarter: 已开箱 / 未开箱 / 未到 (calendar view).
+    """Per mailbox of a group, each week of the quarter: 已开箱 / 未开箱 / 本周未开 / 无工作日 / — (calendar view).
+
+    A week without a working day (``Calendar.week_has_workday``) owes no opening: 无工作日, not a miss.
 
     Returns {"weeks": [labels], "rows": [{"信箱": name, label: mark, ..., "开箱周数": n}]}.
     """
@@ -220,12 +239,14 @@ def week_grid(session: Session, actor: Actor, group_id: int | None, year: int, q
     opened: dict[int, set[date]] = {b.id: set() for b in boxes}
     if boxes:
         for mid, day in session.execute(
-            select(Op.mailbox_id, Op.opened_on).where(Op.mailbox_id.in_(list(opened)),
+            select(Op.mailbox_id, Op.opened_on).where(Op.mailbox_id.in_(stmt.with_only_columns(Mb.id).order_by(None)),
                                                      Op.opened_on.between(weeks[0][0], weeks[-1][1]))
         ):
             opened[mid].add(day)
     t = today()
+    cal = workdays.calendar_for(session)
     labels = [f"{a:%m-%d}" for a, _b in weeks]
+    workless = {a for a, _z in weeks if not cal.week_has_workday(a)}
     rows = []
     for b in boxes:
         row = {"id": b.id, "信箱": b.name}
@@ -236,6 +257,8 @@ def week_grid(session: Session, actor: Actor, group_id: int | None, year: int, q
             elif any(a <= d <= z for d in opened[b.id]):
                 row[label] = "已开箱"
                 n += 1
+            elif a in workless:  # no working day that week (the Spring Festival): no opening owed
+                row[label] = "无工作日"
             elif z >= t:
                 row[label] = "本周未开"
             else:

@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from db import models as M
-from services import clock, deputies, rules, scoring
+from services import clock, deputies, opinions, rules, scoring
 from services.common import Actor, Figure, NotFound, scope_filter
 from services.states import Role
 from services.validation import fmt_date
@@ -99,15 +99,19 @@ def _opinions(session: Session, deputy_id: int, year: int, resolved_only: bool =
     lo, ref = _bounds(year)
     cond = rules.opinion_resolved(lo, ref) if resolved_only else O.raised_on.between(lo, ref)
     credit = rules.opinion_credit([cond]).subquery("credit")
-    stmt = (select(O.raised_on, O.category, O.content, O.forwarded_to, O.status, O.resolved_on, O.result)
+    stmt = (select(O.raised_on, O.category, O.content, O.forwarded_to, O.status, O.resolved_on, O.result,
+                   O.paused_since, O.forward_due, O.resolve_due, O.feedback_due)
             .join(credit, credit.c.opinion_id == O.id).where(credit.c.deputy_id == deputy_id))
     order = (O.resolved_on, O.id) if resolved_only else (O.raised_on, O.id)
     rows = session.execute(stmt.order_by(*order)).all()
     if resolved_only:
-        return [{"解决日期": fmt_date(r), "类别": c, "群众意见": t, "办理单位": f or "", "办理结果": res or ""}
-                for _d, c, t, f, _s, r, res in rows]
-    return [{"日期": fmt_date(d), "类别": c, "群众意见": t, "转交单位": f or "", "状态": s}
-            for d, c, t, f, s, _r, _res in rows]
+        return [{"解决日期": fmt_date(r[5]), "类别": r[1], "群众意见": r[2], "办理单位": r[3] or "",
+                 "办理结果": r[6] or ""} for r in rows]
+    # the opinion's deadline state today (the one overdue rule, services.deadlines)
+    clock_ = opinions.Clock(session)
+    return [{"日期": fmt_date(r[0]), "类别": r[1], "群众意见": r[2], "转交单位": r[3] or "",
+             "状态": r[4] + (f"（{late}）" if (late := clock_.level(r[4], r[7] is not None, r[8], r[9], r[10])) else "")}
+            for r in rows]
 
 
 def _letters(session: Session, deputy_id: int, year: int, resolved_only: bool = False) -> list[dict]:

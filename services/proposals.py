@@ -128,48 +128,40 @@ def _who(actor: Actor) -> str:
 # ---------------------------------------------------------------- R4: frequently raised sources
 
 
-def _source_clusters(session: Session, actor: Actor, year: int) -> list[tuple[str, int, int]]:
-    """(category, district_id, sources) of the year's groups raised often with no proposal yet.
-
-    The R4 rule itself lives once, in services.activities.r4_clusters.
-    """
-    from services.activities import r4_clusters
-
-    return [(r["类别"], r["district_id"], r["提出次数（活动/来信）"]) for r in r4_clusters(session, actor, year)]
-
-
 def frequent_sources(session: Session, actor: Actor, year: int | None = None, limit: int = 300) -> list[dict]:
     """R4: the opinions and letters of groups raised often with no proposal yet, to pick from.
 
     Each row: {"key": "opinion:12" | "letter:5", "类型", "类别", "选区", "日期", "内容", "同类（件）"}.
+    The groups are the R4 rule's own query (``activities.r4_cluster_stmt``), joined: the text of
+    these queries does not grow with the number of groups (SQLite refuses an expression tree of one
+    condition per group above about 1,000 groups).
     """
+    from services.activities import r4_cluster_stmt
+
     year = year or today().year
-    clusters = _source_clusters(session, actor, year)
-    if not clusters:
-        return []
-    lo, hi = date(year, 1, 1), date(year, 12, 31)
+    lo, hi = deputies.year_bounds(year)
     O, L, Di = models.Opinion, models.Letter, models.District
-    size = {(c, d): n for c, d, n in clusters}
-    conds_o = or_(*[and_(O.category == c, O.district_id == d) for c, d, _ in clusters])
-    conds_l = or_(*[and_(L.category == c, L.district_id == d) for c, d, _ in clusters])
-    ostmt = (select(O.id, O.category, O.district_id, Di.name, O.raised_on, O.content)
+    c = r4_cluster_stmt(session, actor, year).subquery("r4")
+    ostmt = (select(O.id, O.category, O.district_id, Di.name, O.raised_on, O.content, c.c.sources)
+             .join(c, and_(c.c.category == O.category, c.c.district_id == O.district_id))
              .join(Di, Di.id == O.district_id).join(G, G.id == O.group_id)
-             .where(O.raised_on.between(lo, hi), conds_o).order_by(O.raised_on.desc()).limit(limit))
+             .where(O.raised_on.between(lo, hi)).order_by(O.raised_on.desc(), O.id.desc()).limit(limit))
     ostmt = scope_filter(ostmt, actor, G.office_id, O.group_id)
-    lstmt = (select(L.id, L.category, L.district_id, Di.name, L.received_on, L.summary, L.code)
+    lstmt = (select(L.id, L.category, L.district_id, Di.name, L.received_on, L.summary, c.c.sources, L.code)
+             .join(c, and_(c.c.category == L.category, c.c.district_id == L.district_id))
              .join(Di, Di.id == L.district_id)
-             .where(L.received_on.between(lo, hi), L.status.not_in(rules.LETTER_NOT_HANDLED), conds_l)
-             .order_by(L.received_on.desc()).limit(limit))
+             .where(L.received_on.between(lo, hi), L.status.not_in(rules.LETTER_NOT_HANDLED))
+             .order_by(L.received_on.desc(), L.id.desc()).limit(limit))
     lstmt = scope_filter(lstmt, actor, L.office_id, L.group_id)
     rows = [
-        {"key": f"opinion:{i}", "类型": "群众意见", "类别": c, "选区": dn, "日期": on,
-         "内容": (t or "")[:80], "同类（件）": size[(c, d)]}
-        for i, c, d, dn, on, t in session.execute(ostmt)
+        {"key": f"opinion:{i}", "类型": "群众意见", "类别": cat, "选区": dn, "日期": on,
+         "内容": (t or "")[:80], "同类（件）": int(n)}
+        for i, cat, _d, dn, on, t, n in session.execute(ostmt)
     ]
     rows += [
-        {"key": f"letter:{i}", "类型": f"来信{code}", "类别": c, "选区": dn, "日期": on,
-         "内容": (t or "")[:80], "同类（件）": size[(c, d)]}
-        for i, c, d, dn, on, t, code in session.execute(lstmt)
+        {"key": f"letter:{i}", "类型": f"来信{code}", "类别": cat, "选区": dn, "日期": on,
+         "内容": (t or "")[:80], "同类（件）": int(n)}
+        for i, cat, _d, dn, on, t, n, code in session.execute(lstmt)
     ]
     rows.sort(key=lambda r: (-r["同类（件）"], r["类别"], r["选区"], r["日期"]), reverse=False)
     return rows
@@ -428,7 +420,7 @@ def transition(session: Session, actor: Actor, proposal_id: int, to_status: str,
 
 def set_outcome(session: Session, actor: Actor, proposal_id: int, outcome: str,
                 expected_version: int | None = None) -> P:
-    """Class an answer given before outcome classes existed (已答复 with no class, Alembic 0004)."""
+    """Class an answer given before outcome classes existed (已答复 with no class, Alembic 0005_i14_bodies)."""
     actor.require_write("proposal")
     p = _load(session, actor, proposal_id)
     check_version(p, expected_version, "该议案建议")

@@ -20,6 +20,7 @@ from db import models
 from services import clock, rules
 from services.common import Actor, Figure, NotFound, PermissionDenied, ValidationError, scope_filter
 from services.letters import Clock
+from services.opinions import Clock as OpinionClock
 from services.states import LetterStatus, OpinionSource, OpinionStatus, Outcome, Role
 from services.validation import clean_text, fmt_date
 
@@ -116,13 +117,14 @@ def problems(session: Session, actor: Actor, group_id: int, year: int, quarter: 
     ).all()
     opinions = session.execute(
         select(O.raised_on, Di.name, O.category, O.content, O.forwarded_to, O.status, O.result, O.resolved_by,
-               O.unresolvable_reason, O.feedback, O.source, O.outcome,
-               rules.opinion_resolved(lo, clock.today()).label("resolved"))
+               O.unresolvable_reason, O.feedback, O.source, O.outcome, O.forward_due, O.resolve_due, O.feedback_due,
+               O.paused_since, rules.opinion_resolved(lo, clock.today()).label("resolved"))
         .join(Di, Di.id == O.district_id)
         .where(O.group_id == group_id, O.raised_on.between(lo, hi))
         .order_by(O.raised_on, O.id)
     ).all()
     overdue = Clock(session)
+    op_clock = OpinionClock(session)
     rows = []
     for r in letters:
         state = LetterStatus(r.status)
@@ -140,7 +142,9 @@ def problems(session: Session, actor: Actor, group_id: int, year: int, quarter: 
         unresolvable = not resolved and (state == OpinionStatus.UNRESOLVABLE or r.unresolvable_reason is not None)
         rows.append({"来源": "联系活动" if r.source == OpinionSource.ACTIVITY else "述职评议", "反映日期": r.raised_on,
                      "选区": r[1], "问题类别": r.category, "反映问题": r.content, "转办单位": r.forwarded_to or "",
-                     "办理状态": str(state), "结果分类": r.outcome or "",
+                     "办理状态": str(state) + (f"（{late}）" if (late := op_clock.level(
+                         state, r.paused_since is not None, r.forward_due, r.resolve_due, r.feedback_due)) else ""),
+                     "结果分类": r.outcome or "",
                      "解决情况": _resolution_of_opinion(state, resolved, unresolvable, r.result, r.resolved_by,
                                                     r.unresolvable_reason),
                      "_kind": ProblemKind.OPINION, "_state": state, "_resolved": resolved, "_closed": unresolvable})

@@ -488,7 +488,7 @@ def _report_stmt(actor: Actor, f: dict):
     day = func.coalesce(R.held_on, R.received_on, R.reviewed_on)
     stmt = (
         select(R, D.name.label("deputy_name"), G.name.label("group_name"), G.id.label("group_id"))
-        .join(D, D.id == R.deputy_id).join(G, G.id == deputies.group_on_day(R.deputy_id, day))
+        .join(D, D.id == R.deputy_id).join(G, G.id == deputies.group_on_day(R.deputy_id, day, D.group_id))
     )
     stmt = scope_filter(stmt, actor, G.office_id, G.id)
     if f.get("year"):
@@ -891,6 +891,12 @@ class GroupPlan:
         return self.check.serving > 0 and (self.plan is None or not self.check.ok)
 
 
+def _group_ids_in_scope(actor: Actor):  # noqa: ANN202
+    """SELECT of the ids of the active groups in the actor's scope (queries filter with IN over it:
+    their text stays the same however many groups there are)."""
+    return scope_filter(select(G.id).where(G.active.is_(True)), actor, G.office_id, G.id).correlate(None)
+
+
 def _groups_in_scope(session: Session, actor: Actor) -> list:
     """Active groups in the actor's scope: rows (id, name), by office and name."""
     return session.execute(
@@ -905,7 +911,7 @@ def plan_checks(session: Session, actor: Actor, year: int, groups: list | None =
     groups = _groups_in_scope(session, actor) if groups is None else groups
     if not groups:
         return []
-    gids = [g.id for g in groups]
+    gids = _group_ids_in_scope(actor)  # the groups passed are those of the scope (overview)
     sub = deputies.serving_at(year)
     serving = dict(session.execute(
         select(sub.c.group_id, func.count()).where(sub.c.group_id.in_(gids)).group_by(sub.c.group_id)).all())
@@ -943,7 +949,7 @@ def overview(session: Session, actor: Actor, year: int) -> list[dict]:
     groups = _groups_in_scope(session, actor)
     if not groups:
         return []
-    gids = [g.id for g in groups]
+    gids = _group_ids_in_scope(actor)
     checks = {c.group_id: c for c in plan_checks(session, actor, year, groups)}
     rg = _report_groups(year)
     face = {g: row for g, *row in session.execute(

@@ -61,6 +61,7 @@ from services.common import (
     Figure,
     NotFound,
     ValidationError,
+    scope_filter,
 )
 from services.states import (
     ActivityKind,
@@ -892,17 +893,35 @@ class Ranking:
 R1_TAG = _tag("r1_shortfall", None)
 
 
-def compute(session: Session, rubric_id: int, year: int) -> Ranking:
+def _scope_deputy_ids(actor: Actor, year: int):  # noqa: ANN202
+    """SELECT of the deputies with a period of service in ``year`` in a group of the actor's scope:
+    everyone scored in a group of the scope (the group of their last period in the year), and a
+    few more who moved out during the year (dropped after scoring)."""
+    P, G = models.DeputyPeriod, models.DeputyGroup
+    lo, hi = _year_bounds(year)
+    stmt = (select(P.deputy_id).join(G, G.id == P.group_id)
+            .where(P.start_on <= hi, or_(P.end_on.is_(None), P.end_on >= lo)))
+    return scope_filter(stmt, actor, G.office_id, G.id)
+
+
+def compute(session: Session, rubric_id: int, year: int, scope: Actor | None = None) -> Ranking:
     """Score every deputy who served in ``year`` with rubric ``rubric_id`` (see the module doc).
 
     One grouped query counts every fact per deputy; a second counts distinct records (volume);
     caps, pro-rating and grades are applied on that small per-deputy result. Pages use the cached
     ``ranking``; this computes afresh.
+
+    ``scope`` (a staff member of one office or group) scores only the deputies of that scope: each
+    score, grade and rank within the group is the same as in the whole ranking (a deputy's score
+    depends on their own records only), but the rank in the district is unknown (None).
     """
     rubric = load_rubric(session, rubric_id)
-    deps = _deputies(session, year)
+    ids = _scope_deputy_ids(scope, year) if scope is not None and scope.scoped else None
+    deps = _deputies(session, year, ids)
+    if ids is not None:
+        deps = [d for d in deps if _in_scope(scope, d)]
     tags = _tags(rubric, OUTCOME_FACTS)
-    u = _union(session, tags, year)
+    u = _union(session, tags, year, ids)
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for did, tag, n in session.execute(select(u.c.deputy_id, u.c.fact, func.count()).group_by(u.c.deputy_id, u.c.fact)):
         counts[did][tag] = int(n)
@@ -925,7 +944,7 @@ def compute(session: Session, rubric_id: int, year: int) -> Ranking:
             "satisfaction": satisfaction, "counts": c,
             "r1_short": c.get(R1_TAG, 0) > 0 if R1_TAG in tags else None,
         })
-    district = _ranks([(d["id"], d["total"]) for d in out])
+    district = _ranks([(d["id"], d["total"]) for d in out]) if ids is None else {d["id"]: None for d in out}
     by_group: dict[int, list] = defaultdict(list)
     for d in out:
         by_group[d["group_id"]].append((d["id"], d["total"]))
@@ -935,7 +954,7 @@ def compute(session: Session, rubric_id: int, year: int) -> Ranking:
     for d in out:
         d["rank"] = district[d["id"]]
         d["group_rank"] = group_rank[d["id"]]
-    out.sort(key=lambda d: (d["rank"], d["group"], d["name"], d["id"]))
+    out.sort(key=lambda d: (-d["total"], d["group"], d["name"], d["id"]))
     if any(d["r1_short"] is None for d in out):
         _fill_r1(session, year, out)
     return Ranking(rubric, year, out, deputies.reference_day(year))
@@ -972,6 +991,11 @@ class _Cache:
                 return self._data[key]
             self.misses += 1
             return None
+
+    def peek(self, key: tuple) -> object | None:
+        """The value under ``key`` (None when absent), without counting a hit or a miss."""
+        with self._lock:
+            return self._data.get(key)
 
     def put(self, key: tuple, value: object) -> None:
         """Store ``value``; the least recently used entry goes when full."""
@@ -1034,6 +1058,29 @@ def ranking(session: Session, rubric_id: int, year: int) -> Ranking:
         return hit  # type: ignore[return-value]
     rk = compute(session, rubric_id, year)
     _RANKINGS.put(key, rk)
+    return rk
+
+
+def scope_ranking(session: Session, actor: Actor, rubric_id: int, year: int) -> Ranking:
+    """The scores an actor's 工作台 figures need. The whole ranking (``ranking``) for an actor who
+    sees the whole district, or when it is cached already; for a staff member of one office or group
+    otherwise only the deputies of that scope (``compute(scope=actor)``: the same scores, grades
+    and ranks within groups, no rank in the district), cached under the same data version. A
+    staff member's 工作台 after a write then scores an office, not the whole district."""
+    if not actor.scoped:
+        return ranking(session, rubric_id, year)
+    if _has_unsaved_writes(session):
+        return compute(session, rubric_id, year, actor)
+    key = ranking_key(session, rubric_id, year)
+    whole = _RANKINGS.peek(key)
+    if whole is not None:
+        return whole  # type: ignore[return-value]
+    skey = (*key, "scope", actor.office_id, actor.group_id)
+    hit = _RANKINGS.get(skey)
+    if hit is not None:
+        return hit  # type: ignore[return-value]
+    rk = compute(session, rubric_id, year, actor)
+    _RANKINGS.put(skey, rk)
     return rk
 
 
@@ -1719,9 +1766,8 @@ def groups_without_exemplar(session: Session, actor: Actor, rubric_id: int, year
         return []
     G = M.DeputyGroup
     out = []
-    for gid, name, oid in session.execute(select(G.id, G.name, G.office_id).where(G.id.in_(list(count)))
-                                          .order_by(G.name, G.id)):
-        if not actor.in_scope(oid, gid) or good.get(gid):
+    for gid, name, oid in session.execute(select(G.id, G.name, G.office_id).order_by(G.name, G.id)):
+        if gid not in count or not actor.in_scope(oid, gid) or good.get(gid):
             continue
         b = best.get(gid)
         out.append({"group_id": gid, "代表组": name, "代表（人）": count.get(gid, 0),
@@ -1773,7 +1819,7 @@ def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
     if rid is None:
         return [Figure("R15", "尚未发布评分细则", "—", "", "scoring", {"tab": "rubric"}, bad=True,
                        help="系统管理员在评分评优页面发布评分细则后即可计算代表得分")]
-    rk = ranking(session, rid, year)
+    rk = scope_ranking(session, actor, rid, year)
     mine = [d for d in rk.deputies if _in_scope(actor, d)]
     weak = sum(1 for d in mine if d["grade"] == Grade.INCOMPETENT)
     y = str(year)

@@ -25,7 +25,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from db import models
-from services import letters
+from services import letters, opinions
 from services.common import Actor, ServiceError, StaleError, ValidationError
 from services.settings import REGISTRY, default, describe, label, same, validate
 from services.states import LetterStatus
@@ -38,10 +38,12 @@ class Recount:
     what: str
     total: int
     moved: int
+    unit: str = "件"
 
     def message(self) -> str:
         """The sentence the page shows and the audit note keeps."""
-        return f"已重新计算 {self.total} 件{self.what}的办理期限，其中 {self.moved} 件的期限有变化"
+        u = self.unit
+        return f"已重新计算 {self.total} {u}{self.what}的办理期限，其中 {self.moved} {u}的期限有变化"
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,39 @@ LETTER_RECOMPUTE = Recompute("未结案来信", _count_open_letters, _recompute_
 
 
 
+# ---------------------------------------------------------------- the opinions' deadline hook
+
+
+def _open_opinions():  # noqa: ANN202
+    """SELECT id and due dates of every open opinion (not 已反馈选民)."""
+    O = models.Opinion
+    return select(O.id, O.forward_due, O.resolve_due, O.feedback_due).where(O.status.in_(list(opinions.OPEN)))
+
+
+def _count_open_opinions(session: Session) -> int:
+    """How many opinions a change of the opinion deadlines recomputes."""
+    O = models.Opinion
+    return int(session.execute(select(func.count()).select_from(O).where(
+        O.status.in_(list(opinions.OPEN)))).scalar_one())
+
+
+def _recompute_open_opinions(session: Session) -> Recount:
+    """Recompute the due dates of every open opinion (services.opinions.recompute_deadlines); count
+    those that moved. Fed-back opinions keep theirs (history)."""
+    before = {r[0]: tuple(r[1:]) for r in session.execute(_open_opinions())}
+    if before:
+        opinions.recompute_deadlines(session, list(before))
+    after = {r[0]: tuple(r[1:]) for r in session.execute(_open_opinions())}
+    moved = sum(1 for oid, dues in before.items() if after.get(oid) != dues)
+    return Recount("未办结群众意见", len(before), moved, "条")
+
+
+OPINION_RECOMPUTE = Recompute("未办结群众意见", _count_open_opinions, _recompute_open_opinions)
+
+
 # setting key -> what a change of it recomputes
-HOOKS: dict[str, Recompute] = {"letter_deadlines": LETTER_RECOMPUTE}
+HOOKS: dict[str, Recompute] = {"letter_deadlines": LETTER_RECOMPUTE, "opinion_forward_days": OPINION_RECOMPUTE,
+                               "opinion_resolve_days": OPINION_RECOMPUTE, "opinion_feedback_days": OPINION_RECOMPUTE}
 
 
 def hook(key: str) -> Recompute | None:

@@ -78,6 +78,13 @@ class OpinionStatus(StrEnum):
     FED_BACK = "已反馈选民"
 
 
+class CalendarDayKind(StrEnum):
+    """A day of the office's working calendar (工作日历): a day off or a weekend day worked (调休)."""
+
+    OFF = "放假"
+    WORK = "调休上班"
+
+
 class LetterStatus(StrEnum):
     """来信的办理状态 (DOMAIN.md, A letter's life)."""
 

@@ -370,7 +370,7 @@ def test_fast_paths_store_the_same_rows_as_core_inserts(db_url, monkeypatch):
 
 
 def test_bench_prints_a_table_of_figures(capsys):
-    from bench import run
+    from bench import lists as run
 
     assert run.main(["--scale", "small", "--only", "--repeat", "1", "--backends", "sqlite"]) == 0
     out = capsys.readouterr().out

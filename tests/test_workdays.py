@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -50,12 +50,26 @@ def test_last_start_within_is_the_exact_threshold(today: date, n: int) -> None:
     assert workdays.add_workdays(t - timedelta(days=1), n) < today
 
 
-def test_unknown_year_falls_back_to_plain_weekends_and_says_so() -> None:
-    """A year beyond the library's arrangements: Monday–Friday work, and a warning names the year."""
+def test_unknown_year_keeps_the_statutory_holidays_and_says_so() -> None:
+    """A year beyond the library's arrangements: its statutory holidays are days off (never plain
+    weekends alone), no weekend is worked, and the 日历未确认 warning names the year."""
     year = workdays.last_known_year() + 1
     assert not workdays.year_known(year)
-    oct1 = date(year, 10, 1)
-    assert workdays.is_workday(oct1) == (oct1.weekday() < 5)
+    oct1, jan1 = date(year, 10, 1), date(year, 1, 1)
+    assert not workdays.is_workday(oct1) and not workdays.is_workday(jan1)
+    assert not any(workdays.is_workday(d) for d in workdays.package_days(year)[0])
+    days = [date(year, 1, 1) + timedelta(days=i) for i in range(365)]
+    assert not any(workdays.is_workday(d) for d in days if d.weekday() >= 5)
     warning = workdays.calendar_warning(date(2026, 5, 1), oct1)
-    assert f"{year}年" in warning and "周一至周五" in warning
+    assert f"{year}年" in warning and "日历未确认" in warning
     assert workdays.calendar_warning(date(2026, 5, 1)) == ""
+
+
+def test_an_entered_year_overrides_the_package() -> None:
+    """Entered days off and 调休 working days decide; every other weekday works."""
+    cal = workdays.Calendar({2027: ({date(2027, 2, 11), date(2027, 2, 12)}, {date(2027, 2, 20)})})
+    assert cal.confirmed(2027) and cal.source(2027) == "已录入"
+    assert not cal.is_workday(date(2027, 2, 11))
+    assert cal.is_workday(date(2027, 2, 20))  # a Saturday worked
+    assert cal.is_workday(date(2027, 10, 1))  # the admin entered no National Day: it works
+    assert cal.warning(date(2027, 10, 1)) == ""
