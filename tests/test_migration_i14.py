@@ -53,12 +53,13 @@ def test_free_text_bodies_are_matched_and_the_rest_listed(old_db) -> None:
         _rows(c, "opinions", [
             {"id": 1, "source": "活动", "district_id": 1, "group_id": 1, "raised_on": date(2026, 5, 2), "content": "a",
              "category": "城乡建设", "is_livelihood": True, "forwarded_to": "区人民法院", "status": "已解决",
-             "resolved_by": "区人民法院", "resolved_on": date(2026, 5, 9), "version": 1},
+             "resolved_by": "区人民法院", "resolved_on": date(2026, 5, 9), "version": 1, "round": 1, "paused_days": 0},
             {"id": 2, "source": "活动", "district_id": 1, "group_id": 1, "raised_on": date(2026, 5, 2), "content": "b",
              "category": "城乡建设", "is_livelihood": False, "forwarded_to": "区住建局", "status": "无法解决",
-             "unresolvable_reason": "资金", "version": 1},
+             "unresolvable_reason": "资金", "version": 1, "round": 1, "paused_days": 0},
             {"id": 3, "source": "活动", "district_id": 1, "group_id": 1, "raised_on": date(2026, 5, 2), "content": "c",
-             "category": "城乡建设", "is_livelihood": False, "forwarded_to": "张伟同志", "status": "已转交", "version": 1},
+             "category": "城乡建设", "is_livelihood": False, "forwarded_to": "张伟同志", "status": "已转交", "version": 1, "round": 1,
+             "paused_days": 0},
         ])
     command.upgrade(alembic_config(old_db), "head")
     with get_engine(old_db).connect() as c:
