@@ -983,6 +983,7 @@ class Selection(Base):
     __tablename__ = "selections"
     __table_args__ = (
         _ck("kind", S.SelectionKind, "ck_selection_kind"),
+        UniqueConstraint("current_key", name="uq_selections_current"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -995,3 +996,51 @@ class Selection(Base):
     params: Mapped[dict | None] = mapped_column(JSON)
     confirmed_by: Mapped[str] = mapped_column(String(64), nullable=False)
     confirmed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
+    # "2025-优秀代表" while this is the year's current list, NULL once replaced (作废): the unique
+    # constraint keeps one current list per year and kind
+    current_key: Mapped[str | None] = mapped_column(String(32))
+    voided_by: Mapped[str | None] = mapped_column(String(64))
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    void_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+# ---------------------------------------------------------------- one save per intent
+
+
+class FormIntent(Base):
+    """A form submission already applied: the token the form was drawn with (a second submit of
+    the same drawn form is refused). Written in the transaction of the write it guards."""
+
+    __tablename__ = "form_intents"
+    __table_args__ = (Index("ix_form_intents_at", "at"),)
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), nullable=False)
+    form: Mapped[str] = mapped_column(String(64), nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
+
+
+class Counter(Base):
+    """A running number per name and year (letter numbers XF2026-000123): the row is locked for
+    update while the next number is taken, so two registrations never get the same number."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class ImportFile(Base):
+    """A spreadsheet imported, by the SHA-256 of its content: the same file is imported once."""
+
+    __tablename__ = "import_files"
+    __table_args__ = (UniqueConstraint("area", "sha256", name="uq_import_files_area_sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area: Mapped[str] = mapped_column(String(32), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    username: Mapped[str] = mapped_column(String(64), nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
+    rows: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -9,7 +9,16 @@ import pandas as pd
 import streamlit as st
 
 from components.bodies import body_picker
-from components.forms import confirm, errors_of, field_error, run_write, show_flash
+from components.forms import (
+    confirm,
+    end_intent,
+    errors_of,
+    field_error,
+    intent,
+    keep_drawn,
+    run_write,
+    show_flash,
+)
 from components.guard import require_page
 from components.params import param_year, year_options
 from components.table import Filter, data_table
@@ -17,7 +26,7 @@ from components.text import safe_md
 from components.timeline import Step, timeline
 from db.engine import session_scope
 from services import activities as svc
-from services import clock, settings
+from services import clock, imports, settings
 from services import opinions as op_svc
 from services.common import Actor, Page, ServiceError
 from services.states import OpinionStatus
@@ -140,7 +149,14 @@ def _activity_form(actor: Actor, ch: dict, form_key: str, prefix: str, initial: 
         unsure = op_svc.registration_warning(s, held_on)
     if unsure:
         st.warning("本次活动登记的群众意见：" + unsure)
-    if st.button("保存活动" if activity_id is None else "保存修改", key=f"{prefix}_save", type="primary"):
+    # the version the form was drawn with and its token (components.forms.intent): a save on an
+    # activity someone else changed meanwhile is refused with who did it, the input kept
+    it = intent(form_key, prefix, version)
+    if activity_id is not None:  # untouched fields reload from the record after a stale refusal
+        keep_drawn(it, [f"{prefix}_{k}" for k in ("date", "district", "place", "organiser", "kind", "mode",
+                                                  "targets", "deputies", "voters", "signin", "photos",
+                                                  "other", "typical", "summary")])
+    if st.button("保存活动" if activity_id is None else "保存修改", key=it.key(f"{prefix}_save"), type="primary"):
         data = {
             "held_on": held_on, "place": place, "district_id": district_id, "organiser": organiser,
             "kind": kind, "targets": targets, "mode": mode, "deputy_ids": deputy_ids,
@@ -148,21 +164,24 @@ def _activity_form(actor: Actor, ch: dict, form_key: str, prefix: str, initial: 
             "has_photos": has_photos, "has_other": has_other, "typical": typical,
         }
         rows = edited.to_dict("records") if edited is not None else []
+        gen_key = f"{form_key}__gen"
         if activity_id is None:
-            gen_key = f"{form_key}__gen"
-
-            def _create(s):
-                new_id = svc.create_activity(s, actor, data, rows)
-                st.session_state[gen_key] = st.session_state.get(gen_key, 0) + 1  # fresh empty form
-                return new_id
-
             n_ops = sum(1 for r in rows if str(r.get("content") or "").strip())
-            run_write(form_key, actor.username, _create,
-                      success=f"已登记活动（{len(deputy_ids)} 位代表，{n_ops} 条意见）。")
+            run_write(form_key, actor.username, lambda s: svc.create_activity(s, actor, data, rows),
+                      success=f"已登记活动（{len(deputy_ids)} 位代表，{n_ops} 条意见）。", rerun=False, intent=it)
         else:
             run_write(form_key, actor.username,
-                      lambda s: svc.update_activity(s, actor, activity_id, data, version, rows),
-                      success="已保存修改。")
+                      lambda s: svc.update_activity(s, actor, activity_id, data, it.seen, rows),
+                      success="已保存修改。", rerun=False, intent=it)
+        st.session_state[gen_key] = st.session_state.get(gen_key, 0) + 1  # a fresh form from the saved record
+        st.rerun()
+    if activity_id is not None and it.seen is not None and version is not None and it.seen != version:
+        st.warning("此活动在您打开编辑后已被他人修改（上方显示的是最新内容）。保存将被拒绝；"
+                   "可点“载入最新内容”放弃您的修改，重新编辑。")
+        if st.button("载入最新内容", key=f"{prefix}_reload"):
+            end_intent(it)
+            st.session_state[f"{form_key}__gen"] = st.session_state.get(f"{form_key}__gen", 0) + 1
+            st.rerun()
 
 
 # ---------------------------------------------------------------- the ledger and the detail
@@ -249,7 +268,8 @@ def _detail(actor: Actor, ch: dict, activity_id: int) -> None:
         show_flash("act_verify")
     if actor.can_write("activity"):
         with st.expander("编辑此活动"):
-            _activity_form(actor, ch, f"act_edit{activity_id}", f"act_edit{activity_id}_v{a['version']}",
+            gen = st.session_state.get(f"act_edit{activity_id}__gen", 0)
+            _activity_form(actor, ch, f"act_edit{activity_id}", f"act_edit{activity_id}_g{gen}",
                            initial=a, activity_id=activity_id, version=a["version"])
         if confirm(f"act_del{activity_id}", "删除此活动",
                    f"确定删除 {a['held_on']:%Y-%m-%d} 在{a['district']}的活动及其 {len(a['opinions'])} 条群众意见吗？删除会记入操作日志。"):
@@ -264,10 +284,12 @@ def _detail(actor: Actor, ch: dict, activity_id: int) -> None:
 def _transition_form(actor: Actor, op: dict) -> None:
     """The next step of one opinion: 转交 / 办理中 / 已解决 / 无法解决 / 已反馈选民."""
     key = f"op{op['id']}"
-    prefix = f"{key}_v{op['version']}"
+    gen = st.session_state.get(f"{key}__gen", 0)
+    prefix = f"{key}_g{gen}"  # a fresh form after each saved step; kept (with the input) on a refusal
+    it = intent(key, op["id"], op["version"])
     show_flash(key)
     c1, c2 = st.columns(2)
-    to = c1.selectbox("下一步", op["next"], key=f"{prefix}_to")
+    to = c1.selectbox("下一步", op["next"], key=f"{prefix}_to", index=None, placeholder="请选择下一步")
     when = c2.date_input("日期", value=clock.today(), key=f"{prefix}_on", format="YYYY-MM-DD")
     field_error(key, "to_status")
     field_error(key, "happened_on")
@@ -291,11 +313,17 @@ def _transition_form(actor: Actor, op: dict) -> None:
         extra["feedback"] = st.text_input("反馈内容", key=f"{prefix}_fb")
         field_error(key, "feedback")
     note = st.text_input("备注", key=f"{prefix}_note")
-    if st.button("保存办理步骤", key=f"{prefix}_save"):
+    if st.button("保存办理步骤", key=it.key(f"{prefix}_save")):
+        if to is None and it.seen == op["version"]:  # (on a moved record the service says who moved it)
+            st.session_state[f"{key}__errors"] = {"to_status": "请选择下一步"}
+            st.session_state[f"{key}__flash"] = ("err", "未保存，请先选择下一步。")
+            st.rerun()
         run_write(key, actor.username,
                   lambda s: op_svc.transition(s, actor, op["id"], to, happened_on=when, note=note,
-                                              expected_version=op["version"], **extra),
-                  success=f"意见已更新为“{to}”。")
+                                              expected_version=it.seen, **extra),
+                  success=f"意见已更新为“{to}”。", rerun=False, intent=it)
+        st.session_state[f"{key}__gen"] = gen + 1
+        st.rerun()
 
 
 def _opinions(actor: Actor, ch: dict) -> None:
@@ -399,16 +427,26 @@ def _import(actor: Actor) -> None:
         st.download_button("下载导入模板", data=template, file_name="联系选民活动台账导入模板.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            key="act_tpl", on_click="ignore")
-        up = st.file_uploader("选择填好的 .xlsx 文件", type=["xlsx"], key="act_upload")
+        n = st.session_state.get("act_upload__n", 0)
+        up = st.file_uploader("选择填好的 .xlsx 文件", type=["xlsx"], key=f"act_upload{n}" if n else "act_upload")
         show_flash("act_import")
         errs = errors_of("act_import")
         if errs:
             st.dataframe(pd.DataFrame([{"位置": k or "文件", "问题": v} for k, v in errs.items()]),
                          hide_index=True, width="stretch")
         if up is not None and st.button("导入", key="act_import_go"):
-            data = up.getvalue()
-            run_write("act_import", actor.username, lambda s: svc.import_xlsx(s, actor, data),
-                      success="导入成功。")
+            data, name = up.getvalue(), up.name
+            dups: list[str] = []
+
+            def _run(s):
+                dups.clear()  # a retried transaction starts the list again
+                return svc.import_xlsx(s, actor, data, filename=name, duplicates=dups)
+
+            added = run_write("act_import", actor.username, _run, rerun=False)
+            st.session_state["act_import__flash"] = (
+                "ok", f"导入成功：新增 {added} 次活动。" + imports.duplicate_note(dups))
+            st.session_state["act_upload__n"] = n + 1  # the uploader is emptied: no second import by accident
+            st.rerun()
 
 
 # ---------------------------------------------------------------- who falls short, mix, typical cases

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.forms import field_error, run_write, show_flash
+from components.forms import field_error, intent, run_write, show_flash
 from components.guard import require_page
 from components.params import param_year, year_options
 from components.table import Filter, data_table
@@ -61,10 +61,12 @@ def _new_event(actor: Actor, ch: dict) -> None:
             ids = st.multiselect("应出席的代表", list(deps), format_func=lambda i: deps.get(i, str(i)),
                                  key=f"{p}_deps", placeholder="输入姓名搜索")
         field_error(form_key, "deputy_ids")
-        if st.button("创建", type="primary", key=f"{p}_save"):
+        it = intent(form_key, p)  # one event per drawn form: a double click creates one
+        if st.button("创建", type="primary", key=it.key(f"{p}_save")):
             data = {"kind": kind, "held_on": held_on, "session_no": session_no, "title": title,
                     "term_id": term_id, "all_serving": every, "deputy_ids": ids}
-            eid = run_write(form_key, actor.username, lambda s: svc.create_event(s, actor, data), rerun=False)
+            eid = run_write(form_key, actor.username, lambda s: svc.create_event(s, actor, data), rerun=False,
+                            intent=it)
             if eid:
                 st.session_state["att_new__flash"] = ("ok", f"已创建“{title}”，应出席代表默认全部出席，请在下方标记请假和缺席。")
                 st.session_state["att_new__gen"] = gen + 1
@@ -108,11 +110,13 @@ def _sheet(actor: Actor, ch: dict, event_id: int) -> None:
         st.session_state[f"{form_key}__all"] = True
         st.session_state[f"{form_key}__gen"] = gen + 1
         st.rerun()
-    if c2.button("保存出席情况", type="primary", key=f"{form_key}_save"):
+    it = intent(form_key, gen)
+    if c2.button("保存出席情况", type="primary", key=it.key(f"{form_key}_save")):
         statuses = {int(r["deputy_id"]): r["出席情况"] for r in (edited.to_dict("records") if rows else [])}
         for i in add:
             statuses[int(i)] = "出席"
-        res = run_write(form_key, actor.username, lambda s: svc.save_attendance(s, actor, event_id, statuses), rerun=False)
+        res = run_write(form_key, actor.username, lambda s: svc.save_attendance(s, actor, event_id, statuses),
+                        rerun=False, intent=it)
         if res is not None:
             st.session_state[f"{form_key}__flash"] = (
                 "ok", "已保存：" + "，".join(f"{k} {v} 人" for k, v in res.items()))

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.forms import field_error, run_write, show_flash
+from components.forms import field_error, intent, run_write, show_flash
 from components.guard import require_page
 from components.params import param_year, year_options
 from components.table import Filter, data_table
@@ -119,10 +119,11 @@ def _appeals(actor: Actor, year: int, version: int) -> None:
     ids = st.multiselect("涵盖的来信", list(options), default=list(options), format_func=lambda i: options[i],
                          key=key + "_letters")
     field_error("hi_topic", "letter_ids")
-    if st.button("确定为监督议题", key="hi_make", type="primary"):
+    it = intent("hi_topic", key)  # one topic per drawn form: a double click creates one
+    if st.button("确定为监督议题", key=it.key("hi_make"), type="primary"):
         run_write("hi_topic", actor.username, lambda s: hotissues.create_topic(
             s, actor, title=title, category=row["问题类别"], district_id=row["district_id"], letter_ids=ids),
-            "已确定为监督议题。")
+            "已确定为监督议题。", intent=it)
 
 
 def _topics(actor: Actor) -> None:
@@ -141,9 +142,10 @@ def _topics(actor: Actor) -> None:
         st.markdown(f"**办结议题：{safe_md(res.selected['议题'])}**")
         outcome = st.text_area("办理结果（将作为所涵盖来信的反馈内容）", key=f"hi_outcome_{tid}")
         field_error("hi_close", "outcome")
-        if st.button("办结议题", key=f"hi_close_{tid}", type="primary"):
+        it = intent("hi_close", tid)
+        if st.button("办结议题", key=it.key(f"hi_close_{tid}"), type="primary"):
             run_write("hi_close", actor.username, lambda s: hotissues.close_topic(s, actor, tid, outcome),
-                      "议题已办结，请将结果逐一告知来信人。")
+                      "议题已办结，请将结果逐一告知来信人。", intent=it)
     st.markdown("**待告知结果的来信人**")
     with session_scope(actor.username) as s:
         untold = hotissues.untold_writers(s, actor)

@@ -8,16 +8,26 @@ import pandas as pd
 import streamlit as st
 
 from components.bodies import body_picker
-from components.forms import errors_of, field_error, run_write, show_flash
+from components.forms import (
+    Intent,
+    confirm_button,
+    end_intent,
+    errors_of,
+    field_error,
+    intent,
+    run_write,
+    show_flash,
+)
 from components.guard import require_page
 from components.table import EXPORT_MAX, Filter, data_table
 from components.text import safe_md
 from components.timeline import Step, timeline
 from db.engine import session_scope
-from services import hotissues, letters, mailboxes, masterdata, settings
+from services import hotissues, intents, letters, mailboxes, masterdata, settings
 from services.common import (
     REVEAL_ROLES,
     Actor,
+    DuplicateSubmit,
     Page,
     ServiceError,
     ValidationError,
@@ -63,7 +73,6 @@ def render() -> None:
 
 def _letter_list(actor: Actor, ch: dict) -> None:
     """Filters, the paginated letter list (overdue marked), export, and the selected letter."""
-    show_flash("lt_step")
     filters = [
         Filter("period", "收信日期", "date_range"),
         Filter("office_id", "办事处", "select", ch["offices"]),
@@ -170,13 +179,24 @@ def _detail(actor: Actor, ch: dict, letter_id: int) -> None:
     if actor.can_write("letter"):
         _step_form(actor, info)
     if actor.role == "admin" and len(info["events"]) > 1:
+        it = intent("lt_step", letter_id, info["version"])  # one intent per letter: any save renews it
         with st.expander("撤销上一步（仅系统管理员，记入操作日志）"):
+            st.caption(f"将撤销：{_last_step(info)}")
             reason = st.text_input("撤销原因", key=f"lt_undo_reason_{letter_id}")
             show_flash("lt_undo")
             field_error("lt_undo", "reason")
-            if st.button("撤销上一步", key=f"lt_undo_{letter_id}"):
+            if st.button("撤销上一步", key=it.key(f"lt_undo_{letter_id}")):
                 run_write("lt_undo", actor.username, lambda s: letters.undo_last(
-                    s, actor, letter_id, reason, expected_version=info["version"]), "已撤销上一步。")
+                    s, actor, letter_id, reason, expected_version=it.seen), "已撤销上一步。", intent=it)
+
+
+def _last_step(info: dict) -> str:
+    """The step 撤销上一步 would undo, as the history shows it."""
+    live = [e for e in info["events"] if not e["undone"] and e["to"] not in (letters.UNDO,)]
+    if len(live) < 2:
+        return "无"
+    e = live[-1]
+    return f"{e['to']}（{fmt_date(e['on'])}，{e['by']}）"
 
 
 def _handover(actor: Actor, info: dict) -> None:
@@ -259,22 +279,31 @@ def _topics(actor: Actor, letter_id: int) -> None:
 
 
 def _step_form(actor: Actor, info: dict) -> None:
-    """The next legal step of the letter (only those offered), with the fields each needs."""
+    """The next legal step of the letter (only those offered), with the fields each needs.
+
+    The form carries the version it was drawn with (``intent``): a step chosen on a letter that
+    someone else moved meanwhile is refused with who did what; the step list has no default, so
+    a step the user did not choose is never stored."""
     lid = info["id"]
     key = "lt_step"
+    it = intent(key, lid, info["version"])
     st.markdown("**办理下一步**")
+    show_flash(key)  # beside the form the user just submitted (a refusal says who changed what)
     if info["paused_since"]:
         d = st.date_input("恢复日期", value=today(), key=f"lt_resume_on_{lid}", format="YYYY-MM-DD")
+        field_error(key, "happened_on")
         note = st.text_input("说明（来信人补充的内容）", key=f"lt_resume_note_{lid}")
-        if st.button("恢复计时", key=f"lt_resume_{lid}", type="primary"):
+        if st.button("恢复计时", key=it.key(f"lt_resume_{lid}"), type="primary"):
             run_write(key, actor.username, lambda s: letters.resume(
-                s, actor, lid, happened_on=d, note=note, expected_version=info["version"]), "已恢复计时，时限相应顺延。")
+                s, actor, lid, happened_on=d, note=note, expected_version=it.seen),
+                "已恢复计时，时限相应顺延。", intent=it)
         return
     steps = dict(info["next"])
     if not steps:
         st.caption("该来信已办理完毕，没有后续步骤。")
         return
-    to = st.selectbox("下一步", list(steps), format_func=lambda v: steps[v], key=f"lt_to_{lid}")
+    to = st.selectbox("下一步", list(steps), format_func=lambda v: steps[v], key=f"lt_to_{lid}", index=None,
+                      placeholder="请选择下一步")
     field_error(key, "to_status")
     kw: dict = {}
     c1, c2 = st.columns(2)
@@ -325,17 +354,27 @@ def _step_form(actor: Actor, info: dict) -> None:
     # a new box for each step (the key follows the letter's version): never the previous step's note
     note = st.text_input("备注", key=f"lt_note_{lid}_{info['version']}")
     b1, b2 = st.columns([1, 3])
-    if b1.button("确认办理", key=f"lt_go_{lid}", type="primary"):
+    closing = to in (LetterStatus.FED_BACK, LetterStatus.REJECTED, LetterStatus.MERGED)
+    with b1:
+        go = confirm_button("确认办理", it, f"lt_go_{lid}",
+                            f"“{steps.get(to, to)}”后该来信办理结束{'（来信人不满意的可重新办理）' if to == LetterStatus.FED_BACK else ''}，"
+                            f"来信 {info['code']} 将记为“{to}”。确定吗？", ask=closing)
+    if go:
+        if to is None and it.seen == info["version"]:  # (on a moved record the service says who moved it)
+            st.session_state[f"{key}__errors"] = {"to_status": "请选择下一步"}
+            st.session_state[f"{key}__flash"] = ("err", "未保存，请先选择下一步。")
+            st.rerun()
         run_write(key, actor.username, lambda s: letters.transition(
-            s, actor, lid, to, happened_on=on, note=note, expected_version=info["version"], **kw),
-            f"已办理：{steps[to]}。")
+            s, actor, lid, to, happened_on=on, note=note, expected_version=it.seen, **kw),
+            f"已办理：{steps.get(to, to)}。", intent=it)
     if info["may_pause"]:
         with b2.popover("等待来信人补充说明（暂停计时）"):
             why = st.text_input("需要补充的内容", key=f"lt_pause_note_{lid}")
             field_error(key, "note")
-            if st.button("暂停计时", key=f"lt_pause_{lid}"):
+            if st.button("暂停计时", key=it.key(f"lt_pause_{lid}")):
                 run_write(key, actor.username, lambda s: letters.pause(
-                    s, actor, lid, happened_on=on, note=why, expected_version=info["version"]), "已暂停计时。")
+                    s, actor, lid, happened_on=on, note=why, expected_version=it.seen),
+                    "已暂停计时。", intent=it)
 
 
 # ---------------------------------------------------------------- register
@@ -396,7 +435,8 @@ def _register(actor: Actor, ch: dict) -> None:
             "writer_phone": phone, "writer_address": address, "summary": summary, "category": category,
             "deputy_id": deputy}
     pending = st.session_state.get("lt_dups")
-    if st.button("登记", key="lt_submit", type="primary"):
+    it = intent(REG, n)  # one registration per drawn form: a double click stores one letter
+    if st.button("登记", key=it.key("lt_submit"), type="primary"):
         st.session_state[f"{REG}__errors"] = {}
         try:
             with session_scope(actor.username) as s:
@@ -409,18 +449,18 @@ def _register(actor: Actor, ch: dict) -> None:
         if dups:
             st.session_state["lt_dups"] = dups
             st.rerun()
-        _save(actor, data)
+        _save(actor, data, it)
     if pending:
         st.warning(f"发现 {len(pending)} 件近90天内可能重复的来信（同一电话或内容相似），请核对后选择：")
         st.dataframe(pd.DataFrame(pending).drop(columns=["id"]), hide_index=True, width="stretch",
                      key="lt_dups_grid")
         c1, c2, c3 = st.columns(3)
         if c1.button("不是重复，仍然保存", key="lt_save_anyway"):
-            _save(actor, data)
+            _save(actor, data, it)
         target = c2.selectbox("合并到", [d["id"] for d in pending], key="lt_merge_target",
                               format_func=lambda i: next(d["编号"] for d in pending if d["id"] == i))
         if c2.button("登记并合并到所选来信", key="lt_merge"):
-            _save(actor, data, merge_into=target)
+            _save(actor, data, it, merge_into=target)
         if c3.button("取消", key="lt_dups_cancel"):
             st.session_state.pop("lt_dups", None)
             st.rerun()
@@ -428,19 +468,25 @@ def _register(actor: Actor, ch: dict) -> None:
         st.caption("请按红色提示修改后重新登记。")
 
 
-def _save(actor: Actor, data: dict, merge_into: int | None = None) -> None:
-    """Register the letter; on success clear the form (new widget keys); rerun either way."""
+def _save(actor: Actor, data: dict, it: Intent, merge_into: int | None = None) -> None:
+    """Register the letter once per drawn form (its intent token); on success clear the form (new
+    widget keys); rerun either way."""
     st.session_state.pop("lt_dups", None)
     st.session_state[f"{REG}__errors"] = {}
     try:
-        with session_scope(actor.username) as s:
-            code = letters.register(s, actor, data, merge_into=merge_into).code
+        code = intents.submit(actor.username, lambda s: letters.register(s, actor, data, merge_into=merge_into).code,
+                              token=it.token, form=REG)
     except ValidationError as exc:
         st.session_state[f"{REG}__errors"] = exc.errors
         st.session_state[f"{REG}__flash"] = ("err", "未保存，请按提示修改：" + "；".join(exc.errors.values()))
+    except DuplicateSubmit as exc:
+        end_intent(it)
+        st.session_state[f"{REG}__flash"] = ("info", str(exc))
+        st.session_state["lt_reg_n"] = st.session_state.get("lt_reg_n", 0) + 1
     except ServiceError as exc:
         st.session_state[f"{REG}__flash"] = ("err", str(exc))
     else:
+        end_intent(it)
         st.session_state[f"{REG}__flash"] = ("ok", f"已登记来信 {code}" + ("，并已合并到所选来信。" if merge_into else "。"))
         st.session_state["lt_reg_n"] = st.session_state.get("lt_reg_n", 0) + 1
     st.rerun()

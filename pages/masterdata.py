@@ -8,11 +8,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from components.forms import field_error, run_write, show_flash
+from components.forms import field_error, intent, run_write, show_flash
 from components.guard import require_page
 from components.table import Filter, data_table
 from db.engine import session_scope
-from services import clock, deputy_io
+from services import clock, deputy_io, imports
 from services import masterdata as md
 from services.common import Actor, Page
 
@@ -154,7 +154,9 @@ def _deputy_form(actor: Actor, ch: dict, prefix: str, init: dict, deputy_id: int
         with c2:
             leader = st.checkbox("担任领导职务", value=bool(init.get("is_office_leader")), key=f"{prefix}_leader",
                                  help="评优时可按规定排除担任领导职务的代表")
-        submitted = st.form_submit_button("保存代表" if deputy_id is None else "保存修改", type="primary")
+        it = intent(form_key, prefix)  # one save per drawn form (a double click adds one deputy)
+        submitted = st.form_submit_button("保存代表" if deputy_id is None else "保存修改", type="primary",
+                                          key=it.key(f"{prefix}_save"))
     if submitted:
         data = {"name": name, "gender": gender, "birth_year": birth_year, "party": party, "unit_title": unit,
                 "occupation": occupation, "phone": phone, "group_id": group_id, "district_id": district_id,
@@ -170,7 +172,7 @@ def _deputy_form(actor: Actor, ch: dict, prefix: str, init: dict, deputy_id: int
                 st.session_state["md_dep_editing"]["version"] = d.version  # the user now holds this one
             return d.id
 
-        run_write(form_key, actor.username, save,
+        run_write(form_key, actor.username, save, intent=it,
                   success=f"已保存代表“{name.strip()}”。" if deputy_id is None else "已保存修改。")
 
 
@@ -505,7 +507,9 @@ def _import_section(actor: Actor, kind: str) -> None:
     if is_dep is False and actor.group_id is not None:
         return
     key = f"md_io_{kind}"
-    upload = st.file_uploader(f"选择要导入的{what} Excel 文件（.xlsx）", type=["xlsx"], key=f"{key}_file")
+    n = st.session_state.get(f"{key}_file__n", 0)
+    upload = st.file_uploader(f"选择要导入的{what} Excel 文件（.xlsx）", type=["xlsx"],
+                              key=f"{key}_file{n}" if n else f"{key}_file")
     show_flash(key)
     if upload is not None and st.button(f"开始导入{what}", key=f"{key}_go", type="primary"):
         bar = st.progress(0.0, text="正在检查……")
@@ -516,12 +520,22 @@ def _import_section(actor: Actor, kind: str) -> None:
 
         data = upload.getvalue()
         fn = deputy_io.import_deputies if is_dep else deputy_io.import_groups
-        report = run_write(key, actor.username, lambda s: fn(s, actor, data, progress), rerun=False)
+        name = upload.name
+
+        def _run(s):
+            imports.refuse_repeat(s, kind, data)  # the same content once (who and when if again)
+            out = fn(s, actor, data, progress)
+            if out.ok:
+                imports.claim_file(s, actor, kind, data, name, out.total)
+            return out
+
+        report = run_write(key, actor.username, _run, rerun=False)
         bar.empty()
         if report is None:
             return
         st.session_state[f"{key}_report"] = report
         if report.ok:
+            st.session_state[f"{key}_file__n"] = n + 1  # the uploader is emptied
             st.rerun()  # the lists above were drawn before the import: show the new rows
     report = st.session_state.get(f"{key}_report")
     if report is not None:

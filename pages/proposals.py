@@ -6,14 +6,14 @@ import pandas as pd
 import streamlit as st
 
 from components.bodies import body_picker
-from components.forms import confirm, field_error, run_write, show_flash
+from components.forms import confirm, field_error, intent, keep_drawn, run_write, show_flash
 from components.guard import require_page
 from components.params import param_year, year_options
 from components.table import Filter, data_table
 from components.text import safe_md
 from components.timeline import Step, timeline
 from db.engine import session_scope
-from services import clock, masterdata
+from services import clock, imports, masterdata
 from services import proposals as svc
 from services.common import Actor, Page, ServiceError
 from services.states import ProposalKind, ProposalStatus
@@ -44,8 +44,7 @@ def _detail(actor: Actor, ch: dict, pid: int) -> None:
     except ServiceError as exc:
         st.error(str(exc))
         return
-    vkey = f"prop_v_{pid}"
-    st.session_state.setdefault(vkey, d["version"])
+    it = intent("prop", pid, d["version"])  # the version this page shows, and its token
     st.subheader(f"{d['kind']}详情")
     st.text(d["title"])
     c1, c2, c3 = st.columns(3)
@@ -91,36 +90,32 @@ def _detail(actor: Actor, ch: dict, pid: int) -> None:
                                 format_func=lambda v: "暂不填写" if v is None else v)
             field_error(form_key, "deputy_view")
             note = st.text_input("备注", key=f"{form_key}_note", max_chars=200)
-            if st.form_submit_button("保存这一步", type="primary"):
-                version = st.session_state.pop(vkey, d["version"])
+            if st.form_submit_button("保存这一步", type="primary", key=it.key(f"{form_key}_go")):
                 run_write(form_key, actor.username, lambda s: svc.transition(
-                    s, actor, pid, to, expected_version=version, on=on, note=note, handling_body=body,
-                    result=result, deputy_view=view, outcome=outcome), success=f"已变为“{to}”。")
+                    s, actor, pid, to, expected_version=it.seen, on=on, note=note, handling_body=body,
+                    result=result, deputy_view=view, outcome=outcome), success=f"已变为“{to}”。", intent=it)
     if d["status"] == ProposalStatus.ANSWERED and not d["outcome"]:
         c1, c2 = st.columns([2, 1])
-        outcome = c1.selectbox("补充办理结果分类（答复于结果分类启用之前）", svc.OUTCOMES, index=None,
-                               key=f"{form_key}_setout", placeholder="A 类才计为已解决")
+        outcome_set = c1.selectbox("补充办理结果分类（答复于结果分类启用之前）", svc.OUTCOMES, index=None,
+                                   key=f"{form_key}_setout", placeholder="A 类才计为已解决")
         field_error(form_key, "outcome")
         if c2.button("保存分类", key=f"{form_key}_setout_btn"):
-            version = st.session_state.pop(vkey, d["version"])
-            run_write(form_key, actor.username, lambda s: svc.set_outcome(s, actor, pid, outcome, version),
+            run_write(form_key, actor.username, lambda s: svc.set_outcome(s, actor, pid, outcome_set, d["version"]),
                       success="已补充结果分类。")
     if d["status"] == ProposalStatus.ANSWERED and d["deputy_view"] is None:
         c1, c2 = st.columns([2, 1])
         view = c1.selectbox("代表对答复的评价", svc.VIEWS, key=f"{form_key}_setview")
         field_error(form_key, "deputy_view")
-        if c2.button("记录评价", key=f"{form_key}_setview_btn"):
-            version = st.session_state.pop(vkey, d["version"])
-            run_write(form_key, actor.username, lambda s: svc.set_view(s, actor, pid, view, version),
-                      success="已记录代表评价。")
+        if c2.button("记录评价", key=it.key(f"{form_key}_setview_btn")):
+            run_write(form_key, actor.username, lambda s: svc.set_view(s, actor, pid, view, it.seen),
+                      success="已记录代表评价。", intent=it)
     ekey = f"prop_edit_{pid}"
     _messages(ekey)
     with st.expander("编辑登记信息"):
         _proposal_form(actor, ch, ekey, f"{ekey}_{st.session_state.get(f'{ekey}__gen', 0)}", init=d, pid=pid)
     if d["status"] == ProposalStatus.SUBMITTED and confirm(f"prop_del_{pid}", "删除", f"确定删除这件{d['kind']}吗？删除将记入操作日志。"):
-        version = st.session_state.pop(vkey, d["version"])
-        run_write(form_key, actor.username, lambda s: svc.delete_proposal(s, actor, pid, version),
-                  success="已删除。")
+        run_write(form_key, actor.username, lambda s: svc.delete_proposal(s, actor, pid, it.seen),
+                  success="已删除。", intent=it)
 
 
 def _list(actor: Actor, ch: dict) -> None:
@@ -244,16 +239,21 @@ def _proposal_form(actor: Actor, ch: dict, form_key: str, p: str, init: dict | N
     sources = st.multiselect("来源意见和来信", list(labels), key=f"{p}_sources", format_func=labels.get,
                              default=[r["key"] for r in linked], placeholder="选择本件所依据的意见或来信（可多选）")
     field_error(form_key, "sources")
-    if st.button("保存", type="primary", key=f"{p}_save"):
+    it = intent("prop", pid, init.get("version")) if pid is not None else intent(form_key, p)
+    if pid is not None:  # untouched fields reload from the record after a stale refusal
+        keep_drawn(it, [f"{p}_{k}" for k in ("kind", "term", "session", "title", "summary", "lead", "cos", "on",
+                                              "body", "law", "sources")])
+    if st.button("保存", type="primary", key=it.key(f"{p}_save")):
         data = {"kind": kind, "term_id": term_id, "session_no": session_no, "title": title, "summary": summary,
                 "lead_deputy_id": lead, "cosigner_ids": cos, "submitted_on": submitted_on,
                 "handling_body": None, "body_id": body, "law_related": law, "sources": sources}
         if pid is None:
-            res = run_write(form_key, actor.username, lambda s: svc.create_proposal(s, actor, data), rerun=False)
+            res = run_write(form_key, actor.username, lambda s: svc.create_proposal(s, actor, data), rerun=False,
+                            intent=it)
             done = f"已登记{kind}“{title}”。"
         else:
-            version = st.session_state.pop(f"prop_v_{pid}", init.get("version"))
-            res = run_write(form_key, actor.username, lambda s: svc.update_proposal(s, actor, pid, data, version), rerun=False)
+            res = run_write(form_key, actor.username, lambda s: svc.update_proposal(s, actor, pid, data, it.seen),
+                            rerun=False, intent=it)
             done = "已保存修改。"
         if res:
             st.session_state[f"{form_key}__flash"] = ("ok", done)
@@ -292,16 +292,25 @@ def _import_export(actor: Actor) -> None:
     st.download_button("下载导入模板", template, file_name="议案建议导入模板.xlsx", key="prop_tpl",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
     if actor.can_write("proposal"):
-        up = st.file_uploader("上传填好的 .xlsx 文件", type=["xlsx"], key="prop_upload")
+        n = st.session_state.get("prop_upload__n", 0)
+        up = st.file_uploader("上传填好的 .xlsx 文件", type=["xlsx"], key=f"prop_upload{n}" if n else "prop_upload")
         field_error(form_key, "file")
         errs = {k: v for k, v in st.session_state.get(f"{form_key}__errors", {}).items() if k.startswith("第")}
         if errs:
             st.dataframe(pd.DataFrame([{"行": k, "问题": v} for k, v in errs.items()]), hide_index=True,
                          width="stretch")
         if up is not None and st.button("导入", type="primary", key="prop_import"):
-            data = up.getvalue()
-            run_write(form_key, actor.username, lambda s: svc.import_xlsx(s, actor, data),
-                      success="导入完成。")
+            data, name = up.getvalue(), up.name
+            dups: list[str] = []
+
+            def _run(s):
+                dups.clear()  # a retried transaction starts the list again
+                return svc.import_xlsx(s, actor, data, filename=name, duplicates=dups)
+
+            added = run_write(form_key, actor.username, _run, rerun=False)
+            st.session_state[f"{form_key}__flash"] = ("ok", f"导入完成：新增 {added} 件。" + imports.duplicate_note(dups, "行"))
+            st.session_state["prop_upload__n"] = n + 1  # the uploader is emptied: no second import by accident
+            st.rerun()
     st.divider()
     year = st.selectbox("导出年度", [None, *year_options()], key="prop_exp_year",
                         format_func=lambda y: "全部" if y is None else f"{y}年")

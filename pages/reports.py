@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.forms import field_error, run_write, show_flash
+from components.forms import field_error, intent, keep_drawn, run_write, show_flash
 from components.guard import require_page
 from components.params import param_year, year_options
 from components.table import Filter, data_table
@@ -251,20 +251,24 @@ def _meeting_form(actor: Actor, year: int, categories: list[str], prefix: str, o
         unsure = op_svc.registration_warning(s, held)
     if unsure:
         st.warning("述职会上提出的群众意见：" + unsure)
-    if st.button("保存述职记录" if report_id is None else "保存修改", key=f"{prefix}_save", type="primary"):
+    it = intent(form_key, prefix, version)  # the version drawn and a token: once, on what the user saw
+    if report_id is not None:  # untouched fields reload from the record after a stale refusal
+        keep_drawn(it, [f"{prefix}_{k}" for k in ("held", "venue", "present", "asked", "answered", "video", "note",
+                                                  "sat", "basic", "unsat")])
+    if st.button("保存述职记录" if report_id is None else "保存修改", key=it.key(f"{prefix}_save"), type="primary"):
         data = {"deputy_id": dep, "year": year, "held_on": held, "venue": venue, "voters_present": present,
                 "questions_asked": asked, "questions_answered": answered, "video_recorded": video,
                 "text_note": note, "satisfied": sat, "basically_satisfied": basic, "unsatisfied": unsat}
         rows = edited.to_dict("records") if edited is not None else []
 
         def _save(s):
-            rid = svc.save_meeting(s, actor, data, rows, report_id=report_id, expected_version=version)
-            if report_id is None:
-                st.session_state["rep_meet__gen"] = st.session_state.get("rep_meet__gen", 0) + 1
-            return rid
+            return svc.save_meeting(s, actor, data, rows, report_id=report_id, expected_version=it.seen)
 
-        run_write(form_key, actor.username, _save,
+        run_write(form_key, actor.username, _save, rerun=False, intent=it,
                   success="已保存述职记录。" + (f"满意率 {rate * 100:.1f}%，评定：{grade}。" if rate is not None else ""))
+        if report_id is None:
+            st.session_state["rep_meet__gen"] = st.session_state.get("rep_meet__gen", 0) + 1
+        st.rerun()
 
 
 def _meetings(actor: Actor, year: int, groups: dict[int, str], categories: list[str]) -> None:
@@ -327,7 +331,9 @@ def _written(actor: Actor, year: int, groups: dict[int, str]) -> None:
             st.caption("在表中选中一位代表，登记收到、审查和备案。")
         return
     sel = res.selected
-    p = f"rep_w{sel['deputy_id']}_{sel.get('version') or 0}"
+    gen = st.session_state.get(f"rep_w{sel['deputy_id']}__gen", 0)
+    p = f"rep_w{sel['deputy_id']}_{gen}"  # kept (with the input) when a save is refused
+    it = intent(form_key, p, sel.get("version"))
     st.markdown(f"**{safe_md(sel['代表'])}（{safe_md(sel['代表组'])}）{year}年书面报告**")
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -349,12 +355,15 @@ def _written(actor: Actor, year: int, groups: dict[int, str]) -> None:
         filed = st.date_input("报代表联络工委备案日期", value=sel["备案日期"] or None, key=f"{p}_filed",
                               format="YYYY-MM-DD")
         field_error(form_key, "filed_on")
-    if st.button("保存书面报告", key=f"{p}_save", type="primary"):
+    keep_drawn(it, [f"{p}_{k}" for k in ("rec", "res", "reviewer", "revd", "filed")])
+    if st.button("保存书面报告", key=it.key(f"{p}_save"), type="primary"):
         data = {"received_on": received, "review_result": None if result == "未审查" else result,
                 "reviewer": reviewer, "reviewed_on": reviewed, "filed_on": filed}
         run_write(form_key, actor.username,
-                  lambda s: svc.save_written(s, actor, sel["deputy_id"], year, data, sel.get("version")),
-                  success=f"已保存{sel['代表']}的书面报告。")
+                  lambda s: svc.save_written(s, actor, sel["deputy_id"], year, data, it.seen),
+                  success=f"已保存{sel['代表']}的书面报告。", rerun=False, intent=it)
+        st.session_state[f"rep_w{sel['deputy_id']}__gen"] = gen + 1
+        st.rerun()
 
 
 # ---------------------------------------------------------------- 刊登与整改

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from components import charts
-from components.forms import errors_of, field_error, run_write, show_flash
+from components.forms import confirm_button, errors_of, field_error, intent, run_write, show_flash
 from components.guard import require_page
 from components.params import param_year, year_options
 from components.table import Filter, data_table
@@ -195,8 +195,10 @@ def _tie_notice(tie: dict, unit: str, key: str, columns: list[str]) -> None:
 
 
 def _confirm_form(actor: Actor, year: int, rubric_id: int, kind: str, opts: dict[int, str], default: list[int],
-                  key: str, unit: str, tie: dict | None) -> None:
-    """The leader's list: picked from the options (candidates preselected), a reason, confirm."""
+                  key: str, unit: str, tie: dict | None, current: dict | None = None) -> None:
+    """The leader's list: picked from the options (candidates preselected), a reason, confirm (a
+    second step shows what will be stored); replacing the year's current list needs a reason
+    and keeps the old one as 作废."""
     show_flash(key)
     label = "优秀代表名单（可增删）" if kind == svc.EXCELLENT else "先进代表组名单（可增删）"
     ids = st.multiselect(label, list(opts), default=default, format_func=lambda i: opts.get(i, str(i)),
@@ -204,12 +206,22 @@ def _confirm_form(actor: Actor, year: int, rubric_id: int, kind: str, opts: dict
     need = "并列取舍时必填" if tie else "与候选不同时必填"
     reason = st.text_area(f"理由（{need}）", key=f"{key}_reason", max_chars=500,
                           placeholder="如：两人总分相同，张某本年推动解决的民生问题更多")
-    for name in ("tie", "reason", "items", "year"):
+    replace = ""
+    if current is not None:
+        st.info(f"{year}年度{kind}名单已于 {current['确认时间']:%Y-%m-%d %H:%M} 由 {current['确认人']} 确认"
+                f"（{current['人数/组数']} {unit}）。再次确认将以新名单替换，原名单标记为作废并保留。")
+        replace = st.text_area("替换理由（替换已确认的名单时必填）", key=f"{key}_replace", max_chars=500)
+    for name in ("tie", "reason", "items", "year", "replace_reason"):
         field_error(key, name)
-    if st.button(f"确认{kind}名单", type="primary", key=f"{key}_confirm"):
+    it = intent(key, year, current["id"] if current else None)
+    names = "、".join(opts.get(i, str(i)) for i in ids[:10]) + ("等" if len(ids) > 10 else "")
+    if confirm_button(f"确认{kind}名单", it, f"{key}_confirm",
+                      f"确认后将存档{year}年度{kind}名单（{len(ids)} {unit}：{names}）"
+                      + ("，并将原名单标记为作废" if current else "") + "。确定吗？"):
         run_write(key, actor.username,
-                  lambda s: svc.confirm_selection(s, actor, year, kind, rubric_id, ids, reason=reason),
-                  f"已确认{year}年度{kind}名单（{len(ids)} {unit}），并记录评分细则版本和评选参数。")
+                  lambda s: svc.confirm_selection(s, actor, year, kind, rubric_id, ids, reason=reason,
+                                                  replace_reason=replace),
+                  f"已确认{year}年度{kind}名单（{len(ids)} {unit}），并记录评分细则版本和评选参数。", intent=it)
 
 
 def _select_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> None:
@@ -246,7 +258,8 @@ def _select_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> Non
     if can_confirm:
         opts = _deputy_options(rk, actor)
         default = [r["deputy_id"] for r in cand["candidates"] if r["deputy_id"] in opts]
-        _confirm_form(actor, year, rubric_id, svc.EXCELLENT, opts, default, "sc_sel_dep", "人", cand["tie"])
+        _confirm_form(actor, year, rubric_id, svc.EXCELLENT, opts, default, "sc_sel_dep", "人", cand["tie"],
+                      _current(history, svc.EXCELLENT))
     st.subheader("先进代表组候选")
     groups = gcand["rows"]
     if groups:
@@ -261,10 +274,15 @@ def _select_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> Non
     if can_confirm and groups:
         gopts = {r["group_id"]: r["代表组"] for r in groups}
         _confirm_form(actor, year, rubric_id, svc.ADVANCED, gopts, [r["group_id"] for r in groups if r["候选"]],
-                      "sc_sel_grp", "个", gcand["tie"])
+                      "sc_sel_grp", "个", gcand["tie"], _current(history, svc.ADVANCED))
     if st.query_params.get("view") != "r20":
         _r20(r20)
     _history(actor, year, history)
+
+
+def _current(history: list[dict], kind: str) -> dict | None:
+    """The year's current (not 作废) confirmed list of a kind."""
+    return next((h for h in history if h["类别"] == kind and h["current"]), None)
 
 
 def _history(actor: Actor, year: int, history: list[dict]) -> None:
@@ -273,7 +291,7 @@ def _history(actor: Actor, year: int, history: list[dict]) -> None:
     if not history:
         st.info("本年度尚未确认名单。领导在上方核对候选后点击“确认”即可存档。")
         return
-    st.dataframe(pd.DataFrame(history).drop(columns=["items", "id", "params"]), hide_index=True, width="stretch",
+    st.dataframe(pd.DataFrame(history).drop(columns=["items", "id", "params", "current"]), hide_index=True, width="stretch",
                  key="sc_hist_grid")
     hopts = {h["id"]: f"{h['年度']}年 {h['类别']}（{h['确认人']} {h['确认时间']:%Y-%m-%d %H:%M}）" for h in history}
     hid = st.selectbox("选择名单", list(hopts), format_func=lambda i: hopts[i], key="sc_hist_pick")
@@ -342,9 +360,12 @@ def _rubric_tab(actor: Actor, rubric_id: int, year: int) -> None:
             moved = sum(1 for p in prev if p["名次变化"])
             st.caption(f"与现行第{current_version}版相比，{moved} 名代表的名次有变化（{year}年数据）。")
             st.dataframe(pd.DataFrame(prev), hide_index=True, width="stretch", key="sc_preview_grid")
-        if st.button("发布此版本", type="primary", key="sc_publish"):
+        it = intent("sc_publish", rubric_id)
+        if confirm_button("发布此版本", it, "sc_publish",
+                          f"发布后，排名和评优默认使用第{data.version}版评分细则"
+                          + (f"（现行第{current_version}版不再是默认版本，仍可查看）" if current else "") + "。确定发布吗？"):
             run_write("sc_rub", actor.username, lambda s: svc.publish(s, actor, rubric_id),
-                      f"第{data.version}版评分细则已发布，排名默认使用此版本。")
+                      f"第{data.version}版评分细则已发布，排名默认使用此版本。", intent=it)
     st.subheader("修改评分细则（保存为新的草稿版本）")
     st.caption("计分项：" + "；".join(f"{k} = {v}" for k, v in svc.fact_options().items())
                + "。条件：" + "；".join(f"{k} = {v}" for k, v in svc.condition_options().items())

@@ -10,6 +10,7 @@ from components.forms import confirm, errors_of, field_error, show_flash
 from components.guard import require_page
 from components.text import safe_md
 from db.engine import session_scope
+from services import intents
 from services import setting_changes as changes
 from services import settings as svc
 from services.common import Actor, ServiceError, ValidationError
@@ -129,8 +130,7 @@ def _write(prefix: str, actor: Actor, fn) -> None:  # noqa: ANN001
     st.session_state[f"{prefix}__errors"] = {}
     st.session_state.pop(f"{prefix}__pending", None)
     try:
-        with session_scope(actor.username) as s:
-            saved = fn(s)
+        saved = intents.submit(actor.username, fn)  # a lost database race is retried, never shown
     except ValidationError as exc:
         st.session_state[f"{prefix}__errors"] = exc.errors
         st.session_state[f"{prefix}__flash"] = ("err", "未保存，请按提示修改：" + "；".join(exc.errors.values()))

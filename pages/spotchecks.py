@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.forms import field_error, run_write, show_flash
+from components.forms import confirm_button, field_error, intent, run_write, show_flash
 from components.guard import require_page
 from components.rectifications import rectification_list
 from components.table import Filter, data_table
@@ -158,14 +158,22 @@ def _draw_tab(actor: Actor, groups: dict[int, str]) -> None:
     )
     field_error("sc_draw", "witness")
     can = actor.can_write("spotcheck")
-    if st.button("抽取样本", key="sc_draw_btn", type="primary", disabled=rule is None or not can):
+    it = intent("sc_draw", "new")  # one draw per drawn form: a double click draws once
+    if rule is None or not can:
+        st.button("抽取样本", key="sc_draw_btn", type="primary", disabled=True)
+        go = False
+    else:
+        go = confirm_button("抽取样本", it, "sc_draw_btn",
+                            f"抽取后样本即确定、不可更改（随机种子由见证随机值“{witness.strip()}”和抽取时间生成），"
+                            "确定现在抽取吗？")
+    if go:
         def _do(s):
             check = sc.create_check(s, actor, rule, witness)
             st.session_state["sc_pending"] = check.id
             st.session_state["sc_last"] = check.id
             return check.id
 
-        run_write("sc_draw", actor.username, _do, "已抽取样本，请在“检查记录”中逐条核查。")
+        run_write("sc_draw", actor.username, _do, "已抽取样本，请在“检查记录”中逐条核查。", intent=it)
     if not can:
         st.caption("您的角色只能查看抽查，不能抽取。")
     show_flash("sc_draw")

@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from db import models
-from services import clock, deputies, rules, settings
+from services import clock, deputies, imports, rules, settings
 from services import opinions as opinion_service
 from services.common import (
     Actor,
@@ -592,10 +592,17 @@ def _split(value: object) -> list[str]:
     return [p for p in re.split(r"[、，,；;\s]+", clean_text(value)) if p]
 
 
-def import_xlsx(session: Session, actor: Actor, data: bytes) -> int:
+def import_xlsx(session: Session, actor: Actor, data: bytes, *, filename: str = "",
+                duplicates: list[str] | None = None) -> int:
     """Import a historical ledger: every row is checked first; any error → nothing is written and
-    ValidationError maps "第N行" to its problems. Returns the number of activities imported."""
+    ValidationError maps "第N行" to its problems. Returns the number of activities imported.
+
+    The same file content is imported once (``imports.claim_file``: a repeat is refused saying
+    when and by whom); a row matching an activity already stored (or an earlier row of the file)
+    by date + district + deputies + summary is not added and its "第N行" is appended to
+    ``duplicates``."""
     actor.require_write("activity")
+    imports.refuse_repeat(session, "activities", data)
     try:
         _headers, rows = read_xlsx(data, REQUIRED_HEADERS)
     except ValueError as exc:
@@ -659,16 +666,44 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> int:
         if msgs:
             problems[f"第{n}行"] = "；".join(dict.fromkeys(msgs))
         else:
-            cleaned.append(clean)
+            cleaned.append((n, clean))
     if problems:
         raise ValidationError(problems)
-    for clean in cleaned:
+    seen: set[tuple] = set()
+    fresh = []
+    for n, clean in cleaned:
+        k = _natural_key(clean)
+        if k in seen or _stored(session, k):
+            if duplicates is not None:
+                duplicates.append(f"第{n}行")
+            continue
+        seen.add(k)
+        fresh.append(clean)
+    imports.claim_file(session, actor, "activities", data, filename, len(fresh))
+    for clean in fresh:
         district = clean["district"]
         act = models.Activity(office_id=group_office(session, district.group_id), created_by=actor.username)
         _apply(act, clean)
         session.add(act)
     session.flush()
-    return len(cleaned)
+    return len(fresh)
+
+
+def _natural_key(clean: dict) -> tuple:
+    """An activity's natural key: date, district, deputies, summary."""
+    return (clean["held_on"], clean["district"].id, tuple(sorted(d.id for d in clean["deputies"])),
+            clean["summary"])
+
+
+def _stored(session: Session, key: tuple) -> bool:
+    """True when an activity with this natural key is already stored."""
+    held_on, district_id, deputy_ids, summary = key
+    A = models.Activity
+    for act in session.execute(select(A).where(A.held_on == held_on, A.district_id == district_id,
+                                                A.summary == summary)).scalars():
+        if tuple(sorted(d.id for d in act.deputies)) == deputy_ids:
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- mix per deputy and group (R2)

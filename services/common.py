@@ -77,10 +77,19 @@ class PermissionDenied(ServiceError):
 
 
 class StaleError(ServiceError):
-    """Someone else saved the record first (optimistic locking)."""
+    """Someone else saved the record first (optimistic locking); ``change`` says who and when."""
 
-    def __init__(self, what: str = "该记录") -> None:
-        super().__init__(f"{what}已被他人修改，请刷新后重新编辑（您的修改未保存）。")
+    def __init__(self, what: str = "该记录", change: str = "") -> None:
+        self.change = change
+        if change:
+            super().__init__(f"{what}在您打开后已被他人修改：{change}。您的修改未保存；页面已显示最新内容，"
+                             "您填写的内容仍保留在表单中，请核对后再提交。")
+        else:
+            super().__init__(f"{what}已被他人修改，请刷新后重新编辑（您的修改未保存）。")
+
+
+class DuplicateSubmit(ServiceError):
+    """The same drawn form was submitted again (a double click): the first submit was applied."""
 
 
 class NotFound(ServiceError):
@@ -156,10 +165,58 @@ def paginate(session: Session, stmt: Select, offset: int, limit: int) -> tuple[l
     return rows, int(total)
 
 
+# column names the "what changed" message names in Chinese (others: 修改了内容)
+_FIELD_WORDS = {"status": "状态", "summary": "内容", "paused_since": "暂停计时", "result": "办理结果",
+                "forwarded_to": "转办单位", "title": "标题", "name": "名称", "phone": "电话",
+                "held_on": "日期", "place": "地点", "deputy_id": "承办代表", "satisfaction": "满意度",
+                "district_id": "选区", "voters_reached": "联系选民人数", "kind": "类型", "mode": "活动形式",
+                "organiser": "组织方式", "targets": "联系对象", "typical": "典型事例", "received_on": "收到日期",
+                "review_result": "审查结果", "handling_body": "承办单位", "deputy_view": "代表评价"}
+
+
+def last_change(session: Session, entity: str, entity_id: object) -> str:
+    """Who last changed a record and how, from the audit log: "王工作（staff）于 2026-03-05 10:12
+    修改（状态改为“已交代表”）"; "" when the log has nothing."""
+    A = models.AuditLog
+    rows = session.execute(
+        select(A).where(A.entity == entity, A.entity_id == str(entity_id), A.action != "查看")
+        .order_by(A.id.desc()).limit(10)
+    ).scalars().all()
+    if not rows:
+        return ""
+    row = rows[0]
+    after: dict = {}
+    for r in reversed(rows):  # the rows one save wrote (same user, same moment), merged
+        if r.username == row.username and r.at == row.at:
+            after.update(r.after or {})
+    name = session.execute(select(models.User.display_name).where(models.User.username == row.username)).scalar()
+    who = f"{name}（{row.username}）" if name and name != row.username else row.username
+    if row.action == "删除":
+        how = "删除"
+    elif "status" in after:
+        how = f"修改（状态改为“{after['status']}”）"
+    elif "paused_since" in after:
+        how = "修改（" + ("暂停计时" if after["paused_since"] else "恢复计时") + "）"
+    else:
+        words = [w for k, w in _FIELD_WORDS.items() if k in after]
+        how = "修改（" + "、".join(words) + "）" if words else "修改"
+    return f"{who}于 {row.at:%Y-%m-%d %H:%M:%S} {how}"
+
+
 def check_version(obj: object, expected: int | None, what: str = "该记录") -> None:
-    """Refuse a save when the record's version moved since the user opened it."""
+    """Refuse a save when the record's version moved since the user opened it (the form carries
+    the version it was drawn with); the message says who changed it, when and how."""
     if expected is not None and getattr(obj, "version", None) != expected:
-        raise StaleError(what)
+        from sqlalchemy.orm import object_session
+
+        session = object_session(obj)
+        change = ""
+        if session is not None:
+            from sqlalchemy import inspect as sa_inspect
+
+            ident = sa_inspect(obj).identity
+            change = last_change(session, type(obj).__name__, "/".join(str(i) for i in ident or ()))
+        raise StaleError(what, change.strip())
 
 
 

@@ -67,7 +67,7 @@ from sqlalchemy.orm import Session
 from db import models, stats
 from db.engine import session_scope
 from db.periods import period_row
-from services import auth, clock, rules, scoring
+from services import auth, clock, counters, rules, scoring
 from services import letters as letter_service
 from services import opinions as opinion_service
 from services import reports as report_service
@@ -1034,6 +1034,8 @@ def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
             if len(letters_buf) >= CHUNK:
                 flush()
     flush()
+    for y, n in codes.items():  # registrations after the demo go on from the demo's last number
+        counters.raise_to(ctx.session, "letter", y, n)
 
     # openings: how many letters each one found
     op0 = ctx.ids(models.MailboxOpening, len(slots))

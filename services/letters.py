@@ -22,11 +22,10 @@ import re
 from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db import audit, models
-from services import bodies, deadlines, deputies, identity, mailboxes, settings, workdays
+from services import bodies, counters, deadlines, deputies, identity, mailboxes, settings, workdays
 from services.common import (
     REVEAL_ROLES,
     Actor,
@@ -34,7 +33,6 @@ from services.common import (
     NotFound,
     Page,
     PermissionDenied,
-    ServiceError,
     ValidationError,
     check_version,
     scope_filter,
@@ -441,14 +439,16 @@ def _short(text: str | None, n: int) -> str:
 
 
 def _new_code(session: Session, received: date) -> str:
-    """Return the next letter number of the year, e.g. XF2026-000123."""
+    """Return the next letter number of the year, e.g. XF2026-000123 (a counter row locked for
+    update: concurrent registrations queue for it and never collide)."""
     prefix = f"XF{received.year}-"
-    last = session.execute(select(func.max(L.code)).where(L.code.like(prefix + "%"))).scalar()
-    n = 0
-    if last:
-        m = re.search(r"(\d+)$", last)
-        n = int(m.group(1)) if m else 0
-    return f"{prefix}{n + 1:06d}"
+
+    def highest() -> int:
+        last = session.execute(select(func.max(L.code)).where(L.code.like(prefix + "%"))).scalar()
+        m = re.search(r"(\d+)$", last or "")
+        return int(m.group(1)) if m else 0
+
+    return f"{prefix}{counters.next_number(session, 'letter', received.year, highest):06d}"
 
 
 def register(session: Session, actor: Actor, data: dict, *, merge_into: int | None = None) -> models.Letter:
@@ -468,10 +468,7 @@ def register(session: Session, actor: Actor, data: dict, *, merge_into: int | No
                created_by=actor.username, round=1, paused_days=0, **clean)
     _apply_deadlines(session, letter)
     session.add(letter)
-    try:
-        session.flush()
-    except IntegrityError as exc:  # another registration took the same number at the same moment
-        raise ServiceError("来信编号冲突（有人同时登记了来信），未保存，请再点一次“登记”。") from exc
+    session.flush()
     session.add(E(letter_id=letter.id, round=1, from_status=None, to_status=LetterStatus.REGISTERED,
                   happened_on=clean["received_on"], by=_who(actor),
                   note=clean_text(data.get("note")) or ("匿名来信" if data.get("anonymous") else None)))

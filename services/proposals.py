@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from db import models
-from services import bodies, deputies, rules, settings
+from services import bodies, deputies, imports, rules, settings
 from services.common import (
     Actor,
     Figure,
@@ -652,10 +652,16 @@ def _split(value: object) -> list[str]:
     return [x for x in re.split(r"[、，,；;\s]+", clean_text(value)) if x]
 
 
-def import_xlsx(session: Session, actor: Actor, data: bytes) -> int:
+def import_xlsx(session: Session, actor: Actor, data: bytes, *, filename: str = "",
+                duplicates: list[str] | None = None) -> int:
     """Import proposals: every row is checked first; any error → nothing written, ValidationError
-    maps "第N行" to its problems. Returns the number imported."""
+    maps "第N行" to its problems. Returns the number imported.
+
+    The same file content is imported once (``imports.claim_file``); a row matching a stored
+    proposal (or an earlier row) by term + session + title + lead is not added and its "第N行" is
+    appended to ``duplicates``."""
     actor.require_write("proposal")
+    imports.refuse_repeat(session, "proposals", data)
     try:
         _h, rows = read_xlsx(data, REQUIRED_HEADERS)
     except ValueError as exc:
@@ -729,9 +735,23 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> int:
         if msgs:
             problems[f"第{n}行"] = "；".join(dict.fromkeys(msgs))
         else:
-            todo.append((clean, status, result_on, result, view, outcome))
+            todo.append((n, clean, status, result_on, result, view, outcome))
     if problems:
         raise ValidationError(problems)
+    seen: set[tuple] = set()
+    fresh = []
+    for n, clean, *rest in todo:
+        k = (clean["term_id"], clean.get("session_no"), clean["title"], clean["lead_deputy_id"])
+        if k in seen or session.execute(select(P.id).where(
+                P.term_id == k[0], P.session_no.is_(None) if k[1] is None else P.session_no == k[1],
+                P.title == k[2], P.lead_deputy_id == k[3]).limit(1)).first():
+            if duplicates is not None:
+                duplicates.append(f"第{n}行")
+            continue
+        seen.add(k)
+        fresh.append((clean, *rest))
+    imports.claim_file(session, actor, "proposals", data, filename, len(fresh))
+    todo = fresh
     for clean, status, result_on, result, view, outcome in todo:
         p = P(status=status, created_by=actor.username, kind=clean["kind"], term_id=clean["term_id"],
               title=clean["title"], lead_deputy_id=clean["lead_deputy_id"], submitted_on=clean["submitted_on"],

@@ -1486,7 +1486,7 @@ def _names(ids: list[int], names: dict[int, str]) -> str:
 
 
 def confirm_selection(session: Session, actor: Actor, year: int, kind: str, rubric_id: int,
-                      ids: list[int], reason: str = "") -> int:
+                      ids: list[int], reason: str = "", replace_reason: str = "") -> int:
     """The leader confirms a list (优秀代表 or 先进代表组) of a year that has ended.
 
     Stored with the rubric version, who and when, and in ``params`` everything the list was
@@ -1494,6 +1494,10 @@ def confirm_selection(session: Session, actor: Actor, year: int, kind: str, rubr
     computed places, the tie at the cut with the leader's choice, any addition or removal, and the
     reason. A tie must be settled (exactly ``places`` of the tied chosen) and the choice, like any
     change to the computed places, needs a reason. ``reproduce_selection`` recomputes it.
+
+    A year has one current list of each kind (``current_key``, unique): replacing it needs
+    ``replace_reason`` and keeps the old list, marked 作废 with who, when and why. The same list
+    confirmed again (a double click) is stored once.
     """
     actor.require_write("selection")
     if kind not in (EXCELLENT, ADVANCED):
@@ -1567,12 +1571,25 @@ def confirm_selection(session: Session, actor: Actor, year: int, kind: str, rubr
         "added": added, "removed": removed, "reason": reason,
         "score_settings": {k: settings.get(session, k) for k in SCORE_SETTINGS},
     }
-    last = session.execute(select(M.Selection).where(M.Selection.year == year, M.Selection.kind == kind)
-                           .order_by(M.Selection.confirmed_at.desc(), M.Selection.id.desc())).scalars().first()
+    key = f"{year}-{kind}"
+    last = session.execute(select(M.Selection).where(M.Selection.current_key == key).with_for_update()).scalars().first()
     if last is not None and last.rubric_id == rubric_id and last.items == items and last.params == params:
         return last.id  # the same list confirmed again (a double click): stored once
+    if last is not None:
+        replace_reason = (replace_reason or "").strip()
+        if not replace_reason:
+            raise ValidationError({"replace_reason": (
+                f"{year}年度{kind}名单已于 {last.confirmed_at:%Y-%m-%d %H:%M} 由 {last.confirmed_by} 确认。"
+                "如需以新名单替换，请填写替换理由（原名单将标记为作废并保留）。")})
+        if len(replace_reason) > 500:
+            raise ValidationError({"replace_reason": "替换理由不能超过500字。"})
+        last.current_key = None
+        last.voided_by = actor.username
+        last.voided_at = clock.now()
+        last.void_reason = replace_reason
+        session.flush()  # the old list leaves the unique key before the new one takes it
     sel = M.Selection(year=year, kind=kind, rubric_id=rubric_id, items=items, params=params,
-                      confirmed_by=actor.username)
+                      confirmed_by=actor.username, current_key=key)
     session.add(sel)
     session.flush()
     return sel.id
@@ -1668,9 +1685,12 @@ def list_selections(session: Session, year: int | None = None) -> list[dict]:
     stmt = select(S, R.version).join(R, R.id == S.rubric_id).order_by(S.confirmed_at.desc(), S.id.desc())
     if year:
         stmt = stmt.where(S.year == year)
-    return [{"id": s.id, "年度": s.year, "类别": s.kind, "评分细则版本": f"第{v}版", "人数/组数": len(s.items or []),
+    return [{"id": s.id, "年度": s.year, "类别": s.kind,
+             "状态": "有效" if s.voided_at is None else f"作废（{s.voided_by} {s.voided_at:%Y-%m-%d %H:%M}：{s.void_reason}）",
+             "评分细则版本": f"第{v}版", "人数/组数": len(s.items or []),
              "确认人": s.confirmed_by, "确认时间": s.confirmed_at, "并列与调整": decision_text(s.params),
-             "理由": (s.params or {}).get("reason") or "", "items": s.items, "params": s.params or {}}
+             "理由": (s.params or {}).get("reason") or "", "items": s.items, "params": s.params or {},
+             "current": s.voided_at is None}
             for s, v in session.execute(stmt)]
 
 
@@ -1689,9 +1709,9 @@ def decision_text(params: dict | None) -> str:
 
 
 def latest_selection(session: Session, year: int, kind: str) -> dict | None:
-    """The latest confirmed list of a kind for a year."""
+    """The current confirmed list of a kind for a year (a list replaced later is 作废)."""
     for s in list_selections(session, year):
-        if s["类别"] == kind:
+        if s["类别"] == kind and s["current"]:
             return s
     return None
 

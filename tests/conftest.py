@@ -237,6 +237,21 @@ def app_as(role: str, page: str | None = None, *, timeout: float = 30):
     return at
 
 
+def submit(at, name: str):  # noqa: ANN001, ANN201
+    """The submit button named ``name`` of a form drawn with an intent (components.forms.intent:
+    its key is the name followed by the form's token)."""
+    found = [b for b in at.button if (b.key or "").startswith(name + "_") and len(b.key) == len(name) + 11]
+    assert len(found) == 1, f"{name}: {len(found)} buttons ({[b.key for b in at.button]})"
+    return found[0]
+
+
+def confirmed(at, name: str):  # noqa: ANN001, ANN201
+    """Click the submit button ``name`` and then 确认 in the confirmation it asks for."""
+    submit(at, name).click().run()
+    submit(at, f"{name}_yes").click().run()
+    return at
+
+
 def goto(at, page: str):  # noqa: ANN001, ANN201
     """Open the page registered under url path ``page`` and run it.
 

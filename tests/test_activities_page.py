@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from db import models
 from db.engine import session_scope
 from services import activities as svc
-from tests.conftest import app_as, goto
+from tests.conftest import app_as, goto, submit
 
 YEAR = 2026
 P = "act_new0"  # widget prefix of a fresh 登记活动 form
@@ -61,7 +61,7 @@ def test_staff_logs_activity_with_two_deputies_and_two_opinions(app_world):
         {"content": "小区路灯不亮", "category": "城乡建设", "is_livelihood": True, "forwarded_to": "街道办事处"},
         {"content": "公交班次太少", "category": "交通出行", "is_livelihood": False},
     ]}
-    at.button(key=f"{P}_save").click().run()
+    submit(at, f"{P}_save").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == ["已登记活动（2 位代表，2 条意见）。"]
     assert at.text_input(key="act_new1_place").value == ""  # a fresh form for the next one
@@ -85,7 +85,7 @@ def test_bad_form_writes_nothing_and_keeps_input(app_world):
     at.radio(key="act_view").set_value("new").run()
     at.text_input(key=f"{P}_place").input("某小区")
     at.number_input(key=f"{P}_voters").set_value(0)
-    at.button(key=f"{P}_save").click().run()
+    submit(at, f"{P}_save").click().run()
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
     for msg in ("请至少选择一类联系对象", "请至少选择一位参加代表", "联系选民人数应大于0", "请填写活动内容"):
@@ -116,11 +116,11 @@ def test_dashboard_link_opens_the_list_and_detail_shows_timeline(app_world):
     assert not at.exception
     assert any("活动详情" in h.value for h in at.subheader)
     assert any("登记（来源：活动）" in c.value for c in at.caption)  # the opinion's timeline
-    at.selectbox(key="op1_v1_to").set_value("已转交").run()
+    at.selectbox(key="op1_g0_to").set_value("已转交").run()
     with session_scope(url=w.url) as s:
         body = s.execute(select(models.HandlingBody.id).where(models.HandlingBody.name == "区住建局")).scalar_one()
-    at.selectbox(key="op1_v1_fw").set_value(body)
-    at.button(key="op1_v1_save").click().run()
+    at.selectbox(key="op1_g0_fw").set_value(body)
+    submit(at, "op1_g0_save").click().run()
     assert not at.exception
     with session_scope(url=w.url) as s:
         assert s.get(models.Opinion, 1).status == "已转交"
@@ -144,7 +144,7 @@ def test_import_page_all_or_nothing_then_delete_with_confirmation(app_world):
     assert any("无法读取该文件" in e.value for e in at.error)
     at.file_uploader(key="act_upload").set_value(("台账.xlsx", template, "application/octet-stream")).run()
     at.button(key="act_import_go").click().run()
-    assert [s.value for s in at.success] == ["导入成功。"]
+    assert [s.value for s in at.success] == ["导入成功：新增 1 次活动。"]
     assert "共 1 次" in " ".join(c.value for c in at.caption)
 
     at.session_state["act_ledger__grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
@@ -173,7 +173,7 @@ def test_opinion_follow_up_refuses_self_resolution_beside_the_field(app_world):
     assert at.dataframe[0].value["意见内容"].tolist() == ["路灯不亮"]
     at.session_state["act_ops__grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
-    key = f"op{op_id}_v2"  # forwarded at entry: version 2
+    key = f"op{op_id}_g0"
     at.selectbox(key=f"{key}_to").set_value("已解决").run()
     # R3 is structural: only bodies of the directory are offered, and a person cannot be added as one
     offered = at.selectbox(key=f"{key}_rb").options
@@ -182,7 +182,7 @@ def test_opinion_follow_up_refuses_self_resolution_beside_the_field(app_world):
     at.button(key=f"{key}_rb_new_add").click().run()
     assert not at.exception
     assert any("R3" in e.value for e in at.error)
-    at.button(key=f"{key}_save").click().run()  # no body chosen, no class: refused beside the fields
+    submit(at, f"{key}_save").click().run()  # no body chosen, no class: refused beside the fields
     assert any("请选择" in e.value for e in at.error)
     with session_scope(url=w.url) as s:
         assert s.get(models.Opinion, op_id).status == "已转交"
@@ -190,7 +190,7 @@ def test_opinion_follow_up_refuses_self_resolution_beside_the_field(app_world):
         body = s.execute(select(models.HandlingBody.id).where(models.HandlingBody.name == "区城管局")).scalar_one()
     at.selectbox(key=f"{key}_rb").set_value(body)
     at.selectbox(key=f"{key}_out").set_value("B 正在解决")
-    at.button(key=f"{key}_save").click().run()
+    submit(at, f"{key}_save").click().run()
     assert [m.value for m in at.success] == ["意见已更新为“已解决”。"]
     with session_scope(url=w.url) as s:
         op = s.get(models.Opinion, op_id)

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from db import models
 from db.engine import session_scope
 from services import attendance as svc
-from tests.conftest import app_as, goto
+from tests.conftest import app_as, goto, submit
 
 YEAR = 2026
 P = "att_new0"
@@ -30,7 +30,7 @@ def test_staff_records_an_event_with_one_absence(app_world):
     at.selectbox(key=f"{P}_kind").set_value("视察")
     at.date_input(key=f"{P}_on").set_value(date(YEAR, 1, 15))
     at.text_input(key=f"{P}_title").input("视察老旧小区改造")
-    at.button(key=f"{P}_save").click().run()
+    submit(at, f"{P}_save").click().run()
     assert not at.exception
     assert at.success and "已创建“视察老旧小区改造”" in at.success[0].value
     with session_scope(url=w.url) as s:
@@ -43,7 +43,7 @@ def test_staff_records_an_event_with_one_absence(app_world):
     row = list(table["代表"]).index("张伟")
     at.session_state[f"{key}_ed0"] = {"edited_rows": {row: {"出席情况": "缺席"}}, "added_rows": [], "deleted_rows": []}
     at.run()
-    at.button(key=f"{key}_save").click().run()
+    submit(at, f"{key}_save").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == ["已保存：出席 9 人，请假 0 人，缺席 1 人"]
     with session_scope(url=w.url) as s:
@@ -58,7 +58,7 @@ def test_bad_event_form_writes_nothing(app_world):
     w = app_world
     at = app_as("staff", "attendance")
     at.selectbox(key=f"{P}_kind").set_value("人代会")
-    at.button(key=f"{P}_save").click().run()
+    submit(at, f"{P}_save").click().run()
     assert not at.exception
     msgs = [e.value for e in at.error]
     assert "请填写名称" in msgs and "人代会请填写第几次会议" in msgs

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from db import models
 from db.engine import session_scope
 from services import clock
-from tests.conftest import app_as, goto
+from tests.conftest import app_as, confirmed, goto, submit
 
 
 def _fill_letter(at, world, phone: str = "13812341234") -> None:
@@ -28,12 +28,12 @@ def test_register_letter_then_take_it_to_feedback(app_world) -> None:
     at = app_as("staff", "mailbox")
     assert not at.exception
     _fill_letter(at, app_world, phone="12345")
-    at.button(key="lt_submit").click().run()
+    submit(at, "lt_submit").click().run()
     assert any("手机号码" in e.value for e in at.error)
     with session_scope("t") as s:
         assert s.execute(select(models.Letter)).first() is None
     at.text_input(key="lt_0_phone").set_value("13812341234").run()
-    at.button(key="lt_submit").click().run()
+    submit(at, "lt_submit").click().run()
     assert not at.exception
     assert any("已登记来信" in x.value for x in at.success)
     with session_scope("t") as s:
@@ -61,7 +61,10 @@ def test_register_letter_then_take_it_to_feedback(app_world) -> None:
                       "lt_reply": at.text_area, "lt_rm": at.radio, "lt_sat": at.radio}[k](key=f"{k}_{lid}")
             widget.set_value(v)
         at.run()
-        at.button(key=f"lt_go_{lid}").click().run()
+        if to == "已反馈":  # closing a letter asks for confirmation first
+            confirmed(at, f"lt_go_{lid}")
+        else:
+            submit(at, f"lt_go_{lid}").click().run()
         assert not at.exception, to
         with session_scope("t") as s:
             assert s.get(models.Letter, lid).status == to, [e.value for e in at.error]
@@ -88,7 +91,7 @@ def test_transfer_without_body_keeps_the_form_and_says_why(app_world) -> None:
     at.session_state["lt_open"] = lid
     at.run()
     at.selectbox(key=f"lt_to_{lid}").set_value("已转办").run()
-    at.button(key=f"lt_go_{lid}").click().run()
+    submit(at, f"lt_go_{lid}").click().run()
     assert any("转办单位" in e.value for e in at.error)
     with session_scope("t") as s:
         assert s.get(models.Letter, lid).status == "已回复"
@@ -172,7 +175,7 @@ def test_duplicate_warning_then_merge(app_world) -> None:
         first_id, first_code = first.id, first.code
     at = app_as("staff", "mailbox")
     _fill_letter(at, app_world)
-    at.button(key="lt_submit").click().run()
+    submit(at, "lt_submit").click().run()
     assert any("可能重复" in w.value for w in at.warning)
     dup = next(d.value for d in at.dataframe if "疑似重复原因" in d.value.columns)
     assert list(dup["编号"]) == [first_code] and list(dup["联系电话"]) == ["138****1234"]
@@ -197,14 +200,14 @@ def test_admin_undoes_a_step_staff_cannot(app_world) -> None:
     at = app_as("staff", "mailbox")
     at.session_state["lt_open"] = lid
     at.run()
-    assert not [b for b in at.button if b.key == f"lt_undo_{lid}"]
+    assert not [b for b in at.button if (b.key or "").startswith(f"lt_undo_{lid}_")]
     at = app_as("admin", "mailbox")
     at.session_state["lt_open"] = lid
     at.run()
-    at.button(key=f"lt_undo_{lid}").click().run()
+    submit(at, f"lt_undo_{lid}").click().run()
     assert any("撤销原因" in e.value for e in at.error)
     at.text_input(key=f"lt_undo_reason_{lid}").set_value("误操作").run()
-    at.button(key=f"lt_undo_{lid}").click().run()
+    submit(at, f"lt_undo_{lid}").click().run()
     assert not at.exception
     with session_scope("t") as s:
         assert s.get(models.Letter, lid).status == "登记"

@@ -17,9 +17,9 @@ from tests.conftest import BACKENDS, _create_database
 
 @pytest.fixture(params=BACKENDS)
 def old_db(request, tmp_path_factory):  # noqa: ANN001, ANN201
-    """A database at the revision before the directory (0004_i13_calendar)."""
+    """A database at the revision before the directory (0004_i12_intents)."""
     url, drop = _create_database(request.param, tmp_path_factory)
-    command.upgrade(alembic_config(url), "0004_i13_calendar")
+    command.upgrade(alembic_config(url), "0004_i12_intents")
     yield url
     dispose_all()
     drop()

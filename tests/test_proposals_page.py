@@ -11,7 +11,7 @@ from db import models
 from db.engine import session_scope
 from services import opinions
 from services import proposals as svc
-from tests.conftest import app_as
+from tests.conftest import app_as, submit
 
 YEAR = 2026
 P = "prop_new0"
@@ -49,7 +49,7 @@ def test_staff_enters_a_suggestion_from_two_opinions(app_world):
     at.selectbox(key=f"{P}_lead").set_value(w.deputies[0])
     at.multiselect(key=f"{P}_cos").select(w.deputies[1])
     at.multiselect(key=f"{P}_sources").select(f"opinion:{ops[0]}").select(f"opinion:{ops[1]}")
-    at.button(key=f"{P}_save").click().run()
+    submit(at, f"{P}_save").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == ["已登记建议“关于老旧小区电梯维保的建议”。"]
     assert not at.warning  # a 建议 needs no 10 signatures
@@ -72,7 +72,7 @@ def test_motion_short_of_signatures_is_saved_with_a_warning_and_bad_form_writes_
     at = app_as("staff", "proposals")
     at.radio(key=f"{P}_kind").set_value("议案")
     at.text_input(key=f"{P}_title").input("")
-    at.button(key=f"{P}_save").click().run()
+    submit(at, f"{P}_save").click().run()
     assert not at.exception
     msgs = [e.value for e in at.error]
     assert "请填写标题" in msgs and "请选择领衔代表" in msgs
@@ -82,7 +82,7 @@ def test_motion_short_of_signatures_is_saved_with_a_warning_and_bad_form_writes_
     at.selectbox(key=f"{P}_session").set_value(2)
     at.text_input(key=f"{P}_title").input("关于制定物业管理条例的议案")
     at.selectbox(key=f"{P}_lead").set_value(w.deputies[0])
-    at.button(key=f"{P}_save").click().run()
+    submit(at, f"{P}_save").click().run()
     assert not at.exception
     assert at.success and "已登记议案" in at.success[0].value
     assert at.warning and "10名以上" in at.warning[0].value
@@ -150,7 +150,7 @@ def test_staff_edits_a_proposal_and_a_stale_edit_is_refused(app_world):
     assert at.text_input(key=f"{e}_title").value == "旧标题"
     at.text_input(key=f"{e}_title").input("新标题")
     at.multiselect(key=f"{e}_cos").select(w.deputies[1])
-    at.button(key=f"{e}_save").click().run()
+    submit(at, f"{e}_save").click().run()
     assert not at.exception
     assert "已保存修改。" in [x.value for x in at.success]
     with session_scope(url=w.url) as s:
@@ -162,7 +162,7 @@ def test_staff_edits_a_proposal_and_a_stale_edit_is_refused(app_world):
                                                  "submitted_on": date(YEAR, 1, 2)}, None)
     e = f"prop_edit_{pid}_1"
     at.text_input(key=f"{e}_title").input("我的修改")
-    at.button(key=f"{e}_save").click().run()
+    submit(at, f"{e}_save").click().run()
     assert not at.exception
     assert any("已被他人修改" in x.value for x in at.error)
     with session_scope(url=w.url) as s:

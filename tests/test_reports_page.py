@@ -11,7 +11,7 @@ from db import models
 from db.engine import session_scope
 from services import clock
 from services import reports as svc
-from tests.conftest import app_as, goto
+from tests.conftest import app_as, goto, submit
 
 YEAR = 2026  # year 3 of the world's term
 M = "rep_meet_new0"  # widget prefix of a fresh 登记当面述职 form
@@ -72,7 +72,7 @@ def test_staff_plans_locks_and_records_a_meeting(app_world):
     assert (row["计划当面述职（人）"], row["计划比例"], row["计划状态"], row["书面应交（人）"]) == (2, "28.6%", "已确定", 5)
 
     _fill_meeting(at, w, clock.today(), 30, (25, 3, 2))
-    at.button(key=f"{M}_save").click().run()
+    submit(at, f"{M}_save").click().run()
     assert not at.exception
     assert [x.value for x in at.success if x.value.startswith("已保存述职")] == ["已保存述职记录。满意率 93.3%，评定：称职。"]
     row = _overview_row(at, "东城第一代表组")
@@ -85,7 +85,7 @@ def test_bad_meetings_are_refused_with_nothing_written(app_world):
         svc.save_plan(s, w.staff(), w.groups[0], YEAR, [{"deputy_id": w.deputies[0]}, {"deputy_id": w.deputies[1]}])
     at = app_as("staff", "reports")
     _fill_meeting(at, w, clock.today(), 30, (28, 2, 1))  # 31 votes, 30 voters present
-    at.button(key=f"{M}_save").click().run()
+    submit(at, f"{M}_save").click().run()
     assert not at.exception
     assert any("多于到会选民 30 人" in e.value for e in at.error)
     assert _reports(w) == 0
@@ -93,7 +93,7 @@ def test_bad_meetings_are_refused_with_nothing_written(app_world):
 
     at.number_input(key=f"{M}_sat").set_value(20)
     at.date_input(key=f"{M}_held").set_value(date(YEAR - 1, 12, 20))  # before the plan's year
-    at.button(key=f"{M}_save").click().run()
+    submit(at, f"{M}_save").click().run()
     assert any(f"计划年度（{YEAR}年）" in e.value for e in at.error)
     assert _reports(w) == 0
 
@@ -160,7 +160,7 @@ def test_staff_corrects_a_meeting_and_records_a_written_report(app_world):
     p = f"rep_meet_edit{rid}"
     at.number_input(key=f"{p}_sat").set_value(8)
     at.number_input(key=f"{p}_unsat").set_value(2)
-    at.button(key=f"{p}_save").click().run()
+    submit(at, f"{p}_save").click().run()
     assert not at.exception
     assert any(x.value == "已保存述职记录。满意率 80.0%，评定：称职。" for x in at.success)
     with session_scope(url=w.url) as s:
@@ -171,7 +171,7 @@ def test_staff_corrects_a_meeting_and_records_a_written_report(app_world):
     dep_id = next(r["deputy_id"] for r in svc_rows(w) if r["状态"] == "未提交")
     q = f"rep_w{dep_id}_0"
     at.date_input(key=f"{q}_rec").set_value(clock.today())
-    at.button(key=f"{q}_save").click().run()
+    submit(at, f"{q}_save").click().run()
     assert not at.exception
     assert any(x.value.startswith("已保存") and "书面报告" in x.value for x in at.success)
     assert dep_id not in {r["deputy_id"] for r in svc_rows(w) if r["状态"] == "未提交"}

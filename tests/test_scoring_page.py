@@ -13,7 +13,7 @@ from db import models as M
 from db.engine import session_scope
 from services import scoring
 from services.common import Actor
-from tests.conftest import app_as, goto
+from tests.conftest import app_as, confirmed, goto, submit
 from tests.scoring_example import YEAR, build_example, make_app_world, rows_of
 from tests.test_scoring import _tie_world
 
@@ -161,7 +161,7 @@ def test_admin_bad_rubric_row_refused_then_draft_saved_and_published(app_world) 
     draft = versions[0]["id"]
     assert at.session_state["sc_rubric_pick"] == draft
     assert _frame_with(at, "新排名") is not None  # the preview of the draft against version 1
-    at.button(key="sc_publish").click().run()
+    confirmed(at, "sc_publish")
     assert not at.exception
     with session_scope("t") as s:
         assert scoring.current_rubric_id(s) == draft
@@ -215,11 +215,11 @@ def test_leader_confirms_excellent_list_and_checks_it_reproduces(app_world) -> N
     ex = build_example(app_world)
     at = _open("leader", "select")
     at.multiselect(key="sc_sel_dep_ids").set_value([ex["c"], ex["a"]]).run()
-    at.button(key="sc_sel_dep_confirm").click().run()
+    confirmed(at, "sc_sel_dep_confirm")
     assert not at.exception
     assert any("请写明理由" in e.value for e in at.error)
     at.text_area(key="sc_sel_dep_reason").set_value("张伟代表议案质量高").run()
-    at.button(key="sc_sel_dep_confirm").click().run()
+    confirmed(at, "sc_sel_dep_confirm")
     assert not at.exception
     assert any("已确认" in s.value for s in at.success)
     with session_scope("t") as s:
@@ -245,13 +245,13 @@ def test_a_tie_at_the_cut_is_shown_and_the_leader_settles_it(app_world) -> None:
     tie = next(df.value for df in at.dataframe if list(df.value.columns) == ["全区排名", "代表", "代表组", "总分", "等级"])
     assert set(tie["代表"]) == {"周杰", "吴刚", "徐丽"} and set(tie["总分"]) == {16.0}
     assert at.multiselect(key="sc_sel_dep_ids").value == [d[7]]  # only the one sure candidate preselected
-    at.button(key="sc_sel_dep_confirm").click().run()
+    confirmed(at, "sc_sel_dep_confirm")
     assert any("并列争最后1名名额" in e.value for e in at.error)
     at.multiselect(key="sc_sel_dep_ids").set_value([d[7], d[8]]).run()
-    at.button(key="sc_sel_dep_confirm").click().run()
+    confirmed(at, "sc_sel_dep_confirm")
     assert any("请写明理由" in e.value for e in at.error)
     at.text_area(key="sc_sel_dep_reason").set_value("周杰代表联系选民活动覆盖面更广").run()
-    at.button(key="sc_sel_dep_confirm").click().run()
+    confirmed(at, "sc_sel_dep_confirm")
     assert not at.exception
     assert any("已确认" in s.value for s in at.success)
     with session_scope("t") as s:
@@ -266,4 +266,31 @@ def test_the_current_year_cannot_be_confirmed_yet(app_world) -> None:
     build_example(app_world)
     at = _open("leader", "select", year=2026)
     assert any("2026年度尚未结束" in i.value for i in at.info)
-    assert not [b for b in at.button if b.key == "sc_sel_dep_confirm"]
+    assert not [b for b in at.button if (b.key or "").startswith("sc_sel_dep_confirm")]
+
+
+def test_a_confirmed_list_is_replaced_only_with_a_reason_and_the_old_one_is_kept_void(app_world) -> None:
+    """Confirming asks first; confirming the same year again needs a replacement reason; the old
+    list stays, marked 作废 with who and when; the year has one current list."""
+    ex = build_example(app_world)
+    at = _open("leader", "select")
+    at.multiselect(key="sc_sel_dep_ids").set_value([ex["a"]]).run()
+    at.text_area(key="sc_sel_dep_reason").set_value("先定一人").run()
+    submit(at, "sc_sel_dep_confirm").click().run()
+    assert any("确定吗" in w.value for w in at.warning)  # asks before storing
+    with session_scope("t") as s:
+        assert scoring.latest_selection(s, YEAR, scoring.EXCELLENT) is None
+    submit(at, "sc_sel_dep_confirm_yes").click().run()
+    assert any("已确认" in s.value for s in at.success)
+    at.multiselect(key="sc_sel_dep_ids").set_value([ex["a"], ex["c"]]).run()
+    at.text_area(key="sc_sel_dep_reason").set_value("增加一人").run()
+    confirmed(at, "sc_sel_dep_confirm")
+    assert any("替换理由" in e.value for e in at.error)
+    at.text_area(key="sc_sel_dep_replace").set_value("漏报了李娜的议案，重新确认").run()
+    confirmed(at, "sc_sel_dep_confirm")
+    assert not at.exception
+    with session_scope("t") as s:
+        lists = [x for x in scoring.list_selections(s, YEAR) if x["类别"] == scoring.EXCELLENT]
+    assert [x["current"] for x in lists] == [True, False]
+    assert lists[1]["状态"].startswith("作废（leader ") and "漏报了李娜的议案" in lists[1]["状态"]
+    assert len(lists[0]["items"]) == 2

@@ -53,6 +53,7 @@ def test_supervisor_draws_in_the_browser(sc_server, page):
     witness.press("Enter")
     wait_ready(page)
     page.get_by_role("button", name="抽取样本").click()
+    page.get_by_role("button", name="确认", exact=True).click()  # the draw asks first
     page.get_by_text("已抽取样本").wait_for()
     wait_ready(page)
     page.get_by_text("随机种子（SHA-256）").first.wait_for()

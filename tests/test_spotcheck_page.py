@@ -13,7 +13,7 @@ from db.engine import session_scope
 from services import settings
 from services import spotchecks as sc
 from services.common import today
-from tests.conftest import app_as, goto
+from tests.conftest import app_as, confirmed, goto
 
 CHECKLIST = settings.DEFAULTS["spotcheck_checklist"][0]
 
@@ -55,10 +55,10 @@ def test_supervisor_draws_checks_and_verifies(app_world):
     row = counts[counts["代表组"] == "东城第一代表组"].iloc[0]
     assert row["联系活动"] == 4 and row["应抽条数"] == 2
     # drawing without a witness value is refused beside the field
-    at.button(key="sc_draw_btn").click().run()
+    confirmed(at, "sc_draw_btn")  # the draw asks first
     assert any("见证的随机值" in e.value for e in at.error)
     at.text_input(key="sc_witness").input("掷骰 2-6-1").run()
-    at.button(key="sc_draw_btn").click().run()
+    confirmed(at, "sc_draw_btn")
     assert not at.exception
     assert any("已抽取样本" in m.value for m in at.success)
     with session_scope(url=w.url) as s:

@@ -12,7 +12,7 @@ already closed keep no class (closing them said nothing about the answer): they 
 solved until someone classifies them.
 
 Revision ID: 0005_i14_bodies
-Revises: 0004_i13_calendar
+Revises: 0004_i12_intents
 Create Date: 2026-11-30
 """
 
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_i14_bodies"
-down_revision = "0004_i13_calendar"
+down_revision = "0004_i12_intents"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,61 @@
+"""Imports are idempotent (issue 12): the same file content is imported once per area, and rows
+matching a record already stored by its natural key are reported as duplicates, not added.
+
+``claim_file`` stores the SHA-256 of the file's bytes in ``import_files`` (unique per area) in the
+import's own transaction: a second import of the same content — a second click after 导入成功, the
+same file uploaded again tomorrow, or two people at once — is refused saying when and by whom the
+first was imported. The natural keys (activity: date + district + deputies + summary; proposal:
+term session + title + lead; deputy: name + phone) are decided where each import builds its rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db import models
+from services import clock
+from services.common import Actor, ServiceError
+
+AREAS = {"activities": "联系活动台账", "proposals": "议案建议", "deputies": "代表名册", "groups": "代表组"}
+
+
+def digest(data: bytes) -> str:
+    """The SHA-256 of a file's content (hex)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def previous(session: Session, area: str, data: bytes) -> models.ImportFile | None:
+    """The earlier import of the same content in ``area``, if any."""
+    F = models.ImportFile
+    return session.execute(select(F).where(F.area == area, F.sha256 == digest(data))).scalars().first()
+
+
+def refuse_repeat(session: Session, area: str, data: bytes) -> None:
+    """Raise ServiceError when this content was imported before (who, when, how many rows)."""
+    done = previous(session, area, data)
+    if done is not None:
+        name = session.execute(select(models.User.display_name).where(models.User.username == done.username)).scalar()
+        who = f"{name}（{done.username}）" if name and name != done.username else done.username
+        shown = f"“{done.filename}”" if done.filename else "该文件"
+        raise ServiceError(f"相同内容的文件{shown}已于 {done.at:%Y-%m-%d %H:%M} 由 {who} 导入（{done.rows} 行），"
+                           "未重复导入。如需补充，请只填写新的行后再导入。")
+
+
+def claim_file(session: Session, actor: Actor, area: str, data: bytes, filename: str, rows: int) -> None:
+    """Record the import of this content (same transaction as the rows it adds); a concurrent
+    import of the same content fails on the unique key and is retried, then refused."""
+    refuse_repeat(session, area, data)
+    session.add(models.ImportFile(area=area, sha256=digest(data), filename=(filename or "")[:255],
+                                  username=actor.username, at=clock.now(), rows=rows))
+    session.flush()
+
+
+def duplicate_note(dups: list[str], unit: str = "行") -> str:
+    """The sentence naming the rows skipped as duplicates ("" when none)."""
+    if not dups:
+        return ""
+    shown = "、".join(dups[:20]) + ("等" if len(dups) > 20 else "")
+    return f"{len(dups)} {unit}与已有记录重复，未重复添加：{shown}。"
