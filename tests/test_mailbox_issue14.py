@@ -8,7 +8,7 @@ from sqlalchemy import select
 from db import models
 from db.engine import session_scope
 from services import clock, letters
-from tests.conftest import app_as
+from tests.conftest import app_as, submit
 
 
 def test_keeper_prefills_and_deputy_changes_need_a_reason(app_world) -> None:
@@ -22,7 +22,7 @@ def test_keeper_prefills_and_deputy_changes_need_a_reason(app_world) -> None:
     at.text_input(key="lt_0_phone").set_value("139-1234-0014")
     at.text_area(key="lt_0_summary").set_value("小区门口路灯损坏")
     at.selectbox(key="lt_0_category").set_value("城乡建设").run()
-    at.button(key="lt_submit").click().run()
+    submit(at, "lt_submit").click().run()
     assert not at.exception and any("已登记来信" in x.value for x in at.success)
     with session_scope("t") as s:
         letter = s.execute(select(models.Letter)).scalars().one()
