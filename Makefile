@@ -23,7 +23,10 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# make run PORT=8502 serves on another port; a port already taken stops here with a message
+# (instead of leaving the user on whatever else answers there)
 run: install
+	@$(BIN)/python -c "import socket, sys; s = socket.socket(); s.settimeout(1); taken = s.connect_ex(('127.0.0.1', $(PORT))) == 0; s.close(); taken and sys.exit('端口 $(PORT) 已被占用（另一个程序或另一份本应用正在使用）。请换一个端口，例如：make run PORT=$$(( $(PORT) + 1 ))')"
 	$(BIN)/python manage.py init-db
 	$(BIN)/python manage.py demo --if-empty
 	@$(BIN)/python manage.py accounts

@@ -50,6 +50,19 @@ ICONS = {  # Material icons ship with Streamlit's front end (no emoji font is ne
 }
 COOKIE_DAYS = 1.0
 
+# Streamlit's file uploader has English text that no parameter changes ("Drag and drop a file
+# here", "Upload", "200MB per file"): hidden and replaced by Chinese with CSS (constant markup).
+# What CSS cannot reach is listed in the README (界面文字).
+CHINESE_WIDGET_TEXT = """<style>
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::before {
+  content: "将文件拖放到此处，或点击“选择文件”"; font-size: 0.9rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {
+  content: "单个文件不超过 50MB"; display: block; font-size: 0.8rem; opacity: 0.7; }
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p { display: none; }
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]::after { content: "选择文件"; }
+</style>"""
+
 
 def cookie_key() -> str:
     """Return the cookie signing key; in production refuse the demo key or a short one."""
@@ -192,13 +205,10 @@ def main() -> None:
         if actor.role in roles
     }
     st.session_state["_pages"] = pages
+    st.markdown(CHINESE_WIDGET_TEXT, unsafe_allow_html=True)  # constant markup only
     with st.sidebar:
         st.markdown("**代表联系选民工作平台**")
         st.caption(f"{actor.display_name}（{ROLE_NAMES[actor.role]}）")
-        # the menu: showSidebarNavigation is off (pages/ must not be served on its own), so the
-        # links to the pages of this role are drawn here
-        for page in pages.values():
-            st.page_link(page, label=page.title, icon=page.icon)
         st.divider()
         if st.button("退出登录", key="logout_btn"):
             with session_scope(actor.username) as s:
@@ -215,7 +225,9 @@ def main() -> None:
             st.switch_page(pages["dashboard"])
 
     home_page = st.Page(home, title="首页", url_path="home", default=True, visibility="hidden")
-    st.navigation([home_page, *pages.values()]).run()
+    # the menu is st.navigation's own (only this role's pages): on a phone it closes the sidebar
+    # after a page is chosen, which links drawn by hand (st.page_link) do not
+    st.navigation([home_page, *pages.values()], position="sidebar").run()
 
 
 main()

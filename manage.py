@@ -347,6 +347,37 @@ def cmd_restore(args: argparse.Namespace) -> None:
         raise CommandError(f"恢复失败：{exc}") from exc
 
 
+def cmd_spotcheck(args: argparse.Namespace) -> None:
+    """Re-derive spot checks from what they stored: 一致 / 不一致 per check."""
+    from db.engine import session_scope
+    from services import spotchecks
+
+    if args.file:
+        path = Path(args.file)
+        if not path.is_file():
+            raise CommandError(f"找不到文件：{path}")
+        ok, text = spotchecks.verify_export(path.read_bytes())
+        print(text)
+        if not ok:
+            raise CommandError("导出文件中的抽查不一致")
+        return
+    url = _url()
+    _require_schema(url)
+    if not args.all and not args.ids:
+        raise CommandError("请给出抽查编号，或用 --all 复核全部抽查，或用 --file 复核导出的 Excel 文件。")
+    with session_scope(CLI_USER, url=url) as s:
+        lines = spotchecks.verify_lines(s, None if args.all else args.ids)
+    if not lines:
+        print("没有抽查记录。")
+        return
+    for _cid, _ok, text in lines:
+        print(text)
+    bad = [cid for cid, ok, _ in lines if not ok]
+    print(f"共复核 {len(lines)} 次抽查，一致 {len(lines) - len(bad)} 次，不一致 {len(bad)} 次。")
+    if bad:
+        raise CommandError("不一致的抽查：" + "、".join(f"第{c}号" for c in bad))
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -408,6 +439,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["sqlite", "pg_dump", "jsonl"],
                    help="备份格式（默认：SQLite 用在线备份，PostgreSQL 用 pg_dump，其他用 JSON 行格式）")
     s.set_defaults(func=cmd_backup)
+
+    s = sub.add_parser("spotcheck", help="抽查：verify 按公布的复现方法重新抽取，核对样本是否一致")
+    s.add_argument("action", choices=["verify"], help="verify 复核")
+    s.add_argument("ids", nargs="*", type=int, metavar="ID", help="抽查编号（可多个）")
+    s.add_argument("--all", action="store_true", help="复核全部抽查")
+    s.add_argument("--file", metavar="FILE.xlsx", help="复核“导出 Excel”得到的抽查文件（不需要数据库）")
+    s.set_defaults(func=cmd_spotcheck)
 
     s = sub.add_parser("analyze", help="更新查询统计信息（ANALYZE；大批量载入后或定期运行）")
     s.add_argument("--stale", action="store_true", help="只更新行数变化超过五分之一或尚无统计的表")

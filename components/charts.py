@@ -10,6 +10,12 @@ import math
 
 import altair as alt
 import pandas as pd
+import streamlit as st
+
+from services import clock
+
+PNG_FONT = "Noto Sans CJK SC"  # the Chinese font of exported pictures (fonts-noto-cjk)
+PNG_WIDTH = 760  # charts drawn "as wide as the page" get this width in a picture
 
 AXIS_ORDER = ["F1", "F2", "F3", "F4", "F5"]
 
@@ -57,15 +63,45 @@ def radar(series: dict[str, dict[str, float]], labels: dict[str, str], max_value
     return alt.layer(g, s, fill, line, t).properties(width=size, height=size)
 
 
+def person_labels(rows: list[dict], key: str = "deputy_id", name: str = "代表", group: str = "代表组") -> dict:
+    """{id: label}: a person's name, with the group where two people share a name, and the id as
+    well where they share the group too, so a chart keyed by the label never merges two people."""
+    people: dict[object, tuple[str, str]] = {}
+    for r in rows:
+        people.setdefault(r[key], (str(r.get(name, "")), str(r.get(group, ""))))
+    names = pd.Series([n for n, _ in people.values()]).value_counts()
+    pairs = pd.Series([f"{n}|{g}" for n, g in people.values()]).value_counts()
+    out = {}
+    for i, (n, g) in people.items():
+        if names.get(n, 0) < 2:
+            out[i] = n
+        elif pairs.get(f"{n}|{g}", 0) < 2:
+            out[i] = f"{n}（{g}）"
+        else:
+            out[i] = f"{n}（{g}·{i}号）"
+    return out
+
+
+def month_label(month: str) -> str:
+    """"2026-03" → "3月" (the axis of a chart within one year)."""
+    try:
+        return f"{int(str(month)[5:7])}月"
+    except ValueError:
+        return str(month)
+
+
 def focus_bars(rows: list[dict], labels: dict[str, str]) -> alt.Chart:
-    """Grouped bars of deputies by focus: rows [{代表, 方面, 得分, deputy_id}]; click a bar to pick."""
+    """Grouped bars of deputies by focus: rows [{代表, 代表组, 方面, 得分, deputy_id}], one group of
+    bars per deputy (keyed by id, labelled by name); click a bar to pick."""
     pick = alt.selection_point(name="pick", fields=["deputy_id"], on="click")
     df = pd.DataFrame(rows)
     df["方面名称"] = df["方面"].map(lambda f: f"{f} {labels.get(f, '')}")
+    names = person_labels(rows)
+    df["代表"] = df["deputy_id"].map(names)
     order = list(dict.fromkeys(df["代表"]))
     return (
         alt.Chart(df).mark_bar().encode(
-            x=alt.X("代表:N", title="代表", sort=order, axis=alt.Axis(labelAngle=-40)),
+            x=alt.X("代表:N", title="代表", sort=order, axis=alt.Axis(labelAngle=-40, labelOverlap=False)),
             xOffset=alt.XOffset("方面名称:N", sort=[f"{f} {labels[f]}" for f in AXIS_ORDER if f in labels]),
             y=alt.Y("得分:Q", title="得分"),
             color=alt.Color("方面名称:N", title="方面"),
@@ -103,6 +139,7 @@ def ranking(rows: list[dict], cut: float | None, cut_label: str = "入选线") -
     click a bar to pick a deputy (selection ``pick`` on field deputy_id)."""
     pick = alt.selection_point(name="pick", fields=["deputy_id"], on="click")
     df = pd.DataFrame(rows)
+    df["代表"] = df["deputy_id"].map(person_labels(rows))
     order = list(df["代表"])
     bars = alt.Chart(df).mark_bar().encode(
         y=alt.Y("代表:N", title="代表", sort=order, axis=alt.Axis(labelOverlap=False)),
@@ -123,13 +160,15 @@ def ranking(rows: list[dict], cut: float | None, cut_label: str = "入选线") -
 
 
 def trend(rows: list[dict]) -> alt.Chart:
-    """Monthly trend: rows [{月份, 项目, 数量}] as lines with points."""
+    """Monthly trend: rows [{月份 "2026-03", 项目, 数量}] as lines with points, months as 1月…12月."""
     df = pd.DataFrame(rows)
+    order = [month_label(m) for m in sorted(set(df["月份"]))]
+    df["月份"] = df["月份"].map(month_label)
     return alt.Chart(df).mark_line(point=True).encode(
-        x=alt.X("月份:O", title="月份"),
+        x=alt.X("月份:N", title="月份", sort=order, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("数量:Q", title="数量"),
         color=alt.Color("项目:N", title="项目"),
-        tooltip=["月份:O", "项目:N", "数量:Q"],
+        tooltip=["月份:N", "项目:N", "数量:Q"],
     ).properties(height=280)
 
 
@@ -141,3 +180,26 @@ def picked(event: object, name: str) -> list[dict]:
     except AttributeError:
         return []
     return list(value or [])
+
+
+def to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
+    """The chart as a PNG for reports (vl-convert, no browser): Chinese labels in ``PNG_FONT``;
+    a chart that takes the page's width gets ``PNG_WIDTH``."""
+    import vl_convert as vlc
+
+    spec = chart.to_dict()
+    if "width" not in spec and not any(k in spec for k in ("hconcat", "vconcat", "concat", "facet")):
+        spec["width"] = PNG_WIDTH
+    cfg = spec.setdefault("config", {})
+    cfg["font"] = PNG_FONT
+    spec.setdefault("background", "white")
+    return vlc.vegalite_to_png(spec, scale=scale)
+
+
+def show(chart: alt.TopLevelMixin, key: str, name: str, **kwargs):  # noqa: ANN201 - st's chart state
+    """Draw a chart and a 下载图片 button under it (PNG made only when clicked); returns what
+    st.altair_chart returns (the selection when ``on_select`` is given)."""
+    event = st.altair_chart(chart, key=key, **kwargs)
+    st.download_button("下载图片", data=lambda: to_png(chart), file_name=f"{name}_{clock.today():%Y-%m-%d}.png",
+                       mime="image/png", key=f"{key}__png", on_click="ignore", icon=":material/image:")
+    return event

@@ -103,6 +103,18 @@ def render_filters(key: str, filters: Sequence[Filter]) -> dict:
     return values
 
 
+def render_sort(key: str, sorts: dict[str, str]) -> str:
+    """The 排序 choice of a list (a ``?sort=`` parameter may pick it); returns its key."""
+    options = list(sorts)
+    raw = st.query_params.get("sort")
+    wkey = f"{key}__sort"
+    if wkey not in st.session_state:
+        st.session_state[wkey] = raw if raw in options else options[0]
+    elif st.session_state[wkey] not in options:
+        st.session_state[wkey] = options[0]
+    return st.selectbox("排序（对全部记录排序后分页）", options, format_func=lambda k: sorts[k], key=wkey)
+
+
 def _fmt_when(v: object) -> str:
     """Write a date as 2026-03-05 and a datetime as 2026-03-05 14:30; empty for None/NaT."""
     if v is None or pd.isna(v):
@@ -157,15 +169,23 @@ def data_table(
     selectable: bool = False,
     hidden: Sequence[str] = (),
     extra_filters: dict | None = None,
+    sorts: dict[str, str] | None = None,
 ) -> TableResult:
     """Draw filters, one page of rows fetched in SQL, totals, pager and the 导出 Excel button.
 
     ``fetch(filters, offset, limit)`` returns a Page whose rows are dicts keyed by Chinese column
     names. Columns in ``hidden`` (e.g. an id) are fetched but not shown or exported.
+
+    ``sorts`` ({key: Chinese label}, the first the list's default) adds a 排序 choice: its key goes
+    to ``fetch`` as ``filters["sort"]`` and the service orders the whole result in SQL before it
+    pages it (the export follows the same order). Clicking a column header in the grid only
+    re-orders the rows on screen, so lists that offer sorts say so.
     """
     values = render_filters(key, filters)
     if extra_filters:
         values.update(extra_filters)
+    if sorts:
+        values["sort"] = render_sort(key, sorts)
     page_key = f"{key}__page"
     sig_key = f"{key}__sig"
     sig = repr(sorted(values.items(), key=lambda kv: kv[0]))
@@ -188,12 +208,12 @@ def data_table(
         shown = df.drop(columns=[c for c in hidden if c in df.columns])
         if selectable:
             event = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun",
-                                 selection_mode="single-row", key=f"{key}__grid")
+                                 selection_mode="single-row", key=f"{key}__grid", placeholder="")
             picked = event.selection.rows if event and event.selection else []
             if picked and picked[0] < len(result.rows):
                 selected = result.rows[picked[0]]
         else:
-            st.dataframe(shown, hide_index=True, width="stretch", key=f"{key}__grid")
+            st.dataframe(shown, hide_index=True, width="stretch", key=f"{key}__grid", placeholder="")
 
     c1, c2, c3 = st.columns([3, 2, 2])
     with c1:

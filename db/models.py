@@ -870,26 +870,42 @@ class Hearing(Base):
 
 
 class SpotCheck(Base):
-    """抽查: the rule, the seed, the fingerprint of the eligible list, and the sample."""
+    """抽查: 封存 (the eligible list, its fingerprint and the random source fixed in advance), then
+    开签 (the random value, the seed and the sample). Abandoned checks stay (已作废)."""
 
     __tablename__ = "spot_checks"
     __table_args__ = (
         _ck("status", S.SpotCheckStatus, "ck_spotcheck_status"),
+        _ck("source_kind", S.DrawSource, "ck_spotcheck_source", nullable=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)  # who sealed
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)  # when sealed
     period_start: Mapped[date] = mapped_column(Date, nullable=False)
     period_end: Mapped[date] = mapped_column(Date, nullable=False)
     rule: Mapped[dict] = mapped_column(JSON, nullable=False)
-    witness_value: Mapped[str] = mapped_column(String(128), nullable=False)
-    seed: Mapped[str] = mapped_column(String(128), nullable=False)
+    witness_value: Mapped[str | None] = mapped_column(String(128))  # the random value (开签)
+    seed: Mapped[str | None] = mapped_column(String(128))
     fingerprint: Mapped[str] = mapped_column(String(128), nullable=False)
-    sample: Mapped[list] = mapped_column(JSON, nullable=False)
-    # the eligible list at the draw, canonical order [[group_id, kind, record_id], ...] (for 复核)
+    sample: Mapped[list | None] = mapped_column(JSON)
+    # the eligible list at 封存, canonical order [[group_id, kind, record_id], ...]
     eligible: Mapped[list | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(8), nullable=False, default="检查中")  # 检查中/已完成
+    # each eligible record's facts at 封存 {"kind|id": {...}} (复核 shows before / after)
+    snapshots: Mapped[dict | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(8), nullable=False, default="检查中")
+    source_kind: Mapped[str | None] = mapped_column(String(8))  # 彩票开奖 / 现场掷骰
+    source_name: Mapped[str | None] = mapped_column(String(64))  # e.g. 中国福利彩票双色球
+    source_due: Mapped[date | None] = mapped_column(Date)  # the day the value will be taken
+    source_ref: Mapped[str | None] = mapped_column(String(64))  # draw number / meeting
+    reseal_reason: Mapped[str | None] = mapped_column(Text)  # why a second 封存 of the same groups and quarter
+    opened_by: Mapped[str | None] = mapped_column(String(64))
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime)
+    second_name: Mapped[str | None] = mapped_column(String(64))  # dice: the second person
+    second_role: Mapped[str | None] = mapped_column(String(32))
+    abandoned_by: Mapped[str | None] = mapped_column(String(64))
+    abandoned_at: Mapped[datetime | None] = mapped_column(DateTime)
+    abandon_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class SpotCheckItem(Base):
@@ -915,6 +931,7 @@ class SpotCheckItem(Base):
     note: Mapped[str | None] = mapped_column(Text)
     checked_by: Mapped[str | None] = mapped_column(String(64))
     checked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revision_note: Mapped[str | None] = mapped_column(Text)  # why the supervisor revised the finding
 
 
 class SpotCheckGrade(Base):

@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from components import charts
 from components.bodies import body_picker
 from components.forms import (
     confirm,
@@ -210,7 +211,7 @@ def _ledger(actor: Actor, ch: dict) -> None:
             return svc.list_activities(s, actor, f, offset, limit)
 
     res = data_table(
-        "act_ledger", fetch, filters=filters, export_name="联系选民活动台账", unit="次",
+        "act_ledger", fetch, filters=filters, export_name="联系选民活动台账", unit="次", sorts=svc.ACTIVITY_SORTS,
         export_title="联系选民活动台账", selectable=True, hidden=("id",),
         empty="没有符合条件的活动。可调整筛选条件，或在“登记活动”中录入。",
     )
@@ -247,7 +248,7 @@ def _detail(actor: Actor, ch: dict, activity_id: int) -> None:
         {"项目": "典型事例", "内容": "是" if a["typical"] else "否"},
         {"项目": "登记人", "内容": a["created_by"]},
     ])
-    st.dataframe(facts, hide_index=True, width="stretch")
+    st.dataframe(facts, hide_index=True, width="stretch", placeholder="")
     st.text("活动内容：")
     st.text(a["summary"])
     st.markdown(f"**群众意见（{len(a['opinions'])} 条）**")
@@ -348,6 +349,7 @@ def _opinions(actor: Actor, ch: dict) -> None:
             return op_svc.list_opinions(s, actor, f, offset, limit)
 
     res = data_table("act_ops", fetch, filters=filters, export_name="群众意见办理情况", unit="条",
+                     sorts=op_svc.OPINION_SORTS,
                      selectable=True, hidden=("id", "version"),
                      empty="没有符合条件的群众意见。意见在“登记活动”时随活动录入。")
     wanted = st.query_params.get("opinion", "")
@@ -433,7 +435,7 @@ def _import(actor: Actor) -> None:
         errs = errors_of("act_import")
         if errs:
             st.dataframe(pd.DataFrame([{"位置": k or "文件", "问题": v} for k, v in errs.items()]),
-                         hide_index=True, width="stretch")
+                         hide_index=True, width="stretch", placeholder="")
         if up is not None and st.button("导入", key="act_import_go"):
             data, name = up.getvalue(), up.name
             dups: list[str] = []
@@ -471,7 +473,7 @@ def _shortfall(actor: Actor, ch: dict, which: str) -> None:
         st.caption(f"每位代表每年至少联系选民 {minimum} 次。列入统计的是该年末（本年为今天）在任的代表，"
                    "按当时所在代表组统计；年中到任的按剩余月份折算；经抽查认定不合格的活动不计入。")
         if by_group:
-            st.dataframe(pd.DataFrame(by_group).drop(columns=["group_id"]), hide_index=True, width="stretch")
+            st.dataframe(pd.DataFrame(by_group).drop(columns=["group_id"]), hide_index=True, width="stretch", placeholder="")
 
         def fetch_r1(f: dict, offset: int, limit: int) -> Page:
             with session_scope(actor.username) as s:
@@ -530,7 +532,7 @@ def _mix(actor: Actor, ch: dict) -> None:
                          alt.Tooltip("次数:Q", title="次数")],
             )
         )
-        st.altair_chart(chart, width="stretch")
+        charts.show(chart, f"act_chart_{part}", title, width="stretch")
     groups = m["groups"]
     deputies = m["deputies"]
     st.markdown("**各代表组**")

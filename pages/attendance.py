@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from components import charts
 from components.forms import field_error, intent, run_write, show_flash
 from components.guard import require_page
 from components.params import param_year, year_options
@@ -176,7 +177,7 @@ def _rates(actor: Actor, ch: dict) -> None:
         by_kind = svc.rates_by_kind(s, actor, year)
     if by_kind:
         st.markdown(f"**{year}年各类会议活动出席情况**")
-        st.dataframe(pd.DataFrame(by_kind), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(by_kind), hide_index=True, width="stretch", placeholder="")
         long = pd.DataFrame([
             {"类型": r["类型"], "情况": k, "人次": r[f"{k}（人次）"], "order": i}
             for r in by_kind for i, k in enumerate(svc.STATUSES)
@@ -190,7 +191,7 @@ def _rates(actor: Actor, ch: dict) -> None:
             tooltip=[alt.Tooltip("类型:N", title="类型"), alt.Tooltip("情况:N", title="出席情况"),
                      alt.Tooltip("人次:Q", title="人次")],
         )
-        st.altair_chart(chart, width="stretch")
+        charts.show(chart, "att_chart", "出席情况", width="stretch")
 
 
 def _absent(actor: Actor, ch: dict) -> None:

@@ -44,6 +44,6 @@ def render() -> None:
             if entry["备注"]:
                 st.text(entry["备注"])
             if entry["fields"]:
-                st.dataframe(pd.DataFrame(entry["fields"]), hide_index=True, width="stretch", key="audit_detail")
+                st.dataframe(pd.DataFrame(entry["fields"]), hide_index=True, width="stretch", key="audit_detail", placeholder="")
     else:
         st.caption("点选一条记录可查看修改前后的逐项对比。")

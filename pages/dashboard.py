@@ -1,54 +1,50 @@
-"""工作台: 各项规则（R1–R20）的落实情况一览，点击查看明细；本年按月趋势。"""
+"""工作台: 五个方面（联系选民、来信办理、述职、督导抽查、评议评优）的情况，每项点击打开清单；
+各办事处对比；本年按月趋势。"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from components import charts
+from components import board, charts
 from components.guard import require_page
 from components.params import param_year, year_options
 from components.rectifications import rectification_list
-from components.text import safe_md
 from components.todo import my_todo
 from db.engine import session_scope
 from services import dashboard as svc
-from services.common import PAGES
-
-PER_ROW = 4
 
 
 def render() -> None:
-    """Draw 工作台 (nothing runs at import)."""
+    """Draw 工作台 (nothing runs at import): the work in five plain-language sections, each figure
+    a line that opens its list; for roles that see more than one office, the comparison by 办事处;
+    the monthly trend."""
     actor = require_page("dashboard")
-    st.caption("各项规则（R1–R20）在本年度、您负责范围内的落实情况；红色为需要关注的项目，点击“查看明细”打开对应清单。")
+    st.caption("本年度、您负责范围内各项工作的情况。带红色标记的需要关注；点击任一项打开对应清单。"
+               "灰色小标签是《工作意见》规则编号（R1–R20）。")
     years = year_options()
     year = st.selectbox("年度", years, index=years.index(param_year()), key="db_year", format_func=lambda y: f"{y}年")
     with session_scope(actor.username) as s:
-        figs = svc.figures(s, actor, year)
+        parts = svc.sections(s, actor, year)
         trend = svc.trend(s, actor, year)
+        offices = svc.by_office(s, actor, year) if not actor.scoped else []
     if st.query_params.get("view") == "spotcheck_rect":
         st.subheader("抽查整改事项")
         rectification_list(actor)
-    my_todo(actor)
-    st.subheader("各项规则落实情况")
+    my_todo(actor)  # staff: 我的待办 first, above the sections
+    st.subheader("工作概况")
     pages = st.session_state.get("_pages", {})
-    if not figs:
-        st.info("暂无可显示的统计。各业务模块登记数据后，这里会显示各项规则的落实情况。")
-    for start in range(0, len(figs), PER_ROW):
-        cols = st.columns(PER_ROW)
-        for col, f in zip(cols, figs[start:start + PER_ROW], strict=False):
-            with col, st.container(border=True):
-                value = f"{f.value} {f.unit}".strip()
-                # the whole label wraps above the figure (a metric label would cut it)
-                st.markdown(f"**{f.rule}** {safe_md(f.label)}", help=f.help or None)
-                st.metric(f"{f.rule} {f.label}", value, label_visibility="collapsed")
-                st.caption(":red[需要关注]" if f.bad else ":green[正常]")
-                page = pages.get(f.page)
-                if page is not None:
-                    st.page_link(page, label=f"查看明细（{PAGES[f.page][0]}）", icon=":material/open_in_new:",
-                                 query_params={k: str(v) for k, v in f.params.items()})
+    if not parts:
+        st.info("暂无可显示的统计。各业务模块登记数据后，这里会显示各项工作的情况。")
+    for start in range(0, len(parts), 2):  # two sections side by side; one under another on a phone
+        cols = st.columns(2)
+        for col, (name, figs) in zip(cols, parts[start:start + 2], strict=False):
+            with col:
+                board.section(name, svc.SECTIONS[name], figs, pages)
+    if len(offices) > 1:
+        st.subheader(f"{year}年各办事处对比")
+        board.office_comparison(offices)
     st.subheader(f"{year}年按月趋势")
     if trend and any(r["数量"] for r in trend):
-        st.altair_chart(charts.trend(trend), width="stretch")
+        charts.show(charts.trend(trend), "db_trend", f"{year}年按月趋势", width="stretch")
     else:
         st.info("本年度还没有活动、来信或已解决的意见。登记后这里显示每月的变化。")

@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from components import charts
 from components.forms import field_error, intent, run_write, show_flash
 from components.guard import require_page
 from components.params import param_year, year_options
@@ -61,25 +62,29 @@ def _charts(actor: Actor, year: int, version: int) -> None:
         color=alt.Color("来源:N", title="来源"),
         tooltip=["问题类别", "来源", "数量"],
     ).properties(title="按问题类别", height=max(220, 32 * cat["问题类别"].nunique()))
-    st.altair_chart(bar, width="stretch")
+    charts.show(bar, "hi_bar", f"{year}年问题按类别", width="stretch")
     heat = pd.DataFrame(data["office"])
+    # one row per category and one column per office, each cell wide and tall enough for its
+    # label (office names run to 8 characters: the labels are set at an angle, never overlapping)
     hm = alt.Chart(heat).mark_rect().encode(
-        x=alt.X("办事处:N", title="办事处", axis=alt.Axis(labelAngle=0, labelOverlap=False, labelLimit=160)),
-        y=alt.Y("问题类别:N", title="问题类别", axis=alt.Axis(labelOverlap=False, titleAngle=0, titleAlign="right",
-                                                         titleY=-8)),
+        x=alt.X("办事处:N", title="办事处", axis=alt.Axis(labelAngle=-30, labelOverlap=False, labelLimit=200,
+                                                    orient="top")),
+        y=alt.Y("问题类别:N", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=200)),
         color=alt.Color("数量:Q", title="数量（件）", scale=alt.Scale(scheme="oranges")),
         tooltip=["办事处", "问题类别", "数量"],
-    ).properties(title="问题类别 × 办事处")
+    ).properties(title="问题类别 × 办事处", height=alt.Step(30), width=alt.Step(90))
     text = hm.mark_text(baseline="middle").encode(text="数量:Q", color=alt.value("black"))
-    st.altair_chart(hm + text, width="stretch")
+    charts.show(hm + text, "hi_heat", f"{year}年问题类别与办事处", width="content")
     month = pd.DataFrame(data["month"])
+    months = [charts.month_label(m) for m in sorted(set(month["月份"]))]
+    month["月份"] = month["月份"].map(charts.month_label)
     line = alt.Chart(month).mark_line(point=True).encode(
-        x=alt.X("月份:O", title="月份", axis=alt.Axis(labelAngle=0)),
+        x=alt.X("月份:N", title="月份", sort=months, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("数量:Q", title="数量（件）", axis=alt.Axis(titleAngle=0, titleAlign="left", titleY=-8)),
         color=alt.Color("来源:N", title="来源"),
         tooltip=["月份", "来源", "数量"],
     ).properties(title="按月份")
-    st.altair_chart(line, width="stretch")
+    charts.show(line, "hi_month", f"{year}年问题按月份", width="stretch")
     st.markdown("**按选区**")
     dist = data["district"]
     data_table("hi_district", lambda f, o, n: Page(dist[o:o + n], len(dist)), export_name=f"{year}年问题按选区统计",
@@ -153,7 +158,7 @@ def _topics(actor: Actor) -> None:
         st.caption("没有待告知的来信人。")
         return
     st.dataframe(pd.DataFrame(untold).drop(columns=["topic_id", "letter_id"]), hide_index=True, width="stretch",
-                 key="hi_untold")
+                 key="hi_untold", placeholder="")
     if actor.can_write("topic") or actor.can_write("letter"):
         show_flash("hi_told")
         choices = {(u["topic_id"], u["letter_id"]): f"{u['来信编号']} {u['来信人']}（{u['议题']}）" for u in untold}

@@ -92,7 +92,7 @@ def _letter_list(actor: Actor, ch: dict) -> None:
         with session_scope(actor.username) as s:
             return letters.list_letters(s, actor, f, offset, limit, reveal_all=reveal_all)
 
-    res = data_table("lt_list", fetch, filters=filters, export_name="来信登记表", unit="件",
+    res = data_table("lt_list", fetch, filters=filters, export_name="来信登记表", unit="件", sorts=letters.LETTER_SORTS,
                      export_notes=letters.export_notes(actor), hidden=["id"], selectable=True,
                      empty="没有符合条件的来信。可调整筛选条件，或在“登记来信”中登记新来信。")
     if res.selected:
@@ -145,7 +145,7 @@ def _detail(actor: Actor, ch: dict, letter_id: int) -> None:
         ("不予受理/合并理由", info["close_reason"] + (f"（并入{info['merged_into']}）" if info["merged_into"] else "")),
     ], columns=["项目", "内容"])
     st.dataframe(fields, hide_index=True, width="stretch", height=36 * (len(fields) + 1) + 2,
-                 key=f"lt_fields_{letter_id}")
+                 key=f"lt_fields_{letter_id}", placeholder="")
     st.text("内容摘要：")
     st.text(info["summary"])
     if info["may_reveal"] and shown.get("id") != letter_id:
@@ -453,7 +453,7 @@ def _register(actor: Actor, ch: dict) -> None:
     if pending:
         st.warning(f"发现 {len(pending)} 件近90天内可能重复的来信（同一电话或内容相似），请核对后选择：")
         st.dataframe(pd.DataFrame(pending).drop(columns=["id"]), hide_index=True, width="stretch",
-                     key="lt_dups_grid")
+                     key="lt_dups_grid", placeholder="")
         c1, c2, c3 = st.columns(3)
         if c1.button("不是重复，仍然保存", key="lt_save_anyway"):
             _save(actor, data, it)
@@ -565,6 +565,6 @@ def _boxes(actor: Actor, ch: dict) -> None:
     colors = {"已开箱": "background-color: #d7f0d7", "未开箱": "background-color: #f8d0d0",
               "本周未开": "background-color: #fff1c2", "无工作日": "background-color: #eeeeee"}
     styled = df.style.map(lambda v: colors.get(v, ""), subset=grid["weeks"])
-    st.dataframe(styled, hide_index=True, width="stretch", key="mb_grid")
+    st.dataframe(styled, hide_index=True, width="stretch", key="mb_grid", placeholder="")
     st.caption("列名为每周的周一日期；“—”表示该周尚未到来或信箱尚未设立。每周至少开箱一次（R11）。")
 

@@ -185,7 +185,7 @@ def _periods(actor: Actor, deputy_id: int) -> None:
         return
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"md_dep_periods_{deputy_id}",
                  column_config={"起始日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                                "结束日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
+                                "结束日期": st.column_config.DateColumn(format="YYYY-MM-DD")}, placeholder="")
 
 
 def _deputies(actor: Actor, ch: dict) -> None:
@@ -543,7 +543,7 @@ def _import_section(actor: Actor, kind: str) -> None:
             st.success(report.summary(unit))
         else:
             st.error(report.summary(unit))
-            st.dataframe(pd.DataFrame(report.errors), hide_index=True, width="stretch", key=f"{key}_errors")
+            st.dataframe(pd.DataFrame(report.errors), hide_index=True, width="stretch", key=f"{key}_errors", placeholder="")
 
 
 def _import_export(actor: Actor) -> None:

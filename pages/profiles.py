@@ -9,7 +9,7 @@ from components import charts
 from components.guard import require_page
 from components.params import param_int, param_year, year_options
 from db.engine import session_scope
-from services import masterdata, scoring
+from services import documents, masterdata, scoring
 from services import profiles as svc
 from services.common import ServiceError
 
@@ -21,7 +21,7 @@ def _empty_list(actor, year: int) -> None:
     st.subheader(f"{year}年履职档案中没有联系选民活动和议案建议的代表（{len(rows)} 人）")
     if rows:
         st.dataframe(pd.DataFrame(rows).drop(columns=["deputy_id"]), hide_index=True, width="stretch",
-                     key="pf_empty_grid")
+                     key="pf_empty_grid", placeholder="")
         st.caption("请督促这些代表联系选民、提出议案建议，并及时在联系活动、议案建议页面登记。")
     else:
         st.success("每位在任代表本年都有联系选民活动或议案建议记录。")
@@ -58,7 +58,7 @@ def render() -> None:
         st.error(str(exc))
         return
     h = data["header"]
-    st.dataframe(pd.DataFrame([h]), hide_index=True, width="stretch", key="pf_header")
+    st.dataframe(pd.DataFrame([h]), hide_index=True, width="stretch", key="pf_header", placeholder="")
     sc = data["scores"]
     st.subheader("履职评分")
     if sc:
@@ -72,7 +72,7 @@ def render() -> None:
         if sc:
             rows = [{"工作重点": scoring.FOCUS_LONG[f], "得分": sc["focus"][f]} for f in scoring.FOCUSES]
             rows.append({"工作重点": "扣分", "得分": sc["deduction"]})
-            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="pf_scores")
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="pf_scores", placeholder="")
             st.caption(f"评分细则{sc['rubric']}；组内第 {sc['group_rank']} 名；本年任职比例 "
                        f"{scoring.fraction_label(sc['fraction'])}；登记或修改记录后评分随即更新。")
         else:
@@ -80,7 +80,8 @@ def render() -> None:
     with right:
         if data["radar"]:
             labels = {f: scoring.FOCUS_NAMES[f] for f in scoring.FOCUSES}
-            st.altair_chart(charts.radar(data["radar"], labels, sc["cap"] if sc else 20), width="stretch")
+            charts.show(charts.radar(data["radar"], labels, sc["cap"] if sc else 20), "pf_radar",
+                        f"{h['姓名']}{year}年五个方面", width="stretch")
     for aspect in data["aspects"]:
         total = sum(len(rows) for _sub, rows in aspect["parts"])
         st.subheader(aspect["title"])
@@ -88,12 +89,12 @@ def render() -> None:
             st.markdown(f"**{sub}**（{len(rows)} 条）")
             if rows:
                 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                             key=f"pf_{aspect['title'][:1]}_{n}")
+                             key=f"pf_{aspect['title'][:1]}_{n}", placeholder="")
         if not total:
             st.caption("本年度无记录。")
     st.subheader(svc.REPORTS_TITLE)
     if data["reports"]:
-        st.dataframe(pd.DataFrame(data["reports"]), hide_index=True, width="stretch", key="pf_reports")
+        st.dataframe(pd.DataFrame(data["reports"]), hide_index=True, width="stretch", key="pf_reports", placeholder="")
     else:
         st.caption("本年度无述职记录。")
     st.divider()
@@ -103,13 +104,13 @@ def render() -> None:
     c1.download_button("导出 Word（打印）", docx, file_name=f"{name}.docx", key="pf_docx", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     with c2:
-        if svc.pdf_converter():
+        if documents.pdf_converter():
             if st.button("生成 PDF", key="pf_pdf_make"):
-                pdf = svc.to_pdf(docx)
+                pdf = documents.to_pdf(docx)
                 if pdf:
                     st.download_button("下载 PDF", pdf, file_name=f"{name}.pdf", key="pf_pdf",
                                        mime="application/pdf", on_click="ignore")
                 else:
                     st.error("PDF 转换失败，请导出 Word 后打印。")
         else:
-            st.caption("本机未安装 LibreOffice，暂不能导出 PDF；请导出 Word 后打印。")
+            st.caption("本机未安装 PDF 转换程序，暂不能导出 PDF；请导出 Word 后打印。")

@@ -64,7 +64,7 @@ def _detail(actor: Actor, ch: dict, pid: int) -> None:
         st.text(d["result"])
     if d["sources"]:
         st.caption(f"来源群众意见和来信（{len(d['sources'])}件）")
-        st.dataframe(pd.DataFrame(d["sources"]).drop(columns=["key"]), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(d["sources"]).drop(columns=["key"]), hide_index=True, width="stretch", placeholder="")
     st.caption("办理过程")
     timeline([Step(e["status"], e["on"], e["by"], e["note"]) for e in d["events"]])
     if not actor.can_write("proposal"):
@@ -298,7 +298,7 @@ def _import_export(actor: Actor) -> None:
         errs = {k: v for k, v in st.session_state.get(f"{form_key}__errors", {}).items() if k.startswith("第")}
         if errs:
             st.dataframe(pd.DataFrame([{"行": k, "问题": v} for k, v in errs.items()]), hide_index=True,
-                         width="stretch")
+                         width="stretch", placeholder="")
         if up is not None and st.button("导入", type="primary", key="prop_import"):
             data, name = up.getvalue(), up.name
             dups: list[str] = []

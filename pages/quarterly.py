@@ -81,13 +81,13 @@ def _summary(actor: Actor, groups: dict[int, str]) -> None:
     with c1:
         st.markdown("**分类统计**")
         if data["by_category"]:
-            st.dataframe(pd.DataFrame(data["by_category"]), hide_index=True, width="stretch", key="qs_cat")
+            st.dataframe(pd.DataFrame(data["by_category"]), hide_index=True, width="stretch", key="qs_cat", placeholder="")
         else:
             st.caption("暂无。")
     with c2:
         st.markdown("**按办理状态**")
         if data["by_state"]:
-            st.dataframe(pd.DataFrame(data["by_state"]), hide_index=True, width="stretch", key="qs_state")
+            st.dataframe(pd.DataFrame(data["by_state"]), hide_index=True, width="stretch", key="qs_state", placeholder="")
         else:
             st.caption("暂无。")
     name = f"{data['group']}{year}年第{quarter}季度汇总"

@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from components import charts
 from components.forms import field_error, intent, keep_drawn, run_write, show_flash
 from components.guard import require_page
 from components.params import param_year, year_options
@@ -65,7 +66,7 @@ def _overview(actor: Actor, year: int) -> None:
                     tooltip=[alt.Tooltip("代表组:N", title="代表组"), alt.Tooltip("项目:N", title="项目"),
                              alt.Tooltip("人数:Q", title="人数")])
         )
-        st.altair_chart(chart, width="stretch")
+        charts.show(chart, "rep_chart", f"{year}年述职情况", width="stretch")
 
 
 # ---------------------------------------------------------------- 述职计划

@@ -11,6 +11,7 @@ from components.guard import require_page
 from components.params import param_year, year_options
 from components.table import Filter, data_table
 from db.engine import session_scope
+from services import masterdata
 from services import scoring as svc
 from services.common import Actor, Page
 from services.states import Role
@@ -46,7 +47,7 @@ def _show_details(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking, depu
         st.info("没有计分记录。可在联系活动、代表信箱、议案建议、出席与履职、述职管理中登记后再查看。")
         return
     listed = round(float(df["分值"].sum()), 2)
-    st.dataframe(df.drop(columns=["代表"]), hide_index=True, width="stretch", key=f"{key}_grid")
+    st.dataframe(df.drop(columns=["代表"]), hide_index=True, width="stretch", key=f"{key}_grid", placeholder="")
     st.caption(f"{svc.detail_check(d, listed, focus)}；共 {len(df)} 条。")
 
 
@@ -93,8 +94,8 @@ def _rank_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> None:
 
 def _deputy_options(rk: svc.Ranking, actor: Actor) -> dict[int, str]:
     """Deputies of the ranking inside the actor's scope, best first."""
-    return {d["id"]: f"{d['name']}（{d['group']}，{d['total']:g}分）" for d in rk.deputies
-            if actor.in_scope(d["office_id"], d["group_id"])}
+    return {d["id"]: f"{d['name']} {masterdata.pinyin_initials(d['name'])}（{d['group']}，{d['total']:g}分）"
+            for d in rk.deputies if actor.in_scope(d["office_id"], d["group_id"])}
 
 
 def _deputy_details(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking, key: str) -> int | None:
@@ -129,13 +130,15 @@ def _charts_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> Non
     group_avg = avgs["groups"].get(d["group_id"], {})
     series = {f"{d['name']}（本人）": d["focus"], "代表组平均": group_avg, "全区平均": avgs["district"]}
     cap = max(rk.rubric.focus_caps.values() or [20])
-    st.altair_chart(charts.radar(series, LABELS, cap), width="stretch")
+    charts.show(charts.radar(series, LABELS, cap), "sc_radar", f"{d['name']}{year}年五个方面", width="stretch")
 
     st.subheader("得分前列代表（按方面）")
     n = st.slider("显示前几名", 5, 30, 10, key="sc_topn")
     top = [x for x in rk.deputies if x["id"] in opts][:n]
-    rows = [{"代表": x["name"], "方面": f, "得分": x["focus"][f], "deputy_id": x["id"]} for x in top for f in svc.FOCUSES]
-    ev = st.altair_chart(charts.focus_bars(rows, LABELS), width="stretch", on_select="rerun", key="sc_bars")
+    rows = [{"代表": x["name"], "代表组": x["group"], "方面": f, "得分": x["focus"][f], "deputy_id": x["id"]}
+            for x in top for f in svc.FOCUSES]
+    ev = charts.show(charts.focus_bars(rows, LABELS), "sc_bars", f"{year}年得分前列代表", width="stretch",
+                     on_select="rerun")
     hit = charts.picked(ev, "pick")
     if hit:
         _picked_records(actor, rubric_id, year, rk, int(hit[0]["deputy_id"]), "sc_bars_detail")
@@ -143,7 +146,8 @@ def _charts_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> Non
     st.subheader("代表组 × 方面 热力图")
     heat = [{"代表组": g["name"], "group_id": gid, "方面": f, "平均分": g[f]}
             for gid, g in avgs["groups"].items() for f in svc.FOCUSES]
-    ev = st.altair_chart(charts.heatmap(heat, LABELS), width="stretch", on_select="rerun", key="sc_heat")
+    ev = charts.show(charts.heatmap(heat, LABELS), "sc_heat", f"{year}年代表组得分热力图", width="stretch",
+                     on_select="rerun")
     hit = charts.picked(ev, "cell")
     if hit:
         gid, focus = int(hit[0]["group_id"]), hit[0]["方面"]
@@ -153,7 +157,7 @@ def _charts_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> Non
         if df.empty:
             st.info("该代表组在这一方面没有计分记录。")
         else:
-            st.dataframe(df, hide_index=True, width="stretch", key="sc_heat_grid")
+            st.dataframe(df, hide_index=True, width="stretch", key="sc_heat_grid", placeholder="")
 
     st.subheader("总分排名与入选线")
     with session_scope(actor.username) as s:
@@ -167,7 +171,8 @@ def _charts_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> Non
     st.caption(f"优秀代表候选 {cand['quota']} 名；入选线为最后一名候选的总分"
                + (f"（该分数并列 {len(tied)} 人争 {cand['tie']['places']} 个名额，由领导确定）" if tied else "")
                + f"。图中显示前 {len(rows)} 名，点击条形查看明细。")
-    ev = st.altair_chart(charts.ranking(rows, cand["cut"]), width="stretch", on_select="rerun", key="sc_rankchart")
+    ev = charts.show(charts.ranking(rows, cand["cut"]), "sc_rankchart", f"{year}年总分排名", width="stretch",
+                     on_select="rerun")
     hit = charts.picked(ev, "pick")
     if hit:
         _picked_records(actor, rubric_id, year, rk, int(hit[0]["deputy_id"]), "sc_rankchart_detail")
@@ -180,7 +185,7 @@ def _picked_records(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking, di
         return
     st.caption(f"{d['name']}（{d['group']}）总分 {d['total']:g} 分的计分记录")
     df = _details(actor, rubric_id, year, did)
-    st.dataframe(df.drop(columns=["代表"]) if not df.empty else df, hide_index=True, width="stretch", key=f"{key}_grid")
+    st.dataframe(df.drop(columns=["代表"]) if not df.empty else df, hide_index=True, width="stretch", key=f"{key}_grid", placeholder="")
 
 
 # ---------------------------------------------------------------- 评优名单
@@ -191,7 +196,7 @@ def _tie_notice(tie: dict, unit: str, key: str, columns: list[str]) -> None:
     st.warning(f"总分 {tie['total']:g} 分并列 {len(tie['ids'])} {unit}，争最后 {tie['places']} {unit}名额。"
                f"系统不按姓名或编号自动取舍：请在下方名单中从并列者里选定 {tie['places']} {unit}，并写明理由。")
     if tie["rows"]:
-        st.dataframe(pd.DataFrame(tie["rows"])[columns], hide_index=True, width="stretch", key=key)
+        st.dataframe(pd.DataFrame(tie["rows"])[columns], hide_index=True, width="stretch", key=key, placeholder="")
 
 
 def _confirm_form(actor: Actor, year: int, rubric_id: int, kind: str, opts: dict[int, str], default: list[int],
@@ -246,7 +251,7 @@ def _select_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> Non
                "等级不是不称职、述职满意率不低于门槛、年末仍在任；担任领导职务的代表不参评。以上参数由系统管理员在“系统设置”中调整。")
     if cand["candidates"]:
         st.dataframe(pd.DataFrame(cand["candidates"]).drop(columns=["deputy_id", "候选", "说明"]),
-                     hide_index=True, width="stretch", key="sc_cand_grid")
+                     hide_index=True, width="stretch", key="sc_cand_grid", placeholder="")
     elif not cand["tie"]:
         st.info("暂无符合条件的候选代表。请检查联系选民活动等记录是否已登记。")
     if cand["tie"]:
@@ -254,7 +259,7 @@ def _select_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> Non
     with st.expander(f"未列入候选的代表及原因（{len(cand['others'])} 人）"):
         if cand["others"]:
             st.dataframe(pd.DataFrame(cand["others"])[["全区排名", "代表", "代表组", "总分", "等级", "说明"]],
-                         hide_index=True, width="stretch", key="sc_others_grid")
+                         hide_index=True, width="stretch", key="sc_others_grid", placeholder="")
     if can_confirm:
         opts = _deputy_options(rk, actor)
         default = [r["deputy_id"] for r in cand["candidates"] if r["deputy_id"] in opts]
@@ -266,7 +271,7 @@ def _select_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> Non
         st.caption(f"候选名额 {gcand['quota']} 个（设置：每年先进代表组候选数）。抽查评定为需整改或本年没有代表的代表组"
                    "不参评，也不占名额。")
         st.dataframe(pd.DataFrame(groups).drop(columns=["group_id", "needs_fix"]), hide_index=True, width="stretch",
-                     key="sc_gcand_grid")
+                     key="sc_gcand_grid", placeholder="")
     else:
         st.info("暂无代表组。")
     if gcand["tie"]:
@@ -292,11 +297,12 @@ def _history(actor: Actor, year: int, history: list[dict]) -> None:
         st.info("本年度尚未确认名单。领导在上方核对候选后点击“确认”即可存档。")
         return
     st.dataframe(pd.DataFrame(history).drop(columns=["items", "id", "params", "current"]), hide_index=True, width="stretch",
-                 key="sc_hist_grid")
+                 key="sc_hist_grid", placeholder="")
     hopts = {h["id"]: f"{h['年度']}年 {h['类别']}（{h['确认人']} {h['确认时间']:%Y-%m-%d %H:%M}）" for h in history}
     hid = st.selectbox("选择名单", list(hopts), format_func=lambda i: hopts[i], key="sc_hist_pick")
+    scores = st.checkbox("Word 名单附得分、等级和排名（默认只列姓名，按姓氏笔画排序）", key="sc_hist_scores")
     with session_scope(actor.username) as s:
-        xlsx, docx = svc.selection_xlsx(s, hid), svc.selection_docx(s, hid)
+        xlsx, docx = svc.selection_xlsx(s, hid), svc.selection_docx(s, hid, with_scores=scores)
     kind = next(h["类别"] for h in history if h["id"] == hid)
     c1, c2, c3 = st.columns(3)
     c1.download_button("导出 Excel", xlsx, file_name=f"{year}年度{kind}名单.xlsx", key="sc_hist_xlsx",
@@ -319,7 +325,7 @@ def _r20(rows: list[dict]) -> None:
     st.subheader("没有优秀代表的代表组（R20）")
     st.caption("每个代表组至少应有一名先进典型代表：以下代表组既没有等级为优秀的代表，也没有代表列入已确认的优秀代表名单。")
     if rows:
-        st.dataframe(pd.DataFrame(rows).drop(columns=["group_id"]), hide_index=True, width="stretch", key="sc_r20_grid")
+        st.dataframe(pd.DataFrame(rows).drop(columns=["group_id"]), hide_index=True, width="stretch", key="sc_r20_grid", placeholder="")
     else:
         st.success("每个代表组都有优秀代表。")
 
@@ -347,9 +353,9 @@ def _rubric_tab(actor: Actor, rubric_id: int, year: int) -> None:
                + "；等级：" + "，".join(f"{b['grade']} ≥ {float(b['min']):g}" for b in data.bands.get("bands", []))
                + (f"；述职满意率低于 {float(data.bands['report_floor']['below']):.0%} 时等级最高为基本称职"
                   if (data.bands.get("report_floor") or {}).get("below") else "") + "。")
-    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key="sc_rub_grid")
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key="sc_rub_grid", placeholder="")
     with st.expander(f"全部版本（{len(versions)} 个）"):
-        st.dataframe(pd.DataFrame(versions).drop(columns=["id"]), hide_index=True, width="stretch", key="sc_ver_grid")
+        st.dataframe(pd.DataFrame(versions).drop(columns=["id"]), hide_index=True, width="stretch", key="sc_ver_grid", placeholder="")
     if actor.role != Role.ADMIN:
         return
     if data.status == svc.DRAFT:
@@ -359,7 +365,7 @@ def _rubric_tab(actor: Actor, rubric_id: int, year: int) -> None:
                 prev = svc.preview(s, rubric_id, current, year)
             moved = sum(1 for p in prev if p["名次变化"])
             st.caption(f"与现行第{current_version}版相比，{moved} 名代表的名次有变化（{year}年数据）。")
-            st.dataframe(pd.DataFrame(prev), hide_index=True, width="stretch", key="sc_preview_grid")
+            st.dataframe(pd.DataFrame(prev), hide_index=True, width="stretch", key="sc_preview_grid", placeholder="")
         it = intent("sc_publish", rubric_id)
         if confirm_button("发布此版本", it, "sc_publish",
                           f"发布后，排名和评优默认使用第{data.version}版评分细则"

@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from db import models
-from services import clock, deputies, imports, rules, settings
+from services import clock, deputies, imports, masterdata, people, rules, settings
 from services import opinions as opinion_service
 from services.common import (
     Actor,
@@ -62,6 +62,7 @@ from services.states import (
     OpinionSource,
     OpinionStatus,
     Organiser,
+    RecordKind,
     values,
 )
 from services.validation import clean_text, fmt_date, parse_date
@@ -146,7 +147,7 @@ def deputy_options(session: Session, actor: Actor, group_id: int | None = None,
     stmt = scope_filter(stmt.order_by(G.name, D.name), actor, office_col, group_col)
     if group_id is not None:
         stmt = stmt.where(group_col == group_id)
-    return {i: f"{n} {p}（{g}）" if p else f"{n}（{g}）" for i, n, p, g in session.execute(stmt)}
+    return {i: masterdata.picker_label(n, p, g) for i, n, p, g in session.execute(stmt)}
 
 
 def group_of_district(session: Session, district_id: int | None) -> int | None:
@@ -340,6 +341,11 @@ def update_activity(session: Session, actor: Actor, activity_id: int, data: dict
             op.district_id, op.group_id = district.id, district.group_id
     facts_before = (act.held_on, act.voters_reached, act.has_signin, act.has_photos,
                     sorted(d.id for d in act.deputies))
+    finding = rules.spotcheck_finding(session, RecordKind.ACTIVITY, act.id)
+    if finding and (clean["held_on"] != act.held_on
+                    or sorted(d.id for d in clean["deputies"]) != facts_before[4]):
+        raise ValidationError({"": f"该活动已被抽查核查（结论：{finding}），不能更改活动日期和参加代表；"
+                                   "如记录有误，请联系督查人员。"})
     _apply(act, clean)
     act.office_id = office_id
     facts_after = (act.held_on, act.voters_reached, act.has_signin, act.has_photos,
@@ -358,6 +364,9 @@ def delete_activity(session: Session, actor: Actor, activity_id: int, expected_v
     actor.require_write("activity")
     act = _load(session, actor, activity_id)
     check_version(act, expected_version, "该活动")
+    finding = rules.spotcheck_finding(session, RecordKind.ACTIVITY, act.id)
+    if finding:
+        raise ValidationError({"": f"该活动已被抽查核查（结论：{finding}），不能删除；如记录有误，请联系督查人员。"})
     op_ids = list(session.execute(
         select(models.Opinion.id).where(models.Opinion.activity_id == act.id)
     ).scalars())
@@ -398,9 +407,9 @@ def get_activity(session: Session, actor: Actor, activity_id: int) -> dict:
         "deputy_ids": [d.id for d in act.deputies], "deputies": [d.name for d in act.deputies],
         "voters_reached": act.voters_reached, "summary": act.summary, "has_signin": act.has_signin,
         "has_photos": act.has_photos, "has_other": act.has_other, "typical": act.typical,
-        "verified_by": act.verified_by or "", "verified_at": act.verified_at,
+        "verified_by": people.name_of(session, act.verified_by), "verified_at": act.verified_at,
         "evidence": evidence_level(act.has_signin, act.has_photos, act.voters_reached, act.verified_at),
-        "created_by": act.created_by or "", "created_at": act.created_at,
+        "created_by": people.name_of(session, act.created_by), "created_at": act.created_at,
         "opinions": opinion_service.of_activity(session, actor, act.id),
     }
 
@@ -500,8 +509,30 @@ def _opinion_counts(session: Session, ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
+# the orders the activity ledger offers (components.table ``sorts``); the first is the office's
+ACTIVITY_SORTS: dict[str, str] = {
+    "held_desc": "活动日期：新的在前",
+    "held_asc": "活动日期：早的在前",
+    "voters_desc": "联系选民人数：多的在前",
+    "group": "代表组",
+}
+
+
+def activity_order(sort: str | None) -> list:
+    """ORDER BY of the ledger for an ``ACTIVITY_SORTS`` key (unknown keys: newest first)."""
+    A = models.Activity
+    if sort == "held_asc":
+        return [A.held_on, A.id]
+    if sort == "voters_desc":
+        return [A.voters_reached.desc(), A.held_on.desc(), A.id.desc()]
+    if sort == "group":
+        return [models.DeputyGroup.name, A.held_on.desc(), A.id.desc()]
+    return [A.held_on.desc(), A.id.desc()]
+
+
 def list_activities(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
-    """One page of the ledger (rows keyed by Chinese column names) with totals 活动 次 / 选民 人."""
+    """One page of the ledger (rows keyed by Chinese column names) with totals 活动 次 / 选民 人,
+    in the order ``f["sort"]`` names (``ACTIVITY_SORTS``), ordered in SQL before paging."""
     A = models.Activity
     ids = _filtered(session, actor, f).subquery()
     stmt = (
@@ -509,7 +540,7 @@ def list_activities(session: Session, actor: Actor, f: dict, offset: int = 0, li
         .join(ids, ids.c.id == A.id)
         .join(models.District, models.District.id == A.district_id)
         .join(models.DeputyGroup, models.DeputyGroup.id == A.group_id)
-        .order_by(A.held_on.desc(), A.id.desc())
+        .order_by(*activity_order(f.get("sort")))
     )
     rows, total = paginate(session, stmt, offset, limit)
     page_ids = [r[0].id for r in rows]

@@ -70,21 +70,85 @@ def failed_tile(area: str) -> Figure:
                   help="该项统计出错，已记录日志，请联系系统管理员。")
 
 
+def _area_figures(session: Session, actor: Actor, year: int) -> list[tuple[ModuleType, list[Figure]]]:
+    """Each area's figures (or its one error tile), in ``SOURCES`` order."""
+    out = []
+    for module, area in SOURCES:
+        try:
+            out.append((module, list(module.figures(session, actor, year))))
+        except Exception:
+            LOG.exception("figures of %s failed", module.__name__)
+            session.rollback()  # figures only read: nothing is lost, and PostgreSQL can go on
+            out.append((module, [failed_tile(area)]))
+    return out
+
+
 def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
     """Every area's figures for the year and the actor's scope, ordered by rule.
 
     An area whose figures raise shows one tile saying so (the rest of 工作台 still works) and
     the error is logged.
     """
-    out: list[Figure] = []
-    for module, area in SOURCES:
-        try:
-            out.extend(module.figures(session, actor, year))
-        except Exception:
-            LOG.exception("figures of %s failed", module.__name__)
-            session.rollback()  # figures only read: nothing is lost, and PostgreSQL can go on
-            out.append(failed_tile(area))
-    return sorted(out, key=_rule_no)
+    return sorted((f for _m, figs in _area_figures(session, actor, year) for f in figs), key=_rule_no)
+
+
+# 工作台's five plain-language sections (the way an office talks about its work), each with a
+# line saying what it covers, and the section of each area's figures
+SECTIONS: dict[str, str] = {
+    "联系选民": "代表进选区联系选民、收集意见和提出议案建议的情况",
+    "来信办理": "代表信箱开箱、来信办理时限、季度汇总报送和热点问题",
+    "述职": "代表向选民述职和代表组听取述职、整改的情况",
+    "督导抽查": "抽查代表组活动记录和整改的情况",
+    "评议评优": "出席履职、评分、履职档案和优秀代表、先进代表组评选",
+}
+SECTION_OF: dict[ModuleType, str] = {
+    activities: "联系选民", opinions: "联系选民", proposals: "联系选民",
+    letters: "来信办理", calendars: "来信办理", mailboxes: "来信办理", quarterly: "来信办理", hotissues: "来信办理",
+    reports: "述职",
+    spotchecks: "督导抽查",
+    attendance: "评议评优", scoring: "评议评优", profiles: "评议评优",
+}
+
+
+def sections(session: Session, actor: Actor, year: int) -> list[tuple[str, list[Figure]]]:
+    """The figures grouped in ``SECTIONS`` (each in rule order; sections without a figure for
+    this actor are left out). Every area of ``SOURCES`` has a section (a test says so)."""
+    grouped: dict[str, list[Figure]] = {name: [] for name in SECTIONS}
+    for module, figs in _area_figures(session, actor, year):
+        grouped[SECTION_OF[module]].extend(figs)
+    return [(name, sorted(figs, key=_rule_no)) for name, figs in grouped.items() if figs]
+
+
+def by_office(session: Session, actor: Actor, year: int) -> list[dict]:
+    """The comparison by 办事处 for the year (actor's scope): activities held, voters reached,
+    letters received, letters overdue today (``letters.overdue_clause``), opinions resolved
+    (``rules.opinion_resolved``)."""
+    lo, hi = date(year, 1, 1), date(year, 12, 31)
+    A, L, O, G, Of = M.Activity, M.Letter, M.Opinion, M.DeputyGroup, M.Office
+    stmt = select(Of.id, Of.name).where(Of.active.is_(True)).order_by(Of.id)
+    if actor.group_id is not None:
+        stmt = stmt.where(Of.id.in_(select(G.office_id).where(G.id == actor.group_id)))
+    elif actor.office_id is not None:
+        stmt = stmt.where(Of.id == actor.office_id)
+    offices = session.execute(stmt).all()
+
+    def grouped(stmt) -> dict[int, int]:  # noqa: ANN001
+        return {i: int(n or 0) for i, n in session.execute(stmt)}
+
+    acts = grouped(scope_filter(select(A.office_id, func.count()).where(A.held_on.between(lo, hi)),
+                                actor, A.office_id, A.group_id).group_by(A.office_id))
+    voters = grouped(scope_filter(select(A.office_id, func.sum(A.voters_reached)).where(A.held_on.between(lo, hi)),
+                                  actor, A.office_id, A.group_id).group_by(A.office_id))
+    got = grouped(scope_filter(select(L.office_id, func.count()).where(L.received_on.between(lo, hi)),
+                               actor, L.office_id, L.group_id).group_by(L.office_id))
+    late = grouped(scope_filter(select(L.office_id, func.count()).where(letters.overdue_clause(session)),
+                                actor, L.office_id, L.group_id).group_by(L.office_id))
+    solved = grouped(scope_filter(select(G.office_id, func.count()).select_from(O).join(G, G.id == O.group_id)
+                                  .where(rules.opinion_resolved(lo, hi)), actor, G.office_id, O.group_id)
+                     .group_by(G.office_id))
+    return [{"office_id": i, "办事处": n, "联系活动（次）": acts.get(i, 0), "联系选民（人）": voters.get(i, 0),
+             "收到来信（件）": got.get(i, 0), "来信超期（件）": late.get(i, 0), "意见已解决（条）": solved.get(i, 0)}
+            for i, n in offices]
 
 
 def trend_months(year: int) -> list[int]:

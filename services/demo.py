@@ -31,7 +31,9 @@ writers), half of them already turned into a 建议 (R4) and two made supervisio
 band of the ``report_share`` setting; not in term year 1) of each group's deputies serving on the
 year's reference day, as ``services.deputies`` counts them; written reports missing, received, reviewed (通过 or
 退回修改), filed and published; mailboxes with skipped weeks and some not opened in the last 7
-days; quarterly summaries mostly submitted. No spot checks (the supervisors draw those).
+days; quarterly summaries mostly submitted. Spot checks (``spotchecks.demo_checks``): the quarter before last
+drawn from a lottery and finished, last quarter an abandoned 封存 and its reseal opened with dice, this
+quarter's list sealed and waiting for its draw.
 
 Determinism: every part draws from its own ``random.Random(f"{seed}:{part}")``, and every date
 derives from ``today`` (default ``clock.today()``), so the same seed and ``today`` give the same data.
@@ -1808,6 +1810,35 @@ def _fix_sequences(ctx: _Ctx) -> None:
 # ---------------------------------------------------------------- entry point
 
 
+def _spot_checks(ctx: _Ctx) -> None:
+    """Demo spot checks through the service (``spotchecks.demo_checks``): a finished lottery draw,
+    an abandoned 封存 and its reseal opened with dice, and this quarter's list sealed. Their rows get
+    ids reserved like every demo row (the same seed gives the same ids on every backend)."""
+    from sqlalchemy import event
+
+    from services import spotchecks
+
+    def explicit_ids(session: Session, _ctx: object, _instances: object) -> None:
+        for obj in session.new:
+            if isinstance(obj, models.SpotCheck | models.SpotCheckItem | models.Rectification) and obj.id is None:
+                obj.id = ctx.ids(type(obj), 1)
+
+    event.listen(ctx.session, "before_flush", explicit_ids)
+    try:
+        before = ctx.session.execute(select(func.count()).select_from(models.Rectification)).scalar_one()
+        spotchecks.demo_checks(ctx.session, ctx.today, ctx.seed)
+        ctx.session.flush()
+    finally:
+        event.remove(ctx.session, "before_flush", explicit_ids)
+    for model in (models.SpotCheck, models.SpotCheckItem, models.SpotCheckGrade):
+        rows = ctx.session.execute(select(func.count()).select_from(model)).scalar_one()
+        if rows:
+            ctx.counts[model.__tablename__] = rows
+    added = ctx.session.execute(select(func.count()).select_from(models.Rectification)).scalar_one() - before
+    if added:
+        ctx.counts["rectifications"] += added
+
+
 def generate(url: str | None = None, *, seed: int = 2026, offices: int = 6, groups: int = 12,
              districts: int = 40, deputies: int = 180, letters: int | None = None,
              activities: int | None = None, years: float = 1.5, today: date | None = None,
@@ -1849,6 +1880,8 @@ def generate(url: str | None = None, *, seed: int = 2026, offices: int = 6, grou
         _hearings_and_summaries(ctx, m)
         _topics(ctx, lt["clusters"])
         _users(ctx, m)
+        ctx.progress(0.92, "抽查")
+        _spot_checks(ctx)
         _fix_sequences(ctx)
         ctx.progress(0.93, "办理时限")
         if n_letters:

@@ -25,6 +25,7 @@ How an import treats a file:
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +43,9 @@ from services.validation import clean_text, normalize_phone
 
 M = models
 DEPUTY_COLUMNS = ["姓名", "性别", "出生年份", "党派", "工作单位及职务", "联系电话", "代表组", "选区"]
+# read when the file has it (older templates lack it: the flag then stays as it is)
+LEADER_COLUMN = "担任领导职务"
+YES_NO = {"是": True, "否": False, "": False}
 GROUP_COLUMNS = ["代表组", "办事处", "联络员", "联络员电话"]
 Progress = Callable[[int, int], None] | None
 _FIELD_COLUMN = {"name": "姓名", "gender": "性别", "birth_year": "出生年份", "party": "党派",
@@ -98,11 +102,43 @@ def _clean_gender(value: object) -> str:
 
 def _read(data: bytes, columns: list[str]) -> list[tuple[int, dict]]:
     """Read the first sheet; a file that is not an .xlsx or lacks headers is a ValidationError."""
+    return _read_with_headers(data, columns)[1]
+
+
+def _read_with_headers(data: bytes, columns: list[str]) -> tuple[list[str], list[tuple[int, dict]]]:
+    """The headers found and the rows (see ``_read``)."""
     try:
-        _headers, rows = read_xlsx(data, columns)
+        return read_xlsx(data, columns)
     except ValueError as exc:
         raise ValidationError({"file": str(exc)}) from exc
-    return rows
+
+
+def _with_dropdowns(xlsx: bytes, sheet: str, lists: dict[str, list[str]]) -> bytes:
+    """Add data-validation drop-downs to the columns of ``sheet`` named in ``lists`` (rows 2–2000),
+    the choices kept on a hidden sheet 选项 (a list may be longer than Excel's 255 characters)."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter, quote_sheetname
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = load_workbook(io.BytesIO(xlsx))
+    ws = wb[sheet]
+    header_row = next(r for r in range(1, 11) if any(ws.cell(r, c).value in lists for c in range(1, ws.max_column + 1)))
+    opts = wb.create_sheet("选项")
+    opts.sheet_state = "hidden"
+    for j, (name, values) in enumerate(lists.items(), start=1):
+        opts.cell(1, j, name)
+        for i, v in enumerate(values, start=2):
+            opts.cell(i, j, v)
+        col = next(c for c in range(1, ws.max_column + 1) if ws.cell(header_row, c).value == name)
+        letter = get_column_letter(j)
+        dv = DataValidation(type="list", formula1=f"={quote_sheetname('选项')}!${letter}$2:${letter}${max(2, len(values) + 1)}",
+                            allow_blank=True, showErrorMessage=True, errorTitle="请从下拉列表中选择",
+                            error=f"“{name}”请从下拉列表中选择。")
+        dv.add(f"{get_column_letter(col)}{header_row + 1}:{get_column_letter(col)}{header_row + 2000}")
+        ws.add_data_validation(dv)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 def _phone_key(value: object) -> str | None:
@@ -126,13 +162,19 @@ def deputy_template(session: Session, actor: Actor) -> bytes:
     ).all()
     notes = pd.DataFrame({"填写说明": [
         "第一个工作表“代表名单”的表头不要修改；多出的列会被忽略。",
-        "姓名、代表组必填；代表组、选区填写名称，须与系统中一致（见“代表组与选区”工作表）。",
+        "姓名、代表组必填；代表组、选区填写名称，须与系统中一致（见“代表组与选区”工作表），可从下拉列表选择。",
         "选区必须属于所填代表组；联系电话为11位手机号码；出生年份为4位数字；性别填男或女。",
+        "担任领导职务填“是”或“否”（担任领导职务的代表按设置不参加优秀代表评选）；不填为否。",
         "导入时逐行检查，只要有一行有问题就全部不导入，并列出每个问题行的行号和原因。",
         "姓名和联系电话与本届已有代表相同的行视为同一人，将更新其信息，不会重复新增。",
     ]})
     ref = pd.DataFrame(rows, columns=["代表组", "选区"]).fillna("")
-    return to_xlsx({"代表名单": pd.DataFrame(columns=DEPUTY_COLUMNS), "填写说明": notes, "代表组与选区": ref})
+    xlsx = to_xlsx({"代表名单": pd.DataFrame(columns=[*DEPUTY_COLUMNS, LEADER_COLUMN]), "填写说明": notes,
+                    "代表组与选区": ref})
+    return _with_dropdowns(xlsx, "代表名单", {
+        "性别": ["男", "女"], "党派": list(md.PARTIES),
+        "代表组": sorted({g for g, _d in rows}), "选区": [d for _g, d in rows if d],
+        LEADER_COLUMN: ["是", "否"]})
 
 
 def export_deputies(session: Session, actor: Actor, filters: dict | None = None) -> bytes:
@@ -142,9 +184,12 @@ def export_deputies(session: Session, actor: Actor, filters: dict | None = None)
         term = current_term(session)
         filters["term_id"] = term.id if term else None
     rows = session.execute(md.deputy_statement(actor, filters)).all()
+    leads = dict(session.execute(select(M.Deputy.id, M.Deputy.is_office_leader)
+                                 .where(M.Deputy.id.in_([r[0] for r in rows] or [-1]))).all())
     frame = pd.DataFrame(
-        [[r[1], r[2] or "", r[3] or "", r[4] or "", r[5] or "", r[6] or "", r[7], r[8] or ""] for r in rows],
-        columns=DEPUTY_COLUMNS,
+        [[r[1], r[2] or "", r[3] or "", r[4] or "", r[5] or "", r[6] or "", r[7], r[8] or "",
+          "是" if leads.get(r[0]) else "否"] for r in rows],
+        columns=[*DEPUTY_COLUMNS, LEADER_COLUMN],
     )
     return to_xlsx({"代表名单": frame}, text_columns=("联系电话",))
 
@@ -156,7 +201,8 @@ def import_deputies(session: Session, actor: Actor, data: bytes, progress: Progr
     Returns the report; when it has errors nothing was written. ``dry_run`` checks only.
     """
     actor.require_write("masterdata")
-    rows = _read(data, DEPUTY_COLUMNS)
+    headers, rows = _read_with_headers(data, DEPUTY_COLUMNS)
+    has_leader = LEADER_COLUMN in headers
     report = ImportReport(total=len(rows))
     total = len(rows) * 2
     term = current_term(session)
@@ -194,6 +240,11 @@ def import_deputies(session: Session, actor: Actor, data: bytes, progress: Progr
                 "party": raw.get("党派"), "unit_title": raw.get("工作单位及职务"), "phone": raw.get("联系电话"),
                 "group_id": group.id if group else None, "district_id": dist.id if dist else None,
                 "term_id": term.id}
+        leader = None
+        if has_leader:
+            leader = YES_NO.get(clean_text(raw.get(LEADER_COLUMN)))
+            if leader is None:
+                problems.append(f"{LEADER_COLUMN}应填“是”或“否”")
         clean = None
         try:
             clean = md.check_deputy(session, actor, form, require_scope=False)
@@ -227,6 +278,10 @@ def import_deputies(session: Session, actor: Actor, data: bytes, progress: Progr
         if problems:
             report.errors.append({"行号": excel_row, "姓名": name, "问题": "；".join(dict.fromkeys(problems))})
         else:
+            if leader is not None:
+                clean["is_office_leader"] = leader
+            elif match is not None:
+                clean["is_office_leader"] = match.is_office_leader  # the file does not say: keep it
             plan.append((match, clean))
     if report.errors or dry_run:
         return report
@@ -239,7 +294,7 @@ def import_deputies(session: Session, actor: Actor, data: bytes, progress: Progr
             report.created += 1
             continue
         changed = False
-        for f in _TEMPLATE_FIELDS:
+        for f in (*_TEMPLATE_FIELDS, "is_office_leader"):
             if f == "name" and name_key(match.name) == name_key(clean[f]):
                 continue  # the same name written with another middle dot: kept as first typed
             if getattr(match, f) != clean[f]:

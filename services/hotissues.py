@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from db import models
-from services import clock, settings
+from services import clock, people, settings
 from services import letters as letter_service
 from services.common import Actor, Figure, NotFound, Page, ValidationError, scope_filter
 from services.states import LetterStatus, TopicStatus
@@ -151,9 +151,10 @@ def list_topics(session: Session, actor: Actor, f: dict, offset: int = 0, limit:
         select(TL.topic_id, func.count()).join(T, T.id == TL.topic_id)
         .where(TL.topic_id.in_(ids), TL.told_at.is_(None), T.status == TopicStatus.CLOSED).group_by(TL.topic_id)
     ).all()) if ids else {}
+    who = people.names_of(session, [r.created_by for r in rows])
     out = [{"id": r.id, "议题": r.title, "问题类别": r.category or "", "选区": r[3] or "", "状态": r.status,
             "涵盖来信（件）": int(r.n or 0), "待告知来信人（人）": int(untold.get(r.id, 0)),
-            "提出人": r.created_by, "提出时间": fmt_date(r.created_at), "办结时间": fmt_date(r.closed_at)} for r in rows]
+            "提出人": who.get(r.created_by, ""), "提出时间": fmt_date(r.created_at), "办结时间": fmt_date(r.closed_at)} for r in rows]
     return Page(out, int(total))
 
 
@@ -243,5 +244,6 @@ def topics_of_letter(session: Session, actor: Actor, letter_id: int) -> list[dic
         select(T.id, T.title, T.status, T.outcome, TL.told_at, TL.told_by)
         .join(TL, TL.topic_id == T.id).where(TL.letter_id == letter_id).order_by(T.id)
     ).all()
-    return [{"topic_id": i, "title": t, "status": st, "outcome": o or "", "told_at": at, "told_by": by or ""}
+    who = people.names_of(session, [r[5] for r in rows])
+    return [{"topic_id": i, "title": t, "status": st, "outcome": o or "", "told_at": at, "told_by": who.get(by, "")}
             for i, t, st, o, at, by in rows]

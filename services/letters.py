@@ -21,7 +21,7 @@ import difflib
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, null, select
 from sqlalchemy.orm import Session
 
 from db import audit, models
@@ -77,7 +77,8 @@ REPLY_METHODS = tuple(values(ReplyMethod))
 FEEDBACK_METHODS = ("电话", "当面", "书面", "短信", "其他")
 PAUSE, RESUME, UNDO = "暂停计时", "恢复计时", "撤销"
 OVERDUE_CHOICES = {"超期": "已超期（含严重超期）", "严重超期": "严重超期（超过时限两倍）",
-                   "即将到期": "即将到期（未超期）", "日历未确认": "期限所在年度日历未确认"}
+                   "即将到期": "即将到期（未超期）", "日历未确认": "期限所在年度日历未确认",
+                   "本周到期": "本周到期（今天至本周日，未超期）"}
 DUPLICATE_DAYS = 90
 SIMILARITY = 0.6
 # the fields a step may change (kept in LetterEvent.prior for undo)
@@ -959,7 +960,10 @@ def _conditions(actor: Actor, f: dict, clock: Clock) -> list:
         conds.append(L.status.not_in(CLOSED))
     elif status:
         conds.append(L.status == status)
-    if f.get("overdue") == deadlines.DUE_SOON:
+    if f.get("overdue") == "本周到期":
+        week_end = clock.today + timedelta(days=6 - clock.today.weekday())
+        conds.append(and_(L.paused_since.is_(None), next_due(clock).between(clock.today, week_end)))
+    elif f.get("overdue") == deadlines.DUE_SOON:
         conds.append(clock.soon_clause())
     elif f.get("overdue") == workdays.UNCONFIRMED:
         conds.append(clock.unconfirmed_clause())
@@ -986,9 +990,49 @@ def _filtered(session: Session, actor: Actor, f: dict, clock: Clock):
             .where(*_conditions(actor, f, clock)))
 
 
+# the orders the letter list offers (components.table ``sorts``); the first is the office's
+LETTER_SORTS: dict[str, str] = {
+    "office": "办理顺序：严重超期、超期在前，截止日期近的在前",
+    "due": "截止日期：近的在前",
+    "received_desc": "收信日期：新的在前",
+    "received_asc": "收信日期：早的在前",
+    "status": "状态",
+}
+
+
+def next_due(clock: Clock):  # noqa: ANN201 - an SQL expression
+    """SQL: the deadline a letter works to now (the running clock that falls first): the step due
+    while it waits to be handed or forwarded, the reply due before the first reply, then the
+    feedback due; none once it is closed (the deadlines' order is a settings rule: handed ≤ reply
+    ≤ feedback)."""
+    return case(
+        (L.status.in_(list(CLOSED)), null()),
+        (L.status.in_([LetterStatus.REGISTERED, LetterStatus.REPLIED]), L.step_due),
+        (L.status.in_(list(BEFORE_REPLY)), L.reply_due),
+        else_=L.resolve_due)
+
+
+def letter_order(clock: Clock, sort: str | None) -> list:
+    """ORDER BY of the letter list for a ``LETTER_SORTS`` key (unknown keys: the office's)."""
+    due = next_due(clock)
+    no_due_last = case((due.is_(None), 1), else_=0)
+    if sort == "received_desc":
+        return [L.received_on.desc(), L.id.desc()]
+    if sort == "received_asc":
+        return [L.received_on, L.id]
+    if sort == "due":
+        return [no_due_last, due, L.received_on, L.id]
+    if sort == "status":
+        return [L.status, no_due_last, due, L.id]
+    late = case((clock.clause(True), 0), (clock.clause(False), 1), else_=2)
+    return [late, no_due_last, due, L.received_on, L.id]
+
+
 def list_letters(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20, *,
                  reveal_all: bool = False) -> Page:
-    """One page of letters (newest first) with masked writers, deadlines and overdue marks.
+    """One page of letters with masked writers, deadlines and overdue marks, in the order
+    ``f["sort"]`` names (``LETTER_SORTS``; by default the office's: overdue first, then the
+    nearest deadline), ordered in SQL before paging.
 
     ``reveal_all`` (an export by a role that may reveal) shows the personal data and writes one
     audit row naming the export.
@@ -1001,7 +1045,8 @@ def list_letters(session: Session, actor: Actor, f: dict, offset: int = 0, limit
                func.sum(case((clock.unconfirmed_clause(), 1), else_=0))).where(*conds)
     ).one()
     total, overdue, long, unconfirmed = int(total or 0), int(overdue or 0), int(long or 0), int(unconfirmed or 0)
-    stmt = _filtered(session, actor, f, clock).order_by(L.received_on.desc(), L.id.desc())
+    stmt = _filtered(session, actor, f, clock).add_columns(next_due(clock).label("due")) \
+        .order_by(*letter_order(clock, f.get("sort")))
     rows = session.execute(stmt.offset(offset).limit(limit)).all()
     if reveal_all:
         if actor.role not in REVEAL_ROLES:
@@ -1015,11 +1060,11 @@ def list_letters(session: Session, actor: Actor, f: dict, offset: int = 0, limit
         level = clock.level(r.status, r.paused_since is not None, dues, soon=True)
         unsure = r.status not in CLOSED and bool(clock.cal.unconfirmed_years(*(d for d, _k in clock.running(r.status, dues))))
         out.append({
-            "id": r.id, "编号": r.code, "收信日期": r.received_on, "信箱": r.mailbox, "代表组": r.grp, **person,
-            "问题类别": r.category, "内容摘要": r.summary if reveal_all else _short(r.summary, 40),
-            "承办代表": r.deputy or "", "状态": r.status + ("（暂停计时）" if r.paused_since else ""),
-            "轮次": r.round, "转办单位": r.forwarded_to or "", "结果分类": r.outcome or "", "首次答复时限": r.reply_due,
-            "办结反馈时限": r.resolve_due, "超期": level, "日历": workdays.UNCONFIRMED if unsure else "",
+            "id": r.id, "状态": r.status + ("（暂停计时）" if r.paused_since else ""), "截止日期": r.due,
+            "超期": level, "编号": r.code, "收信日期": r.received_on, "内容摘要": r.summary if reveal_all
+            else _short(r.summary, 40), "问题类别": r.category, "信箱": r.mailbox, "代表组": r.grp, **person,
+            "承办代表": r.deputy or "", "轮次": r.round, "转办单位": r.forwarded_to or "", "结果分类": r.outcome or "",
+            "首次答复时限": r.reply_due, "办结反馈时限": r.resolve_due, "日历": workdays.UNCONFIRMED if unsure else "",
             "满意度": r.satisfaction or "",
         })
     sums = {"超期": f"{overdue} 件", "严重超期": f"{long} 件"}

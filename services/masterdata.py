@@ -98,12 +98,13 @@ def district_options(session: Session, actor: Actor, group_id: int | None = None
 
 def deputy_options(session: Session, actor: Actor, group_id: int | None = None,
                    serving_only: bool = True) -> dict[int, str]:
-    """Deputies the actor may see (optionally of one group), {id: "姓名（代表组）"}.
+    """Deputies the actor may see (optionally of one group), {id: "姓名 拼音首字母（代表组）"}
+    (``picker_label``: typing "zw" finds 张伟 in any picker).
 
     ``serving_only`` keeps deputies serving today (status 在任).
     """
     D, G = M.Deputy, M.DeputyGroup
-    stmt = select(D.id, D.name, G.name).join(G, G.id == D.group_id).order_by(G.name, D.pinyin, D.name)
+    stmt = select(D.id, D.name, D.pinyin, G.name).join(G, G.id == D.group_id).order_by(G.name, D.pinyin, D.name)
     if serving_only:
         stmt = stmt.where(D.status == SERVING)
     if group_id is not None:
@@ -112,7 +113,7 @@ def deputy_options(session: Session, actor: Actor, group_id: int | None = None,
         stmt = stmt.where(D.group_id == actor.group_id)
     elif actor.office_id is not None:
         stmt = stmt.where(G.office_id == actor.office_id)
-    return {i: f"{n}（{g}）" for i, n, g in session.execute(stmt)}
+    return {i: picker_label(n, p, g) for i, n, p, g in session.execute(stmt)}
 
 
 def district_group(session: Session, district_id: int | None) -> int | None:
@@ -155,6 +156,13 @@ def free_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
+
+
+def picker_label(name: str, pinyin: str | None, group: str) -> str:
+    """A deputy as every picker lists them: "张伟 zw（东城第一代表组）", so that typing the pinyin
+    initials ("zw") finds them as well as the name (initials worked out when a record lacks them)."""
+    initials = pinyin or pinyin_initials(name)
+    return f"{name} {initials}（{group}）" if initials else f"{name}（{group}）"
 
 
 def pinyin_initials(name: str) -> str:

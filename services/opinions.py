@@ -619,8 +619,31 @@ def of_activity(session: Session, actor: Actor, activity_id: int) -> list[dict]:
     ]
 
 
+# the orders the opinion list offers (components.table ``sorts``); the first is the office's
+OPINION_SORTS: dict[str, str] = {
+    "open_first": "办理顺序：未办结在前，提出早的在前",
+    "raised_desc": "提出日期：新的在前",
+    "raised_asc": "提出日期：早的在前",
+    "status": "状态",
+}
+OPEN_OPINION = (OpinionStatus.PENDING, OpinionStatus.FORWARDED, OpinionStatus.HANDLING)
+
+
+def opinion_order(sort: str | None) -> list:
+    """ORDER BY of the opinion list for an ``OPINION_SORTS`` key (unknown keys: the office's)."""
+    O = models.Opinion
+    if sort == "raised_desc":
+        return [O.raised_on.desc(), O.id.desc()]
+    if sort == "raised_asc":
+        return [O.raised_on, O.id]
+    if sort == "status":
+        return [O.status, O.raised_on, O.id]
+    return [case((O.status.in_(list(OPEN_OPINION)), 0), else_=1), O.raised_on, O.id]
+
+
 def list_opinions(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
-    """One page of opinions across activities and report meetings (scope applied), newest first.
+    """One page of opinions across activities and report meetings (scope applied), in the order
+    ``f["sort"]`` names (``OPINION_SORTS``; by default open ones first, oldest first), in SQL.
 
     Filters: year, status, category, livelihood (bool), group, source, q (text in content or body).
     """
@@ -653,16 +676,16 @@ def list_opinions(session: Session, actor: Actor, f: dict, offset: int = 0, limi
         stmt = stmt.where(or_(O.content.contains(q, autoescape=True),
                               O.forwarded_to.contains(q, autoescape=True),
                               O.resolved_by.contains(q, autoescape=True)))
-    stmt = stmt.order_by(O.raised_on.desc(), O.id.desc())
+    stmt = stmt.order_by(*opinion_order(f.get("sort")))
     rows, total = paginate(session, stmt, offset, limit)
     out = [
-        {"id": o.id, "version": o.version, "提出日期": o.raised_on, "来源": o.source, "选区": dname,
-         "代表组": gname, "类别": o.category, "民生问题": o.is_livelihood, "意见内容": o.content,
-         "转交单位": o.forwarded_to or "", "状态": o.status + ("（暂停计时）" if o.paused_since else ""),
-         "结果分类": o.outcome or "", "解决单位": o.resolved_by or "", "办结日期": o.resolved_on,
+        {"id": o.id, "version": o.version, "状态": o.status + ("（暂停计时）" if o.paused_since else ""),
          "期限": clock.due_text(o.status, o.forward_due, o.resolve_due, o.feedback_due),
          "超期": clock.level(o.status, o.paused_since is not None, o.forward_due, o.resolve_due, o.feedback_due,
                            soon=True),
+         "提出日期": o.raised_on, "意见内容": o.content, "类别": o.category, "来源": o.source, "选区": dname,
+         "代表组": gname, "民生问题": o.is_livelihood, "转交单位": o.forwarded_to or "",
+         "结果分类": o.outcome or "", "解决单位": o.resolved_by or "", "办结日期": o.resolved_on,
          "日历": workdays.UNCONFIRMED if o.status in OPEN and clock.cal.unconfirmed_years(
              *(d for d, _k in clock.running(o.status, o.forward_due, o.resolve_due, o.feedback_due))) else ""}
         for o, dname, gname in rows

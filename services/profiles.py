@@ -10,12 +10,7 @@ Letter writers' personal data never enters the file (only the letter's number, c
 
 from __future__ import annotations
 
-import io
-import shutil
-import subprocess
-import tempfile
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -238,86 +233,40 @@ def scoring_scope() -> Actor:
 
 
 def to_docx(data: dict) -> bytes:
-    """The file as a printable .docx: header table, scores, the five aspects, 述职."""
-    from docx import Document
-    from docx.shared import Pt
+    """The file as a 公文 (services.documents): the facts, scores, the five aspects, 述职."""
+    from services.documents import GongWen
 
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.size = Pt(10.5)
     h = data["header"]
-    doc.add_heading(f"{h['姓名']}代表{data['year']}年度履职档案", level=1)
-    t = doc.add_table(rows=0, cols=4)
-    t.style = "Table Grid"
-    items = list(h.items())
-    for i in range(0, len(items), 2):
-        cells = t.add_row().cells
-        for j, (k, v) in enumerate(items[i:i + 2]):
-            cells[2 * j].text = k
-            cells[2 * j + 1].text = str(v)
+    g = GongWen(f"{h['姓名']}代表{data['year']}年度履职档案")
+    g.pairs(list(h.items()))
     sc = data.get("scores")
-    doc.add_heading("履职评分", level=2)
+    g.heading("履职评分", number=False)
     if sc:
-        doc.add_paragraph(f"依据评分细则{sc['rubric']}：总分 {sc['total']:g} 分，等级 {sc['grade']}，"
-                          f"全区第 {sc['rank']} 名（共 {sc['of']} 人），组内第 {sc['group_rank']} 名；"
-                          f"扣分 {sc['deduction']:g} 分；本年任职比例 {scoring.fraction_label(sc['fraction'])}。")
-        st = doc.add_table(rows=1, cols=2)
-        st.style = "Table Grid"
-        st.rows[0].cells[0].text, st.rows[0].cells[1].text = "工作重点", "得分"
-        for f in scoring.FOCUSES:
-            c = st.add_row().cells
-            c[0].text, c[1].text = scoring.FOCUS_LONG[f], f"{sc['focus'][f]:g}"
+        g.para(f"依据评分细则{sc['rubric']}：总分{sc['total']:g}分，等级{sc['grade']}，"
+               f"全区第{sc['rank']}名（共{sc['of']}人），组内第{sc['group_rank']}名；"
+               f"扣分{sc['deduction']:g}分；本年任职比例{scoring.fraction_label(sc['fraction'])}。")
+        g.table(["工作重点", "得分"], [[scoring.FOCUS_LONG[f], sc["focus"][f]] for f in scoring.FOCUSES])
     else:
-        doc.add_paragraph("尚未发布评分细则，暂无评分。")
+        g.para("尚未发布评分细则，暂无评分。")
     for aspect in data["aspects"]:
-        doc.add_heading(aspect["title"], level=2)
+        g.heading(aspect["title"], number=False)
         for sub, rows in aspect["parts"]:
-            doc.add_paragraph(f"{sub}（{len(rows)} 条）", style="List Bullet")
-            _table(doc, rows)
-    doc.add_heading(REPORTS_TITLE, level=2)
-    _table(doc, data["reports"])
-    doc.add_paragraph(f"生成日期：{clock.today():%Y-%m-%d}。本档案在代表组会议上通报。")
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+            g.heading(f"{sub}（{len(rows)}条）", 2)
+            _table(g, rows)
+    g.heading(REPORTS_TITLE, number=False)
+    _table(g, data["reports"])
+    g.para("本档案在代表组会议上通报。")
+    g.signature(clock.today())
+    return g.to_bytes()
 
 
-def _table(doc, rows: list[dict]) -> None:
-    """Rows as a Word table (or 无记录)."""
+def _table(g, rows: list[dict]) -> None:  # noqa: ANN001 - a documents.GongWen
+    """Rows as a table (or 本年度无记录)."""
     if not rows:
-        doc.add_paragraph("本年度无记录。")
+        g.para("本年度无记录。")
         return
     cols = list(rows[0])
-    t = doc.add_table(rows=1, cols=len(cols))
-    t.style = "Table Grid"
-    for j, c in enumerate(cols):
-        t.rows[0].cells[j].text = c
-    for r in rows:
-        cells = t.add_row().cells
-        for j, c in enumerate(cols):
-            cells[j].text = str(r.get(c, ""))
-
-
-def pdf_converter() -> str | None:
-    """Path of LibreOffice (soffice / libreoffice) when installed, else None."""
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
-def to_pdf(docx_bytes: bytes) -> bytes | None:
-    """Convert the .docx to PDF with LibreOffice; None when it is not available or fails."""
-    exe = pdf_converter()
-    if not exe:
-        return None
-    with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "file.docx"
-        src.write_bytes(docx_bytes)
-        try:
-            subprocess.run([exe, "--headless", "--convert-to", "pdf", "--outdir", tmp, str(src)],
-                           check=True, capture_output=True, timeout=120)
-        except (subprocess.SubprocessError, OSError):
-            return None
-        out = Path(tmp) / "file.pdf"
-        return out.read_bytes() if out.exists() else None
+    g.table(cols, [[r.get(c, "") for c in cols] for r in rows], numbered="序号" not in cols)
 
 
 def _empty_stmt(actor: Actor, year: int):  # noqa: ANN202

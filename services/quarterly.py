@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import models
-from services import clock, rules
+from services import clock, people, rules
 from services.common import Actor, Figure, NotFound, PermissionDenied, ValidationError, scope_filter
 from services.letters import Clock
 from services.opinions import Clock as OpinionClock
@@ -188,7 +188,7 @@ def summary(session: Session, actor: Actor, group_id: int, year: int, quarter: i
         "by_state": [{"办理状态": f"{kind}·{state}", "数量（件）": n}
                      for (kind, state), n in sorted(by_state.items())],
         "totals": totals,
-        "submitted_by": sub.submitted_by if sub and sub.submitted_at else None,
+        "submitted_by": people.name_of(session, sub.submitted_by) if sub and sub.submitted_at else None,
         "submitted_at": sub.submitted_at if sub else None,
         "note": sub.note if sub else None,
     }
@@ -208,7 +208,7 @@ def submit(session: Session, actor: Actor, group_id: int, year: int, quarter: in
         raise ValidationError({"quarter": "该季度尚未开始，不能报送"})
     row = session.execute(select(Q).where(Q.group_id == group_id, Q.year == year, Q.quarter == quarter)).scalars().first()
     if row is not None and row.submitted_at is not None:
-        raise ValidationError({"quarter": f"该季度汇总已于{fmt_date(row.submitted_at)}由{row.submitted_by}报送"})
+        raise ValidationError({"quarter": f"该季度汇总已于{fmt_date(row.submitted_at)}由{people.name_of(session, row.submitted_by)}报送"})
     if row is None:
         row = Q(group_id=group_id, year=year, quarter=quarter)
         session.add(row)
@@ -233,7 +233,7 @@ def withdraw(session: Session, actor: Actor, group_id: int, year: int, quarter: 
 def status_list(session: Session, actor: Actor, year: int, quarter: int) -> list[dict]:
     """Every active group in scope with its submission state for a quarter (``submitted`` as
     data; 报送状态 for display)."""
-    stmt = (select(G.id, G.name, G.liaison_name, Q.submitted_by, Q.submitted_at)
+    stmt = (select(G.id, G.name, G.liaison_name, people.display(Q.submitted_by), Q.submitted_at)
             .outerjoin(Q, (Q.group_id == G.id) & (Q.year == year) & (Q.quarter == quarter))
             .where(G.active.is_(True)).order_by(G.office_id, G.name))
     stmt = scope_filter(stmt, actor, G.office_id, G.id)
@@ -316,47 +316,22 @@ def to_xlsx(s: dict) -> bytes:
 
 
 def to_docx(s: dict) -> bytes:
-    """The summary as a printable .docx in the same layout (A4 landscape)."""
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
+    """The summary as a 公文 (services.documents, A4 landscape for the nine columns): the table
+    repeats its header on every page; totals, 联络员 and the date in Chinese numerals."""
+    from services.documents import GongWen
 
-    doc = Document()
-    sec = doc.sections[0]
-    sec.orientation = WD_ORIENT.LANDSCAPE
-    sec.page_width, sec.page_height = Cm(29.7), Cm(21.0)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(sec, side, Cm(1.8))
-    title = doc.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run(s["title"])
-    run.bold = True
-    run.font.size = Pt(16)
-    doc.add_paragraph(f"代表组：{s['group']}（{s['office']}）　　季度：{s['year']}年第{s['quarter']}季度")
-    table = doc.add_table(rows=1, cols=len(COLUMNS))
-    table.style = "Table Grid"
-    for j, col in enumerate(COLUMNS):
-        cell = table.rows[0].cells[j]
-        cell.text = col
-        cell.paragraphs[0].runs[0].bold = True
-    for r in s["rows"]:
-        cells = table.add_row().cells
-        for j, col in enumerate(COLUMNS):
-            v = r[col]
-            cells[j].text = fmt_date(v) if isinstance(v, date) else str(v)
-    if not s["rows"]:
-        cells = table.add_row().cells
-        cells[0].merge(cells[-1]).text = "本季度无群众反映问题。"
+    # the title on two lines, broken where the words break (not one character left over)
+    g = GongWen(f"{s['group']}{s['year']}年第{s['quarter']}季度\n群众反映问题及解决情况汇总表", landscape=True)
+    g.para(f"代表组：{s['group']}（{s['office']}）　　季度：{s['year']}年第{s['quarter']}季度", indent=False)
+    cols = COLUMNS[1:]  # 序号 is numbered by the table
+    g.table(cols, [[r[c] for c in cols] for r in s["rows"]], numbered=True, empty="本季度无群众反映问题。",
+            small=True)
     t = s["totals"]
-    doc.add_paragraph(f"合计：共{t['问题总数']}件（来信{t['来信']}件、群众意见{t['群众意见']}件），"
-                      f"已解决（A类）{t['已解决']}件，办理中{t['办理中']}件，未解决或不予受理{t['未解决或不予受理']}件；"
-                      f"{_classes(t)}。")
+    g.para(f"合计：共{t['问题总数']}件（来信{t['来信']}件、群众意见{t['群众意见']}件），已解决（A类）{t['已解决']}件，"
+           f"办理中{t['办理中']}件，未解决或不予受理{t['未解决或不予受理']}件；{_classes(t)}。")
     if s["by_category"]:
-        doc.add_paragraph("分类统计：" + "；".join(
+        g.para("分类统计：" + "；".join(
             f"{r['问题类别']}{r['问题数']}件（已解决{r['已解决']}件）" for r in s["by_category"]) + "。")
-    end = doc.add_paragraph(f"联络员：{s['liaison']}　　　　填报日期：{fmt_date(clock.today())}")
-    end.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    g.para(f"联络员：{s['liaison'] or '（未登记）'}")
+    g.signature(clock.today(), s["group"])
+    return g.to_bytes()

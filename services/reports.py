@@ -31,7 +31,7 @@ from sqlalchemy import and_, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from db import models
-from services import clock, deputies, rules, settings
+from services import clock, deputies, people, rules, settings
 from services import opinions as op_svc
 from services.common import (
     Actor,
@@ -265,7 +265,7 @@ def plan_detail(session: Session, actor: Actor, group_id: int, year: int) -> dic
     check = share_check(session, len(items), len(serving))
     return {
         "group_id": grp.id, "group": grp.name, "year": year, "plan_id": plan.id if plan else None,
-        "locked": bool(plan and plan.locked), "locked_by": plan.locked_by if plan else None,
+        "locked": bool(plan and plan.locked), "locked_by": people.name_of(session, plan.locked_by) if plan else None,
         "locked_at": plan.locked_at if plan else None, "items": items, "serving": serving,
         "share": check.share, "warning": check.message(), "band": (check.lo, check.hi),
         "year_error": plan_year_error(session, year),

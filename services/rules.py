@@ -107,6 +107,18 @@ def voided_by_spotcheck(activity_id_col=None):  # noqa: ANN001, ANN201
     return exists().where(SI.record_kind == RecordKind.ACTIVITY, SI.record_id == col, SI.result == Finding.FAIL)
 
 
+def spotcheck_finding(session: Session, kind: str, record_id: int) -> str | None:
+    """The latest finding a spot check recorded on a record (合格 / 基本合格 / 不合格), or None.
+
+    A record with a finding cannot be deleted, and an activity's date and participants (who bears
+    a 不合格's −3) cannot be changed by staff: the finding and its effect on scores stay."""
+    SI = M.SpotCheckItem
+    return session.execute(
+        select(SI.result).where(SI.record_kind == kind, SI.record_id == int(record_id), SI.result.is_not(None))
+        .order_by(SI.checked_at.desc(), SI.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
 def counts_for_r1(lo: date, hi: date):  # noqa: ANN201
     """SQL condition on Activity: it counts towards R1's minimum: held between lo and hi, and not
     voided by a spot check. (Activities cannot be dated in the future: the form refuses it.)"""

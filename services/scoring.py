@@ -33,7 +33,6 @@ version (``db.dataversion``: any committed write makes the entry stale) and the 
 
 from __future__ import annotations
 
-import io
 import math
 import re
 import threading
@@ -55,7 +54,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from db import dataversion, models
-from services import clock, deputies, rules, settings
+from services import clock, deputies, people, rules, settings
 from services.common import (
     Actor,
     Figure,
@@ -447,7 +446,8 @@ def ensure_default_rubric(session: Session) -> int:
 def list_rubrics(session: Session) -> list[dict]:
     """Every rubric version, newest first."""
     rows = session.execute(select(M.Rubric).order_by(M.Rubric.version.desc())).scalars().all()
-    return [{"id": r.id, "版本": r.version, "名称": r.name, "状态": r.status, "创建人": r.created_by,
+    who = people.names_of(session, [r.created_by for r in rows])
+    return [{"id": r.id, "版本": r.version, "名称": r.name, "状态": r.status, "创建人": who.get(r.created_by, ""),
              "创建时间": r.created_at, "发布时间": r.published_at} for r in rows]
 
 
@@ -1682,16 +1682,17 @@ def reproduce_selection(session: Session, selection_id: int) -> dict:
 def list_selections(session: Session, year: int | None = None) -> list[dict]:
     """Confirmed lists, newest first, with their rubric version."""
     S, R = M.Selection, M.Rubric
-    stmt = select(S, R.version).join(R, R.id == S.rubric_id).order_by(S.confirmed_at.desc(), S.id.desc())
+    stmt = (select(S, R.version, people.display(S.confirmed_by)).join(R, R.id == S.rubric_id)
+            .order_by(S.confirmed_at.desc(), S.id.desc()))
     if year:
         stmt = stmt.where(S.year == year)
     return [{"id": s.id, "年度": s.year, "类别": s.kind,
              "状态": "有效" if s.voided_at is None else f"作废（{s.voided_by} {s.voided_at:%Y-%m-%d %H:%M}：{s.void_reason}）",
              "评分细则版本": f"第{v}版", "人数/组数": len(s.items or []),
-             "确认人": s.confirmed_by, "确认时间": s.confirmed_at, "并列与调整": decision_text(s.params),
+             "确认人": who, "确认时间": s.confirmed_at, "并列与调整": decision_text(s.params),
              "理由": (s.params or {}).get("reason") or "", "items": s.items, "params": s.params or {},
              "current": s.voided_at is None}
-            for s, v in session.execute(stmt)]
+            for s, v, who in session.execute(stmt)]
 
 
 def decision_text(params: dict | None) -> str:
@@ -1729,32 +1730,31 @@ def selection_xlsx(session: Session, selection_id: int) -> bytes:
                           *([f"并列与调整：{s['并列与调整']}；理由：{s['理由']}"] if s["理由"] else [])])
 
 
-def selection_docx(session: Session, selection_id: int) -> bytes:
-    """A confirmed list as a printable .docx."""
-    from docx import Document
+def selection_docx(session: Session, selection_id: int, with_scores: bool = False) -> bytes:
+    """A confirmed list as a 公文 (services.documents): names in 姓氏笔画 order (services.strokes),
+    “经（确认人姓名）于…确认”; scores, grades and ranks only when ``with_scores``."""
+    from services.documents import GongWen, cn_date
+    from services.strokes import by_strokes
 
     s = _selection(session, selection_id)
-    doc = Document()
-    doc.add_heading(f"{s['年度']}年度{s['类别']}名单", level=1)
-    doc.add_paragraph(f"依据评分细则{s['评分细则版本']}，经{s['确认人']}于{s['确认时间']:%Y-%m-%d}确认。")
+    kind, year = s["类别"], s["年度"]
+    g = GongWen(f"{year}年度{kind}名单")
+    items = s["items"] or []
+    unit = "名代表" if kind == EXCELLENT else "个代表组"
+    g.para(f"依据评分细则{s['评分细则版本']}，经{s['确认人']}于{cn_date(s['确认时间'])}确认，"
+           f"以下{len(items)}{unit}为{year}年度{kind}（按姓氏笔画排序）。")
     if s["理由"]:
-        doc.add_paragraph(f"并列与调整：{s['并列与调整'] or '无'}。理由：{s['理由']}")
-    items = s["items"]
-    if items:
-        cols = [k for k in items[0] if k != "id"]
-        table = doc.add_table(rows=1, cols=len(cols) + 1)
-        table.style = "Table Grid"
-        table.rows[0].cells[0].text = "序号"
-        for j, c in enumerate(cols, start=1):
-            table.rows[0].cells[j].text = c
-        for n, it in enumerate(items, start=1):
-            cells = table.add_row().cells
-            cells[0].text = str(n)
-            for j, c in enumerate(cols, start=1):
-                cells[j].text = str(it.get(c, ""))
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+        g.para(f"并列与调整：{s['并列与调整'] or '无'}。理由：{s['理由']}")
+    name_col = "代表" if kind == EXCELLENT else "代表组"
+    ordered = by_strokes(items, lambda it: str(it.get(name_col, "")))
+    cols = ["姓名", "代表组"] if kind == EXCELLENT else ["代表组"]
+    keys = ["代表", "代表组"] if kind == EXCELLENT else ["代表组"]
+    if with_scores:
+        extra = [k for k in (items[0] if items else {}) if k not in ("id", *keys)]
+        cols, keys = cols + extra, keys + extra
+    g.table(cols, [[it.get(k, "") for k in keys] for it in ordered], numbered=True, empty="名单为空。")
+    g.signature(s["确认时间"])
+    return g.to_bytes()
 
 
 def _selection(session: Session, selection_id: int) -> dict:

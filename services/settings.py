@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import models
+from services import people
 from services.common import ValidationError
 from services.states import GroupGrade
 from services.validation import clean_text
@@ -220,15 +221,30 @@ _SPECS: list[Spec] = [
         "个", Kind.WHOLE, 2, "代表组较少时按比例只抽1个不足以督导，至少2个。", low=1, high=100,
     ),
     Spec(
-        "spotcheck_record_share", "每组抽取记录比例", "抽查督导",
-        "R16 每个被抽中的代表组抽取其本期记录的比例（向上取整），且不少于“每组至少抽取记录数”；记录不足时全部抽取。"
-        "新建抽查时作为默认值。",
-        "%", Kind.SHARE, 0.1, "区县督查做法：抽取10%的记录，且不少于3条。", low=0, high=1, low_open=True,
+        "spotcheck_record_share", "每组每类记录抽取比例", "抽查督导",
+        "R16 每个被抽中的代表组，每类记录（联系活动、来信、有来信的开箱记录、述职）各抽取本期该类记录的比例（向上取整），"
+        "且不少于该类的最少条数；记录不足时全部抽取。封存时写入抽查规则，以后修改不影响已封存的抽查。",
+        "%", Kind.SHARE, 0.1, "区县督查做法：抽取10%的记录。", low=0, high=1, low_open=True,
     ),
     Spec(
-        "spotcheck_record_min", "每组至少抽取记录数", "抽查督导",
-        "R16 每个被抽中的代表组至少抽取几条记录（本期记录不足时全部抽取）。新建抽查时作为默认值。",
-        "条", Kind.WHOLE, 3, "区县督查做法：每组不少于3条。", low=0, high=100,
+        "spotcheck_record_min", "每组至少抽取联系活动条数", "抽查督导",
+        "R16 每个被抽中的代表组至少抽取几条联系活动记录（本期不足时全部抽取）。联系活动最能说明代表联系选民的实情，优先抽查。",
+        "条", Kind.WHOLE, 2, "区县督查做法：每组不少于3条，其中联系活动2条、来信1条。", low=0, high=100,
+    ),
+    Spec(
+        "spotcheck_letter_min", "每组至少抽取来信条数", "抽查督导",
+        "R16 每个被抽中的代表组至少抽取几件来信（本期不足时全部抽取）。",
+        "条", Kind.WHOLE, 1, "区县督查做法：每组不少于3条，其中联系活动2条、来信1条。", low=0, high=100,
+    ),
+    Spec(
+        "spotcheck_opening_min", "每组至少抽取开箱记录条数", "抽查督导",
+        "R16 每个被抽中的代表组至少抽取几条开箱记录。只有开箱时发现来信的记录参加抽取（空信箱的开箱记录没有可核查的内容）。",
+        "条", Kind.WHOLE, 0, "开箱记录只在有来信时核查，按比例抽取即可，不设最少条数。", low=0, high=100,
+    ),
+    Spec(
+        "spotcheck_report_min", "每组至少抽取述职记录条数", "抽查督导",
+        "R16 选择抽查述职记录时，每个被抽中的代表组至少抽取几条述职记录。",
+        "条", Kind.WHOLE, 0, "述职另有听取汇报和评议，抽查按比例即可。", low=0, high=100,
     ),
     Spec(
         "spotcheck_grade_rule", "抽查代表组评定规则", "抽查督导",
@@ -368,6 +384,8 @@ def entries(session: Session) -> list[Entry]:
             select(A.entity_id, A.username, A.at).where(A.entity == "Setting", A.action.in_(("新增", "修改")))
             .order_by(A.at.desc(), A.id.desc())):
         last.setdefault(key, (user, at))
+    who_is = people.names_of(session, [u for u, _ in last.values()])
+    last = {k: (who_is.get(u, u), at) for k, (u, at) in last.items()}
     out = []
     for key, s in REGISTRY.items():
         value = copy.deepcopy(stored[key]) if stored.get(key) is not None else default(key)

@@ -1,42 +1,46 @@
-"""抽查督导 (R16): random spot checks of groups' records that anyone can verify.
+"""抽查督导 (R16): random spot checks of groups' records that nobody can steer and anyone can verify.
 
-The draw
-========
-The sample is a PURE function of three things, all stored with the check::
+A check happens in two steps:
 
-    draw(rule, eligible, seed) -> {"groups": [...], "records": [[group_id, kind, record_id], ...]}
+1. **封存** (seal): the supervisor fixes the rule (period, record kinds, groups, shares) and the
+   random source; the eligible list is frozen, its fingerprint stored and printed on a 抽查公告 with
+   the day the random value will be taken and from where. Nobody knows the value yet.
+2. **开签** (open): the value is entered — by default the result of the first draw of a national
+   lottery after the seal day (draw number and date fixed on the 公告), or dice rolled at a meeting and
+   entered together with a second person (group liaison or a second supervisor; both names kept).
+   The sample is a pure function of the frozen list, the source and the value.
 
-* ``eligible`` — every record that may be drawn, as ``(group_id, kind, record_id)`` triples in the
-  canonical order: sorted in Python by group id, then kind (the Chinese word, compared by Unicode
-  code point), then record id. The order never depends on the database.
-* ``fingerprint`` — SHA-256 (hex) of the canonical list written one record a line,
-  ``f"{group_id}|{kind}|{record_id}"``, lines joined by ``"\\n"``, encoded as UTF-8.
-* ``seed`` — SHA-256 (hex) of ``f"{witness}|{drawn_at}"`` (UTF-8), where ``witness`` is the value
-  the supervisor typed in front of witnesses (dice, the closing figure of a public index…) and
-  ``drawn_at`` is the draw's time as ISO text, e.g. ``2026-03-05T10:15:00``.
+Recipe v2 (the README states it word for word; ``tests/test_spotcheck_recipe.py`` redoes it with
+hashlib alone)::
 
-Recipe (hash ranking; redo it with any SHA-256 tool and a spreadsheet sort):
+    eligible    every record of the rule's kinds in the period, of the rule's groups (a mailbox
+                opening only when letters were found in it), written "组编号|类别|记录编号",
+                sorted by group number, then kind (Unicode order: 开箱记录, 来信, 联系活动, 述职),
+                then record number
+    fingerprint SHA-256 (hex, lowercase) of those lines joined by "\n", UTF-8
+    source      "来源名称|期号或场次|日期"  e.g. "中国福利彩票双色球|2026138|2026-12-01"
+    value       the published numbers in their published order, separated by one space
+                e.g. "03 07 12 19 25 31 09" (dice: "3 5 6")
+    seed        SHA-256 of "fingerprint|source|value"
+    groups      when the rule draws k of its groups: each group's key SHA-256("seed|组|组编号"),
+                ascending, the first k; otherwise every group of the rule
+    records     in each chosen group, for each kind of the rule: the group's records of that kind
+                ranked by SHA-256("seed|组编号|类别|记录编号") ascending; keep the first
+                min(n, max(最少条数, ceil(n × 比例 ÷ 100)))
+    sample      the kept records in the eligible list's order
 
-1. Groups. When the rule draws ``group_count`` groups out of its candidate groups, give each
-   candidate group g the key ``sha256(f"{seed}|组|{g}")`` (hex text), sort the groups by key
-   ascending, and keep the first ``group_count``. Otherwise every candidate group is chosen.
-2. Records. For each chosen group, take its eligible records, give each the key
-   ``sha256(f"{seed}|{group_id}|{kind}|{record_id}")`` (hex text), sort ascending by key and keep
-   the first *share* records, where share = ``count`` (fixed count), or
-   ``max(minimum, ceil(n × percent / 100))`` (percentage), and never more than the group's n
-   records. A record can be drawn only once: each appears once in the eligible list.
-3. The sample lists the kept records in the canonical order.
-
-Sorting hex digests as text equals sorting them as numbers (same length, lowercase), so anyone
-can check the ranking in a spreadsheet: the .xlsx export lists every eligible record with its key.
+Sorting lowercase hex digests as text equals sorting them as numbers, so a spreadsheet sort redoes
+the ranking. Checks drawn before Alembic 0005_i15 (recipe v1: seed = SHA-256(见证值|抽取时间), one share
+per group) are re-derived with their own recipe.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
+import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
@@ -48,7 +52,8 @@ from sqlalchemy.orm import Session
 
 from db import models
 from db.audit import snapshot
-from services import clock, settings
+from services import clock, people, settings
+from services.activities import evidence_level
 from services.common import (
     Actor,
     Figure,
@@ -68,17 +73,33 @@ RESULTS: tuple[str, ...] = ("合格", "基本合格", "不合格")
 GRADES: tuple[str, ...] = ("优秀", "合格", "需整改")
 GRADE_SCORE = {"优秀": 3, "合格": 2, "需整改": 1}
 FINDING_PASS, FINDING_FAIL = "核实通过", "核实未通过"
-# PRACTICE.md: each group 3 records or 10 %, whichever is more; at least 20 % of groups (≥ 2)
-DEFAULT_PERCENT = 10  # the settings' defaults (spotcheck_record_share / _min), for callers without a session
-DEFAULT_MINIMUM = 3
-RECIPE = "sha256-rank-v1"
+RECIPE = "sha256-rank-v2"
+RECIPE_V1 = "sha256-rank-v1"
+# the settings holding each kind's minimum per group (spotcheck_record_share is the share of every kind)
+MIN_SETTINGS = {"联系活动": "spotcheck_record_min", "来信": "spotcheck_letter_min",
+                "开箱记录": "spotcheck_opening_min", "述职": "spotcheck_report_min"}
+DEFAULT_KINDS = ("联系活动", "来信", "开箱记录")
+LOTTERY_DEFAULT = "中国福利彩票双色球"
+SECOND_ROLES = ("代表组联络员", "督查人员")
+# checklist items that do not apply to a kind: preset to 不适用 (names of the default checklist)
+NOT_APPLICABLE = {
+    "来信": ("有签到表或照片",),
+    "开箱记录": ("有签到表或照片", "有办理结果或反馈", "与代表本人核实"),
+    "述职": (),
+    "联系活动": (),
+}
 AUTO_PREFIX = "【抽查评定】"  # the text that begins the items the grading opens (they carry opened_by_grading)
 RECIPE_TEXT = (
-    "种子 = SHA256(见证值|抽取时间)；每条记录排序值 = SHA256(种子|代表组编号|类别|记录编号)，"
-    "组内按排序值升序取前若干条；随机抽组时组排序值 = SHA256(种子|组|代表组编号)，升序取前若干组。"
+    "1. 可抽记录清单：每条记录写成“代表组编号|类别|记录编号”，按代表组编号、类别（开箱记录、来信、联系活动、述职）、"
+    "记录编号排序，各行以换行符连接；清单指纹 = SHA256(清单)。\n"
+    "2. 随机种子 = SHA256(清单指纹|来源名称|期号或场次|日期|开奖号码)，开奖号码按公布顺序、以一个空格分隔。\n"
+    "3. 随机抽组时，每组排序值 = SHA256(种子|组|代表组编号)，升序取前若干组。\n"
+    "4. 每个抽中的代表组、每类记录：排序值 = SHA256(种子|代表组编号|类别|记录编号)，升序取前 "
+    "min(该类条数, max(最少条数, 向上取整(该类条数 × 比例 ÷ 100))) 条。"
 )
 # columns left out of a record's digest: set by the spot check itself when a record passes
-_DIGEST_SKIP = {"verified_by", "verified_at"}
+_DIGEST_SKIP = {"verified_by", "verified_at", "version", "updated_at", "created_at", "writer_name",
+                "writer_phone", "writer_address"}
 
 Triple = tuple[int, str, int]
 
@@ -91,8 +112,28 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def make_seed(witness: str, drawn_at: str) -> str:
-    """Seed = SHA-256 hex of ``f"{witness}|{drawn_at}"``."""
+def normalize_value(value: object) -> str:
+    """The random value as the recipe writes it: its numbers in order, one space between them
+    ("03,07,12 19 25 31+09" → "03 07 12 19 25 31 09"; full-width digits read as digits; invisible
+    characters pasted from Word dropped)."""
+    text = unicodedata.normalize("NFKC", str(value or ""))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")  # zero-width, bidi marks
+    return " ".join(re.findall(r"[0-9]+", text))
+
+
+def source_text(name: str, ref: str, day: date | str) -> str:
+    """The source as the recipe writes it: "名称|期号或场次|日期"."""
+    day = day.isoformat() if isinstance(day, date) else str(day)
+    return f"{name}|{ref}|{day}"
+
+
+def make_seed(fp: str, source: str, value: str) -> str:
+    """Seed = SHA-256 hex of ``f"{fingerprint}|{source}|{value}"``."""
+    return _sha(f"{fp}|{source}|{value}")
+
+
+def make_seed_v1(witness: str, drawn_at: str) -> str:
+    """Recipe v1 (checks before Alembic 0005_i15): SHA-256 hex of ``f"{witness}|{drawn_at}"``."""
     return _sha(f"{witness}|{drawn_at}")
 
 
@@ -112,12 +153,19 @@ def group_key(seed: str, group_id: int) -> str:
 
 
 def record_key(seed: str, group_id: int, kind: str, record_id: int) -> str:
-    """Ranking key of a record within its group."""
+    """Ranking key of a record within its group (and kind)."""
     return _sha(f"{seed}|{group_id}|{kind}|{record_id}")
 
 
+def kind_share(rule: dict, kind: str, n: int) -> int:
+    """How many of a group's ``n`` eligible records of ``kind`` the rule draws (never more than n)."""
+    minimum = int((rule.get("minimums") or {}).get(kind, 0))
+    want = max(minimum, math.ceil(n * Fraction(str(rule.get("percent") or 0)) / 100))
+    return max(0, min(want, n))
+
+
 def group_share(rule: dict, n: int) -> int:
-    """How many of a group's ``n`` eligible records the rule draws (never more than n)."""
+    """Recipe v1: how many of a group's ``n`` eligible records the rule draws."""
     if rule.get("percent"):
         want = max(int(rule.get("minimum") or 0), math.ceil(n * Fraction(str(rule["percent"])) / 100))
     else:
@@ -125,31 +173,43 @@ def group_share(rule: dict, n: int) -> int:
     return max(0, min(want, n))
 
 
-def draw(rule: dict, eligible: Sequence[Sequence], seed: str) -> dict:
-    """The draw: a pure function of the rule, the eligible list and the seed (see module doc).
-
-    ``rule`` needs ``groups`` (candidate group ids), optional ``group_count``, and ``count`` or
-    ``percent`` + ``minimum``. Returns {"groups": chosen ids ascending, "records": [[g, kind, id]]}.
-    """
-    items = canonical(eligible)
-    if len(set(items)) != len(items):
-        raise ValueError("可抽记录清单中有重复记录")
+def _chosen_groups(rule: dict, seed: str) -> list[int]:
+    """The groups a draw takes (all of the rule's, or its group_count ranked by key)."""
     candidates = sorted({int(g) for g in rule.get("groups") or []})
     n_groups = rule.get("group_count")
     if n_groups is not None and int(n_groups) < len(candidates):
         ranked = sorted(candidates, key=lambda g: (group_key(seed, g), g))
-        chosen = sorted(ranked[: int(n_groups)])
-    else:
-        chosen = candidates
-    pools: dict[int, list[Triple]] = defaultdict(list)
+        return sorted(ranked[: int(n_groups)])
+    return candidates
+
+
+def draw(rule: dict, eligible: Sequence[Sequence], seed: str) -> dict:
+    """The draw: a pure function of the rule, the eligible list and the seed (see module doc).
+
+    ``rule`` needs ``groups``, ``kinds``, ``percent``, ``minimums`` ({kind: n}) and optional
+    ``group_count``. Returns {"groups": chosen ids ascending, "records": [[g, kind, id], ...]}.
+    A v1 rule (``recipe`` sha256-rank-v1) is drawn with one share per group.
+    """
+    items = canonical(eligible)
+    if len(set(items)) != len(items):
+        raise ValueError("可抽记录清单中有重复记录")
+    chosen = _chosen_groups(rule, seed)
+    pools: dict[tuple, list[Triple]] = defaultdict(list)
+    v1 = rule.get("recipe") == RECIPE_V1
     for g, k, r in items:
-        pools[g].append((g, k, r))
-    records: list[list] = []
+        pools[g if v1 else (g, k)].append((g, k, r))
+    kept: list[Triple] = []
     for g in chosen:
-        pool = pools.get(g, [])
-        ranked = sorted(pool, key=lambda t: (record_key(seed, *t), t))
-        records.extend([list(t) for t in sorted(ranked[: group_share(rule, len(pool))])])
-    return {"groups": chosen, "records": records}
+        if v1:
+            pool = pools.get(g, [])
+            ranked = sorted(pool, key=lambda t: (record_key(seed, *t), t))
+            kept.extend(ranked[: group_share(rule, len(pool))])
+            continue
+        for k in rule.get("kinds") or []:
+            pool = pools.get((g, k), [])
+            ranked = sorted(pool, key=lambda t: (record_key(seed, *t), t))
+            kept.extend(ranked[: kind_share(rule, k, len(pool))])
+    return {"groups": chosen, "records": [list(t) for t in canonical(kept)]}
 
 
 # ---------------------------------------------------------------- reading records
@@ -195,8 +255,9 @@ def _kind_query(kind: str):
 
 
 def eligible_records(session: Session, start: date, end: date, kinds: Sequence[str],
-                     group_ids: Sequence[int]) -> list[Triple]:
-    """Every record of ``kinds`` in the period for the groups, in the canonical order."""
+                     group_ids: Sequence[int], *, letters_only: bool = True) -> list[Triple]:
+    """Every record of ``kinds`` in the period for the groups, in the canonical order. A mailbox
+    opening counts only when letters were found in it (``letters_only``; recipe v1 took all)."""
     out: list[Triple] = []
     groups = sorted(set(group_ids))
     if not groups:
@@ -205,6 +266,8 @@ def eligible_records(session: Session, start: date, end: date, kinds: Sequence[s
         stmt = _kind_query(kind).where(_period_cond(kind, start, end))
         gcol = stmt.selected_columns[0]
         stmt = stmt.where(gcol.in_(groups))
+        if kind == "开箱记录" and letters_only:
+            stmt = stmt.where(models.MailboxOpening.letters_found > 0)
         out.extend((int(g), kind, int(r)) for g, r in session.execute(stmt).all())
     return canonical(out)
 
@@ -231,23 +294,88 @@ def _load(session: Session, kind: str, ids: Iterable[int]) -> dict[int, object]:
     return out
 
 
-def digest(obj: object) -> str:
-    """SHA-256 of a record's columns (incl. version / updated_at), as it is now."""
-    snap = {k: v for k, v in snapshot(obj).items() if k not in _DIGEST_SKIP}
-    return _sha(json.dumps(snap, sort_keys=True, ensure_ascii=False, default=str))
+def _plain(v: object) -> str:
+    """A value as plain text for a record's state (dates 2026-03-05, 是/否, lists joined)."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, datetime | date):
+        return fmt_date(v)
+    if isinstance(v, list | tuple):
+        return "、".join(_plain(x) for x in v)
+    return str(v)
+
+
+def _column_state(obj: object) -> dict[str, str]:
+    """A record's columns as plain text, without those the check itself sets or that say nothing
+    (version, times of the save) and without the writer's personal data."""
+    return {k: _plain(v) for k, v in sorted(snapshot(obj).items()) if k not in _DIGEST_SKIP}
+
+
+def record_states(session: Session, pairs: Iterable[Sequence]) -> dict[tuple[str, int], dict | None]:
+    """What a drawn record says, as {field: text}, per (kind, id) (None when it no longer exists).
+
+    A contact activity's state holds its columns plus 参加代表 (names and ids), 街道社区, 佐证等级
+    (what the group recorded: the spot check's own 已核实 is left out) and 意见 (each opinion with
+    its status and who handles it): any change a group could make to who took part, when, where, on
+    what evidence or with which opinions changes the state.
+    """
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for p in pairs:
+        k, r = (p[1], p[2]) if len(p) == 3 else (p[0], p[1])
+        by_kind[k].append(int(r))
+    out: dict[tuple[str, int], dict | None] = {}
+    for kind, ids in by_kind.items():
+        loaded = _load(session, kind, ids)
+        extra: dict[int, dict[str, str]] = defaultdict(dict)
+        if kind == "联系活动" and loaded:
+            aids = sorted(loaded)
+            people: dict[int, list[str]] = defaultdict(list)
+            for i in range(0, len(aids), 500):
+                for aid, did, name in session.execute(
+                    select(models.ActivityDeputy.activity_id, models.Deputy.id, models.Deputy.name)
+                    .join(models.Deputy, models.Deputy.id == models.ActivityDeputy.deputy_id)
+                    .where(models.ActivityDeputy.activity_id.in_(aids[i:i + 500]))
+                    .order_by(models.ActivityDeputy.activity_id, models.Deputy.id)
+                ).all():
+                    people[aid].append(f"{name}（{did}）")
+            ops: dict[int, list[str]] = defaultdict(list)
+            O = models.Opinion
+            for i in range(0, len(aids), 500):
+                for aid, oid, content, status, dep, fwd, res in session.execute(
+                    select(O.activity_id, O.id, O.content, O.status, O.deputy_id, O.forwarded_to, O.result)
+                    .where(O.activity_id.in_(aids[i:i + 500])).order_by(O.activity_id, O.id)
+                ).all():
+                    ops[aid].append(f"{oid}：{content}（{status}；负责代表{dep or '未指定'}；"
+                                    f"转交{fwd or '无'}；结果{res or '无'}）")
+            dists = dict(session.execute(
+                select(models.District.id, models.District.name)
+                .where(models.District.id.in_({a.district_id for a in loaded.values()}))
+            ).all())
+            for aid, a in loaded.items():
+                extra[aid] = {
+                    "参加代表": "、".join(people.get(aid, [])),
+                    "街道社区": dists.get(a.district_id, ""),
+                    "佐证等级": evidence_level(a.has_signin, a.has_photos, a.voters_reached, None),
+                    "意见": "；".join(ops.get(aid, [])),
+                }
+        for r in ids:
+            obj = loaded.get(r)
+            out[(kind, r)] = None if obj is None else {**_column_state(obj), **extra.get(r, {})}
+    return out
+
+
+def state_digest(state: dict | None) -> str | None:
+    """SHA-256 of a record's state (None for a deleted record)."""
+    if state is None:
+        return None
+    return _sha(json.dumps(state, sort_keys=True, ensure_ascii=False))
 
 
 def _digests(session: Session, triples: Iterable[Sequence]) -> dict[tuple[str, int], str | None]:
-    """Digest of each record (None when it no longer exists)."""
-    by_kind: dict[str, list[int]] = defaultdict(list)
-    for _g, k, r in triples:
-        by_kind[k].append(int(r))
-    out: dict[tuple[str, int], str | None] = {}
-    for kind, ids in by_kind.items():
-        loaded = _load(session, kind, ids)
-        for r in ids:
-            out[(kind, r)] = digest(loaded[r]) if r in loaded else None
-    return out
+    """Digest of each record's state now (None when it no longer exists)."""
+    return {k: state_digest(v) for k, v in record_states(session, triples).items()}
 
 
 def _labels(session: Session, pairs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
@@ -309,7 +437,7 @@ def record_facts(session: Session, actor: Actor, kind: str, record_id: int) -> l
                 ("类型·形式", f"{obj.kind}·{obj.mode}"), ("参加代表", "、".join(names) or "未登记"),
                 ("联系选民（人）", str(obj.voters_reached)), ("签到表", _yes(obj.has_signin)),
                 ("照片", _yes(obj.has_photos)), ("收集意见（条）", str(opinions)), ("活动概要", obj.summary or ""),
-                ("登记人", obj.created_by or ""), ("最后修改", fmt_date(obj.updated_at))]
+                ("登记人", people.name_of(session, obj.created_by)), ("最后修改", fmt_date(obj.updated_at))]
     if kind == "来信":
         return [("编号", obj.code), ("收信日期", fmt_date(obj.received_on)), ("类别", obj.category),
                 ("办理状态", obj.status), ("转办单位", obj.forwarded_to or "未转办"),
@@ -362,13 +490,13 @@ def quarter_of(day: date) -> tuple[date, date]:
 
 
 def sampling_defaults(session: Session) -> dict:
-    """The default shares of a new draw (settings; PRACTICE.md: 20 % of groups and at least 2,
-    in each group 10 % of its records and at least 3): {"group_share", "group_min",
-    "percent", "minimum"}."""
+    """The default shares of a new check (settings; PRACTICE.md: 20 % of groups and at least 2,
+    in each group 10 % of each kind, at least 2 activities and 1 letter): {"group_share",
+    "group_min", "percent", "minimums": {kind: n}}."""
     return {"group_share": float(settings.get(session, "spotcheck_group_share")),
             "group_min": int(settings.get(session, "spotcheck_group_min")),
             "percent": round(float(settings.get(session, "spotcheck_record_share")) * 100, 2),
-            "minimum": int(settings.get(session, "spotcheck_record_min"))}
+            "minimums": {k: int(settings.get(session, key)) for k, key in MIN_SETTINGS.items()}}
 
 
 def default_group_count(session: Session, n_groups: int) -> int:
@@ -380,12 +508,13 @@ def default_group_count(session: Session, n_groups: int) -> int:
 
 def build_rule(session: Session, actor: Actor, *, period_start: object, period_end: object,
                kinds: Sequence[str], groups: Sequence[int] | None = None,
-               group_count: int | None = None, count: int | None = None,
-               percent: float | None = DEFAULT_PERCENT, minimum: int = DEFAULT_MINIMUM) -> dict:
+               group_count: int | None = None, percent: float | None = None,
+               minimums: dict | None = None, on: date | None = None) -> dict:
     """Check the form's choices and return the rule dict (raises ValidationError per field).
 
     ``groups`` None means every active group; ``group_count`` draws that many of them at random;
-    per group either ``count`` records, or ``percent`` % with at least ``minimum``.
+    in each group, each kind: ``percent`` % of its records, at least ``minimums[kind]`` (defaults:
+    the settings).
     """
     errors: dict[str, str] = {}
     start, end = period_start, period_end
@@ -395,6 +524,8 @@ def build_rule(session: Session, actor: Actor, *, period_start: object, period_e
         errors["period"] = "请选择抽查期间的结束日期"
     elif start > end:
         errors["period"] = "起始日期不能晚于结束日期"
+    elif end >= (on or today()):
+        errors["period"] = "抽查期间须已经结束（止日早于今天），封存后期间内不应再有新记录"
     kinds = [k for k in KINDS if k in set(kinds or [])]
     if not kinds:
         errors["kinds"] = "请至少选择一类记录"
@@ -412,13 +543,14 @@ def build_rule(session: Session, actor: Actor, *, period_start: object, period_e
             errors["group_count"] = "随机抽取的代表组数至少为1个"
         elif int(group_count) > len(cand):
             errors["group_count"] = f"随机抽取的代表组数不能超过可选代表组数（{len(cand)}个）"
-    if percent:
-        if not 0 < float(percent) <= 100:
-            errors["percent"] = "抽查比例应在1%–100%之间"
-        if minimum is None or int(minimum) < 0:
-            errors["minimum"] = "每组最少抽取条数不能为负数"
-    elif count is None or int(count) < 1:
-        errors["count"] = "每组抽取条数至少为1条"
+    defaults = sampling_defaults(session)
+    if percent is None:
+        percent = defaults["percent"]
+    if not 0 < float(percent) <= 100:
+        errors["percent"] = "抽取比例应在1%–100%之间"
+    mins = {**defaults["minimums"], **{k: v for k, v in (minimums or {}).items() if v is not None}}
+    if any(int(v) < 0 or int(v) > 100 for v in mins.values()):
+        errors["minimums"] = "每类最少抽取条数应为0–100的整数"
     if errors:
         raise ValidationError(errors)
     return {
@@ -426,10 +558,9 @@ def build_rule(session: Session, actor: Actor, *, period_start: object, period_e
         "period": [start.isoformat(), end.isoformat()],
         "kinds": kinds,
         "groups": cand,
-        "group_count": int(group_count) if group_count is not None else None,
-        "count": None if percent else int(count),
-        "percent": (int(percent) if float(percent).is_integer() else float(percent)) if percent else None,
-        "minimum": int(minimum or 0) if percent else None,
+        "group_count": int(group_count) if group_count is not None and int(group_count) < len(cand) else None,
+        "percent": int(percent) if float(percent).is_integer() else float(percent),
+        "minimums": {k: int(mins[k]) for k in kinds},
     }
 
 
@@ -437,63 +568,168 @@ def describe_rule(rule: dict) -> str:
     """The rule in one Chinese sentence."""
     groups = (f"从{len(rule['groups'])}个代表组中随机抽取{rule['group_count']}个"
               if rule.get("group_count") else f"全部{len(rule['groups'])}个代表组")
-    share = (f"每组抽取{rule['percent']}%（至少{rule['minimum']}条）" if rule.get("percent")
-             else f"每组抽取{rule['count']}条")
-    return (f"期间 {rule['period'][0]} 至 {rule['period'][1]}；记录类别：{'、'.join(rule['kinds'])}；"
+    if rule.get("recipe") == RECIPE_V1:
+        share = (f"每组抽取{rule['percent']}%（至少{rule['minimum']}条）" if rule.get("percent")
+                 else f"每组抽取{rule['count']}条")
+    else:
+        mins = "、".join(f"{k}至少{n}条" for k, n in (rule.get("minimums") or {}).items())
+        share = f"每组每类抽取{rule['percent']}%（{mins}）"
+    return (f"期间 {rule['period'][0]} 至 {rule['period'][1]}；记录类别：{'、'.join(rule['kinds'])}"
+            f"{'（开箱记录只抽有来信的）' if '开箱记录' in rule['kinds'] and rule.get('recipe') != RECIPE_V1 else ''}；"
             f"{groups}；{share}；记录不足时全部抽取。")
 
 
 def eligible_counts(session: Session, actor: Actor, rule: dict) -> list[dict]:
-    """Per candidate group: eligible records per kind and the share the rule would draw."""
+    """Per candidate group: eligible records per kind and how many the rule would draw."""
     _require_reader(actor)
     start, end = (date.fromisoformat(x) for x in rule["period"])
     items = eligible_records(session, start, end, rule["kinds"], rule["groups"])
     per = Counter((g, k) for g, k, _ in items)
-    total = Counter(g for g, _, _ in items)
     names = group_names(session, rule["groups"])
     rows = []
     for g in rule["groups"]:
         row = {"代表组": names.get(g, str(g))}
         for k in rule["kinds"]:
             row[k] = per.get((g, k), 0)
-        row["合计"] = total.get(g, 0)
-        row["应抽条数"] = group_share(rule, total.get(g, 0))
+        row["合计"] = sum(per.get((g, k), 0) for k in rule["kinds"])
+        row["应抽条数"] = sum(kind_share(rule, k, per.get((g, k), 0)) for k in rule["kinds"])
         rows.append(row)
     return rows
 
 
-# ---------------------------------------------------------------- creating a check
+# ---------------------------------------------------------------- 封存, 开签, 作废
 
 
-def create_check(session: Session, actor: Actor, rule: dict, witness: object,
-                 drawn_at: datetime | None = None) -> models.SpotCheck:
-    """Draw a sample and store it with its seed, fingerprint, eligible list and record digests."""
+def _quarters(start: date, end: date) -> set[tuple[int, int]]:
+    """The (year, quarter) pairs a period touches."""
+    out, d = set(), start
+    while d <= end:
+        out.add((d.year, (d.month - 1) // 3 + 1))
+        d = quarter_of(d)[1] + timedelta(days=1)
+    return out
+
+
+def earlier_seals(session: Session, rule: dict) -> list[models.SpotCheck]:
+    """Earlier checks (sealed, drawn or abandoned) sharing a group and a quarter with ``rule``."""
+    start, end = (date.fromisoformat(x) for x in rule["period"])
+    qs, groups = _quarters(start, end), set(rule["groups"])
+    sc = models.SpotCheck
+    rows = session.execute(select(sc).where(sc.period_end >= quarter_of(start)[0],
+                                            sc.period_start <= quarter_of(end)[1])
+                           .order_by(sc.id)).scalars().all()
+    return [c for c in rows if groups & set((c.rule or {}).get("groups") or [])
+            and qs & _quarters(c.period_start, c.period_end)]
+
+
+def seal_check(session: Session, actor: Actor, rule: dict, *, source_kind: str, source_name: object,
+               source_ref: object, source_due: object, reason: object = "",
+               at: datetime | None = None) -> models.SpotCheck:
+    """封存: freeze the eligible list, store its fingerprint and each record's state, and fix the
+    random source and the day its value will be taken. A second 封存 of a group in the same
+    quarter needs a reason (shown on the record)."""
     actor.require_write("spotcheck")
-    witness = clean_text(witness)
-    if not witness:
-        raise ValidationError({"witness": "请输入现场见证的随机值（如掷骰结果或当日指数收盘点位）"})
-    if len(witness) > 128:
-        raise ValidationError({"witness": "见证随机值不能超过128个字符"})
+    errors: dict[str, str] = {}
+    name = clean_text(source_name)
+    ref = clean_text(source_ref)
+    reason = clean_text(reason)
+    now = (at or clock.now()).replace(microsecond=0)
+    if not ref:
+        errors["source_ref"] = "请填写开奖期号" if source_kind == "彩票开奖" else "请填写掷骰的会议或场次"
+    elif len(ref) > 64 or "|" in ref:
+        errors["source_ref"] = "期号或场次不超过64个字，且不能含“|”"
+    if source_kind not in ("彩票开奖", "现场掷骰"):
+        errors["source_kind"] = "请选择随机值来源（彩票开奖或现场掷骰）"
+    if not name:
+        errors["source_name"] = "请填写随机值来源，如：中国福利彩票双色球" if source_kind == "彩票开奖" else "请填写会议名称"
+    elif len(name) > 64 or "|" in name:
+        errors["source_name"] = "来源名称不超过64个字，且不能含“|”"
+    if not isinstance(source_due, date):
+        errors["source_due"] = "请选择取得随机值的日期"
+    elif source_kind == "彩票开奖" and source_due <= now.date():
+        errors["source_due"] = "须采用封存之后开奖的一期：开奖日期应晚于今天"
+    elif source_due < now.date():
+        errors["source_due"] = "掷骰日期不能早于今天"
+    elif source_due > now.date() + timedelta(days=31):
+        errors["source_due"] = "取得随机值的日期应在31天之内"
     valid = group_choices(session, actor)
     if not rule.get("groups") or any(g not in valid for g in rule["groups"]):
-        raise ValidationError({"groups": "所选代表组不存在或已停用"})
-    at = (drawn_at or clock.now()).replace(microsecond=0)
-    rule = {**rule, "drawn_at": at.isoformat()}
-    seed = make_seed(witness, rule["drawn_at"])
+        errors["groups"] = "所选代表组不存在或已停用"
+    earlier = earlier_seals(session, rule) if "groups" not in errors else []
+    bare = {k: v for k, v in rule.items() if k != "sealed_at"}
+    for c in earlier:  # the same 封存 again (a double click, a second tab): that one stands
+        if (c.status == "已封存" and c.created_by == actor.username and c.source_kind == source_kind
+                and (c.source_name, c.source_ref, c.source_due) == (name, ref, source_due)
+                and {k: v for k, v in (c.rule or {}).items() if k != "sealed_at"} == bare):
+            return c
+    if earlier and not reason:
+        errors["reason"] = ("本季度已封存过这些代表组（第" + "、".join(str(c.id) for c in earlier)
+                            + "号），再次封存须写明理由，理由将显示在抽查记录上")
+    if len(reason) > 500:
+        errors["reason"] = "理由不超过500字"
+    if errors:
+        raise ValidationError(errors)
     start, end = (date.fromisoformat(x) for x in rule["period"])
     items = eligible_records(session, start, end, rule["kinds"], rule["groups"])
-    result = draw(rule, items, seed)
+    states = record_states(session, items)
     check = models.SpotCheck(
-        created_by=actor.username, created_at=at, period_start=start, period_end=end, rule=rule,
-        witness_value=witness, seed=seed, fingerprint=fingerprint(items), sample=result["records"],
-        eligible=[list(t) for t in items], status="检查中",
+        created_by=actor.username, created_at=now, period_start=start, period_end=end,
+        rule={**rule, "sealed_at": now.isoformat()}, fingerprint=fingerprint(items),
+        eligible=[list(t) for t in items], snapshots={f"{k}|{r}": v for (k, r), v in states.items()},
+        status="已封存", source_kind=source_kind, source_name=name, source_due=source_due, source_ref=ref,
+        reseal_reason=reason or None,
     )
     session.add(check)
     session.flush()
-    digests = _digests(session, result["records"])
+    return check
+
+
+def open_check(session: Session, actor: Actor, check_id: int, *, value: object,
+               second_name: object = "", second_role: str = "", at: datetime | None = None) -> models.SpotCheck:
+    """开签: enter the random value of the source fixed at 封存; draw the sample from the frozen list.
+
+    The sample depends only on the fingerprint, the source (name, draw number or meeting, day: all
+    fixed at 封存) and the value: not on who opens, when, or what changed since. Dice need a second
+    person (group liaison or a second supervisor) named with the supervisor who opens.
+    """
+    actor.require_write("spotcheck")
+    check = _get_check(session, check_id, lock=True)
+    if check.status == "检查中" and check.witness_value == normalize_value(value) and check.opened_by == actor.username:
+        return check  # the same 开签 again (a double click): already done
+    if check.status != "已封存":
+        raise ValidationError({"": f"第{check.id}号抽查{'已作废' if check.status == '已作废' else '已开签'}，不能再开签。"})
+    errors: dict[str, str] = {}
+    val = normalize_value(value)
+    second = clean_text(second_name)
+    now = (at or clock.now()).replace(microsecond=0)
+    if not val:
+        errors["value"] = "请输入开奖号码或掷骰点数（数字，按公布顺序）"
+    elif len(val) > 128:
+        errors["value"] = "随机值过长"
+    if check.source_due and now.date() < check.source_due:
+        errors["value"] = f"公告的取值日期是 {fmt_date(check.source_due)}，当天或以后才能开签"
+    if check.source_kind == "现场掷骰":
+        if not second:
+            errors["second_name"] = "现场掷骰须由第二人（代表组联络员或另一名督查人员）共同录入，请填写其姓名"
+        elif second in {actor.username, actor.display_name, check.created_by}:
+            errors["second_name"] = "第二人不能是开签或封存的督查人员本人"
+        if second_role not in SECOND_ROLES:
+            errors["second_role"] = "请选择第二人的身份"
+    if errors:
+        raise ValidationError(errors)
+    src = source_text(check.source_name, check.source_ref, check.source_due)
+    seed = make_seed(check.fingerprint, src, val)
+    items = canonical(check.eligible or [])
+    result = draw(check.rule, items, seed)
+    check.witness_value, check.seed = val, seed
+    check.sample = result["records"]
+    check.opened_by, check.opened_at, check.status = actor.username, now, "检查中"
+    if check.source_kind == "现场掷骰":
+        check.second_name, check.second_role = second, second_role
+    snaps = check.snapshots or {}
     session.add_all(
         models.SpotCheckItem(check_id=check.id, group_id=g, record_kind=k, record_id=r,
-                             record_digest=digests[(k, r)])
+                             record_digest=state_digest(snaps.get(f"{k}|{r}")),
+                             checklist=preset_checklist(session, k))
         for g, k, r in result["records"]
     )
     session.add_all(models.SpotCheckGrade(check_id=check.id, group_id=g) for g in result["groups"])
@@ -504,23 +740,78 @@ def create_check(session: Session, actor: Actor, rule: dict, witness: object,
     return check
 
 
-def _get_check(session: Session, check_id: int) -> models.SpotCheck:
-    """Return a check or raise NotFound."""
-    check = session.get(models.SpotCheck, int(check_id)) if check_id is not None else None
+def abandon_check(session: Session, actor: Actor, check_id: int, reason: object,
+                  at: datetime | None = None) -> None:
+    """作废 a check with a reason; it stays in the history (who, when, why). A check with findings
+    recorded cannot be abandoned (its findings count)."""
+    actor.require_write("spotcheck")
+    check = _get_check(session, check_id, lock=True)
+    reason = clean_text(reason)
+    if not reason:
+        raise ValidationError({"reason": "请写明作废理由"})
+    if check.status == "已作废":
+        raise ValidationError({"": f"第{check.id}号抽查已作废。"})
+    done = session.execute(select(func.count()).select_from(models.SpotCheckItem).where(
+        models.SpotCheckItem.check_id == check.id, models.SpotCheckItem.result.is_not(None))).scalar_one()
+    if done:
+        raise ValidationError({"": f"第{check.id}号抽查已记录{done}条核查结论，不能作废。"})
+    check.status, check.abandoned_by = "已作废", actor.username
+    check.abandoned_at = (at or clock.now()).replace(microsecond=0)
+    check.abandon_reason = reason[:500]
+    for row in session.execute(select(models.Rectification).where(
+            models.Rectification.spot_check_id == check.id, models.Rectification.opened_by_grading.is_(True),
+            models.Rectification.status == "未完成")).scalars():
+        session.delete(row)
+    for row in session.execute(select(models.SpotCheckGrade).where(
+            models.SpotCheckGrade.check_id == check.id)).scalars():
+        row.grade = None
+
+
+def announcement_text(check: models.SpotCheck) -> str:
+    """抽查公告: what was frozen, its fingerprint, and when and from where the random value comes."""
+    n = len(check.eligible or [])
+    if check.source_kind == "彩票开奖":
+        when = (f"随机值取自 {fmt_date(check.source_due)} 开奖的{check.source_name}第{check.source_ref}期开奖号码"
+                "（封存之后的第一期，开奖结果公开可查）")
+    else:
+        when = (f"随机值由 {fmt_date(check.source_due)} {check.source_ref}现场掷骰产生，"
+                "由督查人员与代表组联络员（或另一名督查人员）共同录入，双方姓名记入抽查记录")
+    text = (f"第{check.id}号抽查公告：督查人员 {check.created_by} 于 {check.created_at:%Y-%m-%d %H:%M} 封存"
+            f"{describe_rule(check.rule)}可抽记录共 {n} 条，清单指纹（SHA-256）为 {check.fingerprint}。{when}。"
+            "开签后任何人可按公布的方法用清单、来源和随机值重新抽取核对。")
+    if check.reseal_reason:
+        text += f"本季度再次封存，理由：{check.reseal_reason}。"
+    return text
+
+
+def preset_checklist(session: Session, kind: str) -> dict:
+    """The checklist of a new finding: 不适用 where an item does not apply to the kind."""
+    names = settings.get(session, "spotcheck_checklist")
+    skip = set(NOT_APPLICABLE.get(kind, ()))
+    return {n: "不适用" for n in names if n in skip}
+
+
+def _get_check(session: Session, check_id: int, lock: bool = False) -> models.SpotCheck:
+    """Return a check or raise NotFound (``lock``: SELECT … FOR UPDATE, two sessions wait)."""
+    try:
+        cid = int(check_id)
+    except (TypeError, ValueError):
+        raise NotFound("该抽查记录不存在。") from None
+    check = session.get(models.SpotCheck, cid, with_for_update=lock, populate_existing=lock)
     if check is None:
         raise NotFound("该抽查记录不存在。")
     return check
 
 
-def check_options(session: Session, actor: Actor, limit: int = 200) -> dict[int, str]:
-    """{check id: label} of the latest checks, newest first (for a picker)."""
+def check_options(session: Session, actor: Actor, limit: int = 200, status: str | None = None) -> dict[int, str]:
+    """{check id: label} of the latest checks (of one status), newest first (for a picker)."""
     _require_reader(actor)
-    rows = session.execute(
-        select(models.SpotCheck.id, models.SpotCheck.created_at, models.SpotCheck.period_start,
-               models.SpotCheck.period_end, models.SpotCheck.status)
-        .order_by(models.SpotCheck.id.desc()).limit(limit)
-    ).all()
-    return {i: f"第{i}号抽查 {fmt_date(c)}（{fmt_date(s)}至{fmt_date(e)}，{st}）" for i, c, s, e, st in rows}
+    stmt = select(models.SpotCheck.id, models.SpotCheck.created_at, models.SpotCheck.period_start,
+                  models.SpotCheck.period_end, models.SpotCheck.status)
+    if status:
+        stmt = stmt.where(models.SpotCheck.status == status)
+    rows = session.execute(stmt.order_by(models.SpotCheck.id.desc()).limit(limit)).all()
+    return {i: f"第{i}号抽查 {fmt_date(c)} 封存（{fmt_date(s)}至{fmt_date(e)}，{st}）" for i, c, s, e, st in rows}
 
 
 def check_detail(session: Session, actor: Actor, check_id: int) -> dict:
@@ -540,26 +831,43 @@ def check_detail(session: Session, actor: Actor, check_id: int) -> dict:
     labels = _labels(session, [(i.record_kind, i.record_id) for i in items])
     counts = Counter(i.group_id for i in items)
     done = Counter(i.group_id for i in items if i.result)
+    who = people.names_of(session, [check.created_by, check.opened_by, check.abandoned_by,
+                                    *(i.checked_by for i in items)])
     return {
         "id": check.id,
-        "created_by": check.created_by,
+        "created_by": who.get(check.created_by, check.created_by),
         "created_at": check.created_at,
         "period": (check.period_start, check.period_end),
         "rule": check.rule,
         "rule_text": describe_rule(check.rule),
-        "witness": check.witness_value,
+        "witness": check.witness_value or "",
         "drawn_at": check.rule.get("drawn_at"),
-        "seed": check.seed,
+        "seed": check.seed or "",
         "fingerprint": check.fingerprint,
         "eligible_count": len(check.eligible or []),
         "status": check.status,
+        "v1": check.rule.get("recipe") == RECIPE_V1,
+        "source_kind": check.source_kind or "",
+        "source_name": check.source_name or "",
+        "source_due": check.source_due,
+        "source_ref": check.source_ref or "",
+        "source": (source_text(check.source_name, check.source_ref, check.source_due)
+                   if check.source_ref else ""),
+        "announcement": announcement_text(check) if check.source_kind else "",
+        "opened_by": who.get(check.opened_by, check.opened_by) if check.opened_by else "",
+        "opened_at": check.opened_at,
+        "second": f"{check.second_role}{check.second_name}" if check.second_name else "",
+        "reseal_reason": check.reseal_reason or "",
+        "abandoned": (f"{fmt_date(check.abandoned_at)} 由 {who.get(check.abandoned_by, check.abandoned_by)} 作废：{check.abandon_reason}"
+                      if check.abandoned_at else ""),
         "items": [
             {
                 "id": i.id, "group_id": i.group_id, "代表组": names.get(i.group_id, ""),
                 "类别": i.record_kind, "记录编号": i.record_id,
                 "记录": labels.get((i.record_kind, i.record_id), "（记录已删除）"),
                 "checklist": i.checklist or {}, "结果": i.result or "", "说明": i.note or "",
-                "核查人": i.checked_by or "", "核查时间": i.checked_at,
+                "核查人": who.get(i.checked_by, "") if i.checked_by else "", "核查时间": i.checked_at,
+                "修订说明": i.revision_note or "",
             }
             for i in items
         ],
@@ -648,16 +956,8 @@ def _regrade(session: Session, actor: Actor, check: models.SpotCheck, group_id: 
     return grade
 
 
-def record_finding(session: Session, actor: Actor, item_id: int, checklist: dict, result: str,
-                   note: object = "") -> str | None:
-    """Save the checklist and result of one drawn record; returns the group's grade (or None).
-
-    A 联系活动 found 合格 or 基本合格 becomes 已核实 (verified_by / verified_at); 不合格 clears it.
-    """
-    actor.require_write("spotcheck")
-    item = session.get(models.SpotCheckItem, int(item_id))
-    if item is None:
-        raise NotFound("该抽查记录不存在。")
+def _check_finding(session: Session, checklist: dict, result: str, note: object) -> tuple[dict, str]:
+    """Validate one finding (ValidationError per field); return the full checklist and the note."""
     names = settings.get(session, "spotcheck_checklist")
     errors: dict[str, str] = {}
     checklist = dict(checklist or {})
@@ -677,25 +977,95 @@ def record_finding(session: Session, actor: Actor, item_id: int, checklist: dict
         errors["note"] = "说明不能超过2000字"
     if errors:
         raise ValidationError(errors)
-    now = clock.now()
-    item.checklist = {k: checklist[k] for k in names}
-    item.result = result
-    item.note = note or None
-    item.checked_by = actor.username
-    item.checked_at = now
+    return {k: checklist[k] for k in names}, note
+
+
+def _apply_finding(session: Session, actor: Actor, item: models.SpotCheckItem, checklist: dict, result: str,
+                   note: str, revision: str = "", at: datetime | None = None) -> None:
+    """Store a validated finding; a 联系活动 found 合格/基本合格 becomes 已核实, 不合格 clears it."""
+    now = (at or clock.now()).replace(microsecond=0)
+    item.checklist, item.result, item.note = checklist, result, note or None
+    item.checked_by, item.checked_at = actor.username, now
+    if revision:
+        item.revision_note = revision
     if item.record_kind == "联系活动":
         act = _load(session, "联系活动", [item.record_id]).get(item.record_id)
         if act is not None:
-            unchanged = digest(act) == item.record_digest
             if result in ("合格", "基本合格"):
                 act.verified_by, act.verified_at = actor.username, now
             else:
                 act.verified_by, act.verified_at = None, None
-            session.flush()
-            if unchanged:  # our own mark is not a change by the group: keep the baseline
-                item.record_digest = digest(_load(session, "联系活动", [item.record_id])[item.record_id])
+            act.updated_at = now
+
+
+def _open_item(session: Session, item_id: int) -> tuple[models.SpotCheckItem, models.SpotCheck]:
+    """A drawn record and its check (locked), refused when the check is abandoned."""
+    item = session.get(models.SpotCheckItem, int(item_id), with_for_update=True, populate_existing=True)
+    if item is None:
+        raise NotFound("该抽查记录不存在。")
+    check = _get_check(session, item.check_id, lock=True)
+    if check.status == "已作废":
+        raise ValidationError({"": f"第{check.id}号抽查已作废，不能记录核查结论。"})
+    return item, check
+
+
+def record_finding(session: Session, actor: Actor, item_id: int, checklist: dict, result: str,
+                   note: object = "", reason: object = "", seen: str | None = None,
+                   at: datetime | None = None) -> str | None:
+    """Save the checklist and result of one drawn record; returns the group's grade (or None).
+
+    Revising a finding already recorded is for a supervisor only, with a reason (kept on the record
+    and, like every write, in the 操作日志 with before / after). ``seen``: the result the form
+    showed (None: not checked); a save over someone else's newer finding is refused.
+    """
+    actor.require_write("spotcheck")
+    item, check = _open_item(session, item_id)
+    checklist, note = _check_finding(session, checklist, result, note)
+    reason = clean_text(reason)
+    if seen is not None and (item.result or "") != (seen or ""):
+        raise ValidationError({"": f"该记录的核查结论已被{item.checked_by}改为“{item.result or '未核查'}”，"
+                                   "请刷新后再修改。"})
+    if item.result is not None:
+        if (item.checklist, item.result, item.note or "") == (checklist, result, note):
+            return _grade_of(session, check.id, item.group_id)  # the same finding again (a double click)
+        if actor.role != "supervisor":
+            raise PermissionDenied("核查结论只能由督查人员修改。")
+        if not reason:
+            raise ValidationError({"reason": f"该记录已核查为“{item.result}”，修改核查结论须写明理由"})
+        revision = f"{fmt_date(clock.now())} {actor.username}将“{item.result}”改为“{result}”：{reason[:400]}"
+        revision = ((item.revision_note + "；") if item.revision_note else "") + revision
+    else:
+        revision = ""
+    _apply_finding(session, actor, item, checklist, result, note, revision, at)
     session.flush()
-    return _regrade(session, actor, _get_check(session, item.check_id), item.group_id)
+    return _regrade(session, actor, check, item.group_id)
+
+
+def _grade_of(session: Session, check_id: int, group_id: int) -> str | None:
+    """A group's current grade in a check."""
+    row = session.get(models.SpotCheckGrade, (check_id, group_id))
+    return row.grade if row else None
+
+
+def pass_the_rest(session: Session, actor: Actor, check_id: int, group_id: int,
+                  at: datetime | None = None) -> int:
+    """其余全部合格: every drawn record of the group not yet checked is found 合格, each applicable
+    checklist item 通过 (不适用 where it does not apply to the kind). Returns how many were recorded."""
+    actor.require_write("spotcheck")
+    check = _get_check(session, check_id, lock=True)
+    if check.status in ("已作废", "已封存"):
+        raise ValidationError({"": f"第{check.id}号抽查{check.status}，不能记录核查结论。"})
+    items = session.execute(select(models.SpotCheckItem).where(
+        models.SpotCheckItem.check_id == check.id, models.SpotCheckItem.group_id == int(group_id),
+        models.SpotCheckItem.result.is_(None)).with_for_update()).scalars().all()
+    names = settings.get(session, "spotcheck_checklist")
+    for item in items:
+        preset = preset_checklist(session, item.record_kind)
+        _apply_finding(session, actor, item, {n: preset.get(n, "通过") for n in names}, "合格", "", at=at)
+    session.flush()
+    if items:
+        _regrade(session, actor, check, int(group_id))
+    return len(items)
 
 
 def record_findings(session: Session, kind: str, record_ids: Iterable[int]) -> dict[int, str]:
@@ -725,61 +1095,168 @@ def record_findings(session: Session, kind: str, record_ids: Iterable[int]) -> d
 # ---------------------------------------------------------------- 复核
 
 
-def verify(session: Session, check_id: int, actor: Actor | None = None) -> dict:
-    """复核: recompute the check from what is stored and from the database as it is now.
+def rederive(check: models.SpotCheck) -> dict:
+    """Redo a check from what it stored, by the recipe alone (no database): {"fingerprint_ok",
+    "seed_ok", "sample_ok", "ok", "sample"}. A sealed check has no seed or sample yet."""
+    rule = check.rule or {}
+    stored = canonical(check.eligible or [])
+    fp_ok = fingerprint(stored) == check.fingerprint
+    if check.seed is None:
+        return {"fingerprint_ok": fp_ok, "seed_ok": None, "sample_ok": None, "ok": fp_ok, "sample": None}
+    if rule.get("recipe") == RECIPE_V1:
+        seed = make_seed_v1(check.witness_value or "", rule.get("drawn_at", ""))
+    else:
+        seed = make_seed(check.fingerprint, source_text(check.source_name, check.source_ref, check.source_due),
+                         check.witness_value or "")
+    sample = draw(rule, stored, seed)["records"]
+    sample_ok = [list(x) for x in sample] == [list(x) for x in (check.sample or [])]
+    return {"fingerprint_ok": fp_ok, "seed_ok": seed == check.seed, "sample_ok": sample_ok,
+            "ok": fp_ok and seed == check.seed and sample_ok, "sample": sample}
 
-    Returns {"ok", "seed_ok", "stored_list_ok", "fingerprint_ok", "sample_ok", "added",
-    "removed", "changed", "problems"}: ``changed`` lists drawn records whose digest differs from
-    the draw (edited or deleted since), ``added``/``removed`` records that entered or left the
-    eligible list since the draw.
+
+def verify_lines(session: Session, check_ids: Sequence[int] | None = None) -> list[tuple[int, bool, str]]:
+    """Re-derive checks from what they stored (all when ``check_ids`` is None): (id, ok, a line in
+    Chinese) each. Used by ``manage.py spotcheck verify``."""
+    sc = models.SpotCheck
+    stmt = select(sc).order_by(sc.id)
+    if check_ids is not None:
+        stmt = stmt.where(sc.id.in_([int(i) for i in check_ids]))
+    found = session.execute(stmt).scalars().all()
+    missing = sorted(set(check_ids or []) - {c.id for c in found})
+    out: list[tuple[int, bool, str]] = [(i, False, f"第{i}号抽查不存在") for i in missing]
+    for c in found:
+        r = rederive(c)
+        head = f"第{c.id}号抽查（{c.status}，{'旧版方法' if c.rule.get('recipe') == RECIPE_V1 else '复现方法v2'}）"
+        if r["seed_ok"] is None:
+            text = ("尚未开签；可抽记录清单与指纹一致" if r["ok"] else "不一致：可抽记录清单与指纹不符")
+        elif r["ok"]:
+            text = f"一致：清单指纹、随机种子和样本（{len(c.sample or [])}条）均可由保存的数据重新得出"
+        else:
+            bad = [w for w, ok in (("清单指纹", r["fingerprint_ok"]), ("随机种子", r["seed_ok"]),
+                                   ("样本", r["sample_ok"])) if not ok]
+            text = "不一致：" + "、".join(bad) + "与重新计算的结果不同"
+        out.append((c.id, bool(r["ok"]), f"{head}：{text}"))
+    return sorted(out)
+
+
+def verify_export(data: bytes) -> tuple[bool, str]:
+    """Re-derive a check from its .xlsx export alone (no database): the 清单行 column gives the list,
+    抽查概况 the rule, source, value and seed; the rows marked 是否抽中 the sample. (ok, a line)."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        info_rows = list(wb["抽查概况"].iter_rows(values_only=True))
+        list_rows = list(wb["可抽记录清单"].iter_rows(values_only=True))
+    except Exception as exc:  # noqa: BLE001 - any unreadable file gets one Chinese line
+        return False, f"无法读取导出文件（{type(exc).__name__}），请使用“导出 Excel”得到的原文件"
+
+    def table(rows: list, first: str) -> tuple[list, list]:
+        for n, row in enumerate(rows):
+            if row and first in [str(c) for c in row if c is not None]:
+                return [str(c) if c is not None else "" for c in row], rows[n + 1:]
+        raise KeyError(first)
+
+    try:
+        head, body = table(info_rows, "项目")
+        info = {str(r[head.index("项目")]): ("" if r[head.index("内容")] is None else str(r[head.index("内容")]))
+                for r in body if r and r[head.index("项目")]}
+        head, body = table(list_rows, "清单行")
+        i_line, i_hit = head.index("清单行"), head.index("是否抽中")
+        eligible, marked = [], []
+        for r in body:
+            if not r or not r[i_line]:
+                continue
+            g, k, rid = str(r[i_line]).split("|")
+            eligible.append((int(g), k, int(rid)))
+            if str(r[i_hit]) in ("是", "True", "1"):
+                marked.append([int(g), k, int(rid)])
+        rule = json.loads(info["规则（JSON）"])
+    except (KeyError, ValueError, IndexError) as exc:
+        return False, f"导出文件缺少复核所需的内容（{exc}），请使用“导出 Excel”得到的原文件"
+    fp = fingerprint(eligible)
+    if rule.get("recipe") == RECIPE_V1:
+        seed = make_seed_v1(info.get("随机值", ""), rule.get("drawn_at", ""))
+    else:
+        seed = make_seed(fp, info.get("来源（按复现方法书写）", ""), normalize_value(info.get("随机值", "")))
+    problems = []
+    if fp != info.get("可抽记录指纹"):
+        problems.append("清单指纹")
+    if seed != info.get("随机种子"):
+        problems.append("随机种子")
+    if [list(x) for x in draw(rule, eligible, seed)["records"]] != sorted(marked):
+        problems.append("样本")
+    head_line = f"第{info.get('抽查编号', '?')}号抽查（导出文件，{len(eligible)}条可抽记录）"
+    if problems:
+        return False, f"{head_line}：不一致：" + "、".join(problems) + "与重新计算的结果不同"
+    return True, f"{head_line}：一致：清单指纹、随机种子和样本（{len(marked)}条）均可由文件中的数据重新得出"
+
+
+def _diff(before: dict | None, after: dict | None) -> list[tuple[str, str, str]]:
+    """The fields that differ between two states: (field, before, after)."""
+    if before is None or after is None:
+        return []
+    return [(k, before.get(k, ""), after.get(k, "")) for k in sorted(set(before) | set(after))
+            if before.get(k, "") != after.get(k, "")]
+
+
+def verify(session: Session, check_id: int, actor: Actor | None = None) -> dict:
+    """复核: redo the check from what it stored, and compare with the database as it is now.
+
+    Returns {"ok", "seed_ok", "stored_list_ok", "fingerprint_ok", "sample_ok", "added", "removed",
+    "changed", "changed_other", "problems"}: ``changed`` lists drawn records changed or deleted since
+    封存, each with its fields before and after; ``changed_other`` counts records of the frozen list
+    not drawn that changed; ``added`` / ``removed`` records that entered or left the list since.
     """
     if actor is not None:
         _require_reader(actor)
     check = _get_check(session, check_id)
     rule = check.rule
+    v1 = rule.get("recipe") == RECIPE_V1
+    redo = rederive(check)
     stored = canonical(check.eligible or [])
-    seed_ok = make_seed(check.witness_value, rule.get("drawn_at", "")) == check.seed
-    stored_list_ok = fingerprint(stored) == check.fingerprint
-    redrawn = draw(rule, stored, check.seed)["records"]
-    sample_ok = [list(x) for x in redrawn] == [list(x) for x in check.sample]
     start, end = (date.fromisoformat(x) for x in rule["period"])
-    now_items = eligible_records(session, start, end, rule["kinds"], rule["groups"])
+    now_items = eligible_records(session, start, end, rule["kinds"], rule["groups"], letters_only=not v1)
     fingerprint_ok = fingerprint(now_items) == check.fingerprint
     now_set, stored_set = set(now_items), set(stored)
-    items = session.execute(
-        select(models.SpotCheckItem).where(models.SpotCheckItem.check_id == check.id)
-    ).scalars().all()
-    current = _digests(session, [(i.group_id, i.record_kind, i.record_id) for i in items])
-    labels = _labels(session, [(i.record_kind, i.record_id) for i in items])
-    names = group_names(session, [i.group_id for i in items])
-    changed = []
-    for i in items:
-        now_digest = current.get((i.record_kind, i.record_id))
-        if now_digest != i.record_digest:
+    drawn = {(k, int(r)) for _g, k, r in (check.sample or [])}
+    snaps = check.snapshots or {}
+    names = group_names(session, rule["groups"])
+    changed, changed_other = [], 0
+    if not v1:
+        now_states = record_states(session, stored)
+        labels = _labels(session, [(k, r) for _g, k, r in stored if (k, r) in drawn])
+        for g, k, r in stored:
+            before, after = snaps.get(f"{k}|{r}"), now_states.get((k, r))
+            if before == after:
+                continue
+            if (k, r) not in drawn:
+                changed_other += 1
+                continue
             changed.append({
-                "代表组": names.get(i.group_id, ""), "类别": i.record_kind, "记录编号": i.record_id,
-                "记录": labels.get((i.record_kind, i.record_id), ""),
-                "变化": "抽取后已删除" if now_digest is None else "抽取后已修改",
+                "代表组": names.get(g, ""), "类别": k, "记录编号": r, "记录": labels.get((k, r), "（记录已删除）"),
+                "变化": "封存后已删除" if after is None else "封存后已修改",
+                "修改内容": [] if after is None else _diff(before, after),
             })
     problems = []
-    if not seed_ok:
-        problems.append("随机种子与见证值、抽取时间不符")
-    if not stored_list_ok:
+    if redo["seed_ok"] is False:
+        problems.append("随机种子与清单指纹、随机值来源和随机值不符")
+    if not redo["fingerprint_ok"]:
         problems.append("保存的可抽记录清单与指纹不符")
-    if not sample_ok:
+    if redo["sample_ok"] is False:
         problems.append("按保存的规则、清单和种子重新抽取，结果与保存的样本不一致")
     if not fingerprint_ok:
         problems.append(
-            f"当前数据库中的可抽记录清单与抽取时不同（新增{len(now_set - stored_set)}条，"
+            f"当前数据库中的可抽记录清单与封存时不同（新增{len(now_set - stored_set)}条，"
             f"减少{len(stored_set - now_set)}条）"
         )
     if changed:
-        problems.append(f"{len(changed)}条被抽记录在抽取后发生变化")
+        problems.append(f"{len(changed)}条被抽记录在封存后发生变化")
     return {
-        "ok": not problems, "seed_ok": seed_ok, "stored_list_ok": stored_list_ok,
-        "fingerprint_ok": fingerprint_ok, "sample_ok": sample_ok,
+        "ok": not problems, "seed_ok": redo["seed_ok"], "stored_list_ok": redo["fingerprint_ok"],
+        "fingerprint_ok": fingerprint_ok, "sample_ok": redo["sample_ok"],
         "added": sorted(now_set - stored_set), "removed": sorted(stored_set - now_set),
-        "changed": changed, "problems": problems,
+        "changed": changed, "changed_other": changed_other, "problems": problems,
     }
 
 
@@ -790,8 +1267,11 @@ def list_checks(session: Session, actor: Actor, filters: dict, offset: int, limi
     """History of checks, newest first; filters: period (date range overlap), group, grade."""
     _require_reader(actor)
     sc, gr = models.SpotCheck, models.SpotCheckGrade
-    stmt = select(sc.id, sc.created_at, sc.period_start, sc.period_end, sc.created_by, sc.status,
-                  sc.sample).order_by(sc.id.desc())
+    stmt = select(sc.id, sc.created_at, sc.period_start, sc.period_end,
+                  people.display(sc.created_by).label("created_by"), sc.status,
+                  sc.sample, sc.source_name, sc.source_due, sc.source_ref, sc.witness_value, sc.reseal_reason,
+                  people.display(sc.abandoned_by).label("abandoned_by"), sc.abandoned_at, sc.abandon_reason,
+                  people.display(sc.opened_by).label("opened_by")).order_by(sc.id.desc())
     rng = filters.get("period")
     if rng:
         stmt = stmt.where(sc.period_end >= rng[0], sc.period_start <= rng[1])
@@ -814,13 +1294,19 @@ def list_checks(session: Session, actor: Actor, filters: dict, offset: int, limi
     out = []
     for r in rows:
         gs = sorted(grades.get(r.id, []))
+        src = (f"{r.source_name} {r.source_ref} {fmt_date(r.source_due)}："
+               + (r.witness_value if r.witness_value else "待开签")
+               if r.source_name else f"见证值：{r.witness_value}")
         out.append({
-            "id": r.id, "编号": r.id, "抽取时间": r.created_at,
+            "id": r.id, "编号": r.id, "封存时间": r.created_at,
             "抽查期间": f"{fmt_date(r.period_start)} 至 {fmt_date(r.period_end)}",
-            "抽查人": r.created_by, "代表组": "、".join(names.get(g, "") for g, _ in gs),
+            "封存人": r.created_by, "开签人": r.opened_by or "", "随机值来源": src,
+            "代表组": "、".join(names.get(g, "") for g, _ in gs),
             "抽取记录（条）": len(r.sample or []),
             "评定": "、".join(f"{names.get(g, '')}：{v or '待评定'}" for g, v in gs),
             "状态": r.status,
+            "再次封存理由": r.reseal_reason or "",
+            "作废": (f"{fmt_date(r.abandoned_at)} {r.abandoned_by}：{r.abandon_reason}" if r.abandoned_at else ""),
         })
     return Page(out, total)
 
@@ -830,7 +1316,7 @@ def list_rectifications(session: Session, actor: Actor, filters: dict, offset: i
     rc, dg = models.Rectification, models.DeputyGroup
     stmt = (
         select(rc.id, rc.spot_check_id, dg.name, rc.content, rc.due_on, rc.status, rc.closed_on,
-               rc.closed_by)
+               people.display(rc.closed_by).label("closed_by"))
         .join(dg, dg.id == rc.group_id)
         .where(rc.source == "抽查")
         .order_by(rc.status.desc(), rc.due_on, rc.id)
@@ -906,88 +1392,300 @@ def grade_trend(session: Session, actor: Actor, group_id: int | None = None) -> 
 # ---------------------------------------------------------------- exports
 
 
+def source_words(d: dict) -> str:
+    """Where the random value came from, in plain words."""
+    if d["v1"]:
+        return f"见证随机值“{d['witness']}”，抽取时间 {d['drawn_at']}（旧版方法）"
+    due = fmt_date(d["source_due"])
+    if d["source_kind"] == "彩票开奖":
+        where = f"彩票开奖：{d['source_name']}第{d['source_ref']}期，{due}开奖"
+    else:
+        where = f"现场掷骰：{d['source_name']}（{d['source_ref']}），{due}"
+    if not d["witness"]:
+        return where + "（尚未开签）"
+    who = f"，由督查人员 {d['opened_by']} 与{d['second']}共同录入" if d["second"] else f"，由 {d['opened_by']} 录入"
+    return f"{where}，号码 {d['witness']}{who}"
+
+
 def _export_frames(session: Session, actor: Actor, check_id: int) -> tuple[dict, dict]:
     """The detail and the frames of one check's export."""
     d = check_detail(session, actor, check_id)
     check = _get_check(session, check_id)
     names = group_names(session, check.rule["groups"])
-    sample = {tuple(x) for x in check.sample}
+    sample = {tuple(x) for x in check.sample or []}
     names_ck = settings.get(session, "spotcheck_checklist")
     info = pd.DataFrame([
-        ("抽查编号", d["id"]), ("抽取人", d["created_by"]), ("抽取时间（ISO）", d["drawn_at"]),
+        ("抽查编号", d["id"]), ("封存人", d["created_by"]), ("封存时间", f"{d['created_at']:%Y-%m-%d %H:%M}"),
         ("抽查规则", d["rule_text"]), ("规则（JSON）", json.dumps(check.rule, ensure_ascii=False)),
-        ("见证随机值", d["witness"]), ("随机种子", d["seed"]), ("可抽记录指纹", d["fingerprint"]),
-        ("可抽记录（条）", d["eligible_count"]), ("抽取记录（条）", len(check.sample)), ("状态", d["status"]),
-        ("复现方法", RECIPE_TEXT),
+        ("随机值来源", source_words(d)), ("来源（按复现方法书写）", d["source"]), ("随机值", d["witness"]),
+        ("随机种子", d["seed"]), ("可抽记录指纹", d["fingerprint"]),
+        ("可抽记录（条）", d["eligible_count"]), ("抽取记录（条）", len(check.sample or [])), ("状态", d["status"]),
+        ("再次封存理由", d["reseal_reason"]), ("作废", d["abandoned"]), ("复现方法", RECIPE_TEXT),
     ], columns=["项目", "内容"])
     items = pd.DataFrame([
         {"代表组": i["代表组"], "类别": i["类别"], "记录编号": i["记录编号"], "记录": i["记录"],
          **{k: i["checklist"].get(k, "") for k in names_ck},
-         "结果": i["结果"], "说明": i["说明"], "核查人": i["核查人"], "核查时间": i["核查时间"]}
+         "结果": i["结果"], "说明": i["说明"], "核查人": i["核查人"],
+         # as text: a column of times with gaps would turn the gaps into NaT, which no cell can hold
+         "核查时间": f"{i['核查时间']:%Y-%m-%d %H:%M}" if i["核查时间"] else "",
+         "修订说明": i["修订说明"]}
         for i in d["items"]
     ] or [{"代表组": "", "类别": "", "记录编号": "", "记录": "本次未抽到记录"}])
     grades = pd.DataFrame([{k: v for k, v in g.items() if k != "group_id"} for g in d["grades"]]
                           or [{"代表组": "", "评定": ""}])
     eligible = pd.DataFrame([
-        {"代表组编号": g, "代表组": names.get(g, ""), "类别": k, "记录编号": r,
-         "排序值": record_key(check.seed, g, k, r), "是否抽中": (g, k, r) in sample}
+        {"代表组编号": g, "代表组": names.get(g, ""), "类别": k, "记录编号": r, "清单行": f"{g}|{k}|{r}",
+         "排序值": record_key(check.seed, g, k, r) if check.seed else "", "是否抽中": (g, k, r) in sample}
         for g, k, r in canonical(check.eligible or [])
     ] or [{"代表组编号": "", "类别": "", "记录编号": "", "排序值": ""}])
     return d, {"抽查概况": info, "抽取记录与核查结果": items, "代表组评定": grades, "可抽记录清单": eligible}
 
 
 def export_xlsx(session: Session, actor: Actor, check_id: int) -> bytes:
-    """One check as .xlsx: rule, seed, fingerprint, sample with findings, grades, eligible list."""
+    """One check as .xlsx: rule, source, seed, fingerprint, sample with findings, grades, eligible list."""
     from services.excel import to_xlsx
 
     d, frames = _export_frames(session, actor, check_id)
     return to_xlsx(frames, title=f"第{d['id']}号抽查记录",
-                   notes=["任何人可按“复现方法”用可抽记录清单和随机种子重新抽取并核对。"])
+                   notes=["任何人可按“复现方法”用可抽记录清单、随机值来源和随机值重新抽取并核对。"])
 
 
-def export_docx(session: Session, actor: Actor, check_id: int) -> bytes:
-    """One check as a printable .docx record."""
+def _cell(v: object) -> str:
+    return fmt_date(v) if isinstance(v, date | datetime) else ("" if v is None else str(v))
+
+
+def write_docx(title: str, blocks: Sequence[tuple], *, formal: bool = False) -> bytes:
+    """The one place this module writes Word.
+
+    ``blocks``: ("h", text) a heading, ("p", text) a paragraph, ("pre", text) monospaced text,
+    ("table", headers, rows) a grid table. Text goes in as plain runs (never interpreted).
+    ``formal``: the 公文 layout of services.documents (the 抽查记录 handed up); otherwise a dense
+    A4 page (the 公告 and the one-page 验证单).
+    """
+    if formal:
+        from services.documents import GongWen
+
+        g = GongWen(title)
+        for block in blocks:
+            if block[0] == "h":
+                g.heading(str(block[1]), number=False)
+            elif block[0] in ("p", "pre"):
+                g.para(str(block[1]), indent=False)
+            elif block[0] == "table":
+                g.table([str(c) for c in block[1]], [[_cell(v) for v in rec] for rec in block[2]])
+        return g.to_bytes()
     from docx import Document
+    from docx.shared import Cm, Pt
 
-    d, frames = _export_frames(session, actor, check_id)
     doc = Document()
-    doc.add_heading(f"代表组活动记录抽查记录（第{d['id']}号）", level=1)
-    for label, value in frames["抽查概况"].itertuples(index=False):
-        p = doc.add_paragraph()
-        p.add_run(f"{label}：").bold = True
-        p.add_run(str(value))
-
-    def table(title: str, df: pd.DataFrame) -> None:
-        doc.add_heading(title, level=2)
-        t = doc.add_table(rows=1, cols=len(df.columns))
-        t.style = "Table Grid"
-        for j, col in enumerate(df.columns):
-            t.rows[0].cells[j].text = str(col)
-        for rec in df.itertuples(index=False):
-            cells = t.add_row().cells
-            for j, v in enumerate(rec):
-                cells[j].text = fmt_date(v) if isinstance(v, date | datetime) else ("" if v is None else str(v))
-
-    items = frames["抽取记录与核查结果"]
-    table("抽取记录与核查结果", items[[c for c in ("代表组", "类别", "记录编号", "记录", "结果", "说明")
-                                if c in items.columns]])
-    table("代表组评定", frames["代表组评定"])
-    doc.add_paragraph("")
-    doc.add_paragraph("检查人签字：____________　　被检查代表组联络员签字：____________　　日期：__________")
+    for section in doc.sections:  # A4, 2 cm margins: the 验证单 stays on one page
+        section.page_width, section.page_height = Cm(21), Cm(29.7)
+        section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Cm(2)
+    doc.styles["Normal"].font.size = Pt(10.5)
+    doc.styles["Normal"].paragraph_format.space_after = Pt(4)
+    doc.add_heading(title, level=1)
+    for block in blocks:
+        if block[0] == "h":
+            doc.add_heading(block[1], level=2)
+        elif block[0] == "p":
+            doc.add_paragraph(str(block[1]))
+        elif block[0] == "pre":
+            run = doc.add_paragraph().add_run(str(block[1]))
+            run.font.name, run.font.size = "Courier New", Pt(8)
+        elif block[0] == "table":
+            headers, rows = block[1], block[2]
+            t = doc.add_table(rows=1, cols=len(headers))
+            t.style = "Table Grid"
+            for j, col in enumerate(headers):
+                t.rows[0].cells[j].text = str(col)
+            for rec in rows:
+                cells = t.add_row().cells
+                for j, v in enumerate(rec):
+                    cells[j].text = _cell(v)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def export_docx(session: Session, actor: Actor, check_id: int) -> bytes:
+    """One check as a printable Word record in plain words; digests only in the appendix."""
+    d = check_detail(session, actor, check_id)
+    groups = "、".join(g["代表组"] for g in d["grades"]) or "（尚未开签）"
+    blocks: list[tuple] = [
+        ("p", f"抽查期间：{fmt_date(d['period'][0])} 至 {fmt_date(d['period'][1])}"),
+        ("p", f"抽查规则：{d['rule_text']}"),
+        ("p", f"封存：{fmt_date(d['created_at'])}，督查人员 {d['created_by']}；可抽记录 {d['eligible_count']} 条。"),
+        ("p", f"随机值：{source_words(d)}。"),
+        ("p", f"被抽查代表组：{groups}；抽取记录 {len(d['items'])} 条。状态：{d['status']}。"),
+    ]
+    if d["reseal_reason"]:
+        blocks.append(("p", f"再次封存理由：{d['reseal_reason']}"))
+    if d["abandoned"]:
+        blocks.append(("p", f"作废：{d['abandoned']}"))
+    blocks.append(("h", "抽取记录与核查结果"))
+    blocks.append(("table", ["代表组", "类别", "记录", "结果", "发现的问题"],
+                   [[i["代表组"], i["类别"], i["记录"], i["结果"] or "未核查",
+                     i["说明"] + (f"（修订：{i['修订说明']}）" if i["修订说明"] else "")] for i in d["items"]]
+                   or [["", "", "本次未抽到记录", "", ""]]))
+    blocks.append(("h", "代表组评定"))
+    blocks.append(("table", ["代表组", "抽取条数", "已核查", "评定"],
+                   [[g["代表组"], f"{g['抽取条数']}条", f"{g['已核查']}条", g["评定"]] for g in d["grades"]]
+                   or [["", "", "", ""]]))
+    blocks.append(("p", "检查人签字：____________　　被检查代表组联络员签字：____________　　日期：__________"))
+    blocks.append(("h", "附录：复核数据"))
+    blocks.append(("p", f"可抽记录清单指纹（SHA-256）：{d['fingerprint']}"))
+    blocks.append(("p", f"随机种子（SHA-256）：{d['seed'] or '尚未开签'}"))
+    blocks.append(("p", "复核方法见《抽查验证单》。"))
+    return write_docx(f"代表组活动记录抽查记录（第{d['id']}号）", blocks, formal=True)
+
+
+def announcement_docx(session: Session, actor: Actor, check_id: int) -> bytes:
+    """抽查公告 to print or post at 封存: the rule, how many records, the fingerprint, and when and from
+    where the random value will be taken."""
+    _require_reader(actor)
+    check = _get_check(session, check_id)
+    blocks: list[tuple] = [("p", announcement_text(check)),
+                           ("p", "开签后，可抽记录清单、随机值和抽中的记录将随《抽查验证单》一并公布。"),
+                           ("p", f"督查人员：{check.created_by}　　日期：{fmt_date(check.created_at)}")]
+    return write_docx(f"代表组活动记录抽查公告（第{check.id}号）", blocks)
+
+
+def _sample_lines(sample: Sequence[Sequence], names: dict[int, str]) -> list[str]:
+    """The sample one group a line: "城关代表组（1）：开箱记录 2682、2738；来信 629" (fits one page)."""
+    per: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for g, k, r in sample:
+        per[int(g)][k].append(str(r))
+    return [f"{names.get(g, '')}（{g}）：" + "；".join(f"{k} {'、'.join(ids)}" for k, ids in kinds.items())
+            for g, kinds in per.items()]
+
+
+def verification_sheet(session: Session, actor: Actor, check_id: int) -> bytes:
+    """抽查验证单: one page any group can redo with a SHA-256 tool: the recipe, the fingerprint,
+    the source and value, the seed, and the sample (the full list is in the .xlsx export)."""
+    d = check_detail(session, actor, check_id)
+    check = _get_check(session, check_id)
+    redo = rederive(check)
+    names = group_names(session, check.rule["groups"])
+    if d["v1"]:
+        seed_line = f"随机种子 = SHA256(“{d['witness']}|{d['drawn_at']}”)（旧版方法）"
+    else:
+        seed_line = f"随机种子 = SHA256(“{d['fingerprint']}|{d['source']}|{d['witness']}”)"
+    blocks: list[tuple] = [
+        ("p", f"抽查规则：{d['rule_text']}"),
+        ("h", "一、怎样复核"),
+        ("p", RECIPE_TEXT),
+        ("p", "用任何 SHA-256 工具（如 Excel 插件、sha256sum、在线工具）对文字按 UTF-8 编码计算，结果为64位小写十六进制；"
+              "排序值按文字升序排列即可。可抽记录清单见本次抽查导出的 Excel“可抽记录清单”工作表（“清单行”一列）。"),
+        ("h", "二、本次数据"),
+        ("p", f"可抽记录：{d['eligible_count']} 条；清单指纹：{d['fingerprint']}"),
+        ("p", f"随机值来源：{source_words(d)}"),
+        ("p", f"按复现方法书写的来源：{d['source'] or '尚未开签'}；随机值：{d['witness'] or '尚未开签'}"),
+        ("p", seed_line),
+        ("p", f"随机种子：{d['seed'] or '尚未开签'}"),
+        ("h", "三、抽中的记录（代表组（编号）：类别 记录编号）"),
+        *([("p", line) for line in _sample_lines(check.sample or [], names)] or [("p", "无")]),
+        ("p", "系统复核：" + ("一致（按上述方法重新计算，指纹、种子和样本与保存的相同）" if redo["ok"]
+                          else "不一致，请联系督查人员") if check.seed else "系统复核：尚未开签"),
+    ]
+    return write_docx(f"抽查验证单（第{d['id']}号抽查）", blocks)
+
+
+# ---------------------------------------------------------------- demo data
+
+
+def demo_checks(session: Session, day: date, seed: int) -> int:
+    """Demo spot checks through the same functions as the page, dated from ``day``: the quarter
+    before last drawn from a lottery and finished (one exception, the rest 其余全部合格); last
+    quarter one 封存 abandoned with its reason, sealed again with a reason, opened with dice and a
+    group liaison, findings half recorded; this quarter's list sealed, waiting for its draw.
+    Returns the number of checks."""
+    import random
+
+    rng = random.Random(f"{seed}:spotchecks")
+    sup = Actor("supervisor", "supervisor", display_name="李建国")
+    groups = sorted(group_choices(session, sup))
+    if not groups:
+        return 0
+    q_now = quarter_of(day)[0]
+    q1 = quarter_of(q_now - timedelta(days=1))
+    q0 = quarter_of(q1[0] - timedelta(days=1))
+    n = default_group_count(session, len(groups))
+
+    def at(d: date, hour: int) -> datetime:
+        return datetime(d.year, d.month, d.day, hour, 0)
+
+    def lottery() -> str:
+        return " ".join(f"{x:02d}" for x in sorted(rng.sample(range(1, 34), 6))) + f" {rng.randint(1, 16):02d}"
+
+    made = 0
+    # the quarter before last: lottery, finished
+    sealed = q1[0] + timedelta(days=3)
+    if sealed < day:
+        rule = build_rule(session, sup, period_start=q0[0], period_end=q0[1], kinds=list(DEFAULT_KINDS),
+                          group_count=n, on=sealed)
+        c = seal_check(session, sup, rule, source_kind="彩票开奖", source_name=LOTTERY_DEFAULT,
+                       source_ref=f"{sealed.year}{rng.randint(10, 99):03d}", source_due=sealed + timedelta(days=2),
+                       at=at(sealed, 10))
+        open_check(session, sup, c.id, value=lottery(), at=at(sealed + timedelta(days=3), 9))
+        items = session.execute(select(models.SpotCheckItem).where(models.SpotCheckItem.check_id == c.id)
+                                .order_by(models.SpotCheckItem.id)).scalars().all()
+        if items:  # one exception: an applicable checklist item fails, the record is 基本合格
+            first = items[0]
+            marks = {n: preset_checklist(session, first.record_kind).get(n, "通过")
+                     for n in settings.get(session, "spotcheck_checklist")}
+            failing = next((n for n, v in reversed(marks.items()) if v == "通过"), None)
+            if failing:
+                marks[failing] = "不通过"
+            record_finding(session, sup, first.id, marks, "基本合格", "签到表照片不清晰",
+                           at=at(sealed + timedelta(days=4), 10))
+        for g in sorted({i.group_id for i in items}):
+            pass_the_rest(session, sup, c.id, g, at=at(sealed + timedelta(days=4), 11))
+        made += 1
+    # last quarter: abandoned, sealed again with a reason, dice at a meeting, half recorded
+    sealed = q_now + timedelta(days=2)
+    if sealed + timedelta(days=1) < day:
+        rule = build_rule(session, sup, period_start=q1[0], period_end=q1[1], kinds=["联系活动"],
+                          group_count=n, on=sealed)
+        c = seal_check(session, sup, rule, source_kind="彩票开奖", source_name=LOTTERY_DEFAULT,
+                       source_ref=f"{sealed.year}{rng.randint(100, 150):03d}", source_due=sealed + timedelta(days=2),
+                       at=at(sealed, 10))
+        abandon_check(session, sup, c.id, "漏选了来信和开箱记录，重新封存", at=at(sealed, 11))
+        rule = build_rule(session, sup, period_start=q1[0], period_end=q1[1], kinds=list(DEFAULT_KINDS),
+                          group_count=n, on=sealed)
+        c2 = seal_check(session, sup, rule, source_kind="现场掷骰", source_name="季度督查工作会",
+                        source_ref="区人大常委会302会议室", source_due=sealed + timedelta(days=1),
+                        reason="第一次封存漏选了来信和开箱记录", at=at(sealed, 11))
+        open_check(session, sup, c2.id, value=" ".join(str(rng.randint(1, 6)) for _ in range(3)),
+                   second_name="王晓燕", second_role="代表组联络员", at=at(sealed + timedelta(days=1), 15))
+        grades = session.execute(select(models.SpotCheckGrade.group_id).where(
+            models.SpotCheckGrade.check_id == c2.id).order_by(models.SpotCheckGrade.group_id)).scalars().all()
+        if grades:
+            pass_the_rest(session, sup, c2.id, grades[0], at=at(sealed + timedelta(days=2), 10))
+        made += 2
+    # this quarter: sealed, waiting for the draw
+    end = day - timedelta(days=1)
+    if q_now <= end:
+        rule = build_rule(session, sup, period_start=q_now, period_end=end, kinds=list(DEFAULT_KINDS),
+                          group_count=n, on=day)
+        seal_check(session, sup, rule, source_kind="彩票开奖", source_name=LOTTERY_DEFAULT,
+                   source_ref=f"{day.year}{rng.randint(151, 199):03d}", source_due=day + timedelta(days=2),
+                   reason="本季度中期抽查" if earlier_seals(session, rule) else "", at=at(day, 8))
+        made += 1
+    return made
 
 
 # ---------------------------------------------------------------- 工作台
 
 
 def unchecked_groups(session: Session, actor: Actor, since: date) -> dict[int, str]:
-    """Active groups (in the actor's scope) not drawn in any check made on or after ``since``."""
+    """Active groups (in the actor's scope) not checked since ``since``: a group counts as checked
+    only when a check opened on or after that day has its findings recorded and the group graded
+    (a 封存 or a draw alone does not count; an abandoned check never does)."""
     dg = models.DeputyGroup
     checked = select(models.SpotCheckGrade.group_id).join(
         models.SpotCheck, models.SpotCheck.id == models.SpotCheckGrade.check_id
-    ).where(models.SpotCheck.created_at >= datetime.combine(since, datetime.min.time()))
+    ).where(models.SpotCheck.opened_at >= datetime.combine(since, datetime.min.time()),
+            models.SpotCheck.status != "已作废", models.SpotCheckGrade.grade.is_not(None))
     stmt = select(dg.id, dg.name).where(dg.active.is_(True), dg.id.not_in(checked)).order_by(dg.id)
     stmt = scope_filter(stmt, actor, dg.office_id, dg.id)
     return {i: n for i, n in session.execute(stmt).all()}
@@ -1018,5 +1716,6 @@ def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
         n = len(unchecked_groups(session, actor, start))
         out.append(Figure("R16", "本季度未抽查代表组", n, "个", "spotchecks", {"tab": "新建抽查"},
                           bad=total - n < default_group_count(session, int(total)),
-                          help=f"{fmt_date(start)}起尚未被抽查的代表组；每季度应抽查不少于20%的代表组（至少2个）"))
+                          help=f"{fmt_date(start)}起尚未完成抽查（核查结论已记录并已评定）的代表组；"
+                               "每季度应抽查不少于20%的代表组（至少2个）"))
     return out

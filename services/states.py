@@ -224,10 +224,20 @@ class KeeperKind(StrEnum):
 
 
 class SpotCheckStatus(StrEnum):
-    """A spot check."""
+    """A spot check: 已封存 (the eligible list frozen, the random value not yet taken), 检查中
+    (drawn, findings being recorded), 已完成, 已作废 (abandoned; kept in the history)."""
 
+    SEALED = "已封存"
     CHECKING = "检查中"
     DONE = "已完成"
+    ABANDONED = "已作废"
+
+
+class DrawSource(StrEnum):
+    """Where a spot check's random value comes from (fixed at 封存)."""
+
+    LOTTERY = "彩票开奖"
+    DICE = "现场掷骰"
 
 
 class RecordKind(StrEnum):

@@ -400,7 +400,7 @@ def test_a_supervisors_own_rectification_item_survives_a_revised_finding_whateve
         assert sc.record_finding(s, sup, item["id"], tsc.ALL_OK, "不合格", "无照片") == "需整改"
         sc.add_rectification(s, sup, cid, g0, "【抽查评定】另请组织联络员培训", sc.today() + timedelta(days=10))
     with session_scope("supervisor", url=world.url) as s:
-        assert sc.record_finding(s, sup, item["id"], tsc.ALL_OK, "合格") == "优秀"
+        assert sc.record_finding(s, sup, item["id"], tsc.ALL_OK, "合格", reason="照片已补交") == "优秀"
     with session_scope(url=world.url) as s:
         rows = sc.list_rectifications(s, sup, {"group": g0}, 0, 20).rows
     assert [r["整改内容"] for r in rows] == ["【抽查评定】另请组织联络员培训"]

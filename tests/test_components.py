@@ -124,3 +124,37 @@ def test_validation_helpers_clean_messy_cells():
     assert parse_year("１９７８") == 1978 and parse_year(1978.0) == 1978
     assert mask_name("张三丰") == "张**" and mask_phone("13812341234") == "138****1234"
     assert mask_address("东城区幸福街道和平路12号") == "东城区***"
+
+
+def test_charts_key_people_by_id_and_label_months_in_chinese() -> None:
+    """Two 张华 stay two bars (the group tells them apart; the id where the group is the same too);
+    months read 1月…12月."""
+    from components import charts
+
+    rows = [{"deputy_id": 1, "代表": "张华", "代表组": "一组"}, {"deputy_id": 2, "代表": "张华", "代表组": "二组"},
+            {"deputy_id": 3, "代表": "李娜", "代表组": "一组"}, {"deputy_id": 4, "代表": "王芳", "代表组": "一组"},
+            {"deputy_id": 5, "代表": "王芳", "代表组": "一组"}]
+    labels = charts.person_labels(rows)
+    assert labels == {1: "张华（一组）", 2: "张华（二组）", 3: "李娜", 4: "王芳（一组·4号）", 5: "王芳（一组·5号）"}
+    bars = charts.focus_bars([{**r, "方面": "F1", "得分": 50 + r["deputy_id"]} for r in rows], {"F1": "履职"})
+    data = bars.to_dict()["datasets"]
+    shown = next(iter(data.values()))
+    assert len({d["代表"] for d in shown}) == 5  # five people, five bars
+    assert [charts.month_label(m) for m in ("2026-01", "2026-12")] == ["1月", "12月"]
+    trend = charts.trend([{"月份": "2026-02", "项目": "来信", "数量": 1}, {"月份": "2026-11", "项目": "来信", "数量": 2}])
+    assert trend.to_dict()["encoding"]["x"]["sort"] == ["2月", "11月"]
+
+
+def test_a_chart_downloads_as_a_png_with_its_chinese_labels() -> None:
+    """下载图片: the chart becomes a PNG (vl-convert, no browser), white background, page-wide
+    charts a fixed width."""
+    import struct
+
+    from components import charts
+
+    chart = charts.trend([{"月份": "2026-01", "项目": "收到来信（件）", "数量": 3},
+                          {"月份": "2026-02", "项目": "收到来信（件）", "数量": 5}])
+    png = charts.to_png(chart, scale=1)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert width >= charts.PNG_WIDTH and height > 100

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from urllib.parse import parse_qsl
 
 import pytest
+from sqlalchemy import text
 
 from db import models as M
 from db.engine import session_scope
@@ -192,34 +193,53 @@ def test_an_opinion_resolved_counts_by_the_one_rule(travel, world) -> None:
 
 @pytest.mark.parametrize("role", ["admin", "staff", "supervisor", "leader"])
 def test_dashboard_renders_for_every_role(app_world, role: str) -> None:
-    """Every role gets figures as tiles (no error tile); each tile links to a page that role may open."""
+    """Every role gets its figures as lines in plain-language sections, the rule code a small tag
+    (no error line); each line links to a page that role may open."""
     _example(app_world, clock.today().year)
     at = app_as(role, "dashboard")
     assert not at.exception
-    labels = [m.label for m in at.metric]
-    assert any(lbl.startswith("R1 ") for lbl in labels)
-    assert any(lbl.startswith("R19 ") for lbl in labels)
-    assert not any("暂不可用" in lbl for lbl in labels)
     links = at.get("page_link")
-    assert links
+    labels = [link.proto.label for link in links]
+    assert any(":gray-badge[R1]" in lbl for lbl in labels)
+    assert any(":gray-badge[R19]" in lbl for lbl in labels)
+    assert not any("暂不可用" in m.value for m in at.markdown)
     page_of = {path: key for key, path in URL_PATHS.items()}
     for link in links:
         assert role in PAGES[page_of[link.proto.page]][1], link.proto.label
+    heads = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert heads[:2] == ["#### 联系选民", "#### 来信办理"] and "#### 评议评优" in heads
 
 
-def test_dashboard_shows_the_error_tile_of_a_failing_area(app_world, monkeypatch: pytest.MonkeyPatch) -> None:
-    """AppTest: an area whose figures raise shows 热点问题统计暂不可用; the other tiles still show."""
+def test_leaders_see_five_sections_and_the_comparison_by_office(app_world) -> None:
+    """A leader reads five sections in the office's words and the comparison by 办事处 (one row
+    per office, the figures counted in SQL); a staff member scoped to one office has no comparison."""
+    _example(app_world, clock.today().year)
+    at = app_as("leader", "dashboard")
+    assert not at.exception
+    heads = [m.value[5:] for m in at.markdown if m.value.startswith("#### ")]
+    assert heads == list(dashboard.SECTIONS)
+    table = next(df.value for df in at.dataframe if "办事处" in df.value.columns)
+    with session_scope("t") as s:
+        offices = s.execute(text("SELECT COUNT(*) FROM offices WHERE active")).scalar_one()
+        acts = s.execute(text("SELECT COUNT(*) FROM activities WHERE held_on BETWEEN :a AND :b"),
+                         {"a": date(clock.today().year, 1, 1), "b": date(clock.today().year, 12, 31)}).scalar_one()
+    assert len(table) == offices and int(table["联系活动（次）"].sum()) == acts
+    staff = app_as("staff", "dashboard")
+    assert not any("办事处" in df.value.columns for df in staff.dataframe)
+
+
+def test_dashboard_shows_the_error_line_of_a_failing_area(app_world, monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest: an area whose figures raise shows 热点问题统计暂不可用 in its section; the other
+    figures still show and link to their lists."""
     def broken(*_a: object) -> list:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(hotissues, "figures", broken)
     at = app_as("leader", "dashboard")
     assert not at.exception
-    labels = [m.label for m in at.metric]
-    assert "— 热点问题统计暂不可用" in labels
-    assert any(lbl.startswith("R1 ") for lbl in labels) and not any(lbl.startswith("R14 ") for lbl in labels)
-    details = [link for link in at.get("page_link") if link.proto.label.startswith("查看明细")]
-    assert len(details) == len(labels) - 1  # every tile links to its list, the error tile nowhere
+    assert any("热点问题统计暂不可用" in m.value for m in at.markdown)
+    labels = [link.proto.label for link in at.get("page_link")]
+    assert any(":gray-badge[R1]" in lbl for lbl in labels) and not any("[R14]" in lbl for lbl in labels)
 
 
 @pytest.mark.parametrize("role", ["admin", "staff"])
@@ -278,3 +298,25 @@ def test_staff_sees_their_spot_check_rectifications_on_the_dashboard(app_world) 
     assert not at.exception
     rows = at.dataframe[0].value
     assert list(rows["整改内容"]) == ["补齐签到表"]  # the other office's item is not shown
+
+
+def test_every_area_of_the_dashboard_has_a_section() -> None:
+    """An area added to 工作台's sources must be placed in one of the five sections."""
+    assert {m for m, _area in dashboard.SOURCES} == set(dashboard.SECTION_OF)
+    assert set(dashboard.SECTION_OF.values()) <= set(dashboard.SECTIONS)
+
+
+def test_the_comparison_by_office_counts_in_sql_on_every_backend(world) -> None:
+    """by_office: one row per active office in scope; its activity count matches a direct count;
+    a staff account scoped to one office gets that office only."""
+    _example(world, clock.today().year)
+    year = clock.today().year
+    with session_scope("t", world.url) as s:
+        rows = dashboard.by_office(s, world.admin(), year)
+        direct = dict(s.execute(text(
+            "SELECT office_id, COUNT(*) FROM activities WHERE held_on BETWEEN :a AND :b GROUP BY office_id"),
+            {"a": date(year, 1, 1), "b": date(year, 12, 31)}).all())
+        mine = dashboard.by_office(s, world.staff(), year)
+    assert [r["office_id"] for r in rows] == sorted(world.offices)
+    assert {r["office_id"]: r["联系活动（次）"] for r in rows if r["联系活动（次）"]} == direct
+    assert [r["office_id"] for r in mine] == [world.offices[0]]

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from sqlalchemy import select
 
 from db import models
 from db.engine import session_scope
@@ -109,7 +110,7 @@ def test_export_imports_back_unchanged(world):
     with session_scope("admin", url=world.url) as s:
         data = deputy_io.export_deputies(s, world.admin())
     ws = load_workbook(io.BytesIO(data)).worksheets[0]
-    assert [c.value for c in ws[1]] == deputy_io.DEPUTY_COLUMNS
+    assert [c.value for c in ws[1]] == [*deputy_io.DEPUTY_COLUMNS, deputy_io.LEADER_COLUMN]
     assert ws.max_row == 13
     with session_scope(url=world.url) as s:
         before = {d.id: (d.version, d.phone, d.unit_title) for d in s.query(models.Deputy)}
@@ -162,8 +163,8 @@ def test_template_has_the_exact_headers_and_extra_columns_are_ignored(world):
     with session_scope("admin", url=world.url) as s:
         tpl = deputy_io.deputy_template(s, world.admin())
     wb = load_workbook(io.BytesIO(tpl))
-    assert [c.value for c in wb.worksheets[0][1]] == deputy_io.DEPUTY_COLUMNS
-    assert wb.sheetnames == ["代表名单", "填写说明", "代表组与选区"]
+    assert [c.value for c in wb.worksheets[0][1]] == [*deputy_io.DEPUTY_COLUMNS, deputy_io.LEADER_COLUMN]
+    assert wb.sheetnames == ["代表名单", "填写说明", "代表组与选区", "选项"]  # 选项: the hidden drop-down lists
     data = xlsx([[*GOOD[0], "备注随便写"]], headers=[*deputy_io.DEPUTY_COLUMNS, "备注"])
     with session_scope("admin", url=world.url) as s:
         assert deputy_io.import_deputies(s, world.admin(), data).created == 1
@@ -203,3 +204,36 @@ def test_imported_deputies_get_their_period_and_a_changed_group_is_a_correction(
     with session_scope(url=world.url) as s:
         d = s.get(models.Deputy, qian)
         assert [(p.group_id, p.district_id, p.end_on) for p in d.periods] == [(world.groups[1], world.districts[1], None)]
+
+
+def test_template_has_dropdowns_from_the_master_data_and_reads_the_leader_column(world):
+    """性别, 党派, 代表组, 选区 and 担任领导职务 are drop-downs of the current master data; the importer
+    reads 担任领导职务 (是/否, anything else refused with its row); a file without the column keeps
+    the flag as it was."""
+    with session_scope("admin", url=world.url) as s:
+        tpl = deputy_io.deputy_template(s, world.admin())
+        groups = sorted(s.execute(select(models.DeputyGroup.name)).scalars())
+    wb = load_workbook(io.BytesIO(tpl))
+    ws, opts = wb["代表名单"], wb["选项"]
+    assert opts.sheet_state == "hidden"
+    lists = {opts.cell(1, c).value: [opts.cell(r, c).value for r in range(2, opts.max_row + 1) if opts.cell(r, c).value]
+             for c in range(1, opts.max_column + 1)}
+    assert lists["性别"] == ["男", "女"] and "九三学社" in lists["党派"] and lists["担任领导职务"] == ["是", "否"]
+    assert lists["代表组"] == groups and lists["选区"]
+    head = [c.value for c in ws[1]]
+    covered = {str(dv.sqref).split(":")[0][:-1]: dv.formula1 for dv in ws.data_validations.dataValidation}
+    from openpyxl.utils import get_column_letter
+    for name in ("性别", "党派", "代表组", "选区", "担任领导职务"):
+        assert get_column_letter(head.index(name) + 1) in covered, name
+    good = [*GOOD[0], "是"]
+    bad = [*GOOD[1], "领导"]
+    headers = [*deputy_io.DEPUTY_COLUMNS, deputy_io.LEADER_COLUMN]
+    with session_scope("admin", url=world.url) as s:
+        rep = deputy_io.import_deputies(s, world.admin(), xlsx([good, bad], headers=headers))
+    assert not rep.written and rep.errors == [{"行号": 3, "姓名": GOOD[1][0], "问题": "担任领导职务应填“是”或“否”"}]
+    with session_scope("admin", url=world.url) as s:
+        assert deputy_io.import_deputies(s, world.admin(), xlsx([good], headers=headers)).created == 1
+    with session_scope("admin", url=world.url) as s:  # the old template: the flag stays
+        deputy_io.import_deputies(s, world.admin(), xlsx([GOOD[0]]))
+        d = s.execute(select(models.Deputy).where(models.Deputy.name == GOOD[0][0])).scalars().one()
+        assert d.is_office_leader is True

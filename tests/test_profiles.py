@@ -13,9 +13,10 @@ from docx import Document
 from db import models as M
 from db import periods
 from db.engine import session_scope
-from services import profiles, scoring
+from services import documents, profiles, scoring
 from services.common import Actor, PermissionDenied
 from tests.conftest import app_as, goto
+from tests.gongwen import assert_gongwen
 from tests.scoring_example import YEAR, activity, build_example, event, make_app_world, make_world
 
 
@@ -61,15 +62,15 @@ def test_docx_opens_and_holds_the_records(world) -> None:
     with session_scope("test", url=world.url) as s:
         blob = profiles.to_docx(profiles.profile(s, world.admin(), ex["b"], YEAR))
         c_blob = profiles.to_docx(profiles.profile(s, world.admin(), ex["c"], YEAR))
-    doc = Document(io.BytesIO(blob))
+    doc = assert_gongwen(blob)
     text = "\n".join(p.text for p in doc.paragraphs)
     cells = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
     assert "王芳代表" in text and "一、出席人代会情况" in text and "五、为选民办实事情况" in text
     assert f"L{YEAR}001" in cells  # B's letter (number only, never the writer)
     assert "噪音扰民" not in cells
     assert f"关于某事的建议{ex['b']}" in cells
-    assert "总分 5 分" in text
-    assert "本年任职比例 50.1%" in "\n".join(p.text for p in Document(io.BytesIO(c_blob)).paragraphs)
+    assert "总分5分" in text
+    assert "本年任职比例50.1%" in "\n".join(p.text for p in Document(io.BytesIO(c_blob)).paragraphs)
 
 
 def test_the_header_shows_the_group_of_the_year(world, travel) -> None:
@@ -155,8 +156,8 @@ def test_profile_page_for_staff(app_world) -> None:
     assert any(b.label == "导出 Word（打印）" for b in at.get("download_button"))
     assert any("评分随即更新" in c.value for c in at.caption)
     assert not any("2分钟" in c.value for c in at.caption)
-    if not profiles.pdf_converter():
-        assert any("LibreOffice" in c.value for c in at.caption)
+    if not documents.pdf_converter():
+        assert any("PDF 转换程序" in c.value for c in at.caption)
 
 
 def test_profile_page_shows_a_fresh_score_after_a_write(app_world) -> None:
@@ -177,3 +178,18 @@ def test_profile_page_shows_a_fresh_score_after_a_write(app_world) -> None:
     assert [m.value for m in at.metric][:1] == ["29 分"]
     with session_scope("t") as s:
         assert scoring.ranking(s, ex["rubric"], YEAR).by_id()[ex["a"]]["total"] == 29.0
+
+
+def test_the_profile_picker_finds_a_deputy_by_pinyin_initials(app_world) -> None:
+    """履职档案's deputy picker lists 姓名 + pinyin initials, so typing "wf" finds 王芳."""
+    from services import masterdata
+
+    at = app_as("staff")
+    goto(at, "profiles")
+    assert not at.exception
+    picker = next(sb for sb in at.selectbox if sb.label == "代表")
+    labels = list(picker.options)  # the labels the user sees and types into
+    assert labels
+    for lbl in labels:
+        name, initials = lbl.split("（")[0].split(" ")
+        assert initials == masterdata.pinyin_initials(name)

@@ -15,6 +15,7 @@ from services import clock, letters, opinions, quarterly
 from services.common import PermissionDenied, ValidationError
 from services.states import LetterStatus, OpinionStatus
 from tests.conftest import app_as, goto
+from tests.gongwen import assert_gongwen
 
 
 def _fill(world, day: date) -> None:
@@ -84,10 +85,12 @@ def test_xlsx_and_docx_hold_the_rows(world) -> None:
     assert [r[5] for r in table] == [r["反映问题"] for r in data["rows"]]
     flat = " ".join(str(c) for r in values for c in r if c)
     assert "共3件" in flat and "联络员：陈联络" in flat
-    from docx import Document
 
-    doc = Document(io.BytesIO(quarterly.to_docx(data)))
+    doc = assert_gongwen(quarterly.to_docx(data), landscape=True)
     assert doc.tables[0].rows[1].cells[5].text == data["rows"][0]["反映问题"]
+    assert doc.tables[0].rows[1].cells[0].text == "1"  # 序号
+    widths = [c.width for c in doc.tables[0].rows[0].cells]
+    assert widths[0] < widths[5]  # 序号 narrower than 反映问题
 
 
 def test_quarterly_page_shows_the_group_figures(app_world) -> None:

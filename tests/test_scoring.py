@@ -6,11 +6,9 @@ and the ranking cache — on SQLite, PostgreSQL and MariaDB, on pinned dates."""
 from __future__ import annotations
 
 import inspect
-import io
 from datetime import date
 
 import pytest
-from docx import Document
 from sqlalchemy import func, select, update
 
 from db import models as M
@@ -18,6 +16,7 @@ from db import periods
 from db.engine import session_scope
 from services import activities, profiles, scoring, settings
 from services.common import PermissionDenied, ValidationError
+from tests.gongwen import assert_gongwen
 from tests.scoring_example import YEAR, activity, build_example, event, fraction, make_world, proposal, rows_of
 
 
@@ -399,7 +398,7 @@ def test_candidates_selection_and_groups_without_exemplar(world) -> None:
         sel_id = scoring.confirm_selection(s, world.leader(), YEAR, scoring.EXCELLENT, low, [ex["c"]])
     with session_scope("test", url=world.url) as s:
         sel = scoring.latest_selection(s, YEAR, scoring.EXCELLENT)
-        doc = Document(io.BytesIO(scoring.selection_docx(s, sel_id)))
+        doc = assert_gongwen(scoring.selection_docx(s, sel_id))
         xlsx = scoring.selection_xlsx(s, sel_id)
         stored = s.get(M.Selection, sel_id)
         assert stored.rubric_id == low and stored.confirmed_by == "leader"
@@ -412,6 +411,9 @@ def test_candidates_selection_and_groups_without_exemplar(world) -> None:
     assert params["reference_day"] == f"{YEAR}-12-31"
     text = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
     assert "李娜" in text
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert "经赵领导于" in body and "leader" not in body  # the person's name, not the login name
+    assert "总分" not in text and "等级" not in text  # names only unless asked
     assert xlsx[:2] == b"PK"
 
 

@@ -224,7 +224,7 @@ def test_leader_confirms_excellent_list_and_checks_it_reproduces(app_world) -> N
     assert any("已确认" in s.value for s in at.success)
     with session_scope("t") as s:
         sel = scoring.latest_selection(s, YEAR, scoring.EXCELLENT)
-    assert sel["确认人"] == "leader" and sel["评分细则版本"] == "第1版" and sel["理由"] == "张伟代表议案质量高"
+    assert sel["确认人"] == "赵领导" and sel["评分细则版本"] == "第1版" and sel["理由"] == "张伟代表议案质量高"
     assert [it["代表"] for it in sel["items"]] == ["李娜", "张伟"]
     labels = [b.label for b in at.get("download_button")]
     assert "导出 Word（打印）" in labels and "导出 Excel" in labels

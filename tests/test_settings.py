@@ -256,7 +256,7 @@ def test_restore_default(world) -> None:
     with session_scope(url=url) as s:
         assert letters.categories(s) == settings.default("letter_categories")
         entry = next(e for e in settings.entries(s) if e.spec.key == "letter_categories")
-        assert entry.is_default and entry.changed_by == "admin"
+        assert entry.is_default and entry.changed_by == "管理员"  # the person, not the login name
     log = _setting_log(url)
     assert len(log) == 2 and log[1].note.startswith("恢复默认值系统设置“问题类别”，原值：城乡建设、教育、其他")
 

@@ -17,8 +17,8 @@ from services.spotchecks import (
     canonical,
     draw,
     fingerprint,
-    group_share,
-    make_seed,
+    kind_share,
+    make_seed_v1,
 )
 
 PROFILE = settings(derandomize=True, max_examples=150, deadline=None, database=None)
@@ -32,14 +32,12 @@ def cases(draw_):
     eligible = sorted(draw_(st.sets(triples, max_size=80)))
     draw_(st.randoms(use_true_random=False)).shuffle(eligible)
     groups = sorted({g for g, _, _ in eligible} | set(draw_(st.sets(st.integers(1, 8), max_size=3))))
-    rule: dict = {"groups": groups}
+    kinds = [k for k in KINDS if k in {k for _, k, _ in eligible} or draw_(st.booleans())]
+    rule: dict = {"groups": groups, "kinds": kinds,
+                  "percent": draw_(st.sampled_from([1, 5, 10, 12.5, 30, 100])),
+                  "minimums": {k: draw_(st.integers(0, 5)) for k in kinds}}
     if groups and draw_(st.booleans()):
         rule["group_count"] = draw_(st.integers(1, len(groups)))
-    if draw_(st.booleans()):
-        rule["percent"] = draw_(st.sampled_from([5, 10, 12.5, 30, 100]))
-        rule["minimum"] = draw_(st.integers(0, 5))
-    else:
-        rule["count"] = draw_(st.integers(1, 12))
     seed = draw_(st.text(max_size=20))
     return rule, eligible, seed
 
@@ -66,16 +64,14 @@ def test_every_chosen_group_gets_exactly_its_share_and_no_record_twice(case):
     assert len(records) == len(set(records)), "a record was drawn twice"
     assert set(records) <= set(eligible)
     assert records == canonical(records)
-    per_group = Counter(g for g, _, _ in records)
-    pools = Counter(g for g, _, _ in eligible)
+    per_group = Counter((g, k) for g, k, _ in records)
+    pools = Counter((g, k) for g, k, _ in eligible)
     for g in chosen:
-        n = pools.get(g, 0)
-        if rule.get("percent"):
-            want = max(rule["minimum"], math.ceil(n * rule["percent"] / 100 - 1e-9))
-        else:
-            want = rule["count"]
-        assert per_group.get(g, 0) == min(want, n) == group_share(rule, n)
-    assert set(per_group) <= set(chosen)
+        for k in rule["kinds"]:
+            n = pools.get((g, k), 0)
+            want = max(rule["minimums"][k], math.ceil(n * rule["percent"] / 100 - 1e-9))
+            assert per_group.get((g, k), 0) == min(want, n) == kind_share(rule, k, n)
+    assert {g for g, _ in per_group} <= set(chosen)
 
 
 @PROFILE
@@ -85,22 +81,22 @@ def test_changing_the_seed_changes_the_sample(seed_a, seed_b):
         return
     # 60 records in 3 groups, 5 drawn per group: C(20,5)^3 ≈ 6e12 samples, a collision is negligible
     eligible = [(g, "联系活动", i) for g in (1, 2, 3) for i in range(g * 100, g * 100 + 20)]
-    rule = {"groups": [1, 2, 3], "count": 5}
+    rule = {"groups": [1, 2, 3], "kinds": ["联系活动"], "percent": 1, "minimums": {"联系活动": 5}}
     assert draw(rule, eligible, seed_a) != draw(rule, eligible, seed_b)
 
 
 def test_a_record_listed_twice_is_refused():
     with pytest.raises(ValueError):
-        draw({"groups": [1], "count": 1}, [(1, "来信", 3), (1, "来信", 3)], "s")
+        draw({"groups": [1], "kinds": ["来信"], "percent": 10, "minimums": {}}, [(1, "来信", 3), (1, "来信", 3)], "s")
 
 
-def test_an_outsider_redoes_the_draw_by_the_documented_recipe():
-    """Re-implemented from the module docstring with hashlib only: same sample."""
+def test_a_check_drawn_before_0005_i15_is_redone_by_its_own_recipe_v1():
+    """Recipe v1 (witness and time; one share per group), re-implemented with hashlib only."""
     witness, drawn_at = "掷骰 3-5-6", "2026-03-05T10:15:00"
-    seed = make_seed(witness, drawn_at)
+    seed = make_seed_v1(witness, drawn_at)
     assert seed == hashlib.sha256(f"{witness}|{drawn_at}".encode()).hexdigest()
     eligible = [(g, k, i) for g in (4, 7, 9) for k in ("来信", "联系活动") for i in range(g, g + 12)]
-    rule = {"groups": [4, 7, 9], "group_count": 2, "percent": 10, "minimum": 3}
+    rule = {"recipe": "sha256-rank-v1", "groups": [4, 7, 9], "group_count": 2, "percent": 10, "minimum": 3}
 
     def h(text: str) -> str:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -129,10 +125,10 @@ def chi_square(counts: list[int]) -> float:
 
 def test_every_record_is_equally_likely_chi_square():
     eligible = [(1, "联系活动", i) for i in range(1, 11)]
-    rule = {"groups": [1], "count": 3}
+    rule = {"groups": [1], "kinds": ["联系活动"], "percent": 1, "minimums": {"联系活动": 3}}
     hits = Counter()
     for n in range(3000):
-        for _g, _k, r in draw(rule, eligible, make_seed(f"骰子{n}", "2026-01-01T00:00:00"))["records"]:
+        for _g, _k, r in draw(rule, eligible, f"骰子{n}")["records"]:
             hits[r] += 1
     counts = [hits[i] for i in range(1, 11)]
     assert sum(counts) == 9000
@@ -141,7 +137,7 @@ def test_every_record_is_equally_likely_chi_square():
 
 def test_every_subset_is_equally_likely_chi_square():
     eligible = [(1, "来信", i) for i in range(1, 6)]
-    rule = {"groups": [1], "count": 2}
+    rule = {"groups": [1], "kinds": ["来信"], "percent": 1, "minimums": {"来信": 2}}
     subsets = Counter(
         tuple(r for _g, _k, r in draw(rule, eligible, f"seed-{n}")["records"]) for n in range(3000)
     )
@@ -150,7 +146,7 @@ def test_every_subset_is_equally_likely_chi_square():
 
 
 def test_every_group_is_equally_likely_chi_square():
-    rule = {"groups": [11, 12, 13, 14, 15, 16], "group_count": 2, "count": 1}
+    rule = {"groups": [11, 12, 13, 14, 15, 16], "group_count": 2, "kinds": [], "percent": 1, "minimums": {}}
     hits = Counter()
     for n in range(3000):
         hits.update(draw(rule, [], f"指数{n}")["groups"])

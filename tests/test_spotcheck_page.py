@@ -3,28 +3,38 @@ staff cannot open the page."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from db import models
 from db.engine import session_scope
-from services import settings
+from services import clock, settings
 from services import spotchecks as sc
 from services.common import today
-from tests.conftest import app_as, confirmed, goto
+from tests.conftest import app_as, goto
 
 CHECKLIST = settings.DEFAULTS["spotcheck_checklist"][0]
 
 
+@pytest.fixture(autouse=True)
+def _second_day_of_a_quarter(travel):
+    """The page checks last quarter; the tests run on 2 April of this year."""
+    travel(date(clock.today().year, 4, 2))
+
+
+def _last_quarter() -> tuple[date, date]:
+    return sc.quarter_of(sc.quarter_of(today())[0] - timedelta(days=1))
+
+
 def _activities(w, n: int = 4) -> list[int]:
-    """n activities of group 0 in the current quarter."""
-    start, _ = sc.quarter_of(today())
+    """n activities of group 0 in the last quarter."""
+    start, _ = _last_quarter()
     ids = []
     with session_scope("staff", url=w.url) as s:
         for i in range(n):
-            a = models.Activity(held_on=min(start + timedelta(days=i), today()), place=f"村委会{i}",
+            a = models.Activity(held_on=start + timedelta(days=i), place=f"村委会{i}",
                                 district_id=w.districts[0], group_id=w.groups[0], office_id=w.offices[0],
                                 organiser="代表组统一组织", kind="问难", targets=["特困户"], mode="走访慰问",
                                 voters_reached=10, summary="走访困难家庭")
@@ -32,6 +42,18 @@ def _activities(w, n: int = 4) -> list[int]:
             s.flush()
             ids.append(a.id)
     return ids
+
+
+def _drawn(w, *, groups=None, minimum=1, value="7") -> int:
+    """Seal last quarter's activities and open with dice and a liaison (services); the check's id."""
+    start, end = _last_quarter()
+    with session_scope("supervisor", url=w.url) as s:
+        rule = sc.build_rule(s, w.supervisor(), period_start=start, period_end=end, kinds=["联系活动"],
+                             groups=groups, percent=1, minimums={"联系活动": minimum})
+        cid = sc.seal_check(s, w.supervisor(), rule, source_kind="现场掷骰", source_name="督查会",
+                            source_ref="302室", source_due=today()).id
+        sc.open_check(s, w.supervisor(), cid, value=value, second_name="王联络", second_role="代表组联络员")
+        return cid
 
 
 def _frame(at: AppTest, column: str):
@@ -42,94 +64,99 @@ def _frame(at: AppTest, column: str):
     raise AssertionError(f"no table with column {column}")
 
 
-def test_supervisor_draws_checks_and_verifies(app_world):
+def test_supervisor_seals_opens_records_and_verifies(app_world):
     w = app_world
     _activities(w, 4)
     at = app_as("supervisor", "spotchecks")
     assert not at.exception
     assert "抽查督导" in [t.value for t in at.title]
-    # the eligible counts show before the draw: 4 activities in group 0, 2 to draw (fixed count)
-    at.radio(key="sc_share_mode").set_value("按固定条数").run()
-    at.number_input(key="sc_count").set_value(2).run()
+    # the eligible counts show before 封存: 4 activities in group 0, 2 to draw (at least 2 activities)
+    at.radio(key="sc_group_mode").set_value("全部代表组").run()
     counts = _frame(at, "应抽条数")
     row = counts[counts["代表组"] == "东城第一代表组"].iloc[0]
     assert row["联系活动"] == 4 and row["应抽条数"] == 2
-    # drawing without a witness value is refused beside the field
-    confirmed(at, "sc_draw_btn")  # the draw asks first
-    assert any("见证的随机值" in e.value for e in at.error)
-    at.text_input(key="sc_witness").input("掷骰 2-6-1").run()
-    confirmed(at, "sc_draw_btn")
+    # dice at a meeting today; sealing without the meeting place is refused beside the field
+    at.radio(key="sc_source_kind").set_value("现场掷骰").run()
+    at.text_input(key="sc_source_name_现场掷骰").input("季度督查会").run()
+    at.button(key="sc_seal_btn").click().run()
+    assert any("请填写掷骰的会议或场次" in e.value for e in at.error)
+    at.text_input(key="sc_source_ref_现场掷骰").input("302会议室").run()
+    at.button(key="sc_seal_btn").click().run()
     assert not at.exception
-    assert any("已抽取样本" in m.value for m in at.success)
+    assert any("已封存" in m.value for m in at.success)
     with session_scope(url=w.url) as s:
         check = s.query(models.SpotCheck).one()
-        assert check.witness_value == "掷骰 2-6-1"
-        assert check.seed == sc.make_seed("掷骰 2-6-1", check.rule["drawn_at"])
-        items = s.query(models.SpotCheckItem).filter_by(check_id=check.id).all()
-        item_ids = [i.id for i in items if i.group_id == w.groups[0]]
-        cid = check.id
+        cid, fp = check.id, check.fingerprint
+        assert check.status == "已封存" and check.seed is None
+    assert any(fp in t.value for t in at.text)  # the 公告 shows the fingerprint
+    # 开签: dice need the second person
+    at.text_input(key="sc_value").input("2 6 1").run()
+    at.button(key="sc_open_btn").click().run()
+    assert any("第二人" in e.value for e in at.error)
+    at.text_input(key=f"sc_second_{cid}").input("王联络").run()
+    at.button(key="sc_open_btn").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with session_scope(url=w.url) as s:
+        check = s.get(models.SpotCheck, cid)
+        assert check.seed == sc.make_seed(fp, f"季度督查会|302会议室|{today().isoformat()}", "2 6 1")
+        assert (check.second_name, check.status) == ("王联络", "检查中")
+        item_ids = [i.id for i in s.query(models.SpotCheckItem).filter_by(check_id=cid)
+                    if i.group_id == w.groups[0]]
+        records = [i.record_id for i in s.query(models.SpotCheckItem).filter_by(check_id=cid)]
     assert len(item_ids) == 2
-    assert check.seed in [c.value for c in at.code] and check.fingerprint in [c.value for c in at.code]
-    # findings for the 2 drawn records of group 0: all 合格 → 优秀
-    for item_id in item_ids:
-        at.selectbox(key=f"sc_item_{cid}").set_value(item_id).run()
-        for n in range(len(CHECKLIST)):
-            at.radio(key=f"sc_ck_{item_id}_{n}").set_value("通过")
-        at.radio(key=f"sc_res_{item_id}").set_value("合格")
-        at.button(key=f"sc_save_{item_id}").click().run()
-        assert not at.exception
-        assert any("核查结果已保存" in m.value for m in at.success)
+    # one exception (checklist preset: one click to flag the item), then 其余全部合格
+    at.selectbox(key=f"sc_item_{cid}").set_value(item_ids[0]).run()
+    at.radio(key=f"sc_ck_{item_ids[0]}_2").set_value("不通过")
+    at.radio(key=f"sc_res_{item_ids[0]}").set_value("基本合格")
+    at.text_area(key=f"sc_note_{item_ids[0]}").input("签到表缺页")
+    at.button(key=f"sc_save_{item_ids[0]}").click().run()
+    assert not at.exception
+    assert any("核查结果已保存" in m.value for m in at.success)
+    at.button(key=f"sc_rest_{cid}_{w.groups[0]}").click().run()
+    assert not at.exception
     grades = _frame(at, "已核查")
     assert dict(zip(grades["代表组"], grades["评定"], strict=True)) == {
-        "东城第一代表组": "优秀", "东城第二代表组": "需整改", "西城代表组": "需整改"}
+        "东城第一代表组": "合格", "东城第二代表组": "需整改", "西城代表组": "需整改"}
     with session_scope(url=w.url) as s:
         assert all(a.verified_by == "supervisor" for a in s.query(models.Activity)
-                   .filter(models.Activity.id.in_([i.record_id for i in items])))
+                   .filter(models.Activity.id.in_(records)))
     # 复核 recomputes and matches
     at.button(key="sc_verify_btn").click().run()
     assert any("复核一致" in m.value for m in at.success)
     assert not at.error
-    # the groups without records got rectification items, listed in 整改跟踪
     rect = _frame(at, "整改内容")
     assert sorted(rect["代表组"]) == ["东城第二代表组", "西城代表组"]
-    # the grade trend chart appears
     assert at.get("vega_lite_chart")
 
 
-def test_a_finding_without_choices_is_refused_beside_the_fields(app_world):
+def test_a_finding_without_a_result_or_a_note_is_refused_beside_the_fields(app_world):
     w = app_world
     _activities(w, 1)
+    cid = _drawn(w, groups=[w.groups[0]])
     with session_scope("supervisor", url=w.url) as s:
-        rule = sc.build_rule(s, w.supervisor(), period_start=sc.quarter_of(today())[0], period_end=today(),
-                             kinds=["联系活动"], groups=[w.groups[0]], count=1, percent=None)
-        cid = sc.create_check(s, w.supervisor(), rule, "7").id
         item_id = sc.check_detail(s, w.supervisor(), cid)["items"][0]["id"]
     at = app_as("supervisor", "spotchecks")
+    at.button(key=f"sc_save_{item_id}").click().run()
+    assert any("请选择核查结果" in e.value for e in at.error)
     at.radio(key=f"sc_res_{item_id}").set_value("不合格")
     at.button(key=f"sc_save_{item_id}").click().run()
-    errors = [e.value for e in at.error]
-    assert any("请逐项选择核查结论" in e for e in errors)
-    assert any("请写明发现的问题" in e for e in errors)
-    # the user's choice stays in the field
-    assert at.radio(key=f"sc_res_{item_id}").value == "不合格"
+    assert any("请写明发现的问题" in e.value for e in at.error)
+    assert at.radio(key=f"sc_res_{item_id}").value == "不合格"  # the user's choice stays
     with session_scope(url=w.url) as s:
         assert s.get(models.SpotCheckItem, item_id).result is None
 
 
-def test_a_changed_record_is_flagged_by_verify(app_world):
+def test_a_changed_record_is_flagged_by_verify_with_before_and_after(app_world):
     w = app_world
     ids = _activities(w, 2)
-    with session_scope("supervisor", url=w.url) as s:
-        rule = sc.build_rule(s, w.supervisor(), period_start=sc.quarter_of(today())[0], period_end=today(),
-                             kinds=["联系活动"], groups=[w.groups[0]], count=2, percent=None)
-        sc.create_check(s, w.supervisor(), rule, "42")
+    _drawn(w, groups=[w.groups[0]], minimum=2)
     with session_scope("staff", url=w.url) as s:
         s.get(models.Activity, ids[0]).voters_reached = 99
     at = app_as("supervisor", "spotchecks")
     at.button(key="sc_verify_btn").click().run()
-    assert any("1条被抽记录在抽取后发生变化" in e.value for e in at.error)
-    changed = _frame(at, "变化")
-    assert list(changed["记录编号"]) == [ids[0]] and list(changed["变化"]) == ["抽取后已修改"]
+    assert any("1条被抽记录在封存后发生变化" in e.value for e in at.error)
+    diff = _frame(at, "封存时")
+    assert diff.values.tolist() == [["voters_reached", "10", "99"]]
 
 
 def test_staff_cannot_open_the_page(app_world):
@@ -164,10 +191,7 @@ def _staff_rectifications() -> None:
 
 def test_staff_see_their_groups_rectifications_and_the_supervisor_closes_one(app_world):
     w = app_world
-    with session_scope("supervisor", url=w.url) as s:
-        rule = sc.build_rule(s, w.supervisor(), period_start=sc.quarter_of(today())[0], period_end=today(),
-                             kinds=["联系活动"], count=1, percent=None)
-        sc.create_check(s, w.supervisor(), rule, "5")  # no records: every group 需整改
+    _drawn(w, value="5")  # no records: every group 需整改
     at = AppTest.from_function(_staff_rectifications, default_timeout=30)
     at.session_state["authentication_status"] = True
     at.session_state["username"] = "staff"

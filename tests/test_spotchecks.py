@@ -4,10 +4,9 @@ follow-up, 复核 and exports, as a supervisor uses them."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
-from docx import Document
 from openpyxl import load_workbook
 
 from db import models
@@ -15,10 +14,11 @@ from db.engine import session_scope
 from services import clock, settings
 from services import spotchecks as sc
 from services.common import NotFound, PermissionDenied, ValidationError, today
+from tests.gongwen import assert_gongwen
 
 YEAR = clock.today().year
 START, END = date(YEAR, 1, 1), date(YEAR, 3, 31)
-AT = datetime(YEAR, 4, 2, 9, 30, 0)
+DAY = date(YEAR, 4, 2)
 ALL_OK = dict.fromkeys(settings.DEFAULTS["spotcheck_checklist"][0], "通过")
 
 
@@ -60,32 +60,47 @@ def add_records(w, *, activities=12, letters=4, openings=2, reports=1) -> dict:
     return ids
 
 
-def new_check(w, *, witness="3-5-6", kinds=sc.KINDS, group_count=None, at=AT, **share) -> int:
-    """Draw a check over Q1 with the given rule as the supervisor; return its id."""
-    if "count" in share:
-        share.setdefault("percent", None)
+SECOND = "李联络"  # the group liaison who enters the dice with the supervisor
+
+
+@pytest.fixture(autouse=True)
+def _after_the_quarter(travel):
+    """Checks of Q1 are sealed and opened once Q1 is over (2 April of the test year)."""
+    travel(DAY)
+
+
+def new_check(w, *, value="3 5 6", kinds=sc.KINDS, group_count=None, count=None, **share) -> int:
+    """Seal a check over Q1 (dice at a meeting today) and open it with ``value`` as the supervisor
+    and the group liaison; return its id. ``count``: that many records of each kind per group."""
+    if count is not None:
+        share = {"percent": 1, "minimums": dict.fromkeys(kinds, count)}
     with session_scope("supervisor", url=w.url) as s:
         rule = sc.build_rule(s, w.supervisor(), period_start=START, period_end=END, kinds=list(kinds),
                              group_count=group_count, **share)
-        return sc.create_check(s, w.supervisor(), rule, witness, drawn_at=at).id
-
+        reason = "测试再次抽查" if sc.earlier_seals(s, rule) else ""
+        check = sc.seal_check(s, w.supervisor(), rule, source_kind="现场掷骰", source_name="季度抽查会",
+                              source_ref="第一会议室", source_due=today(), reason=reason)
+        sc.open_check(s, w.supervisor(), check.id, value=value,
+                      second_name=SECOND, second_role="代表组联络员")
+        return check.id
 
 def test_draw_stores_everything_needed_to_redo_it(world):
     ids = add_records(world)
     cid = new_check(world)
     with session_scope(url=world.url) as s:
         check = s.get(models.SpotCheck, cid)
-        assert check.seed == sc.make_seed("3-5-6", AT.isoformat())
         eligible = sc.eligible_records(s, START, END, sc.KINDS, world.groups)
         assert check.fingerprint == sc.fingerprint(eligible)
-        # the activity outside the period is not eligible
-        assert len(eligible) == 12 + 4 + 2 + 1
+        assert check.seed == sc.make_seed(check.fingerprint, f"季度抽查会|第一会议室|{today().isoformat()}", "3 5 6")
+        # the activity outside the period is not eligible, nor the opening that found no letter
+        assert len(eligible) == 12 + 4 + 1 + 1
         assert check.sample == sc.draw(check.rule, eligible, check.seed)["records"]
         per_group = {g: [r for r in check.sample if r[0] == g] for g in world.groups}
-        # default: 3 records or 10 %, whichever is more; all of a group's records when fewer
-        assert len(per_group[world.groups[0]]) == 3  # 13 records
-        assert len(per_group[world.groups[1]]) == 3  # 4 letters
-        assert sorted(r[2] for r in per_group[world.groups[2]]) == sorted(ids["开箱记录"])  # only 2
+        # default per kind: 10 %, at least 2 activities and 1 letter
+        assert sorted(r[1] for r in per_group[world.groups[0]]) == ["联系活动", "联系活动", "述职"]
+        assert len(per_group[world.groups[1]]) == 1  # 4 letters
+        assert [r[2] for r in per_group[world.groups[2]]] == [ids["开箱记录"][1]]  # the one with a letter
+        assert (check.second_name, check.second_role, check.opened_by) == (SECOND, "代表组联络员", "supervisor")
         items = s.query(models.SpotCheckItem).filter_by(check_id=cid).all()
         assert sorted([i.group_id, i.record_kind, i.record_id] for i in items) == sorted(check.sample)
         assert all(len(i.record_digest) == 64 for i in items)
@@ -102,7 +117,7 @@ def test_eligible_list_is_in_canonical_order_whatever_the_database_returns(world
         [(world.groups[0], "联系活动", i) for i in ids["联系活动"]]
         + [(world.groups[0], "述职", i) for i in ids["述职"]]
         + [(world.groups[1], "来信", i) for i in ids["来信"]]
-        + [(world.groups[2], "开箱记录", i) for i in ids["开箱记录"]]
+        + [(world.groups[2], "开箱记录", i) for i in ids["开箱记录"][1:]]  # the first found no letter
     )
     assert eligible == expected
     assert sc.fingerprint(eligible) == sc.fingerprint(list(reversed(expected)))
@@ -131,7 +146,11 @@ def test_findings_make_the_grade_and_verify_activities(world):
     # a 不合格 finding turns the evidence into 核实未通过 and the group into 需整改
     with session_scope("supervisor", url=world.url) as s:
         bad = dict(ALL_OK, 时间地点属实="不通过")
-        assert sc.record_finding(s, sup, g0[1]["id"], bad, "不合格", "活动地点与照片不符") == "需整改"
+        with pytest.raises(ValidationError) as e:  # a revision needs a reason
+            sc.record_finding(s, sup, g0[1]["id"], bad, "不合格", "活动地点与照片不符")
+        assert set(e.value.errors) == {"reason"}
+        assert sc.record_finding(s, sup, g0[1]["id"], bad, "不合格", "活动地点与照片不符",
+                                 reason="复看照片，地点不符") == "需整改"
     with session_scope(url=world.url) as s:
         assert sc.record_findings(s, "联系活动", [g0[1]["记录编号"]]) == {g0[1]["记录编号"]: "核实未通过"}
         assert s.get(models.Activity, g0[1]["记录编号"]).verified_by is None
@@ -192,7 +211,7 @@ def test_needs_rectification_group_gets_items_its_staff_see_and_the_supervisor_c
         assert extra.status == "未完成"
     with session_scope(url=world.url) as s:
         page = sc.list_rectifications(s, world.staff(), {"status": "已完成"}, 0, 20)
-        assert [(r["整改内容"][:6], r["确认人"]) for r in page.rows] == [(row["整改内容"][:6], "supervisor")]
+        assert [(r["整改内容"][:6], r["确认人"]) for r in page.rows] == [(row["整改内容"][:6], "李督查")]  # the person, not the login name
 
 
 def test_verify_matches_then_flags_what_changed_after_the_draw(world):
@@ -222,8 +241,10 @@ def test_verify_matches_then_flags_what_changed_after_the_draw(world):
     assert result["sample_ok"] and result["seed_ok"] and result["stored_list_ok"]
     assert not result["fingerprint_ok"] and len(result["added"]) == 1 and not result["removed"]
     assert [(c["类别"], c["记录编号"], c["变化"]) for c in result["changed"]] == [
-        ("来信", letter_item["记录编号"], "抽取后已修改")
+        ("来信", letter_item["记录编号"], "封存后已修改")
     ]
+    assert ("summary", "听取居民对加装电梯的意见", "补写的内容") not in result["changed"][0]["修改内容"]
+    assert [c[0] for c in result["changed"][0]["修改内容"]] == ["summary"]
 
 
 def test_tampered_sample_is_detected(world):
@@ -239,7 +260,7 @@ def test_tampered_sample_is_detected(world):
 
 def test_random_groups_history_filters_and_figures(world):
     add_records(world)
-    cid = new_check(world, group_count=1, at=None)
+    cid = new_check(world, group_count=1)
     with session_scope(url=world.url) as s:
         chosen = [g["group_id"] for g in sc.check_detail(s, world.supervisor(), cid)["grades"]]
         assert len(chosen) == 1
@@ -252,20 +273,24 @@ def test_random_groups_history_filters_and_figures(world):
         assert sc.list_checks(s, world.supervisor(), {"period": (date(YEAR - 1, 1, 1), date(YEAR - 1, 12, 31))},
                               0, 20).total == 0
         figs = {f.label: f for f in sc.figures(s, world.supervisor(), YEAR)}
-        assert figs["本季度未抽查代表组"].value == 2 and figs["本季度未抽查代表组"].page == "spotchecks"
+        # drawn but no finding recorded: no group counts as checked yet
+        assert figs["本季度未抽查代表组"].value == 3 and figs["本季度未抽查代表组"].page == "spotchecks"
 
 
 def test_build_rule_refuses_bad_choices_field_by_field(world):
     with session_scope(url=world.url) as s:
         with pytest.raises(ValidationError) as e:
             sc.build_rule(s, world.supervisor(), period_start=END, period_end=START, kinds=[],
-                          group_count=9, percent=0, count=0)
-        assert set(e.value.errors) == {"period", "kinds", "group_count", "count"}
+                          group_count=9, percent=0, minimums={"联系活动": -1})
+        assert set(e.value.errors) == {"period", "kinds", "group_count", "percent", "minimums"}
+        rule = sc.build_rule(s, world.supervisor(), period_start=START, period_end=END, kinds=["来信"])
         with pytest.raises(ValidationError) as e:
-            sc.create_check(s, world.supervisor(), {"groups": world.groups}, "  ")
-        assert set(e.value.errors) == {"witness"}
+            sc.seal_check(s, world.supervisor(), rule, source_kind="彩票开奖", source_name="  ", source_ref="2026001",
+                          source_due=DAY)
+        assert set(e.value.errors) == {"source_name", "source_due"}  # a lottery draw after today
         with pytest.raises(PermissionDenied):
-            sc.create_check(s, world.staff(), {"groups": world.groups}, "1")
+            sc.seal_check(s, world.staff(), rule, source_kind="现场掷骰", source_name="会", source_ref="会议室",
+                          source_due=DAY)
         with pytest.raises(NotFound):
             sc.verify(s, 99999)
 
@@ -290,8 +315,12 @@ def test_exports_carry_the_seed_fingerprint_sample_and_findings(world):
     drawn = [r for r in rows[3:] if r[header.index("是否抽中")] == "是"]
     assert [r[header.index("记录编号")] for r in drawn] == [item["记录编号"]]
     assert "合格" in [c for row in wb["抽取记录与核查结果"].iter_rows(values_only=True) for c in row]
-    text = "\n".join(p.text for p in Document(io.BytesIO(docx)).paragraphs)
-    assert seed in text and fp in text
+    paras = [p.text for p in assert_gongwen(docx).paragraphs]
+    appendix = paras.index("附录：复核数据")
+    body, tail = "\n".join(paras[:appendix]), "\n".join(paras[appendix:])
+    assert seed not in body and fp not in body and "{" not in body  # plain words, no JSON, no digests
+    assert seed in tail and fp in tail
+    assert "督查人员 李督查" in body  # the person, not the login name
 
 
 def test_revised_findings_withdraw_only_the_items_the_grading_opened(world):
@@ -306,8 +335,9 @@ def test_revised_findings_withdraw_only_the_items_the_grading_opened(world):
     with session_scope("supervisor", url=world.url) as s:
         assert sc.list_rectifications(s, sup, {"group": g0}, 0, 20).total == 2
         # the photos turn up: the finding is revised to 合格
-        assert sc.record_finding(s, sup, item["id"], ALL_OK, "合格") == "优秀"
+        assert sc.record_finding(s, sup, item["id"], ALL_OK, "合格", reason="代表组补交了照片") == "优秀"
     with session_scope(url=world.url) as s:
+        assert "代表组补交了照片" in s.get(models.SpotCheckItem, item["id"]).revision_note
         rows = sc.list_rectifications(s, sup, {"group": g0}, 0, 20).rows
         assert [r["整改内容"] for r in rows] == ["组织联络员培训"]
         staff_figs = {f.label: f for f in sc.figures(s, world.staff(), YEAR)}
@@ -337,7 +367,8 @@ def test_the_default_shares_of_a_draw_are_settings(world) -> None:
     with session_scope("admin", world.url) as s:
         assert sc.default_group_count(s, 3) == 2  # 20 % of 3 rounded up is 1, at least 2
         assert sc.default_group_count(s, 12) == 3
-        assert sc.sampling_defaults(s)["percent"] == 10 and sc.sampling_defaults(s)["minimum"] == 3
+        assert sc.sampling_defaults(s)["percent"] == 10
+        assert sc.sampling_defaults(s)["minimums"] == {"联系活动": 2, "来信": 1, "开箱记录": 0, "述职": 0}
         settings.put(s, "spotcheck_group_share", 0.5)
         settings.put(s, "spotcheck_group_min", 1)
         settings.put(s, "spotcheck_record_share", 0.25)

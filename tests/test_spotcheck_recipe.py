@@ -1,0 +1,200 @@
+"""The README's recipe is the code's (re-implemented here from the README with hashlib alone), and a
+supervisor who has seen the frozen list cannot change the sample: it is decided by the list, the
+source fixed at 封存 and a value nobody knows yet."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import random
+import re
+from datetime import date, timedelta
+
+import pytest
+from docx import Document
+
+from db import models
+from db.engine import session_scope
+from services import settings
+from services import spotchecks as sc
+from services.common import Actor, ValidationError
+from tests import test_spotchecks as tsc
+from tests.conftest import ROOT
+
+# ---------------------------------------------------------------- the README recipe, independently
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def readme_sample(eligible, groups, kinds, group_count, percent, minimums, source, value):
+    """The recipe exactly as README.md (section 抽查的复现方法) words it."""
+    lines = sorted(eligible, key=lambda t: (t[0], t[1], t[2]))
+    fp = sha("\n".join(f"{g}|{k}|{r}" for g, k, r in lines))
+    value = " ".join(re.findall(r"[0-9]+", value))
+    seed = sha(f"{fp}|{source}|{value}")
+    if group_count is not None and group_count < len(groups):
+        chosen = sorted(sorted(groups, key=lambda g: sha(f"{seed}|组|{g}"))[:group_count])
+    else:
+        chosen = sorted(groups)
+    kept = []
+    for g in chosen:
+        for k in kinds:
+            pool = [t for t in lines if t[0] == g and t[1] == k]
+            n = len(pool)
+            take = min(n, max(minimums[k], math.ceil(n * percent / 100)))
+            kept += sorted(pool, key=lambda t: sha(f"{seed}|{g}|{k}|{t[2]}"))[:take]
+    return fp, seed, sorted(kept, key=lambda t: (t[0], t[1], t[2]))
+
+
+def test_the_readme_states_the_recipe_this_test_follows():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    for piece in ('"fingerprint|source|value"', '"seed|组|组编号"', '"seed|组编号|类别|记录编号"',
+                  "min(n, max(最少条数, ceil(n × 比例 ÷ 100)))", '"来源名称|期号或场次|日期"',
+                  "开箱记录, 来信, 联系活动, 述职"):
+        assert piece in text, piece
+
+
+def test_code_and_readme_recipe_agree_on_many_draws():
+    rng = random.Random(15)
+    for n in range(400):
+        groups = sorted(rng.sample(range(1, 40), rng.randint(1, 6)))
+        kinds = [k for k in sc.KINDS if rng.random() < 0.7] or ["联系活动"]
+        eligible = list({(rng.choice(groups), rng.choice(kinds), rng.randint(1, 5000))
+                         for _ in range(rng.randint(0, 120))})
+        rng.shuffle(eligible)
+        percent = rng.choice([1, 5, 10, 12.5, 30, 100])
+        minimums = {k: rng.randint(0, 4) for k in kinds}
+        group_count = rng.choice([None, rng.randint(1, len(groups))])
+        source = sc.source_text("中国福利彩票双色球", f"2026{n:03d}", date(2026, 1, 1) + timedelta(days=n))
+        value = " ".join(f"{rng.randint(1, 33):02d}" for _ in range(7))
+        typed = value.replace(" ", rng.choice([",", "，", "  ", "、"]))  # as a person may type it
+        fp, seed, sample = readme_sample(eligible, groups, kinds, group_count, percent, minimums, source, value)
+        rule = {"recipe": sc.RECIPE, "groups": groups, "kinds": kinds, "group_count": group_count,
+                "percent": percent, "minimums": minimums}
+        assert sc.fingerprint(eligible) == fp
+        assert sc.make_seed(fp, source, sc.normalize_value(typed)) == seed
+        assert [tuple(r) for r in sc.draw(rule, eligible, seed)["records"]] == sample
+
+
+# ---------------------------------------------------------------- nobody can steer
+
+
+class _Undo(Exception):
+    """Raised to roll a what-if back."""
+
+
+def _what_if(url: str, actor: Actor, check_id: int, value: str, before=None) -> list:
+    """Open the check in a transaction that is rolled back; return the sample it would get."""
+    out = {}
+    try:
+        with session_scope(actor.username, url=url) as s:
+            if before:
+                before(s)
+            out["sample"] = list(sc.open_check(s, actor, check_id, value=value).sample)
+            raise _Undo
+    except _Undo:
+        pass
+    return out["sample"]
+
+
+def test_no_choice_after_seeing_the_frozen_list_changes_the_sample(world, travel):
+    ids = tsc.add_records(world)
+    sup, other = world.supervisor(), Actor("supervisor2", "supervisor", display_name="赵督查")
+    sealed_on = travel(date(tsc.YEAR, 4, 2))
+    draw_day = sealed_on + timedelta(days=2)
+    with session_scope("supervisor", url=world.url) as s:
+        rule = sc.build_rule(s, sup, period_start=tsc.START, period_end=tsc.END, kinds=list(sc.KINDS))
+        check = sc.seal_check(s, sup, rule, source_kind="彩票开奖", source_name="中国福利彩票双色球",
+                              source_ref="2026038", source_due=draw_day)
+        cid, fp, frozen = check.id, check.fingerprint, [tuple(t) for t in check.eligible]
+        # a double click on 封存 seals once
+        again = sc.seal_check(s, sup, rule, source_kind="彩票开奖", source_name="中国福利彩票双色球",
+                              source_ref="2026038", source_due=draw_day)
+        assert again.id == cid and s.query(models.SpotCheck).count() == 1
+        # what the supervisor sees at 封存: the list and the 公告 with when and where the value comes from
+        notice = sc.check_detail(s, sup, cid)["announcement"]
+        assert fp in notice and "2026038" in notice and draw_day.isoformat() in notice
+        printed = "\n".join(p.text for p in Document(io.BytesIO(sc.announcement_docx(s, sup, cid))).paragraphs)
+        assert notice in printed
+    # the value is not known yet: opening before the announced day is refused
+    with session_scope("supervisor", url=world.url) as s, pytest.raises(ValidationError):
+        sc.open_check(s, sup, cid, value="01 02 03 04 05 06 07")
+    travel(draw_day)
+    value = "03 07 12 19 25 31 09"
+    expected = _what_if(world.url, sup, cid, value)
+    # the sample is the README recipe applied to the frozen list, the announced source and the value
+    src = f"中国福利彩票双色球|2026038|{draw_day.isoformat()}"
+    assert [tuple(r) for r in expected] == readme_sample(frozen, rule["groups"], rule["kinds"], None,
+                                                        rule["percent"], rule["minimums"], src, value)[2]
+
+    def edit_records(s):  # the group (or anyone) changes, adds and deletes records after 封存
+        s.get(models.Activity, ids["联系活动"][0]).summary = "封存后改写"
+        s.get(models.Activity, ids["联系活动"][1]).has_signin = True
+        s.add(models.Activity(held_on=date(tsc.YEAR, 3, 30), place="补录", district_id=world.districts[0],
+                              group_id=world.groups[0], office_id=world.offices[0], organiser="代表个人",
+                              kind="问计", targets=[], mode="调研座谈", voters_reached=5, summary="补录"))
+        s.get(models.MailboxOpening, ids["开箱记录"][0]).letters_found = 3  # now it would be eligible
+        s.delete(s.get(models.Activity, ids["联系活动"][-1]))
+
+    def change_settings(s):  # the shares of new checks change
+        settings.put(s, "spotcheck_record_share", 0.5)
+        settings.put(s, "spotcheck_record_min", 9)
+
+    choices = [
+        ("another supervisor opens", other, value, None),
+        ("the value typed another way", sup, "03,07,12,19,25,31+09", None),
+        ("full-width digits", sup, "０３ ０７ １２ １９ ２５ ３１ ０９", None),
+        ("pasted from Word", sup, "0\u200b3\v07\u200b 12\t19　25、31\n+09", None),
+        ("records edited, added, deleted after 封存", sup, value, edit_records),
+        ("settings changed after 封存", sup, value, change_settings),
+    ]
+    for why, actor, typed, before in choices:
+        assert _what_if(world.url, actor, cid, typed, before) == expected, why
+    travel(draw_day + timedelta(days=5))  # opened days later: the same
+    assert _what_if(world.url, sup, cid, value) == expected
+    # only the value decides: other published results give other samples
+    others = [_what_if(world.url, sup, cid, f"0{n} 1{n} 2{n} 30 31 32 0{n}") for n in range(1, 9)]
+    assert any(o != expected for o in others)
+    # the source, its draw number and day were fixed at 封存: open_check takes no other source
+    with session_scope("supervisor", url=world.url) as s, pytest.raises(TypeError):
+        sc.open_check(s, sup, cid, value=value, source_ref="2026039")
+    # opened once for real (a double click opens once); a second 开签 with another value is refused
+    with session_scope("supervisor", url=world.url) as s:
+        assert sc.open_check(s, sup, cid, value=value).sample == expected
+    with session_scope("supervisor", url=world.url) as s:
+        assert sc.open_check(s, sup, cid, value=value).id == cid
+        assert s.query(models.SpotCheckItem).filter_by(check_id=cid).count() == len(expected)
+    with session_scope("supervisor", url=world.url) as s, pytest.raises(ValidationError):
+        sc.open_check(s, sup, cid, value="01 02 03 04 05 06 07")
+    # the way out — abandon and seal again — is on the record: a reason is required and shown
+    with session_scope("supervisor", url=world.url) as s:
+        sc.abandon_check(s, sup, cid, "抽查期间填写有误")
+        with pytest.raises(ValidationError) as e:
+            sc.seal_check(s, sup, rule, source_kind="彩票开奖", source_name="中国福利彩票双色球",
+                          source_ref="2026040", source_due=draw_day + timedelta(days=7))
+        assert set(e.value.errors) == {"reason"}
+        again = sc.seal_check(s, sup, rule, source_kind="彩票开奖", source_name="中国福利彩票双色球",
+                              source_ref="2026040", source_due=draw_day + timedelta(days=7),
+                              reason="第一次封存的期间填写有误")
+        rows = {r["编号"]: r for r in sc.list_checks(s, sup, {}, 0, 20).rows}
+    assert rows[cid]["状态"] == "已作废" and "抽查期间填写有误" in rows[cid]["作废"]
+    assert rows[again.id]["再次封存理由"] == "第一次封存的期间填写有误"
+
+
+def test_dice_need_a_second_person_other_than_the_supervisor(world, travel):
+    tsc.add_records(world)
+    sup = world.supervisor()
+    day = travel(date(tsc.YEAR, 4, 2))
+    with session_scope("supervisor", url=world.url) as s:
+        rule = sc.build_rule(s, sup, period_start=tsc.START, period_end=tsc.END, kinds=["联系活动"])
+        cid = sc.seal_check(s, sup, rule, source_kind="现场掷骰", source_name="二季度督查会",
+                            source_ref="区人大302会议室", source_due=day).id
+        for second, role in (("", "代表组联络员"), ("李督查", "督查人员"), ("supervisor", "督查人员"),
+                             ("王联络", "路人")):
+            with pytest.raises(ValidationError):
+                sc.open_check(s, sup, cid, value="3 5 6", second_name=second, second_role=role)
+        check = sc.open_check(s, sup, cid, value="3 5 6", second_name="王联络", second_role="代表组联络员")
+        assert check.second_name == "王联络" and check.opened_by == "supervisor"
+        assert sc.rederive(check)["ok"]
