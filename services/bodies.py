@@ -6,7 +6,7 @@ active organisation of this directory, and never a person (the deputy himself, �
 “张伟同志”, “张伟（代表）” …). ``not_an_organisation`` refuses such names when a body is added, so the
 directory itself holds no person.
 
-Free text typed before the directory (Alembic 0005_i14_bodies) was matched to it by exact and normalised
+Free text typed before the directory (Alembic 0006_i14_bodies) was matched to it by exact and normalised
 name (``identity.body_key``); what was not matched is listed by ``unmapped`` for the admin, who maps
 each text to a body with ``map_text``.
 """

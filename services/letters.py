@@ -539,7 +539,7 @@ def edit_letter(session: Session, actor: Actor, letter_id: int, data: dict, *, r
 def set_outcome(session: Session, actor: Actor, letter_id: int, outcome: str,
                 expected_version: int | None = None) -> models.Letter:
     """Class a letter answered before outcome classes existed (已办结 / 已反馈 with no class, Alembic
-    0005_i14_bodies); a class once given is changed only by undoing the step."""
+    0006_i14_bodies); a class once given is changed only by undoing the step."""
     actor.require_write("letter")
     letter = _load(session, actor, letter_id)
     check_version(letter, expected_version, "该来信")

@@ -420,7 +420,7 @@ def transition(session: Session, actor: Actor, proposal_id: int, to_status: str,
 
 def set_outcome(session: Session, actor: Actor, proposal_id: int, outcome: str,
                 expected_version: int | None = None) -> P:
-    """Class an answer given before outcome classes existed (已答复 with no class, Alembic 0005_i14_bodies)."""
+    """Class an answer given before outcome classes existed (已答复 with no class, Alembic 0006_i14_bodies)."""
     actor.require_write("proposal")
     p = _load(session, actor, proposal_id)
     check_version(p, expected_version, "该议案建议")

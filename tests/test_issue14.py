@@ -315,7 +315,7 @@ def test_old_closed_letters_get_their_class_once_and_a_handover_sheet(world) -> 
     lid = _letter(world, deputy_id=world.deputies[0])
     _walk(world, lid, "已反馈")
     with session_scope("t", world.url) as s:
-        s.get(models.Letter, lid).outcome = None  # as Alembic 0005_i14_bodies leaves a letter closed before the classes
+        s.get(models.Letter, lid).outcome = None  # as Alembic 0006_i14_bodies leaves a letter closed before the classes
     with session_scope("staff", world.url) as s:
         assert letters.get_letter(s, world.staff(), lid)["needs_outcome"]
         letters.set_outcome(s, world.staff(), lid, "C 列入计划逐步解决")

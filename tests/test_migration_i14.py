@@ -1,4 +1,4 @@
-"""Alembic 0005_i14_bodies on existing data (SQLite, PostgreSQL, MariaDB): free-text bodies matched
+"""Alembic 0006_i14_bodies on existing data (SQLite, PostgreSQL, MariaDB): free-text bodies matched
 to a directory by exact and normalised name, people left for the admin, phones made canonical,
 writer keys filled, opinions already resolved classed A (无法解决 D), closed letters left unclassed."""
 
@@ -17,9 +17,9 @@ from tests.conftest import BACKENDS, _create_database
 
 @pytest.fixture(params=BACKENDS)
 def old_db(request, tmp_path_factory):  # noqa: ANN001, ANN201
-    """A database at the revision before the directory (0004_i12_intents)."""
+    """A database at the revision before the directory (0005_i15_twostep)."""
     url, drop = _create_database(request.param, tmp_path_factory)
-    command.upgrade(alembic_config(url), "0004_i12_intents")
+    command.upgrade(alembic_config(url), "0005_i15_twostep")
     yield url
     dispose_all()
     drop()

@@ -11,8 +11,8 @@ Opinions already 已解决 are class A (the status said so), 无法解决 class 
 already closed keep no class (closing them said nothing about the answer): they no longer count as
 solved until someone classifies them.
 
-Revision ID: 0005_i14_bodies
-Revises: 0004_i12_intents
+Revision ID: 0006_i14_bodies
+Revises: 0005_i15_twostep
 Create Date: 2026-11-30
 """
 
@@ -22,8 +22,8 @@ import unicodedata
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_i14_bodies"
-down_revision = "0004_i12_intents"
+revision = "0006_i14_bodies"
+down_revision = "0005_i15_twostep"
 branch_labels = None
 depends_on = None
 
