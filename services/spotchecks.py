@@ -37,6 +37,7 @@ per group) are re-derived with their own recipe.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 import re
@@ -1466,13 +1467,19 @@ def write_docx(title: str, blocks: Sequence[tuple], *, formal: bool = False) -> 
         from services.documents import GongWen
 
         g = GongWen(title)
+        signed = False
         for block in blocks:
+            if block[0] == "h" and str(block[1]).startswith("附录") and not signed:
+                g.signature(today())  # the record is dated before its appendix
+                signed = True
             if block[0] == "h":
                 g.heading(str(block[1]), number=False)
             elif block[0] in ("p", "pre"):
                 g.para(str(block[1]), indent=False)
             elif block[0] == "table":
                 g.table([str(c) for c in block[1]], [[_cell(v) for v in rec] for rec in block[2]])
+        if not signed:
+            g.signature(today())
         return g.to_bytes()
     from docx import Document
     from docx.shared import Cm, Pt
