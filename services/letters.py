@@ -582,32 +582,19 @@ def handover_sheet(session: Session, actor: Actor, letter_id: int, *, with_write
 
 
 def handover_docx(sheet: dict) -> bytes:
-    """The 交办单 as a printable .docx (python-docx directly; the 公文 module of issue 17 can take
-    the same ``sheet`` when it lands)."""
-    import io
+    """The 交办单 as a printable .docx in the 公文 layout (services.documents.GongWen)."""
+    from services.documents import GongWen
 
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
-
-    doc = Document()
-    doc.styles["Normal"].font.size = Pt(12)
-    head = doc.add_heading(sheet["title"], level=1)
-    head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    doc.add_paragraph(f"{sheet['to']}：")
-    table = doc.add_table(rows=0, cols=2)
-    table.style = "Table Grid"
-    for label, text in sheet["rows"]:
-        cells = table.add_row().cells
-        cells[0].text, cells[1].text = label, str(text or "")
-    doc.add_paragraph(sheet["ask"])
+    g = GongWen(sheet["title"])
+    g.para(f"{sheet['to']}：", indent=False)
+    g.pairs(sheet["rows"], per_row=1)
+    g.para(sheet["ask"])
     if sheet["masked"]:
-        doc.add_paragraph("（来信人个人信息已脱敏；需联系来信人的，请与交办人联系。）")
-    doc.add_paragraph(f"交办人：{sheet['by']}　　　　交办日期：{sheet['on']}")
-    doc.add_paragraph("承办单位（代表）签收：____________　　签收日期：____________")
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+        g.para("（来信人个人信息已脱敏；需联系来信人的，请与交办人联系。）")
+    g.para(f"交办人：{sheet['by']}　　　　交办日期：{sheet['on']}", indent=False)
+    g.para("承办单位（代表）签收：____________　　签收日期：____________", indent=False)
+    g.signature(today())
+    return g.to_bytes()
 
 
 def merged_into_this(session: Session, letter_id: int) -> list[dict]:
