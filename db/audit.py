@@ -58,6 +58,9 @@ ENTITY_NAMES: dict[str, str] = {
     "Setting": "系统设置",
     "CalendarYear": "工作日历",
     "CalendarDay": "工作日历日期",
+    "FormIntent": "表单提交记录",
+    "Counter": "编号计数器",
+    "ImportFile": "已导入文件",
     "DataVersion": "数据版本",
 }
 
