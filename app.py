@@ -16,6 +16,7 @@ from pages import (
     activities,
     attendance,
     auditlog,
+    bodies,
     dashboard,
     hotissues,
     mailbox,
@@ -37,7 +38,7 @@ MODULES = {
     "dashboard": dashboard, "activities": activities, "mailbox": mailbox, "reports": reports,
     "proposals": proposals, "attendance": attendance, "spotchecks": spotchecks, "scoring": scoring,
     "profiles": profiles, "quarterly": quarterly, "hotissues": hotissues, "masterdata": masterdata,
-    "users": users, "settings": settings, "calendar": workcalendar, "auditlog": auditlog,
+    "users": users, "settings": settings, "calendar": workcalendar, "auditlog": auditlog, "bodies": bodies,
 }
 ICONS = {  # Material icons ship with Streamlit's front end (no emoji font is needed on the intranet)
     "dashboard": ":material/dashboard:", "activities": ":material/groups:", "mailbox": ":material/mail:",
@@ -47,6 +48,7 @@ ICONS = {  # Material icons ship with Streamlit's front end (no emoji font is ne
     "quarterly": ":material/summarize:", "hotissues": ":material/local_fire_department:",
     "masterdata": ":material/database:", "users": ":material/manage_accounts:",
     "settings": ":material/settings:", "calendar": ":material/calendar_month:", "auditlog": ":material/history:",
+    "bodies": ":material/apartment:",
 }
 COOKIE_DAYS = 1.0
 

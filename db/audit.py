@@ -31,6 +31,7 @@ ENTITY_NAMES: dict[str, str] = {
     "Opinion": "群众意见",
     "OpinionEvent": "意见办理记录",
     "Letter": "来信",
+    "HandlingBody": "承办单位",
     "LetterEvent": "来信办理记录",
     "QuarterlySummary": "季度汇总",
     "SupervisionTopic": "监督议题",
@@ -57,6 +58,9 @@ ENTITY_NAMES: dict[str, str] = {
     "Setting": "系统设置",
     "CalendarYear": "工作日历",
     "CalendarDay": "工作日历日期",
+    "FormIntent": "表单提交记录",
+    "Counter": "编号计数器",
+    "ImportFile": "已导入文件",
     "DataVersion": "数据版本",
 }
 

@@ -219,6 +219,31 @@ class District(Base):
     group: Mapped[DeputyGroup] = relationship()
 
 
+class HandlingBody(Versioned, Base):
+    """承办单位: an organisation letters, opinions and proposals are forwarded to (master data).
+
+    R3 is structural: a letter or opinion is forwarded to, and resolved by, a body of this
+    directory, never a person (services.bodies.organisation decides)."""
+
+    __tablename__ = "handling_bodies"
+    __table_args__ = (
+        _ck("kind", S.BodyKind, "ck_body_kind"),
+        Index("ix_body_key", "name_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
+    name_key: Mapped[str] = mapped_column(String(128), nullable=False)  # identity.body_key(name)
+    pinyin: Mapped[str] = mapped_column(String(64), nullable=False, default="")  # initials, e.g. qjyj
+    kind: Mapped[str] = mapped_column(String(8), nullable=False, default="政府部门")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("handling_bodies.id"))
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
+
+    __mapper_args__ = {"version_id_col": Versioned.version}
+
+
 class Deputy(Versioned, Base):
     """代表."""
 
@@ -390,6 +415,7 @@ class Opinion(Versioned, Base):
         Index("ix_opinion_group_raised", "group_id", "raised_on"),
         _ck("source", S.OpinionSource, "ck_opinion_source"),
         _ck("status", S.OpinionStatus, "ck_opinion_status"),
+        _ck("outcome", S.Outcome, "ck_opinion_outcome", nullable=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -413,6 +439,9 @@ class Opinion(Versioned, Base):
     unresolvable_reason: Mapped[str | None] = mapped_column(Text)
     feedback: Mapped[str | None] = mapped_column(Text)
     resolved_on: Mapped[date | None] = mapped_column(Date)
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("handling_bodies.id"), index=True)  # 转交单位
+    resolved_body_id: Mapped[int | None] = mapped_column(ForeignKey("handling_bodies.id"))  # 解决单位
+    outcome: Mapped[str | None] = mapped_column(String(16))  # A/B/C/D (states.Outcome)
     # the opinion's clock (services.opinions, deadlines like a letter's): date of the last step, the
     # round (a reopened opinion starts a new one on round_start), the working days paused, and the
     # due dates of 转交, 办结 and 反馈选民
@@ -463,6 +492,11 @@ class Letter(Versioned, Base):
         Index("ix_letter_deputy", "deputy_id"),
         _ck("status", S.LetterStatus, "ck_letter_status"),
         _ck("satisfaction", S.Satisfaction, "ck_letter_satisfaction", nullable=True),
+        _ck("outcome", S.Outcome, "ck_letter_outcome", nullable=True),
+        _ck("reply_method", S.ReplyMethod, "ck_letter_reply_method", nullable=True),
+        Index("ix_letter_writer_key", "writer_key"),
+        Index("ix_letter_body", "body_id"),
+        Index("ix_letter_merged_into", "merged_into_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -475,13 +509,19 @@ class Letter(Versioned, Base):
     writer_name: Mapped[str | None] = mapped_column(String(64))  # personal data
     writer_phone: Mapped[str | None] = mapped_column(String(32))  # personal data
     writer_address: Mapped[str | None] = mapped_column(String(255))  # personal data
+    # who wrote it, for counting distinct writers (services.identity.writer_key; None: anonymous)
+    writer_key: Mapped[str | None] = mapped_column(String(80))
     summary: Mapped[str] = mapped_column(Text, nullable=False)
     category: Mapped[str] = mapped_column(String(16), nullable=False)
     deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"))  # 承办代表
     status: Mapped[str] = mapped_column(String(8), nullable=False, default="登记")
     status_on: Mapped[date | None] = mapped_column(Date)  # date of the last step
     forwarded_to: Mapped[str | None] = mapped_column(String(128))
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("handling_bodies.id"))  # 转办单位 (directory)
+    reply_content: Mapped[str | None] = mapped_column(Text)  # 答复: what the writer was told
+    reply_method: Mapped[str | None] = mapped_column(String(8))  # 电话/当面/书面
     result: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # A/B/C/D (states.Outcome)
     feedback_method: Mapped[str | None] = mapped_column(String(32))
     satisfaction: Mapped[str | None] = mapped_column(String(8))  # 满意/基本满意/不满意
     close_reason: Mapped[str | None] = mapped_column(Text)
@@ -581,6 +621,7 @@ class Proposal(Versioned, Base):
         _ck("kind", S.ProposalKind, "ck_proposal_kind"),
         _ck("status", S.ProposalStatus, "ck_proposal_status"),
         _ck("deputy_view", S.Satisfaction, "ck_proposal_view", nullable=True),
+        _ck("outcome", S.Outcome, "ck_proposal_outcome", nullable=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -592,6 +633,8 @@ class Proposal(Versioned, Base):
     lead_deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"), nullable=False, index=True)
     submitted_on: Mapped[date] = mapped_column(Date, nullable=False)
     handling_body: Mapped[str | None] = mapped_column(String(128))  # 承办单位
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("handling_bodies.id"), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # A/B/C/D (states.Outcome)
     # 已提交 → 已立案/已交办 → 办理中 → 已答复
     status: Mapped[str] = mapped_column(String(8), nullable=False, default="已提交")
     deputy_view: Mapped[str | None] = mapped_column(String(8))  # 满意/基本满意/不满意

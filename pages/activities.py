@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components import charts
+from components.bodies import body_picker
 from components.forms import (
     confirm,
     end_intent,
@@ -139,7 +140,9 @@ def _activity_form(actor: Actor, ch: dict, form_key: str, prefix: str, initial: 
             "content": st.column_config.TextColumn(OPINION_COLUMNS["content"], max_chars=2000, width="large"),
             "category": st.column_config.SelectboxColumn(OPINION_COLUMNS["category"], options=ch["categories"]),
             "is_livelihood": st.column_config.CheckboxColumn(OPINION_COLUMNS["is_livelihood"], default=False),
-            "forwarded_to": st.column_config.TextColumn(OPINION_COLUMNS["forwarded_to"], max_chars=128),
+            "forwarded_to": st.column_config.SelectboxColumn(
+                OPINION_COLUMNS["forwarded_to"], options=_body_names(actor),
+                help="承办单位名录中的单位（可在“承办单位”页面新增）；不能是代表本人（R3）"),
         },
     )
     field_error(form_key, "opinions")
@@ -293,12 +296,16 @@ def _transition_form(actor: Actor, op: dict) -> None:
     field_error(key, "happened_on")
     extra: dict = {}
     if to == OpinionStatus.FORWARDED:
-        extra["forwarded_to"] = st.text_input("转交单位", value=op["forwarded_to"], key=f"{prefix}_fw")
+        extra["forwarded_to"] = body_picker(actor, f"{prefix}_fw", "转交单位", current=op.get("body_id"))
         field_error(key, "forwarded_to")
     elif to == OpinionStatus.RESOLVED:
-        extra["resolved_by"] = st.text_input("解决单位（实际解决问题的责任单位）", key=f"{prefix}_rb",
-                                             help="代表不自行处理问题，须填写解决问题的单位（R3）")
+        extra["resolved_by"] = body_picker(actor, f"{prefix}_rb", "答复单位（实际承办的责任单位）",
+                                           current=op.get("body_id"))
         field_error(key, "resolved_by")
+        extra["outcome"] = st.selectbox("办理结果分类", op_svc.RESOLVED_OUTCOMES, index=None, key=f"{prefix}_out",
+                                        placeholder="A 已解决 / B 正在解决 / C 列入计划逐步解决",
+                                        help="A 类才计为已解决；因条件限制留作参考的请选“无法解决”（D 类）")
+        field_error(key, "outcome")
         extra["result"] = st.text_input("办理结果", key=f"{prefix}_res")
     elif to == OpinionStatus.UNRESOLVABLE:
         extra["reason"] = st.text_input("无法解决的原因", key=f"{prefix}_reason")
@@ -578,6 +585,14 @@ def render() -> None:
         _mix(actor, ch)
     else:
         _typical(actor, ch)
+
+
+def _body_names(actor: Actor) -> list[str]:
+    """Names of the active bodies of the 承办单位 directory (the choices of 转交单位)."""
+    from services import bodies
+
+    with session_scope(actor.username) as s:
+        return bodies.names(s)
 
 
 if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login

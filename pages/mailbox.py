@@ -7,6 +7,7 @@ import re
 import pandas as pd
 import streamlit as st
 
+from components.bodies import body_picker
 from components.forms import (
     Intent,
     confirm_button,
@@ -139,7 +140,8 @@ def _detail(actor: Actor, ch: dict, letter_id: int) -> None:
         ("收信日期", fmt_date(info["received_on"])), ("信箱", info["mailbox"]), ("选区", info["district"]),
         ("代表组", info["group"]), ("承办代表", info["deputy"]), ("问题类别", info["category"]),
         ("来信人", writer["来信人"]), ("联系电话", writer["联系电话"]), ("住址", writer["住址"]),
-        ("转办单位", info["forwarded_to"]), ("办理结果", info["result"]),
+        ("答复", f"{info['reply_method']} {info['reply_content']}".strip()),
+        ("转办单位", info["forwarded_to"]), ("办理结果", info["result"]), ("结果分类", info["outcome"]),
         ("反馈", f"{info['feedback_method']} {info['satisfaction']}".strip()),
         ("不予受理/合并理由", info["close_reason"] + (f"（并入{info['merged_into']}）" if info["merged_into"] else "")),
     ], columns=["项目", "内容"])
@@ -154,6 +156,23 @@ def _detail(actor: Actor, ch: dict, letter_id: int) -> None:
             st.rerun()
     elif not info["may_reveal"]:
         st.caption("来信人姓名、联系电话、住址已脱敏；如需完整信息请联系负责该来信的工作人员。")
+    if info["merged"]:
+        st.markdown(f"**并入本来信的来信（{len(info['merged'])}件）**：来信人一并告知办理结果")
+        st.dataframe(pd.DataFrame(info["merged"]).drop(columns=["id"]), hide_index=True, width="stretch",
+                     key=f"lt_merged_{letter_id}")
+    if info["may_edit"]:
+        _edit_form(actor, info)
+    if info["needs_outcome"] and actor.can_write("letter"):
+        show_flash("lt_outcome")
+        c1, c2 = st.columns([3, 1])
+        outcome = c1.selectbox("补充办理结果分类（本件办结于结果分类启用之前）", letters.OUTCOMES, index=None,
+                               key=f"lt_set_out_{letter_id}", placeholder="A 类才计为已解决")
+        with c1:
+            field_error("lt_outcome", "outcome")
+        if c2.button("保存分类", key=f"lt_set_out_go_{letter_id}"):
+            run_write("lt_outcome", actor.username, lambda s: letters.set_outcome(
+                s, actor, letter_id, outcome, expected_version=info["version"]), "已补充结果分类。")
+    _handover(actor, info)
     st.markdown("**办理过程**")
     timeline([Step(title=(e["to"] if e["round"] == 1 else f"{e['to']}（第{e['round']}轮）"), when=e["on"],
                    who=e["by"], note=e["note"], muted=e["undone"]) for e in info["events"]])
@@ -179,6 +198,67 @@ def _last_step(info: dict) -> str:
         return "无"
     e = live[-1]
     return f"{e['to']}（{fmt_date(e['on'])}，{e['by']}）"
+
+
+def _handover(actor: Actor, info: dict) -> None:
+    """交办单 (.docx) for a letter handed to its deputy or forwarded to a body."""
+    if not (info["deputy"] or info["forwarded_to"]):
+        return
+    lid = info["id"]
+    with_writer = False
+    if info["may_reveal"]:
+        with_writer = st.checkbox("交办单含来信人联系方式（记入操作日志）", key=f"lt_ho_writer_{lid}")
+    if st.button("生成交办单", key=f"lt_ho_{lid}"):
+        try:
+            with session_scope(actor.username) as s:
+                sheet = letters.handover_sheet(s, actor, lid, with_writer=with_writer)
+            st.session_state[f"lt_ho_doc_{lid}"] = letters.handover_docx(sheet)
+        except ServiceError as exc:
+            st.error(str(exc))
+    doc = st.session_state.get(f"lt_ho_doc_{lid}")
+    if doc:
+        st.download_button("下载交办单（.docx）", doc, file_name=f"交办单_{info['code']}.docx", key=f"lt_ho_dl_{lid}")
+
+
+def _edit_form(actor: Actor, info: dict) -> None:
+    """修改登记信息: correct a registered letter; set or change the deputy in charge (with a reason)."""
+    lid, key = info["id"], "lt_edit"
+    with st.expander("修改登记信息 / 指定或更换承办代表", expanded=bool(errors_of(key))):
+        show_flash(key)
+        with session_scope(actor.username) as s:
+            deps = masterdata.deputy_options(s, actor, group_id=info["group_id"])
+            cats = letters.categories(s)
+        ids = list(deps)
+        v = info["version"]
+        c1, c2 = st.columns(2)
+        with c1:
+            deputy = st.selectbox("承办代表", ids, format_func=lambda i: deps.get(i, str(i)),
+                                  index=ids.index(info["deputy_id"]) if info["deputy_id"] in deps else None,
+                                  key=f"lt_e_dep_{lid}_{v}", placeholder="请选择")
+            field_error(key, "deputy_id")
+        with c2:
+            category = st.selectbox("问题类别", cats, index=cats.index(info["category"]) if info["category"] in cats else None,
+                                    key=f"lt_e_cat_{lid}_{v}")
+            field_error(key, "category")
+        summary = st.text_area("内容摘要", value=info["summary"], key=f"lt_e_sum_{lid}_{v}", max_chars=2000)
+        field_error(key, "summary")
+        c1, c2, c3 = st.columns(3)
+        name = c1.text_input("来信人（不修改请留空）", key=f"lt_e_name_{lid}_{v}")
+        with c1:
+            field_error(key, "writer_name")
+        phone = c2.text_input("联系电话（不修改请留空）", key=f"lt_e_phone_{lid}_{v}")
+        with c2:
+            field_error(key, "writer_phone")
+        address = c3.text_input("住址（不修改请留空）", key=f"lt_e_addr_{lid}_{v}")
+        reason = st.text_input("修改原因（更换承办代表时必填）", key=f"lt_e_reason_{lid}_{v}")
+        field_error(key, "reason")
+        if st.button("保存修改", key=f"lt_e_save_{lid}"):
+            data = {"deputy_id": deputy, "category": category, "summary": summary}
+            for k, val in (("writer_name", name), ("writer_phone", phone), ("writer_address", address)):
+                if val.strip():
+                    data[k] = val
+            run_write(key, actor.username, lambda s: letters.edit_letter(
+                s, actor, lid, data, reason=reason, expected_version=v), "已保存修改，并记入办理过程和操作日志。")
 
 
 def _topics(actor: Actor, letter_id: int) -> None:
@@ -233,8 +313,22 @@ def _step_form(actor: Actor, info: dict) -> None:
         field_error(key, "happened_on")
     with c2:
         if to == LetterStatus.FORWARDED:
-            kw["forwarded_to"] = st.text_input("转办单位", key=f"lt_fw_{lid}", value=info["forwarded_to"])
+            kw["body_id"] = body_picker(actor, f"lt_fw_{lid}", "转办单位", current=info["body_id"])
             field_error(key, "forwarded_to")
+        elif to == LetterStatus.HANDED and not info["deputy_id"]:
+            with session_scope(actor.username) as s:
+                deps = masterdata.deputy_options(s, actor, group_id=info["group_id"])
+            kw["deputy_id"] = st.selectbox("承办代表", list(deps), format_func=lambda i: deps.get(i, str(i)),
+                                           index=None, key=f"lt_hd_{lid}", placeholder="请选择交给哪位代表")
+            field_error(key, "deputy_id")
+        elif to == LetterStatus.REPLIED:
+            kw["reply_method"] = st.radio("答复方式", letters.REPLY_METHODS, index=None, horizontal=True,
+                                          key=f"lt_rm_{lid}")
+            field_error(key, "reply_method")
+        elif to == LetterStatus.CONCLUDED:
+            kw["outcome"] = st.selectbox("办理结果分类", letters.OUTCOMES, index=None, key=f"lt_out_{lid}",
+                                         placeholder="请选择（A 类才计为已解决）")
+            field_error(key, "outcome")
         elif to == LetterStatus.FED_BACK:
             kw["feedback_method"] = st.selectbox("反馈方式", letters.FEEDBACK_METHODS, index=None,
                                                  key=f"lt_fm_{lid}", placeholder="请选择")
@@ -245,6 +339,9 @@ def _step_form(actor: Actor, info: dict) -> None:
             kw["merged_into"] = st.selectbox("并入来信", list(cands), format_func=lambda v: cands[v], index=None,
                                              key=f"lt_mg_{lid}", placeholder="请选择同选区近90天的来信")
             field_error(key, "merged_into")
+    if to == LetterStatus.REPLIED:
+        kw["reply_content"] = st.text_area("答复内容（告诉来信人的话）", key=f"lt_reply_{lid}", max_chars=2000)
+        field_error(key, "reply_content")
     if to == LetterStatus.CONCLUDED:
         kw["result"] = st.text_area("办理结果", key=f"lt_res_{lid}")
         field_error(key, "result")
@@ -255,7 +352,8 @@ def _step_form(actor: Actor, info: dict) -> None:
     if to in (LetterStatus.REJECTED, LetterStatus.MERGED):
         kw["reason"] = st.text_input("理由", key=f"lt_reason_{lid}")
         field_error(key, "reason")
-    note = st.text_input("备注", key=f"lt_note_{lid}")
+    # a new box for each step (the key follows the letter's version): never the previous step's note
+    note = st.text_input("备注", key=f"lt_note_{lid}_{info['version']}")
     b1, b2 = st.columns([1, 3])
     closing = to in (LetterStatus.FED_BACK, LetterStatus.REJECTED, LetterStatus.MERGED)
     with b1:
@@ -326,9 +424,13 @@ def _register(actor: Actor, ch: dict) -> None:
     with session_scope(actor.username) as s:
         gid = letters.mailbox_group(s, box)
         deps = masterdata.deputy_options(s, actor, group_id=gid) if gid else {}
+        keeper = letters.default_deputy(s, box)
     with c2:
-        deputy = st.selectbox("承办代表", list(deps), format_func=lambda v: deps.get(v, str(v)), index=None,
-                              key=k + "deputy", placeholder="请先选择信箱" if not gid else "请选择（可稍后指定）")
+        # the mailbox's one keeper is named by default (the key follows the mailbox, so a change re-fills it)
+        ids = list(deps)
+        deputy = st.selectbox("承办代表", ids, format_func=lambda v: deps.get(v, str(v)),
+                              index=ids.index(keeper) if keeper in deps else None,
+                              key=f"{k}deputy_{box}", placeholder="请先选择信箱" if not gid else "请选择（可稍后指定）")
         field_error(REG, "deputy_id")
     data = {"mailbox_id": box, "received_on": received, "anonymous": anonymous, "writer_name": name,
             "writer_phone": phone, "writer_address": address, "summary": summary, "category": category,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from components.bodies import body_picker
 from components.forms import confirm, field_error, intent, keep_drawn, run_write, show_flash
 from components.guard import require_page
 from components.params import param_year, year_options
@@ -51,7 +52,7 @@ def _detail(actor: Actor, ch: dict, pid: int) -> None:
     c2.text(f"提出日期：{d['submitted_on']:%Y-%m-%d}")
     c3.text(f"办理状态：{d['status']}")
     c1.text(f"联名代表（{d['n_signers']}人）：" + "、".join(d["signers"]))
-    c2.text(f"承办单位：{d['handling_body'] or '未定'}")
+    c2.text(f"承办单位：{d['handling_body'] or '未定'}" + (f"　结果分类：{d['outcome']}" if d['outcome'] else ""))
     c3.text(f"代表评价：{d['deputy_view'] or '—'}　涉及法治：{'是' if d['law_related'] else '否'}")
     if d["warning"]:
         st.warning(d["warning"])
@@ -78,10 +79,13 @@ def _detail(actor: Actor, ch: dict, pid: int) -> None:
             field_error(form_key, "to_status")
             on = c2.date_input("日期", value=clock.today(), key=f"{form_key}_on", format="YYYY-MM-DD")
             field_error(form_key, "on")
-            body = st.text_input("承办单位", value=d["handling_body"], key=f"{form_key}_body", max_chars=128)
+            body = body_picker(actor, f"{form_key}_body", "承办单位", current=d["body_id"], allow_add=False)
             field_error(form_key, "handling_body")
             result = st.text_area("答复和办理结果（变为“已答复”时填写）", key=f"{form_key}_result")
             field_error(form_key, "result")
+            outcome = st.selectbox("办理结果分类（变为“已答复”时选择）", svc.OUTCOMES, index=None,
+                                   key=f"{form_key}_outcome", placeholder="A 类才计为已解决")
+            field_error(form_key, "outcome")
             view = st.selectbox("代表评价（可稍后填写）", [None, *svc.VIEWS], key=f"{form_key}_view",
                                 format_func=lambda v: "暂不填写" if v is None else v)
             field_error(form_key, "deputy_view")
@@ -89,7 +93,15 @@ def _detail(actor: Actor, ch: dict, pid: int) -> None:
             if st.form_submit_button("保存这一步", type="primary", key=it.key(f"{form_key}_go")):
                 run_write(form_key, actor.username, lambda s: svc.transition(
                     s, actor, pid, to, expected_version=it.seen, on=on, note=note, handling_body=body,
-                    result=result, deputy_view=view), success=f"已变为“{to}”。", intent=it)
+                    result=result, deputy_view=view, outcome=outcome), success=f"已变为“{to}”。", intent=it)
+    if d["status"] == ProposalStatus.ANSWERED and not d["outcome"]:
+        c1, c2 = st.columns([2, 1])
+        outcome_set = c1.selectbox("补充办理结果分类（答复于结果分类启用之前）", svc.OUTCOMES, index=None,
+                                   key=f"{form_key}_setout", placeholder="A 类才计为已解决")
+        field_error(form_key, "outcome")
+        if c2.button("保存分类", key=f"{form_key}_setout_btn"):
+            run_write(form_key, actor.username, lambda s: svc.set_outcome(s, actor, pid, outcome_set, d["version"]),
+                      success="已补充结果分类。")
     if d["status"] == ProposalStatus.ANSWERED and d["deputy_view"] is None:
         c1, c2 = st.columns([2, 1])
         view = c1.selectbox("代表对答复的评价", svc.VIEWS, key=f"{form_key}_setview")
@@ -209,8 +221,8 @@ def _proposal_form(actor: Actor, ch: dict, form_key: str, p: str, init: dict | N
     submitted_on = c1.date_input("提出日期", value=init.get("submitted_on", clock.today()), key=f"{p}_on",
                                  format="YYYY-MM-DD")
     field_error(form_key, "submitted_on")
-    body = c2.text_input("承办单位（交办后填写也可）", value=init.get("handling_body", ""), key=f"{p}_body",
-                         max_chars=128)
+    with c2:
+        body = body_picker(actor, f"{p}_body", "承办单位（交办后选择也可）", current=init.get("body_id"))
     field_error(form_key, "handling_body")
     c3.write("")
     law = c3.checkbox("涉及法律和法治问题", value=bool(init.get("law_related")), key=f"{p}_law")
@@ -234,7 +246,7 @@ def _proposal_form(actor: Actor, ch: dict, form_key: str, p: str, init: dict | N
     if st.button("保存", type="primary", key=it.key(f"{p}_save")):
         data = {"kind": kind, "term_id": term_id, "session_no": session_no, "title": title, "summary": summary,
                 "lead_deputy_id": lead, "cosigner_ids": cos, "submitted_on": submitted_on,
-                "handling_body": body, "law_related": law, "sources": sources}
+                "handling_body": None, "body_id": body, "law_related": law, "sources": sources}
         if pid is None:
             res = run_write(form_key, actor.username, lambda s: svc.create_proposal(s, actor, data), rerun=False,
                             intent=it)

@@ -71,6 +71,8 @@ def _summary(actor: Actor, groups: dict[int, str]) -> None:
     m[2].metric("群众意见", f"{t['群众意见']} 条")
     m[3].metric("已解决", f"{t['已解决']} 件")
     m[4].metric("办理中", f"{t['办理中']} 件")
+    st.caption("已解决只计办理结果为 A 类（已解决）的问题；" + "，".join(
+        f"{k} {t[k]} 件" for k in ("B 正在解决", "C 列入计划逐步解决", "D 因条件限制留作参考") if k in t) + "。")
     rows = data["rows"]
     data_table("qs_rows", lambda f, o, n: Page(rows[o:o + n], len(rows), {"已解决": f"{t['已解决']} 件"}),
                export_name=f"{data['group']}{year}年第{quarter}季度问题清单", unit="件",

@@ -242,7 +242,9 @@ def _meeting_form(actor: Actor, year: int, categories: list[str], prefix: str, o
             "content": st.column_config.TextColumn(OPINION_COLUMNS["content"], max_chars=2000, width="large"),
             "category": st.column_config.SelectboxColumn(OPINION_COLUMNS["category"], options=categories),
             "is_livelihood": st.column_config.CheckboxColumn(OPINION_COLUMNS["is_livelihood"], default=False),
-            "forwarded_to": st.column_config.TextColumn(OPINION_COLUMNS["forwarded_to"], max_chars=128),
+            "forwarded_to": st.column_config.SelectboxColumn(
+                OPINION_COLUMNS["forwarded_to"], options=_body_names(actor),
+                help="承办单位名录中的单位（可在“承办单位”页面新增）；不能是代表本人（R3）"),
         },
     )
     field_error(form_key, "opinions")
@@ -542,6 +544,14 @@ def render() -> None:
         _publish(actor, year, groups)
     with tabs[5]:
         _hearings(actor, year, groups)
+
+
+def _body_names(actor: Actor) -> list[str]:
+    """Names of the active bodies of the 承办单位 directory (the choices of 转交单位)."""
+    from services import bodies
+
+    with session_scope(actor.username) as s:
+        return bodies.names(s)
 
 
 if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login

@@ -280,7 +280,7 @@ def _add_opinions(session: Session, actor: Actor, act: models.Activity, rows: li
             session, actor, source=OpinionSource.ACTIVITY, activity_id=act.id, report_id=None, deputy_id=lead,
             district_id=act.district_id, group_id=act.group_id, raised_on=act.held_on,
             content=row["content"], category=row["category"], is_livelihood=row["is_livelihood"],
-            forwarded_to=row["forwarded_to"],
+            forwarded_to=row["forwarded_to"], body_id=row.get("body_id"),
         )
     return len(rows)
 
@@ -954,8 +954,8 @@ def r5_missing(session: Session, actor: Actor, year: int, offset: int = 0, limit
 def r4_cluster_stmt(session: Session, actor: Actor, year: int):  # noqa: ANN201
     """R4 in SQL: the (category, district_id, sources, opinions, letters) groups of the year's
     opinions and letters in the actor's scope with at least ``r4_threshold`` sources and none linked
-    to a proposal. Sources: each activity once, each opinion raised outside an activity, each letter
-    handled (not refused or merged). Its text is the same however many groups match, so other
+    to a proposal. Sources: each activity once, each opinion raised outside an activity, each distinct
+    writer of the letters handled (not refused or merged): one writer's three letters are one source. Its text is the same however many groups match, so other
     queries join it (the 议案建议 source picker) instead of listing the groups."""
     threshold = int(settings.get(session, "r4_threshold"))
     lo, hi = deputies.year_bounds(year)
@@ -977,8 +977,9 @@ def r4_cluster_stmt(session: Session, actor: Actor, year: int):  # noqa: ANN201
     ostmt = scope_filter(ostmt, actor, models.DeputyGroup.office_id, O.group_id)
     l_linked = exists().where(PS.letter_id == L.id)
     lstmt = (
-        select(L.category, L.district_id, func.count(L.id), literal(0), func.count(L.id),
-               func.sum(case((l_linked, 1), else_=0)))
+        # one writer writing often is one source (services.identity: letters.writer_key)
+        select(L.category, L.district_id, func.count(distinct(func.coalesce(L.writer_key, L.code))), literal(0),
+               func.count(L.id), func.sum(case((l_linked, 1), else_=0)))
         .where(L.received_on.between(lo, hi), L.status.not_in(rules.LETTER_NOT_HANDLED))
         .group_by(L.category, L.district_id)
     )

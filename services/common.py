@@ -26,6 +26,7 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "quarterly": ("季度汇总", ("admin", "staff", "supervisor", "leader")),
     "hotissues": ("热点问题", ("admin", "supervisor", "leader")),
     "masterdata": ("基础数据", ("admin", "staff")),
+    "bodies": ("承办单位", ("admin", "staff", "supervisor", "leader")),
     "users": ("用户管理", ("admin",)),
     "settings": ("系统设置", ("admin",)),
     "calendar": ("工作日历", ("admin",)),
@@ -39,7 +40,7 @@ URL_PATHS: dict[str, str] = {
     "dashboard": "gongzuotai", "activities": "huodong", "mailbox": "xinxiang", "reports": "shuzhi",
     "proposals": "yijian", "attendance": "chuxi", "spotchecks": "choucha", "scoring": "pingfen",
     "profiles": "dangan", "quarterly": "jidu", "hotissues": "redian", "masterdata": "jichu",
-    "users": "yonghu", "settings": "shezhi", "calendar": "rili", "auditlog": "rizhi",
+    "users": "yonghu", "settings": "shezhi", "calendar": "rili", "auditlog": "rizhi", "bodies": "chengban",
 }
 
 # what each role may write; services check this, pages hide forms accordingly
@@ -47,7 +48,7 @@ WRITE_RIGHTS: dict[str, set[str]] = {
     "admin": {"*"},
     "staff": {
         "masterdata", "activity", "opinion", "mailbox", "letter", "report", "proposal",
-        "attendance", "publicity", "quarterly", "rectification",
+        "attendance", "publicity", "quarterly", "rectification", "body",
     },
     "supervisor": {"spotcheck", "hearing", "rectification", "activity.verify"},
     "leader": {"topic", "selection"},

@@ -75,6 +75,7 @@ from services import opinions as opinion_service
 from services import reports as report_service
 from services import settings as settings_service
 from services.deputies import period_covers
+from services.identity import writer_key
 from services.masterdata import pinyin_initials
 from services.states import (
     ActivityKind,
@@ -86,11 +87,13 @@ from services.states import (
     OpinionSource,
     OpinionStatus,
     Organiser,
+    Outcome,
     ProposalKind,
     ProposalStatus,
     PublicityKind,
     RectificationSource,
     RectificationStatus,
+    ReplyMethod,
     ReportForm,
     ReviewResult,
     Satisfaction,
@@ -640,7 +643,25 @@ def _master(ctx: _Ctx, n_offices: int, n_groups: int, n_districts: int, n_deputi
     return {"term_id": term_id, "first_session": first_session, "start_year": start_year,
             "offices": offices, "groups": groups, "districts": districts, "deputies": deputies,
             "group_of_district": group_of_district, "office_of_group": office_of_group, "place": place,
-            "liaison": {g["id"]: g["liaison_name"] for g in groups}}
+            "liaison": {g["id"]: g["liaison_name"] for g in groups}, "bodies": _bodies(ctx)}
+
+
+def _bodies(ctx: _Ctx) -> dict[str, int]:
+    """The 承办单位 directory the demo forwards to (services.bodies), {name: id}."""
+    from services.bodies import guess_kind, initials
+    from services.identity import body_key
+
+    names = sorted({n for names in BODIES.values() for n in names} | set(DEFAULT_BODIES))
+    first = ctx.ids(models.HandlingBody, len(names))
+    rows = [{"id": first + i, "name": n, "name_key": body_key(n), "pinyin": initials(n),
+             "kind": guess_kind(n), "parent_id": None, "active": True, "created_by": "admin",
+             "created_at": datetime.combine(ctx.today, time(9, 0)), "version": 1} for i, n in enumerate(names)]
+    ctx.insert(models.HandlingBody, rows)
+    return {r["name"]: r["id"] for r in rows}
+
+
+# the outcome classes of answers (建议办理: most answers solve the problem; a few are plans or references)
+OUTCOME_WEIGHTS = [(Outcome.A, 62), (Outcome.B, 18), (Outcome.C, 13), (Outcome.D, 7)]
 
 
 def _unit(rng: random.Random, kind: str, office_short: str, place: dict) -> tuple[str, str, bool, bool]:
@@ -786,6 +807,7 @@ def _forced_chain(rng: random.Random, received: date, today: date, target: str) 
 def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
     """Letters in date order with their events, written chunk by chunk; openings afterwards."""
     rng = ctx.rng("letters")
+    orng = ctx.rng("letter-outcomes")  # its own stream: the letters' stream is the same as before outcomes
     today = ctx.today
     cats = letter_service.categories(ctx.session)
     cat_cum = _cum(CATEGORY_WEIGHTS.get(c, 5) for c in cats)
@@ -920,7 +942,9 @@ def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
             row = {"id": lid, "code": code, "mailbox_id": box_id, "district_id": did, "group_id": gid,
                    "office_id": oid, "received_on": day, "writer_name": name, "writer_phone": phone,
                    "writer_address": address, "summary": summary, "category": cat, "deputy_id": deputy,
-                   "status": status, "status_on": status_on, "forwarded_to": None, "result": None,
+                   "status": status, "status_on": status_on, "forwarded_to": None, "body_id": None, "result": None,
+                   "outcome": None, "reply_content": None, "reply_method": None,
+                   "writer_key": writer_key(name, phone),
                    "feedback_method": None, "satisfaction": None, "close_reason": None, "merged_into_id": None,
                    "round": 1, "paused_since": None, "paused_days": 0, "reply_due": None, "resolve_due": None,
                    "created_by": created_by, "created_at": _at(day, rng, 0), "updated_at": _at(status_on, rng, 9),
@@ -934,15 +958,20 @@ def _letters(ctx: _Ctx, m: dict, boxes: list[dict], n_letters: int) -> dict:
                 elif st == LetterStatus.HANDED:
                     note = "交承办代表阅处"
                 elif st == LetterStatus.REPLIED:
-                    note = "代表电话答复来信人，说明将转有关部门办理"
+                    row["reply_method"] = _wpick(orng, [(ReplyMethod.PHONE, 70), (ReplyMethod.IN_PERSON, 20),
+                                                       (ReplyMethod.WRITTEN, 10)])
+                    row["reply_content"] = "已收到来信，说明将转有关部门办理并跟踪结果"
+                    note = f"{row['reply_method']}答复：{row['reply_content']}"
                 elif st == LetterStatus.FORWARDED:
                     row["forwarded_to"] = body
+                    row["body_id"] = m["bodies"][body]
                     note = f"转办至{body}"
                 elif st == LetterStatus.HANDLING:
                     note = f"{body}已受理，正在办理"
                 elif st == LetterStatus.CONCLUDED:
                     row["result"] = rng.pick(RESULTS).format(b=body, m=min(12, when.month + 2), y=when.year)
-                    note = f"办理结果：{row['result']}"
+                    row["outcome"] = _wpick(orng, OUTCOME_WEIGHTS)
+                    note = f"办理结果（{row['outcome']}）：{row['result']}"
                 elif st == LetterStatus.FED_BACK:
                     row["feedback_method"] = rng.pick(FEEDBACK_METHODS)
                     row["satisfaction"] = _satisfaction(rng.random())
@@ -1063,6 +1092,7 @@ class _Opinions:
 
     def __init__(self, ctx: _Ctx, m: dict, rng: random.Random) -> None:
         self.ctx, self.m, self.rng = ctx, m, rng
+        self.orng = ctx.rng("opinion-outcomes")  # its own stream (the opinions' stream is unchanged)
         self.cats = letter_service.categories(ctx.session)
         self.cat_cum = _cum(CATEGORY_WEIGHTS.get(c, 5) for c in self.cats)
         self.rows: list[dict] = []
@@ -1087,6 +1117,7 @@ class _Opinions:
                or rng.random() < 0.3,
                "forwarded_to": None, "status": steps[-1][0], "resolved_by": None, "result": None,
                "unresolvable_reason": None, "feedback": None, "resolved_on": None, "version": len(steps),
+               "body_id": None, "resolved_body_id": None, "outcome": None,
                "status_on": steps[-1][1], "round": 1, "paused_days": 0}
         by = self.m["liaison"][group_id]
         prev = None
@@ -1094,16 +1125,21 @@ class _Opinions:
             note = f"登记（来源：{source}）" if st == "待转交" else None
             if st == OpinionStatus.FORWARDED:
                 row["forwarded_to"] = body
+                row["body_id"] = self.m["bodies"][body]
                 note = f"转交{body}"
             elif st == OpinionStatus.HANDLING:
                 note = f"{body}正在办理"
             elif st == OpinionStatus.RESOLVED:
                 row["resolved_by"] = body
-                row["result"] = f"{body}已落实解决"
+                row["resolved_body_id"] = self.m["bodies"][body]
+                row["outcome"] = _wpick(self.orng, [(Outcome.A, 75), (Outcome.B, 15), (Outcome.C, 10)])
+                row["result"] = {Outcome.A: f"{body}已落实解决", Outcome.B: f"{body}正在组织实施",
+                                 Outcome.C: f"{body}已列入明年工作计划"}[row["outcome"]]
                 row["resolved_on"] = when
-                note = f"由{body}解决：{row['result']}"
+                note = f"{body}答复（{row['outcome']}）：{row['result']}"
             elif st == OpinionStatus.UNRESOLVABLE:
                 row["unresolvable_reason"] = "受现行政策和资金限制，近期无法解决，已纳入长期规划"
+                row["outcome"] = Outcome.D
                 note = f"原因：{row['unresolvable_reason']}"
             elif st == OpinionStatus.FED_BACK:
                 row["feedback"] = "代表电话告知选民办理结果" if row["resolved_on"] else "代表当面向选民解释原因"
@@ -1433,6 +1469,7 @@ def _sample_serving(rng: random.Random, pool: list[_Dep], k: int, day: date, exc
 def _proposals(ctx: _Ctx, m: dict, sessions: list[dict], clusters: list[dict], opinions: list[tuple]) -> None:
     """议案 / 建议 / 批评和意见 in every status, with signers; some from letters and opinions (R4)."""
     rng = ctx.rng("proposals")
+    orng = ctx.rng("proposal-outcomes")  # its own stream (the proposals' stream is unchanged)
     today = ctx.today
     deputies: list[_Dep] = m["deputies"]
     by_group: dict[int, list[_Dep]] = defaultdict(list)
@@ -1473,6 +1510,8 @@ def _proposals(ctx: _Ctx, m: dict, sessions: list[dict], clusters: list[dict], o
         props.append({"id": pid, "kind": kind, "term_id": m["term_id"], "session_no": session_no, "title": title,
                       "summary": f"建议{body}加快推进{topic}，回应群众关切。", "lead_deputy_id": lead.id,
                       "submitted_on": day, "handling_body": body if status != ProposalStatus.SUBMITTED else None,
+                      "body_id": m["bodies"][body] if status != ProposalStatus.SUBMITTED else None,
+                      "outcome": _wpick(orng, OUTCOME_WEIGHTS) if status == ProposalStatus.ANSWERED else None,
                       "status": status, "deputy_view": view,
                       "result": f"{body}答复：已列入工作计划并推进落实" if status == "已答复" else None,
                       "result_on": on if status == ProposalStatus.ANSWERED else None, "law_related": law,

@@ -39,6 +39,7 @@ from services import masterdata as md
 from services import settings
 from services.common import Actor, PermissionDenied, ValidationError, current_term
 from services.excel import read_xlsx, set_cell, to_xlsx
+from services.identity import name_key, phone_key
 from services.validation import clean_text, clean_word, normalize_phone
 
 M = models
@@ -211,13 +212,12 @@ def import_deputies(session: Session, actor: Actor, data: bytes, progress: Progr
         raise ValidationError({"file": "系统中还没有届次，请先在“届次”中建立届次后再导入代表。"})
     groups = {g.name: g for g in session.execute(select(M.DeputyGroup)).scalars()}
     districts = {d.name: d for d in session.execute(select(M.District)).scalars()}
-    names = sorted({_clean_name(r.get("姓名")) for _, r in rows} - {""})
+    # names compare by identity.name_key (middle-dot look-alikes, spaces, widths), stored as typed
+    keys = {name_key(_clean_name(r.get("姓名"))) for _, r in rows} - {""}
     existing: dict[str, list[models.Deputy]] = {}
-    for i in range(0, len(names), 500):
-        chunk = names[i:i + 500]
-        for d in session.execute(select(M.Deputy).where(M.Deputy.term_id == term.id,
-                                                        M.Deputy.name.in_(chunk))).scalars():
-            existing.setdefault(d.name, []).append(d)
+    for d in session.execute(select(M.Deputy).where(M.Deputy.term_id == term.id)).scalars():
+        if name_key(d.name) in keys:
+            existing.setdefault(name_key(d.name), []).append(d)
     group_names = {g.id: g.name for g in groups.values()}
     seen: dict[tuple, int] = {}
     plan: list[tuple[models.Deputy | None, dict]] = []
@@ -256,7 +256,7 @@ def import_deputies(session: Session, actor: Actor, data: bytes, progress: Progr
                     continue  # already said why
                 problems.append(msg)
         phone = _phone_key(raw.get("联系电话"))
-        key = (name, phone) if phone else (name, "组", gname)
+        key = (name_key(name), phone) if phone else (name_key(name), "组", gname)
         if name:
             if key in seen:
                 what = "姓名和联系电话" if phone else "姓名和代表组（无联系电话）"
@@ -266,9 +266,10 @@ def import_deputies(session: Session, actor: Actor, data: bytes, progress: Progr
         match = None
         if name and not problems:
             if phone:
-                cands = [d for d in existing.get(name, []) if d.phone == phone]
+                cands = [d for d in existing.get(name_key(name), []) if phone_key(d.phone) == phone]
             else:
-                cands = [d for d in existing.get(name, []) if not d.phone and group and d.group_id == group.id]
+                cands = [d for d in existing.get(name_key(name), [])
+                         if not d.phone and group and d.group_id == group.id]
             if len(cands) > 1:
                 problems.append("系统中有多名姓名和联系电话都相同的代表，无法确定对应哪一位，请在页面上逐个修改")
             elif cands:
@@ -296,6 +297,8 @@ def import_deputies(session: Session, actor: Actor, data: bytes, progress: Progr
             continue
         changed = False
         for f in (*_TEMPLATE_FIELDS, "is_office_leader"):
+            if f == "name" and name_key(match.name) == name_key(clean[f]):
+                continue  # the same name written with another middle dot: kept as first typed
             if getattr(match, f) != clean[f]:
                 setattr(match, f, clean[f])
                 changed = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from db import models
@@ -72,21 +72,24 @@ def counts(session: Session, actor: Actor, year: int) -> dict[str, list[dict]]:
 def concentrated(session: Session, actor: Actor, year: int, min_writers: int | None = None) -> list[dict]:
     """Concentrated appeals: letters of one category and district from several distinct writers.
 
-    A writer is told apart by phone, else name; anonymous letters count one each.
+    A writer is one identity (``letters.writer_key``, services.identity: the phone in any written
+    form, else the name); anonymous letters count one each. A letter merged into another keeps its
+    writer, who counts here; the letters (件) are those not merged.
     """
     need = int(min_writers or settings.get(session, "hot_min_writers"))
     lo, hi = _bounds(year)
-    writer = func.coalesce(L.writer_phone, L.writer_name, L.code)
-    stmt = (select(L.category, L.district_id, Di.name, G.name, func.count(func.distinct(writer)), func.count(L.id),
+    writer = func.coalesce(L.writer_key, L.code)
+    kept = func.sum(case((L.status.not_in(_NOT_COUNTED), 1), else_=0))
+    stmt = (select(L.category, L.district_id, Di.name, G.name, func.count(func.distinct(writer)), kept,
                    func.min(L.received_on), func.max(L.received_on))
             .join(Di, Di.id == L.district_id).join(G, G.id == L.group_id)
-            .where(L.received_on.between(lo, hi), L.status.not_in(_NOT_COUNTED))
+            .where(L.received_on.between(lo, hi), L.status != LetterStatus.REJECTED)
             .group_by(L.category, L.district_id, Di.name, G.name)
             .having(func.count(func.distinct(writer)) >= need))
     stmt = scope_filter(stmt, actor, L.office_id, L.group_id)
     topics = {(c, d): t for c, d, t in session.execute(
         select(T.category, T.district_id, T.title).where(T.status == TopicStatus.OPEN))}
-    rows = [{"问题类别": c, "district_id": d, "选区": dn, "代表组": gn, "来信人数（人）": int(w), "来信（件）": int(n),
+    rows = [{"问题类别": c, "district_id": d, "选区": dn, "代表组": gn, "来信人数（人）": int(w), "来信（件）": int(n or 0),
              "最早来信": first, "最近来信": last, "监督议题": topics.get((c, d), "")}
             for c, d, dn, gn, w, n, first, last in session.execute(stmt)]
     rows.sort(key=lambda r: (-r["来信人数（人）"], -r["来信（件）"], r["问题类别"]))
@@ -124,7 +127,9 @@ def create_topic(session: Session, actor: Actor, *, title: str, category: str | 
               created_by=actor.display_name or actor.username)
     session.add(topic)
     session.flush()
-    session.add_all([TL(topic_id=topic.id, letter_id=i) for i in ids])
+    # the letters merged into those chosen keep their writers, who are told the outcome too
+    merged = session.execute(select(L.id).where(L.merged_into_id.in_(ids))).scalars().all()
+    session.add_all([TL(topic_id=topic.id, letter_id=i) for i in sorted(set(ids) | set(merged))])
     session.flush()
     return topic
 

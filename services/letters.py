@@ -25,7 +25,7 @@ from sqlalchemy import and_, case, func, null, select
 from sqlalchemy.orm import Session
 
 from db import audit, models
-from services import counters, deadlines, deputies, mailboxes, settings, workdays
+from services import bodies, counters, deadlines, deputies, identity, mailboxes, settings, workdays
 from services.common import (
     REVEAL_ROLES,
     Actor,
@@ -38,7 +38,7 @@ from services.common import (
     scope_filter,
     today,
 )
-from services.states import LetterStatus, Satisfaction, values
+from services.states import LetterStatus, Outcome, ReplyMethod, Satisfaction, values
 from services.validation import (
     clean_text,
     fmt_date,
@@ -73,6 +73,8 @@ STEP_LABELS = {
 }
 REOPEN_LABEL = "重新办理（来信人不满意）"
 SATISFACTION = tuple(values(Satisfaction))
+OUTCOMES = tuple(values(Outcome))
+REPLY_METHODS = tuple(values(ReplyMethod))
 FEEDBACK_METHODS = ("电话", "当面", "书面", "短信", "其他")
 PAUSE, RESUME, UNDO = "暂停计时", "恢复计时", "撤销"
 OVERDUE_CHOICES = {"超期": "已超期（含严重超期）", "严重超期": "严重超期（超过时限两倍）",
@@ -81,8 +83,12 @@ OVERDUE_CHOICES = {"超期": "已超期（含严重超期）", "严重超期": "
 DUPLICATE_DAYS = 90
 SIMILARITY = 0.6
 # the fields a step may change (kept in LetterEvent.prior for undo)
-_TRACKED = ("status", "status_on", "forwarded_to", "result", "feedback_method", "satisfaction",
-            "close_reason", "merged_into_id", "round", "paused_since", "paused_days")
+_TRACKED = ("status", "status_on", "forwarded_to", "body_id", "result", "outcome", "reply_content", "reply_method",
+            "feedback_method", "satisfaction", "close_reason", "merged_into_id", "round", "paused_since",
+            "paused_days")
+# the registered fields a letter's edit may change (edit_letter)
+EDITABLE = {"received_on": "收信日期", "writer_name": "来信人", "writer_phone": "联系电话", "writer_address": "住址",
+            "summary": "内容摘要", "category": "问题类别", "deputy_id": "承办代表"}
 
 
 # ---------------------------------------------------------------- settings and small helpers
@@ -323,7 +329,7 @@ def _clean_writer(data: dict, errors: dict) -> tuple[str | None, str | None, str
     try:
         phone = normalize_phone(data.get("writer_phone"), landline_ok=True)
     except ValueError as exc:
-        errors["writer_phone"] = f"{exc}（如 13812345678 或 010-12345678）"
+        errors["writer_phone"] = f"{exc}（如 139-1234-5678 或 (010)62345678）"
     if name and len(name) > 64:
         errors["writer_name"] = "来信人姓名过长"
     if not name and not phone and not anonymous:
@@ -371,12 +377,14 @@ def check_letter(session: Session, actor: Actor, data: dict) -> dict:
         raise ValidationError(errors)
     return {"mailbox_id": box.id, "district_id": district.id, "group_id": group.id, "office_id": group.office_id,
             "received_on": received, "writer_name": name, "writer_phone": phone, "writer_address": address,
-            "summary": summary, "category": category, "deputy_id": deputy_id}
+            "summary": summary, "category": category, "deputy_id": deputy_id,
+            "writer_key": identity.writer_key(name, phone)}
 
 
 def find_possible_duplicates(session: Session, actor: Actor, data: dict, exclude_id: int | None = None,
                              limit: int = 10) -> list[dict]:
-    """Letters of the last 90 days with the same writer phone or a very similar summary.
+    """Letters of the last 90 days of the same writer (services.identity: the phone in any of its
+    written forms, else the name with look-alike dots and spaces ignored) or with a very similar summary.
 
     Summaries are compared (difflib) with the letters of the same electoral district only, so
     the check stays quick on a large database. Rows are masked (shown before saving).
@@ -386,6 +394,7 @@ def find_possible_duplicates(session: Session, actor: Actor, data: dict, exclude
         phone = normalize_phone(data.get("writer_phone"), landline_ok=True) if not data.get("anonymous") else None
     except ValueError:
         phone = None
+    who = None if data.get("anonymous") else identity.writer_key(data.get("writer_name"), phone)
     try:
         received = parse_date(data.get("received_on")) or today()
     except ValueError:
@@ -399,9 +408,10 @@ def find_possible_duplicates(session: Session, actor: Actor, data: dict, exclude
     if exclude_id:
         base = base.where(L.id != exclude_id)
     found: dict[int, dict] = {}
-    if phone:
-        for r in session.execute(base.where(L.writer_phone == phone).order_by(L.received_on.desc()).limit(limit)):
-            found[r.id] = {"row": r, "why": "同一联系电话", "ratio": 1.0}
+    if who:
+        why = "同一联系电话" if who.startswith("t:") else "同一来信人（未留电话）"
+        for r in session.execute(base.where(L.writer_key == who).order_by(L.received_on.desc()).limit(limit)):
+            found[r.id] = {"row": r, "why": why, "ratio": 1.0}
     if summary and box is not None:
         cands = session.execute(base.where(L.district_id == box.district_id)
                                 .order_by(L.received_on.desc()).limit(2000)).all()
@@ -453,8 +463,9 @@ def register(session: Session, actor: Actor, data: dict, *, merge_into: int | No
     target = None
     if merge_into is not None:
         target = session.get(L, merge_into)
-        if target is None or not actor.in_scope(target.office_id, target.group_id):
-            raise ValidationError({"merge_into": "要合并到的来信不存在或不在您的负责范围内"})
+        why = _merge_refusal(session, actor, None, target)
+        if why:
+            raise ValidationError({"merge_into": why if target is not None else "要合并到的来信不存在或不在您的负责范围内"})
     letter = L(code=_new_code(session, clean["received_on"]), status=LetterStatus.REGISTERED, status_on=clean["received_on"],
                created_by=actor.username, round=1, paused_days=0, **clean)
     _apply_deadlines(session, letter)
@@ -468,6 +479,131 @@ def register(session: Session, actor: Actor, data: dict, *, merge_into: int | No
         transition(session, actor, letter.id, LetterStatus.MERGED, happened_on=clean["received_on"], merged_into=target.id,
                    reason=f"与来信{target.code}重复，登记时合并")
     return letter
+
+
+def edit_letter(session: Session, actor: Actor, letter_id: int, data: dict, *, reason: str = "",
+                expected_version: int | None = None) -> models.Letter:
+    """Correct a registered letter's fields (``EDITABLE``): versioned (a stale page is refused),
+    audited (the ORM audit keeps before/after) and written in its history with what changed.
+
+    The deputy in charge may be set later (可稍后指定) without a reason; changing a deputy already
+    named needs one. A closed letter (已反馈, 不予受理, 已合并) is not edited."""
+    actor.require_write("letter")
+    letter = _load(session, actor, letter_id)
+    check_version(letter, expected_version, "该来信")
+    if letter.status in CLOSED:
+        raise ValidationError({"": f"该来信已{letter.status}，不能再修改登记信息"})
+    merged = {"mailbox_id": letter.mailbox_id, "anonymous": not letter.writer_name and not letter.writer_phone,
+              **{k: getattr(letter, k) for k in EDITABLE}, **data}
+    merged["anonymous"] = bool(data.get("anonymous", merged["anonymous"]))
+    reason = clean_text(reason)
+    errors: dict[str, str] = {}
+    new_deputy = merged.get("deputy_id") or None
+    try:  # a deputy kept as he was is not checked again (he may have left office since)
+        clean = check_letter(session, actor, {**merged, "deputy_id": None if new_deputy == letter.deputy_id
+                                              else new_deputy})
+        clean["deputy_id"] = new_deputy
+    except ValidationError as exc:
+        errors.update(exc.errors)
+        clean = None
+    changing_deputy = letter.deputy_id is not None and new_deputy != letter.deputy_id
+    if changing_deputy and not reason:
+        errors["reason"] = "更换承办代表请填写原因"
+    if clean is not None and clean["received_on"] > (letter.status_on or letter.received_on) and letter.status != LetterStatus.REGISTERED:
+        errors["received_on"] = "收信日期不能晚于已办理环节的日期"
+    if errors:
+        raise ValidationError(errors)
+    changes = []
+    for k, label in EDITABLE.items():
+        if clean[k] != getattr(letter, k):
+            if k == "deputy_id":
+                names = dict(session.execute(select(models.Deputy.id, models.Deputy.name).where(
+                    models.Deputy.id.in_([x for x in (letter.deputy_id, clean[k]) if x]))).all())
+                changes.append(f"{label}：{names.get(letter.deputy_id, '未指定')} → {names.get(clean[k], '未指定')}")
+            elif k in ("writer_name", "writer_phone", "writer_address"):
+                changes.append(f"{label}已更正")  # personal data stays out of the history text
+            else:
+                changes.append(f"{label}已更正")
+            setattr(letter, k, clean[k])
+    if not changes:
+        return letter  # nothing changed: a double click saves nothing twice
+    letter.writer_key = clean["writer_key"]
+    session.add(E(letter_id=letter.id, round=letter.round, from_status=letter.status, to_status="修改登记",
+                  happened_on=today(), by=_who(actor),
+                  note="；".join(changes) + (f"。原因：{reason}" if reason else "")))
+    session.flush()
+    _apply_deadlines(session, letter)
+    session.flush()
+    return letter
+
+
+def set_outcome(session: Session, actor: Actor, letter_id: int, outcome: str,
+                expected_version: int | None = None) -> models.Letter:
+    """Class a letter answered before outcome classes existed (已办结 / 已反馈 with no class, Alembic
+    0006_i14_bodies); a class once given is changed only by undoing the step."""
+    actor.require_write("letter")
+    letter = _load(session, actor, letter_id)
+    check_version(letter, expected_version, "该来信")
+    if letter.status not in (LetterStatus.CONCLUDED, LetterStatus.FED_BACK):
+        raise ValidationError({"outcome": "只有已办结或已反馈的来信才需补充结果分类"})
+    if letter.outcome:
+        raise ValidationError({"outcome": f"该来信已分类为“{letter.outcome}”"})
+    if outcome not in OUTCOMES:
+        raise ValidationError({"outcome": "请选择办理结果分类"})
+    letter.outcome = outcome
+    session.add(E(letter_id=letter.id, round=letter.round, from_status=letter.status, to_status="补充分类",
+                  happened_on=today(), by=_who(actor), note=f"补充办理结果分类：{outcome}"))
+    session.flush()
+    return letter
+
+
+def handover_sheet(session: Session, actor: Actor, letter_id: int, *, with_writer: bool = False) -> dict:
+    """The content of a 交办单 (a letter handed to its deputy or forwarded to a body): the fields as
+    (label, text) pairs. The writer's data is masked unless ``with_writer`` (staff in scope, admin:
+    the body must call the writer back), and then the view is written to the audit log."""
+    info = get_letter(session, actor, letter_id)
+    writer = info["writer"]
+    if with_writer:
+        writer = reveal(session, actor, letter_id)
+    to = info["forwarded_to"] or (f"{info['deputy']}代表" if info["deputy"] else "")
+    if not to:
+        raise ValidationError({"": "该来信尚未指定承办代表或转办单位，不能打印交办单"})
+    rows = [("来信编号", info["code"]), ("收信日期", fmt_date(info["received_on"])), ("信箱", info["mailbox"]),
+            ("选区", f"{info['district']}（{info['group']}）"), ("问题类别", info["category"]),
+            ("来信人", writer["来信人"]), ("联系电话", writer["联系电话"]), ("住址", writer["住址"]),
+            ("来信内容", info["summary"]), ("承办代表", info["deputy"] or "—"),
+            ("转办（承办）单位", info["forwarded_to"] or "—"),
+            ("首次答复时限", fmt_date(info["reply_due"])), ("办结反馈时限", fmt_date(info["resolve_due"]))]
+    if info["merged"]:
+        rows.append(("并入本件的来信", "、".join(m["编号"] for m in info["merged"])))
+    return {"title": "代表信箱来信交办单", "to": to, "rows": rows,
+            "ask": ("请于办结反馈时限前办理并书面答复，办理结果请注明分类：A 已解决、B 正在解决、"
+                    "C 列入计划逐步解决、D 因条件限制留作参考。"),
+            "by": _who(actor), "on": fmt_date(today()), "masked": not with_writer}
+
+
+def handover_docx(sheet: dict) -> bytes:
+    """The 交办单 as a printable .docx in the 公文 layout (services.documents.GongWen)."""
+    from services.documents import GongWen
+
+    g = GongWen(sheet["title"])
+    g.para(f"{sheet['to']}：", indent=False)
+    g.pairs(sheet["rows"], per_row=1)
+    g.para(sheet["ask"])
+    if sheet["masked"]:
+        g.para("（来信人个人信息已脱敏；需联系来信人的，请与交办人联系。）")
+    g.para(f"交办人：{sheet['by']}　　　　交办日期：{sheet['on']}", indent=False)
+    g.para("承办单位（代表）签收：____________　　签收日期：____________", indent=False)
+    g.signature(today())
+    return g.to_bytes()
+
+
+def merged_into_this(session: Session, letter_id: int) -> list[dict]:
+    """The letters merged into one letter (listed on the surviving letter), writers masked."""
+    rows = session.execute(select(L.id, L.code, L.received_on, L.writer_name, L.writer_phone, L.close_reason)
+                           .where(L.merged_into_id == letter_id).order_by(L.received_on, L.id)).all()
+    return [{"id": r.id, "编号": r.code, "收信日期": r.received_on, "来信人": mask_name(r.writer_name) or "匿名",
+             "联系电话": mask_phone(r.writer_phone), "合并理由": r.close_reason or ""} for r in rows]
 
 
 # ---------------------------------------------------------------- lifecycle
@@ -507,6 +643,31 @@ def _step_date(letter: models.Letter, happened_on: object, errors: dict) -> date
     return when
 
 
+def _deputy_names(session: Session, letter: models.Letter) -> set[str]:
+    """The name of the letter's deputy in charge (R3: never the body a letter goes to)."""
+    if not letter.deputy_id:
+        return set()
+    name = session.execute(select(models.Deputy.name).where(models.Deputy.id == letter.deputy_id)).scalar()
+    return {name} if name else set()
+
+
+def _merge_refusal(session: Session, actor: Actor, letter: models.Letter | None,
+                   target: models.Letter | None) -> str | None:
+    """Why ``letter`` may not be merged into ``target`` (None when it may): the target must exist
+    in scope, not be the letter, not itself be merged (no chains A → B → C), and no letter may
+    already be merged into the one being merged."""
+    if target is None or not actor.in_scope(target.office_id, target.group_id):
+        return "请选择要合并到的来信"
+    if letter is not None and target.id == letter.id:
+        return "不能合并到本来信"
+    if target.status == LetterStatus.MERGED:
+        return f"来信{target.code}本身已合并到其他来信，请合并到最终保留的来信"
+    if letter is not None and letter.id is not None and session.execute(
+            select(func.count(L.id)).where(L.merged_into_id == letter.id)).scalar_one():
+        return "已有其他来信合并到本来信，本来信不能再合并（不允许连环合并）"
+    return None
+
+
 def transition(
     session: Session,
     actor: Actor,
@@ -521,13 +682,23 @@ def transition(
     satisfaction: str | None = None,
     reason: str | None = None,
     merged_into: int | None = None,
+    outcome: str | None = None,
+    reply_content: str | None = None,
+    reply_method: str | None = None,
+    body_id: int | None = None,
+    deputy_id: int | None = None,
     expected_version: int | None = None,
 ) -> models.Letter:
     """Move a letter one legal step, recording who, when and a note.
 
-    已转办 needs 转办单位; 已办结 needs 办理结果; 已反馈 needs 反馈方式 and 满意度; 不予受理 and 已合并
-    need a reason (已合并 also the letter it joins); 已反馈 → 办理中 reopens a letter whose writer
-    was not satisfied, as a new round with its own clock.
+    已交代表 may name the deputy in charge when the letter has none yet (``deputy_id``: serving in
+    the letter's group).
+    已回复 needs what the writer was told and how (电话 / 当面 / 书面); 已转办 needs a body of the
+    承办单位 directory (``body_id``, or its name as ``forwarded_to``), never a person (R3,
+    ``bodies.organisation``); 已办结 needs 办理结果 and its class A/B/C/D; 已反馈 needs 反馈方式 and
+    满意度; 不予受理 and 已合并 need a reason (已合并 also the letter it joins, itself not merged, and
+    no letter may be merged into the one merged: no chains); 已反馈 → 办理中 reopens a letter whose
+    writer was not satisfied, as a new round with its own clock.
     """
     actor.require_write("letter")
     letter = _load(session, actor, letter_id)
@@ -546,12 +717,32 @@ def transition(
     forwarded_to = clean_text(forwarded_to) or None
     result = clean_text(result) or None
     reason = clean_text(reason) or None
-    if to_status == LetterStatus.FORWARDED and not forwarded_to:
-        errors["forwarded_to"] = "请填写转办单位（代表不自行处理问题，应转交有关单位办理）"
-    elif forwarded_to and len(forwarded_to) > 128:
-        errors["forwarded_to"] = "转办单位过长"
-    if to_status == LetterStatus.CONCLUDED and not result:
-        errors["result"] = "请填写办理结果"
+    body = None
+    if to_status == LetterStatus.FORWARDED:
+        body, why = bodies.organisation(session, body_id or forwarded_to, _deputy_names(session, letter))
+        if why:
+            errors["forwarded_to"] = why if (body_id or forwarded_to) else \
+                "请选择转办单位（代表不自行处理问题，应转交有关单位办理）"
+    handed_to = None
+    if to_status == LetterStatus.HANDED and deputy_id and deputy_id != letter.deputy_id:
+        serving = deputies.serving_on(session, [int(deputy_id)], today())
+        if serving.get(int(deputy_id)) != letter.group_id:
+            errors["deputy_id"] = "承办代表应为该来信所在代表组的在任代表"
+        else:
+            handed_to = session.get(models.Deputy, int(deputy_id))
+    reply_content = clean_text(reply_content) or None
+    if to_status == LetterStatus.REPLIED:
+        if not reply_content:
+            errors["reply_content"] = "请填写答复来信人的内容"
+        elif len(reply_content) > 2000:
+            errors["reply_content"] = "答复内容过长（不超过2000字）"
+        if reply_method not in REPLY_METHODS:
+            errors["reply_method"] = "请选择答复方式（电话、当面或书面）"
+    if to_status == LetterStatus.CONCLUDED:
+        if not result:
+            errors["result"] = "请填写办理结果"
+        if outcome not in OUTCOMES:
+            errors["outcome"] = "请选择办理结果分类（A 已解决 / B 正在解决 / C 列入计划逐步解决 / D 因条件限制留作参考）"
     if to_status == LetterStatus.FED_BACK:
         if feedback_method not in FEEDBACK_METHODS:
             errors["feedback_method"] = "请选择反馈方式"
@@ -562,10 +753,9 @@ def transition(
     target = None
     if to_status == LetterStatus.MERGED:
         target = session.get(L, merged_into) if merged_into else None
-        if target is None or not actor.in_scope(target.office_id, target.group_id):
-            errors["merged_into"] = "请选择要合并到的来信"
-        elif target.id == letter.id or target.merged_into_id == letter.id:
-            errors["merged_into"] = "不能合并到本来信"
+        why = _merge_refusal(session, actor, letter, target)
+        if why:
+            errors["merged_into"] = why
     if errors:
         raise ValidationError(errors)
     prior = _snapshot(letter)
@@ -578,14 +768,24 @@ def transition(
         letter.feedback_method = None
         letter.satisfaction = None
         letter.paused_days = 0
+        letter.outcome = None
     letter.status = to_status
     letter.status_on = when
-    if to_status == LetterStatus.FORWARDED:
-        letter.forwarded_to = forwarded_to
-        note = note or f"转办至{forwarded_to}"
+    if handed_to is not None:
+        letter.deputy_id = handed_to.id
+        note = note or f"交{handed_to.name}代表阅处"
+    if to_status == LetterStatus.REPLIED:
+        letter.reply_content = reply_content
+        letter.reply_method = reply_method
+        note = note or f"{reply_method}答复：{reply_content}"
+    elif to_status == LetterStatus.FORWARDED:
+        letter.forwarded_to = body.name
+        letter.body_id = body.id
+        note = note or f"转办至{body.name}"
     elif to_status == LetterStatus.CONCLUDED:
         letter.result = result
-        note = note or f"办理结果：{result}"
+        letter.outcome = outcome
+        note = note or f"办理结果（{outcome}）：{result}"
     elif to_status == LetterStatus.FED_BACK:
         letter.feedback_method = feedback_method
         letter.satisfaction = satisfaction
@@ -597,6 +797,11 @@ def transition(
         letter.close_reason = reason
         letter.merged_into_id = target.id
         note = note or f"并入来信{target.code}：{reason}"
+        # the writer of a merged letter is told the outcome of the topics covering the surviving one
+        TL = models.TopicLetter
+        for (topic_id,) in session.execute(select(TL.topic_id).where(TL.letter_id == target.id)).all():
+            if session.get(TL, (topic_id, letter.id)) is None:
+                session.add(TL(topic_id=topic_id, letter_id=letter.id))
     session.add(E(letter_id=letter.id, round=letter.round, from_status=before, to_status=to_status,
                   happened_on=when, by=_who(actor), note=note or None, prior=prior))
     session.flush()
@@ -773,7 +978,7 @@ def _filtered(session: Session, actor: Actor, f: dict, clock: Clock):
     Mb, G, D = models.Mailbox, models.DeputyGroup, models.Deputy
     return (select(L.id, L.code, L.received_on, Mb.name.label("mailbox"), G.name.label("grp"),
                    L.writer_name, L.writer_phone, L.writer_address, L.category, L.summary,
-                   D.name.label("deputy"), L.status, L.status_on, L.forwarded_to, L.result, L.satisfaction,
+                   D.name.label("deputy"), L.status, L.status_on, L.forwarded_to, L.result, L.outcome, L.satisfaction,
                    L.reply_due, L.resolve_due, L.step_due, L.paused_since, L.round)
             .join(Mb, Mb.id == L.mailbox_id).join(G, G.id == L.group_id).outerjoin(D, D.id == L.deputy_id)
             .where(*_conditions(actor, f, clock)))
@@ -853,7 +1058,7 @@ def list_letters(session: Session, actor: Actor, f: dict, offset: int = 0, limit
             "id": r.id, "状态": r.status + ("（暂停计时）" if r.paused_since else ""), "截止日期": r.due,
             "超期": level, "编号": r.code, "收信日期": r.received_on, "内容摘要": r.summary if reveal_all
             else _short(pii(r.summary), 40), "问题类别": r.category, "信箱": r.mailbox, "代表组": r.grp, **person,
-            "承办代表": r.deputy or "", "轮次": r.round, "转办单位": pii(r.forwarded_to or ""),
+            "承办代表": r.deputy or "", "轮次": r.round, "转办单位": pii(r.forwarded_to or ""), "结果分类": r.outcome or "",
             "首次答复时限": r.reply_due, "办结反馈时限": r.resolve_due, "日历": workdays.UNCONFIRMED if unsure else "",
             "满意度": r.satisfaction or "",
         })
@@ -900,6 +1105,12 @@ def get_letter(session: Session, actor: Actor, letter_id: int) -> dict:
         "summary": pii(letter.summary), "forwarded_to": pii(letter.forwarded_to), "result": pii(letter.result),
         "feedback_method": letter.feedback_method or "", "satisfaction": letter.satisfaction or "",
         "close_reason": pii(letter.close_reason), "merged_into": target.code if target else "",
+        "outcome": letter.outcome or "", "reply_content": pii(letter.reply_content),
+        "reply_method": letter.reply_method or "", "body_id": letter.body_id, "deputy_id": letter.deputy_id,
+        "mailbox_id": letter.mailbox_id, "group_id": letter.group_id,
+        "may_edit": letter.status not in CLOSED and actor.can_write("letter"),
+        "needs_outcome": letter.status in (LetterStatus.CONCLUDED, LetterStatus.FED_BACK) and not letter.outcome,
+        "merged": merged_into_this(session, letter.id),
         "paused_since": letter.paused_since, "paused_days": letter.paused_days or 0,
         "reply_due": letter.reply_due, "resolve_due": letter.resolve_due, "step_due": letter.step_due,
         "step_label": step_label, "overdue": clock.level(letter.status, letter.paused_since is not None, dues),
@@ -920,6 +1131,17 @@ def mailbox_options(session: Session, actor: Actor) -> dict[int, str]:
             .where(Mb.active.is_(True)).order_by(G.name, Mb.name))
     stmt = scope_filter(stmt, actor, G.office_id, G.id)
     return {i: f"{n}（{g}）" for i, n, g in session.execute(stmt)}
+
+
+def default_deputy(session: Session, mailbox_id: int | None) -> int | None:
+    """The deputy who keeps a mailbox (its one keeper), when serving in the mailbox's group today:
+    the registration form names them in charge by default."""
+    box = session.get(models.Mailbox, mailbox_id) if mailbox_id else None
+    if box is None or not box.deputy_id:
+        return None
+    group_id = session.get(models.District, box.district_id).group_id
+    serving = deputies.serving_on(session, [box.deputy_id], today())
+    return box.deputy_id if serving.get(box.deputy_id) == group_id else None
 
 
 def mailbox_group(session: Session, mailbox_id: int | None) -> int | None:

@@ -24,7 +24,7 @@ from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from db import models
-from services import deadlines, settings, workdays
+from services import bodies, deadlines, settings, workdays
 from services.common import (
     Actor,
     Figure,
@@ -37,7 +37,7 @@ from services.common import (
     scope_filter,
     today,
 )
-from services.states import OpinionSource, OpinionStatus, values
+from services.states import OpinionSource, OpinionStatus, Outcome, values
 from services.validation import clean_text, free_text_for, parse_date
 
 PENDING, FORWARDED, HANDLING = OpinionStatus.PENDING, OpinionStatus.FORWARDED, OpinionStatus.HANDLING
@@ -52,8 +52,9 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     FED_BACK: (),
 }
 SOURCES = tuple(values(OpinionSource))
-# words meaning "the deputy settled it himself" (R3 forbids closing an opinion that way)
-SELF_WORDS = ("本人", "自行", "自己", "亲自", "代表个人")
+OUTCOMES = tuple(values(Outcome))
+# the classes an answer may take: 已解决 is A, B or C; 无法解决 is D (因条件限制留作参考)
+RESOLVED_OUTCOMES = (Outcome.A, Outcome.B, Outcome.C)
 
 
 OPEN = (PENDING, FORWARDED, HANDLING, RESOLVED, UNRESOLVABLE)  # the clock runs (not 已反馈选民)
@@ -246,10 +247,14 @@ def check_rows(session: Session, rows: list[dict]) -> tuple[list[dict], dict[str
             problems.append(f"第{n}条意见内容过长（不超过2000字）")
         if category not in cats:
             problems.append(f"第{n}条意见请选择类别")
-        if len(forwarded) > 128:
-            problems.append(f"第{n}条意见转交单位过长")
+        body = None
+        if forwarded:
+            body, why = bodies.organisation(session, forwarded)
+            if why:
+                problems.append(f"第{n}条意见转交单位“{forwarded[:20]}”：{why}")
         out.append({"content": content, "category": category,
-                    "is_livelihood": bool(row.get("is_livelihood")), "forwarded_to": forwarded or None})
+                    "is_livelihood": bool(row.get("is_livelihood")),
+                    "forwarded_to": body.name if body else None, "body_id": body.id if body else None})
     errors = {"opinions": "；".join(problems)} if problems else {}
     return out, errors
 
@@ -257,13 +262,13 @@ def check_rows(session: Session, rows: list[dict]) -> tuple[list[dict], dict[str
 def _create(session: Session, actor: Actor, *, source: str, activity_id: int | None,
             report_id: int | None, deputy_id: int | None, district_id: int, group_id: int,
             raised_on: date, content: str, category: str, is_livelihood: bool,
-            forwarded_to: str | None) -> models.Opinion:
-    """Insert one checked opinion and its first step(s)."""
+            forwarded_to: str | None, body_id: int | None = None) -> models.Opinion:
+    """Insert one checked opinion and its first step(s) (``forwarded_to`` is a directory body's name)."""
     op = models.Opinion(
         source=source, activity_id=activity_id, report_id=report_id, deputy_id=deputy_id,
         district_id=district_id, group_id=group_id, raised_on=raised_on, content=content,
-        category=category, is_livelihood=is_livelihood, forwarded_to=forwarded_to, status=PENDING,
-        status_on=raised_on, round=1, paused_days=0,
+        category=category, is_livelihood=is_livelihood, forwarded_to=forwarded_to, body_id=body_id,
+        status=PENDING, status_on=raised_on, round=1, paused_days=0,
     )
     if forwarded_to:
         op.status = FORWARDED  # the due dates of the state it ends in (one write, one version)
@@ -323,8 +328,14 @@ def add_opinion(
         errors["content"] = "意见内容过长（不超过2000字）"
     if category not in categories(session):
         errors["category"] = "请选择问题类别"
-    if forwarded_to and len(forwarded_to) > 128:
-        errors["forwarded_to"] = "转交单位过长"
+    body = None
+    if forwarded_to:
+        names = set()
+        if deputy_id is not None and session.get(models.Deputy, deputy_id) is not None:
+            names = {session.get(models.Deputy, deputy_id).name}
+        body, why = bodies.organisation(session, forwarded_to, names)
+        if why:
+            errors["forwarded_to"] = why
     group_id = office_id = None
     try:
         group_id, office_id = _scope_of_district(session, district_id)
@@ -338,7 +349,7 @@ def add_opinion(
     return _create(session, actor, source=source, activity_id=activity_id, report_id=report_id,
                    deputy_id=deputy_id, district_id=district_id, group_id=group_id, raised_on=raised,
                    content=content, category=category, is_livelihood=bool(is_livelihood),
-                   forwarded_to=forwarded_to)
+                   forwarded_to=body.name if body else None, body_id=body.id if body else None)
 
 
 def _load(session: Session, actor: Actor, opinion_id: int) -> models.Opinion:
@@ -362,13 +373,9 @@ def _deputy_names(session: Session, op: models.Opinion) -> set[str]:
 
 
 def is_self_resolution(resolved_by: str, deputy_names: set[str] = frozenset()) -> bool:
-    """True when ``resolved_by`` says the deputy settled it himself (refused by R3)."""
-    text = clean_text(resolved_by).replace(" ", "")
-    if not text:
-        return True
-    if any(w in text for w in SELF_WORDS):
-        return True
-    return any(name and (text == name or text == name + "代表") for name in deputy_names)
+    """True when ``resolved_by`` is not an organisation (the deputy himself, 本人, a person): R3,
+    decided by ``bodies.not_an_organisation`` (the directory check is ``bodies.organisation``)."""
+    return bodies.not_an_organisation(resolved_by, deputy_names) is not None
 
 
 def transition(
@@ -384,12 +391,15 @@ def transition(
     result: str | None = None,
     reason: str | None = None,
     feedback: str | None = None,
+    outcome: str | None = None,
     expected_version: int | None = None,
 ) -> models.Opinion:
     """Move an opinion one allowed step, recording date, who and a note.
 
-    已转交 needs the body it goes to; 已解决 needs the body that resolved it (never the deputy
-    himself, R3); 无法解决 needs the reason; 已反馈选民 needs what the voter was told.
+    已转交 needs the body it goes to and 已解决 the body that answered, both organisations of the
+    承办单位 directory, never the deputy or a person (R3, ``bodies.organisation``; a body id or its
+    name); 已解决 needs its outcome class A, B or C; 无法解决 needs the reason and is class D;
+    已反馈选民 needs what the voter was told.
     """
     actor.require_write("opinion")
     op = _load(session, actor, opinion_id)
@@ -416,15 +426,19 @@ def transition(
     result = clean_text(result) or None
     reason = clean_text(reason)
     feedback = clean_text(feedback)
+    body = None
     if to_status == FORWARDED:
-        forwarded_to = forwarded_to or op.forwarded_to
-        if not forwarded_to:
-            errors["forwarded_to"] = "请填写转交单位（代表不自行处理问题，应转交有关单位）"
+        body, why = bodies.organisation(session, forwarded_to or op.body_id or op.forwarded_to,
+                                        _deputy_names(session, op))
+        if why:
+            errors["forwarded_to"] = why
     elif to_status == RESOLVED:
-        if not resolved_by:
-            errors["resolved_by"] = "请填写解决问题的单位"
-        elif is_self_resolution(resolved_by, _deputy_names(session, op)):
-            errors["resolved_by"] = "代表不能以“本人自行解决”办结，请填写实际解决问题的责任单位（R3）"
+        body, why = bodies.organisation(session, resolved_by, _deputy_names(session, op))
+        if why:
+            errors["resolved_by"] = ("请选择解决问题的单位" if not resolved_by else
+                                     why if "R3" in why else f"{why}（代表不能以“本人自行解决”办结，R3）")
+        if outcome not in RESOLVED_OUTCOMES:
+            errors["outcome"] = "请选择办理结果分类：A 已解决、B 正在解决 或 C 列入计划逐步解决"
     elif to_status == UNRESOLVABLE:
         if not reason:
             errors["reason"] = "请填写无法解决的原因"
@@ -436,15 +450,19 @@ def transition(
     op.status = to_status
     op.status_on = when
     if to_status == FORWARDED:
-        op.forwarded_to = forwarded_to
-        note = note or f"转交{forwarded_to}"
+        op.forwarded_to = body.name
+        op.body_id = body.id
+        note = note or f"转交{body.name}"
     elif to_status == RESOLVED:
-        op.resolved_by = resolved_by
+        op.resolved_by = body.name
+        op.resolved_body_id = body.id
+        op.outcome = outcome
         op.result = result or note or None
         op.resolved_on = when
-        note = note or f"由{resolved_by}解决" + (f"：{result}" if result else "")
+        note = note or f"{body.name}答复（{outcome}）" + (f"：{result}" if result else "")
     elif to_status == UNRESOLVABLE:
         op.unresolvable_reason = reason
+        op.outcome = Outcome.D
         note = note or f"原因：{reason}"
     elif to_status == FED_BACK:
         op.feedback = feedback or note
@@ -548,6 +566,7 @@ def reopen(session: Session, actor: Actor, opinion_id: int, *, reason: str = "",
     op.resolved_on = None
     op.resolved_by = None
     op.result = None
+    op.outcome = None
     op.unresolvable_reason = None
     session.add(models.OpinionEvent(opinion_id=op.id, from_status=FED_BACK, to_status=HANDLING, happened_on=when,
                                     by=actor.display_name or actor.username,
@@ -594,7 +613,8 @@ def of_activity(session: Session, actor: Actor, activity_id: int) -> list[dict]:
          "id": o.id, "version": o.version, "content": o.content, "category": o.category,
          "is_livelihood": o.is_livelihood, "forwarded_to": o.forwarded_to or "", "status": o.status,
          "resolved_by": o.resolved_by or "", "result": o.result or "", "raised_on": o.raised_on,
-         "next": list(allowed_next(o.status)), "steps": steps[o.id]}
+         "outcome": o.outcome or "", "body_id": o.body_id, "next": list(allowed_next(o.status)),
+         "steps": steps[o.id]}
         for o in ops
     ]
 
@@ -666,7 +686,7 @@ def list_opinions(session: Session, actor: Actor, f: dict, offset: int = 0, limi
                            soon=True),
          "提出日期": o.raised_on, "意见内容": pii(o.content), "类别": o.category, "来源": o.source, "选区": dname,
          "代表组": gname, "民生问题": o.is_livelihood, "转交单位": pii(o.forwarded_to),
-         "解决单位": o.resolved_by or "", "办结日期": o.resolved_on,
+         "结果分类": o.outcome or "", "解决单位": o.resolved_by or "", "办结日期": o.resolved_on,
          "日历": workdays.UNCONFIRMED if o.status in OPEN and clock.cal.unconfirmed_years(
              *(d for d, _k in clock.running(o.status, o.forward_due, o.resolve_due, o.feedback_due))) else ""}
         for o, dname, gname in rows
@@ -716,6 +736,6 @@ def get_opinion(session: Session, actor: Actor, opinion_id: int) -> dict:
         "id": o.id, "version": o.version, "content": pii(o.content), "category": o.category,
         "is_livelihood": o.is_livelihood, "forwarded_to": pii(o.forwarded_to), "status": o.status,
         "resolved_by": o.resolved_by or "", "result": pii(o.result), "raised_on": o.raised_on,
-        "source": o.source, "activity_id": o.activity_id, "report_id": o.report_id,
+        "outcome": o.outcome or "", "body_id": o.body_id, "source": o.source, "activity_id": o.activity_id, "report_id": o.report_id,
         "next": list(allowed_next(o.status)), "steps": events_of_many(session, [o.id])[o.id],
     }

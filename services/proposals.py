@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from db import models
-from services import deputies, imports, rules, settings
+from services import bodies, deputies, imports, rules, settings
 from services.common import (
     Actor,
     Figure,
@@ -37,7 +37,7 @@ from services.common import (
     today,
 )
 from services.excel import read_xlsx, to_xlsx
-from services.states import ProposalKind, ProposalStatus, Satisfaction, values
+from services.states import Outcome, ProposalKind, ProposalStatus, Satisfaction, values
 from services.validation import clean_text, parse_date
 
 MOTION, SUGGESTION, CRITICISM = ProposalKind.MOTION, ProposalKind.SUGGESTION, ProposalKind.CRITICISM
@@ -46,6 +46,7 @@ HANDLING, ANSWERED = ProposalStatus.HANDLING, ProposalStatus.ANSWERED
 KINDS = values(ProposalKind)
 STATUSES = values(ProposalStatus)
 VIEWS = values(Satisfaction)
+OUTCOMES = values(Outcome)
 # the one map of allowed steps
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     SUBMITTED: (REGISTERED, ASSIGNED),
@@ -253,14 +254,19 @@ def _validate(session: Session, actor: Actor, data: dict) -> tuple[dict, dict[st
     except ValueError as exc:
         errors["submitted_on"] = str(exc)
         submitted_on = None
-    body = clean_text(data.get("handling_body")) or None
-    if body and len(body) > 128:
-        errors["handling_body"] = "承办单位不超过128字"
+    body, body_id = clean_text(data.get("handling_body")) or None, None
+    if body or data.get("body_id"):
+        found, why = bodies.organisation(session, data.get("body_id") or body)
+        if why:
+            errors["handling_body"] = why
+        else:
+            body, body_id = found.name, found.id
     op_ids, letter_ids = _parse_sources(session, actor, data.get("sources") or [], errors)
     clean = {
         "kind": kind, "term_id": term.id if term else None, "session_no": session_no, "title": title,
         "summary": summary, "lead_deputy_id": lead.id if lead else None,
         "cosigner_ids": sorted(set(cosigners)), "submitted_on": submitted_on, "handling_body": body,
+        "body_id": body_id,
         "law_related": bool(data.get("law_related")), "opinion_ids": op_ids, "letter_ids": letter_ids,
     }
     return clean, errors
@@ -269,7 +275,7 @@ def _validate(session: Session, actor: Actor, data: dict) -> tuple[dict, dict[st
 def _apply(session: Session, p: P, clean: dict) -> None:
     """Write the clean values, signers and sources onto a proposal (flushed)."""
     for k in ("kind", "term_id", "session_no", "title", "summary", "lead_deputy_id", "submitted_on",
-              "handling_body", "law_related"):
+              "handling_body", "body_id", "law_related"):
         setattr(p, k, clean[k])
     session.flush()
     PSg, PSo = models.ProposalSigner, models.ProposalSource
@@ -342,12 +348,13 @@ def delete_proposal(session: Session, actor: Actor, proposal_id: int, expected_v
 
 def transition(session: Session, actor: Actor, proposal_id: int, to_status: str, *,
                expected_version: int | None = None, on: date | str | None = None, note: str = "",
-               handling_body: str | None = None, result: str | None = None,
-               deputy_view: str | None = None) -> P:
+               handling_body: str | int | None = None, result: str | None = None,
+               deputy_view: str | None = None, outcome: str | None = None) -> P:
     """Move a proposal one allowed step, recording date, who and a note.
 
-    已立案/已交办 need the handling body (承办单位); 已答复 needs the answer (result); the deputy's
-    view may come with the answer or later (set_view); 重新办理 needs a 不满意 view.
+    已立案/已交办 need the handling body (承办单位, a body of the directory: its id or name); 已答复
+    needs the answer (result) and its class A/B/C/D; the deputy's view may come with the answer or
+    later (set_view); 重新办理 needs a 不满意 view (and clears the class).
     """
     actor.require_write("proposal")
     p = _load(session, actor, proposal_id)
@@ -366,16 +373,24 @@ def transition(session: Session, actor: Actor, proposal_id: int, to_status: str,
     except ValueError as exc:
         errors["on"] = str(exc)
         when = today()
-    body = clean_text(handling_body) or p.handling_body
+    given = handling_body if isinstance(handling_body, int) else (clean_text(handling_body) or None)
+    found = None
+    if given is not None:
+        found, why = bodies.organisation(session, given)
+        if why:
+            errors["handling_body"] = why
+    elif to_status in (REGISTERED, ASSIGNED) and not p.body_id:
+        found, why = bodies.organisation(session, p.handling_body)
+        if why:
+            errors["handling_body"] = "请选择承办单位" if not p.handling_body else why
+    body = found.name if found else p.handling_body
     result = clean_text(result) or None
     note = clean_text(note)
     view = clean_text(deputy_view) or None
-    if to_status in (REGISTERED, ASSIGNED) and not body:
-        errors["handling_body"] = "请填写承办单位"
-    if body and len(body) > 128:
-        errors["handling_body"] = "承办单位不超过128字"
     if to_status == ANSWERED and not result:
         errors["result"] = "请填写答复和办理结果"
+    if to_status == ANSWERED and outcome not in OUTCOMES:
+        errors["outcome"] = "请选择办理结果分类（A 已解决 / B 正在解决 / C 列入计划逐步解决 / D 因条件限制留作参考）"
     if view is not None and view not in VIEWS:
         errors["deputy_view"] = "代表评价应为满意、基本满意或不满意"
     if errors:
@@ -383,18 +398,39 @@ def transition(session: Session, actor: Actor, proposal_id: int, to_status: str,
     before = p.status
     p.status = to_status
     p.handling_body = body
+    if found is not None:
+        p.body_id = found.id
     if to_status == ANSWERED:
         p.result = result
         p.result_on = when
         p.deputy_view = view
-        note = note or (f"答复：{result}" + (f"；代表评价：{view}" if view else ""))
+        p.outcome = outcome
+        note = note or (f"答复（{outcome}）：{result}" + (f"；代表评价：{view}" if view else ""))
     elif before == ANSWERED:
         p.deputy_view = None
+        p.outcome = None
         note = note or "代表不满意，重新办理"
     elif to_status in (REGISTERED, ASSIGNED):
         note = note or f"承办单位：{body}"
     session.add(models.ProposalEvent(proposal_id=p.id, from_status=before, to_status=to_status,
                                      happened_on=when, by=_who(actor), note=note or None))
+    session.flush()
+    return p
+
+
+def set_outcome(session: Session, actor: Actor, proposal_id: int, outcome: str,
+                expected_version: int | None = None) -> P:
+    """Class an answer given before outcome classes existed (已答复 with no class, Alembic 0006_i14_bodies)."""
+    actor.require_write("proposal")
+    p = _load(session, actor, proposal_id)
+    check_version(p, expected_version, "该议案建议")
+    if p.status != ANSWERED or p.outcome:
+        raise ValidationError({"outcome": "只有尚未分类的已答复议案建议才需补充结果分类"})
+    if outcome not in OUTCOMES:
+        raise ValidationError({"outcome": "请选择办理结果分类"})
+    p.outcome = outcome
+    session.add(models.ProposalEvent(proposal_id=p.id, from_status=ANSWERED, to_status=ANSWERED,
+                                     happened_on=today(), by=_who(actor), note=f"补充办理结果分类：{outcome}"))
     session.flush()
     return p
 
@@ -456,7 +492,7 @@ def get_proposal(session: Session, actor: Actor, proposal_id: int) -> dict:
         "summary": p.summary or "", "lead_deputy_id": p.lead_deputy_id,
         "cosigner_ids": [d for d, lead, _ in signers if not lead],
         "signers": [f"{n}（领衔）" if lead else n for _, lead, n in signers], "n_signers": len(signers),
-        "submitted_on": p.submitted_on, "handling_body": p.handling_body or "", "status": p.status,
+        "submitted_on": p.submitted_on, "handling_body": p.handling_body or "", "body_id": p.body_id, "outcome": p.outcome or "", "status": p.status,
         "deputy_view": p.deputy_view, "result": p.result or "", "result_on": p.result_on,
         "law_related": p.law_related, "sources": sources, "events": events,
         "next": list(allowed_next(p.status, p.kind, p.deputy_view)),
@@ -535,7 +571,7 @@ def list_proposals(session: Session, actor: Actor, f: dict, offset: int = 0, lim
             "id": p.id, "类型": p.kind, "届次会次": session_label(term, p.session_no), "标题": p.title,
             "领衔代表": lead, "代表组": group, "附议代表": co.get(p.id, []),
             "联名（人）": 1 + len(co.get(p.id, [])), "提出日期": p.submitted_on, "承办单位": p.handling_body or "",
-            "办理状态": p.status, "答复日期": p.result_on, "代表评价": p.deputy_view or "",
+            "办理状态": p.status, "结果分类": p.outcome or "", "答复日期": p.result_on, "代表评价": p.deputy_view or "",
             "涉及法治": p.law_related, "来源意见来信（件）": src.get(p.id, 0),
         })
     by_kind = dict(session.execute(
@@ -594,7 +630,7 @@ def deputies_without(session: Session, actor: Actor, year: int, offset: int = 0,
 # ---------------------------------------------------------------- import / export
 
 IMPORT_HEADERS = ["类型", "会次", "标题", "内容摘要", "领衔代表", "附议代表", "提出日期", "承办单位",
-                  "办理状态", "答复日期", "办理结果", "代表评价", "涉及法治"]
+                  "办理状态", "答复日期", "办理结果", "结果分类", "代表评价", "涉及法治"]
 REQUIRED_HEADERS = ["类型", "标题", "领衔代表", "提出日期"]
 
 
@@ -676,6 +712,11 @@ def import_xlsx(session: Session, actor: Actor, data: bytes, *, filename: str = 
         result = clean_text(row.get("办理结果")) or None
         if status == ANSWERED and not result:
             msgs.append("已答复的请填写办理结果")
+        outcome = _outcome_of(row.get("结果分类"))
+        if clean_text(row.get("结果分类")) and outcome is None:
+            msgs.append("结果分类应为 A、B、C 或 D（" + "、".join(OUTCOMES) + "）")
+        elif status == ANSWERED and outcome is None:
+            msgs.append("已答复的请填写结果分类（A 已解决 / B 正在解决 / C 列入计划逐步解决 / D 因条件限制留作参考）")
         data_row = {
             "kind": clean_text(row.get("类型")), "session_no": row.get("会次"), "title": row.get("标题"),
             "summary": row.get("内容摘要"), "lead_deputy_id": lead, "cosigner_ids": co,
@@ -694,7 +735,7 @@ def import_xlsx(session: Session, actor: Actor, data: bytes, *, filename: str = 
         if msgs:
             problems[f"第{n}行"] = "；".join(dict.fromkeys(msgs))
         else:
-            todo.append((n, clean, status, result_on, result, view))
+            todo.append((n, clean, status, result_on, result, view, outcome))
     if problems:
         raise ValidationError(problems)
     seen: set[tuple] = set()
@@ -711,10 +752,11 @@ def import_xlsx(session: Session, actor: Actor, data: bytes, *, filename: str = 
         fresh.append((clean, *rest))
     imports.claim_file(session, actor, "proposals", data, filename, len(fresh))
     todo = fresh
-    for clean, status, result_on, result, view in todo:
+    for clean, status, result_on, result, view, outcome in todo:
         p = P(status=status, created_by=actor.username, kind=clean["kind"], term_id=clean["term_id"],
               title=clean["title"], lead_deputy_id=clean["lead_deputy_id"], submitted_on=clean["submitted_on"],
               result=result, result_on=result_on if status == ANSWERED else None,
+              outcome=outcome if status == ANSWERED else None,
               deputy_view=view if status == ANSWERED else None)
         session.add(p)
         session.flush()
@@ -724,6 +766,17 @@ def import_xlsx(session: Session, actor: Actor, data: bytes, *, filename: str = 
                                          note="批量导入"))
     session.flush()
     return len(todo)
+
+
+def _outcome_of(value: object) -> str | None:
+    """An outcome class from a cell: "A", "A 已解决" or "已解决" (None when empty or unknown)."""
+    text = clean_text(value).replace(" ", "")
+    if not text:
+        return None
+    for o in OUTCOMES:
+        if text in (o[0], o.replace(" ", ""), o[2:]) or text.upper() == o[0]:
+            return o
+    return None
 
 
 def export_xlsx(session: Session, actor: Actor, f: dict) -> bytes:
@@ -737,7 +790,8 @@ def export_xlsx(session: Session, actor: Actor, f: dict) -> bytes:
         rows.append({"类型": p.kind, "会次": p.session_no or "", "标题": p.title, "内容摘要": p.summary or "",
                      "领衔代表": r["领衔代表"], "附议代表": "、".join(r["附议代表"]), "提出日期": p.submitted_on,
                      "承办单位": p.handling_body or "", "办理状态": p.status, "答复日期": p.result_on,
-                     "办理结果": p.result or "", "代表评价": p.deputy_view or "", "涉及法治": p.law_related})
+                     "办理结果": p.result or "", "结果分类": p.outcome or "", "代表评价": p.deputy_view or "",
+                     "涉及法治": p.law_related})
     return to_xlsx({"议案建议": pd.DataFrame(rows, columns=IMPORT_HEADERS)}, title="议案建议",
                    notes=[f"共 {len(rows)} 件"])
 

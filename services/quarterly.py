@@ -28,11 +28,11 @@ from services.common import (
 )
 from services.letters import Clock
 from services.opinions import Clock as OpinionClock
-from services.states import LetterStatus, OpinionSource, OpinionStatus, Role
+from services.states import LetterStatus, OpinionSource, OpinionStatus, Outcome, Role
 from services.validation import clean_text, fmt_date, mask_free_text
 
 L, O, G, Di, Q = models.Letter, models.Opinion, models.DeputyGroup, models.District, models.QuarterlySummary
-COLUMNS = ["序号", "来源", "反映日期", "选区", "问题类别", "反映问题", "转办单位", "办理状态", "解决情况"]
+COLUMNS = ["序号", "来源", "反映日期", "选区", "问题类别", "反映问题", "转办单位", "办理状态", "结果分类", "解决情况"]
 
 
 class ProblemKind(StrEnum):
@@ -115,6 +115,7 @@ def problems(session: Session, actor: Actor, group_id: int, year: int, quarter: 
     lo, hi = quarter_bounds(year, quarter)
     letters = session.execute(
         select(L.received_on, Di.name, L.category, L.summary, L.forwarded_to, L.status, L.result, L.satisfaction,
+               L.outcome,
                L.close_reason, L.code, L.reply_due, L.resolve_due, L.step_due, L.paused_since,
                rules.letter_resolved().label("resolved"))
         .join(Di, Di.id == L.district_id)
@@ -123,7 +124,7 @@ def problems(session: Session, actor: Actor, group_id: int, year: int, quarter: 
     ).all()
     opinions = session.execute(
         select(O.raised_on, Di.name, O.category, O.content, O.forwarded_to, O.status, O.result, O.resolved_by,
-               O.unresolvable_reason, O.feedback, O.source, O.forward_due, O.resolve_due, O.feedback_due,
+               O.unresolvable_reason, O.feedback, O.source, O.outcome, O.forward_due, O.resolve_due, O.feedback_due,
                O.paused_since, rules.opinion_resolved(lo, clock.today()).label("resolved"))
         .join(Di, Di.id == O.district_id)
         .where(O.group_id == group_id, O.raised_on.between(lo, hi))
@@ -138,7 +139,7 @@ def problems(session: Session, actor: Actor, group_id: int, year: int, quarter: 
                              {"reply_due": r.reply_due, "resolve_due": r.resolve_due, "step_due": r.step_due})
         rows.append({"来源": f"来信{r.code}", "反映日期": r.received_on, "选区": r[1], "问题类别": r.category,
                      "反映问题": r.summary, "转办单位": r.forwarded_to or "",
-                     "办理状态": state + (f"（{late}）" if late else ""),
+                     "办理状态": state + (f"（{late}）" if late else ""), "结果分类": r.outcome or "",
                      "解决情况": _resolution_of_letter(state, r.result, r.satisfaction, r.close_reason),
                      "_kind": ProblemKind.LETTER, "_state": state, "_resolved": bool(r.resolved),
                      "_closed": state == LetterStatus.REJECTED})
@@ -150,6 +151,7 @@ def problems(session: Session, actor: Actor, group_id: int, year: int, quarter: 
                      "选区": r[1], "问题类别": r.category, "反映问题": r.content, "转办单位": r.forwarded_to or "",
                      "办理状态": str(state) + (f"（{late}）" if (late := op_clock.level(
                          state, r.paused_since is not None, r.forward_due, r.resolve_due, r.feedback_due)) else ""),
+                     "结果分类": r.outcome or "",
                      "解决情况": _resolution_of_opinion(state, resolved, unresolvable, r.result, r.resolved_by,
                                                     r.unresolvable_reason),
                      "_kind": ProblemKind.OPINION, "_state": state, "_resolved": resolved, "_closed": unresolvable})
@@ -182,6 +184,9 @@ def summary(session: Session, actor: Actor, group_id: int, year: int, quarter: i
         "已解决": sum(1 for r in rows if r["_resolved"]),
         "未解决或不予受理": sum(1 for r in rows if r["_closed"]),
     }
+    # the answers that are not solutions, shown as what they are (A alone counts as 已解决)
+    for cls in (Outcome.B, Outcome.C, Outcome.D):
+        totals[str(cls)] = sum(1 for r in rows if r["结果分类"] == cls)
     totals["办理中"] = totals["问题总数"] - totals["已解决"] - totals["未解决或不予受理"]
     sub = session.execute(select(Q).where(Q.group_id == group_id, Q.year == year, Q.quarter == quarter)).scalars().first()
     office = session.get(models.Office, group.office_id)
@@ -198,6 +203,11 @@ def summary(session: Session, actor: Actor, group_id: int, year: int, quarter: i
         "submitted_at": sub.submitted_at if sub else None,
         "note": sub.note if sub else None,
     }
+
+
+def _classes(t: dict) -> str:
+    """The answers that are not solutions, as they are: B 正在解决 n件，C … , D …."""
+    return "，".join(f"{c}{t.get(str(c), 0)}件" for c in (Outcome.B, Outcome.C, Outcome.D))
 
 
 def submit(session: Session, actor: Actor, group_id: int, year: int, quarter: int, note: str = "") -> None:
@@ -294,8 +304,8 @@ def to_xlsx(s: dict) -> bytes:
     t = s["totals"]
     excel.set_cell(ws, row, 1, "合计").font = Font(bold=True)
     excel.set_cell(ws, row, 2, (f"共{t['问题总数']}件（来信{t['来信']}件、群众意见{t['群众意见']}件），"
-                                f"已解决{t['已解决']}件，办理中{t['办理中']}件，"
-                                f"未解决或不予受理{t['未解决或不予受理']}件"))
+                                f"已解决（A类）{t['已解决']}件，办理中{t['办理中']}件，"
+                                f"未解决或不予受理{t['未解决或不予受理']}件；{_classes(t)}"))
     row += 2
     excel.set_cell(ws, row, 1, "分类统计").font = Font(bold=True)
     row += 1
@@ -330,8 +340,8 @@ def to_docx(s: dict) -> bytes:
     g.table(cols, [[r[c] for c in cols] for r in s["rows"]], numbered=True, empty="本季度无群众反映问题。",
             small=True)
     t = s["totals"]
-    g.para(f"合计：共{t['问题总数']}件（来信{t['来信']}件、群众意见{t['群众意见']}件），已解决{t['已解决']}件，"
-           f"办理中{t['办理中']}件，未解决或不予受理{t['未解决或不予受理']}件。")
+    g.para(f"合计：共{t['问题总数']}件（来信{t['来信']}件、群众意见{t['群众意见']}件），已解决（A类）{t['已解决']}件，"
+           f"办理中{t['办理中']}件，未解决或不予受理{t['未解决或不予受理']}件；{_classes(t)}。")
     if s["by_category"]:
         g.para("分类统计：" + "；".join(
             f"{r['问题类别']}{r['问题数']}件（已解决{r['已解决']}件）" for r in s["by_category"]) + "。")

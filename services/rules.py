@@ -3,7 +3,7 @@ performance file, export and the demo generator call (README, "Rules and the fun
 decide them"). Who serves is in ``services.deputies``; the letters' clock in ``services.letters``.
 
 - ``opinion_credit`` / ``letter_credit``: who is credited with an opinion or a letter;
-- ``opinion_resolved`` / ``letter_resolved``: what counts as resolved, and when;
+- ``opinion_resolved`` / ``letter_resolved``: what counts as resolved (outcome class A only), and when;
 - ``counts_for_r1``: which contact activities count (a record voided by a spot check does not);
 - ``attended`` / ``absent_unexcused``: what counts as attended or missed (only events that have
   happened, of the kinds the rubric row names);
@@ -26,6 +26,7 @@ from services.states import (
     Finding,
     LetterStatus,
     OpinionStatus,
+    Outcome,
     RecordKind,
 )
 
@@ -60,10 +61,12 @@ def opinion_credit(where: list | None = None):  # noqa: ANN201
 
 
 def opinion_resolved(lo: date, hi: date):  # noqa: ANN201
-    """SQL condition on Opinion: resolved (已解决, later 已反馈选民) on a day between lo and hi."""
+    """SQL condition on Opinion: resolved (已解决, later 已反馈选民) on a day between lo and hi, with
+    the outcome class A 已解决. B 正在解决, C 列入计划逐步解决 and D 因条件限制留作参考 are answers, not
+    solutions: they are shown as they are and never counted as solved (R5, F3, 工作台)."""
     O = M.Opinion
     return and_(O.resolved_on.between(lo, hi), O.unresolvable_reason.is_(None),
-                O.status.in_(OPINION_RESOLVED))
+                O.status.in_(OPINION_RESOLVED), O.outcome == Outcome.A)
 
 
 def letter_credit(where: list | None = None):  # noqa: ANN201
@@ -75,8 +78,9 @@ def letter_credit(where: list | None = None):  # noqa: ANN201
 
 
 def letter_resolved():  # noqa: ANN201
-    """SQL condition on Letter: the handling body has answered (已办结, later 已反馈)."""
-    return M.Letter.status.in_(LETTER_RESOLVED)
+    """SQL condition on Letter: the handling body has answered (已办结, later 已反馈) with the outcome
+    class A 已解决. A letter closed as B, C or D is answered, not solved (F3 counts A only)."""
+    return and_(M.Letter.status.in_(LETTER_RESOLVED), M.Letter.outcome == Outcome.A)
 
 
 # ---------------------------------------------------------------- 议案建议: who took part

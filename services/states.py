@@ -99,6 +99,35 @@ class LetterStatus(StrEnum):
     MERGED = "已合并"
 
 
+class Outcome(StrEnum):
+    """办理结果分类 of a letter, an opinion or a proposal (the usual classes of 建议办理): only A
+    counts as solved (rules.letter_resolved / opinion_resolved); B, C and D are shown as they are."""
+
+    A = "A 已解决"
+    B = "B 正在解决"
+    C = "C 列入计划逐步解决"
+    D = "D 因条件限制留作参考"
+
+
+class BodyKind(StrEnum):
+    """承办单位的类别."""
+
+    GOVERNMENT = "政府部门"
+    COURT = "法院"
+    PROCURATORATE = "检察院"
+    STREET = "街道乡镇"
+    ENTERPRISE = "企事业单位"
+    OTHER = "其他"
+
+
+class ReplyMethod(StrEnum):
+    """How a writer was given the first reply (答复)."""
+
+    PHONE = "电话"
+    IN_PERSON = "当面"
+    WRITTEN = "书面"
+
+
 class Satisfaction(StrEnum):
     """A writer's or a deputy's view of an answer."""
 

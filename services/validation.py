@@ -8,9 +8,6 @@ from datetime import date, datetime
 
 from services import clock
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
-
 
 def clean_text(value: object) -> str:
     """Return text as typed, made safe to store and show (issue 16):
@@ -94,19 +91,11 @@ def clean_digits(value: object) -> str:
 
 
 def normalize_phone(value: object, *, landline_ok: bool = False) -> str | None:
-    """Return a normalised phone number, None for empty, or raise ValueError with a Chinese reason."""
-    text = clean_digits(value)
-    if not text:
-        return None
-    if text.startswith("+86"):
-        text = text[3:]
-    if _MOBILE.match(text):
-        return text
-    if landline_ok and _LANDLINE.match(text):
-        return text
-    if landline_ok:
-        raise ValueError("联系电话应为11位手机号码或带区号的固定电话")
-    raise ValueError("联系电话应为11位手机号码")
+    """Return a phone number in its one canonical form (services.identity.canonical_phone), None
+    for empty, or raise ValueError with a Chinese reason. Mobiles only unless ``landline_ok``."""
+    from services.identity import canonical_phone
+
+    return canonical_phone(value, landline_ok=landline_ok)
 
 
 def parse_year(value: object, lo: int = 1900, hi: int | None = None) -> int | None:

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from db import models
 from db.engine import dispose_all, get_engine, session_scope
 from db.migrate import upgrade
-from services import auth, clock
+from services import auth, clock, identity
 from services.common import Actor
 
 pytest_plugins = ["tests.browser"]
@@ -136,6 +136,11 @@ class District:
         return Actor("leader", "leader", display_name="赵领导")
 
 
+WORLD_BODIES = [("区住建局", "政府部门"), ("区交通局", "政府部门"), ("区教育局", "政府部门"), ("区民政局", "政府部门"),
+                ("区城管局", "政府部门"), ("区卫健委", "政府部门"), ("区政府", "政府部门"), ("交警大队", "政府部门"),
+                ("街道办", "街道乡镇"), ("街道办事处", "街道乡镇"), ("区人民法院", "法院"), ("区人民检察院", "检察院")]
+
+
 def build_world(url: str, year: int | None = None) -> District:
     """Build a small district: term in its 3rd year, 2 offices, 3 groups, 4 districts, 12 deputies,
     4 mailboxes and the four demo users (password demo12345)."""
@@ -183,6 +188,9 @@ def build_world(url: str, year: int | None = None) -> District:
         ]
         s.add_all(mailboxes)
         s.flush()
+        # the 承办单位 directory the tests forward to (services.bodies)
+        for name, kind in WORLD_BODIES:
+            s.add(models.HandlingBody(name=name, name_key=identity.body_key(name), pinyin="", kind=kind))
         pw = auth.hash_password(auth.DEMO_PASSWORD)
         s.add_all([
             models.User(username="admin", display_name="管理员", password_hash=pw, role="admin"),

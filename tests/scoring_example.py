@@ -103,12 +103,12 @@ def build_example(world: District, year: int = YEAR) -> dict:
         proposal(s, world, "议案", a, [], date(year, 1, 12))
         proposal(s, world, "建议", b, [a], date(year, 1, 13))
         s.add(M.Opinion(source="活动", deputy_id=a, district_id=world.districts[0], group_id=world.groups[0],
-                        raised_on=date(year, 3, 3), content="路灯不亮", category="城乡建设", status="已解决",
+                        raised_on=date(year, 3, 3), content="路灯不亮", category="城乡建设", status="已解决", outcome="A 已解决",
                         forwarded_to="街道办", resolved_on=date(year, 4, 1)))
         # B: one letter fed back with the writer satisfied
         s.add(M.Letter(code=f"L{year}001", mailbox_id=world.mailboxes[0], district_id=world.districts[0],
                        group_id=world.groups[0], office_id=world.offices[0], received_on=date(year, 2, 1),
-                       summary="噪音扰民", category="其他", deputy_id=b, status="已反馈", forwarded_to="区城管局",
+                       summary="噪音扰民", category="其他", deputy_id=b, status="已反馈", outcome="A 已解决", forwarded_to="区城管局",
                        satisfaction="满意"))
         # C (from July): one 问计 activity, three 宣传 works, one congress session
         activity(s, world, date(year, 8, 5), [c], kind="问计")

@@ -278,7 +278,7 @@ def test_r1_joiners_pro_rata_and_leavers_not_listed(world, travel):
 
 def test_r5_resolved_livelihood_via_activity_or_deputy(world):
     w = world
-    aid = _create(w, ops=[{"content": "路灯", "category": "城乡建设", "is_livelihood": True, "forwarded_to": "街道"}])
+    aid = _create(w, ops=[{"content": "路灯", "category": "城乡建设", "is_livelihood": True, "forwarded_to": "街道办"}])
     with session_scope("staff", url=w.url) as s:
         op = opinions.of_activity(s, w.staff(), aid)[0]
         direct_op = opinions.add_opinion(s, w.staff(), district_id=w.districts[1], deputy_id=w.deputies[7],
@@ -288,7 +288,7 @@ def test_r5_resolved_livelihood_via_activity_or_deputy(world):
                                      raised_on=JAN, content="非民生", category="其他", forwarded_to="区政府").id
     with session_scope("staff", url=w.url) as s:
         for oid in (op["id"], direct_op, other):
-            opinions.transition(s, w.staff(), oid, "已解决", resolved_by="区住建局", happened_on=JAN)
+            opinions.transition(s, w.staff(), oid, "已解决", resolved_by="区住建局", happened_on=JAN, outcome="A 已解决")
     with session_scope(url=w.url) as s:
         page = svc.r5_missing(s, w.admin(), YEAR, 0, 100)
         # the credit rule in SQL: the deputy in charge alone; else the deputies of the activity

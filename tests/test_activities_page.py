@@ -117,7 +117,9 @@ def test_dashboard_link_opens_the_list_and_detail_shows_timeline(app_world):
     assert any("活动详情" in h.value for h in at.subheader)
     assert any("登记（来源：活动）" in c.value for c in at.caption)  # the opinion's timeline
     at.selectbox(key="op1_g0_to").set_value("已转交").run()
-    at.text_input(key="op1_g0_fw").input("区住建局")
+    with session_scope(url=w.url) as s:
+        body = s.execute(select(models.HandlingBody.id).where(models.HandlingBody.name == "区住建局")).scalar_one()
+    at.selectbox(key="op1_g0_fw").set_value(body)
     submit(at, "op1_g0_save").click().run()
     assert not at.exception
     with session_scope(url=w.url) as s:
@@ -173,18 +175,26 @@ def test_opinion_follow_up_refuses_self_resolution_beside_the_field(app_world):
     at.run()
     key = f"op{op_id}_g0"
     at.selectbox(key=f"{key}_to").set_value("已解决").run()
-    at.text_input(key=f"{key}_rb").input("代表本人")
-    submit(at, f"{key}_save").click().run()
+    # R3 is structural: only bodies of the directory are offered, and a person cannot be added as one
+    offered = at.selectbox(key=f"{key}_rb").options
+    assert offered and all("代表" not in o and "本人" not in o for o in offered)
+    at.text_input(key=f"{key}_rb_new_name").input("张伟同志")
+    at.button(key=f"{key}_rb_new_add").click().run()
     assert not at.exception
     assert any("R3" in e.value for e in at.error)
+    submit(at, f"{key}_save").click().run()  # no body chosen, no class: refused beside the fields
+    assert any("请选择" in e.value for e in at.error)
     with session_scope(url=w.url) as s:
         assert s.get(models.Opinion, op_id).status == "已转交"
-    at.text_input(key=f"{key}_rb").input("区城管局")
+        assert s.execute(select(models.HandlingBody).where(models.HandlingBody.name == "张伟同志")).first() is None
+        body = s.execute(select(models.HandlingBody.id).where(models.HandlingBody.name == "区城管局")).scalar_one()
+    at.selectbox(key=f"{key}_rb").set_value(body)
+    at.selectbox(key=f"{key}_out").set_value("B 正在解决")
     submit(at, f"{key}_save").click().run()
     assert [m.value for m in at.success] == ["意见已更新为“已解决”。"]
     with session_scope(url=w.url) as s:
         op = s.get(models.Opinion, op_id)
-        assert (op.status, op.resolved_by) == ("已解决", "区城管局")
+        assert (op.status, op.resolved_by, op.resolved_body_id, op.outcome) == ("已解决", "区城管局", body, "B 正在解决")
 
 
 def test_the_deputy_picker_offers_those_serving_on_the_activity_date(app_world):

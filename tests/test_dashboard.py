@@ -35,7 +35,7 @@ def _example(world, year: int) -> None:
                        forwarded_to="区城管局", satisfaction="满意"))
         s.add(M.Opinion(source="活动", deputy_id=world.deputies[0], district_id=world.districts[0],
                         group_id=world.groups[0], raised_on=date(year, 3, 3), content="路灯不亮", category="城乡建设",
-                        status="已解决", forwarded_to="街道办", resolved_on=date(year, 4, 1)))
+                        status="已解决", outcome="A 已解决", forwarded_to="街道办", resolved_on=date(year, 4, 1)))
 
 
 def _r11_to_r14(world) -> None:

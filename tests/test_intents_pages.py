@@ -131,7 +131,7 @@ def test_pause_resume_and_undo_refuse_a_stale_form(app_world) -> None:
     a = _open("admin", lid)
     a.text_input(key=f"lt_undo_reason_{lid}").set_value("误操作").run()
     with session_scope("staff") as s:
-        letters.transition(s, app_world.staff(), lid, "已回复")
+        letters.transition(s, app_world.staff(), lid, "已回复", reply_content="已收到", reply_method="电话")
     submit(a, f"lt_undo_{lid}").click().run()
     assert _steps(lid) == ["登记", "已交代表", "已回复"]
     assert "已被他人修改" in _messages(a)
@@ -294,12 +294,14 @@ def test_opinion_step_on_a_stale_form_is_refused(app_world) -> None:
         assert at.selectbox(key=f"op{op_id}_g0_to").value is None  # no step preselected
         return at
 
+    with session_scope("t") as s:
+        ids = dict(s.execute(select(models.HandlingBody.name, models.HandlingBody.id)).all())
     b = open_op("staff")
     b.selectbox(key=f"op{op_id}_g0_to").set_value("已转交").run()
-    b.text_input(key=f"op{op_id}_g0_fw").input("区住建局")
+    b.selectbox(key=f"op{op_id}_g0_fw").set_value(ids["区住建局"])
     a = open_op("admin")
     a.selectbox(key=f"op{op_id}_g0_to").set_value("已转交").run()
-    a.text_input(key=f"op{op_id}_g0_fw").input("区城管局")
+    a.selectbox(key=f"op{op_id}_g0_fw").set_value(ids["区城管局"])
     submit(a, f"op{op_id}_g0_save").click().run()
     submit(b, f"op{op_id}_g0_save").click().run()
     assert not b.exception

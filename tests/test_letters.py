@@ -44,8 +44,9 @@ def _register(world, actor=None, **kw) -> int:
 # the legal path and what each step needs
 PATH = ["登记", "已交代表", "已回复", "已转办", "办理中", "已办结", "已反馈"]
 NEEDS = {
+    "已回复": {"reply_content": "已收到，将转有关部门办理", "reply_method": "电话"},
     "已转办": {"forwarded_to": "区住建局"},
-    "已办结": {"result": "已更换路灯"},
+    "已办结": {"result": "已更换路灯", "outcome": "A 已解决"},
     "已反馈": {"feedback_method": "电话", "satisfaction": "不满意"},
     "不予受理": {"reason": "不属于人大代表职责范围"},
 }
@@ -176,12 +177,13 @@ def test_next_steps_offers_only_legal_steps(world) -> None:
         assert letters.next_steps(letter) == []
 
 
-@pytest.mark.parametrize(("to", "field"), [("已转办", "forwarded_to"), ("已办结", "result"),
+@pytest.mark.parametrize(("to", "field"), [("已回复", "reply_content"), ("已回复", "reply_method"),
+                                           ("已转办", "forwarded_to"), ("已办结", "result"), ("已办结", "outcome"),
                                            ("已反馈", "satisfaction"), ("不予受理", "reason")])
 def test_steps_require_their_fields(world, to: str, field: str) -> None:
-    """转办单位, 办理结果, 满意度 and a reason are required by their steps."""
+    """答复内容和方式, 转办单位, 办理结果 and its class, 满意度 and a reason are required by their steps."""
     lid = _register(world)
-    before = {"已转办": "已回复", "已办结": "办理中", "已反馈": "已办结", "不予受理": "登记"}[to]
+    before = {"已回复": "已交代表", "已转办": "已回复", "已办结": "办理中", "已反馈": "已办结", "不予受理": "登记"}[to]
     _advance(world, lid, before)
     with pytest.raises(ValidationError) as exc, session_scope("staff", world.url) as s:
         letters.transition(s, world.staff(), lid, to, happened_on=REGISTERED, feedback_method="电话")

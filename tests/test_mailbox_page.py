@@ -45,13 +45,20 @@ def test_register_letter_then_take_it_to_feedback(app_world) -> None:
     at.session_state["lt_open"] = letter.id
     at.run()
     lid = letter.id
-    steps = [("已交代表", {}), ("已回复", {}), ("已转办", {"lt_fw": "区住建局"}), ("办理中", {}),
-             ("已办结", {"lt_res": "已更换路灯"}), ("已反馈", {"lt_fm": "电话", "lt_sat": "满意"})]
-    for to, extra in steps:
+    with session_scope("t") as s:
+        body = s.execute(select(models.HandlingBody.id).where(models.HandlingBody.name == "区住建局")).scalar_one()
+    steps = [("已交代表", {}), ("已回复", {"lt_reply": "已收到将转住建部门", "lt_rm": "电话"}),
+             ("已转办", {"lt_fw": body}), ("办理中", {}),
+             ("已办结", {"lt_res": "已更换路灯", "lt_out": "A 已解决"}), ("已反馈", {"lt_fm": "电话", "lt_sat": "满意"})]
+    for n, (to, extra) in enumerate(steps):
         at.selectbox(key=f"lt_to_{lid}").set_value(to).run()
+        # 备注 is empty for each new step (the previous step's note is not carried over)
+        note = next(t for t in at.text_input if t.key.startswith(f"lt_note_{lid}_"))
+        assert note.value == ""
+        note.set_value(f"第{n + 1}步备注")
         for k, v in extra.items():
-            widget = {"lt_fw": at.text_input, "lt_res": at.text_area, "lt_fm": at.selectbox,
-                      "lt_sat": at.radio}[k](key=f"{k}_{lid}")
+            widget = {"lt_fw": at.selectbox, "lt_res": at.text_area, "lt_fm": at.selectbox, "lt_out": at.selectbox,
+                      "lt_reply": at.text_area, "lt_rm": at.radio, "lt_sat": at.radio}[k](key=f"{k}_{lid}")
             widget.set_value(v)
         at.run()
         if to == "已反馈":  # closing a letter asks for confirmation first
@@ -63,7 +70,8 @@ def test_register_letter_then_take_it_to_feedback(app_world) -> None:
             assert s.get(models.Letter, lid).status == to, [e.value for e in at.error]
     with session_scope("t") as s:
         letter = s.get(models.Letter, lid)
-        assert letter.satisfaction == "满意" and letter.forwarded_to == "区住建局"
+        assert letter.satisfaction == "满意" and letter.forwarded_to == "区住建局" and letter.body_id == body
+        assert (letter.reply_method, letter.reply_content, letter.outcome) == ("电话", "已收到将转住建部门", "A 已解决")
         events = s.execute(select(models.LetterEvent.to_status).where(models.LetterEvent.letter_id == lid)
                            .order_by(models.LetterEvent.id)).scalars().all()
     assert events == ["登记", "已交代表", "已回复", "已转办", "办理中", "已办结", "已反馈"]
@@ -78,7 +86,7 @@ def test_transfer_without_body_keeps_the_form_and_says_why(app_world) -> None:
             "mailbox_id": app_world.mailboxes[0], "received_on": clock.today(), "writer_name": "李四",
             "writer_phone": "13900000001", "summary": "噪音", "category": "环境保护"}).id
         letters.transition(s, app_world.staff(), lid, "已交代表")
-        letters.transition(s, app_world.staff(), lid, "已回复")
+        letters.transition(s, app_world.staff(), lid, "已回复", reply_content="已收到", reply_method="当面")
     at = app_as("staff", "mailbox")
     at.session_state["lt_open"] = lid
     at.run()

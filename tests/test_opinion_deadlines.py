@@ -71,7 +71,8 @@ def test_forwarding_stops_the_forward_clock_and_conclusion_starts_the_feedback_c
         op = s.get(models.Opinion, oid)
         assert op.forward_due is None and op.status_on == date(2026, 6, 18)
         assert opinions.figures(s, world.staff(), 2026)[0].value == 0
-        opinions.transition(s, world.staff(), oid, "已解决", resolved_by="区住建局", happened_on="2026-06-19")
+        opinions.transition(s, world.staff(), oid, "已解决", resolved_by="区住建局", happened_on="2026-06-19",
+                            outcome="A 已解决")
     with session_scope(url=world.url) as s:
         op = s.get(models.Opinion, oid)
         # 10 working days from the conclusion, the Dragon Boat holiday (06-19) not counted
@@ -102,7 +103,7 @@ def test_pause_resume_and_reopen(world, travel):
         assert op.paused_days == 5 and op.paused_since is None
         assert op.resolve_due == workdays.add_workdays(before, 5)
     with session_scope("staff", world.url) as s:
-        for to, kw in (("已转交", {"forwarded_to": "区住建局"}), ("已解决", {"resolved_by": "区住建局"}),
+        for to, kw in (("已转交", {"forwarded_to": "区住建局"}), ("已解决", {"resolved_by": "区住建局", "outcome": "A 已解决"}),
                        ("已反馈选民", {"feedback": "电话告知"})):
             opinions.transition(s, world.staff(), oid, to, happened_on="2026-07-01", **kw)
     with session_scope("staff", world.url) as s:

@@ -26,7 +26,7 @@ def _pinned_day(travel):
 NEEDS = {
     "已转交": {"forwarded_to": "区住建局"},
     "办理中": {},
-    "已解决": {"resolved_by": "区住建局", "result": "已修复"},
+    "已解决": {"resolved_by": "区住建局", "result": "已修复", "outcome": "A 已解决"},
     "无法解决": {"reason": "涉及规划调整，本年度无法实施"},
     "已反馈选民": {"feedback": "已电话告知选民"},
 }
@@ -140,7 +140,8 @@ def test_transition_map_matches_the_lifecycle():
         assert set(nxt) <= set(opinions.STATUSES)
 
 
-@pytest.mark.parametrize("resolved_by", ["", "代表本人", "自行解决", "本人协调解决", "张伟", "张伟代表"])
+@pytest.mark.parametrize("resolved_by", ["", "代表本人", "自行解决", "本人协调解决", "张伟", "张伟代表", "张伟同志",
+                                         "张伟（代表）", "张伟代表本人", "张 伟", "区某某局"])
 def test_r3_deputy_never_closes_as_handled_himself(world, resolved_by):
     op_id = _opinion(world)  # deputy in charge: 张伟 (deputies[0])
     _walk(world, op_id, ["已转交", "办理中"])

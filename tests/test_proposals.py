@@ -67,8 +67,9 @@ def test_status_flow(world, kind, path, to, ok):
     pid = _new(w, kind, cos=range(1, 10) if kind == "议案" else ())
     for step in path:
         name, _, view = step.partition(":")
-        _move(w, pid, name, handling_body="区住建局", result="已答复办理结果", deputy_view=view or None)
-    kw = {"handling_body": "区住建局", "result": "答复内容"}
+        _move(w, pid, name, handling_body="区住建局", result="已答复办理结果", deputy_view=view or None,
+              outcome="A 已解决")
+    kw = {"handling_body": "区住建局", "result": "答复内容", "outcome": "B 正在解决"}
     if ok:
         assert _move(w, pid, to, **kw) == to
         with session_scope(url=w.url) as s:
@@ -88,12 +89,12 @@ def test_transition_needs_body_and_answer(world):
     pid = _new(w)
     with pytest.raises(ValidationError) as exc:
         _move(w, pid, "已交办")
-    assert exc.value.errors == {"handling_body": "请填写承办单位"}
+    assert exc.value.errors == {"handling_body": "请选择承办单位"}
     _walk(w, pid, [("已交办", {"handling_body": "区教育局"}), ("办理中", {})])
     with pytest.raises(ValidationError) as exc:
         _move(w, pid, "已答复", deputy_view="很好")
-    assert set(exc.value.errors) == {"result", "deputy_view"}
-    _move(w, pid, "已答复", result="已列入明年计划")
+    assert set(exc.value.errors) == {"result", "deputy_view", "outcome"}
+    _move(w, pid, "已答复", result="已列入明年计划", outcome="C 列入计划逐步解决")
     with session_scope("admin", url=w.url) as s:
         p = s.get(models.Proposal, pid)
         assert (p.result, p.result_on, p.deputy_view, p.handling_body) == ("已列入明年计划", date(YEAR, 2, 1), None, "区教育局")
@@ -236,7 +237,8 @@ def test_list_filters_and_deputy_file(world):
 def test_export_imports_back(world):
     w = world
     a = _new(w, "建议", lead=0, cos=(1, 2), summary="内容")
-    _walk(w, a, [("已交办", {"handling_body": "区卫健委"}), ("办理中", {}), ("已答复", {"result": "已解决", "deputy_view": "满意"})])
+    _walk(w, a, [("已交办", {"handling_body": "区卫健委"}), ("办理中", {}), ("已答复", {"result": "已解决", "deputy_view": "满意",
+                                                                                  "outcome": "A 已解决"})])
     with session_scope(url=w.url) as s:
         data = svc.export_xlsx(s, w.admin(), {})
     # the export names a proposal already stored (same session, title, lead): reported as a

@@ -122,18 +122,18 @@ def test_staff_opens_a_proposal_and_moves_it_on(app_world):
     assert not at.exception
     key = f"prop_tr_{pid}"
     assert at.selectbox(key=f"{key}_to").options == ["已交办"]
-    at.text_input(key=f"{key}_body").input("")
     at.form_submit_button[0].click().run()  # no handling body: refused beside the field
-    assert "请填写承办单位" in [e.value for e in at.error]
+    assert "请选择承办单位" in [e.value for e in at.error]
     with session_scope(url=w.url) as s:
         assert s.get(models.Proposal, pid).status == "已提交"
-    at.text_input(key=f"{key}_body").input("区交通运输局")
+        body = s.execute(select(models.HandlingBody.id).where(models.HandlingBody.name == "区交通局")).scalar_one()
+    at.selectbox(key=f"{key}_body").set_value(body)
     at.form_submit_button[0].click().run()
     assert not at.exception
     assert "已变为“已交办”。" in [s.value for s in at.success]
     with session_scope(url=w.url) as s:
         p = s.get(models.Proposal, pid)
-        assert (p.status, p.handling_body) == ("已交办", "区交通运输局")
+        assert (p.status, p.handling_body, p.body_id) == ("已交办", "区交通局", body)
         steps = svc.get_proposal(s, w.admin(), pid)["events"]
         assert [e["status"] for e in steps] == ["已提交", "已交办"]
 

@@ -26,8 +26,8 @@ def _fill(world, day: date) -> None:
                                         "writer_phone": "13900000001", "summary": "路灯坏了", "category": "城乡建设"}).id
         letters.register(s, staff, {"mailbox_id": world.mailboxes[3], "received_on": day, "writer_name": "乙",
                                     "writer_phone": "13900000002", "summary": "学校拥堵", "category": "教育"})
-        for step, kw in [("已交代表", {}), ("已回复", {}), ("已转办", {"forwarded_to": "区住建局"}), ("办理中", {}),
-                         ("已办结", {"result": "已修复"})]:
+        for step, kw in [("已交代表", {}), ("已回复", {"reply_content": "已电话答复来信人", "reply_method": "电话"}), ("已转办", {"forwarded_to": "区住建局"}), ("办理中", {}),
+                         ("已办结", {"result": "已修复", "outcome": "A 已解决"})]:
             letters.transition(s, staff, a, step, happened_on=day, **kw)
         opinions.add_opinion(s, staff, source="活动", district_id=world.districts[0], raised_on=day,
                              content="菜市场脏乱", category="环境保护")
@@ -136,7 +136,7 @@ def test_rows_carry_kind_and_state_as_data(travel, world) -> None:
         done = opinions.add_opinion(s, staff, source="活动", district_id=world.districts[0],
                                     raised_on=date(2026, 4, 3), content="清理垃圾", category="环境保护",
                                     forwarded_to="街道办").id
-        opinions.transition(s, staff, done, "已解决", resolved_by="街道办", result="已清理",
+        opinions.transition(s, staff, done, "已解决", resolved_by="街道办", result="已清理", outcome="A 已解决",
                             happened_on=date(2026, 4, 20))
     with session_scope("staff", world.url) as s:
         rows = quarterly.problems(s, staff, world.groups[0], 2026, 2)
@@ -152,7 +152,9 @@ def test_rows_carry_kind_and_state_as_data(travel, world) -> None:
     assert fed["解决情况"] == "无法解决：资金不足（已向选民说明）"
     ok = by_text["清理垃圾"]
     assert (ok["_state"], ok["_resolved"], ok["_closed"]) == (OpinionStatus.RESOLVED, True, False)
-    assert data["totals"] == {"问题总数": 3, "来信": 1, "群众意见": 2, "已解决": 1, "未解决或不予受理": 1, "办理中": 1}
+    assert data["totals"] == {"问题总数": 3, "来信": 1, "群众意见": 2, "已解决": 1, "未解决或不予受理": 1, "办理中": 1,
+                              "B 正在解决": 0, "C 列入计划逐步解决": 0, "D 因条件限制留作参考": 1}
+    assert ok["结果分类"] == "A 已解决" and fed["结果分类"] == "D 因条件限制留作参考"
     assert {r["办理状态"]: r["数量（件）"] for r in data["by_state"]} == \
         {"来信·登记": 1, "群众意见·已反馈选民": 1, "群众意见·已解决": 1}
     assert {r["问题类别"]: (r["已解决"], r["办理中"], r["未解决或不予受理"]) for r in data["by_category"]} == \

@@ -130,7 +130,7 @@ def test_an_activity_voided_by_a_spot_check_no_longer_counts_for_r1(world, trave
 def _resolve(w, opinion_id: int, on: date) -> None:
     """Move an opinion to 已解决 (it was forwarded when logged)."""
     with session_scope("admin", url=w.url) as s:
-        opinions.transition(s, w.admin(), opinion_id, "已解决", resolved_by="区住建局", happened_on=on)
+        opinions.transition(s, w.admin(), opinion_id, "已解决", resolved_by="区住建局", happened_on=on, outcome="A 已解决")
 
 
 def _r5(w, year: int) -> dict[int, str]:

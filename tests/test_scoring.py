@@ -99,7 +99,7 @@ def test_opinion_in_charge_is_credited_to_that_deputy_alone(world) -> None:
         act = activity(s, world, date(YEAR, 3, 1), [a, b])
         s.add(M.Opinion(source="活动", activity_id=act.id, deputy_id=c, district_id=world.districts[0],
                         group_id=world.groups[0], raised_on=date(YEAR, 3, 1), content="菜市场排水不畅",
-                        category="城乡建设", is_livelihood=True, status="已解决", forwarded_to="区住建局",
+                        category="城乡建设", is_livelihood=True, status="已解决", outcome="A 已解决", forwarded_to="区住建局",
                         resolved_on=date(YEAR, 5, 1)))
         shared = activity(s, world, date(YEAR, 4, 1), [a, b])
         s.add(M.Opinion(source="活动", activity_id=shared.id, district_id=world.districts[0],
@@ -131,7 +131,7 @@ def test_letters_follow_the_letter_credit_rule(world) -> None:
         rid = scoring.ensure_default_rubric(s)
         base = dict(mailbox_id=world.mailboxes[0], district_id=world.districts[0], group_id=world.groups[0],
                     office_id=world.offices[0], summary="噪音", category="其他", deputy_id=d)
-        s.add(M.Letter(code="L1", received_on=date(YEAR, 2, 1), status="已办结", forwarded_to="城管", **base))
+        s.add(M.Letter(code="L1", received_on=date(YEAR, 2, 1), status="已办结", outcome="A 已解决", forwarded_to="城管", **base))
         s.add(M.Letter(code="L2", received_on=date(YEAR, 2, 2), status="已合并", close_reason="重复", **base))
         s.add(M.Letter(code="L3", received_on=date(YEAR, 2, 3), status="不予受理", close_reason="不属于", **base))
     row = _rank(world, rid)[d]
@@ -729,7 +729,7 @@ def test_the_ranking_cache_is_stale_after_any_write(world) -> None:
     total = first.by_id()[ex["a"]]["total"]
     with session_scope("staff", url=world.url) as s:
         s.add(M.Opinion(source="活动", deputy_id=ex["a"], district_id=world.districts[0], group_id=world.groups[0],
-                        raised_on=date(YEAR, 6, 3), content="公交站台破损", category="交通出行", status="已解决",
+                        raised_on=date(YEAR, 6, 3), content="公交站台破损", category="交通出行", status="已解决", outcome="A 已解决",
                         forwarded_to="区交通局", resolved_on=date(YEAR, 7, 1)))
     with session_scope("test", url=world.url) as s:
         fresh = scoring.ranking(s, ex["rubric"], YEAR)

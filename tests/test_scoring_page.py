@@ -82,7 +82,7 @@ def test_the_same_screen_shows_the_fresh_score_after_a_write(app_world) -> None:
     with session_scope("staff") as s:
         s.add(M.Opinion(source="活动", deputy_id=ex["a"], district_id=app_world.districts[0],
                         group_id=app_world.groups[0], raised_on=date(YEAR, 6, 3), content="公交站台破损",
-                        category="交通出行", status="已解决", forwarded_to="区交通局", resolved_on=date(YEAR, 7, 1)))
+                        category="交通出行", status="已解决", outcome="A 已解决", forwarded_to="区交通局", resolved_on=date(YEAR, 7, 1)))
     at.run()
     assert not at.exception
     assert float(_frame_with(at, "总分").set_index("代表").loc["张伟", "总分"]) == 29.0

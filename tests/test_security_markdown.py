@@ -14,8 +14,8 @@ from tests.conftest import app_as, goto
 
 # what must never reach a Markdown renderer as such (escaped, it reads \*\*粗体组\*\* …)
 MARKS = ("**粗体组**", "![x](", ":red[大字]", "<b>")
-# widgets whose value is the user's own input, not rendered Markdown; tables render plain text
-PLAIN = {"TextInput", "TextArea", "Dataframe", "Selectbox", "Multiselect", "DateInput", "NumberInput"}
+# widgets whose value is the user's own input, and st.text / st.code and tables: plain text, never Markdown
+PLAIN = {"TextInput", "TextArea", "Dataframe", "Selectbox", "Multiselect", "DateInput", "NumberInput", "Text", "Code"}
 
 
 def _leaks(node, out: list) -> None:  # noqa: ANN001

@@ -307,7 +307,7 @@ def _letter(url: str, world, received: date, to: str | None = None, **step) -> i
                 "办理中": ["已交代表", "已回复", "已转办", "办理中"],
                 "已反馈": ["已交代表", "已回复", "已转办", "办理中", "已办结", "已反馈"],
                 "不予受理": ["不予受理"]}.get(to, [])
-        needs = {"已转办": {"forwarded_to": "区住建局"}, "已办结": {"result": "已修复"},
+        needs = {"已回复": {"reply_content": "已电话答复来信人", "reply_method": "电话"}, "已转办": {"forwarded_to": "区住建局"}, "已办结": {"result": "已修复", "outcome": "A 已解决"},
                  "已反馈": {"feedback_method": "电话", "satisfaction": "满意"}, "不予受理": {"reason": "不属于职责范围"}}
         for st in path:
             letters.transition(s, staff, lid, st, happened_on=step.get("on", received), **needs.get(st, {}))

@@ -28,10 +28,28 @@ def _run(connection, url: str) -> None:  # noqa: ANN001
         render_as_batch=url.startswith("sqlite"),
         compare_type=True,
     )
-    with context.begin_transaction():
-        context.run_migrations()
-    if connection.in_transaction():
-        connection.commit()
+    sqlite = url.startswith("sqlite")
+    if sqlite:
+        # SQLite's batch mode rebuilds a table (copy, DROP, rename): with foreign keys enforced the
+        # DROP of a table that other rows reference fails (or cascades). Alembic's advice: switch
+        # enforcement off for the migration (outside a transaction), then check every reference.
+        if connection.in_transaction():
+            connection.commit()
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+        if connection.in_transaction():
+            connection.commit()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"迁移后有 {len(broken)} 条记录的外键引用不存在：{broken[:5]}")
+    finally:
+        if sqlite:
+            if connection.in_transaction():
+                connection.commit()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

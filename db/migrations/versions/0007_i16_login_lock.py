@@ -1,16 +1,16 @@
 """login throttling a stranger cannot turn against a user: when an account's failures reached the
 ceiling (locked for clients it never logged in from) and when an admin last unlocked it
 
-Revision ID: 0006_i16_login_lock
-Revises: 0005_i15_twostep
+Revision ID: 0007_i16_login_lock
+Revises: 0006_i14_bodies
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_i16_login_lock"
-down_revision = "0005_i15_twostep"
+revision = "0007_i16_login_lock"
+down_revision = "0006_i14_bodies"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,83 @@
+"""Alembic 0006_i14_bodies on existing data (SQLite, PostgreSQL, MariaDB): free-text bodies matched
+to a directory by exact and normalised name, people left for the admin, phones made canonical,
+writer keys filled, opinions already resolved classed A (无法解决 D), closed letters left unclassed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+
+from db.engine import dispose_all, get_engine
+from db.migrate import alembic_config
+from tests.conftest import BACKENDS, _create_database
+
+
+@pytest.fixture(params=BACKENDS)
+def old_db(request, tmp_path_factory):  # noqa: ANN001, ANN201
+    """A database at the revision before the directory (0005_i15_twostep)."""
+    url, drop = _create_database(request.param, tmp_path_factory)
+    command.upgrade(alembic_config(url), "0005_i15_twostep")
+    yield url
+    dispose_all()
+    drop()
+
+
+def _rows(conn, table: str, rows: list[dict]) -> None:  # noqa: ANN001
+    """Insert plain rows (the 0003 columns only)."""
+    for r in rows:
+        cols = ", ".join(r)
+        conn.execute(text(f"INSERT INTO {table} ({cols}) VALUES ({', '.join(':' + k for k in r)})"), r)
+
+
+def test_free_text_bodies_are_matched_and_the_rest_listed(old_db) -> None:
+    now = datetime(2026, 6, 1, 9, 0)
+    with get_engine(old_db).begin() as c:
+        _rows(c, "terms", [{"id": 1, "number": 18, "name": "第十八届", "start_year": 2024, "end_year": 2028, "active": True}])
+        _rows(c, "offices", [{"id": 1, "name": "东城办事处", "active": True}])
+        _rows(c, "deputy_groups", [{"id": 1, "name": "东城代表组", "office_id": 1, "active": True}])
+        _rows(c, "districts", [{"id": 1, "name": "第1选区", "group_id": 1, "active": True}])
+        _rows(c, "deputies", [{"id": 1, "name": "张伟", "pinyin": "zw", "group_id": 1, "district_id": 1, "term_id": 1,
+                               "status": "在任", "leads_enterprise": False, "is_office_leader": False, "version": 1}])
+        _rows(c, "mailboxes", [{"id": 1, "name": "第1选区信箱", "district_id": 1, "keeper_kind": "代表本人",
+                                "established_on": date(2024, 3, 1), "active": True}])
+        texts = [("区住建局", "010-62345678"), ("区住建局", "(010)62345678"), ("区 住建局", "139-1234-0014"),
+                 ("区住建局。", None), ("张伟代表本人", None), ("本人", None), (None, "13912340014")]
+        _rows(c, "letters", [{"id": i + 1, "code": f"XF2026-{i + 1:06d}", "mailbox_id": 1, "district_id": 1, "group_id": 1,
+                              "office_id": 1, "received_on": date(2026, 5, 1), "writer_name": "王五" if i < 2 else None,
+                              "writer_phone": p, "summary": "路灯", "category": "城乡建设",
+                              "status": "已办结" if t else "登记", "forwarded_to": t, "round": 1, "paused_days": 0,
+                              "created_at": now, "updated_at": now, "version": 1} for i, (t, p) in enumerate(texts)])
+        _rows(c, "opinions", [
+            {"id": 1, "source": "活动", "district_id": 1, "group_id": 1, "raised_on": date(2026, 5, 2), "content": "a",
+             "category": "城乡建设", "is_livelihood": True, "forwarded_to": "区人民法院", "status": "已解决",
+             "resolved_by": "区人民法院", "resolved_on": date(2026, 5, 9), "version": 1, "round": 1, "paused_days": 0},
+            {"id": 2, "source": "活动", "district_id": 1, "group_id": 1, "raised_on": date(2026, 5, 2), "content": "b",
+             "category": "城乡建设", "is_livelihood": False, "forwarded_to": "区住建局", "status": "无法解决",
+             "unresolvable_reason": "资金", "version": 1, "round": 1, "paused_days": 0},
+            {"id": 3, "source": "活动", "district_id": 1, "group_id": 1, "raised_on": date(2026, 5, 2), "content": "c",
+             "category": "城乡建设", "is_livelihood": False, "forwarded_to": "张伟同志", "status": "已转交", "version": 1, "round": 1,
+             "paused_days": 0},
+        ])
+    command.upgrade(alembic_config(old_db), "head")
+    with get_engine(old_db).connect() as c:
+        bodies = dict(c.execute(text("SELECT name, kind FROM handling_bodies")).all())
+        letters = {r.id: r for r in c.execute(text(
+            "SELECT l.id, l.writer_phone, l.writer_key, l.outcome, b.name AS body FROM letters l "
+            "LEFT JOIN handling_bodies b ON b.id = l.body_id ORDER BY l.id")).all()}
+        ops = {r.id: r for r in c.execute(text(
+            "SELECT o.id, o.outcome, b.name AS body, r.name AS rbody FROM opinions o "
+            "LEFT JOIN handling_bodies b ON b.id = o.body_id LEFT JOIN handling_bodies r ON r.id = o.resolved_body_id"
+        )).all()}
+    assert bodies == {"区住建局": "政府部门", "区人民法院": "法院"}
+    assert [letters[i].body for i in range(1, 8)] == ["区住建局"] * 4 + [None, None, None]
+    assert [letters[i].writer_phone for i in (1, 2, 3, 7)] == ["010-62345678", "010-62345678", "13912340014",
+                                                                "13912340014"]
+    assert letters[1].writer_key == letters[2].writer_key == "t:010-62345678"
+    assert letters[3].writer_key == letters[7].writer_key and letters[4].writer_key is None
+    assert {letters[i].outcome for i in letters} == {None}  # closing said nothing about the answer
+    assert (ops[1].outcome, ops[1].body, ops[1].rbody) == ("A 已解决", "区人民法院", "区人民法院")
+    assert (ops[2].outcome, ops[2].body) == ("D 因条件限制留作参考", "区住建局")
+    assert (ops[3].outcome, ops[3].body) == (None, None)  # a person: left for the admin
