@@ -252,8 +252,9 @@ def _statement(filters: dict) -> Select:
 
 # personal data in logged values: masked unless the admin chooses to reveal it (and that is logged)
 PERSONAL_FIELDS = {"writer_name": mask_name, "writer_phone": mask_phone, "writer_address": mask_address,
-                   "phone": mask_phone, "liaison_phone": mask_phone}
-FREE_TEXT_FIELDS = {"summary", "content", "note", "result", "forwarded_to", "feedback", "reason", "close_reason",
+                   "phone": mask_phone, "liaison_phone": mask_phone,
+                   "writer_key": lambda v: "******"}  # the writer's identity key holds the name and phone
+FREE_TEXT_FIELDS = {"summary", "content", "note", "result", "reply_content", "forwarded_to", "feedback", "reason", "close_reason",
                     "unresolvable_reason", "resolved_by", "text_note", "deputy_view", "outcome"}
 
 
