@@ -65,6 +65,7 @@ class Saved:
     work: int = 0
     changed: bool = True
     recounts: list[setting_changes.Recount] = field(default_factory=list)
+    amended: list[int] = field(default_factory=list)  # years only amended by a file's few dates
 
     def message(self) -> str:
         """The Chinese sentence the page and the command line show."""
@@ -72,6 +73,9 @@ class Saved:
         if not self.changed:
             return f"{names}工作日历与已录入的完全相同，未作修改。"
         head = f"已保存{names}工作日历：放假 {self.off} 天、调休上班 {self.work} 天。"
+        if self.amended:
+            head += ("其中" + "、".join(f"{y}年" for y in self.amended)
+                     + "文件只含少数日期，已并入该年原有安排（其余放假日不变）。")
         return head + "".join(r.message() + "。" for r in self.recounts)
 
     @property
@@ -151,7 +155,8 @@ def _cell(value: object) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
 
 
-def check_rows(rows: list[dict], year: int | None = None) -> dict[int, list[tuple[date, str, str | None]]]:
+def check_rows(rows: list[dict], year: int | None = None, *,
+               require_off: bool = True) -> dict[int, list[tuple[date, str, str | None]]]:
     """Clean calendar rows; return {year: [(day, kind, name)]} or raise ValidationError.
 
     Each row: 日期 (2027-02-06, 2027/2/6, 2027年2月6日 or a date), 类型 放假 / 调休上班, 名称 (optional).
@@ -209,10 +214,47 @@ def check_rows(rows: list[dict], year: int | None = None) -> dict[int, list[tupl
         out.setdefault(year, [])
     if not out:
         raise ValidationError({"rows": "没有可保存的日期：请至少填写一行（日期、类型、名称）"})
-    for y, days in out.items():
+    if require_off:
+        _require_days_off(out)
+    return out
+
+
+def _require_days_off(by_year: dict[int, list[tuple[date, str, str | None]]]) -> None:
+    """Every year saved has days off (a notice always carries 元旦, 春节 …)."""
+    for y, days in by_year.items():
         if not any(k == CalendarDayKind.OFF for _d, k, _n in days):
             raise ValidationError({"rows": f"{y}年没有任何放假日期：国务院通知至少包括元旦、春节等法定节假日，请核对"})
-    return out
+
+
+# A year's notice has some 20–30 days off; a file with fewer days of a year (a notice that also lists
+# 2018-12-29 调休上班 and 2018-12-30/31 放假 of the year before) amends that year, it does not replace it.
+WHOLE_YEAR_MIN_OFF = 7
+
+
+def current_days(session: Session, year: int) -> list[tuple[date, str, str | None]]:
+    """The days of ``year`` in force now: those entered, else the holiday package's."""
+    if session.execute(select(Y.year).where(Y.year == year)).first() is not None:
+        return sorted(session.execute(select(Dy.day, Dy.kind, Dy.name).where(Dy.year == year)).tuples())
+    off, work = workdays.package_days(year)
+    return sorted([(d, CalendarDayKind.OFF.value, (n or None) and n[:NAME_MAX]) for d, n in off.items()]
+                  + [(d, CalendarDayKind.WORK.value, None) for d in work])
+
+
+def amend_partial_years(session: Session, by_year: dict[int, list[tuple[date, str, str | None]]]
+                        ) -> tuple[dict[int, list[tuple[date, str, str | None]]], list[int]]:
+    """Years of a file with fewer than WHOLE_YEAR_MIN_OFF days off are merged into the days in force
+    for that year (the file's rows win on their dates); whole years replace. Returns (years, amended)."""
+    out, amended = {}, []
+    for y, days in by_year.items():
+        if sum(1 for _d, k, _n in days if k == CalendarDayKind.OFF) >= WHOLE_YEAR_MIN_OFF:
+            out[y] = days
+            continue
+        merged = {d: (k, n) for d, k, n in current_days(session, y)}
+        merged.update({d: (k, n) for d, k, n in days})
+        out[y] = sorted((d, k, n) for d, (k, n) in merged.items())
+        amended.append(y)
+    _require_days_off(out)
+    return out, amended
 
 
 # ---------------------------------------------------------------- saving
@@ -325,9 +367,13 @@ def read_file(data: bytes, filename: str) -> list[dict]:
 
 def import_file(session: Session, actor: Actor, data: bytes, filename: str, note: str = "",
                 how: str = "导入") -> Saved:
-    """Import a calendar file (every year it holds; each year's days replace those entered)."""
+    """Import a calendar file: each whole year it holds replaces that year's days; a year with only
+    a few dates (a notice's days of the year before) amends the days in force for that year."""
     _require_admin(actor)
-    return save_days(session, actor, check_rows(read_file(data, filename)), note, how)
+    by_year, amended = amend_partial_years(session, check_rows(read_file(data, filename), require_off=False))
+    saved = save_days(session, actor, by_year, note, how)
+    saved.amended = amended
+    return saved
 
 
 def template_xlsx(year: int | None = None) -> bytes:

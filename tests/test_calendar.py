@@ -234,3 +234,24 @@ def test_the_opinion_form_warns_for_an_unconfirmed_year(world):
         assert "日历未确认" in opinions.registration_warning(s, RECEIVED)
         assert opinions.registration_warning(s, date(2026, 6, 1)) == ""
         assert opinions.registration_warning(s, None) == ""
+
+
+def test_a_notice_file_with_a_few_days_of_the_year_before_amends_that_year_and_keeps_its_holidays(world):
+    """A notice lists 2018-12-29 调休上班 and 2018-12-30/31 放假 with the 2019 days: importing such a
+    file must not replace the whole earlier year by those few days (its Spring Festival stays off)."""
+    before = _letter(world, date(2026, 2, 10))
+    rows = [*NOTICE_2027, {"日期": "2026-12-31", "类型": "放假", "名称": "元旦"}]
+    text = "日期,类型,名称\n" + "\n".join(f"{r['日期']},{r['类型']},{r['名称']}" for r in rows)
+    with session_scope("admin", world.url) as s:
+        saved = calendars.import_file(s, world.admin(), text.encode("utf-8"), "2027年放假安排.csv")
+        assert "2026年文件只含少数日期，已并入该年原有安排" in saved.message()
+    with session_scope(url=world.url) as s:
+        days_2026 = {d for d, k in s.execute(select(models.CalendarDay.day, models.CalendarDay.kind)
+                                                .where(models.CalendarDay.year == 2026)) if k == "放假"}
+    assert date(2026, 12, 31) in days_2026
+    assert {date(2026, 2, 17), date(2026, 10, 1), date(2026, 10, 2)} <= days_2026  # Spring Festival, National Day
+    assert len(days_2026) >= 20
+    # a letter of February 2026 keeps the due dates of the 2026 arrangement
+    with session_scope(url=world.url) as s:
+        due = s.get(models.Letter, before).resolve_due
+    assert due not in days_2026 and due.weekday() < 5
