@@ -99,8 +99,17 @@ RECIPE_TEXT = (
     "min(该类条数, max(最少条数, 向上取整(该类条数 × 比例 ÷ 100))) 条。"
 )
 # columns left out of a record's digest: set by the spot check itself when a record passes
+# and the deadlines the app derives from the calendar and the settings (a calendar or deadline change
+# moves them on letters nobody touched: not a change of the record)
 _DIGEST_SKIP = {"verified_by", "verified_at", "version", "updated_at", "created_at", "writer_name",
-                "writer_phone", "writer_address"}
+                "writer_phone", "writer_address", "writer_key", "reply_due", "resolve_due", "step_due",
+                "forward_due", "feedback_due"}
+
+
+def _kept(state: dict | None) -> dict | None:
+    """A stored state without the columns the digest leaves out (states stored before a column
+    joined _DIGEST_SKIP compare like new ones)."""
+    return None if state is None else {k: v for k, v in state.items() if k not in _DIGEST_SKIP}
 
 Triple = tuple[int, str, int]
 
@@ -710,9 +719,14 @@ def open_check(session: Session, actor: Actor, check_id: int, *, value: object,
     if check.source_due and now.date() < check.source_due:
         errors["value"] = f"公告的取值日期是 {fmt_date(check.source_due)}，当天或以后才能开签"
     if check.source_kind == "现场掷骰":
+        if val and not all(p in "123456" and len(p) == 1 for p in val.split()):
+            errors["value"] = "掷骰点数只能是 1 至 6，每颗骰子一个数，用空格分开（如：3 5 6 1）"
+        sealer = people.names_of(session, [check.created_by]).get(check.created_by, check.created_by)
+        bare = re.sub(r"\s|同志$|老师$", "", second)
         if not second:
             errors["second_name"] = "现场掷骰须由第二人（代表组联络员或另一名督查人员）共同录入，请填写其姓名"
-        elif second in {actor.username, actor.display_name, check.created_by}:
+        elif bare in {actor.username, actor.display_name, check.created_by, sealer} or \
+                re.sub(r"同志$|老师$", "", bare) in {actor.display_name, sealer}:
             errors["second_name"] = "第二人不能是开签或封存的督查人员本人"
         if second_role not in SECOND_ROLES:
             errors["second_role"] = "请选择第二人的身份"
@@ -1198,7 +1212,9 @@ def _diff(before: dict | None, after: dict | None) -> list[tuple[str, str, str]]
     """The fields that differ between two states: (field, before, after)."""
     if before is None or after is None:
         return []
-    return [(k, before.get(k, ""), after.get(k, "")) for k in sorted(set(before) | set(after))
+    from services.auditlog import FIELD_NAMES
+
+    return [(FIELD_NAMES.get(k, k), before.get(k, ""), after.get(k, "")) for k in sorted(set(before) | set(after))
             if before.get(k, "") != after.get(k, "")]
 
 
@@ -1229,7 +1245,7 @@ def verify(session: Session, check_id: int, actor: Actor | None = None) -> dict:
         now_states = record_states(session, stored)
         labels = _labels(session, [(k, r) for _g, k, r in stored if (k, r) in drawn])
         for g, k, r in stored:
-            before, after = snaps.get(f"{k}|{r}"), now_states.get((k, r))
+            before, after = _kept(snaps.get(f"{k}|{r}")), _kept(now_states.get((k, r)))
             if before == after:
                 continue
             if (k, r) not in drawn:

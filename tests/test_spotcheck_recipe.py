@@ -192,9 +192,13 @@ def test_dice_need_a_second_person_other_than_the_supervisor(world, travel):
         cid = sc.seal_check(s, sup, rule, source_kind="现场掷骰", source_name="二季度督查会",
                             source_ref="区人大302会议室", source_due=day).id
         for second, role in (("", "代表组联络员"), ("李督查", "督查人员"), ("supervisor", "督查人员"),
-                             ("王联络", "路人")):
+                             ("王联络", "路人"), ("李督查同志", "督查人员"), ("李 督查", "督查人员")):
             with pytest.raises(ValidationError):
                 sc.open_check(s, sup, cid, value="3 5 6", second_name=second, second_role=role)
+        # dice show 1 to 6: a "roll" of 9s or a long number (found offline to steer the sample) is refused
+        for value in ("9 9 9 9 9", "99 1234 0", "7", "0 3 5"):
+            with pytest.raises(ValidationError, match="1 至 6"):
+                sc.open_check(s, sup, cid, value=value, second_name="王联络", second_role="代表组联络员")
         check = sc.open_check(s, sup, cid, value="3 5 6", second_name="王联络", second_role="代表组联络员")
         assert check.second_name == "王联络" and check.opened_by == "supervisor"
         assert sc.rederive(check)["ok"]

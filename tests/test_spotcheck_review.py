@@ -61,7 +61,7 @@ def test_a_change_of_participants_opinions_or_evidence_is_flagged_with_before_an
         result = sc.verify(s, cid, world.supervisor())
     [changed] = result["changed"]
     fields = {f: (before, after) for f, before, after in changed["修改内容"]}
-    assert set(fields) == {"参加代表", "has_signin", "佐证等级", "意见"}
+    assert set(fields) == {"参加代表", "签到表", "佐证等级", "意见"}
     assert fields["佐证等级"] == ("有佐证", "仅登记")
     assert fields["参加代表"][0].count("（") == 2 and fields["参加代表"][1].count("（") == 1
     assert "已解决" in fields["意见"][1] and "已解决" not in fields["意见"][0]
@@ -97,7 +97,7 @@ def test_a_finding_stays_staff_can_neither_delete_the_record_nor_move_its_deduct
     with session_scope(url=world.url) as s:
         assert s.get(models.Activity, aid) is not None
         assert sorted(d.id for d in s.get(models.Activity, aid).deputies) == [world.deputies[0], world.deputies[2]]
-        assert [c[0] for c in sc.verify(s, cid)["changed"][0]["修改内容"]] == ["place"]
+        assert [c[0] for c in sc.verify(s, cid)["changed"][0]["修改内容"]] == ["地点"]
     # staff and the admin cannot revise the finding; the supervisor can, with a reason
     item_id = _item(world, cid, aid)["id"]
     with session_scope("admin", url=world.url) as s, pytest.raises(PermissionDenied):

@@ -244,7 +244,7 @@ def test_verify_matches_then_flags_what_changed_after_the_draw(world):
         ("来信", letter_item["记录编号"], "封存后已修改")
     ]
     assert ("summary", "听取居民对加装电梯的意见", "补写的内容") not in result["changed"][0]["修改内容"]
-    assert [c[0] for c in result["changed"][0]["修改内容"]] == ["summary"]
+    assert [c[0] for c in result["changed"][0]["修改内容"]] == ["内容摘要"]  # the field by its Chinese name
 
 
 def test_tampered_sample_is_detected(world):
@@ -376,3 +376,22 @@ def test_the_default_shares_of_a_draw_are_settings(world) -> None:
         assert sc.default_group_count(s, 3) == 2 and sc.default_group_count(s, 12) == 6
         assert sc.default_group_count(s, 1) == 1
         assert sc.sampling_defaults(s)["percent"] == 25
+
+
+def test_a_deadline_setting_change_is_not_a_change_of_the_drawn_letters(world):
+    """The due dates the app derives move on every letter when the admin changes the deadlines: 复核
+    must not report letters nobody touched as changed after 封存 (the noise hid real edits)."""
+    from services import setting_changes
+
+    add_records(world)
+    cid = new_check(world, kinds=["来信"], count=4)
+    with session_scope(url=world.url) as s:
+        assert sc.verify(s, cid)["ok"]
+    with session_scope("admin", url=world.url) as s:
+        current = settings.get(s, "letter_deadlines")
+        longer = {k: (v + 1 if isinstance(v, int) else v) for k, v in current.items()}
+        setting_changes.save(s, world.admin(), "letter_deadlines", longer, current)
+    with session_scope(url=world.url) as s:
+        result = sc.verify(s, cid)
+    assert result["ok"], result["problems"]
+    assert result["changed"] == [] and result["changed_other"] == 0
