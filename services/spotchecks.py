@@ -783,8 +783,9 @@ def abandon_check(session: Session, actor: Actor, check_id: int, reason: object,
         row.grade = None
 
 
-def announcement_text(check: models.SpotCheck) -> str:
-    """抽查公告: what was frozen, its fingerprint, and when and from where the random value comes."""
+def announcement_text(check: models.SpotCheck, sealer: str | None = None) -> str:
+    """抽查公告: what was frozen, its fingerprint, and when and from where the random value comes.
+    ``sealer``: the display name of who sealed (else the login name stored on the check)."""
     n = len(check.eligible or [])
     if check.source_kind == "彩票开奖":
         when = (f"随机值取自 {fmt_date(check.source_due)} 开奖的{check.source_name}第{check.source_ref}期开奖号码"
@@ -792,7 +793,7 @@ def announcement_text(check: models.SpotCheck) -> str:
     else:
         when = (f"随机值由 {fmt_date(check.source_due)} {check.source_ref}现场掷骰产生，"
                 "由督查人员与代表组联络员（或另一名督查人员）共同录入，双方姓名记入抽查记录")
-    text = (f"第{check.id}号抽查公告：督查人员 {check.created_by} 于 {check.created_at:%Y-%m-%d %H:%M} 封存"
+    text = (f"第{check.id}号抽查公告：督查人员 {sealer or check.created_by} 于 {check.created_at:%Y-%m-%d %H:%M} 封存"
             f"{describe_rule(check.rule)}可抽记录共 {n} 条，清单指纹（SHA-256）为 {check.fingerprint}。{when}。"
             "开签后任何人可按公布的方法用清单、来源和随机值重新抽取核对。")
     if check.reseal_reason:
@@ -869,7 +870,7 @@ def check_detail(session: Session, actor: Actor, check_id: int) -> dict:
         "source_ref": check.source_ref or "",
         "source": (source_text(check.source_name, check.source_ref, check.source_due)
                    if check.source_ref else ""),
-        "announcement": announcement_text(check) if check.source_kind else "",
+        "announcement": announcement_text(check, who.get(check.created_by)) if check.source_kind else "",
         "opened_by": who.get(check.opened_by, check.opened_by) if check.opened_by else "",
         "opened_at": check.opened_at,
         "second": f"{check.second_role}{check.second_name}" if check.second_name else "",
@@ -1048,7 +1049,7 @@ def record_finding(session: Session, actor: Actor, item_id: int, checklist: dict
             raise PermissionDenied("核查结论只能由督查人员修改。")
         if not reason:
             raise ValidationError({"reason": f"该记录已核查为“{item.result}”，修改核查结论须写明理由"})
-        revision = f"{fmt_date(clock.now())} {actor.username}将“{item.result}”改为“{result}”：{reason[:400]}"
+        revision = f"{fmt_date(clock.now())} {actor.display_name or actor.username}将“{item.result}”改为“{result}”：{reason[:400]}"
         revision = ((item.revision_note + "；") if item.revision_note else "") + revision
     else:
         revision = ""
@@ -1570,9 +1571,10 @@ def announcement_docx(session: Session, actor: Actor, check_id: int) -> bytes:
     where the random value will be taken."""
     _require_reader(actor)
     check = _get_check(session, check_id)
-    blocks: list[tuple] = [("p", announcement_text(check)),
+    sealer = people.names_of(session, [check.created_by]).get(check.created_by, check.created_by)
+    blocks: list[tuple] = [("p", announcement_text(check, sealer)),
                            ("p", "开签后，可抽记录清单、随机值和抽中的记录将随《抽查验证单》一并公布。"),
-                           ("p", f"督查人员：{check.created_by}　　日期：{fmt_date(check.created_at)}")]
+                           ("p", f"督查人员：{sealer}　　日期：{fmt_date(check.created_at)}")]
     return write_docx(f"代表组活动记录抽查公告（第{check.id}号）", blocks)
 
 

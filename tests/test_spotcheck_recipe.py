@@ -195,6 +195,8 @@ def test_dice_need_a_second_person_other_than_the_supervisor(world, travel):
                              ("王联络", "路人"), ("李督查同志", "督查人员"), ("李 督查", "督查人员")):
             with pytest.raises(ValidationError):
                 sc.open_check(s, sup, cid, value="3 5 6", second_name=second, second_role=role)
+        notice = sc.check_detail(s, sup, cid)["announcement"]
+        assert "督查人员 李督查" in notice and "supervisor" not in notice  # the person, not the login
         # dice show 1 to 6: a "roll" of 9s or a long number (found offline to steer the sample) is refused
         for value in ("9 9 9 9 9", "99 1234 0", "7", "0 3 5"):
             with pytest.raises(ValidationError, match="1 至 6"):
