@@ -21,7 +21,7 @@ import io
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 from sqlalchemy import delete, func, insert, select, update
@@ -155,6 +155,18 @@ def _cell(value: object) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
 
 
+def _excel_serial(value: object) -> object:
+    """A date Excel shows as a number (a 日期 column formatted 常规, or pasted as values): 46430 is
+    2027-02-12. Other values are returned unchanged."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) == 5:
+        value = int(value)
+    if isinstance(value, int | float) and 20000 <= value <= 80000 and float(value).is_integer():
+        return date(1899, 12, 30) + timedelta(days=int(value))
+    return value
+
+
 def check_rows(rows: list[dict], year: int | None = None, *,
                require_off: bool = True) -> dict[int, list[tuple[date, str, str | None]]]:
     """Clean calendar rows; return {year: [(day, kind, name)]} or raise ValidationError.
@@ -172,6 +184,7 @@ def check_rows(rows: list[dict], year: int | None = None, *,
         raw_day, raw_kind, raw_name = row.get("日期"), _cell(row.get("类型")), _cell(row.get("名称"))
         if isinstance(raw_day, str):
             raw_day = _cell(raw_day)
+        raw_day = _excel_serial(raw_day)
         if (raw_day is None or clean_text(str(raw_day)) == "") and not raw_kind and not raw_name:
             continue
         try:
@@ -343,13 +356,13 @@ def read_file(data: bytes, filename: str) -> list[dict]:
                 continue
         else:
             raise ValidationError({"file": "无法识别该 CSV 文件的编码，请另存为 UTF-8 或使用 .xlsx 模板"})
-        reader = csv.reader(io.StringIO(text))
-        lines = list(reader)
-        header_at = next((i for i, r in enumerate(lines[:10])
-                          if {"日期", "类型"} <= {c.strip().replace("\u3000", "") for c in r}), None)
+        first = next((ln for ln in text.splitlines() if ln.strip()), "")
+        delimiter = "\t" if "\t" in first and "," not in first else ","  # a paste from Excel is tab-separated
+        lines = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        header_at = next((i for i, r in enumerate(lines[:10]) if {"日期", "类型"} <= {_cell(c) for c in r}), None)
         if header_at is None:
             raise ValidationError({"file": "未找到表头，模板的表头应为：" + "、".join(COLUMNS)})
-        head = [c.strip().replace("\u3000", "") for c in lines[header_at]]
+        head = [_cell(c) for c in lines[header_at]]
         rows = []
         for i, r in enumerate(lines[header_at + 1:], start=header_at + 2):
             if not any(c.strip() for c in r):

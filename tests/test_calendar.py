@@ -255,3 +255,16 @@ def test_a_notice_file_with_a_few_days_of_the_year_before_amends_that_year_and_k
     with session_scope(url=world.url) as s:
         due = s.get(models.Letter, before).resolve_due
     assert due not in days_2026 and due.weekday() < 5
+
+
+def test_a_paste_from_excel_with_serial_dates_and_a_header_with_a_zero_width_space_imports(world):
+    """A 日期 column formatted 常规 shows 46430 for 2027-02-12; a tab-separated paste saved as .csv;
+    a header cell carrying a zero-width space from Word."""
+    serial = {date(2027, 1, 1) + timedelta(days=i): 46388 + i for i in range(400)}
+    lines = ["日期\u200b\t类型\t名称"] + [f"{serial[parse_date(r['日期'])]}\t{r['类型']}\t{r['名称']}" for r in NOTICE_2027]
+    with session_scope("admin", world.url) as s:
+        saved = calendars.import_file(s, world.admin(), "\n".join(lines).encode("utf-8"), "粘贴.csv")
+    assert saved.years == [2027]
+    with session_scope(url=world.url) as s:
+        stored = set(s.execute(select(models.CalendarDay.day)).scalars())
+    assert stored == {parse_date(r["日期"]) for r in NOTICE_2027}
