@@ -88,10 +88,19 @@ def install_engine(engine: Engine) -> None:
         event.listen(engine, "rollback", _forget)
 
 
+def _after_begin(_session: Session, _transaction, conn: Connection) -> None:  # noqa: ANN001
+    """A session's transaction starts clean: a mark left on the pooled connection by a write that
+    ended outside a session (or was flushed by a commit after its bump) is not this transaction's,
+    and must not move the counter when this one commits (a logged read, say)."""
+    conn.info.pop(_FLAG, None)
+
+
 def install() -> None:
     """Attach the commit listener to every Session (idempotent)."""
     if not event.contains(Session, "before_commit", _before_commit):
         event.listen(Session, "before_commit", _before_commit)
+    if not event.contains(Session, "after_begin", _after_begin):
+        event.listen(Session, "after_begin", _after_begin)
 
 
 install()

@@ -150,7 +150,7 @@ def test_terms_offices_groups_districts_mailboxes(world):
             md.save_group(s, admin, {"name": "南城代表组", "office_id": o.id, "liaison_phone": "123"})
         assert "联络员电话" in exc.value.errors["liaison_phone"]
         g = md.save_group(s, admin, {"name": "南城代表组", "office_id": o.id, "liaison_name": "钱联络",
-                                     "liaison_phone": "010-12345678"})
+                                     "liaison_phone": "010-62345678"})
         di = md.save_district(s, admin, {"name": "第5选区", "group_id": g.id})
         with pytest.raises(ValidationError) as exc:
             md.save_mailbox(s, admin, {"name": "第5选区信箱", "district_id": di.id, "keeper_kind": "代表本人",
@@ -164,7 +164,7 @@ def test_terms_offices_groups_districts_mailboxes(world):
         assert md.list_terms(s, admin, {}, 0, 20).total == 2
         rows = md.list_groups(s, admin, {"q": "南城"}, 0, 20).rows
         assert rows == [{"编号": rows[0]["编号"], "代表组": "南城代表组", "办事处": "南城办事处", "联络员": "钱联络",
-                         "联络员电话": "010-12345678", "选区数": 1, "在任代表数": 0, "状态": "启用"}]
+                         "联络员电话": "010-62345678", "选区数": 1, "在任代表数": 0, "状态": "启用"}]
         assert md.list_mailboxes(s, admin, {"active": False}, 0, 20).rows[0]["管理人"] == "钱联络"
         offices = md.list_offices(s, admin, {}, 0, 20).rows
         assert {r["办事处"]: r["在任代表数"] for r in offices} == {"东城办事处": 10, "南城办事处": 0, "西城办事处": 2}
