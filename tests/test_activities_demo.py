@@ -76,18 +76,18 @@ def test_r5_on_demo_data_agrees_with_direct_sql(demo_url):
     with session_scope(url=demo_url) as s:
         owed = _serving(s)
         # credited: the deputy in charge alone; with nobody in charge, the deputies of the activity
-        # (or the reporting deputy of a 述职 opinion)
+        # (or the reporting deputy of a 述职 opinion); resolved means outcome class A 已解决
         done = set(s.execute(text(
             "SELECT o.deputy_id FROM opinions o WHERE o.is_livelihood = :t AND o.resolved_on >= :lo "
             "AND o.resolved_on <= :hi AND o.deputy_id IS NOT NULL AND o.status IN ('已解决', '已反馈选民') "
-            "AND o.unresolvable_reason IS NULL "
+            "AND o.unresolvable_reason IS NULL AND o.outcome = :a "
             "UNION SELECT ad.deputy_id FROM opinions o JOIN activity_deputies ad ON ad.activity_id = o.activity_id "
             "WHERE o.is_livelihood = :t AND o.resolved_on >= :lo AND o.resolved_on <= :hi AND o.deputy_id IS NULL "
-            "AND o.status IN ('已解决', '已反馈选民') AND o.unresolvable_reason IS NULL "
+            "AND o.status IN ('已解决', '已反馈选民') AND o.unresolvable_reason IS NULL AND o.outcome = :a "
             "UNION SELECT r.deputy_id FROM opinions o JOIN reports r ON r.id = o.report_id "
             "WHERE o.is_livelihood = :t AND o.resolved_on >= :lo AND o.resolved_on <= :hi AND o.deputy_id IS NULL "
-            "AND o.activity_id IS NULL AND o.status IN ('已解决', '已反馈选民') AND o.unresolvable_reason IS NULL"
-        ), {"t": True, "lo": date(YEAR, 1, 1), "hi": date(YEAR, 12, 31)}).scalars())
+            "AND o.activity_id IS NULL AND o.status IN ('已解决', '已反馈选民') AND o.unresolvable_reason IS NULL AND o.outcome = :a"
+        ), {"t": True, "lo": date(YEAR, 1, 1), "hi": date(YEAR, 12, 31), "a": "A 已解决"}).scalars())
         expected = set(owed) - done
         page = svc.r5_missing(s, ADMIN, YEAR, 0, 10_000)
         fig = {f.rule: f.value for f in svc.figures(s, ADMIN, YEAR)}
