@@ -108,7 +108,8 @@ def june_world(travel, tmp_path, monkeypatch):  # noqa: ANN001, ANN201
         letters.register(s, staff, data)
         lid = letters.register(s, staff, data).id
         letters.transition(s, staff, lid, "已交代表", happened_on=date(2026, 6, 2))
-        letters.transition(s, staff, lid, "已回复", happened_on=date(2026, 6, 3))
+        letters.transition(s, staff, lid, "已回复", happened_on=date(2026, 6, 3), reply_content="已电话告知维修安排",
+                           reply_method="电话")
     return world
 
 
