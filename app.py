@@ -280,7 +280,7 @@ def main() -> None:
     # the menu is st.navigation's own (only this role's pages): on a phone it closes the sidebar
     # after a page is chosen, which links drawn by hand (st.page_link) do not
     st.session_state["_unknown_url"] = False
-    nav = st.navigation([home_page, *pages.values()], position="sidebar")
+    nav = st.navigation([home_page, *pages.values()], position="sidebar", expanded=True)  # every page listed: no English "View N more"
     if st.session_state.pop("_unknown_url", False):
         st.warning("没有这个页面（链接有误或您的角色不能打开），已打开工作台。", icon=":material/link_off:")
     nav.run()

@@ -37,8 +37,12 @@ def test_a_bad_year_in_the_url_opens_the_list_without_an_error(app_world, page: 
 
 
 def _metric(at, rule: str) -> str:
-    """The value of the 工作台 tile of ``rule`` (its first tile)."""
-    return next(m.value for m in at.metric if m.label.startswith(f"{rule} "))
+    """The number of the first 工作台 figure tagged ``rule`` (a line: **number** words [rule tag])."""
+    import re
+
+    lines = [link.proto.label for link in at.get("page_link")] + [m.value for m in at.markdown]
+    line = next(x for x in lines if f":gray-badge[{rule}]" in x)
+    return re.search(r"\*\*(.+?)\*\*", line).group(1).replace("\\", "")
 
 
 def test_every_page_shows_fresh_figures_on_its_next_run_after_writes(app_world):
