@@ -14,6 +14,13 @@ from db.engine import dispose_all, session_scope
 from services import letters, masterdata
 from tests.test_letters import _register
 
+
+@pytest.fixture(autouse=True)
+def _late_in_2026(travel) -> None:  # noqa: ANN001
+    """The records here are dated in 2026 (up to November): the clock stands after them, whatever
+    day the suite runs on (TEST_TODAY=2026-01-05 refused them as future dates)."""
+    travel("2026-11-30")
+
 RARE = "𠀀𡃁𪚥"  # outside the Basic Multilingual Plane (4 bytes in UTF-8)
 
 
