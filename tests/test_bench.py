@@ -37,7 +37,9 @@ def test_a_page_is_timed_with_its_floors(tmp_path, monkeypatch):
     assert r["errors"] == 0, r["error_samples"]
     assert r["cold"]["n"] == 2 and r["warm"]["n"] == 2 and r["empty"]["n"] == 2
     assert r["cold_services"]["cpu_med"] > 0  # the page's figures come from services
-    assert r["peak_mb"] >= r["rss_before_mb"] > 0
+    # the peak (reset before the page) and the resident size are read from two sources that round
+    # differently: both are recorded, the peak within a megabyte of the size before the page at least
+    assert r["rss_before_mb"] > 0 and r["peak_mb"] >= r["rss_before_mb"] - 1
 
 
 def test_the_run_writes_its_tables(tmp_path, monkeypatch):
