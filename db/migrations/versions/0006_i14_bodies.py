@@ -249,9 +249,9 @@ def _data() -> None:
     for text, n in texts.items():
         groups.setdefault(body_key(text), []).append((text, n))
     groups = {k: v for k, v in groups.items() if k and any(is_organisation(t, deputy_keys) for t, _n in v)}
-    from datetime import datetime
+    from services import clock
 
-    now = datetime.now().replace(microsecond=0)  # noqa: DTZ005 (a migration's own timestamp)
+    now = clock.now().replace(microsecond=0)  # the one clock (tests can move it)
     ids: dict[str, int] = {}
     for key, variants in sorted(groups.items()):
         orgs = [v for v in variants if is_organisation(v[0], deputy_keys)]
