@@ -24,7 +24,7 @@ from decimal import Decimal
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from services.validation import printable_text
@@ -35,6 +35,13 @@ DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 MAX_WIDTH = 60
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+class Strong(str):
+    """Text written bold (a label such as 合计 in the rows below a table)."""
+
+
+_BOX = Border(left=Side(style="thin"), right=Side(style="thin"), top=Side(style="thin"), bottom=Side(style="thin"))
 
 
 def clean_cell_text(text: str) -> str:
@@ -165,6 +172,10 @@ def to_xlsx(
     total: int | None = None,
     unit: str = "条",
     stream: bool | None = None,
+    footer: list[list[object]] | None = None,
+    widths: list[int] | None = None,
+    wrap_columns: tuple[str, ...] = (),
+    boxed: bool = False,
 ) -> bytes:
     """Write one or more DataFrames (sheet name → frame) to .xlsx bytes.
 
@@ -172,6 +183,10 @@ def to_xlsx(
     frame's (Chinese) column names; ``text_columns`` are written as text (a phone keeps its
     leading 0). ``total``: how many rows the list had when the frame was cut at an export limit;
     the file then says how many it holds. ``stream`` forces (or forbids) write-only mode.
+
+    A form-shaped sheet (季度汇总) adds ``footer``: rows written one blank row below the table
+    (``Strong`` values bold); ``widths`` fixes the column widths, ``wrap_columns`` wraps long text,
+    ``boxed`` draws the table's grid lines for printing.
     """
     if isinstance(frames, pd.DataFrame):
         frames = {title or "Sheet1": frames}
@@ -192,30 +207,48 @@ def to_xlsx(
         top += [(n, Font(italic=True, color="666666")) for n in sheet_notes]
         header_row = len(top) + 1
         text_cols = [name in text_columns for name in names]
-        widths = [_text_width(n) for n in names]
-        sample = df.head(500)
-        for j in range(len(names)):
-            for v in sample.iloc[:, j]:
-                widths[j] = max(widths[j], _text_width(_convert(v)[0]))
+        if widths is None:
+            sheet_widths = [_text_width(n) for n in names]
+            sample = df.head(500)
+            for j in range(len(names)):
+                for v in sample.iloc[:, j]:
+                    sheet_widths[j] = max(sheet_widths[j], _text_width(_convert(v)[0]))
+        else:
+            sheet_widths = widths
         last_row = header_row + len(df)
+        below = [[], *footer] if footer else []
         if stream:
-            page_layout(ws, header_row, len(names), last_row, widths)
+            page_layout(ws, header_row, len(names), last_row, sheet_widths)
             for text, font in top:
                 ws.append([_write_only_cell(ws, text, False, font)])
             ws.append([_write_only_cell(ws, n, True, bold) for n in names])
             for rec in df.itertuples(index=False, name=None):
                 ws.append([_write_only_cell(ws, v, text_cols[j]) for j, v in enumerate(rec)])
+            for rec in below:
+                ws.append([_write_only_cell(ws, v, False, bold if isinstance(v, Strong) else None) for v in rec])
             continue
         for i, (text, font) in enumerate(top, start=1):
             set_cell(ws, i, 1, text).font = font
+        wrap = [name in wrap_columns for name in names]
         for j, name in enumerate(names, start=1):
             c = set_cell(ws, header_row, j, name, text=True)
             c.font = bold
             c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            if boxed:
+                c.border = _BOX
         for i, rec in enumerate(df.itertuples(index=False, name=None), start=header_row + 1):
             for j, v in enumerate(rec, start=1):
-                set_cell(ws, i, j, v, text=text_cols[j - 1])
-        page_layout(ws, header_row, len(names), last_row, widths)
+                c = set_cell(ws, i, j, v, text=text_cols[j - 1])
+                if wrap[j - 1]:
+                    c.alignment = Alignment(wrap_text=True, vertical="top")
+                if boxed:
+                    c.border = _BOX
+        for i, rec in enumerate(below, start=last_row + 1):
+            for j, v in enumerate(rec, start=1):
+                c = set_cell(ws, i, j, v)
+                if isinstance(v, Strong):
+                    c.font = bold
+        page_layout(ws, header_row, len(names), last_row, sheet_widths)
     return save(wb)
 
 

@@ -272,58 +272,32 @@ def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
 
 
 def to_xlsx(s: dict) -> bytes:
-    """The summary as .xlsx: title, group and quarter, the table, totals, date and liaison
-    (written by services.excel: no cell of user text can become a formula)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, Side
+    """The summary as .xlsx through the one writer (services.excel): title, group and quarter,
+    the table with grid lines, then totals, the count by category, date and liaison."""
+    import pandas as pd
 
     from services import excel
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"{s['year']}年第{s['quarter']}季度"
-    thin = Side(style="thin")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
-    excel.set_cell(ws, 1, 1, s["title"]).font = Font(bold=True, size=14)
-    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
-    excel.set_cell(ws, 2, 1, f"代表组：{s['group']}（{s['office']}）　季度：{s['year']}年第{s['quarter']}季度")
-    header = 3
-    for j, col in enumerate(COLUMNS, start=1):
-        c = excel.set_cell(ws, header, j, col)
-        c.font = Font(bold=True)
-        c.border = box
-        c.alignment = Alignment(horizontal="center")
-    for i, r in enumerate(s["rows"], start=header + 1):
-        for j, col in enumerate(COLUMNS, start=1):
-            c = excel.set_cell(ws, i, j, r[col])
-            c.border = box
-            c.alignment = Alignment(wrap_text=col in ("反映问题", "解决情况"), vertical="top")
-    last = header + len(s["rows"])
-    row = last + 1
     t = s["totals"]
-    excel.set_cell(ws, row, 1, "合计").font = Font(bold=True)
-    excel.set_cell(ws, row, 2, (f"共{t['问题总数']}件（来信{t['来信']}件、群众意见{t['群众意见']}件），"
-                                f"已解决（A类）{t['已解决']}件，办理中{t['办理中']}件，"
-                                f"未解决或不予受理{t['未解决或不予受理']}件；{_classes(t)}"))
-    row += 2
-    excel.set_cell(ws, row, 1, "分类统计").font = Font(bold=True)
-    row += 1
     cat_cols = ["问题类别", "问题数", "已解决", "办理中", "未解决或不予受理"]
-    for j, col in enumerate(cat_cols, start=1):
-        excel.set_cell(ws, row, j, col).font = Font(bold=True)
-    for r in s["by_category"]:
-        row += 1
-        for j, col in enumerate(cat_cols, start=1):
-            excel.set_cell(ws, row, j, r[col])
-    row += 2
-    excel.set_cell(ws, row, 1, f"填报日期：{fmt_date(clock.today())}")
-    excel.set_cell(ws, row, 5, f"联络员：{s['liaison']}")
+    footer: list[list[object]] = [
+        [excel.Strong("合计"), (f"共{t['问题总数']}件（来信{t['来信']}件、群众意见{t['群众意见']}件），"
+                               f"已解决（A类）{t['已解决']}件，办理中{t['办理中']}件，"
+                               f"未解决或不予受理{t['未解决或不予受理']}件；{_classes(t)}")],
+        [],
+        [excel.Strong("分类统计")],
+        [excel.Strong(c) for c in cat_cols],
+        *[[r[c] for c in cat_cols] for r in s["by_category"]],
+        [],
+        [f"填报日期：{fmt_date(clock.today())}", None, None, None, f"联络员：{s['liaison']}"],
+    ]
     if s.get("submitted_at"):
-        row += 1
-        excel.set_cell(ws, row, 1, f"已于{fmt_date(s['submitted_at'])}由{s['submitted_by']}报送")
-    excel.page_layout(ws, header, len(COLUMNS), last, [4, 14, 10, 8, 8, 38, 14, 8, 34])
-    return excel.save(wb)
+        footer.append([f"已于{fmt_date(s['submitted_at'])}由{s['submitted_by']}报送"])
+    frame = pd.DataFrame([[r[c] for c in COLUMNS] for r in s["rows"]], columns=COLUMNS)
+    return excel.to_xlsx({f"{s['year']}年第{s['quarter']}季度": frame}, title=s["title"],
+                         notes=[f"代表组：{s['group']}（{s['office']}）　季度：{s['year']}年第{s['quarter']}季度"],
+                         footer=footer, widths=[4, 14, 10, 8, 8, 38, 14, 8, 34],
+                         wrap_columns=("反映问题", "解决情况"), boxed=True, stream=False)
 
 
 def to_docx(s: dict) -> bytes:

@@ -95,6 +95,24 @@ def test_capped_export_says_how_many_rows_it_holds():
     assert "共 1234 件，超过单个文件的导出上限，本文件只含前 50 件。" in notes
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_rows_below_a_form_table_follow_the_same_rules(stream):
+    """季度汇总's totals and liaison rows below the table go through the same cell rules: a
+    liaison typed as a formula stays text, a label is bold, the table keeps its frozen header."""
+    frame = pd.DataFrame({"序号": [1], "反映问题": ["=1+1"]})
+    data = excel.to_xlsx({"汇总": frame}, title="表", footer=[[excel.Strong("合计"), "共1件"], ["联络员：", "=HYPERLINK(1)"]],
+                         boxed=True, wrap_columns=("反映问题",), stream=stream)
+    ws = load_workbook(io.BytesIO(data)).worksheets[0]
+    assert [ws.cell(4, 1).value, ws.cell(4, 2).value] == [None, None]  # one blank row
+    assert [ws.cell(5, 1).value, ws.cell(5, 2).value] == ["合计", "共1件"]
+    assert ws.cell(5, 1).font.bold and not ws.cell(5, 2).font.bold
+    assert ws.cell(6, 2).value == "=HYPERLINK(1)" and ws.freeze_panes == "A3"
+    assert ws.auto_filter.ref == "A2:B3"  # the filter covers the table, not the rows below it
+    if not stream:
+        assert ws.cell(3, 2).border.left.style == "thin" and ws.cell(3, 2).alignment.wrap_text
+    assert _check_safe(data) == 2
+
+
 def test_large_export_streams(monkeypatch):
     monkeypatch.setattr(excel, "STREAM_ROWS", 100)
     frame = pd.DataFrame({"内容": ["=x"] * 150, "日期": [date(2026, 1, 5)] * 150})
