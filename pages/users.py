@@ -131,7 +131,7 @@ def _edit_user(actor: Actor, ch: dict, user_id: int) -> None:
 def render() -> None:
     """Draw the 用户管理 page (nothing runs at import)."""
     actor = require_page("users")
-    st.caption("创建账号、设置角色和负责范围、重置密码、停用账号。密码以 bcrypt 散列保存。")
+    st.caption("创建账号、设置角色和负责范围、重置密码、停用账号。密码只保存加盐的不可逆散列，任何人（包括管理员）都看不到原文。")
     with session_scope(actor.username) as s:
         ch = {"offices": md.office_options(s, actor), "groups": md.group_options(s, actor)}
 
