@@ -906,6 +906,8 @@ class SpotCheck(Base):
     opened_at: Mapped[datetime | None] = mapped_column(DateTime)
     second_name: Mapped[str | None] = mapped_column(String(64))  # dice: the second person
     second_role: Mapped[str | None] = mapped_column(String(32))
+    # dice: the account that confirmed the value with its own password at 开签
+    second_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     abandoned_by: Mapped[str | None] = mapped_column(String(64))
     abandoned_at: Mapped[datetime | None] = mapped_column(DateTime)
     abandon_reason: Mapped[str | None] = mapped_column(Text)

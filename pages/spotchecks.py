@@ -228,28 +228,62 @@ def _open_form(actor: Actor) -> None:
     value = st.text_input("开奖号码（按公布顺序）" if not dice else "掷骰点数（按掷出顺序）", key="sc_value",
                           max_chars=128, placeholder="如：03 07 12 19 25 31 09" if not dice else "如：3 5 6")
     field_error(form, "value")
-    second, role = "", ""
+    second, password = "", ""
     if dice:
+        st.caption("第二人（另一名督查人员，或负责被抽中代表组的代表组联络员）核对点数后，在此输入本人的用户名和密码确认。")
         c1, c2 = st.columns(2)
-        second = c1.text_input("共同录入的第二人姓名", key=f"sc_second_{cid}", max_chars=64)
-        field_error(form, "second_name")
-        role = c2.radio("第二人身份", list(sc.SECOND_ROLES), horizontal=True, key=f"sc_second_role_{cid}")
-        field_error(form, "second_role")
+        second = c1.text_input("第二人用户名", key=f"sc_second_{cid}", max_chars=32, autocomplete="off")
+        field_error(form, "second_username")
+        password = c2.text_input("第二人密码", key=f"sc_second_pw_{cid}", type="password", max_chars=128,
+                                 autocomplete="new-password")
+        field_error(form, "second_password")
     if st.button("开签并抽取样本", key="sc_open_btn", type="primary", disabled=not can):
+        client = _client()
+        st.session_state.pop(f"sc_second_pw_{cid}", None)  # the password never stays in the form
+
         def _do(s):
-            sc.open_check(s, actor, cid, value=value, second_name=second, second_role=role)
+            sc.open_check(s, actor, cid, value=value, second_username=second, second_password=password,
+                          client=client)
             st.session_state["sc_pending"] = cid
             return cid
 
         run_write(form, actor.username, _do, f"第{cid}号抽查已开签，请在“检查记录”中核查。")
     show_flash(form)
-    with st.expander("作废这次封存"):
+    _abandon(actor, cid, d)
+
+
+def _abandon(actor: Actor, cid: int, d: dict) -> None:
+    """作废 with a reason: a supervisor before the day of the random value; after it (or once
+    opened) only a leader or admin (services.spotchecks.abandon_check)."""
+    known = d["value_may_be_known"]
+    allowed = actor.role in sc.LEADER_ROLES if known else actor.can_write("spotcheck")
+    with st.expander("作废这次抽查" if d["status"] != "已封存" else "作废这次封存"):
+        if known and not allowed:
+            st.caption("已开签或已到取值日期：随机值可能已为人所知，督查人员不能作废；确需作废须由领导（或系统管理员）写明理由作废。")
+            return
         why = st.text_input("作废理由", key=f"sc_abandon_reason_{cid}", max_chars=500)
         field_error(f"sc_abandon_{cid}", "reason")
-        if st.button("作废", key=f"sc_abandon_btn_{cid}", disabled=not can):
+        if st.button("作废", key=f"sc_abandon_btn_{cid}", disabled=not allowed):
             run_write(f"sc_abandon_{cid}", actor.username, lambda s: sc.abandon_check(s, actor, cid, why),
                       f"第{cid}号抽查已作废，记录保留在历史中。")
         show_flash(f"sc_abandon_{cid}")
+
+
+def _client() -> str:
+    """Where this browser connects from, for the login throttling of the second person's password
+    (the same rule as the login: services.auth.client_from)."""
+    import os
+
+    from services import auth
+
+    try:
+        trusted = auth.trusted_networks(os.environ.get("TRUSTED_PROXIES"))
+        forwarded = st.context.headers.get("X-Forwarded-For", "")
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request (tests) or a bad TRUSTED_PROXIES (the login refuses it)
+        trusted, forwarded, ip = [], "", None
+    return auth.client_from(ip if isinstance(ip, str) else None,
+                            forwarded if isinstance(forwarded, str) else "", trusted)
 
 
 # ---------------------------------------------------------------- 检查记录
@@ -267,6 +301,8 @@ def _check_tab(actor: Actor, checks: dict[int, str]) -> None:
     if d["status"] in ("已封存", "已作废"):
         st.info(f"第{check_id}号抽查{d['status']}，没有可核查的记录。")
         return
+    if d["status"] == "检查中" and not any(i["结果"] for i in d["items"]):
+        _abandon(actor, check_id, d)
     items = d["items"]
 
     def fetch(f: dict, offset: int, limit: int) -> Page:

@@ -6,8 +6,9 @@ A check happens in two steps:
    random source; the eligible list is frozen, its fingerprint stored and printed on a 抽查公告 with
    the day the random value will be taken and from where. Nobody knows the value yet.
 2. **开签** (open): the value is entered — by default the result of the first draw of a national
-   lottery after the seal day (draw number and date fixed on the 公告), or dice rolled at a meeting and
-   entered together with a second person (group liaison or a second supervisor; both names kept).
+   lottery after the seal day (draw number and date fixed on the 公告), or dice rolled at a meeting,
+   entered by the supervisor and confirmed by a second person with their own account and password
+   (another supervisor, or the group liaison: staff covering the drawn groups; both names kept).
    The sample is a pure function of the frozen list, the source and the value.
 
 Recipe v2 (the README states it word for word; ``tests/test_spotcheck_recipe.py`` redoes it with
@@ -672,7 +673,12 @@ def seal_check(session: Session, actor: Actor, rule: dict, *, source_kind: str, 
                 and (c.source_name, c.source_ref, c.source_due) == (name, ref, source_due)
                 and {k: v for k, v in (c.rule or {}).items() if k != "sealed_at"} == bare):
             return c
-    if earlier and not reason:
+    live = [c for c in earlier if c.status in ("已封存", "检查中")]
+    if live:
+        errors["reason"] = ("第" + "、".join(str(c.id) for c in live) + "号抽查（同一代表组、同一季度）"
+                            + "、".join(sorted({c.status for c in live}))
+                            + "，不能再次封存：请先完成该次抽查，或在开签前将其作废（到取值日期后须由领导作废）")
+    elif earlier and not reason:
         errors["reason"] = ("本季度已封存过这些代表组（第" + "、".join(str(c.id) for c in earlier)
                             + "号），再次封存须写明理由，理由将显示在抽查记录上")
     if len(reason) > 500:
@@ -694,13 +700,66 @@ def seal_check(session: Session, actor: Actor, rule: dict, *, source_kind: str, 
     return check
 
 
+def _group_offices(session: Session, group_ids: Iterable[int]) -> dict[int, int]:
+    """{group id: office id}."""
+    ids = sorted({int(g) for g in group_ids})
+    if not ids:
+        return {}
+    return dict(session.execute(select(models.DeputyGroup.id, models.DeputyGroup.office_id)
+                                .where(models.DeputyGroup.id.in_(ids))).all())
+
+
+def second_person(session: Session, actor: Actor, check: models.SpotCheck, username: object,
+                  password: object, client: str, groups: Iterable[int]) -> models.User:
+    """The second person of a dice draw confirms the value with their own account.
+
+    The password is checked as the login checks it (``services.auth``: the same throttling first,
+    then ``check_password``). A wrong password is a failed login of that account (it counts toward
+    its throttling and lock): it is committed at once, before the refusal, and nothing else is
+    stored. The account must be active, neither the sealer nor the opener, and a supervisor, or
+    staff whose scope covers every drawn group (``groups``: as the group liaison).
+    """
+    from services import auth
+
+    name = clean_text(username).lower()
+    pw = str(password or "")
+    if not name or not pw:
+        raise ValidationError({"second_username": "现场掷骰须由第二人（另一名督查人员或代表组联络员）"
+                                                  "用本人账号确认：请第二人输入其用户名和密码"})
+    if name in {actor.username, check.created_by}:
+        raise ValidationError({"second_username": "第二人不能是开签或封存的督查人员本人"})
+    blocked = auth.throttle_message(session, name, client)
+    if blocked:
+        raise ValidationError({"second_password": f"第二人账号：{blocked}"})
+    user = session.execute(select(models.User).where(models.User.username == name)).scalar_one_or_none()
+    if user is None or not auth.check_password(pw, user.password_hash):
+        auth.record_attempt(session, name, client, False)
+        session.commit()  # the failure counts toward the account's throttling; nothing else was written
+        raise ValidationError({"second_password": "第二人的用户名或密码错误，未开签"})
+    if not user.active:
+        raise ValidationError({"second_username": "第二人的账号已停用"})
+    if user.role == "supervisor":
+        return user
+    if user.role == "staff":
+        person = auth.load_actor(session, user.username)
+        offices = _group_offices(session, groups)
+        if person is not None and all(person.in_scope(offices.get(g), g) for g in offices):
+            return user
+        raise ValidationError({"second_username": "第二人负责的范围不包括被抽中的代表组："
+                                                  "代表组联络员须负责被抽中的全部代表组"})
+    raise ValidationError({"second_username": "第二人须是另一名督查人员，或负责被抽中代表组的工作人员（代表组联络员）"})
+
+
 def open_check(session: Session, actor: Actor, check_id: int, *, value: object,
-               second_name: object = "", second_role: str = "", at: datetime | None = None) -> models.SpotCheck:
+               second_username: object = "", second_password: object = "", client: str = "",
+               at: datetime | None = None, _second: models.User | None = None) -> models.SpotCheck:
     """开签: enter the random value of the source fixed at 封存; draw the sample from the frozen list.
 
     The sample depends only on the fingerprint, the source (name, draw number or meeting, day: all
     fixed at 封存) and the value: not on who opens, when, or what changed since. Dice need a second
-    person (group liaison or a second supervisor) named with the supervisor who opens.
+    person (another supervisor, or the liaison: staff covering the drawn groups) who confirms the
+    value with their own user name and password (``second_person``; ``client``: where the form was
+    sent from, for the login throttling). ``_second``: the demo data's account, unchecked.
     """
     actor.require_write("spotcheck")
     check = _get_check(session, check_id, lock=True)
@@ -710,7 +769,6 @@ def open_check(session: Session, actor: Actor, check_id: int, *, value: object,
         raise ValidationError({"": f"第{check.id}号抽查{'已作废' if check.status == '已作废' else '已开签'}，不能再开签。"})
     errors: dict[str, str] = {}
     val = normalize_value(value)
-    second = clean_text(second_name)
     now = (at or clock.now()).replace(microsecond=0)
     if not val:
         errors["value"] = "请输入开奖号码或掷骰点数（数字，按公布顺序）"
@@ -718,29 +776,25 @@ def open_check(session: Session, actor: Actor, check_id: int, *, value: object,
         errors["value"] = "随机值过长"
     if check.source_due and now.date() < check.source_due:
         errors["value"] = f"公告的取值日期是 {fmt_date(check.source_due)}，当天或以后才能开签"
-    if check.source_kind == "现场掷骰":
-        if val and not all(p in "123456" and len(p) == 1 for p in val.split()):
-            errors["value"] = "掷骰点数只能是 1 至 6，每颗骰子一个数，用空格分开（如：3 5 6 1）"
-        sealer = people.names_of(session, [check.created_by]).get(check.created_by, check.created_by)
-        bare = re.sub(r"\s|同志$|老师$", "", second)
-        if not second:
-            errors["second_name"] = "现场掷骰须由第二人（代表组联络员或另一名督查人员）共同录入，请填写其姓名"
-        elif bare in {actor.username, actor.display_name, check.created_by, sealer} or \
-                re.sub(r"同志$|老师$", "", bare) in {actor.display_name, sealer}:
-            errors["second_name"] = "第二人不能是开签或封存的督查人员本人"
-        if second_role not in SECOND_ROLES:
-            errors["second_role"] = "请选择第二人的身份"
+    dice = check.source_kind == "现场掷骰"
+    if dice and val and not all(p in "123456" and len(p) == 1 for p in val.split()):
+        errors["value"] = "掷骰点数只能是 1 至 6，每颗骰子一个数，用空格分开（如：3 5 6 1）"
     if errors:
         raise ValidationError(errors)
     src = source_text(check.source_name, check.source_ref, check.source_due)
     seed = make_seed(check.fingerprint, src, val)
     items = canonical(check.eligible or [])
     result = draw(check.rule, items, seed)
+    second = None
+    if dice:
+        second = _second or second_person(session, actor, check, second_username, second_password, client,
+                                          result["groups"])
     check.witness_value, check.seed = val, seed
     check.sample = result["records"]
     check.opened_by, check.opened_at, check.status = actor.username, now, "检查中"
-    if check.source_kind == "现场掷骰":
-        check.second_name, check.second_role = second, second_role
+    if second is not None:
+        check.second_user_id, check.second_name = second.id, second.display_name or second.username
+        check.second_role = "督查人员" if second.role == "supervisor" else "代表组联络员"
     snaps = check.snapshots or {}
     session.add_all(
         models.SpotCheckItem(check_id=check.id, group_id=g, record_kind=k, record_id=r,
@@ -756,17 +810,41 @@ def open_check(session: Session, actor: Actor, check_id: int, *, value: object,
     return check
 
 
+LEADER_ROLES = ("leader", "admin")  # may abandon a check whose random value may be known
+
+
+def value_may_be_known(check: models.SpotCheck, day: date | None = None) -> bool:
+    """True once the random value may be known to someone: the check is opened, or the day fixed
+    for its value has come (the lottery was drawn, the dice may have been rolled)."""
+    if check.status != "已封存":
+        return True
+    return check.source_due is None or (day or today()) >= check.source_due
+
+
 def abandon_check(session: Session, actor: Actor, check_id: int, reason: object,
                   at: datetime | None = None) -> None:
-    """作废 a check with a reason; it stays in the history (who, when, why). A check with findings
-    recorded cannot be abandoned (its findings count)."""
-    actor.require_write("spotcheck")
+    """作废 a check with a reason; it stays in the history (who, when, why).
+
+    Before the day of its random value a supervisor may abandon a sealed check (nobody can know the
+    value yet). Once the value may be known (opened, or its day has come) abandoning would let the
+    sealer re-draw until a sample suits: only a leader (role leader or admin) may, with a reason.
+    A check with findings recorded cannot be abandoned (its findings count)."""
     check = _get_check(session, check_id, lock=True)
     reason = clean_text(reason)
-    if not reason:
-        raise ValidationError({"reason": "请写明作废理由"})
     if check.status == "已作废":
         raise ValidationError({"": f"第{check.id}号抽查已作废。"})
+    known = value_may_be_known(check, (at.date() if at else None))
+    if known:
+        if actor.role not in LEADER_ROLES:
+            state = "已开签" if check.status != "已封存" else f"已到取值日期（{fmt_date(check.source_due)}）"
+            raise PermissionDenied(f"第{check.id}号抽查{state}，随机值可能已为人所知，"
+                                   "督查人员不能作废；确需作废须由领导（或系统管理员）写明理由作废。")
+    else:
+        actor.require_write("spotcheck")
+    if not reason:
+        raise ValidationError({"reason": "请写明作废理由"})
+    if len(reason) > 500:
+        raise ValidationError({"reason": "理由不超过500字"})
     done = session.execute(select(func.count()).select_from(models.SpotCheckItem).where(
         models.SpotCheckItem.check_id == check.id, models.SpotCheckItem.result.is_not(None))).scalar_one()
     if done:
@@ -792,7 +870,7 @@ def announcement_text(check: models.SpotCheck, sealer: str | None = None) -> str
                 "（封存之后的第一期，开奖结果公开可查）")
     else:
         when = (f"随机值由 {fmt_date(check.source_due)} {check.source_ref}现场掷骰产生，"
-                "由督查人员与代表组联络员（或另一名督查人员）共同录入，双方姓名记入抽查记录")
+                "由督查人员录入，代表组联络员（或另一名督查人员）用本人账号和密码确认，双方姓名记入抽查记录")
     text = (f"第{check.id}号抽查公告：督查人员 {sealer or check.created_by} 于 {check.created_at:%Y-%m-%d %H:%M} 封存"
             f"{describe_rule(check.rule)}可抽记录共 {n} 条，清单指纹（SHA-256）为 {check.fingerprint}。{when}。"
             "开签后任何人可按公布的方法用清单、来源和随机值重新抽取核对。")
@@ -829,6 +907,16 @@ def check_options(session: Session, actor: Actor, limit: int = 200, status: str 
         stmt = stmt.where(models.SpotCheck.status == status)
     rows = session.execute(stmt.order_by(models.SpotCheck.id.desc()).limit(limit)).all()
     return {i: f"第{i}号抽查 {fmt_date(c)} 封存（{fmt_date(s)}至{fmt_date(e)}，{st}）" for i, c, s, e, st in rows}
+
+
+def _second_name(session: Session, check: models.SpotCheck) -> str:
+    """The display name of who confirmed a dice value (their account's, else the name stored)."""
+    if check.second_user_id is not None:
+        name = session.execute(select(models.User.display_name)
+                               .where(models.User.id == check.second_user_id)).scalar_one_or_none()
+        if name:
+            return name
+    return check.second_name or ""
 
 
 def check_detail(session: Session, actor: Actor, check_id: int) -> dict:
@@ -873,7 +961,9 @@ def check_detail(session: Session, actor: Actor, check_id: int) -> dict:
         "announcement": announcement_text(check, who.get(check.created_by)) if check.source_kind else "",
         "opened_by": who.get(check.opened_by, check.opened_by) if check.opened_by else "",
         "opened_at": check.opened_at,
-        "second": f"{check.second_role}{check.second_name}" if check.second_name else "",
+        "second": f"{check.second_role}{_second_name(session, check)}" if check.second_name else "",
+        "second_confirmed": check.second_user_id is not None,  # before 0008_i15 the name was typed
+        "value_may_be_known": value_may_be_known(check),
         "reseal_reason": check.reseal_reason or "",
         "abandoned": (f"{fmt_date(check.abandoned_at)} 由 {who.get(check.abandoned_by, check.abandoned_by)} 作废：{check.abandon_reason}"
                       if check.abandoned_at else ""),
@@ -1290,7 +1380,9 @@ def list_checks(session: Session, actor: Actor, filters: dict, offset: int, limi
                   people.display(sc.created_by).label("created_by"), sc.status,
                   sc.sample, sc.source_name, sc.source_due, sc.source_ref, sc.witness_value, sc.reseal_reason,
                   people.display(sc.abandoned_by).label("abandoned_by"), sc.abandoned_at, sc.abandon_reason,
-                  people.display(sc.opened_by).label("opened_by")).order_by(sc.id.desc())
+                  people.display(sc.opened_by).label("opened_by"), sc.second_role,
+                  func.coalesce(select(models.User.display_name).where(models.User.id == sc.second_user_id)
+                                .scalar_subquery(), sc.second_name).label("second")).order_by(sc.id.desc())
     rng = filters.get("period")
     if rng:
         stmt = stmt.where(sc.period_end >= rng[0], sc.period_start <= rng[1])
@@ -1319,7 +1411,8 @@ def list_checks(session: Session, actor: Actor, filters: dict, offset: int, limi
         out.append({
             "id": r.id, "编号": r.id, "封存时间": r.created_at,
             "抽查期间": f"{fmt_date(r.period_start)} 至 {fmt_date(r.period_end)}",
-            "封存人": r.created_by, "开签人": r.opened_by or "", "随机值来源": src,
+            "封存人": r.created_by, "开签人": r.opened_by or "",
+            "第二人确认": f"{r.second_role or ''}{r.second}" if r.second else "", "随机值来源": src,
             "代表组": "、".join(names.get(g, "") for g, _ in gs),
             "抽取记录（条）": len(r.sample or []),
             "评定": "、".join(f"{names.get(g, '')}：{v or '待评定'}" for g, v in gs),
@@ -1422,7 +1515,12 @@ def source_words(d: dict) -> str:
         where = f"现场掷骰：{d['source_name']}（{d['source_ref']}），{due}"
     if not d["witness"]:
         return where + "（尚未开签）"
-    who = f"，由督查人员 {d['opened_by']} 与{d['second']}共同录入" if d["second"] else f"，由 {d['opened_by']} 录入"
+    if d["second"] and d.get("second_confirmed"):
+        who = f"，由督查人员 {d['opened_by']} 录入、{d['second']}用本人账号确认"
+    elif d["second"]:
+        who = f"，由督查人员 {d['opened_by']} 与{d['second']}共同录入"
+    else:
+        who = f"，由 {d['opened_by']} 录入"
     return f"{where}，号码 {d['witness']}{who}"
 
 
@@ -1683,8 +1781,13 @@ def demo_checks(session: Session, day: date, seed: int) -> int:
         c2 = seal_check(session, sup, rule, source_kind="现场掷骰", source_name="季度督查工作会",
                         source_ref="区人大常委会302会议室", source_due=sealed + timedelta(days=1),
                         reason="第一次封存漏选了来信和开箱记录", at=at(sealed, 11))
+        # the second person: another supervisor's account when there is one, else the staff account
+        # (the demo's dice are not typed by a person, so their confirmation is taken as given)
+        second = session.execute(select(models.User).where(
+            models.User.active.is_(True), models.User.role.in_(("supervisor", "staff")),
+            models.User.username != sup.username).order_by(models.User.role.desc(), models.User.id)).scalars().first()
         open_check(session, sup, c2.id, value=" ".join(str(rng.randint(1, 6)) for _ in range(3)),
-                   second_name="王晓燕", second_role="代表组联络员", at=at(sealed + timedelta(days=1), 15))
+                   at=at(sealed + timedelta(days=1), 15), _second=second)
         grades = session.execute(select(models.SpotCheckGrade.group_id).where(
             models.SpotCheckGrade.check_id == c2.id).order_by(models.SpotCheckGrade.group_id)).scalars().all()
         if grades:

@@ -13,6 +13,7 @@ from db.engine import session_scope
 from services import clock, settings
 from services import spotchecks as sc
 from services.common import today
+from tests import test_spotchecks as tsc
 from tests.conftest import app_as, goto
 
 CHECKLIST = settings.DEFAULTS["spotcheck_checklist"][0]
@@ -47,12 +48,13 @@ def _activities(w, n: int = 4) -> list[int]:
 def _drawn(w, *, groups=None, minimum=1, value="5") -> int:
     """Seal last quarter's activities and open with dice and a liaison (services); the check's id."""
     start, end = _last_quarter()
+    second = tsc.confirm(w.url)
     with session_scope("supervisor", url=w.url) as s:
         rule = sc.build_rule(s, w.supervisor(), period_start=start, period_end=end, kinds=["联系活动"],
                              groups=groups, percent=1, minimums={"联系活动": minimum})
         cid = sc.seal_check(s, w.supervisor(), rule, source_kind="现场掷骰", source_name="督查会",
                             source_ref="302室", source_due=today()).id
-        sc.open_check(s, w.supervisor(), cid, value=value, second_name="王联络", second_role="代表组联络员")
+        sc.open_check(s, w.supervisor(), cid, value=value, **second)
         return cid
 
 
@@ -89,17 +91,26 @@ def test_supervisor_seals_opens_records_and_verifies(app_world):
         cid, fp = check.id, check.fingerprint
         assert check.status == "已封存" and check.seed is None
     assert any(fp in t.value for t in at.text)  # the 公告 shows the fingerprint
-    # 开签: dice need the second person
+    # 开签: dice need the second person, confirming with their own account and password
+    second = tsc.second_account(w.url)
     at.text_input(key="sc_value").input("2 6 1").run()
     at.button(key="sc_open_btn").click().run()
     assert any("第二人" in e.value for e in at.error)
-    at.text_input(key=f"sc_second_{cid}").input("王联络").run()
+    at.text_input(key=f"sc_second_{cid}").input(second).run()
+    at.text_input(key=f"sc_second_pw_{cid}").input("wrong-pass1").run()
+    at.button(key="sc_open_btn").click().run()
+    assert any("用户名或密码错误" in e.value for e in at.error)
+    assert at.text_input(key="sc_value").value == "2 6 1"  # the value typed is kept
+    with session_scope(url=w.url) as s:
+        assert s.get(models.SpotCheck, cid).status == "已封存"
+        assert s.query(models.LoginAttempt).filter_by(username=second, success=False).count() == 1
+    at.text_input(key=f"sc_second_pw_{cid}").input("demo12345").run()
     at.button(key="sc_open_btn").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     with session_scope(url=w.url) as s:
         check = s.get(models.SpotCheck, cid)
         assert check.seed == sc.make_seed(fp, f"季度督查会|302会议室|{today().isoformat()}", "2 6 1")
-        assert (check.second_name, check.status) == ("王联络", "检查中")
+        assert (check.second_name, check.second_role, check.status) == (tsc.SECOND, "督查人员", "检查中")
         item_ids = [i.id for i in s.query(models.SpotCheckItem).filter_by(check_id=cid)
                     if i.group_id == w.groups[0]]
         records = [i.record_id for i in s.query(models.SpotCheckItem).filter_by(check_id=cid)]

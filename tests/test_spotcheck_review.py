@@ -104,8 +104,10 @@ def test_a_finding_stays_staff_can_neither_delete_the_record_nor_move_its_deduct
         sc.record_finding(s, world.admin(), item_id, tsc.ALL_OK, "合格", reason="改")
     with session_scope("staff", url=world.url) as s, pytest.raises(PermissionDenied):
         sc.record_finding(s, world.staff(), item_id, tsc.ALL_OK, "合格", reason="改")
-    with session_scope("supervisor", url=world.url) as s, pytest.raises(ValidationError):
-        sc.abandon_check(s, sup, cid, "不想要这个结论")  # a check with findings cannot be abandoned
+    with session_scope("supervisor", url=world.url) as s, pytest.raises(PermissionDenied):
+        sc.abandon_check(s, sup, cid, "不想要这个结论")  # an opened check: not by the supervisor
+    with session_scope("leader", url=world.url) as s, pytest.raises(ValidationError, match="核查结论"):
+        sc.abandon_check(s, world.leader(), cid, "不想要这个结论")  # a check with findings: by nobody
 
 
 def test_a_quarter_counts_as_checked_only_once_its_findings_are_recorded_and_graded(world):

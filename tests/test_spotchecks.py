@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from db import models
 from db.engine import session_scope
-from services import clock, settings
+from services import auth, clock, settings
 from services import spotchecks as sc
 from services.common import NotFound, PermissionDenied, ValidationError, today
 from tests.gongwen import assert_gongwen
@@ -60,7 +60,23 @@ def add_records(w, *, activities=12, letters=4, openings=2, reports=1) -> dict:
     return ids
 
 
-SECOND = "李联络"  # the group liaison who enters the dice with the supervisor
+SECOND_USER, SECOND = "supervisor2", "钱副督查"  # a second supervisor who confirms the dice
+
+
+def second_account(url: str, username: str = SECOND_USER, display: str = SECOND, role: str = "supervisor",
+                   **scope) -> str:
+    """An account (password demo12345) for the second person of a dice draw; its user name."""
+    with session_scope("system", url=url) as s:
+        if not s.query(models.User).filter_by(username=username).first():
+            s.add(models.User(username=username, display_name=display, role=role,
+                              password_hash=auth.hash_password(auth.DEMO_PASSWORD), **scope))
+    return username
+
+
+def confirm(url: str, username: str = SECOND_USER) -> dict:
+    """The second person's confirmation of a dice value (their own account and password)."""
+    return {"second_username": second_account(url) if username == SECOND_USER else username,
+            "second_password": auth.DEMO_PASSWORD}
 
 
 @pytest.fixture(autouse=True)
@@ -74,14 +90,14 @@ def new_check(w, *, value="3 5 6", kinds=sc.KINDS, group_count=None, count=None,
     and the group liaison; return its id. ``count``: that many records of each kind per group."""
     if count is not None:
         share = {"percent": 1, "minimums": dict.fromkeys(kinds, count)}
+    second = confirm(w.url)  # the account exists before the supervisor's transaction starts
     with session_scope("supervisor", url=w.url) as s:
         rule = sc.build_rule(s, w.supervisor(), period_start=START, period_end=END, kinds=list(kinds),
                              group_count=group_count, **share)
         reason = "测试再次抽查" if sc.earlier_seals(s, rule) else ""
         check = sc.seal_check(s, w.supervisor(), rule, source_kind="现场掷骰", source_name="季度抽查会",
                               source_ref="第一会议室", source_due=today(), reason=reason)
-        sc.open_check(s, w.supervisor(), check.id, value=value,
-                      second_name=SECOND, second_role="代表组联络员")
+        sc.open_check(s, w.supervisor(), check.id, value=value, **second)
         return check.id
 
 def test_draw_stores_everything_needed_to_redo_it(world):
@@ -100,7 +116,7 @@ def test_draw_stores_everything_needed_to_redo_it(world):
         assert sorted(r[1] for r in per_group[world.groups[0]]) == ["联系活动", "联系活动", "述职"]
         assert len(per_group[world.groups[1]]) == 1  # 4 letters
         assert [r[2] for r in per_group[world.groups[2]]] == [ids["开箱记录"][1]]  # the one with a letter
-        assert (check.second_name, check.second_role, check.opened_by) == (SECOND, "代表组联络员", "supervisor")
+        assert (check.second_name, check.second_role, check.opened_by) == (SECOND, "督查人员", "supervisor")
         items = s.query(models.SpotCheckItem).filter_by(check_id=cid).all()
         assert sorted([i.group_id, i.record_kind, i.record_id] for i in items) == sorted(check.sample)
         assert all(len(i.record_digest) == 64 for i in items)
