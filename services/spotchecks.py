@@ -1221,16 +1221,17 @@ def rederive(check: models.SpotCheck) -> dict:
             "ok": fp_ok and seed == check.seed and sample_ok, "sample": sample}
 
 
-def verify_lines(session: Session, check_ids: Sequence[int] | None = None) -> list[tuple[int, bool, str]]:
+def verify_lines(session: Session, check_ids: Sequence[int] | None = None) -> list[tuple[int, bool | None, str]]:
     """Re-derive checks from what they stored (all when ``check_ids`` is None): (id, ok, a line in
-    Chinese) each. Used by ``manage.py spotcheck verify``."""
+    Chinese) each; ok is None for a number no check has (找不到). Used by ``manage.py spotcheck verify``."""
     sc = models.SpotCheck
     stmt = select(sc).order_by(sc.id)
     if check_ids is not None:
         stmt = stmt.where(sc.id.in_([int(i) for i in check_ids]))
     found = session.execute(stmt).scalars().all()
     missing = sorted(set(check_ids or []) - {c.id for c in found})
-    out: list[tuple[int, bool, str]] = [(i, False, f"第{i}号抽查不存在") for i in missing]
+    out: list[tuple[int, bool | None, str]] = [(i, None, f"第{i}号抽查：找不到（没有这个编号的抽查）")
+                                                for i in missing]
     for c in found:
         r = rederive(c)
         head = f"第{c.id}号抽查（{c.status}，{'旧版方法' if c.rule.get('recipe') == RECIPE_V1 else '复现方法v2'}）"
@@ -1246,29 +1247,70 @@ def verify_lines(session: Session, check_ids: Sequence[int] | None = None) -> li
     return sorted(out)
 
 
-def verify_export(data: bytes) -> tuple[bool, str]:
+UNREADABLE = "无法读取：这不是“导出 Excel”得到的抽查记录文件（.xlsx），或文件已损坏；请使用原文件"
+FINDINGS_SHEET = "抽取记录与核查结果"
+
+
+def _sheet_table(rows: list, first: str) -> tuple[list[str], list]:
+    """The header row holding ``first`` and the rows below it (KeyError when there is none)."""
+    for n, row in enumerate(rows):
+        if row and first in [str(c) for c in row if c is not None]:
+            return [str(c) if c is not None else "" for c in row], rows[n + 1:]
+    raise KeyError(first)
+
+
+def _findings_rows(rows: list) -> list[tuple[str, int]]:
+    """(类别, 记录编号) of each row of the findings sheet (the row "本次未抽到记录" has none)."""
+    head, body = _sheet_table(rows, "记录编号")
+    i_kind, i_id = head.index("类别"), head.index("记录编号")
+    out = []
+    for r in body:
+        if not r or len(r) <= max(i_kind, i_id) or (r[i_kind] in (None, "") and r[i_id] in (None, "")):
+            continue
+        out.append((str(r[i_kind]).strip(), int(str(r[i_id]).strip())))
+    return out
+
+
+def _findings_problems(found: list[tuple[str, int]], sample: Sequence[Sequence]) -> list[str]:
+    """What the findings sheet says differently from the sample: rows missing, added or repeated."""
+    want = Counter((str(k), int(r)) for _g, k, r in sample)
+    have = Counter(found)
+    words = []
+    for label, diff in (("少了", want - have), ("多了", have - want)):
+        if diff:
+            words.append(f"“{FINDINGS_SHEET}”工作表{label}：" + "、".join(
+                f"{k} {r}" + (f"（{n}行）" if n > 1 else "") for (k, r), n in sorted(diff.items())))
+    return words
+
+
+def verify_export(data: bytes) -> tuple[bool | None, str]:
     """Re-derive a check from its .xlsx export alone (no database): the 清单行 column gives the list,
-    抽查概况 the rule, source, value and seed; the rows marked 是否抽中 the sample. (ok, a line)."""
+    抽查概况 the rule, source, value and seed; the rows marked 是否抽中 the sample; the rows of the
+    findings sheet must be exactly the sample. Returns (ok, a line in Chinese); ok is None when the
+    file cannot be read as an export at all (nothing to compare)."""
     from openpyxl import load_workbook
 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - not a zip, not a workbook, damaged: one Chinese line
+        return None, UNREADABLE
+    try:
+        missing = [n for n in ("抽查概况", "可抽记录清单", FINDINGS_SHEET) if n not in wb.sheetnames]
+        if missing:
+            return None, f"{UNREADABLE}（缺少工作表：{'、'.join(missing)}）"
         info_rows = list(wb["抽查概况"].iter_rows(values_only=True))
         list_rows = list(wb["可抽记录清单"].iter_rows(values_only=True))
-    except Exception as exc:  # noqa: BLE001 - any unreadable file gets one Chinese line
-        return False, f"无法读取导出文件（{type(exc).__name__}），请使用“导出 Excel”得到的原文件"
-
-    def table(rows: list, first: str) -> tuple[list, list]:
-        for n, row in enumerate(rows):
-            if row and first in [str(c) for c in row if c is not None]:
-                return [str(c) if c is not None else "" for c in row], rows[n + 1:]
-        raise KeyError(first)
-
+        find_rows = list(wb[FINDINGS_SHEET].iter_rows(values_only=True))
+    except Exception:  # noqa: BLE001 - a damaged sheet
+        return None, UNREADABLE
+    where = "抽查概况"
     try:
-        head, body = table(info_rows, "项目")
+        head, body = _sheet_table(info_rows, "项目")
         info = {str(r[head.index("项目")]): ("" if r[head.index("内容")] is None else str(r[head.index("内容")]))
                 for r in body if r and r[head.index("项目")]}
-        head, body = table(list_rows, "清单行")
+        rule = json.loads(info["规则（JSON）"])
+        where = "可抽记录清单"
+        head, body = _sheet_table(list_rows, "清单行")
         i_line, i_hit = head.index("清单行"), head.index("是否抽中")
         eligible, marked = [], []
         for r in body:
@@ -1278,25 +1320,32 @@ def verify_export(data: bytes) -> tuple[bool, str]:
             eligible.append((int(g), k, int(rid)))
             if str(r[i_hit]) in ("是", "True", "1"):
                 marked.append([int(g), k, int(rid)])
-        rule = json.loads(info["规则（JSON）"])
-    except (KeyError, ValueError, IndexError) as exc:
-        return False, f"导出文件缺少复核所需的内容（{exc}），请使用“导出 Excel”得到的原文件"
+        where = FINDINGS_SHEET
+        found = _findings_rows(find_rows)
+    except (KeyError, ValueError, IndexError, TypeError, AttributeError):
+        return False, f"不一致：导出文件的“{where}”工作表缺少复核所需的内容或格式被改动，请使用“导出 Excel”得到的原文件"
     fp = fingerprint(eligible)
     if rule.get("recipe") == RECIPE_V1:
         seed = make_seed_v1(info.get("随机值", ""), rule.get("drawn_at", ""))
     else:
         seed = make_seed(fp, info.get("来源（按复现方法书写）", ""), normalize_value(info.get("随机值", "")))
     problems = []
+    opened = bool(info.get("随机种子"))  # a check still sealed has no seed and no sample yet
     if fp != info.get("可抽记录指纹"):
         problems.append("清单指纹")
-    if seed != info.get("随机种子"):
+    if opened and seed != info.get("随机种子"):
         problems.append("随机种子")
-    if [list(x) for x in draw(rule, eligible, seed)["records"]] != sorted(marked):
+    sample = [list(x) for x in draw(rule, eligible, seed)["records"]] if opened else []
+    if sample != sorted(marked):
         problems.append("样本")
+    found_problems = _findings_problems(found, sample)
     head_line = f"第{info.get('抽查编号', '?')}号抽查（导出文件，{len(eligible)}条可抽记录）"
-    if problems:
-        return False, f"{head_line}：不一致：" + "、".join(problems) + "与重新计算的结果不同"
-    return True, f"{head_line}：一致：清单指纹、随机种子和样本（{len(marked)}条）均可由文件中的数据重新得出"
+    if problems or found_problems:
+        text = "不一致：" + "；".join(
+            ([("、".join(problems) + "与重新计算的结果不同")] if problems else []) + found_problems)
+        return False, f"{head_line}：{text}"
+    return True, (f"{head_line}：一致：清单指纹、随机种子和样本（{len(marked)}条）均可由文件中的数据重新得出，"
+                  "核查结果表的记录与样本相同")
 
 
 def _diff(before: dict | None, after: dict | None) -> list[tuple[str, str, str]]:

@@ -180,7 +180,7 @@ def test_every_demo_draw_reverifies_on_the_command_line_and_on_its_sheet(tmp_pat
     wb.save(buf)
     ok, line = sc.verify_export(buf.getvalue())
     assert not ok and "样本" in line
-    assert sc.verify_export(b"not a workbook")[0] is False
+    assert sc.verify_export(b"not a workbook")[0] is None
     # a tampered sample says 不一致 and exits non-zero
     with session_scope(url=url) as s:
         check = s.query(models.SpotCheck).filter(models.SpotCheck.seed.is_not(None)).first()

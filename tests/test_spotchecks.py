@@ -411,3 +411,68 @@ def test_a_deadline_setting_change_is_not_a_change_of_the_drawn_letters(world):
         result = sc.verify(s, cid)
     assert result["ok"], result["problems"]
     assert result["changed"] == [] and result["changed_other"] == 0
+
+
+def _xlsx_without(data: bytes, sheet: str, edit) -> bytes:  # noqa: ANN001
+    """The export with one sheet edited by ``edit(ws)`` (as someone would in Excel)."""
+    wb = load_workbook(io.BytesIO(data))
+    edit(wb[sheet])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_verify_file_checks_the_findings_sheet_and_tells_missing_from_mismatch(world, tmp_path, monkeypatch, capsys):
+    import manage
+
+    add_records(world)
+    cid = new_check(world)
+    with session_scope(url=world.url) as s:
+        data = sc.export_xlsx(s, world.supervisor(), cid)
+        sample = s.get(models.SpotCheck, cid).sample
+    assert sc.verify_export(data)[0] is True
+    sheet = sc.FINDINGS_SHEET
+
+    def header_row(ws):  # noqa: ANN001, ANN202
+        return next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 3).value == "记录编号")
+
+    first_kind, first_id = sample[0][1], sample[0][2]
+    deleted = _xlsx_without(data, sheet, lambda ws: ws.delete_rows(header_row(ws) + 1))
+    ok, line = sc.verify_export(deleted)
+    assert ok is False and f"少了：{first_kind} {first_id}" in line, line
+
+    def add_row(ws):  # noqa: ANN001, ANN202
+        ws.append(["东城第一代表组", "联系活动", 99999, "补上的一条", *([""] * 5), "合格"])
+    ok, line = sc.verify_export(_xlsx_without(data, sheet, add_row))
+    assert ok is False and "多了：联系活动 99999" in line, line
+    # the findings rows alone moved: the sample itself still agrees, and the line says which sheet
+    assert "样本" not in line and sheet in line
+    # not a workbook, a Word file, a workbook of something else: a Chinese line, no Python error name
+    from docx import Document
+    buf = io.BytesIO()
+    Document().save(buf)
+    other = io.BytesIO()
+    from openpyxl import Workbook
+    Workbook().save(other)
+    for junk in (b"not a workbook", data[: len(data) // 2], buf.getvalue(), other.getvalue()):
+        ok, line = sc.verify_export(junk)
+        assert ok is None and "导出 Excel" in line and "Error" not in line and "Zip" not in line, line
+    # the command: 一致 0, 不一致 1, 找不到 2 (a missing check is not a mismatch)
+    monkeypatch.setenv("DATABASE_URL", world.url)
+    good, bad, junk = tmp_path / "good.xlsx", tmp_path / "bad.xlsx", tmp_path / "junk.xlsx"
+    good.write_bytes(data)
+    bad.write_bytes(deleted)
+    junk.write_bytes(b"PK\x03\x04 broken")
+    cases = [(["spotcheck", "verify", "--file", str(good)], 0, "一致"),
+             (["spotcheck", "verify", "--file", str(good)], 0, "一致"),  # the same export verified twice
+             (["spotcheck", "verify", "--file", str(bad)], 1, "少了"),
+             (["spotcheck", "verify", "--file", str(junk)], 2, "无法读取"),
+             (["spotcheck", "verify", "--file", str(tmp_path / "nope.xlsx")], 2, "找不到文件"),
+             (["spotcheck", "verify", "999"], 2, "找不到"),
+             (["spotcheck", "verify", str(cid)], 0, "一致")]
+    for argv, code, words in cases:
+        assert manage.main(argv) == code, argv
+        out = capsys.readouterr()
+        assert words in out.out + out.err, (argv, out)
+        assert "BadZip" not in out.out + out.err
+        assert ("不一致：" in out.out) == (code == 1), (argv, out)
