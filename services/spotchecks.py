@@ -1734,9 +1734,54 @@ def _sample_lines(sample: Sequence[Sequence], names: dict[int, str]) -> list[str
             for g, kinds in per.items()]
 
 
+def _ranges(ids: Sequence[int]) -> str:
+    """Record numbers compactly: "3、7–10、15" ("a–b": every number from a to b)."""
+    ids = sorted(set(int(i) for i in ids))
+    out: list[str] = []
+    i = 0
+    while i < len(ids):
+        j = i
+        while j + 1 < len(ids) and ids[j + 1] == ids[j] + 1:
+            j += 1
+        out.append(str(ids[i]) if j == i else (f"{ids[i]}、{ids[j]}" if j == i + 1 else f"{ids[i]}–{ids[j]}"))
+        i = j + 1
+    return "、".join(out)
+
+
+def _group_draw_blocks(check: models.SpotCheck, names: dict[int, str]) -> list[tuple]:
+    """The 验证单's steps 3 and 4 on paper: the candidate group numbers and how many are drawn, then
+    in each chosen group each kind's eligible record numbers and how many are kept."""
+    rule = check.rule or {}
+    if not check.seed or rule.get("recipe") == RECIPE_V1:
+        return []
+    cands = sorted({int(g) for g in rule.get("groups") or []})
+    chosen = _chosen_groups(rule, check.seed)
+    if rule.get("group_count") is not None and int(rule["group_count"]) < len(cands):
+        how = (f"候选代表组编号：{'、'.join(map(str, cands))}（共{len(cands)}个），随机抽取{rule['group_count']}个："
+               f"每组排序值 = SHA256(种子|组|代表组编号)，升序取前{rule['group_count']}个。")
+    else:
+        how = f"候选代表组编号：{'、'.join(map(str, cands))}（共{len(cands)}个），全部抽取。"
+    pools: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for g, k, r in canonical(check.eligible or []):
+        if g in chosen:
+            pools[(g, k)].append(r)
+    lines = []
+    for g in chosen:
+        for k in rule.get("kinds") or []:
+            ids = pools.get((g, k), [])
+            lines.append(f"代表组{g}（{names.get(g, '')}）{k}：{len(ids)}条，应抽{kind_share(rule, k, len(ids))}条"
+                         + (f"；记录编号 {_ranges(ids)}" if ids else ""))
+    return [("h", "三、抽取代表组"), ("p", how),
+            ("p", f"抽中的代表组编号：{'、'.join(map(str, chosen)) or '无'}"),
+            ("h", "四、抽中代表组的可抽记录（“a–b”表示 a 到 b 的每个编号）"),
+            *[("p", line) for line in lines]]
+
+
 def verification_sheet(session: Session, actor: Actor, check_id: int) -> bytes:
-    """抽查验证单: one page any group can redo with a SHA-256 tool: the recipe, the fingerprint,
-    the source and value, the seed, and the sample (the full list is in the .xlsx export)."""
+    """抽查验证单: what any group needs to redo the draw with a SHA-256 tool, on paper: the recipe,
+    the fingerprint, the source and value (the text whose SHA-256 is the seed), the candidate group
+    numbers and how many are drawn, each chosen group's eligible record numbers per kind with how
+    many are kept, and the sample (the full list, for the fingerprint, is in the .xlsx export)."""
     d = check_detail(session, actor, check_id)
     check = _get_check(session, check_id)
     redo = rederive(check)
@@ -1750,14 +1795,16 @@ def verification_sheet(session: Session, actor: Actor, check_id: int) -> bytes:
         ("h", "一、怎样复核"),
         ("p", RECIPE_TEXT),
         ("p", "用任何 SHA-256 工具（如 Excel 插件、sha256sum、在线工具）对文字按 UTF-8 编码计算，结果为64位小写十六进制；"
-              "排序值按文字升序排列即可。可抽记录清单见本次抽查导出的 Excel“可抽记录清单”工作表（“清单行”一列）。"),
+              "排序值按文字升序排列即可。抽取代表组和记录只需本单第二至四部分；核对清单指纹须用本次抽查导出的 Excel"
+              "“可抽记录清单”工作表（“清单行”一列）中的完整清单。"),
         ("h", "二、本次数据"),
         ("p", f"可抽记录：{d['eligible_count']} 条；清单指纹：{d['fingerprint']}"),
         ("p", f"随机值来源：{source_words(d)}"),
         ("p", f"按复现方法书写的来源：{d['source'] or '尚未开签'}；随机值：{d['witness'] or '尚未开签'}"),
         ("p", seed_line),
         ("p", f"随机种子：{d['seed'] or '尚未开签'}"),
-        ("h", "三、抽中的记录（代表组（编号）：类别 记录编号）"),
+        *_group_draw_blocks(check, names),
+        ("h", "五、抽中的记录（代表组（编号）：类别 记录编号）"),
         *([("p", line) for line in _sample_lines(check.sample or [], names)] or [("p", "无")]),
         ("p", "系统复核：" + ("一致（按上述方法重新计算，指纹、种子和样本与保存的相同）" if redo["ok"]
                           else "不一致，请联系督查人员") if check.seed else "系统复核：尚未开签"),

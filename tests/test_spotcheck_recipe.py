@@ -319,3 +319,59 @@ def test_the_liaison_of_the_drawn_groups_confirms_the_dice(world, travel):
         check = sc.open_check(s, sup, cid, value="2 4", second_username="staff",
                               second_password=auth.DEMO_PASSWORD)
         assert (check.second_name, check.second_role) == ("王工作", "代表组联络员")
+
+
+def _expand(text: str) -> list[int]:
+    """Record numbers as the 验证单 prints them ("3、7–10")."""
+    out = []
+    for part in text.split("、"):
+        a, _, b = part.partition("–")
+        out.extend(range(int(a), int(b or a) + 1))
+    return out
+
+
+def test_a_group_redoes_the_whole_draw_from_the_verification_sheet_alone(world, travel):
+    """Only the 验证单's text and a SHA-256 tool: the seed, the group draw from the candidate group
+    numbers, each chosen group's records and the shares from the rule give the stored sample."""
+    ids = tsc.add_records(world, activities=15, letters=7)
+    # a gap in the numbers (a record outside the period) so the ranges are not one run
+    assert ids
+    sup = world.supervisor()
+    day = travel(date(tsc.YEAR, 4, 2))
+    samples = set()
+    for n, value in enumerate(("05 11 17 22 28 30 04", "01 02 09 13 27 33 16", "07 08 10 19 21 25 12")):
+        with session_scope("supervisor", url=world.url) as s:
+            rule = sc.build_rule(s, sup, period_start=tsc.START, period_end=tsc.END, kinds=list(sc.KINDS),
+                                 group_count=2, on=day)
+            cid = sc.seal_check(s, sup, rule, source_kind="彩票开奖", source_name="中国福利彩票双色球",
+                                source_ref=f"202603{n}", source_due=day + timedelta(days=1),
+                                reason="再抽一次" if n else "").id
+        travel(day + timedelta(days=1))
+        with session_scope("supervisor", url=world.url) as s:
+            sample = sc.open_check(s, sup, cid, value=value).sample
+            text = "\n".join(p.text for p in Document(io.BytesIO(sc.verification_sheet(s, sup, cid))).paragraphs)
+            for item in s.query(models.SpotCheckItem).filter_by(check_id=cid):
+                sc.record_finding(s, sup, item.id, tsc.ALL_OK | sc.preset_checklist(s, item.record_kind), "合格")
+        travel(day)
+        # --- from here on, only the text of the sheet
+        seed = sha(text.split("随机种子 = SHA256(“")[1].split("”)")[0])
+        assert f"随机种子：{seed}" in text
+        cands = [int(g) for g in re.search(r"候选代表组编号：([0-9、]+)（", text).group(1).split("、")]
+        k = int(re.search(r"随机抽取(\d+)个：", text).group(1))
+        chosen = sorted(sorted(cands, key=lambda g: sha(f"{seed}|组|{g}"))[:k])
+        assert f"抽中的代表组编号：{'、'.join(map(str, chosen))}" in text
+        percent = int(re.search(r"每组每类抽取(\d+)%", text).group(1))
+        minimums = {m[0]: int(m[1]) for m in re.findall(r"(联系活动|来信|开箱记录|述职)至少(\d+)条", text)}
+        redone = []
+        for g, kind, n_listed, numbers in re.findall(
+                r"代表组(\d+)（[^）]*）(联系活动|来信|开箱记录|述职)：(\d+)条，应抽\d+条(?:；记录编号 ([0-9、–]+))?", text):
+            records = _expand(numbers) if numbers else []
+            assert len(records) == int(n_listed)
+            keep = min(len(records), max(minimums[kind], math.ceil(len(records) * percent / 100)))
+            ranked = sorted(records, key=lambda r, g=g, kind=kind: sha(f"{seed}|{g}|{kind}|{r}"))
+            redone.extend((int(g), kind, r) for r in ranked[:keep])
+        assert {int(g) for g, *_ in redone} <= set(chosen)
+        order = {k: i for i, k in enumerate(("开箱记录", "来信", "联系活动", "述职"))}
+        assert sorted(redone, key=lambda t: (t[0], order[t[1]], t[2])) == [tuple(x) for x in sample]
+        samples.add(tuple(map(tuple, sample)))
+    assert len(samples) > 1  # different values gave different samples: the sheet did not just repeat one
