@@ -913,8 +913,8 @@ class SpotCheck(Base):
     abandon_reason: Mapped[str | None] = mapped_column(Text)
 
 
-class SpotCheckItem(Base):
-    """One drawn record and its findings."""
+class SpotCheckItem(Versioned, Base):
+    """One drawn record and its findings (versioned: a findings form carries the version it showed)."""
 
     __tablename__ = "spot_check_items"
     __table_args__ = (
@@ -937,6 +937,8 @@ class SpotCheckItem(Base):
     checked_by: Mapped[str | None] = mapped_column(String(64))
     checked_at: Mapped[datetime | None] = mapped_column(DateTime)
     revision_note: Mapped[str | None] = mapped_column(Text)  # why the supervisor revised the finding
+
+    __mapper_args__ = {"version_id_col": Versioned.version}
 
 
 class SpotCheckGrade(Base):

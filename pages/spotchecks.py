@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.forms import field_error, run_write, show_flash
+from components.forms import end_intent, field_error, intent, keep_drawn, run_write, show_flash
 from components.guard import require_page
 from components.params import param_choice
 from components.rectifications import rectification_list
@@ -341,6 +341,11 @@ def _check_tab(actor: Actor, checks: dict[int, str]) -> None:
     form = f"sc_find_{check_id}"
     with session_scope(actor.username) as s:
         preset = sc.preset_checklist(s, item["类别"])
+    it = intent(form, item_id, item["version"])  # the version shown; a token used once (double click)
+    fields = [f"sc_ck_{item_id}_{n}" for n in range(len(names))] + [f"sc_res_{item_id}", f"sc_note_{item_id}"]
+    if it.seen != item["version"]:  # saved elsewhere since this form was drawn: show who, keep the input
+        st.warning(f"该记录的核查结论在您打开后已被{item['核查人'] or '他人'}修改为“{item['结果'] or '未核查'}”；"
+                   "保存时将被拒绝，请核对后重新提交。")
     with st.form(f"sc_finding_{item_id}"):
         st.text(f"{item['代表组']}　{item['类别']}　编号 {item['记录编号']}：{item['记录']}")
         marks = {}
@@ -359,19 +364,20 @@ def _check_tab(actor: Actor, checks: dict[int, str]) -> None:
         if item["结果"]:
             reason = st.text_input("修改理由（已核查的记录修改结论时必填）", key=f"sc_reason_{item_id}")
             field_error(form, "reason")
-        saved = st.form_submit_button("保存核查结果", type="primary", key=f"sc_save_{item_id}")
+        saved = st.form_submit_button("保存核查结果", type="primary", key=it.key(f"sc_save_{item_id}"))
+    keep_drawn(it, fields)
     if saved:
         checklist = {k: v for k, v in marks.items() if v is not None}
         nxt = next((i["id"] for i in items if not i["结果"] and i["id"] != item_id), None)
 
         def _do(s):
             grade = sc.record_finding(s, actor, item_id, checklist, result, note, reason=reason,
-                                      seen=item["结果"])
+                                      expected_version=it.seen)
             if nxt is not None:
                 st.session_state["sc_next_item"] = (check_id, nxt)
             return grade
 
-        run_write(form, actor.username, _do, "核查结果已保存；本组记录全部核查后自动评定。")
+        run_write(form, actor.username, _do, "核查结果已保存；本组记录全部核查后自动评定。", intent=it)
     show_flash(form)
     left = {g["group_id"]: g["抽取条数"] - g["已核查"] for g in d["grades"]}
     pending = [g for g in d["grades"] if left[g["group_id"]] > 0]
@@ -382,8 +388,13 @@ def _check_tab(actor: Actor, checks: dict[int, str]) -> None:
             col.text(g["代表组"])  # the name as plain text (a button label would read Markdown)
             if col.button(f"其余{left[g['group_id']]}条全部合格", key=f"sc_rest_{check_id}_{g['group_id']}"):
                 gid = g["group_id"]
-                run_write(form, actor.username, lambda s, gid=gid: sc.pass_the_rest(s, actor, check_id, gid),
-                          f"{g['代表组']}其余{left[gid]}条记录已记为合格。")
+                n = run_write(form, actor.username, lambda s, gid=gid: sc.pass_the_rest(s, actor, check_id, gid),
+                              rerun=False)
+                end_intent(it)  # the record on the form may be among them: redraw it with its new version
+                st.session_state[f"{form}__flash"] = (
+                    ("ok", f"{g['代表组']}其余{n}条记录已记为合格。") if n
+                    else ("info", f"{g['代表组']}的记录已全部核查（可能已在其他窗口保存），没有再记录。"))
+                st.rerun()
 
 
 # ---------------------------------------------------------------- 复核

@@ -63,6 +63,7 @@ from services.common import (
     Page,
     PermissionDenied,
     ValidationError,
+    check_version,
     paginate,
     scope_filter,
     today,
@@ -974,7 +975,7 @@ def check_detail(session: Session, actor: Actor, check_id: int) -> dict:
                 "记录": labels.get((i.record_kind, i.record_id), "（记录已删除）"),
                 "checklist": i.checklist or {}, "结果": i.result or "", "说明": i.note or "",
                 "核查人": who.get(i.checked_by, "") if i.checked_by else "", "核查时间": i.checked_at,
-                "修订说明": i.revision_note or "",
+                "修订说明": i.revision_note or "", "version": i.version,
             }
             for i in items
         ],
@@ -1118,19 +1119,22 @@ def _open_item(session: Session, item_id: int) -> tuple[models.SpotCheckItem, mo
 
 def record_finding(session: Session, actor: Actor, item_id: int, checklist: dict, result: str,
                    note: object = "", reason: object = "", seen: str | None = None,
-                   at: datetime | None = None) -> str | None:
+                   at: datetime | None = None, expected_version: int | None = None) -> str | None:
     """Save the checklist and result of one drawn record; returns the group's grade (or None).
 
     Revising a finding already recorded is for a supervisor only, with a reason (kept on the record
-    and, like every write, in the 操作日志 with before / after). ``seen``: the result the form
-    showed (None: not checked); a save over someone else's newer finding is refused.
+    and, like every write, in the 操作日志 with before / after). ``expected_version``: the version
+    the form showed (components.forms.intent); a save over a finding saved since is refused naming
+    who saved it (``check_version``). ``seen``: the result the form showed (older callers).
     """
     actor.require_write("spotcheck")
     item, check = _open_item(session, item_id)
     checklist, note = _check_finding(session, checklist, result, note)
     reason = clean_text(reason)
+    check_version(item, expected_version, "该抽查记录的核查结论")
     if seen is not None and (item.result or "") != (seen or ""):
-        raise ValidationError({"": f"该记录的核查结论已被{item.checked_by}改为“{item.result or '未核查'}”，"
+        who = people.name_of(session, item.checked_by) or "他人"
+        raise ValidationError({"": f"该记录的核查结论已被{who}改为“{item.result or '未核查'}”，"
                                    "请刷新后再修改。"})
     if item.result is not None:
         if (item.checklist, item.result, item.note or "") == (checklist, result, note):

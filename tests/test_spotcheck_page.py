@@ -14,7 +14,7 @@ from services import clock, settings
 from services import spotchecks as sc
 from services.common import today
 from tests import test_spotchecks as tsc
-from tests.conftest import app_as, goto
+from tests.conftest import app_as, goto, submit
 
 CHECKLIST = settings.DEFAULTS["spotcheck_checklist"][0]
 
@@ -120,7 +120,7 @@ def test_supervisor_seals_opens_records_and_verifies(app_world):
     at.radio(key=f"sc_ck_{item_ids[0]}_2").set_value("不通过")
     at.radio(key=f"sc_res_{item_ids[0]}").set_value("基本合格")
     at.text_area(key=f"sc_note_{item_ids[0]}").input("签到表缺页")
-    at.button(key=f"sc_save_{item_ids[0]}").click().run()
+    submit(at, f"sc_save_{item_ids[0]}").click().run()
     assert not at.exception
     assert any("核查结果已保存" in m.value for m in at.success)
     at.button(key=f"sc_rest_{cid}_{w.groups[0]}").click().run()
@@ -147,10 +147,10 @@ def test_a_finding_without_a_result_or_a_note_is_refused_beside_the_fields(app_w
     with session_scope("supervisor", url=w.url) as s:
         item_id = sc.check_detail(s, w.supervisor(), cid)["items"][0]["id"]
     at = app_as("supervisor", "spotchecks")
-    at.button(key=f"sc_save_{item_id}").click().run()
+    submit(at, f"sc_save_{item_id}").click().run()
     assert any("请选择核查结果" in e.value for e in at.error)
     at.radio(key=f"sc_res_{item_id}").set_value("不合格")
-    at.button(key=f"sc_save_{item_id}").click().run()
+    submit(at, f"sc_save_{item_id}").click().run()
     assert any("请写明发现的问题" in e.value for e in at.error)
     assert at.radio(key=f"sc_res_{item_id}").value == "不合格"  # the user's choice stays
     with session_scope(url=w.url) as s:
@@ -217,3 +217,53 @@ def test_staff_see_their_groups_rectifications_and_the_supervisor_closes_one(app
     assert any("已确认整改完成" in m.value for m in sup.success)
     with session_scope(url=w.url) as s:
         assert [r.closed_by for r in s.query(models.Rectification).filter_by(status="已完成")] == ["supervisor"]
+
+
+def test_two_tabs_on_one_finding_the_later_save_is_refused_naming_who(app_world):
+    w = app_world
+    _activities(w, 1)
+    cid = _drawn(w, groups=[w.groups[0]])
+    tsc.second_account(w.url)
+    with session_scope("supervisor", url=w.url) as s:
+        item_id = sc.check_detail(s, w.supervisor(), cid)["items"][0]["id"]
+    mine, theirs = app_as("supervisor", "spotchecks"), app_as("supervisor2", "spotchecks")
+    for at in (mine, theirs):
+        at.selectbox(key=f"sc_item_{cid}").set_value(item_id).run()
+    theirs.radio(key=f"sc_res_{item_id}").set_value("不合格")
+    theirs.text_area(key=f"sc_note_{item_id}").input("无签到表")
+    submit(theirs, f"sc_save_{item_id}").click().run()
+    assert any("核查结果已保存" in m.value for m in theirs.success)
+    # my tab still shows the form as drawn before their save: saving 合格 over it is refused
+    mine.radio(key=f"sc_res_{item_id}").set_value("合格")
+    mine.text_area(key=f"sc_note_{item_id}").input("我看过了")
+    submit(mine, f"sc_save_{item_id}").click().run()
+    assert not mine.exception
+    assert any("钱副督查" in e.value and "未保存" in e.value for e in mine.error), [e.value for e in mine.error]
+    assert mine.text_area(key=f"sc_note_{item_id}").value == "我看过了"  # my input stays
+    with session_scope(url=w.url) as s:
+        item = s.get(models.SpotCheckItem, item_id)
+        assert (item.result, item.note, item.checked_by) == ("不合格", "无签到表", "supervisor2")
+
+
+def test_a_double_submit_of_one_findings_form_stores_once(app_world):
+    from services import intents
+    from services.common import DuplicateSubmit
+
+    w = app_world
+    _activities(w, 1)
+    cid = _drawn(w, groups=[w.groups[0]])
+    with session_scope("supervisor", url=w.url) as s:
+        item = sc.check_detail(s, w.supervisor(), cid)["items"][0]
+    token = intents.new_token()
+
+    def save(s):
+        return sc.record_finding(s, w.supervisor(), item["id"], tsc.ALL_OK | item["checklist"], "合格",
+                                 expected_version=item["version"])
+
+    intents.submit("supervisor", save, token=token, form=f"sc_find_{cid}", url=w.url)
+    with pytest.raises(DuplicateSubmit):
+        intents.submit("supervisor", save, token=token, form=f"sc_find_{cid}", url=w.url)
+    with session_scope(url=w.url) as s:
+        assert s.get(models.SpotCheckItem, item["id"]).version == item["version"] + 1
+        saves = {a.at for a in s.query(models.AuditLog).filter_by(entity="SpotCheckItem", entity_id=str(item["id"]))}
+    assert len(saves) == 1  # one save in the log
