@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from components import charts
 from components.forms import end_intent, field_error, intent, keep_drawn, run_write, show_flash
 from components.guard import require_page
 from components.params import param_choice
@@ -526,7 +527,7 @@ def _history_tab(actor: Actor, groups: dict[int, str], checks: dict[int, str]) -
         tooltip=[alt.Tooltip("代表组:N"), alt.Tooltip("抽查编号:Q", title="抽查编号"),
                  alt.Tooltip("抽查日期:T", title="抽查日期", format="%Y-%m-%d"), alt.Tooltip("评定:N")],
     )
-    st.altair_chart(chart, width="stretch")
+    charts.show(chart, "sc_trend_chart", "抽查评定趋势", width="stretch")
 
 
 if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login

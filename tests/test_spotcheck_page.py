@@ -138,6 +138,7 @@ def test_supervisor_seals_opens_records_and_verifies(app_world):
     rect = _frame(at, "整改内容")
     assert sorted(rect["代表组"]) == ["东城第二代表组", "西城代表组"]
     assert at.get("vega_lite_chart")
+    assert "下载图片" in [b.proto.label for b in at.get("download_button")]  # the trend chart, like every chart
 
 
 def test_a_finding_without_a_result_or_a_note_is_refused_beside_the_fields(app_world):
