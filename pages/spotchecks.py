@@ -168,7 +168,7 @@ def _seal_form(actor: Actor, groups: dict[int, str]) -> None:
     c1, c2 = st.columns(2)
     kind = c1.radio("随机值来源", SOURCES, horizontal=True, key="sc_source_kind",
                     help="彩票开奖：采用封存日之后第一期开奖号码，任何人可事后查询；现场掷骰：在会议上掷骰，"
-                         "由督查人员与代表组联络员（或另一名督查人员）共同录入。")
+                         "由督查人员录入，另一名督查人员或被抽中代表组的联络员用本人账号和密码确认。")
     lottery = kind == "彩票开奖"
     name = c2.text_input("彩票名称" if lottery else "会议名称", key=f"sc_source_name_{kind}",
                          value=sc.LOTTERY_DEFAULT if lottery else "", max_chars=64)
