@@ -181,6 +181,11 @@ def _seal_form(actor: Actor, groups: dict[int, str]) -> None:
                         value=t + timedelta(days=2) if lottery else t,
                         help="彩票须是封存之后（今天以后）开奖的一期。")
     field_error(form, "source_due")
+    n_dice = None
+    if not lottery:
+        n_dice = st.number_input("骰子个数（封存后不能改变，开签时须输入同样多个点数）", min_value=sc.DICE_MIN,
+                                 max_value=sc.DICE_MAX, value=sc.DICE_DEFAULT, step=1, key="sc_dice")
+        field_error(form, "dice")
     reason = ""
     if earlier:
         st.warning("本季度已封存过这些代表组：" + "、".join(f"第{i}号（{st_}）" for i, st_ in earlier)
@@ -191,7 +196,7 @@ def _seal_form(actor: Actor, groups: dict[int, str]) -> None:
     if st.button("封存可抽记录清单", key="sc_seal_btn", type="primary", disabled=rule is None or not can):
         def _do(s):
             check = sc.seal_check(s, actor, rule, source_kind=kind, source_name=name, source_ref=ref,
-                                  source_due=due, reason=reason)
+                                  source_due=due, reason=reason, dice=n_dice)
             st.session_state["sc_pending"] = check.id
             st.session_state["sc_last"] = check.id
             return check.id
@@ -228,6 +233,9 @@ def _open_form(actor: Actor) -> None:
     dice = d["source_kind"] == "现场掷骰"
     value = st.text_input("开奖号码（按公布顺序）" if not dice else "掷骰点数（按掷出顺序）", key="sc_value",
                           max_chars=128, placeholder="如：03 07 12 19 25 31 09" if not dice else "如：3 5 6")
+    read = sc.normalize_value(value)
+    if read and read != value.strip():
+        st.caption(f"将按“{read}”开签（只取其中的数字，按原顺序）。")
     field_error(form, "value")
     second, password = "", ""
     if dice:

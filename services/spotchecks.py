@@ -84,6 +84,7 @@ MIN_SETTINGS = {"联系活动": "spotcheck_record_min", "来信": "spotcheck_let
 DEFAULT_KINDS = ("联系活动", "来信", "开箱记录")
 LOTTERY_DEFAULT = "中国福利彩票双色球"
 SECOND_ROLES = ("代表组联络员", "督查人员")
+DICE_MIN, DICE_MAX, DICE_DEFAULT = 3, 10, 5  # dice fixed at 封存: 6**5 = 7,776 possible values by default
 # checklist items that do not apply to a kind: preset to 不适用 (names of the default checklist)
 NOT_APPLICABLE = {
     "来信": ("有签到表或照片",),
@@ -635,11 +636,12 @@ def earlier_seals(session: Session, rule: dict) -> list[models.SpotCheck]:
 
 
 def seal_check(session: Session, actor: Actor, rule: dict, *, source_kind: str, source_name: object,
-               source_ref: object, source_due: object, reason: object = "",
+               source_ref: object, source_due: object, reason: object = "", dice: object = None,
                at: datetime | None = None) -> models.SpotCheck:
     """封存: freeze the eligible list, store its fingerprint and each record's state, and fix the
     random source and the day its value will be taken. A second 封存 of a group in the same
-    quarter needs a reason (shown on the record)."""
+    quarter needs a reason (shown on the record). Dice: how many are rolled is fixed here too
+    (``dice``, DICE_MIN–DICE_MAX, kept in the rule): nobody can roll "one more" until a sample suits."""
     actor.require_write("spotcheck")
     errors: dict[str, str] = {}
     name = clean_text(source_name)
@@ -664,10 +666,20 @@ def seal_check(session: Session, actor: Actor, rule: dict, *, source_kind: str, 
         errors["source_due"] = "掷骰日期不能早于今天"
     elif source_due > now.date() + timedelta(days=31):
         errors["source_due"] = "取得随机值的日期应在31天之内"
+    n_dice = None
+    if source_kind == "现场掷骰":
+        try:
+            n_dice = int(dice if dice is not None else DICE_DEFAULT)
+        except (TypeError, ValueError):
+            n_dice = 0
+        if not DICE_MIN <= n_dice <= DICE_MAX:
+            errors["dice"] = f"骰子个数应为{DICE_MIN}–{DICE_MAX}颗"
     valid = group_choices(session, actor)
     if not rule.get("groups") or any(g not in valid for g in rule["groups"]):
         errors["groups"] = "所选代表组不存在或已停用"
     earlier = earlier_seals(session, rule) if "groups" not in errors else []
+    if n_dice:
+        rule = {**rule, "dice": n_dice}
     bare = {k: v for k, v in rule.items() if k != "sealed_at"}
     for c in earlier:  # the same 封存 again (a double click, a second tab): that one stands
         if (c.status == "已封存" and c.created_by == actor.username and c.source_kind == source_kind
@@ -780,6 +792,12 @@ def open_check(session: Session, actor: Actor, check_id: int, *, value: object,
     dice = check.source_kind == "现场掷骰"
     if dice and val and not all(p in "123456" and len(p) == 1 for p in val.split()):
         errors["value"] = "掷骰点数只能是 1 至 6，每颗骰子一个数，用空格分开（如：3 5 6 1）"
+    elif dice and val and (check.rule or {}).get("dice") and len(val.split()) != int(check.rule["dice"]):
+        errors["value"] = (f"公告规定掷 {check.rule['dice']} 颗骰子，请按掷出顺序输入 {check.rule['dice']} 个点数"
+                           f"（现在是 {len(val.split())} 个）")
+    elif not dice and val and any(len(p) > 2 for p in val.split()):
+        errors["value"] = ("开奖号码每个数不超过两位：请只输入开奖号码，不要把期号、日期一并粘贴"
+                           f"（读到的是“{val[:60]}”）")
     if errors:
         raise ValidationError(errors)
     src = source_text(check.source_name, check.source_ref, check.source_due)
@@ -870,7 +888,8 @@ def announcement_text(check: models.SpotCheck, sealer: str | None = None) -> str
         when = (f"随机值取自 {fmt_date(check.source_due)} 开奖的{check.source_name}第{check.source_ref}期开奖号码"
                 "（封存之后的第一期，开奖结果公开可查）")
     else:
-        when = (f"随机值由 {fmt_date(check.source_due)} {check.source_ref}现场掷骰产生，"
+        how = f"掷 {check.rule['dice']} 颗骰子" if (check.rule or {}).get("dice") else "掷骰"
+        when = (f"随机值由 {fmt_date(check.source_due)} {check.source_ref}现场{how}产生（按掷出顺序记录点数），"
                 "由督查人员录入，代表组联络员（或另一名督查人员）用本人账号和密码确认，双方姓名记入抽查记录")
     text = (f"第{check.id}号抽查公告：督查人员 {sealer or check.created_by} 于 {check.created_at:%Y-%m-%d %H:%M} 封存"
             f"{describe_rule(check.rule)}可抽记录共 {n} 条，清单指纹（SHA-256）为 {check.fingerprint}。{when}。"
@@ -1880,7 +1899,7 @@ def demo_checks(session: Session, day: date, seed: int) -> int:
                           group_count=n, on=sealed)
         c2 = seal_check(session, sup, rule, source_kind="现场掷骰", source_name="季度督查工作会",
                         source_ref="区人大常委会302会议室", source_due=sealed + timedelta(days=1),
-                        reason="第一次封存漏选了来信和开箱记录", at=at(sealed, 11))
+                        reason="第一次封存漏选了来信和开箱记录", dice=3, at=at(sealed, 11))
         # the second person: another supervisor's account when there is one, else the staff account
         # (the demo's dice are not typed by a person, so their confirmation is taken as given)
         second = session.execute(select(models.User).where(
@@ -1945,7 +1964,7 @@ def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
         start, _end = quarter_of(t)
         total = session.execute(select(func.count()).select_from(dg).where(dg.active.is_(True))).scalar_one()
         n = len(unchecked_groups(session, actor, start))
-        out.append(Figure("R16", "本季度未抽查代表组", n, "个", "spotchecks", {"tab": "新建抽查"},
+        out.append(Figure("R16", "本季度未抽查代表组", n, "个", "spotchecks", {"tab": "封存与开签"},
                           bad=total - n < default_group_count(session, int(total)),
                           help=f"{fmt_date(start)}起尚未完成抽查（核查结论已记录并已评定）的代表组；"
                                "每季度应抽查不少于20%的代表组（至少2个）"))

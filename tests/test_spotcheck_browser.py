@@ -60,7 +60,7 @@ def sc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         rule = sc.build_rule(s, sup, period_start=start, period_end=end, kinds=["联系活动", "来信"],
                              percent=100, minimums={"联系活动": 0, "来信": 0})
         cid = sc.seal_check(s, sup, rule, source_kind="现场掷骰", source_name="季度督查会", source_ref="302室",
-                            source_due=today()).id
+                            source_due=today(), dice=3).id
         sc.open_check(s, sup, cid, value="6 1 4", **second)
     dispose_all()
     yield base, url

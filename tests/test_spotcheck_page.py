@@ -45,7 +45,7 @@ def _activities(w, n: int = 4) -> list[int]:
     return ids
 
 
-def _drawn(w, *, groups=None, minimum=1, value="5") -> int:
+def _drawn(w, *, groups=None, minimum=1, value="5 5 5") -> int:
     """Seal last quarter's activities and open with dice and a liaison (services); the check's id."""
     start, end = _last_quarter()
     second = tsc.confirm(w.url)
@@ -53,7 +53,7 @@ def _drawn(w, *, groups=None, minimum=1, value="5") -> int:
         rule = sc.build_rule(s, w.supervisor(), period_start=start, period_end=end, kinds=["联系活动"],
                              groups=groups, percent=1, minimums={"联系活动": minimum})
         cid = sc.seal_check(s, w.supervisor(), rule, source_kind="现场掷骰", source_name="督查会",
-                            source_ref="302室", source_due=today()).id
+                            source_ref="302室", source_due=today(), dice=len(value.split())).id
         sc.open_check(s, w.supervisor(), cid, value=value, **second)
         return cid
 
@@ -83,6 +83,7 @@ def test_supervisor_seals_opens_records_and_verifies(app_world):
     at.button(key="sc_seal_btn").click().run()
     assert any("请填写掷骰的会议或场次" in e.value for e in at.error)
     at.text_input(key="sc_source_ref_现场掷骰").input("302会议室").run()
+    at.number_input(key="sc_dice").set_value(3).run()
     at.button(key="sc_seal_btn").click().run()
     assert not at.exception
     assert any("已封存" in m.value for m in at.success)
@@ -203,7 +204,7 @@ def _staff_rectifications() -> None:
 
 def test_staff_see_their_groups_rectifications_and_the_supervisor_closes_one(app_world):
     w = app_world
-    _drawn(w, value="5")  # no records: every group 需整改
+    _drawn(w, value="5 2 5")  # no records: every group 需整改
     at = AppTest.from_function(_staff_rectifications, default_timeout=30)
     at.session_state["authentication_status"] = True
     at.session_state["username"] = "staff"

@@ -244,7 +244,7 @@ def test_dice_need_a_second_person_confirming_with_their_own_account(world, trav
     with session_scope("supervisor", url=world.url) as s:
         rule = sc.build_rule(s, sup, period_start=tsc.START, period_end=tsc.END, kinds=["联系活动"])
         cid = sc.seal_check(s, sup, rule, source_kind="现场掷骰", source_name="二季度督查会",
-                            source_ref="区人大302会议室", source_due=day).id
+                            source_ref="区人大302会议室", source_due=day, dice=3).id
         notice = sc.check_detail(s, sup, cid)["announcement"]
     assert "督查人员 李督查" in notice and "supervisor" not in notice  # the person, not the login
     assert "本人账号" in notice
@@ -292,6 +292,11 @@ def test_dice_need_a_second_person_confirming_with_their_own_account(world, trav
     for value in ("9 9 9 9 9", "99 1234 0", "7", "0 3 5"):
         with session_scope("supervisor", url=world.url) as s, pytest.raises(ValidationError, match="1 至 6"):
             sc.open_check(s, sup, cid, value=value, second_username="supervisor2", second_password=pw)
+    # how many dice was fixed at 封存 (on the 公告): rolling one more, or one fewer, is refused
+    assert "掷 3 颗骰子" in notice
+    for value in ("3 5", "3 5 6 1"):
+        with session_scope("supervisor", url=world.url) as s, pytest.raises(ValidationError, match="3 颗骰子"):
+            sc.open_check(s, sup, cid, value=value, second_username="supervisor2", second_password=pw)
     travel(day + timedelta(days=1))  # the throttling window has passed
     with session_scope("supervisor", url=world.url) as s:
         check = sc.open_check(s, sup, cid, value="3 5 6", second_username="supervisor2", second_password=pw,
@@ -315,8 +320,8 @@ def test_the_liaison_of_the_drawn_groups_confirms_the_dice(world, travel):
         rule = sc.build_rule(s, sup, period_start=tsc.START, period_end=tsc.END, kinds=["联系活动"],
                              groups=world.groups[:2])  # both in the staff account's office
         cid = sc.seal_check(s, sup, rule, source_kind="现场掷骰", source_name="督查会", source_ref="302室",
-                            source_due=day).id
-        check = sc.open_check(s, sup, cid, value="2 4", second_username="staff",
+                            source_due=day, dice=3).id
+        check = sc.open_check(s, sup, cid, value="2 4 6", second_username="staff",
                               second_password=auth.DEMO_PASSWORD)
         assert (check.second_name, check.second_role) == ("王工作", "代表组联络员")
 
@@ -375,3 +380,26 @@ def test_a_group_redoes_the_whole_draw_from_the_verification_sheet_alone(world, 
         assert sorted(redone, key=lambda t: (t[0], order[t[1]], t[2])) == [tuple(x) for x in sample]
         samples.add(tuple(map(tuple, sample)))
     assert len(samples) > 1  # different values gave different samples: the sheet did not just repeat one
+
+
+def test_a_lottery_value_with_the_draw_number_or_date_pasted_in_is_refused(world, travel):
+    """Pasted from a web page or Word with the draw number or the date: read as other numbers, it
+    would give another sample; each lottery number has at most two digits."""
+    tsc.add_records(world)
+    sup = world.supervisor()
+    day = travel(date(tsc.YEAR, 4, 2))
+    with session_scope("supervisor", url=world.url) as s:
+        rule = sc.build_rule(s, sup, period_start=tsc.START, period_end=tsc.END, kinds=["联系活动"])
+        cid = sc.seal_check(s, sup, rule, source_kind="彩票开奖", source_name="双色球", source_ref="2026038",
+                            source_due=day + timedelta(days=1)).id
+        with pytest.raises(ValidationError):
+            sc.seal_check(s, sup, rule, source_kind="现场掷骰", source_name="会", source_ref="302室",
+                          source_due=day, dice=2, reason="x")  # too few dice to be a draw
+    travel(day + timedelta(days=1))
+    for pasted in ("第2026038期 03 07 12 19 25 31 09", f"{day + timedelta(days=1)} 03 07 12 19 25 31 09"):
+        with session_scope("supervisor", url=world.url) as s, pytest.raises(ValidationError) as e:
+            sc.open_check(s, sup, cid, value=pasted)
+        assert "不超过两位" in e.value.errors["value"]
+    with session_scope("supervisor", url=world.url) as s:  # from Word: a non-breaking space, a tab, a 、
+        check = sc.open_check(s, sup, cid, value="03\u00a007\t12、19，25 31 + 09\u200b")
+        assert check.witness_value == "03 07 12 19 25 31 09"

@@ -96,7 +96,8 @@ def new_check(w, *, value="3 5 6", kinds=sc.KINDS, group_count=None, count=None,
                              group_count=group_count, **share)
         reason = "测试再次抽查" if sc.earlier_seals(s, rule) else ""
         check = sc.seal_check(s, w.supervisor(), rule, source_kind="现场掷骰", source_name="季度抽查会",
-                              source_ref="第一会议室", source_due=today(), reason=reason)
+                              source_ref="第一会议室", source_due=today(), reason=reason,
+                              dice=len(value.split()))
         sc.open_check(s, w.supervisor(), check.id, value=value, **second)
         return check.id
 
@@ -476,3 +477,14 @@ def test_verify_file_checks_the_findings_sheet_and_tells_missing_from_mismatch(w
         assert words in out.out + out.err, (argv, out)
         assert "BadZip" not in out.out + out.err
         assert ("不一致：" in out.out) == (code == 1), (argv, out)
+
+
+def test_the_dashboard_figures_link_to_tabs_the_page_has(world):
+    """工作台's “本季度未抽查代表组” linked to a tab named 新建抽查 that the page does not have: the
+    page said the link was wrong. Every figure's tab is one of the page's tabs."""
+    from pages.spotchecks import TABS
+
+    with session_scope(url=world.url) as s:
+        figs = sc.figures(s, world.supervisor(), YEAR)
+    tabs = [f.params["tab"] for f in figs if f.page == "spotchecks"]
+    assert len(tabs) == 3 and set(tabs) <= set(TABS)
