@@ -262,9 +262,13 @@ def _kind_query(kind: str):
             .join(models.Mailbox, models.Mailbox.id == models.MailboxOpening.mailbox_id)
             .join(models.District, models.District.id == models.Mailbox.district_id)
         )
-    return select(models.Deputy.group_id, models.Report.id).join(
-        models.Deputy, models.Deputy.id == models.Report.deputy_id
-    )
+    # a report stays with the group its deputy served in on its day (a deputy who moves group after
+    # 封存 does not move the report out of the frozen list)
+    from services.deputies import group_on_day
+
+    r = models.Report
+    group = group_on_day(r.deputy_id, func.coalesce(r.held_on, r.received_on), models.Deputy.group_id)
+    return select(group, r.id).join(models.Deputy, models.Deputy.id == r.deputy_id)
 
 
 def eligible_records(session: Session, start: date, end: date, kinds: Sequence[str],
@@ -635,6 +639,25 @@ def earlier_seals(session: Session, rule: dict) -> list[models.SpotCheck]:
             and qs & _quarters(c.period_start, c.period_end)]
 
 
+def _used_draw(session: Session, name: str, ref: str, day: date) -> str | None:
+    """Why a lottery draw cannot be the source of a new 封存: an earlier check used it and it has
+    been drawn (that check is opened or its draw day has come: the result may be known), or its
+    number is not after such a draw of the same lottery (draw numbers grow). None when it can (two
+    checks sealed before the same future draw may share it)."""
+    sc = models.SpotCheck
+    rows = session.execute(select(sc.id, sc.source_ref).where(
+        sc.source_kind == "彩票开奖", sc.source_name == name,
+        or_(sc.seed.is_not(None), sc.source_due <= day))).all()
+    same = sorted(i for i, r in rows if r == ref)
+    if same:
+        return f"第{ref}期已开奖（第{same[0]}号抽查采用过，结果可能已为人所知），请采用之后的一期"
+    if ref.isdigit():
+        before = [int(r) for _i, r in rows if r and r.isdigit() and len(r) == len(ref)]
+        if before and int(ref) < max(before):
+            return f"期号应晚于{name}已开奖的第{max(before)}期（之前的各期都已开奖）"
+    return None
+
+
 def seal_check(session: Session, actor: Actor, rule: dict, *, source_kind: str, source_name: object,
                source_ref: object, source_due: object, reason: object = "", dice: object = None,
                at: datetime | None = None) -> models.SpotCheck:
@@ -686,6 +709,10 @@ def seal_check(session: Session, actor: Actor, rule: dict, *, source_kind: str, 
                 and (c.source_name, c.source_ref, c.source_due) == (name, ref, source_due)
                 and {k: v for k, v in (c.rule or {}).items() if k != "sealed_at"} == bare):
             return c
+    if source_kind == "彩票开奖" and name and ref and "source_ref" not in errors:
+        used = _used_draw(session, name, ref, now.date())
+        if used:
+            errors["source_ref"] = used
     live = [c for c in earlier if c.status in ("已封存", "检查中")]
     if live:
         errors["reason"] = ("第" + "、".join(str(c.id) for c in live) + "号抽查（同一代表组、同一季度）"

@@ -403,3 +403,29 @@ def test_a_lottery_value_with_the_draw_number_or_date_pasted_in_is_refused(world
     with session_scope("supervisor", url=world.url) as s:  # from Word: a non-breaking space, a tab, a 、
         check = sc.open_check(s, sup, cid, value="03\u00a007\t12、19，25 31 + 09\u200b")
         assert check.witness_value == "03 07 12 19 25 31 09"
+
+
+def test_a_lottery_draw_already_drawn_cannot_be_the_source_of_a_new_seal(world, travel):
+    """A draw whose result is known (it was the source of a check opened or due) would let the
+    sealer know the sample in advance; two checks sealed before the same future draw may share it."""
+    tsc.add_records(world)
+    sup = world.supervisor()
+    day = travel(date(tsc.YEAR, 4, 2))
+
+    def seal(groups, ref, due, reason=""):
+        with session_scope("supervisor", url=world.url) as s:
+            rule = sc.build_rule(s, sup, period_start=tsc.START, period_end=tsc.END, kinds=["联系活动"],
+                                 groups=groups)
+            return sc.seal_check(s, sup, rule, source_kind="彩票开奖", source_name="双色球", source_ref=ref,
+                                 source_due=due, reason=reason).id
+
+    first = seal([world.groups[0]], "2026038", day + timedelta(days=1))
+    seal([world.groups[1]], "2026038", day + timedelta(days=1))  # the same future draw: fine
+    travel(day + timedelta(days=2))
+    with session_scope("supervisor", url=world.url) as s:
+        sc.open_check(s, sup, first, value="03 07 12 19 25 31 09")
+    for ref in ("2026038", "2026030"):
+        with pytest.raises(ValidationError) as e:
+            seal([world.groups[2]], ref, day + timedelta(days=4))
+        assert "已开奖" in e.value.errors["source_ref"]
+    seal([world.groups[2]], "2026040", day + timedelta(days=4))

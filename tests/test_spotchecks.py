@@ -488,3 +488,23 @@ def test_the_dashboard_figures_link_to_tabs_the_page_has(world):
         figs = sc.figures(s, world.supervisor(), YEAR)
     tabs = [f.params["tab"] for f in figs if f.page == "spotchecks"]
     assert len(tabs) == 3 and set(tabs) <= set(TABS)
+
+
+def test_a_deputy_who_moves_group_or_leaves_after_the_seal_is_no_change_of_the_list(world):
+    """A report stays with the group its deputy served in on its day: a deputy moved to another
+    group (or who left) after 封存 does not make 复核 report the frozen list as changed."""
+    from services import masterdata
+
+    ids = add_records(world)
+    with session_scope("supervisor", url=world.url) as s:
+        rule = sc.build_rule(s, world.supervisor(), period_start=START, period_end=END, kinds=list(sc.KINDS))
+        cid = sc.seal_check(s, world.supervisor(), rule, source_kind="彩票开奖", source_name="双色球",
+                            source_ref="2026038", source_due=today() + timedelta(days=1)).id
+    with session_scope("admin", url=world.url) as s:
+        masterdata.move_deputy(s, world.admin(), world.deputies[0], world.groups[2], world.districts[2], today())
+        masterdata.set_deputy_status(s, world.admin(), world.deputies[1], "辞职", today())
+    with session_scope(url=world.url) as s:
+        result = sc.verify(s, cid)
+        assert result["fingerprint_ok"], (result["added"], result["removed"])
+        assert result["ok"], result["problems"]
+        assert (world.groups[0], "述职", ids["述职"][0]) in sc.eligible_records(s, START, END, sc.KINDS, world.groups)
