@@ -187,7 +187,12 @@ def _seal_form(actor: Actor, groups: dict[int, str]) -> None:
                                  max_value=sc.DICE_MAX, value=sc.DICE_DEFAULT, step=1, key="sc_dice")
         field_error(form, "dice")
     reason = ""
-    if earlier:
+    live = [(i, st_) for i, st_ in earlier if st_ in ("已封存", "检查中")]
+    if live:
+        st.warning("这些代表组本季度的抽查尚未结束：" + "、".join(f"第{i}号（{st_}）" for i, st_ in live)
+                   + "。完成该次抽查（或在取值日期之前作废）后才能再次封存；已到取值日期或已开签的，须由领导作废。")
+        field_error(form, "reason")
+    elif earlier:
         st.warning("本季度已封存过这些代表组：" + "、".join(f"第{i}号（{st_}）" for i, st_ in earlier)
                    + "。再次封存须写明理由，理由将显示在抽查记录和公告上。")
         reason = st.text_input("再次封存理由", key="sc_reseal_reason", max_chars=500)
@@ -234,8 +239,8 @@ def _open_form(actor: Actor) -> None:
     value = st.text_input("开奖号码（按公布顺序）" if not dice else "掷骰点数（按掷出顺序）", key="sc_value",
                           max_chars=128, placeholder="如：03 07 12 19 25 31 09" if not dice else "如：3 5 6")
     read = sc.normalize_value(value)
-    if read and read != value.strip():
-        st.caption(f"将按“{read}”开签（只取其中的数字，按原顺序）。")
+    if read:  # what will be used: only the numbers, in order (a value pasted from Word shows here)
+        st.caption(f"将按“{read}”开签（共 {len(read.split())} 个数；只取其中的数字，按原顺序）。")
     field_error(form, "value")
     second, password = "", ""
     if dice:

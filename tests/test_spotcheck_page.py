@@ -92,16 +92,24 @@ def test_supervisor_seals_opens_records_and_verifies(app_world):
         cid, fp = check.id, check.fingerprint
         assert check.status == "已封存" and check.seed is None
     assert any(fp in t.value for t in at.text)  # the 公告 shows the fingerprint
+    # a double click on 封存 (the second click arrives after the first saved): still one check, and
+    # the page says this quarter's check of these groups is under way
+    at.button(key="sc_seal_btn").click().run()
+    assert not at.exception
+    with session_scope(url=w.url) as s:
+        assert s.query(models.SpotCheck).count() == 1
+    assert any("尚未结束" in m.value for m in at.warning)
     # 开签: dice need the second person, confirming with their own account and password
     second = tsc.second_account(w.url)
-    at.text_input(key="sc_value").input("2 6 1").run()
+    at.text_input(key="sc_value").input("2，6，1\u200b").run()  # pasted with commas and a zero-width space
+    assert any("将按“2 6 1”开签" in c.value for c in at.caption)
     at.button(key="sc_open_btn").click().run()
     assert any("第二人" in e.value for e in at.error)
     at.text_input(key=f"sc_second_{cid}").input(second).run()
     at.text_input(key=f"sc_second_pw_{cid}").input("wrong-pass1").run()
     at.button(key="sc_open_btn").click().run()
     assert any("用户名或密码错误" in e.value for e in at.error)
-    assert at.text_input(key="sc_value").value == "2 6 1"  # the value typed is kept
+    assert at.text_input(key="sc_value").value == "2，6，1\u200b"  # the value typed is kept
     with session_scope(url=w.url) as s:
         assert s.get(models.SpotCheck, cid).status == "已封存"
         assert s.query(models.LoginAttempt).filter_by(username=second, success=False).count() == 1
