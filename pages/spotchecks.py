@@ -313,6 +313,7 @@ def _check_tab(actor: Actor, checks: dict[int, str]) -> None:
         names = settings.get(s, "spotcheck_checklist")
     st.text(f"抽查规则：{d['rule_text']}")
     if d["status"] in ("已封存", "已作废"):
+        show_flash(f"sc_abandon_{check_id}")  # just abandoned here
         st.info(f"第{check_id}号抽查{d['status']}，没有可核查的记录。")
         return
     if d["status"] == "检查中" and not any(i["结果"] for i in d["items"]):

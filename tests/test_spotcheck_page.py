@@ -277,3 +277,22 @@ def test_a_double_submit_of_one_findings_form_stores_once(app_world):
         assert s.get(models.SpotCheckItem, item["id"]).version == item["version"] + 1
         saves = {a.at for a in s.query(models.AuditLog).filter_by(entity="SpotCheckItem", entity_id=str(item["id"]))}
     assert len(saves) == 1  # one save in the log
+
+
+def test_an_opened_check_is_abandoned_by_the_admin_with_a_reason_not_by_the_supervisor(app_world):
+    w = app_world
+    _activities(w, 1)
+    cid = _drawn(w, groups=[w.groups[0]])
+    at = app_as("supervisor", "spotchecks")
+    assert not [b for b in at.button if b.key == f"sc_abandon_btn_{cid}"]
+    assert any("须由领导" in c.value for c in at.caption)
+    at = app_as("admin", "spotchecks")
+    at.button(key=f"sc_abandon_btn_{cid}").click().run()
+    assert any("请写明作废理由" in e.value for e in at.error)
+    at.text_input(key=f"sc_abandon_reason_{cid}").input("掷骰记录有误，经领导同意作废")
+    at.button(key=f"sc_abandon_btn_{cid}").click().run()
+    assert not at.exception
+    assert any("已作废" in m.value for m in at.success)
+    with session_scope(url=w.url) as s:
+        check = s.get(models.SpotCheck, cid)
+        assert (check.status, check.abandoned_by, check.abandon_reason) == ("已作废", "admin", "掷骰记录有误，经领导同意作废")
