@@ -1922,16 +1922,23 @@ def demo_checks(session: Session, day: date, seed: int) -> int:
                        source_ref=f"{sealed.year}{rng.randint(100, 150):03d}", source_due=sealed + timedelta(days=2),
                        at=at(sealed, 10))
         abandon_check(session, sup, c.id, "漏选了来信和开箱记录，重新封存", at=at(sealed, 11))
+        # dice at a meeting of one office's groups, confirmed by that office's liaison (the staff account
+        # covering them); the demo's dice are not typed by a person, so the confirmation is taken as given
+        U = models.User
+        second = session.execute(select(U).where(U.active.is_(True), U.role == "staff", U.office_id.is_not(None))
+                                 .order_by(U.id)).scalars().first()
+        offices = _group_offices(session, groups)
+        mine = [g for g in groups if second is not None and offices.get(g) == second.office_id]
+        if not mine:  # no liaison account: another supervisor's, else any other account
+            second = session.execute(select(U).where(U.active.is_(True), U.username != sup.username)
+                                     .order_by(U.role.desc(), U.id)).scalars().first()
+            mine = groups
+        k = min(n, len(mine))
         rule = build_rule(session, sup, period_start=q1[0], period_end=q1[1], kinds=list(DEFAULT_KINDS),
-                          group_count=n, on=sealed)
+                          groups=mine, group_count=k if k < len(mine) else None, on=sealed)
         c2 = seal_check(session, sup, rule, source_kind="现场掷骰", source_name="季度督查工作会",
                         source_ref="区人大常委会302会议室", source_due=sealed + timedelta(days=1),
                         reason="第一次封存漏选了来信和开箱记录", dice=3, at=at(sealed, 11))
-        # the second person: another supervisor's account when there is one, else the staff account
-        # (the demo's dice are not typed by a person, so their confirmation is taken as given)
-        second = session.execute(select(models.User).where(
-            models.User.active.is_(True), models.User.role.in_(("supervisor", "staff")),
-            models.User.username != sup.username).order_by(models.User.role.desc(), models.User.id)).scalars().first()
         open_check(session, sup, c2.id, value=" ".join(str(rng.randint(1, 6)) for _ in range(3)),
                    at=at(sealed + timedelta(days=1), 15), _second=second)
         grades = session.execute(select(models.SpotCheckGrade.group_id).where(
