@@ -36,7 +36,16 @@ CLI_USER = "命令行"
 
 
 class CommandError(Exception):
-    """A failure to report on standard error (in Chinese) with a non-zero exit status."""
+    """A failure to report on standard error (in Chinese) with a non-zero exit status (``code``)."""
+
+    code = 1
+
+
+class NothingToCheck(CommandError):
+    """What was to be checked is not there (no such spot check, no such or no readable file): exit 2,
+    told apart from a mismatch (exit 1)."""
+
+    code = 2
 
 
 def _url() -> str:
@@ -375,9 +384,11 @@ def cmd_spotcheck(args: argparse.Namespace) -> None:
     if args.file:
         path = Path(args.file)
         if not path.is_file():
-            raise CommandError(f"找不到文件：{path}")
+            raise NothingToCheck(f"找不到文件：{path}")
         ok, text = spotchecks.verify_export(path.read_bytes())
         print(text)
+        if ok is None:
+            raise NothingToCheck("无法复核：文件不是导出的抽查记录")
         if not ok:
             raise CommandError("导出文件中的抽查不一致")
         return
@@ -392,10 +403,16 @@ def cmd_spotcheck(args: argparse.Namespace) -> None:
         return
     for _cid, _ok, text in lines:
         print(text)
-    bad = [cid for cid, ok, _ in lines if not ok]
-    print(f"共复核 {len(lines)} 次抽查，一致 {len(lines) - len(bad)} 次，不一致 {len(bad)} 次。")
+    bad = [cid for cid, ok, _ in lines if ok is False]
+    missing = [cid for cid, ok, _ in lines if ok is None]
+    done = len(lines) - len(missing)
+    if done:
+        print(f"共复核 {done} 次抽查，一致 {done - len(bad)} 次，不一致 {len(bad)} 次"
+              + (f"；找不到 {len(missing)} 次。" if missing else "。"))
     if bad:
         raise CommandError("不一致的抽查：" + "、".join(f"第{c}号" for c in bad))
+    if missing:
+        raise NothingToCheck("找不到抽查：" + "、".join(f"第{c}号" for c in missing))
 
 
 # ---------------------------------------------------------------- parser
@@ -464,7 +481,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="备份格式（默认：SQLite 用在线备份，PostgreSQL 用 pg_dump，其他用 JSON 行格式）")
     s.set_defaults(func=cmd_backup)
 
-    s = sub.add_parser("spotcheck", help="抽查：verify 按公布的复现方法重新抽取，核对样本是否一致")
+    s = sub.add_parser("spotcheck", help="抽查：verify 按公布的复现方法重新抽取，核对样本是否一致",
+                       description="退出状态：0 一致；1 不一致；2 找不到该抽查或文件，或文件不是导出的抽查记录。")
     s.add_argument("action", choices=["verify"], help="verify 复核")
     s.add_argument("ids", nargs="*", type=int, metavar="ID", help="抽查编号（可多个）")
     s.add_argument("--all", action="store_true", help="复核全部抽查")
@@ -489,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:
         args.func(args)
     except CommandError as exc:
         print(f"错误：{exc}", file=sys.stderr)
-        return 1
+        return exc.code
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130

@@ -906,13 +906,15 @@ class SpotCheck(Base):
     opened_at: Mapped[datetime | None] = mapped_column(DateTime)
     second_name: Mapped[str | None] = mapped_column(String(64))  # dice: the second person
     second_role: Mapped[str | None] = mapped_column(String(32))
+    # dice: the account that confirmed the value with its own password at 开签
+    second_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     abandoned_by: Mapped[str | None] = mapped_column(String(64))
     abandoned_at: Mapped[datetime | None] = mapped_column(DateTime)
     abandon_reason: Mapped[str | None] = mapped_column(Text)
 
 
-class SpotCheckItem(Base):
-    """One drawn record and its findings."""
+class SpotCheckItem(Versioned, Base):
+    """One drawn record and its findings (versioned: a findings form carries the version it showed)."""
 
     __tablename__ = "spot_check_items"
     __table_args__ = (
@@ -935,6 +937,8 @@ class SpotCheckItem(Base):
     checked_by: Mapped[str | None] = mapped_column(String(64))
     checked_at: Mapped[datetime | None] = mapped_column(DateTime)
     revision_note: Mapped[str | None] = mapped_column(Text)  # why the supervisor revised the finding
+
+    __mapper_args__ = {"version_id_col": Versioned.version}
 
 
 class SpotCheckGrade(Base):

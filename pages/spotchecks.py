@@ -8,7 +8,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.forms import field_error, run_write, show_flash
+from components import charts
+from components.forms import end_intent, field_error, intent, keep_drawn, run_write, show_flash
 from components.guard import require_page
 from components.params import param_choice
 from components.rectifications import rectification_list
@@ -167,7 +168,7 @@ def _seal_form(actor: Actor, groups: dict[int, str]) -> None:
     c1, c2 = st.columns(2)
     kind = c1.radio("随机值来源", SOURCES, horizontal=True, key="sc_source_kind",
                     help="彩票开奖：采用封存日之后第一期开奖号码，任何人可事后查询；现场掷骰：在会议上掷骰，"
-                         "由督查人员与代表组联络员（或另一名督查人员）共同录入。")
+                         "由督查人员录入，另一名督查人员或被抽中代表组的联络员用本人账号和密码确认。")
     lottery = kind == "彩票开奖"
     name = c2.text_input("彩票名称" if lottery else "会议名称", key=f"sc_source_name_{kind}",
                          value=sc.LOTTERY_DEFAULT if lottery else "", max_chars=64)
@@ -180,8 +181,18 @@ def _seal_form(actor: Actor, groups: dict[int, str]) -> None:
                         value=t + timedelta(days=2) if lottery else t,
                         help="彩票须是封存之后（今天以后）开奖的一期。")
     field_error(form, "source_due")
+    n_dice = None
+    if not lottery:
+        n_dice = st.number_input("骰子个数（封存后不能改变，开签时须输入同样多个点数）", min_value=sc.DICE_MIN,
+                                 max_value=sc.DICE_MAX, value=sc.DICE_DEFAULT, step=1, key="sc_dice")
+        field_error(form, "dice")
     reason = ""
-    if earlier:
+    live = [(i, st_) for i, st_ in earlier if st_ in ("已封存", "检查中")]
+    if live:
+        st.warning("这些代表组本季度的抽查尚未结束：" + "、".join(f"第{i}号（{st_}）" for i, st_ in live)
+                   + "。完成该次抽查（或在取值日期之前作废）后才能再次封存；已到取值日期或已开签的，须由领导作废。")
+        field_error(form, "reason")
+    elif earlier:
         st.warning("本季度已封存过这些代表组：" + "、".join(f"第{i}号（{st_}）" for i, st_ in earlier)
                    + "。再次封存须写明理由，理由将显示在抽查记录和公告上。")
         reason = st.text_input("再次封存理由", key="sc_reseal_reason", max_chars=500)
@@ -190,7 +201,7 @@ def _seal_form(actor: Actor, groups: dict[int, str]) -> None:
     if st.button("封存可抽记录清单", key="sc_seal_btn", type="primary", disabled=rule is None or not can):
         def _do(s):
             check = sc.seal_check(s, actor, rule, source_kind=kind, source_name=name, source_ref=ref,
-                                  source_due=due, reason=reason)
+                                  source_due=due, reason=reason, dice=n_dice)
             st.session_state["sc_pending"] = check.id
             st.session_state["sc_last"] = check.id
             return check.id
@@ -227,29 +238,66 @@ def _open_form(actor: Actor) -> None:
     dice = d["source_kind"] == "现场掷骰"
     value = st.text_input("开奖号码（按公布顺序）" if not dice else "掷骰点数（按掷出顺序）", key="sc_value",
                           max_chars=128, placeholder="如：03 07 12 19 25 31 09" if not dice else "如：3 5 6")
+    read = sc.normalize_value(value)
+    if read:  # what will be used: only the numbers, in order (a value pasted from Word shows here)
+        st.caption(f"将按“{read}”开签（共 {len(read.split())} 个数；只取其中的数字，按原顺序）。")
     field_error(form, "value")
-    second, role = "", ""
+    second, password = "", ""
     if dice:
+        st.caption("第二人（另一名督查人员，或负责被抽中代表组的代表组联络员）核对点数后，在此输入本人的用户名和密码确认。")
         c1, c2 = st.columns(2)
-        second = c1.text_input("共同录入的第二人姓名", key=f"sc_second_{cid}", max_chars=64)
-        field_error(form, "second_name")
-        role = c2.radio("第二人身份", list(sc.SECOND_ROLES), horizontal=True, key=f"sc_second_role_{cid}")
-        field_error(form, "second_role")
+        second = c1.text_input("第二人用户名", key=f"sc_second_{cid}", max_chars=32, autocomplete="off")
+        field_error(form, "second_username")
+        password = c2.text_input("第二人密码", key=f"sc_second_pw_{cid}", type="password", max_chars=128,
+                                 autocomplete="new-password")
+        field_error(form, "second_password")
     if st.button("开签并抽取样本", key="sc_open_btn", type="primary", disabled=not can):
+        client = _client()
+        st.session_state.pop(f"sc_second_pw_{cid}", None)  # the password never stays in the form
+
         def _do(s):
-            sc.open_check(s, actor, cid, value=value, second_name=second, second_role=role)
+            sc.open_check(s, actor, cid, value=value, second_username=second, second_password=password,
+                          client=client)
             st.session_state["sc_pending"] = cid
             return cid
 
         run_write(form, actor.username, _do, f"第{cid}号抽查已开签，请在“检查记录”中核查。")
     show_flash(form)
-    with st.expander("作废这次封存"):
+    _abandon(actor, cid, d)
+
+
+def _abandon(actor: Actor, cid: int, d: dict) -> None:
+    """作废 with a reason: a supervisor before the day of the random value; after it (or once
+    opened) only a leader or admin (services.spotchecks.abandon_check)."""
+    known = d["value_may_be_known"]
+    allowed = actor.role in sc.LEADER_ROLES if known else actor.can_write("spotcheck")
+    with st.expander("作废这次抽查" if d["status"] != "已封存" else "作废这次封存"):
+        if known and not allowed:
+            st.caption("已开签或已到取值日期：随机值可能已为人所知，督查人员不能作废；确需作废须由领导（或系统管理员）写明理由作废。")
+            return
         why = st.text_input("作废理由", key=f"sc_abandon_reason_{cid}", max_chars=500)
         field_error(f"sc_abandon_{cid}", "reason")
-        if st.button("作废", key=f"sc_abandon_btn_{cid}", disabled=not can):
+        if st.button("作废", key=f"sc_abandon_btn_{cid}", disabled=not allowed):
             run_write(f"sc_abandon_{cid}", actor.username, lambda s: sc.abandon_check(s, actor, cid, why),
                       f"第{cid}号抽查已作废，记录保留在历史中。")
         show_flash(f"sc_abandon_{cid}")
+
+
+def _client() -> str:
+    """Where this browser connects from, for the login throttling of the second person's password
+    (the same rule as the login: services.auth.client_from)."""
+    import os
+
+    from services import auth
+
+    try:
+        trusted = auth.trusted_networks(os.environ.get("TRUSTED_PROXIES"))
+        forwarded = st.context.headers.get("X-Forwarded-For", "")
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request (tests) or a bad TRUSTED_PROXIES (the login refuses it)
+        trusted, forwarded, ip = [], "", None
+    return auth.client_from(ip if isinstance(ip, str) else None,
+                            forwarded if isinstance(forwarded, str) else "", trusted)
 
 
 # ---------------------------------------------------------------- 检查记录
@@ -265,8 +313,11 @@ def _check_tab(actor: Actor, checks: dict[int, str]) -> None:
         names = settings.get(s, "spotcheck_checklist")
     st.text(f"抽查规则：{d['rule_text']}")
     if d["status"] in ("已封存", "已作废"):
+        show_flash(f"sc_abandon_{check_id}")  # just abandoned here
         st.info(f"第{check_id}号抽查{d['status']}，没有可核查的记录。")
         return
+    if d["status"] == "检查中" and not any(i["结果"] for i in d["items"]):
+        _abandon(actor, check_id, d)
     items = d["items"]
 
     def fetch(f: dict, offset: int, limit: int) -> Page:
@@ -305,6 +356,11 @@ def _check_tab(actor: Actor, checks: dict[int, str]) -> None:
     form = f"sc_find_{check_id}"
     with session_scope(actor.username) as s:
         preset = sc.preset_checklist(s, item["类别"])
+    it = intent(form, item_id, item["version"])  # the version shown; a token used once (double click)
+    fields = [f"sc_ck_{item_id}_{n}" for n in range(len(names))] + [f"sc_res_{item_id}", f"sc_note_{item_id}"]
+    if it.seen != item["version"]:  # saved elsewhere since this form was drawn: show who, keep the input
+        st.warning(f"该记录的核查结论在您打开后已被{item['核查人'] or '他人'}修改为“{item['结果'] or '未核查'}”；"
+                   "保存时将被拒绝，请核对后重新提交。")
     with st.form(f"sc_finding_{item_id}"):
         st.text(f"{item['代表组']}　{item['类别']}　编号 {item['记录编号']}：{item['记录']}")
         marks = {}
@@ -323,19 +379,20 @@ def _check_tab(actor: Actor, checks: dict[int, str]) -> None:
         if item["结果"]:
             reason = st.text_input("修改理由（已核查的记录修改结论时必填）", key=f"sc_reason_{item_id}")
             field_error(form, "reason")
-        saved = st.form_submit_button("保存核查结果", type="primary", key=f"sc_save_{item_id}")
+        saved = st.form_submit_button("保存核查结果", type="primary", key=it.key(f"sc_save_{item_id}"))
+    keep_drawn(it, fields)
     if saved:
         checklist = {k: v for k, v in marks.items() if v is not None}
         nxt = next((i["id"] for i in items if not i["结果"] and i["id"] != item_id), None)
 
         def _do(s):
             grade = sc.record_finding(s, actor, item_id, checklist, result, note, reason=reason,
-                                      seen=item["结果"])
+                                      expected_version=it.seen)
             if nxt is not None:
                 st.session_state["sc_next_item"] = (check_id, nxt)
             return grade
 
-        run_write(form, actor.username, _do, "核查结果已保存；本组记录全部核查后自动评定。")
+        run_write(form, actor.username, _do, "核查结果已保存；本组记录全部核查后自动评定。", intent=it)
     show_flash(form)
     left = {g["group_id"]: g["抽取条数"] - g["已核查"] for g in d["grades"]}
     pending = [g for g in d["grades"] if left[g["group_id"]] > 0]
@@ -346,8 +403,13 @@ def _check_tab(actor: Actor, checks: dict[int, str]) -> None:
             col.text(g["代表组"])  # the name as plain text (a button label would read Markdown)
             if col.button(f"其余{left[g['group_id']]}条全部合格", key=f"sc_rest_{check_id}_{g['group_id']}"):
                 gid = g["group_id"]
-                run_write(form, actor.username, lambda s, gid=gid: sc.pass_the_rest(s, actor, check_id, gid),
-                          f"{g['代表组']}其余{left[gid]}条记录已记为合格。")
+                n = run_write(form, actor.username, lambda s, gid=gid: sc.pass_the_rest(s, actor, check_id, gid),
+                              rerun=False)
+                end_intent(it)  # the record on the form may be among them: redraw it with its new version
+                st.session_state[f"{form}__flash"] = (
+                    ("ok", f"{g['代表组']}其余{n}条记录已记为合格。") if n
+                    else ("info", f"{g['代表组']}的记录已全部核查（可能已在其他窗口保存），没有再记录。"))
+                st.rerun()
 
 
 # ---------------------------------------------------------------- 复核
@@ -479,7 +541,7 @@ def _history_tab(actor: Actor, groups: dict[int, str], checks: dict[int, str]) -
         tooltip=[alt.Tooltip("代表组:N"), alt.Tooltip("抽查编号:Q", title="抽查编号"),
                  alt.Tooltip("抽查日期:T", title="抽查日期", format="%Y-%m-%d"), alt.Tooltip("评定:N")],
     )
-    st.altair_chart(chart, width="stretch")
+    charts.show(chart, "sc_trend_chart", "抽查评定趋势", width="stretch")
 
 
 if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login

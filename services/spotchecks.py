@@ -6,8 +6,9 @@ A check happens in two steps:
    random source; the eligible list is frozen, its fingerprint stored and printed on a 抽查公告 with
    the day the random value will be taken and from where. Nobody knows the value yet.
 2. **开签** (open): the value is entered — by default the result of the first draw of a national
-   lottery after the seal day (draw number and date fixed on the 公告), or dice rolled at a meeting and
-   entered together with a second person (group liaison or a second supervisor; both names kept).
+   lottery after the seal day (draw number and date fixed on the 公告), or dice rolled at a meeting,
+   entered by the supervisor and confirmed by a second person with their own account and password
+   (another supervisor, or the group liaison: staff covering the drawn groups; both names kept).
    The sample is a pure function of the frozen list, the source and the value.
 
 Recipe v2 (the README states it word for word; ``tests/test_spotcheck_recipe.py`` redoes it with
@@ -62,6 +63,7 @@ from services.common import (
     Page,
     PermissionDenied,
     ValidationError,
+    check_version,
     paginate,
     scope_filter,
     today,
@@ -82,6 +84,7 @@ MIN_SETTINGS = {"联系活动": "spotcheck_record_min", "来信": "spotcheck_let
 DEFAULT_KINDS = ("联系活动", "来信", "开箱记录")
 LOTTERY_DEFAULT = "中国福利彩票双色球"
 SECOND_ROLES = ("代表组联络员", "督查人员")
+DICE_MIN, DICE_MAX, DICE_DEFAULT = 3, 10, 5  # dice fixed at 封存: 6**5 = 7,776 possible values by default
 # checklist items that do not apply to a kind: preset to 不适用 (names of the default checklist)
 NOT_APPLICABLE = {
     "来信": ("有签到表或照片",),
@@ -259,9 +262,13 @@ def _kind_query(kind: str):
             .join(models.Mailbox, models.Mailbox.id == models.MailboxOpening.mailbox_id)
             .join(models.District, models.District.id == models.Mailbox.district_id)
         )
-    return select(models.Deputy.group_id, models.Report.id).join(
-        models.Deputy, models.Deputy.id == models.Report.deputy_id
-    )
+    # a report stays with the group its deputy served in on its day (a deputy who moves group after
+    # 封存 does not move the report out of the frozen list)
+    from services.deputies import group_on_day
+
+    r = models.Report
+    group = group_on_day(r.deputy_id, func.coalesce(r.held_on, r.received_on), models.Deputy.group_id)
+    return select(group, r.id).join(models.Deputy, models.Deputy.id == r.deputy_id)
 
 
 def eligible_records(session: Session, start: date, end: date, kinds: Sequence[str],
@@ -632,12 +639,32 @@ def earlier_seals(session: Session, rule: dict) -> list[models.SpotCheck]:
             and qs & _quarters(c.period_start, c.period_end)]
 
 
+def _used_draw(session: Session, name: str, ref: str, day: date) -> str | None:
+    """Why a lottery draw cannot be the source of a new 封存: an earlier check used it and it has
+    been drawn (that check is opened or its draw day has come: the result may be known), or its
+    number is not after such a draw of the same lottery (draw numbers grow). None when it can (two
+    checks sealed before the same future draw may share it)."""
+    sc = models.SpotCheck
+    rows = session.execute(select(sc.id, sc.source_ref).where(
+        sc.source_kind == "彩票开奖", sc.source_name == name,
+        or_(sc.seed.is_not(None), sc.source_due <= day))).all()
+    same = sorted(i for i, r in rows if r == ref)
+    if same:
+        return f"第{ref}期已开奖（第{same[0]}号抽查采用过，结果可能已为人所知），请采用之后的一期"
+    if ref.isdigit():
+        before = [int(r) for _i, r in rows if r and r.isdigit() and len(r) == len(ref)]
+        if before and int(ref) < max(before):
+            return f"期号应晚于{name}已开奖的第{max(before)}期（之前的各期都已开奖）"
+    return None
+
+
 def seal_check(session: Session, actor: Actor, rule: dict, *, source_kind: str, source_name: object,
-               source_ref: object, source_due: object, reason: object = "",
+               source_ref: object, source_due: object, reason: object = "", dice: object = None,
                at: datetime | None = None) -> models.SpotCheck:
     """封存: freeze the eligible list, store its fingerprint and each record's state, and fix the
     random source and the day its value will be taken. A second 封存 of a group in the same
-    quarter needs a reason (shown on the record)."""
+    quarter needs a reason (shown on the record). Dice: how many are rolled is fixed here too
+    (``dice``, DICE_MIN–DICE_MAX, kept in the rule): nobody can roll "one more" until a sample suits."""
     actor.require_write("spotcheck")
     errors: dict[str, str] = {}
     name = clean_text(source_name)
@@ -662,17 +689,36 @@ def seal_check(session: Session, actor: Actor, rule: dict, *, source_kind: str, 
         errors["source_due"] = "掷骰日期不能早于今天"
     elif source_due > now.date() + timedelta(days=31):
         errors["source_due"] = "取得随机值的日期应在31天之内"
+    n_dice = None
+    if source_kind == "现场掷骰":
+        try:
+            n_dice = int(dice if dice is not None else DICE_DEFAULT)
+        except (TypeError, ValueError):
+            n_dice = 0
+        if not DICE_MIN <= n_dice <= DICE_MAX:
+            errors["dice"] = f"骰子个数应为{DICE_MIN}–{DICE_MAX}颗"
     valid = group_choices(session, actor)
     if not rule.get("groups") or any(g not in valid for g in rule["groups"]):
         errors["groups"] = "所选代表组不存在或已停用"
     earlier = earlier_seals(session, rule) if "groups" not in errors else []
+    if n_dice:
+        rule = {**rule, "dice": n_dice}
     bare = {k: v for k, v in rule.items() if k != "sealed_at"}
     for c in earlier:  # the same 封存 again (a double click, a second tab): that one stands
         if (c.status == "已封存" and c.created_by == actor.username and c.source_kind == source_kind
                 and (c.source_name, c.source_ref, c.source_due) == (name, ref, source_due)
                 and {k: v for k, v in (c.rule or {}).items() if k != "sealed_at"} == bare):
             return c
-    if earlier and not reason:
+    if source_kind == "彩票开奖" and name and ref and "source_ref" not in errors:
+        used = _used_draw(session, name, ref, now.date())
+        if used:
+            errors["source_ref"] = used
+    live = [c for c in earlier if c.status in ("已封存", "检查中")]
+    if live:
+        errors["reason"] = ("第" + "、".join(str(c.id) for c in live) + "号抽查（同一代表组、同一季度）"
+                            + "、".join(sorted({c.status for c in live}))
+                            + "，不能再次封存：请先完成该次抽查，或在开签前将其作废（到取值日期后须由领导作废）")
+    elif earlier and not reason:
         errors["reason"] = ("本季度已封存过这些代表组（第" + "、".join(str(c.id) for c in earlier)
                             + "号），再次封存须写明理由，理由将显示在抽查记录上")
     if len(reason) > 500:
@@ -694,13 +740,66 @@ def seal_check(session: Session, actor: Actor, rule: dict, *, source_kind: str, 
     return check
 
 
+def _group_offices(session: Session, group_ids: Iterable[int]) -> dict[int, int]:
+    """{group id: office id}."""
+    ids = sorted({int(g) for g in group_ids})
+    if not ids:
+        return {}
+    return dict(session.execute(select(models.DeputyGroup.id, models.DeputyGroup.office_id)
+                                .where(models.DeputyGroup.id.in_(ids))).all())
+
+
+def second_person(session: Session, actor: Actor, check: models.SpotCheck, username: object,
+                  password: object, client: str, groups: Iterable[int]) -> models.User:
+    """The second person of a dice draw confirms the value with their own account.
+
+    The password is checked as the login checks it (``services.auth``: the same throttling first,
+    then ``check_password``). A wrong password is a failed login of that account (it counts toward
+    its throttling and lock): it is committed at once, before the refusal, and nothing else is
+    stored. The account must be active, neither the sealer nor the opener, and a supervisor, or
+    staff whose scope covers every drawn group (``groups``: as the group liaison).
+    """
+    from services import auth
+
+    name = clean_text(username).lower()
+    pw = str(password or "")
+    if not name or not pw:
+        raise ValidationError({"second_username": "现场掷骰须由第二人（另一名督查人员或代表组联络员）"
+                                                  "用本人账号确认：请第二人输入其用户名和密码"})
+    if name in {actor.username, check.created_by}:
+        raise ValidationError({"second_username": "第二人不能是开签或封存的督查人员本人"})
+    blocked = auth.throttle_message(session, name, client)
+    if blocked:
+        raise ValidationError({"second_password": f"第二人账号：{blocked}"})
+    user = session.execute(select(models.User).where(models.User.username == name)).scalar_one_or_none()
+    if user is None or not auth.check_password(pw, user.password_hash):
+        auth.record_attempt(session, name, client, False)
+        session.commit()  # the failure counts toward the account's throttling; nothing else was written
+        raise ValidationError({"second_password": "第二人的用户名或密码错误，未开签"})
+    if not user.active:
+        raise ValidationError({"second_username": "第二人的账号已停用"})
+    if user.role == "supervisor":
+        return user
+    if user.role == "staff":
+        person = auth.load_actor(session, user.username)
+        offices = _group_offices(session, groups)
+        if person is not None and all(person.in_scope(offices.get(g), g) for g in offices):
+            return user
+        raise ValidationError({"second_username": "第二人负责的范围不包括被抽中的代表组："
+                                                  "代表组联络员须负责被抽中的全部代表组"})
+    raise ValidationError({"second_username": "第二人须是另一名督查人员，或负责被抽中代表组的工作人员（代表组联络员）"})
+
+
 def open_check(session: Session, actor: Actor, check_id: int, *, value: object,
-               second_name: object = "", second_role: str = "", at: datetime | None = None) -> models.SpotCheck:
+               second_username: object = "", second_password: object = "", client: str = "",
+               at: datetime | None = None, _second: models.User | None = None) -> models.SpotCheck:
     """开签: enter the random value of the source fixed at 封存; draw the sample from the frozen list.
 
     The sample depends only on the fingerprint, the source (name, draw number or meeting, day: all
     fixed at 封存) and the value: not on who opens, when, or what changed since. Dice need a second
-    person (group liaison or a second supervisor) named with the supervisor who opens.
+    person (another supervisor, or the liaison: staff covering the drawn groups) who confirms the
+    value with their own user name and password (``second_person``; ``client``: where the form was
+    sent from, for the login throttling). ``_second``: the demo data's account, unchecked.
     """
     actor.require_write("spotcheck")
     check = _get_check(session, check_id, lock=True)
@@ -710,7 +809,6 @@ def open_check(session: Session, actor: Actor, check_id: int, *, value: object,
         raise ValidationError({"": f"第{check.id}号抽查{'已作废' if check.status == '已作废' else '已开签'}，不能再开签。"})
     errors: dict[str, str] = {}
     val = normalize_value(value)
-    second = clean_text(second_name)
     now = (at or clock.now()).replace(microsecond=0)
     if not val:
         errors["value"] = "请输入开奖号码或掷骰点数（数字，按公布顺序）"
@@ -718,29 +816,31 @@ def open_check(session: Session, actor: Actor, check_id: int, *, value: object,
         errors["value"] = "随机值过长"
     if check.source_due and now.date() < check.source_due:
         errors["value"] = f"公告的取值日期是 {fmt_date(check.source_due)}，当天或以后才能开签"
-    if check.source_kind == "现场掷骰":
-        if val and not all(p in "123456" and len(p) == 1 for p in val.split()):
-            errors["value"] = "掷骰点数只能是 1 至 6，每颗骰子一个数，用空格分开（如：3 5 6 1）"
-        sealer = people.names_of(session, [check.created_by]).get(check.created_by, check.created_by)
-        bare = re.sub(r"\s|同志$|老师$", "", second)
-        if not second:
-            errors["second_name"] = "现场掷骰须由第二人（代表组联络员或另一名督查人员）共同录入，请填写其姓名"
-        elif bare in {actor.username, actor.display_name, check.created_by, sealer} or \
-                re.sub(r"同志$|老师$", "", bare) in {actor.display_name, sealer}:
-            errors["second_name"] = "第二人不能是开签或封存的督查人员本人"
-        if second_role not in SECOND_ROLES:
-            errors["second_role"] = "请选择第二人的身份"
+    dice = check.source_kind == "现场掷骰"
+    if dice and val and not all(p in "123456" and len(p) == 1 for p in val.split()):
+        errors["value"] = "掷骰点数只能是 1 至 6，每颗骰子一个数，用空格分开（如：3 5 6 1）"
+    elif dice and val and (check.rule or {}).get("dice") and len(val.split()) != int(check.rule["dice"]):
+        errors["value"] = (f"公告规定掷 {check.rule['dice']} 颗骰子，请按掷出顺序输入 {check.rule['dice']} 个点数"
+                           f"（现在是 {len(val.split())} 个）")
+    elif not dice and val and any(len(p) > 2 for p in val.split()):
+        errors["value"] = ("开奖号码每个数不超过两位：请只输入开奖号码，不要把期号、日期一并粘贴"
+                           f"（读到的是“{val[:60]}”）")
     if errors:
         raise ValidationError(errors)
     src = source_text(check.source_name, check.source_ref, check.source_due)
     seed = make_seed(check.fingerprint, src, val)
     items = canonical(check.eligible or [])
     result = draw(check.rule, items, seed)
+    second = None
+    if dice:
+        second = _second or second_person(session, actor, check, second_username, second_password, client,
+                                          result["groups"])
     check.witness_value, check.seed = val, seed
     check.sample = result["records"]
     check.opened_by, check.opened_at, check.status = actor.username, now, "检查中"
-    if check.source_kind == "现场掷骰":
-        check.second_name, check.second_role = second, second_role
+    if second is not None:
+        check.second_user_id, check.second_name = second.id, second.display_name or second.username
+        check.second_role = "督查人员" if second.role == "supervisor" else "代表组联络员"
     snaps = check.snapshots or {}
     session.add_all(
         models.SpotCheckItem(check_id=check.id, group_id=g, record_kind=k, record_id=r,
@@ -756,17 +856,41 @@ def open_check(session: Session, actor: Actor, check_id: int, *, value: object,
     return check
 
 
+LEADER_ROLES = ("leader", "admin")  # may abandon a check whose random value may be known
+
+
+def value_may_be_known(check: models.SpotCheck, day: date | None = None) -> bool:
+    """True once the random value may be known to someone: the check is opened, or the day fixed
+    for its value has come (the lottery was drawn, the dice may have been rolled)."""
+    if check.status != "已封存":
+        return True
+    return check.source_due is None or (day or today()) >= check.source_due
+
+
 def abandon_check(session: Session, actor: Actor, check_id: int, reason: object,
                   at: datetime | None = None) -> None:
-    """作废 a check with a reason; it stays in the history (who, when, why). A check with findings
-    recorded cannot be abandoned (its findings count)."""
-    actor.require_write("spotcheck")
+    """作废 a check with a reason; it stays in the history (who, when, why).
+
+    Before the day of its random value a supervisor may abandon a sealed check (nobody can know the
+    value yet). Once the value may be known (opened, or its day has come) abandoning would let the
+    sealer re-draw until a sample suits: only a leader (role leader or admin) may, with a reason.
+    A check with findings recorded cannot be abandoned (its findings count)."""
     check = _get_check(session, check_id, lock=True)
     reason = clean_text(reason)
-    if not reason:
-        raise ValidationError({"reason": "请写明作废理由"})
     if check.status == "已作废":
         raise ValidationError({"": f"第{check.id}号抽查已作废。"})
+    known = value_may_be_known(check, (at.date() if at else None))
+    if known:
+        if actor.role not in LEADER_ROLES:
+            state = "已开签" if check.status != "已封存" else f"已到取值日期（{fmt_date(check.source_due)}）"
+            raise PermissionDenied(f"第{check.id}号抽查{state}，随机值可能已为人所知，"
+                                   "督查人员不能作废；确需作废须由领导（或系统管理员）写明理由作废。")
+    else:
+        actor.require_write("spotcheck")
+    if not reason:
+        raise ValidationError({"reason": "请写明作废理由"})
+    if len(reason) > 500:
+        raise ValidationError({"reason": "理由不超过500字"})
     done = session.execute(select(func.count()).select_from(models.SpotCheckItem).where(
         models.SpotCheckItem.check_id == check.id, models.SpotCheckItem.result.is_not(None))).scalar_one()
     if done:
@@ -791,8 +915,9 @@ def announcement_text(check: models.SpotCheck, sealer: str | None = None) -> str
         when = (f"随机值取自 {fmt_date(check.source_due)} 开奖的{check.source_name}第{check.source_ref}期开奖号码"
                 "（封存之后的第一期，开奖结果公开可查）")
     else:
-        when = (f"随机值由 {fmt_date(check.source_due)} {check.source_ref}现场掷骰产生，"
-                "由督查人员与代表组联络员（或另一名督查人员）共同录入，双方姓名记入抽查记录")
+        how = f"掷 {check.rule['dice']} 颗骰子" if (check.rule or {}).get("dice") else "掷骰"
+        when = (f"随机值由 {fmt_date(check.source_due)} {check.source_ref}现场{how}产生（按掷出顺序记录点数），"
+                "由督查人员录入，代表组联络员（或另一名督查人员）用本人账号和密码确认，双方姓名记入抽查记录")
     text = (f"第{check.id}号抽查公告：督查人员 {sealer or check.created_by} 于 {check.created_at:%Y-%m-%d %H:%M} 封存"
             f"{describe_rule(check.rule)}可抽记录共 {n} 条，清单指纹（SHA-256）为 {check.fingerprint}。{when}。"
             "开签后任何人可按公布的方法用清单、来源和随机值重新抽取核对。")
@@ -829,6 +954,16 @@ def check_options(session: Session, actor: Actor, limit: int = 200, status: str 
         stmt = stmt.where(models.SpotCheck.status == status)
     rows = session.execute(stmt.order_by(models.SpotCheck.id.desc()).limit(limit)).all()
     return {i: f"第{i}号抽查 {fmt_date(c)} 封存（{fmt_date(s)}至{fmt_date(e)}，{st}）" for i, c, s, e, st in rows}
+
+
+def _second_name(session: Session, check: models.SpotCheck) -> str:
+    """The display name of who confirmed a dice value (their account's, else the name stored)."""
+    if check.second_user_id is not None:
+        name = session.execute(select(models.User.display_name)
+                               .where(models.User.id == check.second_user_id)).scalar_one_or_none()
+        if name:
+            return name
+    return check.second_name or ""
 
 
 def check_detail(session: Session, actor: Actor, check_id: int) -> dict:
@@ -873,7 +1008,9 @@ def check_detail(session: Session, actor: Actor, check_id: int) -> dict:
         "announcement": announcement_text(check, who.get(check.created_by)) if check.source_kind else "",
         "opened_by": who.get(check.opened_by, check.opened_by) if check.opened_by else "",
         "opened_at": check.opened_at,
-        "second": f"{check.second_role}{check.second_name}" if check.second_name else "",
+        "second": f"{check.second_role}{_second_name(session, check)}" if check.second_name else "",
+        "second_confirmed": check.second_user_id is not None,  # before 0008_i15 the name was typed
+        "value_may_be_known": value_may_be_known(check),
         "reseal_reason": check.reseal_reason or "",
         "abandoned": (f"{fmt_date(check.abandoned_at)} 由 {who.get(check.abandoned_by, check.abandoned_by)} 作废：{check.abandon_reason}"
                       if check.abandoned_at else ""),
@@ -884,7 +1021,7 @@ def check_detail(session: Session, actor: Actor, check_id: int) -> dict:
                 "记录": labels.get((i.record_kind, i.record_id), "（记录已删除）"),
                 "checklist": i.checklist or {}, "结果": i.result or "", "说明": i.note or "",
                 "核查人": who.get(i.checked_by, "") if i.checked_by else "", "核查时间": i.checked_at,
-                "修订说明": i.revision_note or "",
+                "修订说明": i.revision_note or "", "version": i.version,
             }
             for i in items
         ],
@@ -1028,19 +1165,22 @@ def _open_item(session: Session, item_id: int) -> tuple[models.SpotCheckItem, mo
 
 def record_finding(session: Session, actor: Actor, item_id: int, checklist: dict, result: str,
                    note: object = "", reason: object = "", seen: str | None = None,
-                   at: datetime | None = None) -> str | None:
+                   at: datetime | None = None, expected_version: int | None = None) -> str | None:
     """Save the checklist and result of one drawn record; returns the group's grade (or None).
 
     Revising a finding already recorded is for a supervisor only, with a reason (kept on the record
-    and, like every write, in the 操作日志 with before / after). ``seen``: the result the form
-    showed (None: not checked); a save over someone else's newer finding is refused.
+    and, like every write, in the 操作日志 with before / after). ``expected_version``: the version
+    the form showed (components.forms.intent); a save over a finding saved since is refused naming
+    who saved it (``check_version``). ``seen``: the result the form showed (older callers).
     """
     actor.require_write("spotcheck")
     item, check = _open_item(session, item_id)
     checklist, note = _check_finding(session, checklist, result, note)
     reason = clean_text(reason)
+    check_version(item, expected_version, "该抽查记录的核查结论")
     if seen is not None and (item.result or "") != (seen or ""):
-        raise ValidationError({"": f"该记录的核查结论已被{item.checked_by}改为“{item.result or '未核查'}”，"
+        who = people.name_of(session, item.checked_by) or "他人"
+        raise ValidationError({"": f"该记录的核查结论已被{who}改为“{item.result or '未核查'}”，"
                                    "请刷新后再修改。"})
     if item.result is not None:
         if (item.checklist, item.result, item.note or "") == (checklist, result, note):
@@ -1131,16 +1271,17 @@ def rederive(check: models.SpotCheck) -> dict:
             "ok": fp_ok and seed == check.seed and sample_ok, "sample": sample}
 
 
-def verify_lines(session: Session, check_ids: Sequence[int] | None = None) -> list[tuple[int, bool, str]]:
+def verify_lines(session: Session, check_ids: Sequence[int] | None = None) -> list[tuple[int, bool | None, str]]:
     """Re-derive checks from what they stored (all when ``check_ids`` is None): (id, ok, a line in
-    Chinese) each. Used by ``manage.py spotcheck verify``."""
+    Chinese) each; ok is None for a number no check has (找不到). Used by ``manage.py spotcheck verify``."""
     sc = models.SpotCheck
     stmt = select(sc).order_by(sc.id)
     if check_ids is not None:
         stmt = stmt.where(sc.id.in_([int(i) for i in check_ids]))
     found = session.execute(stmt).scalars().all()
     missing = sorted(set(check_ids or []) - {c.id for c in found})
-    out: list[tuple[int, bool, str]] = [(i, False, f"第{i}号抽查不存在") for i in missing]
+    out: list[tuple[int, bool | None, str]] = [(i, None, f"第{i}号抽查：找不到（没有这个编号的抽查）")
+                                                for i in missing]
     for c in found:
         r = rederive(c)
         head = f"第{c.id}号抽查（{c.status}，{'旧版方法' if c.rule.get('recipe') == RECIPE_V1 else '复现方法v2'}）"
@@ -1156,29 +1297,70 @@ def verify_lines(session: Session, check_ids: Sequence[int] | None = None) -> li
     return sorted(out)
 
 
-def verify_export(data: bytes) -> tuple[bool, str]:
+UNREADABLE = "无法读取：这不是“导出 Excel”得到的抽查记录文件（.xlsx），或文件已损坏；请使用原文件"
+FINDINGS_SHEET = "抽取记录与核查结果"
+
+
+def _sheet_table(rows: list, first: str) -> tuple[list[str], list]:
+    """The header row holding ``first`` and the rows below it (KeyError when there is none)."""
+    for n, row in enumerate(rows):
+        if row and first in [str(c) for c in row if c is not None]:
+            return [str(c) if c is not None else "" for c in row], rows[n + 1:]
+    raise KeyError(first)
+
+
+def _findings_rows(rows: list) -> list[tuple[str, int]]:
+    """(类别, 记录编号) of each row of the findings sheet (the row "本次未抽到记录" has none)."""
+    head, body = _sheet_table(rows, "记录编号")
+    i_kind, i_id = head.index("类别"), head.index("记录编号")
+    out = []
+    for r in body:
+        if not r or len(r) <= max(i_kind, i_id) or (r[i_kind] in (None, "") and r[i_id] in (None, "")):
+            continue
+        out.append((str(r[i_kind]).strip(), int(str(r[i_id]).strip())))
+    return out
+
+
+def _findings_problems(found: list[tuple[str, int]], sample: Sequence[Sequence]) -> list[str]:
+    """What the findings sheet says differently from the sample: rows missing, added or repeated."""
+    want = Counter((str(k), int(r)) for _g, k, r in sample)
+    have = Counter(found)
+    words = []
+    for label, diff in (("少了", want - have), ("多了", have - want)):
+        if diff:
+            words.append(f"“{FINDINGS_SHEET}”工作表{label}：" + "、".join(
+                f"{k} {r}" + (f"（{n}行）" if n > 1 else "") for (k, r), n in sorted(diff.items())))
+    return words
+
+
+def verify_export(data: bytes) -> tuple[bool | None, str]:
     """Re-derive a check from its .xlsx export alone (no database): the 清单行 column gives the list,
-    抽查概况 the rule, source, value and seed; the rows marked 是否抽中 the sample. (ok, a line)."""
+    抽查概况 the rule, source, value and seed; the rows marked 是否抽中 the sample; the rows of the
+    findings sheet must be exactly the sample. Returns (ok, a line in Chinese); ok is None when the
+    file cannot be read as an export at all (nothing to compare)."""
     from openpyxl import load_workbook
 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - not a zip, not a workbook, damaged: one Chinese line
+        return None, UNREADABLE
+    try:
+        missing = [n for n in ("抽查概况", "可抽记录清单", FINDINGS_SHEET) if n not in wb.sheetnames]
+        if missing:
+            return None, f"{UNREADABLE}（缺少工作表：{'、'.join(missing)}）"
         info_rows = list(wb["抽查概况"].iter_rows(values_only=True))
         list_rows = list(wb["可抽记录清单"].iter_rows(values_only=True))
-    except Exception as exc:  # noqa: BLE001 - any unreadable file gets one Chinese line
-        return False, f"无法读取导出文件（{type(exc).__name__}），请使用“导出 Excel”得到的原文件"
-
-    def table(rows: list, first: str) -> tuple[list, list]:
-        for n, row in enumerate(rows):
-            if row and first in [str(c) for c in row if c is not None]:
-                return [str(c) if c is not None else "" for c in row], rows[n + 1:]
-        raise KeyError(first)
-
+        find_rows = list(wb[FINDINGS_SHEET].iter_rows(values_only=True))
+    except Exception:  # noqa: BLE001 - a damaged sheet
+        return None, UNREADABLE
+    where = "抽查概况"
     try:
-        head, body = table(info_rows, "项目")
+        head, body = _sheet_table(info_rows, "项目")
         info = {str(r[head.index("项目")]): ("" if r[head.index("内容")] is None else str(r[head.index("内容")]))
                 for r in body if r and r[head.index("项目")]}
-        head, body = table(list_rows, "清单行")
+        rule = json.loads(info["规则（JSON）"])
+        where = "可抽记录清单"
+        head, body = _sheet_table(list_rows, "清单行")
         i_line, i_hit = head.index("清单行"), head.index("是否抽中")
         eligible, marked = [], []
         for r in body:
@@ -1188,25 +1370,32 @@ def verify_export(data: bytes) -> tuple[bool, str]:
             eligible.append((int(g), k, int(rid)))
             if str(r[i_hit]) in ("是", "True", "1"):
                 marked.append([int(g), k, int(rid)])
-        rule = json.loads(info["规则（JSON）"])
-    except (KeyError, ValueError, IndexError) as exc:
-        return False, f"导出文件缺少复核所需的内容（{exc}），请使用“导出 Excel”得到的原文件"
+        where = FINDINGS_SHEET
+        found = _findings_rows(find_rows)
+    except (KeyError, ValueError, IndexError, TypeError, AttributeError):
+        return False, f"不一致：导出文件的“{where}”工作表缺少复核所需的内容或格式被改动，请使用“导出 Excel”得到的原文件"
     fp = fingerprint(eligible)
     if rule.get("recipe") == RECIPE_V1:
         seed = make_seed_v1(info.get("随机值", ""), rule.get("drawn_at", ""))
     else:
         seed = make_seed(fp, info.get("来源（按复现方法书写）", ""), normalize_value(info.get("随机值", "")))
     problems = []
+    opened = bool(info.get("随机种子"))  # a check still sealed has no seed and no sample yet
     if fp != info.get("可抽记录指纹"):
         problems.append("清单指纹")
-    if seed != info.get("随机种子"):
+    if opened and seed != info.get("随机种子"):
         problems.append("随机种子")
-    if [list(x) for x in draw(rule, eligible, seed)["records"]] != sorted(marked):
+    sample = [list(x) for x in draw(rule, eligible, seed)["records"]] if opened else []
+    if sample != sorted(marked):
         problems.append("样本")
+    found_problems = _findings_problems(found, sample)
     head_line = f"第{info.get('抽查编号', '?')}号抽查（导出文件，{len(eligible)}条可抽记录）"
-    if problems:
-        return False, f"{head_line}：不一致：" + "、".join(problems) + "与重新计算的结果不同"
-    return True, f"{head_line}：一致：清单指纹、随机种子和样本（{len(marked)}条）均可由文件中的数据重新得出"
+    if problems or found_problems:
+        text = "不一致：" + "；".join(
+            ([("、".join(problems) + "与重新计算的结果不同")] if problems else []) + found_problems)
+        return False, f"{head_line}：{text}"
+    return True, (f"{head_line}：一致：清单指纹、随机种子和样本（{len(marked)}条）均可由文件中的数据重新得出，"
+                  "核查结果表的记录与样本相同")
 
 
 def _diff(before: dict | None, after: dict | None) -> list[tuple[str, str, str]]:
@@ -1290,7 +1479,9 @@ def list_checks(session: Session, actor: Actor, filters: dict, offset: int, limi
                   people.display(sc.created_by).label("created_by"), sc.status,
                   sc.sample, sc.source_name, sc.source_due, sc.source_ref, sc.witness_value, sc.reseal_reason,
                   people.display(sc.abandoned_by).label("abandoned_by"), sc.abandoned_at, sc.abandon_reason,
-                  people.display(sc.opened_by).label("opened_by")).order_by(sc.id.desc())
+                  people.display(sc.opened_by).label("opened_by"), sc.second_role,
+                  func.coalesce(select(models.User.display_name).where(models.User.id == sc.second_user_id)
+                                .scalar_subquery(), sc.second_name).label("second")).order_by(sc.id.desc())
     rng = filters.get("period")
     if rng:
         stmt = stmt.where(sc.period_end >= rng[0], sc.period_start <= rng[1])
@@ -1319,7 +1510,8 @@ def list_checks(session: Session, actor: Actor, filters: dict, offset: int, limi
         out.append({
             "id": r.id, "编号": r.id, "封存时间": r.created_at,
             "抽查期间": f"{fmt_date(r.period_start)} 至 {fmt_date(r.period_end)}",
-            "封存人": r.created_by, "开签人": r.opened_by or "", "随机值来源": src,
+            "封存人": r.created_by, "开签人": r.opened_by or "",
+            "第二人确认": f"{r.second_role or ''}{r.second}" if r.second else "", "随机值来源": src,
             "代表组": "、".join(names.get(g, "") for g, _ in gs),
             "抽取记录（条）": len(r.sample or []),
             "评定": "、".join(f"{names.get(g, '')}：{v or '待评定'}" for g, v in gs),
@@ -1422,7 +1614,12 @@ def source_words(d: dict) -> str:
         where = f"现场掷骰：{d['source_name']}（{d['source_ref']}），{due}"
     if not d["witness"]:
         return where + "（尚未开签）"
-    who = f"，由督查人员 {d['opened_by']} 与{d['second']}共同录入" if d["second"] else f"，由 {d['opened_by']} 录入"
+    if d["second"] and d.get("second_confirmed"):
+        who = f"，由督查人员 {d['opened_by']} 录入、{d['second']}用本人账号确认"
+    elif d["second"]:
+        who = f"，由督查人员 {d['opened_by']} 与{d['second']}共同录入"
+    else:
+        who = f"，由 {d['opened_by']} 录入"
     return f"{where}，号码 {d['witness']}{who}"
 
 
@@ -1587,9 +1784,54 @@ def _sample_lines(sample: Sequence[Sequence], names: dict[int, str]) -> list[str
             for g, kinds in per.items()]
 
 
+def _ranges(ids: Sequence[int]) -> str:
+    """Record numbers compactly: "3、7–10、15" ("a–b": every number from a to b)."""
+    ids = sorted(set(int(i) for i in ids))
+    out: list[str] = []
+    i = 0
+    while i < len(ids):
+        j = i
+        while j + 1 < len(ids) and ids[j + 1] == ids[j] + 1:
+            j += 1
+        out.append(str(ids[i]) if j == i else (f"{ids[i]}、{ids[j]}" if j == i + 1 else f"{ids[i]}–{ids[j]}"))
+        i = j + 1
+    return "、".join(out)
+
+
+def _group_draw_blocks(check: models.SpotCheck, names: dict[int, str]) -> list[tuple]:
+    """The 验证单's steps 3 and 4 on paper: the candidate group numbers and how many are drawn, then
+    in each chosen group each kind's eligible record numbers and how many are kept."""
+    rule = check.rule or {}
+    if not check.seed or rule.get("recipe") == RECIPE_V1:
+        return []
+    cands = sorted({int(g) for g in rule.get("groups") or []})
+    chosen = _chosen_groups(rule, check.seed)
+    if rule.get("group_count") is not None and int(rule["group_count"]) < len(cands):
+        how = (f"候选代表组编号：{'、'.join(map(str, cands))}（共{len(cands)}个），随机抽取{rule['group_count']}个："
+               f"每组排序值 = SHA256(种子|组|代表组编号)，升序取前{rule['group_count']}个。")
+    else:
+        how = f"候选代表组编号：{'、'.join(map(str, cands))}（共{len(cands)}个），全部抽取。"
+    pools: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for g, k, r in canonical(check.eligible or []):
+        if g in chosen:
+            pools[(g, k)].append(r)
+    lines = []
+    for g in chosen:
+        for k in rule.get("kinds") or []:
+            ids = pools.get((g, k), [])
+            lines.append(f"代表组{g}（{names.get(g, '')}）{k}：{len(ids)}条，应抽{kind_share(rule, k, len(ids))}条"
+                         + (f"；记录编号 {_ranges(ids)}" if ids else ""))
+    return [("h", "三、抽取代表组"), ("p", how),
+            ("p", f"抽中的代表组编号：{'、'.join(map(str, chosen)) or '无'}"),
+            ("h", "四、抽中代表组的可抽记录（“a–b”表示 a 到 b 的每个编号）"),
+            *[("p", line) for line in lines]]
+
+
 def verification_sheet(session: Session, actor: Actor, check_id: int) -> bytes:
-    """抽查验证单: one page any group can redo with a SHA-256 tool: the recipe, the fingerprint,
-    the source and value, the seed, and the sample (the full list is in the .xlsx export)."""
+    """抽查验证单: what any group needs to redo the draw with a SHA-256 tool, on paper: the recipe,
+    the fingerprint, the source and value (the text whose SHA-256 is the seed), the candidate group
+    numbers and how many are drawn, each chosen group's eligible record numbers per kind with how
+    many are kept, and the sample (the full list, for the fingerprint, is in the .xlsx export)."""
     d = check_detail(session, actor, check_id)
     check = _get_check(session, check_id)
     redo = rederive(check)
@@ -1603,14 +1845,16 @@ def verification_sheet(session: Session, actor: Actor, check_id: int) -> bytes:
         ("h", "一、怎样复核"),
         ("p", RECIPE_TEXT),
         ("p", "用任何 SHA-256 工具（如 Excel 插件、sha256sum、在线工具）对文字按 UTF-8 编码计算，结果为64位小写十六进制；"
-              "排序值按文字升序排列即可。可抽记录清单见本次抽查导出的 Excel“可抽记录清单”工作表（“清单行”一列）。"),
+              "排序值按文字升序排列即可。抽取代表组和记录只需本单第二至四部分；核对清单指纹须用本次抽查导出的 Excel"
+              "“可抽记录清单”工作表（“清单行”一列）中的完整清单。"),
         ("h", "二、本次数据"),
         ("p", f"可抽记录：{d['eligible_count']} 条；清单指纹：{d['fingerprint']}"),
         ("p", f"随机值来源：{source_words(d)}"),
         ("p", f"按复现方法书写的来源：{d['source'] or '尚未开签'}；随机值：{d['witness'] or '尚未开签'}"),
         ("p", seed_line),
         ("p", f"随机种子：{d['seed'] or '尚未开签'}"),
-        ("h", "三、抽中的记录（代表组（编号）：类别 记录编号）"),
+        *_group_draw_blocks(check, names),
+        ("h", "五、抽中的记录（代表组（编号）：类别 记录编号）"),
         *([("p", line) for line in _sample_lines(check.sample or [], names)] or [("p", "无")]),
         ("p", "系统复核：" + ("一致（按上述方法重新计算，指纹、种子和样本与保存的相同）" if redo["ok"]
                           else "不一致，请联系督查人员") if check.seed else "系统复核：尚未开签"),
@@ -1678,13 +1922,25 @@ def demo_checks(session: Session, day: date, seed: int) -> int:
                        source_ref=f"{sealed.year}{rng.randint(100, 150):03d}", source_due=sealed + timedelta(days=2),
                        at=at(sealed, 10))
         abandon_check(session, sup, c.id, "漏选了来信和开箱记录，重新封存", at=at(sealed, 11))
+        # dice at a meeting of one office's groups, confirmed by that office's liaison (the staff account
+        # covering them); the demo's dice are not typed by a person, so the confirmation is taken as given
+        U = models.User
+        second = session.execute(select(U).where(U.active.is_(True), U.role == "staff", U.office_id.is_not(None))
+                                 .order_by(U.id)).scalars().first()
+        offices = _group_offices(session, groups)
+        mine = [g for g in groups if second is not None and offices.get(g) == second.office_id]
+        if not mine:  # no liaison account: another supervisor's, else any other account
+            second = session.execute(select(U).where(U.active.is_(True), U.username != sup.username)
+                                     .order_by(U.role.desc(), U.id)).scalars().first()
+            mine = groups
+        k = min(n, len(mine))
         rule = build_rule(session, sup, period_start=q1[0], period_end=q1[1], kinds=list(DEFAULT_KINDS),
-                          group_count=n, on=sealed)
+                          groups=mine, group_count=k if k < len(mine) else None, on=sealed)
         c2 = seal_check(session, sup, rule, source_kind="现场掷骰", source_name="季度督查工作会",
                         source_ref="区人大常委会302会议室", source_due=sealed + timedelta(days=1),
-                        reason="第一次封存漏选了来信和开箱记录", at=at(sealed, 11))
+                        reason="第一次封存漏选了来信和开箱记录", dice=3, at=at(sealed, 11))
         open_check(session, sup, c2.id, value=" ".join(str(rng.randint(1, 6)) for _ in range(3)),
-                   second_name="王晓燕", second_role="代表组联络员", at=at(sealed + timedelta(days=1), 15))
+                   at=at(sealed + timedelta(days=1), 15), _second=second)
         grades = session.execute(select(models.SpotCheckGrade.group_id).where(
             models.SpotCheckGrade.check_id == c2.id).order_by(models.SpotCheckGrade.group_id)).scalars().all()
         if grades:
@@ -1742,7 +1998,7 @@ def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
         start, _end = quarter_of(t)
         total = session.execute(select(func.count()).select_from(dg).where(dg.active.is_(True))).scalar_one()
         n = len(unchecked_groups(session, actor, start))
-        out.append(Figure("R16", "本季度未抽查代表组", n, "个", "spotchecks", {"tab": "新建抽查"},
+        out.append(Figure("R16", "本季度未抽查代表组", n, "个", "spotchecks", {"tab": "封存与开签"},
                           bad=total - n < default_group_count(session, int(total)),
                           help=f"{fmt_date(start)}起尚未完成抽查（核查结论已记录并已评定）的代表组；"
                                "每季度应抽查不少于20%的代表组（至少2个）"))

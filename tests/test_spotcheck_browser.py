@@ -14,6 +14,7 @@ from db import models
 from db.engine import dispose_all, session_scope
 from services import spotchecks as sc
 from services.common import today
+from tests import test_spotchecks as tsc
 from tests.browser import (
     _require_browser,
     login,
@@ -53,13 +54,14 @@ def sc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from services.common import Actor
 
     sup = Actor("supervisor", "supervisor", display_name="督查")
+    second = tsc.confirm(url)
     with session_scope("supervisor", url=url) as s:
         end = sc.quarter_of(start)[1]
         rule = sc.build_rule(s, sup, period_start=start, period_end=end, kinds=["联系活动", "来信"],
                              percent=100, minimums={"联系活动": 0, "来信": 0})
         cid = sc.seal_check(s, sup, rule, source_kind="现场掷骰", source_name="季度督查会", source_ref="302室",
-                            source_due=today()).id
-        sc.open_check(s, sup, cid, value="6 1 4", second_name="王联络", second_role="代表组联络员")
+                            source_due=today(), dice=3).id
+        sc.open_check(s, sup, cid, value="6 1 4", **second)
     dispose_all()
     yield base, url
     stop_server(proc)

@@ -13,7 +13,8 @@ from db.engine import session_scope
 from services import clock, settings
 from services import spotchecks as sc
 from services.common import today
-from tests.conftest import app_as, goto
+from tests import test_spotchecks as tsc
+from tests.conftest import app_as, goto, submit
 
 CHECKLIST = settings.DEFAULTS["spotcheck_checklist"][0]
 
@@ -44,15 +45,16 @@ def _activities(w, n: int = 4) -> list[int]:
     return ids
 
 
-def _drawn(w, *, groups=None, minimum=1, value="5") -> int:
+def _drawn(w, *, groups=None, minimum=1, value="5 5 5") -> int:
     """Seal last quarter's activities and open with dice and a liaison (services); the check's id."""
     start, end = _last_quarter()
+    second = tsc.confirm(w.url)
     with session_scope("supervisor", url=w.url) as s:
         rule = sc.build_rule(s, w.supervisor(), period_start=start, period_end=end, kinds=["联系活动"],
                              groups=groups, percent=1, minimums={"联系活动": minimum})
         cid = sc.seal_check(s, w.supervisor(), rule, source_kind="现场掷骰", source_name="督查会",
-                            source_ref="302室", source_due=today()).id
-        sc.open_check(s, w.supervisor(), cid, value=value, second_name="王联络", second_role="代表组联络员")
+                            source_ref="302室", source_due=today(), dice=len(value.split())).id
+        sc.open_check(s, w.supervisor(), cid, value=value, **second)
         return cid
 
 
@@ -81,6 +83,7 @@ def test_supervisor_seals_opens_records_and_verifies(app_world):
     at.button(key="sc_seal_btn").click().run()
     assert any("请填写掷骰的会议或场次" in e.value for e in at.error)
     at.text_input(key="sc_source_ref_现场掷骰").input("302会议室").run()
+    at.number_input(key="sc_dice").set_value(3).run()
     at.button(key="sc_seal_btn").click().run()
     assert not at.exception
     assert any("已封存" in m.value for m in at.success)
@@ -89,17 +92,34 @@ def test_supervisor_seals_opens_records_and_verifies(app_world):
         cid, fp = check.id, check.fingerprint
         assert check.status == "已封存" and check.seed is None
     assert any(fp in t.value for t in at.text)  # the 公告 shows the fingerprint
-    # 开签: dice need the second person
-    at.text_input(key="sc_value").input("2 6 1").run()
+    # a double click on 封存 (the second click arrives after the first saved): still one check, and
+    # the page says this quarter's check of these groups is under way
+    at.button(key="sc_seal_btn").click().run()
+    assert not at.exception
+    with session_scope(url=w.url) as s:
+        assert s.query(models.SpotCheck).count() == 1
+    assert any("尚未结束" in m.value for m in at.warning)
+    # 开签: dice need the second person, confirming with their own account and password
+    second = tsc.second_account(w.url)
+    at.text_input(key="sc_value").input("2，6，1\u200b").run()  # pasted with commas and a zero-width space
+    assert any("将按“2 6 1”开签" in c.value for c in at.caption)
     at.button(key="sc_open_btn").click().run()
     assert any("第二人" in e.value for e in at.error)
-    at.text_input(key=f"sc_second_{cid}").input("王联络").run()
+    at.text_input(key=f"sc_second_{cid}").input(second).run()
+    at.text_input(key=f"sc_second_pw_{cid}").input("wrong-pass1").run()
+    at.button(key="sc_open_btn").click().run()
+    assert any("用户名或密码错误" in e.value for e in at.error)
+    assert at.text_input(key="sc_value").value == "2，6，1\u200b"  # the value typed is kept
+    with session_scope(url=w.url) as s:
+        assert s.get(models.SpotCheck, cid).status == "已封存"
+        assert s.query(models.LoginAttempt).filter_by(username=second, success=False).count() == 1
+    at.text_input(key=f"sc_second_pw_{cid}").input("demo12345").run()
     at.button(key="sc_open_btn").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     with session_scope(url=w.url) as s:
         check = s.get(models.SpotCheck, cid)
         assert check.seed == sc.make_seed(fp, f"季度督查会|302会议室|{today().isoformat()}", "2 6 1")
-        assert (check.second_name, check.status) == ("王联络", "检查中")
+        assert (check.second_name, check.second_role, check.status) == (tsc.SECOND, "督查人员", "检查中")
         item_ids = [i.id for i in s.query(models.SpotCheckItem).filter_by(check_id=cid)
                     if i.group_id == w.groups[0]]
         records = [i.record_id for i in s.query(models.SpotCheckItem).filter_by(check_id=cid)]
@@ -109,7 +129,7 @@ def test_supervisor_seals_opens_records_and_verifies(app_world):
     at.radio(key=f"sc_ck_{item_ids[0]}_2").set_value("不通过")
     at.radio(key=f"sc_res_{item_ids[0]}").set_value("基本合格")
     at.text_area(key=f"sc_note_{item_ids[0]}").input("签到表缺页")
-    at.button(key=f"sc_save_{item_ids[0]}").click().run()
+    submit(at, f"sc_save_{item_ids[0]}").click().run()
     assert not at.exception
     assert any("核查结果已保存" in m.value for m in at.success)
     at.button(key=f"sc_rest_{cid}_{w.groups[0]}").click().run()
@@ -127,6 +147,7 @@ def test_supervisor_seals_opens_records_and_verifies(app_world):
     rect = _frame(at, "整改内容")
     assert sorted(rect["代表组"]) == ["东城第二代表组", "西城代表组"]
     assert at.get("vega_lite_chart")
+    assert "下载图片" in [b.proto.label for b in at.get("download_button")]  # the trend chart, like every chart
 
 
 def test_a_finding_without_a_result_or_a_note_is_refused_beside_the_fields(app_world):
@@ -136,10 +157,10 @@ def test_a_finding_without_a_result_or_a_note_is_refused_beside_the_fields(app_w
     with session_scope("supervisor", url=w.url) as s:
         item_id = sc.check_detail(s, w.supervisor(), cid)["items"][0]["id"]
     at = app_as("supervisor", "spotchecks")
-    at.button(key=f"sc_save_{item_id}").click().run()
+    submit(at, f"sc_save_{item_id}").click().run()
     assert any("请选择核查结果" in e.value for e in at.error)
     at.radio(key=f"sc_res_{item_id}").set_value("不合格")
-    at.button(key=f"sc_save_{item_id}").click().run()
+    submit(at, f"sc_save_{item_id}").click().run()
     assert any("请写明发现的问题" in e.value for e in at.error)
     assert at.radio(key=f"sc_res_{item_id}").value == "不合格"  # the user's choice stays
     with session_scope(url=w.url) as s:
@@ -191,7 +212,7 @@ def _staff_rectifications() -> None:
 
 def test_staff_see_their_groups_rectifications_and_the_supervisor_closes_one(app_world):
     w = app_world
-    _drawn(w, value="5")  # no records: every group 需整改
+    _drawn(w, value="5 2 5")  # no records: every group 需整改
     at = AppTest.from_function(_staff_rectifications, default_timeout=30)
     at.session_state["authentication_status"] = True
     at.session_state["username"] = "staff"
@@ -206,3 +227,71 @@ def test_staff_see_their_groups_rectifications_and_the_supervisor_closes_one(app
     assert any("已确认整改完成" in m.value for m in sup.success)
     with session_scope(url=w.url) as s:
         assert [r.closed_by for r in s.query(models.Rectification).filter_by(status="已完成")] == ["supervisor"]
+
+
+def test_two_tabs_on_one_finding_the_later_save_is_refused_naming_who(app_world):
+    w = app_world
+    _activities(w, 1)
+    cid = _drawn(w, groups=[w.groups[0]])
+    tsc.second_account(w.url)
+    with session_scope("supervisor", url=w.url) as s:
+        item_id = sc.check_detail(s, w.supervisor(), cid)["items"][0]["id"]
+    mine, theirs = app_as("supervisor", "spotchecks"), app_as("supervisor2", "spotchecks")
+    for at in (mine, theirs):
+        at.selectbox(key=f"sc_item_{cid}").set_value(item_id).run()
+    theirs.radio(key=f"sc_res_{item_id}").set_value("不合格")
+    theirs.text_area(key=f"sc_note_{item_id}").input("无签到表")
+    submit(theirs, f"sc_save_{item_id}").click().run()
+    assert any("核查结果已保存" in m.value for m in theirs.success)
+    # my tab still shows the form as drawn before their save: saving 合格 over it is refused
+    mine.radio(key=f"sc_res_{item_id}").set_value("合格")
+    mine.text_area(key=f"sc_note_{item_id}").input("我看过了")
+    submit(mine, f"sc_save_{item_id}").click().run()
+    assert not mine.exception
+    assert any("钱副督查" in e.value and "未保存" in e.value for e in mine.error), [e.value for e in mine.error]
+    assert mine.text_area(key=f"sc_note_{item_id}").value == "我看过了"  # my input stays
+    with session_scope(url=w.url) as s:
+        item = s.get(models.SpotCheckItem, item_id)
+        assert (item.result, item.note, item.checked_by) == ("不合格", "无签到表", "supervisor2")
+
+
+def test_a_double_submit_of_one_findings_form_stores_once(app_world):
+    from services import intents
+    from services.common import DuplicateSubmit
+
+    w = app_world
+    _activities(w, 1)
+    cid = _drawn(w, groups=[w.groups[0]])
+    with session_scope("supervisor", url=w.url) as s:
+        item = sc.check_detail(s, w.supervisor(), cid)["items"][0]
+    token = intents.new_token()
+
+    def save(s):
+        return sc.record_finding(s, w.supervisor(), item["id"], tsc.ALL_OK | item["checklist"], "合格",
+                                 expected_version=item["version"])
+
+    intents.submit("supervisor", save, token=token, form=f"sc_find_{cid}", url=w.url)
+    with pytest.raises(DuplicateSubmit):
+        intents.submit("supervisor", save, token=token, form=f"sc_find_{cid}", url=w.url)
+    with session_scope(url=w.url) as s:
+        assert s.get(models.SpotCheckItem, item["id"]).version == item["version"] + 1
+        assert s.query(models.FormIntent).filter_by(token=token).count() == 1
+
+
+def test_an_opened_check_is_abandoned_by_the_admin_with_a_reason_not_by_the_supervisor(app_world):
+    w = app_world
+    _activities(w, 1)
+    cid = _drawn(w, groups=[w.groups[0]])
+    at = app_as("supervisor", "spotchecks")
+    assert not [b for b in at.button if b.key == f"sc_abandon_btn_{cid}"]
+    assert any("须由领导" in c.value for c in at.caption)
+    at = app_as("admin", "spotchecks")
+    at.button(key=f"sc_abandon_btn_{cid}").click().run()
+    assert any("请写明作废理由" in e.value for e in at.error)
+    at.text_input(key=f"sc_abandon_reason_{cid}").input("掷骰记录有误，经领导同意作废")
+    at.button(key=f"sc_abandon_btn_{cid}").click().run()
+    assert not at.exception
+    assert any("已作废" in m.value for m in at.success)
+    with session_scope(url=w.url) as s:
+        check = s.get(models.SpotCheck, cid)
+        assert (check.status, check.abandoned_by, check.abandon_reason) == ("已作废", "admin", "掷骰记录有误，经领导同意作废")

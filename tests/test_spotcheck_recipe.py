@@ -16,9 +16,9 @@ from docx import Document
 
 from db import models
 from db.engine import session_scope
-from services import settings
+from services import auth, settings
 from services import spotchecks as sc
-from services.common import Actor, ValidationError
+from services.common import Actor, PermissionDenied, ValidationError
 from tests import test_spotchecks as tsc
 from tests.conftest import ROOT
 
@@ -168,9 +168,19 @@ def test_no_choice_after_seeing_the_frozen_list_changes_the_sample(world, travel
         assert s.query(models.SpotCheckItem).filter_by(check_id=cid).count() == len(expected)
     with session_scope("supervisor", url=world.url) as s, pytest.raises(ValidationError):
         sc.open_check(s, sup, cid, value="01 02 03 04 05 06 07")
-    # the way out — abandon and seal again — is on the record: a reason is required and shown
-    with session_scope("supervisor", url=world.url) as s:
+    # the way out — seal again, or abandon and seal again — is closed to the supervisor while the
+    # check is being worked on: re-sealing is refused, abandoning needs a leader with a reason
+    with session_scope("supervisor", url=world.url) as s, pytest.raises(ValidationError) as e:
+        sc.seal_check(s, sup, rule, source_kind="彩票开奖", source_name="中国福利彩票双色球",
+                      source_ref="2026040", source_due=draw_day + timedelta(days=7), reason="想重新抽")
+    assert "检查中" in e.value.errors["reason"] and f"第{cid}号" in e.value.errors["reason"]
+    with session_scope("supervisor", url=world.url) as s, pytest.raises(PermissionDenied, match="领导"):
         sc.abandon_check(s, sup, cid, "抽查期间填写有误")
+    with session_scope("leader", url=world.url) as s:
+        with pytest.raises(ValidationError):
+            sc.abandon_check(s, world.leader(), cid, "  ")
+        sc.abandon_check(s, world.leader(), cid, "抽查期间填写有误")
+    with session_scope("supervisor", url=world.url) as s:
         with pytest.raises(ValidationError) as e:
             sc.seal_check(s, sup, rule, source_kind="彩票开奖", source_name="中国福利彩票双色球",
                           source_ref="2026040", source_due=draw_day + timedelta(days=7))
@@ -180,27 +190,242 @@ def test_no_choice_after_seeing_the_frozen_list_changes_the_sample(world, travel
                               reason="第一次封存的期间填写有误")
         rows = {r["编号"]: r for r in sc.list_checks(s, sup, {}, 0, 20).rows}
     assert rows[cid]["状态"] == "已作废" and "抽查期间填写有误" in rows[cid]["作废"]
+    assert "赵领导" in rows[cid]["作废"]
     assert rows[again.id]["再次封存理由"] == "第一次封存的期间填写有误"
 
 
-def test_dice_need_a_second_person_other_than_the_supervisor(world, travel):
+def test_a_sealed_check_whose_value_day_has_come_is_abandoned_only_by_a_leader(world, travel):
+    """Two seals of the same quarter waiting at once, or abandoning a sealed check once its dice may
+    have been rolled, would let a supervisor keep the draw that suits: both are refused."""
     tsc.add_records(world)
     sup = world.supervisor()
     day = travel(date(tsc.YEAR, 4, 2))
     with session_scope("supervisor", url=world.url) as s:
         rule = sc.build_rule(s, sup, period_start=tsc.START, period_end=tsc.END, kinds=["联系活动"])
+        cid = sc.seal_check(s, sup, rule, source_kind="现场掷骰", source_name="督查会", source_ref="302室",
+                            source_due=day + timedelta(days=1)).id
+        with pytest.raises(ValidationError) as e:  # a second seal while the first waits for its draw
+            sc.seal_check(s, sup, rule, source_kind="现场掷骰", source_name="督查会", source_ref="303室",
+                          source_due=day + timedelta(days=1), reason="备用")
+        assert "已封存" in e.value.errors["reason"]
+    travel(day + timedelta(days=1))  # the meeting day: the dice may have been rolled
+    with session_scope("supervisor", url=world.url) as s, pytest.raises(PermissionDenied):
+        sc.abandon_check(s, sup, cid, "不想要这次的点数")
+    with session_scope("supervisor", url=world.url) as s:
+        assert s.get(models.SpotCheck, cid).status == "已封存"
+    with session_scope("admin", url=world.url) as s:
+        sc.abandon_check(s, world.admin(), cid, "会议改期")
+        assert s.get(models.SpotCheck, cid).abandoned_by == "admin"
+
+
+def test_before_its_value_day_the_supervisor_abandons_a_sealed_check(world, travel):
+    tsc.add_records(world)
+    sup = world.supervisor()
+    day = travel(date(tsc.YEAR, 4, 2))
+    with session_scope("supervisor", url=world.url) as s:
+        rule = sc.build_rule(s, sup, period_start=tsc.START, period_end=tsc.END, kinds=["联系活动"])
+        cid = sc.seal_check(s, sup, rule, source_kind="彩票开奖", source_name="双色球", source_ref="2026038",
+                            source_due=day + timedelta(days=2)).id
+        sc.abandon_check(s, sup, cid, "漏选了来信")
+        assert s.get(models.SpotCheck, cid).status == "已作废"
+
+
+def test_dice_need_a_second_person_confirming_with_their_own_account(world, travel):
+    """A typed name let one supervisor enter any faces alone: the second person now confirms with
+    their own user name and password (the login's check and throttling)."""
+    tsc.add_records(world)
+    sup = world.supervisor()
+    tsc.second_account(world.url)  # 钱副督查, another supervisor
+    tsc.second_account(world.url, "liaison3", "吴联络", "staff", group_id=world.groups[2])
+    tsc.second_account(world.url, "gone", "离职督查", "supervisor")
+    with session_scope("system", url=world.url) as s:
+        s.query(models.User).filter_by(username="gone").one().active = False
+    day = travel(date(tsc.YEAR, 4, 2))
+    with session_scope("supervisor", url=world.url) as s:
+        rule = sc.build_rule(s, sup, period_start=tsc.START, period_end=tsc.END, kinds=["联系活动"])
         cid = sc.seal_check(s, sup, rule, source_kind="现场掷骰", source_name="二季度督查会",
-                            source_ref="区人大302会议室", source_due=day).id
-        for second, role in (("", "代表组联络员"), ("李督查", "督查人员"), ("supervisor", "督查人员"),
-                             ("王联络", "路人"), ("李督查同志", "督查人员"), ("李 督查", "督查人员")):
-            with pytest.raises(ValidationError):
-                sc.open_check(s, sup, cid, value="3 5 6", second_name=second, second_role=role)
+                            source_ref="区人大302会议室", source_due=day, dice=3).id
         notice = sc.check_detail(s, sup, cid)["announcement"]
-        assert "督查人员 李督查" in notice and "supervisor" not in notice  # the person, not the login
-        # dice show 1 to 6: a "roll" of 9s or a long number (found offline to steer the sample) is refused
-        for value in ("9 9 9 9 9", "99 1234 0", "7", "0 3 5"):
-            with pytest.raises(ValidationError, match="1 至 6"):
-                sc.open_check(s, sup, cid, value=value, second_name="王联络", second_role="代表组联络员")
-        check = sc.open_check(s, sup, cid, value="3 5 6", second_name="王联络", second_role="代表组联络员")
-        assert check.second_name == "王联络" and check.opened_by == "supervisor"
+    assert "督查人员 李督查" in notice and "supervisor" not in notice  # the person, not the login
+    assert "本人账号" in notice
+
+    def refused(username, password, field, actor=sup):
+        with pytest.raises(ValidationError) as e, session_scope(actor.username, url=world.url) as s:
+            sc.open_check(s, actor, cid, value="3 5 6", second_username=username, second_password=password,
+                          client="10.0.0.7")
+        assert field in e.value.errors, e.value.errors
+        return e.value.errors[field]
+
+    def failures(username):
+        with session_scope(url=world.url) as s:
+            return s.query(models.LoginAttempt).filter_by(username=username, success=False).count()
+
+    pw = auth.DEMO_PASSWORD
+    assert "用户名和密码" in refused("", "", "second_username")
+    assert "本人" in refused("supervisor", pw, "second_username")  # the sealer and opener himself
+    assert "本人" in refused("SUPERVISOR ", pw, "second_username")
+    # another supervisor opens: the sealer still cannot be the second person
+    other = Actor("supervisor2", "supervisor", display_name=tsc.SECOND)
+    assert "本人" in refused("supervisor", pw, "second_username", actor=other)
+    assert "已停用" in refused("gone", pw, "second_username")
+    assert "督查人员" in refused("leader", pw, "second_username")  # neither a supervisor nor a liaison
+    # staff whose scope does not cover every drawn group (all 3 groups are drawn) cannot confirm
+    assert "范围" in refused("staff", pw, "second_username")
+    assert "范围" in refused("liaison3", pw, "second_username")
+    assert failures("staff") == failures("leader") == 0  # a right password is no failure
+    # a wrong password stores nothing and is a failed login of that account (throttling counts it)
+    assert "密码错误" in refused("supervisor2", "guess-1234", "second_password")
+    assert "密码错误" in refused("nobody", "guess-1234", "second_password")
+    assert failures("supervisor2") == 1 and failures("nobody") == 1
+    with session_scope(url=world.url) as s:
+        check = s.get(models.SpotCheck, cid)
+        assert (check.status, check.seed, check.second_user_id) == ("已封存", None, None)
+        assert s.query(models.SpotCheckItem).filter_by(check_id=cid).count() == 0
+    refused("supervisor2", "guess-2345", "second_password")
+    refused("supervisor2", "guess-3456", "second_password")
+    # three failures from this client: even the right password now waits, as at the login
+    assert "后再试" in refused("supervisor2", pw, "second_password")
+    assert failures("supervisor2") == 3
+    with session_scope(url=world.url) as s:
+        assert auth.throttle_message(s, "supervisor2", "10.0.0.7") is not None  # the login is throttled too
+    # dice show 1 to 6: a "roll" of 9s or a long number (found offline to steer the sample) is refused
+    for value in ("9 9 9 9 9", "99 1234 0", "7", "0 3 5"):
+        with session_scope("supervisor", url=world.url) as s, pytest.raises(ValidationError, match="1 至 6"):
+            sc.open_check(s, sup, cid, value=value, second_username="supervisor2", second_password=pw)
+    # how many dice was fixed at 封存 (on the 公告): rolling one more, or one fewer, is refused
+    assert "掷 3 颗骰子" in notice
+    for value in ("3 5", "3 5 6 1"):
+        with session_scope("supervisor", url=world.url) as s, pytest.raises(ValidationError, match="3 颗骰子"):
+            sc.open_check(s, sup, cid, value=value, second_username="supervisor2", second_password=pw)
+    travel(day + timedelta(days=1))  # the throttling window has passed
+    with session_scope("supervisor", url=world.url) as s:
+        check = sc.open_check(s, sup, cid, value="3 5 6", second_username="supervisor2", second_password=pw,
+                              client="10.0.0.7")
+        assert (check.second_name, check.second_role, check.opened_by) == (tsc.SECOND, "督查人员", "supervisor")
+        assert check.second_user_id == s.query(models.User).filter_by(username="supervisor2").one().id
         assert sc.rederive(check)["ok"]
+        d = sc.check_detail(s, sup, cid)
+        assert "督查人员钱副督查用本人账号确认" in sc.source_words(d)
+        row = sc.list_checks(s, sup, {}, 0, 5).rows[0]
+        assert row["第二人确认"] == "督查人员钱副督查"
+        text = "\n".join(p.text for p in Document(io.BytesIO(sc.export_docx(s, sup, cid))).paragraphs)
+        assert "钱副督查" in text and "supervisor2" not in text
+
+
+def test_the_liaison_of_the_drawn_groups_confirms_the_dice(world, travel):
+    tsc.add_records(world)
+    sup = world.supervisor()
+    day = travel(date(tsc.YEAR, 4, 2))
+    with session_scope("supervisor", url=world.url) as s:
+        rule = sc.build_rule(s, sup, period_start=tsc.START, period_end=tsc.END, kinds=["联系活动"],
+                             groups=world.groups[:2])  # both in the staff account's office
+        cid = sc.seal_check(s, sup, rule, source_kind="现场掷骰", source_name="督查会", source_ref="302室",
+                            source_due=day, dice=3).id
+        check = sc.open_check(s, sup, cid, value="2 4 6", second_username="staff",
+                              second_password=auth.DEMO_PASSWORD)
+        assert (check.second_name, check.second_role) == ("王工作", "代表组联络员")
+
+
+def _expand(text: str) -> list[int]:
+    """Record numbers as the 验证单 prints them ("3、7–10")."""
+    out = []
+    for part in text.split("、"):
+        a, _, b = part.partition("–")
+        out.extend(range(int(a), int(b or a) + 1))
+    return out
+
+
+def test_a_group_redoes_the_whole_draw_from_the_verification_sheet_alone(world, travel):
+    """Only the 验证单's text and a SHA-256 tool: the seed, the group draw from the candidate group
+    numbers, each chosen group's records and the shares from the rule give the stored sample."""
+    ids = tsc.add_records(world, activities=15, letters=7)
+    # a gap in the numbers (a record outside the period) so the ranges are not one run
+    assert ids
+    sup = world.supervisor()
+    day = travel(date(tsc.YEAR, 4, 2))
+    samples = set()
+    for n, value in enumerate(("05 11 17 22 28 30 04", "01 02 09 13 27 33 16", "07 08 10 19 21 25 12")):
+        with session_scope("supervisor", url=world.url) as s:
+            rule = sc.build_rule(s, sup, period_start=tsc.START, period_end=tsc.END, kinds=list(sc.KINDS),
+                                 group_count=2, on=day)
+            cid = sc.seal_check(s, sup, rule, source_kind="彩票开奖", source_name="中国福利彩票双色球",
+                                source_ref=f"202603{n}", source_due=day + timedelta(days=1),
+                                reason="再抽一次" if n else "").id
+        travel(day + timedelta(days=1))
+        with session_scope("supervisor", url=world.url) as s:
+            sample = sc.open_check(s, sup, cid, value=value).sample
+            text = "\n".join(p.text for p in Document(io.BytesIO(sc.verification_sheet(s, sup, cid))).paragraphs)
+            for item in s.query(models.SpotCheckItem).filter_by(check_id=cid):
+                sc.record_finding(s, sup, item.id, tsc.ALL_OK | sc.preset_checklist(s, item.record_kind), "合格")
+        travel(day)
+        # --- from here on, only the text of the sheet
+        seed = sha(text.split("随机种子 = SHA256(“")[1].split("”)")[0])
+        assert f"随机种子：{seed}" in text
+        cands = [int(g) for g in re.search(r"候选代表组编号：([0-9、]+)（", text).group(1).split("、")]
+        k = int(re.search(r"随机抽取(\d+)个：", text).group(1))
+        chosen = sorted(sorted(cands, key=lambda g: sha(f"{seed}|组|{g}"))[:k])
+        assert f"抽中的代表组编号：{'、'.join(map(str, chosen))}" in text
+        percent = int(re.search(r"每组每类抽取(\d+)%", text).group(1))
+        minimums = {m[0]: int(m[1]) for m in re.findall(r"(联系活动|来信|开箱记录|述职)至少(\d+)条", text)}
+        redone = []
+        for g, kind, n_listed, numbers in re.findall(
+                r"代表组(\d+)（[^）]*）(联系活动|来信|开箱记录|述职)：(\d+)条，应抽\d+条(?:；记录编号 ([0-9、–]+))?", text):
+            records = _expand(numbers) if numbers else []
+            assert len(records) == int(n_listed)
+            keep = min(len(records), max(minimums[kind], math.ceil(len(records) * percent / 100)))
+            ranked = sorted(records, key=lambda r, g=g, kind=kind: sha(f"{seed}|{g}|{kind}|{r}"))
+            redone.extend((int(g), kind, r) for r in ranked[:keep])
+        assert {int(g) for g, *_ in redone} <= set(chosen)
+        order = {k: i for i, k in enumerate(("开箱记录", "来信", "联系活动", "述职"))}
+        assert sorted(redone, key=lambda t: (t[0], order[t[1]], t[2])) == [tuple(x) for x in sample]
+        samples.add(tuple(map(tuple, sample)))
+    assert len(samples) > 1  # different values gave different samples: the sheet did not just repeat one
+
+
+def test_a_lottery_value_with_the_draw_number_or_date_pasted_in_is_refused(world, travel):
+    """Pasted from a web page or Word with the draw number or the date: read as other numbers, it
+    would give another sample; each lottery number has at most two digits."""
+    tsc.add_records(world)
+    sup = world.supervisor()
+    day = travel(date(tsc.YEAR, 4, 2))
+    with session_scope("supervisor", url=world.url) as s:
+        rule = sc.build_rule(s, sup, period_start=tsc.START, period_end=tsc.END, kinds=["联系活动"])
+        cid = sc.seal_check(s, sup, rule, source_kind="彩票开奖", source_name="双色球", source_ref="2026038",
+                            source_due=day + timedelta(days=1)).id
+        with pytest.raises(ValidationError):
+            sc.seal_check(s, sup, rule, source_kind="现场掷骰", source_name="会", source_ref="302室",
+                          source_due=day, dice=2, reason="x")  # too few dice to be a draw
+    travel(day + timedelta(days=1))
+    for pasted in ("第2026038期 03 07 12 19 25 31 09", f"{day + timedelta(days=1)} 03 07 12 19 25 31 09"):
+        with session_scope("supervisor", url=world.url) as s, pytest.raises(ValidationError) as e:
+            sc.open_check(s, sup, cid, value=pasted)
+        assert "不超过两位" in e.value.errors["value"]
+    with session_scope("supervisor", url=world.url) as s:  # from Word: a non-breaking space, a tab, a 、
+        check = sc.open_check(s, sup, cid, value="03\u00a007\t12、19，25 31 + 09\u200b")
+        assert check.witness_value == "03 07 12 19 25 31 09"
+
+
+def test_a_lottery_draw_already_drawn_cannot_be_the_source_of_a_new_seal(world, travel):
+    """A draw whose result is known (it was the source of a check opened or due) would let the
+    sealer know the sample in advance; two checks sealed before the same future draw may share it."""
+    tsc.add_records(world)
+    sup = world.supervisor()
+    day = travel(date(tsc.YEAR, 4, 2))
+
+    def seal(groups, ref, due, reason=""):
+        with session_scope("supervisor", url=world.url) as s:
+            rule = sc.build_rule(s, sup, period_start=tsc.START, period_end=tsc.END, kinds=["联系活动"],
+                                 groups=groups)
+            return sc.seal_check(s, sup, rule, source_kind="彩票开奖", source_name="双色球", source_ref=ref,
+                                 source_due=due, reason=reason).id
+
+    first = seal([world.groups[0]], "2026038", day + timedelta(days=1))
+    seal([world.groups[1]], "2026038", day + timedelta(days=1))  # the same future draw: fine
+    travel(day + timedelta(days=2))
+    with session_scope("supervisor", url=world.url) as s:
+        sc.open_check(s, sup, first, value="03 07 12 19 25 31 09")
+    for ref in ("2026038", "2026030"):
+        with pytest.raises(ValidationError) as e:
+            seal([world.groups[2]], ref, day + timedelta(days=4))
+        assert "已开奖" in e.value.errors["source_ref"]
+    seal([world.groups[2]], "2026040", day + timedelta(days=4))

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from db import models
 from db.engine import session_scope
-from services import clock, settings
+from services import auth, clock, settings
 from services import spotchecks as sc
 from services.common import NotFound, PermissionDenied, ValidationError, today
 from tests.gongwen import assert_gongwen
@@ -60,7 +60,23 @@ def add_records(w, *, activities=12, letters=4, openings=2, reports=1) -> dict:
     return ids
 
 
-SECOND = "李联络"  # the group liaison who enters the dice with the supervisor
+SECOND_USER, SECOND = "supervisor2", "钱副督查"  # a second supervisor who confirms the dice
+
+
+def second_account(url: str, username: str = SECOND_USER, display: str = SECOND, role: str = "supervisor",
+                   **scope) -> str:
+    """An account (password demo12345) for the second person of a dice draw; its user name."""
+    with session_scope("system", url=url) as s:
+        if not s.query(models.User).filter_by(username=username).first():
+            s.add(models.User(username=username, display_name=display, role=role,
+                              password_hash=auth.hash_password(auth.DEMO_PASSWORD), **scope))
+    return username
+
+
+def confirm(url: str, username: str = SECOND_USER) -> dict:
+    """The second person's confirmation of a dice value (their own account and password)."""
+    return {"second_username": second_account(url) if username == SECOND_USER else username,
+            "second_password": auth.DEMO_PASSWORD}
 
 
 @pytest.fixture(autouse=True)
@@ -74,14 +90,15 @@ def new_check(w, *, value="3 5 6", kinds=sc.KINDS, group_count=None, count=None,
     and the group liaison; return its id. ``count``: that many records of each kind per group."""
     if count is not None:
         share = {"percent": 1, "minimums": dict.fromkeys(kinds, count)}
+    second = confirm(w.url)  # the account exists before the supervisor's transaction starts
     with session_scope("supervisor", url=w.url) as s:
         rule = sc.build_rule(s, w.supervisor(), period_start=START, period_end=END, kinds=list(kinds),
                              group_count=group_count, **share)
         reason = "测试再次抽查" if sc.earlier_seals(s, rule) else ""
         check = sc.seal_check(s, w.supervisor(), rule, source_kind="现场掷骰", source_name="季度抽查会",
-                              source_ref="第一会议室", source_due=today(), reason=reason)
-        sc.open_check(s, w.supervisor(), check.id, value=value,
-                      second_name=SECOND, second_role="代表组联络员")
+                              source_ref="第一会议室", source_due=today(), reason=reason,
+                              dice=len(value.split()))
+        sc.open_check(s, w.supervisor(), check.id, value=value, **second)
         return check.id
 
 def test_draw_stores_everything_needed_to_redo_it(world):
@@ -100,7 +117,7 @@ def test_draw_stores_everything_needed_to_redo_it(world):
         assert sorted(r[1] for r in per_group[world.groups[0]]) == ["联系活动", "联系活动", "述职"]
         assert len(per_group[world.groups[1]]) == 1  # 4 letters
         assert [r[2] for r in per_group[world.groups[2]]] == [ids["开箱记录"][1]]  # the one with a letter
-        assert (check.second_name, check.second_role, check.opened_by) == (SECOND, "代表组联络员", "supervisor")
+        assert (check.second_name, check.second_role, check.opened_by) == (SECOND, "督查人员", "supervisor")
         items = s.query(models.SpotCheckItem).filter_by(check_id=cid).all()
         assert sorted([i.group_id, i.record_kind, i.record_id] for i in items) == sorted(check.sample)
         assert all(len(i.record_digest) == 64 for i in items)
@@ -395,3 +412,99 @@ def test_a_deadline_setting_change_is_not_a_change_of_the_drawn_letters(world):
         result = sc.verify(s, cid)
     assert result["ok"], result["problems"]
     assert result["changed"] == [] and result["changed_other"] == 0
+
+
+def _xlsx_without(data: bytes, sheet: str, edit) -> bytes:  # noqa: ANN001
+    """The export with one sheet edited by ``edit(ws)`` (as someone would in Excel)."""
+    wb = load_workbook(io.BytesIO(data))
+    edit(wb[sheet])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_verify_file_checks_the_findings_sheet_and_tells_missing_from_mismatch(world, tmp_path, monkeypatch, capsys):
+    import manage
+
+    add_records(world)
+    cid = new_check(world)
+    with session_scope(url=world.url) as s:
+        data = sc.export_xlsx(s, world.supervisor(), cid)
+        sample = s.get(models.SpotCheck, cid).sample
+    assert sc.verify_export(data)[0] is True
+    sheet = sc.FINDINGS_SHEET
+
+    def header_row(ws):  # noqa: ANN001, ANN202
+        return next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 3).value == "记录编号")
+
+    first_kind, first_id = sample[0][1], sample[0][2]
+    deleted = _xlsx_without(data, sheet, lambda ws: ws.delete_rows(header_row(ws) + 1))
+    ok, line = sc.verify_export(deleted)
+    assert ok is False and f"少了：{first_kind} {first_id}" in line, line
+
+    def add_row(ws):  # noqa: ANN001, ANN202
+        ws.append(["东城第一代表组", "联系活动", 99999, "补上的一条", *([""] * 5), "合格"])
+    ok, line = sc.verify_export(_xlsx_without(data, sheet, add_row))
+    assert ok is False and "多了：联系活动 99999" in line, line
+    # the findings rows alone moved: the sample itself still agrees, and the line says which sheet
+    assert "样本" not in line and sheet in line
+    # not a workbook, a Word file, a workbook of something else: a Chinese line, no Python error name
+    from docx import Document
+    buf = io.BytesIO()
+    Document().save(buf)
+    other = io.BytesIO()
+    from openpyxl import Workbook
+    Workbook().save(other)
+    for junk in (b"not a workbook", data[: len(data) // 2], buf.getvalue(), other.getvalue()):
+        ok, line = sc.verify_export(junk)
+        assert ok is None and "导出 Excel" in line and "Error" not in line and "Zip" not in line, line
+    # the command: 一致 0, 不一致 1, 找不到 2 (a missing check is not a mismatch)
+    monkeypatch.setenv("DATABASE_URL", world.url)
+    good, bad, junk = tmp_path / "good.xlsx", tmp_path / "bad.xlsx", tmp_path / "junk.xlsx"
+    good.write_bytes(data)
+    bad.write_bytes(deleted)
+    junk.write_bytes(b"PK\x03\x04 broken")
+    cases = [(["spotcheck", "verify", "--file", str(good)], 0, "一致"),
+             (["spotcheck", "verify", "--file", str(good)], 0, "一致"),  # the same export verified twice
+             (["spotcheck", "verify", "--file", str(bad)], 1, "少了"),
+             (["spotcheck", "verify", "--file", str(junk)], 2, "无法读取"),
+             (["spotcheck", "verify", "--file", str(tmp_path / "nope.xlsx")], 2, "找不到文件"),
+             (["spotcheck", "verify", "999"], 2, "找不到"),
+             (["spotcheck", "verify", str(cid)], 0, "一致")]
+    for argv, code, words in cases:
+        assert manage.main(argv) == code, argv
+        out = capsys.readouterr()
+        assert words in out.out + out.err, (argv, out)
+        assert "BadZip" not in out.out + out.err
+        assert ("不一致：" in out.out) == (code == 1), (argv, out)
+
+
+def test_the_dashboard_figures_link_to_tabs_the_page_has(world):
+    """工作台's “本季度未抽查代表组” linked to a tab named 新建抽查 that the page does not have: the
+    page said the link was wrong. Every figure's tab is one of the page's tabs."""
+    from pages.spotchecks import TABS
+
+    with session_scope(url=world.url) as s:
+        figs = sc.figures(s, world.supervisor(), YEAR)
+    tabs = [f.params["tab"] for f in figs if f.page == "spotchecks"]
+    assert len(tabs) == 3 and set(tabs) <= set(TABS)
+
+
+def test_a_deputy_who_moves_group_or_leaves_after_the_seal_is_no_change_of_the_list(world):
+    """A report stays with the group its deputy served in on its day: a deputy moved to another
+    group (or who left) after 封存 does not make 复核 report the frozen list as changed."""
+    from services import masterdata
+
+    ids = add_records(world)
+    with session_scope("supervisor", url=world.url) as s:
+        rule = sc.build_rule(s, world.supervisor(), period_start=START, period_end=END, kinds=list(sc.KINDS))
+        cid = sc.seal_check(s, world.supervisor(), rule, source_kind="彩票开奖", source_name="双色球",
+                            source_ref="2026038", source_due=today() + timedelta(days=1)).id
+    with session_scope("admin", url=world.url) as s:
+        masterdata.move_deputy(s, world.admin(), world.deputies[0], world.groups[2], world.districts[2], today())
+        masterdata.set_deputy_status(s, world.admin(), world.deputies[1], "辞职", today())
+    with session_scope(url=world.url) as s:
+        result = sc.verify(s, cid)
+        assert result["fingerprint_ok"], (result["added"], result["removed"])
+        assert result["ok"], result["problems"]
+        assert (world.groups[0], "述职", ids["述职"][0]) in sc.eligible_records(s, START, END, sc.KINDS, world.groups)
