@@ -19,7 +19,7 @@ from services import clock, masterdata, rules
 from services import opinions as op_svc
 from services import reports as svc
 from services.common import Actor, Page, ValidationError
-from services.validation import fmt_date
+from services.validation import fmt_date, mask_columns
 
 TABS = {"overview": "年度概览", "plan": "述职计划", "meeting": "当面述职", "written": "书面报告",
         "publish": "刊登与整改", "hearing": "听取汇报"}
@@ -40,6 +40,15 @@ def _rows_page(rows: list[dict]):
 
 
 # ---------------------------------------------------------------- 年度概览
+
+# free text of 述职 lists: personal data typed into it is masked for leader and supervisor (issue 16)
+TEXT_COLUMNS = ("地点", "述职内容", "整改事项", "意见要点", "责任人")
+
+
+def _masked(actor: Actor, page: Page) -> Page:
+    """A list page with the free text of TEXT_COLUMNS masked for roles that see masked data."""
+    return Page(mask_columns(page.rows, actor.role, TEXT_COLUMNS), page.total, page.sums)
+
 
 
 def _overview(actor: Actor, year: int) -> None:
@@ -100,6 +109,7 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
     if not actor.can_write("report"):
         rows = [{"代表": i["name"], "计划日期": i["planned_on"], "地点": i["venue"], "述职内容": i["content"]}
                 for i in d["items"]]
+        rows = mask_columns(rows, actor.role, TEXT_COLUMNS)  # personal data typed into the text (issue 16)
         st.caption(f"在任代表 {len(serving)} 人，计划当面述职 {len(rows)} 人"
                    + (f"（{d['share'] * 100:.1f}%）" if d["share"] is not None else ""))
         data_table("rep_plan_items", _rows_page(rows), export_name=f"{groups[gid]}{year}年当面述职计划", unit="人",
@@ -279,7 +289,7 @@ def _meetings(actor: Actor, year: int, groups: dict[int, str], categories: list[
 
     def fetch(f: dict, offset: int, limit: int) -> Page:
         with session_scope(actor.username) as s:
-            return svc.list_meetings(s, actor, f, offset, limit)
+            return _masked(actor, svc.list_meetings(s, actor, f, offset, limit))
 
     res = data_table("rep_meetings", fetch, filters=filters, extra_filters={"year": year},
                      export_name=f"{year}年当面述职", unit="场", selectable=actor.can_write("report"),
@@ -412,7 +422,7 @@ def _publish(actor: Actor, year: int, groups: dict[int, str]) -> None:
 
     def fetch_rect(f: dict, offset: int, limit: int) -> Page:
         with session_scope(actor.username) as s:
-            return svc.list_rectifications(s, actor, f, offset, limit)
+            return _masked(actor, svc.list_rectifications(s, actor, f, offset, limit))
 
     can_rect = actor.can_write("rectification")
     res = data_table("rep_rect_t", fetch_rect, filters=filters, export_name="述职评议整改事项", unit="项",
@@ -487,7 +497,7 @@ def _hearings(actor: Actor, year: int, groups: dict[int, str]) -> None:
 
     def fetch(f: dict, offset: int, limit: int) -> Page:
         with session_scope(actor.username) as s:
-            return svc.list_hearings(s, actor, f, offset, limit)
+            return _masked(actor, svc.list_hearings(s, actor, f, offset, limit))
 
     data_table("rep_hear_t", fetch, filters=[Filter("group", "代表组", "select", groups)],
                extra_filters={"year": year}, export_name=f"{year}年听取代表组工作汇报", unit="次", hidden=("id",),

@@ -204,6 +204,13 @@ def free_text_for(role: str):  # noqa: ANN201
     return (lambda text: text or "") if role in REVEAL_ROLES else mask_free_text
 
 
+def mask_columns(rows: list[dict], role: str, columns: tuple[str, ...]) -> list[dict]:
+    """``rows`` with the free text of ``columns`` passed through ``free_text_for(role)`` (personal
+    data typed into it masked for leader and supervisor); the rows are copied, never changed."""
+    pii = free_text_for(role)
+    return [{k: (pii(v) if k in columns and isinstance(v, str) else v) for k, v in row.items()} for row in rows]
+
+
 def mask_free_text(text: str | None) -> str:
     """Mask phones, landlines, ID and bank-card numbers and house numbers inside free text."""
     if not text:
