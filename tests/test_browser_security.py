@@ -31,3 +31,23 @@ def test_unknown_paths_show_no_english_dialog(server, page):
         wait_ready(page)
         body = page.locator("body").inner_text()
         assert "Page not found" not in body, path
+
+
+PAGE_FILE_PATHS = ["pages/mailbox", "pages/users.py", "pages/dashboard", "a/b/c"]
+
+
+def test_page_file_urls_show_the_login_form(server, page):
+    """The finding: /pages/<name> (a page file's URL, any nested path) gave a blank page — the
+    index page's scripts, linked relative to the path, came back as the index page again."""
+    for path in PAGE_FILE_PATHS:
+        page.goto(f"{server}/{path}", wait_until="load")
+        try:
+            wait_login_form(page)
+        finally:
+            shot(page, f"i16_pagefile_{path.replace('/', '_')}")
+        body = page.locator("body").inner_text()
+        assert "用户名" in body and "not found" not in body.lower(), path
+    login(page, server, "staff")
+    page.goto(f"{server}/pages/mailbox", wait_until="load")
+    page.get_by_text("退出登录").wait_for(timeout=30_000)  # logged in: the app, not a blank page
+    wait_ready(page)

@@ -76,3 +76,15 @@ def test_a_good_value_is_used_without_notice(app_world):
     at.run()
     assert not at.exception
     assert not [w for w in at.warning if "链接中的参数" in w.value]
+
+
+@pytest.mark.parametrize(("path", "nested"), [
+    ("/pages/mailbox", True), ("/pages/users.py", True), ("/a/b/c", True), ("/gongzuotai/x", True),
+    ("/", False), ("/pages", False), ("/gongzuotai", False), ("/_stcore/stream", False),
+    ("/static/js/index.js", False), ("/component/x/index.html", False), ("/media/abc.png", False),
+    ("/app/static/logo.png", False),
+])
+def test_nested_browser_addresses_go_to_the_login(path, nested):
+    from serve import nested_page_path
+
+    assert nested_page_path(path) is nested

@@ -1,0 +1,42 @@
+"""The server's entry point (`make run`: ``streamlit run serve.py``): app.py behind one small
+ASGI layer.
+
+Streamlit answers every unknown path with its index page, whose scripts are linked relative to
+the path: at a nested path such as /pages/mailbox (a page file's URL) the browser then asks for
+/pages/static/…, gets the index page again, and shows a blank page — no login form. Such
+addresses are sent to "/" (the login form, or 工作台 when logged in) instead."""
+
+from __future__ import annotations
+
+import streamlit as st
+from starlette.middleware import Middleware
+from starlette.responses import RedirectResponse
+
+# the first path segments Streamlit itself serves below (assets, components, media, its API)
+SERVED_BELOW = {"_stcore", "static", "component", "media", "app", "-", "auth", "oauth2callback"}
+
+
+def nested_page_path(path: str) -> bool:
+    """True for a browser address that Streamlit would answer with a blank page: two or more
+    path segments not under a prefix Streamlit serves (/pages/mailbox, /a/b/c)."""
+    parts = [p for p in path.split("/") if p]
+    return len(parts) >= 2 and parts[0] not in SERVED_BELOW
+
+
+class NestedPathsToLogin:
+    """Redirect a page request (GET/HEAD for HTML) at a nested path to "/"."""
+
+    def __init__(self, app) -> None:  # noqa: ANN001 - the next ASGI app
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001 - ASGI
+        if (scope["type"] == "http" and scope.get("method") in ("GET", "HEAD")
+                and nested_page_path(scope.get("path", ""))):
+            accept = dict(scope.get("headers") or []).get(b"accept", b"")
+            if b"text/html" in accept or not accept:
+                await RedirectResponse("/", status_code=302)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+app = st.App("app.py", middleware=[Middleware(NestedPathsToLogin)])
