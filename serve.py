@@ -18,9 +18,10 @@ SERVED_BELOW = {"_stcore", "static", "component", "media", "app", "-", "auth", "
 
 def nested_page_path(path: str) -> bool:
     """True for a browser address that Streamlit would answer with a blank page: two or more
-    path segments not under a prefix Streamlit serves (/pages/mailbox, /a/b/c)."""
+    path segments not under a prefix Streamlit serves (/pages/mailbox, /a/b/c); and /pages itself
+    (on a fresh server its first visitor got the page files' English names and "Page not found")."""
     parts = [p for p in path.split("/") if p]
-    return len(parts) >= 2 and parts[0] not in SERVED_BELOW
+    return parts[:1] == ["pages"] or (len(parts) >= 2 and parts[0] not in SERVED_BELOW)
 
 
 class NestedPathsToLogin:

@@ -33,7 +33,7 @@ def test_unknown_paths_show_no_english_dialog(server, page):
         assert "Page not found" not in body, path
 
 
-PAGE_FILE_PATHS = ["pages/mailbox", "pages/users.py", "pages/dashboard", "a/b/c"]
+PAGE_FILE_PATHS = ["pages", "pages/mailbox", "pages/users.py", "pages/dashboard", "a/b/c"]
 
 
 def test_page_file_urls_show_the_login_form(server, page):
@@ -51,3 +51,14 @@ def test_page_file_urls_show_the_login_form(server, page):
     page.goto(f"{server}/pages/mailbox", wait_until="load")
     page.get_by_text("退出登录").wait_for(timeout=30_000)  # logged in: the app, not a blank page
     wait_ready(page)
+
+
+def test_the_first_visitor_of_a_fresh_server_at_pages_sees_the_login(fresh_server, page):
+    """The finding: on a fresh server the first visitor of /pages saw the page files' English
+    names (app, activities, auditlog …) in a sidebar and Streamlit's English "Page not found"."""
+    page.goto(f"{fresh_server}/pages", wait_until="load")
+    wait_login_form(page)
+    wait_ready(page)
+    body = page.locator("body").inner_text()
+    shot(page, "i16_fresh_pages")
+    assert "not found" not in body.lower() and "auditlog" not in body

@@ -80,7 +80,7 @@ def test_a_good_value_is_used_without_notice(app_world):
 
 @pytest.mark.parametrize(("path", "nested"), [
     ("/pages/mailbox", True), ("/pages/users.py", True), ("/a/b/c", True), ("/gongzuotai/x", True),
-    ("/", False), ("/pages", False), ("/gongzuotai", False), ("/_stcore/stream", False),
+    ("/pages", True), ("/", False), ("/pagesx", False), ("/gongzuotai", False), ("/_stcore/stream", False),
     ("/static/js/index.js", False), ("/component/x/index.html", False), ("/media/abc.png", False),
     ("/app/static/logo.png", False),
 ])
