@@ -9,7 +9,7 @@ import streamlit as st
 import streamlit_authenticator as stauth
 
 from components import params
-from components.text import safe_md
+from components.text import alert, safe_md
 from db import stats
 from db.engine import database_url, session_scope
 from pages import (
@@ -152,7 +152,7 @@ def login_form(authenticator: stauth.Authenticate) -> bool:
     with session_scope("system") as s:
         blocked = auth.throttle_message(s, username, client)
     if blocked:
-        message.error(blocked)
+        alert("error", blocked, where=message)
         return False
     ok = authenticator.authentication_controller.login(username, password)
     with session_scope("system") as s:

@@ -13,7 +13,7 @@ from components.forms import field_error, intent, keep_drawn, run_write, show_fl
 from components.guard import require_page
 from components.params import param_choice, param_year, year_options
 from components.table import Filter, data_table
-from components.text import safe_md
+from components.text import alert, safe_md
 from db.engine import session_scope
 from services import clock, masterdata, rules
 from services import opinions as op_svc
@@ -57,7 +57,7 @@ def _overview(actor: Actor, year: int) -> None:
         rows = svc.overview(s, actor, year)
         year_error = svc.plan_year_error(s, year)
     if year_error:
-        st.info(year_error)
+        alert("info", year_error)
     data_table("rep_overview", _rows_page(rows), export_name=f"{year}年述职工作概览", unit="个代表组",
                hidden=("group_id",), empty="您的负责范围内还没有代表组。请先在“基础数据”中维护代表组和代表。")
     if rows and any(r["计划当面述职（人）"] or r["书面应交（人）"] for r in rows):
@@ -96,9 +96,9 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
     show_flash(form_key)
     warn = st.session_state.pop("rep_plan__warn", None)
     if warn:
-        st.warning(warn)
+        alert("warning", warn)
     if d["year_error"]:
-        st.warning(d["year_error"])
+        alert("warning", d["year_error"])
         return
     serving = d["serving"]
     if d["locked"]:
@@ -129,10 +129,10 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
             st.session_state[ms_key] = p["deputy_ids"]
             st.session_state["rep_plan__proposal"] = (gid, year, p["text"])
         except ValidationError as exc:
-            st.error("；".join(exc.errors.values()))
+            alert("error", "；".join(exc.errors.values()))
     prop = st.session_state.get("rep_plan__proposal")
     if prop and prop[:2] == (gid, year):
-        st.info(prop[2], icon=":material/calculate:")
+        alert("info", prop[2], icon=":material/calculate:")
 
     current = [i["deputy_id"] for i in d["items"]]
     chosen = st.multiselect(
@@ -144,9 +144,9 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
     msg = (f"已选 {k} 人 / 在任代表 {n} 人 = {(check.share or 0) * 100:.1f}%"
            f"（规定 {check.lo * 100:.0f}%–{check.hi * 100:.0f}%，即 {_sizes(check)}）")
     if check.ok:
-        st.success(msg, icon=":material/check_circle:")
+        alert("success", msg, icon=":material/check_circle:")
     else:
-        st.warning(msg + "：比例不在规定范围内，仍可保存。", icon=":material/warning:")
+        alert("warning", msg + "：比例不在规定范围内，仍可保存。", icon=":material/warning:")
     field_error(form_key, "items")
 
     by_id = {i["deputy_id"]: i for i in d["items"]}
@@ -261,7 +261,7 @@ def _meeting_form(actor: Actor, year: int, categories: list[str], prefix: str, o
     with session_scope(actor.username) as s:
         unsure = op_svc.registration_warning(s, held)
     if unsure:
-        st.warning("述职会上提出的群众意见：" + unsure)
+        alert("warning", "述职会上提出的群众意见：" + unsure)
     it = intent(form_key, prefix, version)  # the version drawn and a token: once, on what the user saw
     if report_id is not None:  # untouched fields reload from the record after a stale refusal
         keep_drawn(it, [f"{prefix}_{k}" for k in ("held", "venue", "present", "asked", "answered", "video", "note",

@@ -65,3 +65,57 @@ def test_no_page_renders_user_text_as_markdown(poisoned, monkeypatch, tmp_path, 
             leaks[key] = found
     print(f"{role}: {pages} pages over poisoned data")
     assert not leaks
+
+
+# a flash message quoting user text: a file name, a record's title (issue 16)
+FLASH = "已导入“:red[大字]**粗体组**![x](http://attacker.invalid/g.png)<b>b</b>.xlsx”"
+
+
+def _flash_script() -> None:
+    import streamlit as st
+
+    from components.forms import show_flash
+
+    for k, kind in (("a", "ok"), ("b", "info"), ("c", "err")):
+        st.session_state[f"{k}__flash"] = (kind, "已导入“:red[大字]**粗体组**![x](http://attacker.invalid/g.png)<b>b</b>.xlsx”")
+        show_flash(k)
+
+
+def test_flash_messages_never_render_markdown():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_flash_script).run()
+    shown = [e.value for e in (*at.success, *at.info, *at.error)]
+    assert len(shown) == 3
+    assert all(v == safe_md(FLASH) for v in shown), shown
+    assert not [v for v in shown if any(m in v for m in MARKS)]
+
+
+def test_message_boxes_take_user_text_only_through_components_text():
+    """Every st.success / st.info / st.warning / st.error in pages, components and app.py is given
+    a literal text, an f-string of the page's own wording or safe_md(...); any other text (a
+    service message, a file name, a title) goes through components.text.alert, which escapes it.
+    pages/spotchecks.py is another helper's (two calls left there, see the closing note)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    files = [*sorted((root / "pages").glob("*.py")), *sorted((root / "components").glob("*.py")), root / "app.py"]
+
+    def literal(node) -> bool:  # noqa: ANN001
+        if isinstance(node, ast.Constant | ast.JoinedStr):
+            return True
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "safe_md":
+            return True
+        return isinstance(node, ast.BinOp) and literal(node.left) and literal(node.right)
+
+    found = []
+    for f in files:
+        if f.name in ("spotchecks.py", "text.py"):
+            continue
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("success", "info", "warning", "error")
+                    and isinstance(node.func.value, ast.Name) and node.args and not literal(node.args[0])):
+                found.append(f"{f.name}:{node.lineno}")
+    assert not found
