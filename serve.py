@@ -4,7 +4,8 @@ ASGI layer.
 Streamlit answers every unknown path with its index page, whose scripts are linked relative to
 the path: at a nested path such as /pages/mailbox (a page file's URL) the browser then asks for
 /pages/static/…, gets the index page again, and shows a blank page — no login form. Such
-addresses are sent to "/" (the login form, or 工作台 when logged in) instead."""
+addresses are sent to "/" (the login form, or 工作台 when logged in) instead. And the pages/
+folder is never run as Streamlit's own multipage app (``without_page_directory``)."""
 
 from __future__ import annotations
 
@@ -40,4 +41,20 @@ class NestedPathsToLogin:
         await self.app(scope, receive, send)
 
 
+def without_page_directory() -> None:
+    """Never run the pages/ directory as a Streamlit "v1" multipage app.
+
+    Streamlit decides on its first session whether the app is one: with a pages/ folder beside
+    app.py, until app.py's first run has called st.navigation, the first visitor of a fresh server
+    got the page files' English names in a sidebar and ran the page file of the address directly
+    (/activities ran pages/activities.py without the login: an English error page, or a blank one).
+    The flag Streamlit sets itself once st.navigation runs is set before the first session. If a
+    later Streamlit drops the flag, nothing breaks (tests/test_browser_security.py notices)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if hasattr(PagesManager, "uses_pages_directory"):
+        PagesManager.uses_pages_directory = False
+
+
+without_page_directory()
 app = st.App("app.py", middleware=[Middleware(NestedPathsToLogin)])
