@@ -9,6 +9,8 @@ folder is never run as Streamlit's own multipage app (``without_page_directory``
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 from starlette.middleware import Middleware
 from starlette.responses import RedirectResponse
@@ -56,5 +58,28 @@ def without_page_directory() -> None:
         PagesManager.uses_pages_directory = False
 
 
+def socket_addresses_only() -> None:
+    """The client address login throttling counts by is the socket's; X-Forwarded-For is read by
+    app.py (services.auth.client_from) only from a proxy named in TRUSTED_PROXIES. The web server
+    under Streamlit (uvicorn) would otherwise replace the address by the header's for every
+    connection from 127.0.0.1 (its default FORWARDED_ALLOW_IPS), so anyone on the machine, or
+    behind a proxy there that passes the header on, could choose the address they are counted by."""
+    os.environ["FORWARDED_ALLOW_IPS"] = ""  # a uvicorn configured after this trusts no proxy
+    try:  # the running one was configured before this file was imported: it wraps the app only now
+        import uvicorn.config
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+    except ImportError:  # not under uvicorn
+        return
+
+    class TrustNoProxy(ProxyHeadersMiddleware):
+        """uvicorn's proxy-header layer with no trusted proxy: the socket's address stays."""
+
+        def __init__(self, app, trusted_hosts: object = "") -> None:  # noqa: ANN001
+            super().__init__(app, trusted_hosts="")
+
+    uvicorn.config.ProxyHeadersMiddleware = TrustNoProxy
+
+
 without_page_directory()
+socket_addresses_only()
 app = st.App("app.py", middleware=[Middleware(NestedPathsToLogin)])

@@ -222,11 +222,18 @@ def trusted_networks(text: str | None) -> list:
 
 
 def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The address in ``text``, or None when it is not one."""
+    """The address in ``text``, or None when it is not one. A port some proxies append
+    (1.2.3.4:5678, [2001:db8::1]:443) is dropped, and an IPv4 address written as IPv6
+    (::ffff:1.2.3.4, a dual-stack socket) is the IPv4 address: one client, one address."""
+    text = text.strip()
+    m = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::\d{1,5})?|(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}", text)
+    if m:
+        text = m.group(1) or m.group(2)
     try:
-        return ipaddress.ip_address(text.strip())
+        ip = ipaddress.ip_address(text)
     except ValueError:
         return None
+    return ip.ipv4_mapped if ip.version == 6 and ip.ipv4_mapped else ip
 
 
 def client_from(peer: str | None, forwarded: str | None, trusted: list) -> str:
@@ -236,8 +243,8 @@ def client_from(peer: str | None, forwarded: str | None, trusted: list) -> str:
     the peer is a trusted proxy; then its hops are walked from the nearest and the first address
     that is not a trusted proxy is the client. A client cannot choose its address by sending the
     header itself."""
-    peer = peer or "127.0.0.1"
-    peer_ip = _ip(peer)
+    peer_ip = _ip(peer or "127.0.0.1")
+    peer = str(peer_ip) if peer_ip is not None else peer
 
     def is_trusted(ip: object) -> bool:
         return ip is not None and any(ip in net for net in trusted)
