@@ -10,7 +10,7 @@ import streamlit as st
 from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
 from components.table import Filter, data_table
-from components.text import alert
+from components.text import alert, safe_md
 from db.engine import session_scope
 from services import bodies
 from services.common import Actor, Page, ServiceError, today
@@ -123,7 +123,7 @@ def _edit(actor: Actor, row: dict) -> None:
     """Edit the selected body (name, kind, use); a stale page is refused."""
     key = "bd_edit"
     bid = row["id"]
-    st.markdown(f"**修改：{row['名称']}**")
+    st.markdown(f"**修改：{safe_md(row['名称'])}**")
     show_flash(key)
     c1, c2, c3 = st.columns(3)
     with c1:

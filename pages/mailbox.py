@@ -182,7 +182,7 @@ def _detail(actor: Actor, ch: dict, letter_id: int) -> None:
     if actor.role == "admin" and len(info["events"]) > 1:
         it = intent("lt_step", letter_id, info["version"])  # one intent per letter: any save renews it
         with st.expander("撤销上一步（仅系统管理员，记入操作日志）"):
-            st.caption(f"将撤销：{_last_step(info)}")
+            st.caption(f"将撤销：{safe_md(_last_step(info))}")
             reason = st.text_input("撤销原因", key=f"lt_undo_reason_{letter_id}")
             show_flash("lt_undo")
             field_error("lt_undo", "reason")

@@ -119,3 +119,49 @@ def test_message_boxes_take_user_text_only_through_components_text():
                     and isinstance(node.func.value, ast.Name) and node.args and not literal(node.args[0])):
                 found.append(f"{f.name}:{node.lineno}")
     assert not found
+
+
+def _selectable_tables() -> dict[str, list[str]]:
+    """{page key: [table key, …]} of every list whose rows open a detail when selected
+    (components.table.data_table(..., selectable=…)), read from the page files, so a new one is
+    covered without touching this test."""
+    import ast
+    from pathlib import Path
+
+    stems = {"workcalendar": "calendar"}
+    out: dict[str, list[str]] = {}
+    for f in sorted((Path(__file__).resolve().parent.parent / "pages").glob("*.py")):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "data_table"
+                    and any(k.arg == "selectable" for k in node.keywords)
+                    and node.args and isinstance(node.args[0], ast.Constant)):
+                out.setdefault(stems.get(f.stem, f.stem), []).append(node.args[0].value)
+    return out
+
+
+@pytest.mark.parametrize("role", ["admin", "staff", "supervisor", "leader"])
+def test_no_detail_view_renders_user_text_as_markdown(poisoned, monkeypatch, tmp_path, role):
+    """The detail views that appear only after selecting a row in a list (a letter, an activity,
+    a deputy, a user, a topic …): the first row of each list selected in turn."""
+    monkeypatch.setenv("DATABASE_URL", poisoned)
+    monkeypatch.setenv("COOKIE_KEY_FILE", str(tmp_path / "cookie_key"))
+    tables = _selectable_tables()
+    assert sum(len(v) for v in tables.values()) >= 15, tables
+    at = app_as(role)
+    leaks, opened = {}, 0
+    for page, keys in tables.items():
+        if role not in PAGES[page][1]:
+            continue
+        for key in keys:
+            goto(at, page)
+            at.session_state[f"{key}__grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+            at.run()
+            assert not at.exception, (page, key, at.exception)
+            opened += 1
+            found: list = []
+            _leaks(at._tree, found)
+            if found:
+                leaks[f"{page}/{key}"] = found
+            at.session_state[f"{key}__grid"] = {"selection": {"rows": [], "columns": [], "cells": []}}
+    print(f"{role}: {opened} detail views over poisoned data")
+    assert opened and not leaks
