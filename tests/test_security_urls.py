@@ -26,6 +26,25 @@ BAD = {
     "entity_id": ["' or 1=1 --"],
     "active": ["2"],
     "deputy_id": ["nan"],
+    # added by the fresh attack (issue 16): every other parameter a page or a list filter reads
+    "letter": ["abc", "-1", "99999999999", "0", "１２", "1" + "0" * 30],
+    "opinion": ["abc", "-1", "99999999999", "0", "１２"],
+    "sort": ["zzz", "__class__", "<b>x</b>"],
+    "kind": ["zzz", "=1+1"],
+    "grade": ["zzz"],
+    "source": ["zzz"],
+    "mode": ["zzz"],
+    "result": ["zzz"],
+    "role": ["root"],
+    "username": ["' or 1=1 --"],
+    "typical": ["2"],
+    "law": ["2"],
+    "livelihood": ["2"],
+    "satisfaction": ["zzz"],
+    "target": ["zzz"],
+    "organiser": ["zzz"],
+    "office": ["zzz"],
+    "missing": ["zzz"],
 }
 
 
