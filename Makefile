@@ -30,7 +30,7 @@ run: install
 	$(BIN)/python manage.py init-db
 	$(BIN)/python manage.py demo --if-empty
 	@$(BIN)/python manage.py accounts
-	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
+	$(BIN)/streamlit run serve.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
 # Besides today, the suite runs with the clock moved to these days (tests/conftest.py reads
 # TEST_TODAY), on SQLite and without the browser: no test may depend on the day it runs.

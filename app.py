@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import streamlit as st
 import streamlit_authenticator as stauth
 
 from components import params
-from components.text import safe_md
+from components.text import alert, safe_md
 from db import stats
 from db.engine import database_url, session_scope
 from pages import (
@@ -152,7 +152,7 @@ def login_form(authenticator: stauth.Authenticate) -> bool:
     with session_scope("system") as s:
         blocked = auth.throttle_message(s, username, client)
     if blocked:
-        message.error(blocked)
+        alert("error", blocked, where=message)
         return False
     ok = authenticator.authentication_controller.login(username, password)
     with session_scope("system") as s:
@@ -161,10 +161,12 @@ def login_form(authenticator: stauth.Authenticate) -> bool:
         st.session_state["authentication_status"] = None
         message.error("用户名或密码错误。")
         return False
-    st.session_state["session_started_at"] = clock.now()
-    st.session_state["last_active"] = clock.now()
     # the cookie is written by a component in the browser: it must render, so no st.rerun() here
     authenticator.cookie_controller.set_cookie()
+    started = cookie_started(getattr(authenticator.cookie_controller.cookie_model, "exp_date", None))
+    st.session_state["session_started_at"] = started
+    with session_scope("system") as s:
+        auth.begin_login(s, username, started)  # the idle timeout is kept on the server
     st.session_state["just_logged_in"] = True
     box.empty()
     return True
@@ -187,16 +189,10 @@ def check_session(authenticator: stauth.Authenticate) -> bool:
     started = st.session_state.get("session_started_at")
     if started is None:
         token = authenticator.cookie_controller.get_cookie() or {}
-        exp = token.get("exp_date")
-        started = (
-            datetime.fromtimestamp(exp - COOKIE_DAYS * 86400) if exp else clock.now()
-        )
+        started = cookie_started(token.get("exp_date"))
         st.session_state["session_started_at"] = started
     with session_scope("system") as s:
         valid = auth.session_still_valid(s, username, started)
-    idle_out = st.session_state.get("idle_out_at")
-    if idle_out is not None and started <= idle_out:
-        valid = False  # the cookie of a session the idle timeout ended
     if not valid:
         st.warning("登录已失效（已退出、密码已修改或账号已停用），请重新登录。")
         end_session(authenticator)
@@ -204,19 +200,23 @@ def check_session(authenticator: stauth.Authenticate) -> bool:
     return True
 
 
+def cookie_started(exp: float | None) -> datetime:
+    """When the login of a cookie began (its expiry less its lifetime): the same instant in the
+    browser that logged in and in any browser the cookie was copied to, so both are one login."""
+    if not exp:
+        return clock.now()
+    return datetime.fromtimestamp(exp - COOKIE_DAYS * 86400)
+
+
 def idle_expired() -> bool:
-    """True when this logged-in session has had no interaction for longer than the setting
-    idle_timeout_minutes (系统设置 → 安全); every run counts as interaction."""
+    """True when this login has had no interaction for longer than the setting
+    idle_timeout_minutes (系统设置 → 安全). Judged on the server (services.auth.touch_login), per
+    login: the same cookie copied to another browser is refused after the timeout too."""
     from services import settings as app_settings
 
-    now = clock.now()
-    last = st.session_state.get("last_active")
-    st.session_state["last_active"] = now
-    if last is None:
-        return False
     with session_scope("system") as s:
         minutes = int(app_settings.get(s, "idle_timeout_minutes"))
-    return now - last > timedelta(minutes=minutes)
+        return not auth.touch_login(s, st.session_state["username"], st.session_state["session_started_at"], minutes)
 
 
 def main() -> None:
@@ -234,8 +234,6 @@ def main() -> None:
     logged_in = bool(st.session_state.get("authentication_status")) and check_session(authenticator)
     if logged_in and idle_expired():
         end_session(authenticator)
-        st.session_state.pop("last_active", None)
-        st.session_state["idle_out_at"] = clock.now()
         st.info("长时间没有操作，已自动退出登录，请重新登录。")
         logged_in = False
     if not logged_in and not login_form(authenticator):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.text import alert
 from db.engine import session_scope
 from services import bodies
 from services.common import Actor, ValidationError
@@ -32,7 +33,7 @@ def body_picker(actor: Actor, key: str, label: str = "承办单位", current: in
             kind = st.selectbox("单位类别", bodies.KINDS, key=f"{key}_new_kind")
             err = st.session_state.pop(f"{key}__adderr", None)
             if err:
-                st.error(err)
+                alert("error", err)
             if st.button("新增并选用", key=f"{key}_new_add"):
                 try:
                     with session_scope(actor.username) as s:

@@ -25,6 +25,7 @@ from typing import Any
 
 import streamlit as st
 
+from components.text import alert
 from services import intents
 from services.common import DuplicateSubmit, ServiceError, StaleError, ValidationError
 
@@ -86,7 +87,7 @@ def field_error(key: str, name: str) -> None:
     """Show the error of one field right below it (nothing when it has none)."""
     msg = errors_of(key).get(name)
     if msg:
-        st.error(msg, icon="⚠️")
+        alert("error", msg, icon="⚠️")
 
 
 def show_flash(key: str) -> None:
@@ -94,7 +95,7 @@ def show_flash(key: str) -> None:
     msg = st.session_state.pop(f"{key}__flash", None)
     if msg:
         kind, text = msg
-        {"ok": st.success, "info": st.info}.get(kind, st.error)(text)
+        alert({"ok": "success", "info": "info"}.get(kind, "error"), text)  # may quote user text
 
 
 def run_write(key: str, actor_name: str, fn: Callable[[Any], Any], success: str | None = None,
@@ -146,7 +147,7 @@ def confirm_button(label: str, it: Intent, name: str, message: str, *, ask: bool
     if st.button(label, key=it.key(name), type="primary"):
         st.session_state[flag] = True
     if st.session_state.get(flag):
-        st.warning(message)
+        alert("warning", message)
         c1, c2 = st.columns(2)
         if c1.button("确认", key=it.key(f"{name}_yes"), type="primary"):
             st.session_state.pop(flag, None)
@@ -163,7 +164,7 @@ def confirm(key: str, label: str, message: str) -> bool:
     if st.button(label, key=f"{key}__btn"):
         st.session_state[ask] = True
     if st.session_state.get(ask):
-        st.warning(message)
+        alert("warning", message)
         c1, c2 = st.columns(2)
         if c1.button("确认", key=f"{key}__yes", type="primary"):
             st.session_state[ask] = False

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from components.params import ignore_bad, param_period
+from components.text import alert
 from services import clock
 from services.common import Page
 from services.excel import to_xlsx
@@ -213,7 +214,7 @@ def data_table(
 
     selected = None
     if not result.rows:
-        st.info(empty)
+        alert("info", empty)
     else:
         df = _fmt_frame(result.rows)
         shown = df.drop(columns=[c for c in hidden if c in df.columns])

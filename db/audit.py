@@ -13,7 +13,7 @@ from db import models
 from services import clock
 
 # tables whose writes are not audited (the log itself, throttling rows)
-_SKIP = {models.AuditLog, models.LoginAttempt}
+_SKIP = {models.AuditLog, models.LoginAttempt, models.LoginSession}
 # columns never copied into the log in clear
 _SECRET = {"password_hash"}
 ENTITY_NAMES: dict[str, str] = {

@@ -4,7 +4,7 @@ Figures computed from many records (rankings, 工作台) are cached keyed by thi
 first read after any write, in any process, recomputes them (no two-minute staleness).
 
 How: an engine listener notes on the connection that an INSERT, UPDATE or DELETE ran (writes
-to the audit log, the login throttle and this counter itself do not count: a 查看 entry is a
+to the audit log, the login throttle, the logins' last-seen times and this counter itself do not count: a 查看 entry is a
 read); just before the Session commits, the counter is moved on in the same transaction. The
 counter is the last row the transaction locks, so writers queue on it briefly at commit and can
 never deadlock over it. Code that writes through a bare connection calls ``bump``.
@@ -22,7 +22,7 @@ from db import models
 
 _FLAG = "rddb_wrote"
 _WRITE = re.compile(r"^\s*(?:INSERT\s+(?:IGNORE\s+)?INTO|UPDATE|DELETE\s+FROM|COPY)\s+[`\"]?(\w+)", re.I)
-_QUIET = {"audit_log", "login_attempts", "data_versions", "alembic_version"}
+_QUIET = {"audit_log", "login_attempts", "login_sessions", "data_versions", "alembic_version"}
 T = models.DataVersion.__table__
 
 

@@ -78,6 +78,18 @@ class User(Base):
     group: Mapped[DeputyGroup | None] = relationship()
 
 
+class LoginSession(Base):
+    """One login (the cookie it issued, by user and start) and when it was last used: the idle
+    timeout is judged here on the server, so a copied cookie of an idle login is refused too."""
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index("ix_login_sessions_seen", "last_seen_at"),)
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
 class LoginAttempt(Base):
     """One login attempt, kept for throttling by user and by client address."""
 

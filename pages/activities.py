@@ -23,7 +23,7 @@ from components.forms import (
 from components.guard import require_page
 from components.params import param_choice, param_year, year_options
 from components.table import Filter, data_table
-from components.text import safe_md
+from components.text import alert, safe_md
 from components.timeline import Step, timeline
 from db.engine import session_scope
 from services import activities as svc
@@ -149,7 +149,7 @@ def _activity_form(actor: Actor, ch: dict, form_key: str, prefix: str, initial: 
     with session_scope(actor.username) as s:
         unsure = op_svc.registration_warning(s, held_on)
     if unsure:
-        st.warning("本次活动登记的群众意见：" + unsure)
+        alert("warning", "本次活动登记的群众意见：" + unsure)
     # the version the form was drawn with and its token (components.forms.intent): a save on an
     # activity someone else changed meanwhile is refused with who did it, the input kept
     it = intent(form_key, prefix, version)
@@ -230,7 +230,7 @@ def _detail(actor: Actor, ch: dict, activity_id: int) -> None:
         with session_scope(actor.username) as s:
             a = svc.get_activity(s, actor, activity_id)
     except ServiceError as exc:
-        st.error(str(exc))
+        alert("error", str(exc))
         return
     st.subheader(f"活动详情：{a['held_on']:%Y-%m-%d} {safe_md(a['district'])}")
     facts = pd.DataFrame([
@@ -365,7 +365,7 @@ def _opinions(actor: Actor, ch: dict) -> None:
         with session_scope(actor.username) as s:
             op = op_svc.get_opinion(s, actor, chosen)
     except ServiceError as exc:
-        st.error(str(exc))
+        alert("error", str(exc))
         return
     st.divider()
     st.text(f"{op['category']}｜{op['status']}｜提出于 {op['raised_on']:%Y-%m-%d}（来源：{op['source']}）")
@@ -388,7 +388,7 @@ def _opinion_clock(op: dict) -> None:
     if op["paused_since"]:
         st.info(f"自 {op['paused_since']:%Y-%m-%d} 起暂停计时（等待选民补充说明），恢复后期限顺延。")
     if op["calendar_warning"]:
-        st.warning(op["calendar_warning"])
+        alert("warning", op["calendar_warning"])
 
 
 def _pause_form(actor: Actor, op: dict) -> None:

@@ -10,6 +10,7 @@ import streamlit as st
 from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
 from components.table import Filter, data_table
+from components.text import alert, safe_md
 from db.engine import session_scope
 from services import bodies
 from services.common import Actor, Page, ServiceError, today
@@ -113,7 +114,7 @@ def _directory(actor: Actor) -> None:
                 with session_scope(actor.username) as s:
                     n = bodies.import_xlsx(s, actor, up.getvalue())
             except ServiceError as exc:
-                st.error("未导入：" + str(exc))
+                alert("error", "未导入：" + str(exc))
             else:
                 st.success(f"已导入：新增 {n['新增']} 个，更新 {n['更新']} 个，未变 {n['未变']} 个。")
 
@@ -122,7 +123,7 @@ def _edit(actor: Actor, row: dict) -> None:
     """Edit the selected body (name, kind, use); a stale page is refused."""
     key = "bd_edit"
     bid = row["id"]
-    st.markdown(f"**修改：{row['名称']}**")
+    st.markdown(f"**修改：{safe_md(row['名称'])}**")
     show_flash(key)
     c1, c2, c3 = st.columns(3)
     with c1:

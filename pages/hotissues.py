@@ -17,6 +17,7 @@ from db.engine import session_scope
 from services import hotissues, settings
 from services.common import Actor, Page
 from services.states import TopicStatus, values
+from services.validation import free_text_for, mask_columns
 
 TABS = ["统计图表", "集中反映", "监督议题"]
 
@@ -102,7 +103,7 @@ def _appeals(actor: Actor, year: int, version: int) -> None:
     """Concentrated appeals; leader or admin make one a supervision topic."""
     with session_scope(actor.username) as s:
         need = int(settings.get(s, "hot_min_writers"))
-    rows = _concentrated((actor.office_id, actor.group_id), year, version, actor)
+    rows = mask_columns(_concentrated((actor.office_id, actor.group_id), year, version, actor), actor.role, ("监督议题",))
     st.caption(f"同一选区、同一类别问题有 {need} 位以上不同来信人反映的，列为集中反映（人数由系统管理员在“系统设置”中调整）。")
     res = data_table("hi_appeals", lambda f, o, n: Page(rows[o:o + n], len(rows)), hidden=["district_id"],
                      export_name=f"{year}年集中反映问题", unit="个", selectable=True,
@@ -117,6 +118,7 @@ def _appeals(actor: Actor, year: int, version: int) -> None:
     row = res.selected
     with session_scope(actor.username) as s:
         options = hotissues.letters_of(s, actor, year, row["问题类别"], row["district_id"])
+    options = {i: free_text_for(actor.role)(text) for i, text in options.items()}  # summaries: typed personal data
     key = f"hi_new_{row['district_id']}_{row['问题类别']}"
     st.markdown(f"**确定为监督议题：{safe_md(row['选区'])} · {safe_md(row['问题类别'])}**")
     title = st.text_input("议题名称", value=f"{row['选区']}{row['问题类别']}问题集中反映的督办", key=key + "_title")
@@ -137,7 +139,8 @@ def _topics(actor: Actor) -> None:
 
     def fetch(f: dict, offset: int, limit: int) -> Page:
         with session_scope(actor.username) as s:
-            return hotissues.list_topics(s, actor, f, offset, limit)
+            page = hotissues.list_topics(s, actor, f, offset, limit)
+        return Page(mask_columns(page.rows, actor.role, ("议题",)), page.total, page.sums)  # typed personal data
 
     res = data_table("hi_topics", fetch, filters=[Filter("status", "状态", "select", values(TopicStatus))],
                      export_name="监督议题", unit="个", hidden=["id"], selectable=True,
@@ -153,7 +156,7 @@ def _topics(actor: Actor) -> None:
                       "议题已办结，请将结果逐一告知来信人。", intent=it)
     st.markdown("**待告知结果的来信人**")
     with session_scope(actor.username) as s:
-        untold = hotissues.untold_writers(s, actor)
+        untold = mask_columns(hotissues.untold_writers(s, actor), actor.role, ("议题",))
     if not untold:
         st.caption("没有待告知的来信人。")
         return

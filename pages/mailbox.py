@@ -21,7 +21,7 @@ from components.forms import (
 from components.guard import require_page
 from components.params import param_choice
 from components.table import EXPORT_MAX, Filter, data_table
-from components.text import safe_md
+from components.text import alert, safe_md
 from components.timeline import Step, timeline
 from db.engine import session_scope
 from services import hotissues, intents, letters, mailboxes, masterdata, settings
@@ -118,7 +118,7 @@ def _detail(actor: Actor, ch: dict, letter_id: int) -> None:
             info = letters.get_letter(s, actor, letter_id)
     except ServiceError as exc:
         st.session_state.pop("lt_open", None)
-        st.error(str(exc))
+        alert("error", str(exc))
         return
     st.subheader(f"来信 {safe_md(info['code'])}")
     c1, c2, c3, c4 = st.columns(4)
@@ -129,7 +129,7 @@ def _detail(actor: Actor, ch: dict, letter_id: int) -> None:
     if info["step_label"] and info["step_due"]:
         st.caption(f"{info['step_label']}：{fmt_date(info['step_due'])}（工作日计算，含法定节假日和调休）")
     if info["calendar_warning"]:
-        st.warning(info["calendar_warning"])
+        alert("warning", info["calendar_warning"])
     if info["paused_since"]:
         st.info(f"自 {fmt_date(info['paused_since'])} 起等待来信人补充说明，计时已暂停。")
     writer = dict(info["writer"])
@@ -182,7 +182,7 @@ def _detail(actor: Actor, ch: dict, letter_id: int) -> None:
     if actor.role == "admin" and len(info["events"]) > 1:
         it = intent("lt_step", letter_id, info["version"])  # one intent per letter: any save renews it
         with st.expander("撤销上一步（仅系统管理员，记入操作日志）"):
-            st.caption(f"将撤销：{_last_step(info)}")
+            st.caption(f"将撤销：{safe_md(_last_step(info))}")
             reason = st.text_input("撤销原因", key=f"lt_undo_reason_{letter_id}")
             show_flash("lt_undo")
             field_error("lt_undo", "reason")
@@ -214,7 +214,7 @@ def _handover(actor: Actor, info: dict) -> None:
                 sheet = letters.handover_sheet(s, actor, lid, with_writer=with_writer)
             st.session_state[f"lt_ho_doc_{lid}"] = letters.handover_docx(sheet)
         except ServiceError as exc:
-            st.error(str(exc))
+            alert("error", str(exc))
     doc = st.session_state.get(f"lt_ho_doc_{lid}")
     if doc:
         st.download_button("下载交办单（.docx）", doc, file_name=f"交办单_{info['code']}.docx", key=f"lt_ho_dl_{lid}")
@@ -403,7 +403,7 @@ def _register(actor: Actor, ch: dict) -> None:
     with session_scope(actor.username) as s:
         unsure = letters.registration_warning(s, received)
     if unsure:
-        st.warning(unsure)
+        alert("warning", unsure)
     anonymous = st.checkbox("匿名来信（未署名、未留电话）", key=k + "anon")
     c1, c2, c3 = st.columns(3)
     with c1:

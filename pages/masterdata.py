@@ -11,7 +11,7 @@ import streamlit as st
 from components.forms import field_error, intent, run_write, show_flash
 from components.guard import require_page
 from components.table import Filter, data_table
-from components.text import safe_md
+from components.text import alert, safe_md
 from db.engine import session_scope
 from services import clock, deputy_io, imports
 from services import masterdata as md
@@ -541,9 +541,9 @@ def _import_section(actor: Actor, kind: str) -> None:
     report = st.session_state.get(f"{key}_report")
     if report is not None:
         if report.ok:
-            st.success(report.summary(unit))
+            alert("success", report.summary(unit))
         else:
-            st.error(report.summary(unit))
+            alert("error", report.summary(unit))
             st.dataframe(pd.DataFrame(report.errors), hide_index=True, width="stretch", key=f"{key}_errors", placeholder="")
 
 

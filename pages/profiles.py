@@ -8,6 +8,7 @@ import streamlit as st
 from components import charts
 from components.guard import require_page
 from components.params import param_choice, param_int, param_year, year_options
+from components.text import alert
 from db.engine import session_scope
 from services import documents, masterdata, scoring
 from services import profiles as svc
@@ -55,7 +56,7 @@ def render() -> None:
             rid = scoring.current_rubric_id(s)
             data = svc.profile(s, actor, deputy_id, year, rid)
     except ServiceError as exc:
-        st.error(str(exc))
+        alert("error", str(exc))
         return
     h = data["header"]
     st.dataframe(pd.DataFrame([h]), hide_index=True, width="stretch", key="pf_header", placeholder="")

@@ -10,7 +10,7 @@ from components.forms import confirm, field_error, intent, keep_drawn, run_write
 from components.guard import require_page
 from components.params import param_year, year_options
 from components.table import Filter, data_table
-from components.text import safe_md
+from components.text import alert, safe_md
 from components.timeline import Step, timeline
 from db.engine import session_scope
 from services import clock, imports, masterdata
@@ -42,7 +42,7 @@ def _detail(actor: Actor, ch: dict, pid: int) -> None:
         with session_scope(actor.username) as s:
             d = svc.get_proposal(s, actor, pid)
     except ServiceError as exc:
-        st.error(str(exc))
+        alert("error", str(exc))
         return
     it = intent("prop", pid, d["version"])  # the version this page shows, and its token
     st.subheader(f"{d['kind']}详情")
@@ -55,7 +55,7 @@ def _detail(actor: Actor, ch: dict, pid: int) -> None:
     c2.text(f"承办单位：{d['handling_body'] or '未定'}" + (f"　结果分类：{d['outcome']}" if d['outcome'] else ""))
     c3.text(f"代表评价：{d['deputy_view'] or '—'}　涉及法治：{'是' if d['law_related'] else '否'}")
     if d["warning"]:
-        st.warning(d["warning"])
+        alert("warning", d["warning"])
     if d["summary"]:
         st.caption("内容摘要")
         st.text(d["summary"])
@@ -268,7 +268,7 @@ def _messages(form_key: str) -> None:
     show_flash(form_key)
     warn = st.session_state.pop(f"{form_key}__warn", None)
     if warn:
-        st.warning(warn)
+        alert("warning", warn)
 
 
 def _new(actor: Actor, ch: dict) -> None:

@@ -9,7 +9,7 @@ from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
 from components.params import param_choice, param_int, param_year, year_options
 from components.table import Filter, data_table
-from components.text import safe_md
+from components.text import alert, safe_md
 from db.engine import session_scope
 from services import clock, masterdata, quarterly
 from services.common import Actor, Page, ServiceError
@@ -61,7 +61,7 @@ def _summary(actor: Actor, groups: dict[int, str]) -> None:
         with session_scope(actor.username) as s:
             data = quarterly.summary(s, actor, group, year, quarter)
     except ServiceError as exc:
-        st.error(str(exc))
+        alert("error", str(exc))
         return
     st.subheader(safe_md(data["title"]))
     t = data["totals"]

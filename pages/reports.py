@@ -13,13 +13,13 @@ from components.forms import field_error, intent, keep_drawn, run_write, show_fl
 from components.guard import require_page
 from components.params import param_choice, param_year, year_options
 from components.table import Filter, data_table
-from components.text import safe_md
+from components.text import alert, safe_md
 from db.engine import session_scope
 from services import clock, masterdata, rules
 from services import opinions as op_svc
 from services import reports as svc
 from services.common import Actor, Page, ValidationError
-from services.validation import fmt_date
+from services.validation import fmt_date, mask_columns
 
 TABS = {"overview": "年度概览", "plan": "述职计划", "meeting": "当面述职", "written": "书面报告",
         "publish": "刊登与整改", "hearing": "听取汇报"}
@@ -41,6 +41,15 @@ def _rows_page(rows: list[dict]):
 
 # ---------------------------------------------------------------- 年度概览
 
+# free text of 述职 lists: personal data typed into it is masked for leader and supervisor (issue 16)
+TEXT_COLUMNS = ("地点", "述职内容", "整改事项", "意见要点", "责任人")
+
+
+def _masked(actor: Actor, page: Page) -> Page:
+    """A list page with the free text of TEXT_COLUMNS masked for roles that see masked data."""
+    return Page(mask_columns(page.rows, actor.role, TEXT_COLUMNS), page.total, page.sums)
+
+
 
 def _overview(actor: Actor, year: int) -> None:
     """The year at a glance: one row per group, exportable, with a chart of planned and held."""
@@ -48,7 +57,7 @@ def _overview(actor: Actor, year: int) -> None:
         rows = svc.overview(s, actor, year)
         year_error = svc.plan_year_error(s, year)
     if year_error:
-        st.info(year_error)
+        alert("info", year_error)
     data_table("rep_overview", _rows_page(rows), export_name=f"{year}年述职工作概览", unit="个代表组",
                hidden=("group_id",), empty="您的负责范围内还没有代表组。请先在“基础数据”中维护代表组和代表。")
     if rows and any(r["计划当面述职（人）"] or r["书面应交（人）"] for r in rows):
@@ -87,9 +96,9 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
     show_flash(form_key)
     warn = st.session_state.pop("rep_plan__warn", None)
     if warn:
-        st.warning(warn)
+        alert("warning", warn)
     if d["year_error"]:
-        st.warning(d["year_error"])
+        alert("warning", d["year_error"])
         return
     serving = d["serving"]
     if d["locked"]:
@@ -100,6 +109,7 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
     if not actor.can_write("report"):
         rows = [{"代表": i["name"], "计划日期": i["planned_on"], "地点": i["venue"], "述职内容": i["content"]}
                 for i in d["items"]]
+        rows = mask_columns(rows, actor.role, TEXT_COLUMNS)  # personal data typed into the text (issue 16)
         st.caption(f"在任代表 {len(serving)} 人，计划当面述职 {len(rows)} 人"
                    + (f"（{d['share'] * 100:.1f}%）" if d["share"] is not None else ""))
         data_table("rep_plan_items", _rows_page(rows), export_name=f"{groups[gid]}{year}年当面述职计划", unit="人",
@@ -119,10 +129,10 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
             st.session_state[ms_key] = p["deputy_ids"]
             st.session_state["rep_plan__proposal"] = (gid, year, p["text"])
         except ValidationError as exc:
-            st.error("；".join(exc.errors.values()))
+            alert("error", "；".join(exc.errors.values()))
     prop = st.session_state.get("rep_plan__proposal")
     if prop and prop[:2] == (gid, year):
-        st.info(prop[2], icon=":material/calculate:")
+        alert("info", prop[2], icon=":material/calculate:")
 
     current = [i["deputy_id"] for i in d["items"]]
     chosen = st.multiselect(
@@ -134,9 +144,9 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
     msg = (f"已选 {k} 人 / 在任代表 {n} 人 = {(check.share or 0) * 100:.1f}%"
            f"（规定 {check.lo * 100:.0f}%–{check.hi * 100:.0f}%，即 {_sizes(check)}）")
     if check.ok:
-        st.success(msg, icon=":material/check_circle:")
+        alert("success", msg, icon=":material/check_circle:")
     else:
-        st.warning(msg + "：比例不在规定范围内，仍可保存。", icon=":material/warning:")
+        alert("warning", msg + "：比例不在规定范围内，仍可保存。", icon=":material/warning:")
     field_error(form_key, "items")
 
     by_id = {i["deputy_id"]: i for i in d["items"]}
@@ -251,7 +261,7 @@ def _meeting_form(actor: Actor, year: int, categories: list[str], prefix: str, o
     with session_scope(actor.username) as s:
         unsure = op_svc.registration_warning(s, held)
     if unsure:
-        st.warning("述职会上提出的群众意见：" + unsure)
+        alert("warning", "述职会上提出的群众意见：" + unsure)
     it = intent(form_key, prefix, version)  # the version drawn and a token: once, on what the user saw
     if report_id is not None:  # untouched fields reload from the record after a stale refusal
         keep_drawn(it, [f"{prefix}_{k}" for k in ("held", "venue", "present", "asked", "answered", "video", "note",
@@ -279,7 +289,7 @@ def _meetings(actor: Actor, year: int, groups: dict[int, str], categories: list[
 
     def fetch(f: dict, offset: int, limit: int) -> Page:
         with session_scope(actor.username) as s:
-            return svc.list_meetings(s, actor, f, offset, limit)
+            return _masked(actor, svc.list_meetings(s, actor, f, offset, limit))
 
     res = data_table("rep_meetings", fetch, filters=filters, extra_filters={"year": year},
                      export_name=f"{year}年当面述职", unit="场", selectable=actor.can_write("report"),
@@ -412,7 +422,7 @@ def _publish(actor: Actor, year: int, groups: dict[int, str]) -> None:
 
     def fetch_rect(f: dict, offset: int, limit: int) -> Page:
         with session_scope(actor.username) as s:
-            return svc.list_rectifications(s, actor, f, offset, limit)
+            return _masked(actor, svc.list_rectifications(s, actor, f, offset, limit))
 
     can_rect = actor.can_write("rectification")
     res = data_table("rep_rect_t", fetch_rect, filters=filters, export_name="述职评议整改事项", unit="项",
@@ -487,7 +497,7 @@ def _hearings(actor: Actor, year: int, groups: dict[int, str]) -> None:
 
     def fetch(f: dict, offset: int, limit: int) -> Page:
         with session_scope(actor.username) as s:
-            return svc.list_hearings(s, actor, f, offset, limit)
+            return _masked(actor, svc.list_hearings(s, actor, f, offset, limit))
 
     data_table("rep_hear_t", fetch, filters=[Filter("group", "代表组", "select", groups)],
                extra_filters={"year": year}, export_name=f"{year}年听取代表组工作汇报", unit="次", hidden=("id",),

@@ -10,7 +10,7 @@ from components.forms import confirm_button, errors_of, field_error, intent, run
 from components.guard import require_page
 from components.params import param_choice, param_year, year_options
 from components.table import Filter, data_table
-from components.text import safe_md
+from components.text import alert, safe_md
 from db.engine import session_scope
 from services import masterdata
 from services import scoring as svc
@@ -214,7 +214,7 @@ def _confirm_form(actor: Actor, year: int, rubric_id: int, kind: str, opts: dict
                           placeholder="如：两人总分相同，张某本年推动解决的民生问题更多")
     replace = ""
     if current is not None:
-        st.info(f"{year}年度{kind}名单已于 {current['确认时间']:%Y-%m-%d %H:%M} 由 {current['确认人']} 确认"
+        alert("info", f"{year}年度{kind}名单已于 {current['确认时间']:%Y-%m-%d %H:%M} 由 {current['确认人']} 确认"
                 f"（{current['人数/组数']} {unit}）。再次确认将以新名单替换，原名单标记为作废并保留。")
         replace = st.text_area("替换理由（替换已确认的名单时必填）", key=f"{key}_replace", max_chars=500)
     for name in ("tie", "reason", "items", "year", "replace_reason"):
@@ -316,7 +316,7 @@ def _history(actor: Actor, year: int, history: list[dict]) -> None:
         if res["matches"]:
             st.success(f"重算结果与确认时一致：{len(res['stored'])} 项，名单、总分和顺序均相同。")
         else:
-            st.error("重算结果与确认时不同：" + "".join(res["differences"]))
+            alert("error", "重算结果与确认时不同：" + "".join(res["differences"]))
         for note in res["notes"]:
             st.caption(note)
 
@@ -412,7 +412,7 @@ def _rubric_tab(actor: Actor, rubric_id: int, year: int) -> None:
                                    1.0, key=f"sc_cap_{rubric_id}_{f}") for f in svc.FOCUSES}
         name = st.text_input("版本名称", value="", key=f"sc_rub_name_{rubric_id}", placeholder="如：2027年评分细则（征求意见稿）")
     for msg in errors_of("sc_rub").values():
-        st.error(msg)
+        alert("error", msg)
     if st.button("保存为新草稿", type="primary", key="sc_save_draft"):
         rows = edited.to_dict("records")
         band_rows = bands.to_dict("records")
@@ -425,7 +425,7 @@ def _rubric_tab(actor: Actor, rubric_id: int, year: int) -> None:
             st.rerun()
         else:
             for msg in errors_of("sc_rub").values():
-                st.error(msg)
+                alert("error", msg)
 
 
 # ---------------------------------------------------------------- the page

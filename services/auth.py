@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import bcrypt
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db import models
@@ -157,6 +158,56 @@ def revoke_sessions(session: Session, username: str) -> None:
         u.tokens_valid_after = clock.now()
 
 
+# the idle timeout on the server (README 安全): each login's last use, written at most this often
+LAST_SEEN_EVERY = timedelta(minutes=1)
+LOGIN_RECORD_DAYS = 7  # login records older than this (their cookies long expired) are removed
+
+
+def _login_key(started_at: datetime) -> datetime:
+    """A login's key: the start of its cookie to the second (every database stores that)."""
+    return started_at.replace(microsecond=0)
+
+
+def begin_login(session: Session, username: str, started_at: datetime, now: datetime | None = None) -> None:
+    """Record a new login (its cookie's start) as used now; drop records of long-expired cookies."""
+    now = now or clock.now()
+    S = models.LoginSession
+    session.execute(delete(S).where(S.last_seen_at < now - timedelta(days=LOGIN_RECORD_DAYS)))
+    row = session.get(S, (username, _login_key(started_at)))
+    if row is None:
+        session.add(S(username=username, started_at=_login_key(started_at), last_seen_at=now))
+    else:
+        row.last_seen_at = now
+
+
+def touch_login(session: Session, username: str, started_at: datetime, idle_minutes: int,
+                now: datetime | None = None) -> bool:
+    """True while the login (user, cookie start) was used within ``idle_minutes``; records now as
+    its last use (at most once a minute, many users share the server). False once it has been idle
+    longer: the login has ended on the server, and every copy of its cookie is refused from then
+    on (its record keeps the old last use). A cookie without a record (issued before records were
+    kept) counts as used when it was issued."""
+    now = now or clock.now()
+    limit = timedelta(minutes=idle_minutes)
+    S = models.LoginSession
+    key = _login_key(started_at)
+    row = session.get(S, (username, key))
+    if row is None:
+        if now - key > limit:
+            return False
+        try:
+            with session.begin_nested():
+                session.add(S(username=username, started_at=key, last_seen_at=now))
+        except IntegrityError:  # another browser with the same cookie recorded it just now
+            pass
+        return True
+    if now - row.last_seen_at > limit:
+        return False
+    if now - row.last_seen_at >= LAST_SEEN_EVERY:
+        row.last_seen_at = now
+    return True
+
+
 def trusted_networks(text: str | None) -> list:
     """Parse TRUSTED_PROXIES ("127.0.0.1, 10.0.0.0/8"); ValueError in Chinese on a bad entry."""
     nets = []
@@ -171,11 +222,18 @@ def trusted_networks(text: str | None) -> list:
 
 
 def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The address in ``text``, or None when it is not one."""
+    """The address in ``text``, or None when it is not one. A port some proxies append
+    (1.2.3.4:5678, [2001:db8::1]:443) is dropped, and an IPv4 address written as IPv6
+    (::ffff:1.2.3.4, a dual-stack socket) is the IPv4 address: one client, one address."""
+    text = text.strip()
+    m = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::\d{1,5})?|(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}", text)
+    if m:
+        text = m.group(1) or m.group(2)
     try:
-        return ipaddress.ip_address(text.strip())
+        ip = ipaddress.ip_address(text)
     except ValueError:
         return None
+    return ip.ipv4_mapped if ip.version == 6 and ip.ipv4_mapped else ip
 
 
 def client_from(peer: str | None, forwarded: str | None, trusted: list) -> str:
@@ -185,8 +243,8 @@ def client_from(peer: str | None, forwarded: str | None, trusted: list) -> str:
     the peer is a trusted proxy; then its hops are walked from the nearest and the first address
     that is not a trusted proxy is the client. A client cannot choose its address by sending the
     header itself."""
-    peer = peer or "127.0.0.1"
-    peer_ip = _ip(peer)
+    peer_ip = _ip(peer or "127.0.0.1")
+    peer = str(peer_ip) if peer_ip is not None else peer
 
     def is_trusted(ip: object) -> bool:
         return ip is not None and any(ip in net for net in trusted)

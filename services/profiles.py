@@ -19,7 +19,7 @@ from db import models as M
 from services import clock, deputies, opinions, rules, scoring
 from services.common import Actor, Figure, NotFound, scope_filter
 from services.states import Role
-from services.validation import fmt_date
+from services.validation import fmt_date, mask_columns
 
 ASPECTS = [
     "一、出席人代会情况",
@@ -29,6 +29,9 @@ ASPECTS = [
     "五、为选民办实事情况",
 ]
 REPORTS_TITLE = "附：向选民述职情况"
+# the file's free text (places, opinions, results, titles): personal data typed into it is masked
+# for roles that see masked data, on the page and in the .docx (issue 16)
+TEXT_COLUMNS = ("地点", "会议或活动", "群众意见", "办理结果", "标题", "内容", "转交单位", "办理单位", "承办单位")
 NOT_HELD = "未举行"  # shown for an event of the year that has not happened yet (never 出席)
 
 
@@ -208,7 +211,11 @@ def profile(session: Session, actor: Actor, deputy_id: int, year: int, rubric_id
         {"title": ASPECTS[4], "parts": [("推动解决的群众意见", _opinions(session, deputy_id, year, True)),
                                         ("办结的来信", _letters(session, deputy_id, year, True))]},
     ]
-    out = {"header": header, "year": year, "aspects": aspects, "reports": _reports(session, deputy_id, year),
+    # personal data typed into the records' text: masked for roles that see masked data (issue 16)
+    for aspect in aspects:
+        aspect["parts"] = [(sub, mask_columns(rows, actor.role, TEXT_COLUMNS)) for sub, rows in aspect["parts"]]
+    reports = mask_columns(_reports(session, deputy_id, year), actor.role, TEXT_COLUMNS)
+    out = {"header": header, "year": year, "aspects": aspects, "reports": reports,
            "scores": None, "radar": {}}
     rid = rubric_id or scoring.current_rubric_id(session)
     if rid is not None:

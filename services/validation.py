@@ -179,20 +179,27 @@ def mask_address(address: str | None) -> str:
 
 
 # personal data typed into free text (a letter's summary, a note): masked for roles that only see
-# masked data. Order matters: ID numbers before bank cards before phones.
+# masked data. Order matters: ID numbers before bank cards before phones. \d is any digit, so
+# full-width ones (１３８…, typed on a Chinese keyboard) are found as well; the text stays as typed.
 _FREE_TEXT_PII = [
     # 18-digit resident ID (last may be X): 110101199003071234 → 110***********1234
     (re.compile(r"(?<![\dA-Za-z])(\d{3})\d{11}(\d{3}[\dXx])(?![\dA-Za-z])"), r"\1***********\2"),
     # bank-card shaped: 16–19 digits, maybe in groups of four → ****5678
     (re.compile(r"(?<!\d)\d{4}(?:[ -]?\d{4}){2,3}(?:[ -]?\d{1,3})?(?!\d)"),
      lambda m: "****" + re.sub(r"\D", "", m.group(0))[-4:]),
-    # mobile, maybe +86 and spaces/dashes: 138 1234 5678 → 138****5678
-    (re.compile(r"(?<!\d)(?:\+?86[ -]?)?(1[3-9]\d)[ -]?\d{4}[ -]?(\d{4})(?!\d)"), r"\1****\2"),
-    # landline with area code: 010-87654321 → 010-****4321
-    (re.compile(r"(?<!\d)(0\d{2,3})[ -]?\d{3,4}(\d{4})(?!\d)"), r"\1-****\2"),
+    # mobile, maybe +86 and spaces/dashes/dots: 138 1234 5678 → 138****5678
+    (re.compile(r"(?<!\d)(?:\+?86[ .-]?)?([1１][3-9３-９]\d)[ .-]?\d{4}[ .-]?(\d{4})(?!\d)"), r"\1****\2"),
+    # landline with area code, maybe in brackets: 010-87654321, (010)87654321 → 010-****4321
+    (re.compile(r"(?<!\d)[(（]?([0０]\d{2,3})[)）]?[ -]?\d{3,4}[ -]?(\d{4})(?!\d)"), r"\1-****\2"),
+    # a local number after a word that says it is one: 电话62345678, 座机 6234-5678 → ****5678
+    (re.compile(r"((?:电话|座机|固话|手机|号码|联系方式|[Tt][Ee][Ll])[:：\s]*)\d{3,4}[ -]?(\d{4})(?!\d)"), r"\1****\2"),
     # house numbers: 12号, 3栋, 2单元, 501室, 3号楼, 5弄 → *号 …
-    (re.compile(r"[0-9０-９一二三四五六七八九十百零〇]+(?=号|栋|幢|单元|室|弄|号楼|层|排)"), "*"),
-    (re.compile(r"(?<=[号栋幢院])[0-9０-９]+(?=[区室]|$)"), "*"),
+    (re.compile(r"[\d一二三四五六七八九十百零〇]+(?=号|栋|幢|单元|室|弄|号楼|层|排)"), "*"),
+    (re.compile(r"(?<=[号栋幢院])\d+(?=[区室]|$)"), "*"),
+    # the room after a unit or block: 3单元501, A座1203 → 3单元*, A座*
+    (re.compile(r"(?:(?<=单元)|(?<=[座楼]))\d{2,4}(?!\d)"), "*"),
+    # building-unit-room written with dashes: 12-3-501 → *-*-*
+    (re.compile(r"(?<![\d-])\d{1,3}-\d{1,2}-\d{2,4}(?![\d-])"), "*-*-*"),
 ]
 
 
@@ -202,6 +209,13 @@ def free_text_for(role: str):  # noqa: ANN201
     from services.common import REVEAL_ROLES
 
     return (lambda text: text or "") if role in REVEAL_ROLES else mask_free_text
+
+
+def mask_columns(rows: list[dict], role: str, columns: tuple[str, ...]) -> list[dict]:
+    """``rows`` with the free text of ``columns`` passed through ``free_text_for(role)`` (personal
+    data typed into it masked for leader and supervisor); the rows are copied, never changed."""
+    pii = free_text_for(role)
+    return [{k: (pii(v) if k in columns and isinstance(v, str) else v) for k, v in row.items()} for row in rows]
 
 
 def mask_free_text(text: str | None) -> str:

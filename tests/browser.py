@@ -100,7 +100,7 @@ def start_server(tmp_dir: Path, *, world: bool = True) -> tuple[str, subprocess.
     env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
     log = tmp_dir / "streamlit.log"
     cmd = [
-        *_streamlit_bin(), "run", str(ROOT / "app.py"),
+        *_streamlit_bin(), "run", str(ROOT / "serve.py"),  # app.py behind serve.py (as make run)
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",

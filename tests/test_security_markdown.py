@@ -65,3 +65,103 @@ def test_no_page_renders_user_text_as_markdown(poisoned, monkeypatch, tmp_path, 
             leaks[key] = found
     print(f"{role}: {pages} pages over poisoned data")
     assert not leaks
+
+
+# a flash message quoting user text: a file name, a record's title (issue 16)
+FLASH = "已导入“:red[大字]**粗体组**![x](http://attacker.invalid/g.png)<b>b</b>.xlsx”"
+
+
+def _flash_script() -> None:
+    import streamlit as st
+
+    from components.forms import show_flash
+
+    for k, kind in (("a", "ok"), ("b", "info"), ("c", "err")):
+        st.session_state[f"{k}__flash"] = (kind, "已导入“:red[大字]**粗体组**![x](http://attacker.invalid/g.png)<b>b</b>.xlsx”")
+        show_flash(k)
+
+
+def test_flash_messages_never_render_markdown():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_flash_script).run()
+    shown = [e.value for e in (*at.success, *at.info, *at.error)]
+    assert len(shown) == 3
+    assert all(v == safe_md(FLASH) for v in shown), shown
+    assert not [v for v in shown if any(m in v for m in MARKS)]
+
+
+def test_message_boxes_take_user_text_only_through_components_text():
+    """Every st.success / st.info / st.warning / st.error in pages, components and app.py is given
+    a literal text, an f-string of the page's own wording or safe_md(...); any other text (a
+    service message, a file name, a title) goes through components.text.alert, which escapes it.
+    pages/spotchecks.py is another helper's (two calls left there, see the closing note)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    files = [*sorted((root / "pages").glob("*.py")), *sorted((root / "components").glob("*.py")), root / "app.py"]
+
+    def literal(node) -> bool:  # noqa: ANN001
+        if isinstance(node, ast.Constant | ast.JoinedStr):
+            return True
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "safe_md":
+            return True
+        return isinstance(node, ast.BinOp) and literal(node.left) and literal(node.right)
+
+    found = []
+    for f in files:
+        if f.name in ("spotchecks.py", "text.py"):
+            continue
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("success", "info", "warning", "error")
+                    and isinstance(node.func.value, ast.Name) and node.args and not literal(node.args[0])):
+                found.append(f"{f.name}:{node.lineno}")
+    assert not found
+
+
+def _selectable_tables() -> dict[str, list[str]]:
+    """{page key: [table key, …]} of every list whose rows open a detail when selected
+    (components.table.data_table(..., selectable=…)), read from the page files, so a new one is
+    covered without touching this test."""
+    import ast
+    from pathlib import Path
+
+    stems = {"workcalendar": "calendar"}
+    out: dict[str, list[str]] = {}
+    for f in sorted((Path(__file__).resolve().parent.parent / "pages").glob("*.py")):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "data_table"
+                    and any(k.arg == "selectable" for k in node.keywords)
+                    and node.args and isinstance(node.args[0], ast.Constant)):
+                out.setdefault(stems.get(f.stem, f.stem), []).append(node.args[0].value)
+    return out
+
+
+@pytest.mark.parametrize("role", ["admin", "staff", "supervisor", "leader"])
+def test_no_detail_view_renders_user_text_as_markdown(poisoned, monkeypatch, tmp_path, role):
+    """The detail views that appear only after selecting a row in a list (a letter, an activity,
+    a deputy, a user, a topic …): the first row of each list selected in turn."""
+    monkeypatch.setenv("DATABASE_URL", poisoned)
+    monkeypatch.setenv("COOKIE_KEY_FILE", str(tmp_path / "cookie_key"))
+    tables = _selectable_tables()
+    assert sum(len(v) for v in tables.values()) >= 15, tables
+    at = app_as(role)
+    leaks, opened = {}, 0
+    for page, keys in tables.items():
+        if role not in PAGES[page][1]:
+            continue
+        for key in keys:
+            goto(at, page)
+            at.session_state[f"{key}__grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+            at.run()
+            assert not at.exception, (page, key, at.exception)
+            opened += 1
+            found: list = []
+            _leaks(at._tree, found)
+            if found:
+                leaks[f"{page}/{key}"] = found
+            at.session_state[f"{key}__grid"] = {"selection": {"rows": [], "columns": [], "cells": []}}
+    print(f"{role}: {opened} detail views over poisoned data")
+    assert opened and not leaks

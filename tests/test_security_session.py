@@ -3,11 +3,13 @@ deleted account's session goes back to the login form; backups are owner-only (t
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+
+import time_machine
 
 from db import models
 from db.engine import session_scope
-from services import clock, settings
+from services import auth, settings
 from tests.conftest import app_as
 
 
@@ -16,31 +18,120 @@ def test_idle_timeout_default_is_thirty_minutes():
     assert spec.default == 30 and spec.area == "安全"
 
 
-def test_an_idle_session_ends_and_shows_the_login_form(app_world):
-    at = app_as("staff")
+def _at(minutes: int) -> time_machine.travel:
+    """The clock ``minutes`` after 10:00 on the test's day (the travel fixture stands at 10:00)."""
+    return time_machine.travel(datetime.combine(DAY, datetime.min.time()) + timedelta(hours=10, minutes=minutes),
+                               tick=False)
+
+
+DAY = date(2026, 3, 5)
+
+
+def _logged_out(at) -> bool:  # noqa: ANN001
+    return not at.session_state["authentication_status"] and [w.label for w in at.text_input] == ["用户名", "密码"]
+
+
+def _browser(started: datetime, role: str = "staff"):  # noqa: ANN202
+    """Another browser holding the same login cookie: streamlit-authenticator restores the user
+    from it and app.cookie_started gives the same start of the login."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = role
+    at.session_state["name"] = role
+    at.session_state["session_started_at"] = started
+    return at
+
+
+def test_an_idle_session_ends_and_shows_the_login_form(app_world, travel):
+    travel(DAY)
+    with _at(0):
+        at = app_as("staff")
     assert "工作台" in [t.value for t in at.title]
-    at.session_state["last_active"] = clock.now() - timedelta(minutes=31)
-    at.run()
+    with _at(31):
+        at.run()
     assert any("长时间没有操作" in i.value for i in at.info)
-    assert not at.session_state["authentication_status"]
-    assert [w.label for w in at.text_input] == ["用户名", "密码"]
+    assert _logged_out(at)
 
 
-def test_activity_within_the_timeout_keeps_the_session(app_world):
-    at = app_as("staff")
-    at.session_state["last_active"] = clock.now() - timedelta(minutes=29)
-    at.run()
-    assert at.session_state["authentication_status"] is True
-    assert "工作台" in [t.value for t in at.title]
+def test_activity_within_the_timeout_keeps_the_session(app_world, travel):
+    travel(DAY)
+    with _at(0):
+        at = app_as("staff")
+    for minute in (20, 45, 70):  # each run is activity: 25 minutes apart, never idle for 30
+        with _at(minute):
+            at.run()
+        assert at.session_state["authentication_status"] is True, minute
+        assert "工作台" in [t.value for t in at.title]
 
 
-def test_the_timeout_is_a_setting(app_world):
+def test_the_timeout_is_a_setting(app_world, travel):
     with session_scope("admin", url=app_world.url) as s:
         s.merge(models.Setting(key="idle_timeout_minutes", value=5))
-    at = app_as("staff")
-    at.session_state["last_active"] = clock.now() - timedelta(minutes=6)
-    at.run()
-    assert not at.session_state["authentication_status"]
+    travel(DAY)
+    with _at(0):
+        at = app_as("staff")
+    with _at(6):
+        at.run()
+    assert _logged_out(at)
+
+
+def test_a_copied_cookie_of_an_idle_login_is_refused_in_another_browser(app_world, travel):
+    """The finding: the timeout ended only the browser session; the same cookie copied to another
+    browser stayed valid until it expired (1 day). The server now refuses it too."""
+    travel(DAY)
+    with _at(0):
+        first = app_as("staff")
+        started = first.session_state["session_started_at"]
+    with _at(10):  # while the login is in use, its cookie works anywhere
+        copy = _browser(started)
+        copy.run()
+        assert copy.session_state["authentication_status"] is True
+    with _at(45):  # 35 minutes without activity: the login has ended, in every browser
+        late = _browser(started)
+        late.run()
+        assert not late.exception
+        assert _logged_out(late)
+        first.run()
+        assert _logged_out(first)
+    with _at(46):  # and stays ended: activity of the refused copy does not revive it
+        again = _browser(started)
+        again.run()
+        assert _logged_out(again)
+
+
+def test_a_new_login_is_not_refused_for_an_old_idle_one(app_world, travel):
+    travel(DAY)
+    with _at(0):
+        old = app_as("staff")
+        old_started = old.session_state["session_started_at"]
+    with _at(40):
+        fresh = _browser(datetime.combine(DAY, datetime.min.time()) + timedelta(hours=10, minutes=40))
+        fresh.run()
+        assert fresh.session_state["authentication_status"] is True
+        stale = _browser(old_started)
+        stale.run()
+        assert _logged_out(stale)
+
+
+def test_idle_logins_on_the_database(world):
+    """The record behind the timeout on SQLite, PostgreSQL and MariaDB (whole seconds: MariaDB's
+    DATETIME keeps no fractions; a cookie's start has microseconds)."""
+    start = datetime(2026, 3, 5, 10, 0, 0, 654321)
+    with session_scope("system", url=world.url) as s:
+        auth.begin_login(s, "staff", start, now=start.replace(microsecond=0))
+    with session_scope("system", url=world.url) as s:
+        assert auth.touch_login(s, "staff", start, 30, now=datetime(2026, 3, 5, 10, 29, 59))
+    with session_scope("system", url=world.url) as s:
+        assert auth.touch_login(s, "staff", start, 30, now=datetime(2026, 3, 5, 10, 59, 0))
+    with session_scope("system", url=world.url) as s:
+        assert not auth.touch_login(s, "staff", start, 30, now=datetime(2026, 3, 5, 11, 29, 1))
+    with session_scope("system", url=world.url) as s:  # ended for good
+        assert not auth.touch_login(s, "staff", start, 30, now=datetime(2026, 3, 5, 11, 29, 2))
+        assert s.query(models.AuditLog).filter(models.AuditLog.entity == "LoginSession").count() == 0
 
 
 def test_a_deleted_account_goes_back_to_the_login_form(app_world):

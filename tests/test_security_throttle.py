@@ -127,6 +127,13 @@ def test_manage_unlock(world, monkeypatch, capsys):
         ("10.0.0.5", "garbage, 10.0.0.9", "10.0.0.0/8", "10.0.0.9"),
         ("10.0.0.5", "", "10.0.0.0/8", "10.0.0.5"),
         ("2001:db8::1", "2001:db8::99", "2001:db8::1/128", "2001:db8::99"),
+        # found by the attack (issue 16): a proxy that appends the port made every user the proxy;
+        # a dual-stack socket (::ffff:127.0.0.1) was not the trusted 127.0.0.1
+        (None, "198.51.100.4:5678", "127.0.0.1", "198.51.100.4"),
+        (None, "[2001:db8::99]:443", "127.0.0.1", "2001:db8::99"),
+        ("::ffff:127.0.0.1", "198.51.100.4", "127.0.0.1", "198.51.100.4"),
+        ("::ffff:203.0.113.7", "", "", "203.0.113.7"),
+        (None, "::ffff:198.51.100.4", "127.0.0.1", "198.51.100.4"),
     ],
 )
 def test_client_address(peer, forwarded, trusted, expected):

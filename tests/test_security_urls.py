@@ -26,6 +26,25 @@ BAD = {
     "entity_id": ["' or 1=1 --"],
     "active": ["2"],
     "deputy_id": ["nan"],
+    # added by the fresh attack (issue 16): every other parameter a page or a list filter reads
+    "letter": ["abc", "-1", "99999999999", "0", "１２", "1" + "0" * 30],
+    "opinion": ["abc", "-1", "99999999999", "0", "１２"],
+    "sort": ["zzz", "__class__", "<b>x</b>"],
+    "kind": ["zzz", "=1+1"],
+    "grade": ["zzz"],
+    "source": ["zzz"],
+    "mode": ["zzz"],
+    "result": ["zzz"],
+    "role": ["root"],
+    "username": ["' or 1=1 --"],
+    "typical": ["2"],
+    "law": ["2"],
+    "livelihood": ["2"],
+    "satisfaction": ["zzz"],
+    "target": ["zzz"],
+    "organiser": ["zzz"],
+    "office": ["zzz"],
+    "missing": ["zzz"],
 }
 
 
@@ -76,3 +95,15 @@ def test_a_good_value_is_used_without_notice(app_world):
     at.run()
     assert not at.exception
     assert not [w for w in at.warning if "链接中的参数" in w.value]
+
+
+@pytest.mark.parametrize(("path", "nested"), [
+    ("/pages/mailbox", True), ("/pages/users.py", True), ("/a/b/c", True), ("/gongzuotai/x", True),
+    ("/pages", True), ("/", False), ("/pagesx", False), ("/gongzuotai", False), ("/_stcore/stream", False),
+    ("/static/js/index.js", False), ("/component/x/index.html", False), ("/media/abc.png", False),
+    ("/app/static/logo.png", False),
+])
+def test_nested_browser_addresses_go_to_the_login(path, nested):
+    from serve import nested_page_path
+
+    assert nested_page_path(path) is nested
