@@ -2,7 +2,7 @@
 it was last used, so the same cookie copied to another browser is refused after the timeout too
 
 Revision ID: 0008_i16_idle_sessions
-Revises: 0007_i16_login_lock
+Revises: 0008_i15_second_confirm
 Create Date: 2026-11-30
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_i16_idle_sessions"
-down_revision = "0007_i16_login_lock"
+down_revision = "0008_i15_second_confirm"
 branch_labels = None
 depends_on = None
 
