@@ -42,25 +42,10 @@ SETTLED = """() => {
 
 
 def start(db_url: str, workdir: Path) -> tuple[str, subprocess.Popen]:
-    """``streamlit run app.py`` on ``db_url`` (a free port); its base URL and process."""
-    from tests.browser import _free_port, _streamlit_bin, _wait_until_up, stop_server
+    """The app served as ``make run`` serves it (``tests.browser.serve``) on ``db_url``."""
+    from tests.browser import serve
 
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": db_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    env.pop("APP_ENV", None)
-    log = workdir / "streamlit.log"
-    cmd = [*_streamlit_bin(), "run", str(ROOT / "app.py"), "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base, proc, log)
-    except Exception:
-        stop_server(proc)
-        raise
-    return base, proc
+    return serve(db_url, workdir)
 
 
 async def _settled(page, timeout_ms: float) -> None:  # noqa: ANN001

@@ -93,6 +93,13 @@ def start_server(tmp_dir: Path, *, world: bool = True) -> tuple[str, subprocess.
     if world:
         build_world(db_url)
     dispose_all()
+    base, proc = serve(db_url, tmp_dir)
+    return base, proc, db_url
+
+
+def serve(db_url: str, tmp_dir: Path) -> tuple[str, subprocess.Popen]:
+    """Start the app as ``make run`` does (``streamlit run serve.py``) on ``db_url`` and a free
+    port, its log in ``tmp_dir``; wait until it answers. Returns (base URL, process)."""
     port = _free_port()
     env = dict(os.environ)
     env["DATABASE_URL"] = db_url
@@ -115,7 +122,7 @@ def start_server(tmp_dir: Path, *, world: bool = True) -> tuple[str, subprocess.
     except Exception:
         stop_server(proc)
         raise
-    return base, proc, db_url
+    return base, proc
 
 
 def stop_server(proc: subprocess.Popen) -> None:
