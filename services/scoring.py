@@ -366,6 +366,19 @@ def condition_options() -> dict[str, str]:
     return {k: v[0] for k, v in CONDITIONS.items()}
 
 
+def fact_name(fact: str | None) -> str:
+    """The Chinese name of a fact key, as users see it (keys never reach a page or a document)."""
+    spec = FACTS.get(fact or "")
+    return spec.name if spec else "未知计分项"
+
+
+def condition_name(cond: str | None) -> str:
+    """The Chinese name of a condition key ("" for none)."""
+    if not cond:
+        return ""
+    return CONDITIONS[cond][0] if cond in CONDITIONS else "未知条件"
+
+
 def row_kinds(fact: str, kinds: list | tuple | None) -> tuple[str, ...] | None:
     """The event kinds a row of ``fact`` counts: its own, else the fact's default (None for facts
     that are not about attendance). Ordered as services.states.EventKind."""
@@ -501,9 +514,9 @@ def load_rubric(session: Session, rubric_id: int) -> RubricData:
 def rubric_table(session: Session, rubric_id: int) -> list[dict]:
     """The rows of a rubric with Chinese column names (for display and the editor)."""
     data = load_rubric(session, rubric_id)
-    return [{"方面": r["focus"], "计分项": r["fact"], "计分项名称": FACTS[r["fact"]].name if r["fact"] in FACTS else r["fact"],
+    return [{"方面": r["focus"], "计分项": fact_name(r["fact"]),
              "每条分值": r["points"], "上限": r["cap"], "共用上限组": r["cap_group"] or "",
-             "条件": r["condition"] or "", "计入的活动类型": "、".join(row_kinds(r["fact"], r["kinds"]) or ()),
+             "条件": condition_name(r["condition"]), "计入的活动类型": "、".join(row_kinds(r["fact"], r["kinds"]) or ()),
              "理由": r["reason"]} for r in data.rows]
 
 

@@ -143,8 +143,8 @@ def test_admin_bad_rubric_row_refused_then_draft_saved_and_published(app_world) 
     contact = next(i for i, r in enumerate(rows) if r["fact"] == "contact_activity")
     at = _open("admin")
     editor = f"sc_rub_editor_{rid}"
-    assert "计入的活动类型" in _frame_with(at, "计分项名称").columns
-    at.session_state[editor] = {"edited_rows": {}, "added_rows": [{"focus": "F2", "fact": "absent_congress", "points": 3}],
+    assert "每条分值" in _frame_with(at, "计入的活动类型").columns  # the rubric table
+    at.session_state[editor] = {"edited_rows": {}, "added_rows": [{"focus": "F2", "fact": "无故缺席人代会", "points": 3}],
                                 "deleted_rows": []}
     at.button(key="sc_save_draft").click().run()
     assert not at.exception
