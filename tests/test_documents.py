@@ -77,13 +77,25 @@ def test_an_office_restyles_the_template(tmp_path, monkeypatch) -> None:
 def test_names_in_surname_stroke_order() -> None:
     assert strokes("王") == 4 and strokes("张") == 7 and strokes("黄") == 11 and strokes("A") == 0
     names = ["张华", "王芳", "丁一", "曹操", "黄明", "刘备", "王小明", "于谦"]
-    assert by_strokes(names, str) == ["丁一", "于谦", "王小明", "王芳", "刘备", "张华", "曹操", "黄明"]
+    # 黄 and 曹, 11 strokes each, 横竖 alike: the third stroke, 竖 before 折, puts 黄 first
+    assert by_strokes(names, str) == ["丁一", "于谦", "王小明", "王芳", "刘备", "张华", "黄明", "曹操"]
     # same surname, same strokes: grouped, then the given name decides; a tie keeps the input order
     assert stroke_key("王芳") < stroke_key("王芳华")
     twins = [{"id": 2, "n": "张华"}, {"id": 1, "n": "张华"}]
     assert [x["id"] for x in by_strokes(twins, lambda x: x["n"])] == [2, 1]
     # pasted text: spaces around a name do not change its place
     assert stroke_key(" 王芳 ") == stroke_key("王芳")
+
+
+def test_same_stroke_surnames_by_their_first_strokes() -> None:
+    """GB/T name ordering: one stroke count, then the strokes in writing order 横竖撇点折 —
+    李 (横) before 张 (折), both 7 strokes; 王 毛 方 尹 (4); 石 叶 史 白 冯 (5)."""
+    assert strokes("李") == strokes("张") == 7 and ord("李") > ord("张")  # code point order would be wrong
+    assert by_strokes(["张华", "李娜"], str) == ["李娜", "张华"]
+    assert by_strokes(["尹", "方", "毛", "王"], str) == ["王", "毛", "方", "尹"]
+    assert by_strokes(["冯", "白", "史", "叶", "石"], str) == ["石", "叶", "史", "白", "冯"]
+    # a character without stroke-order data sorts after the ranked ones of its count, never lost
+    assert stroke_key("\U0002A6D6") > stroke_key("一")
 
 
 def test_display_names_in_queries_and_after(world) -> None:
