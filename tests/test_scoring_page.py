@@ -258,7 +258,7 @@ def test_a_tie_at_the_cut_is_shown_and_the_leader_settles_it(app_world) -> None:
         sel = scoring.latest_selection(s, YEAR, scoring.EXCELLENT)
     assert [it["id"] for it in sel["items"]] == [d[7], d[8]]
     assert sel["params"]["tie"]["chosen"] == [d[8]] and sel["理由"] == "周杰代表联系选民活动覆盖面更广"
-    assert "并列3个，选定1个" in _frame_with(at, "并列与调整")["并列与调整"].iloc[0]
+    assert "并列3名，选定1名" in _frame_with(at, "并列与调整")["并列与调整"].iloc[0]
 
 
 def test_the_current_year_cannot_be_confirmed_yet(app_world) -> None:
