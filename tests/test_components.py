@@ -143,8 +143,11 @@ def test_charts_key_people_by_id_and_label_months_in_chinese() -> None:
     assert [charts.month_label(m) for m in ("2026-01", "2026-12")] == ["1月", "12月"]
     trend = charts.trend([{"月份": "2026-02", "项目": "来信", "数量": 1}, {"月份": "2026-11", "项目": "来信", "数量": 2}])
     assert trend.to_dict()["encoding"]["x"]["sort"] == ["2月", "11月"]
-    # on a 390 px phone the legend sits under the trend, not beside it (it took half the width)
-    assert trend.to_dict()["encoding"]["color"]["legend"]["orient"] == "bottom"
+    # on a 390 px phone the legend sits under the trend, one item a line (beside it, it took half the
+    # width; two a line, the second was cut at the edge)
+    legend = trend.to_dict()["encoding"]["color"]["legend"]
+    assert legend["orient"] == "bottom" and legend["columns"] == 1
+    assert trend.to_dict()["autosize"]["type"] == "fit-x"  # the legend adds height, never squeezes the lines
 
 
 def test_a_chart_downloads_as_a_png_with_its_chinese_labels() -> None:
