@@ -292,5 +292,5 @@ def test_a_confirmed_list_is_replaced_only_with_a_reason_and_the_old_one_is_kept
     with session_scope("t") as s:
         lists = [x for x in scoring.list_selections(s, YEAR) if x["类别"] == scoring.EXCELLENT]
     assert [x["current"] for x in lists] == [True, False]
-    assert lists[1]["状态"].startswith("作废（leader ") and "漏报了李娜的议案" in lists[1]["状态"]
+    assert lists[1]["状态"].startswith("作废（赵领导 ") and "漏报了李娜的议案" in lists[1]["状态"]
     assert len(lists[0]["items"]) == 2
