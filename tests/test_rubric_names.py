@@ -125,3 +125,12 @@ def test_admin_edits_the_rubric_by_names_and_the_keys_stay_underneath(app_world)
         draft = scoring.list_rubrics(s)[0]["id"]
         added = scoring.load_rubric(s, draft).rows[-1]
     assert (added["fact"], added["condition"], added["points"]) == ("contact_activity", "evidenced", 1.0)
+
+
+def test_the_audit_log_names_facts_and_conditions() -> None:
+    """操作日志 lists a rubric row by its Chinese names too (the condition was shown as not_failed)."""
+    from services import auditlog
+
+    line = auditlog.describe_change("新增", None, {"fact": "contact_activity", "condition": "not_failed", "points": 2})
+    assert "联系选民活动" in line and "抽查未判不合格" in line
+    assert not _found(line, {"contact_activity", "not_failed"})
