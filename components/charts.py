@@ -167,9 +167,12 @@ def trend(rows: list[dict]) -> alt.Chart:
     return alt.Chart(df).mark_line(point=True).encode(
         x=alt.X("月份:N", title="月份", sort=order, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("数量:Q", title="数量"),
-        color=alt.Color("项目:N", title="项目"),
+        # the legend under the chart, one item a line: at 390 px a legend on the right took half the width
+        color=alt.Color("项目:N", title=None, legend=alt.Legend(orient="bottom", direction="vertical",
+                                                               columns=1, labelLimit=240)),
         tooltip=["月份:N", "项目:N", "数量:Q"],
-    ).properties(height=280)
+    ).properties(height=240, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))  # the legend adds
+    # to the height instead of squeezing the lines into what is left of it
 
 
 def picked(event: object, name: str) -> list[dict]:

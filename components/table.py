@@ -127,6 +127,76 @@ def render_sort(key: str, sorts: dict[str, str]) -> str:
     return st.selectbox("排序（对全部记录排序后分页）", options, format_func=lambda k: sorts[k], key=wkey)
 
 
+@dataclass(frozen=True)
+class Order:
+    """One 排序 choice of a list computed in Python (``rows_fetch``): its label and the columns it
+    orders by, each with True for descending. Empty cells go last either way, or first with
+    ``empty_first`` (e.g. a 结果分类 not given yet: the problems still open)."""
+
+    label: str
+    by: tuple[tuple[str, bool], ...]
+    empty_first: bool = False
+
+
+_PERCENT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?%")
+
+
+def _cell_key(v: object) -> tuple:
+    """A comparable key of one cell: numbers and dates as such, "88.4%" as 88.4, text in 姓氏笔画
+    order with the numbers inside it as numbers (第2选区 before 第10选区)."""
+    from services.strokes import strokes
+
+    if isinstance(v, bool):
+        return (0, int(v))
+    if isinstance(v, int | float):
+        return (0, float(v))
+    if isinstance(v, date):
+        return (1, v.toordinal() + (v.hour * 3600 + v.minute * 60 + v.second) / 86400 if hasattr(v, "hour") else v.toordinal())
+    text = str(v).strip()
+    if _PERCENT.fullmatch(text):
+        return (0, float(text[:-1]))
+    parts: list[tuple] = []
+    for chunk in re.split(r"([0-9]+)", text):
+        if chunk.isdigit():
+            parts.append((0, int(chunk), 0))
+        else:
+            parts.extend((1, strokes(ch), ord(ch)) for ch in chunk)
+    return (2, tuple(parts))
+
+
+def _empty(v: object) -> bool:
+    """None, "" or NaN."""
+    return v is None or v == "" or v != v  # noqa: PLR0124 - NaN is the value unequal to itself
+
+
+def sorted_rows(rows: Sequence[dict], by: Sequence[tuple[str, bool]], empty_first: bool = False) -> list[dict]:
+    """The whole list ordered by ``by`` ((column, descending) pairs, the first the main one);
+    empty cells (None, "", NaN) last in both directions (first with ``empty_first``); ties keep
+    the list's own order."""
+    out = list(rows)
+    for col, desc in reversed(list(by)):
+        empty = [r for r in out if _empty(r.get(col))]
+        full = sorted((r for r in out if not _empty(r.get(col))), key=lambda r: _cell_key(r[col]), reverse=desc)
+        out = empty + full if empty_first else full + empty
+    return out
+
+
+def order_labels(orders: dict[str, Order]) -> dict[str, str]:
+    """The ``sorts`` argument of ``data_table`` for a list ordered by ``rows_fetch``."""
+    return {k: o.label for k, o in orders.items()}
+
+
+def rows_fetch(rows: list[dict], orders: dict[str, Order] | None = None,
+               sums: dict | None = None) -> Callable[[dict, int, int], Page]:
+    """A ``data_table`` fetch over rows computed in Python: the whole list is ordered by the chosen
+    ``Order`` (the first is the office's default), then paged; the export gets the same order."""
+    def fetch(f: dict, offset: int, limit: int) -> Page:
+        chosen = (orders or {}).get(f.get("sort")) or next(iter((orders or {}).values()), None)
+        ordered = sorted_rows(rows, chosen.by, chosen.empty_first) if chosen else rows
+        return Page(ordered[offset:offset + limit], len(rows), dict(sums or {}))
+    return fetch
+
+
 def _fmt_when(v: object) -> str:
     """Write a date as 2026-03-05 and a datetime as 2026-03-05 14:30; empty for None/NaT."""
     if v is None or pd.isna(v):

@@ -10,7 +10,7 @@ from components import charts
 from components.forms import field_error, intent, run_write, show_flash
 from components.guard import require_page
 from components.params import param_choice, param_year, year_options
-from components.table import Filter, data_table
+from components.table import Filter, Order, data_table, order_labels, rows_fetch
 from components.text import safe_md
 from db import dataversion
 from db.engine import session_scope
@@ -20,6 +20,18 @@ from services.states import TopicStatus, values
 from services.validation import free_text_for, mask_columns
 
 TABS = ["统计图表", "集中反映", "监督议题"]
+# the 排序 choices of the lists computed in Python (the first is the office's order)
+DISTRICT_ORDERS = {
+    "count": Order("问题多的选区在前", (("数量", True), ("选区", False))),
+    "district": Order("按选区", (("选区", False),)),
+}
+APPEAL_ORDERS = {
+    "writers": Order("来信人数多的在前", (("来信人数（人）", True), ("来信（件）", True), ("问题类别", False))),
+    "latest": Order("最近来信在前", (("最近来信", True), ("来信人数（人）", True))),
+    "earliest": Order("最早来信在前", (("最早来信", False), ("来信人数（人）", True))),
+    "category": Order("按问题类别", (("问题类别", False), ("来信人数（人）", True))),
+    "district": Order("按选区", (("代表组", False), ("选区", False), ("来信人数（人）", True))),
+}
 
 
 def render() -> None:
@@ -88,8 +100,8 @@ def _charts(actor: Actor, year: int, version: int) -> None:
     charts.show(line, "hi_month", f"{year}年问题按月份", width="stretch")
     st.markdown("**按选区**")
     dist = data["district"]
-    data_table("hi_district", lambda f, o, n: Page(dist[o:o + n], len(dist)), export_name=f"{year}年问题按选区统计",
-               unit="个", empty="暂无。")
+    data_table("hi_district", rows_fetch(dist, DISTRICT_ORDERS), sorts=order_labels(DISTRICT_ORDERS),
+               export_name=f"{year}年问题按选区统计", unit="个", empty="暂无。")
 
 
 @st.cache_data(ttl=300, max_entries=64, show_spinner=False)
@@ -105,7 +117,8 @@ def _appeals(actor: Actor, year: int, version: int) -> None:
         need = int(settings.get(s, "hot_min_writers"))
     rows = mask_columns(_concentrated((actor.office_id, actor.group_id), year, version, actor), actor.role, ("监督议题",))
     st.caption(f"同一选区、同一类别问题有 {need} 位以上不同来信人反映的，列为集中反映（人数由系统管理员在“系统设置”中调整）。")
-    res = data_table("hi_appeals", lambda f, o, n: Page(rows[o:o + n], len(rows)), hidden=["district_id"],
+    res = data_table("hi_appeals", rows_fetch(rows, APPEAL_ORDERS), sorts=order_labels(APPEAL_ORDERS),
+                     hidden=["district_id"],
                      export_name=f"{year}年集中反映问题", unit="个", selectable=True,
                      empty="暂无集中反映的问题。")
     if not actor.can_write("topic"):

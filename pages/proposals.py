@@ -288,7 +288,7 @@ def _import_export(actor: Actor) -> None:
     form_key = "prop_imp"
     show_flash(form_key)
     with session_scope(actor.username) as s:
-        template = svc.import_template(s)
+        template = svc.import_template(s, actor)
     st.download_button("下载导入模板", template, file_name="议案建议导入模板.xlsx", key="prop_tpl",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
     if actor.can_write("proposal"):

@@ -8,7 +8,7 @@ import streamlit as st
 from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
 from components.params import param_choice, param_int, param_year, year_options
-from components.table import Filter, data_table
+from components.table import Filter, Order, data_table, order_labels, rows_fetch
 from components.text import alert, safe_md
 from db.engine import session_scope
 from services import clock, masterdata, quarterly
@@ -18,6 +18,19 @@ from services.validation import fmt_date
 TABS = ["季度汇总", "报送情况"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# the 排序 choices of the lists computed in Python (the first is the office's order)
+ROW_ORDERS = {
+    "date": Order("按反映日期（上报顺序）", (("序号", False),)),
+    "open": Order("未解决的在前（办理中，再 D、C、B、A 类）", (("结果分类", True),), empty_first=True),
+    "category": Order("按问题类别", (("问题类别", False), ("反映日期", False))),
+    "district": Order("按选区", (("选区", False), ("反映日期", False))),
+    "body": Order("按转办单位", (("转办单位", False), ("反映日期", False))),
+}
+STATUS_ORDERS = {
+    "missing": Order("未报送的在前", (("submitted", False), ("代表组", False))),
+    "group": Order("按代表组", (("代表组", False),)),
+    "time": Order("按报送时间", (("报送时间", False), ("代表组", False))),
+}
 
 
 def _period(key: str) -> tuple[int, int]:
@@ -74,7 +87,7 @@ def _summary(actor: Actor, groups: dict[int, str]) -> None:
     st.caption("已解决只计办理结果为 A 类（已解决）的问题；" + "，".join(
         f"{k} {t[k]} 件" for k in ("B 正在解决", "C 列入计划逐步解决", "D 因条件限制留作参考") if k in t) + "。")
     rows = data["rows"]
-    data_table("qs_rows", lambda f, o, n: Page(rows[o:o + n], len(rows), {"已解决": f"{t['已解决']} 件"}),
+    data_table("qs_rows", rows_fetch(rows, ROW_ORDERS, {"已解决": f"{t['已解决']} 件"}), sorts=order_labels(ROW_ORDERS),
                export_name=f"{data['group']}{year}年第{quarter}季度问题清单", unit="件",
                empty="本季度该代表组没有群众反映的问题记录。")
     c1, c2 = st.columns(2)
@@ -123,10 +136,11 @@ def _status(actor: Actor) -> None:
         if f.get("missing"):
             rows = [r for r in rows if not r["submitted"]]
         missing = sum(1 for r in rows if not r["submitted"])
-        return Page(rows[offset:offset + limit], len(rows), {"未报送": f"{missing} 个"})
+        return rows_fetch(rows, STATUS_ORDERS, {"未报送": f"{missing} 个"})(f, offset, limit)
 
     data_table("qs_status", fetch, filters=[Filter("missing", "只看未报送", "bool",
                                                    default=st.query_params.get("view") == "missing")],
+               sorts=order_labels(STATUS_ORDERS),
                export_name=f"{year}年第{quarter}季度汇总报送情况", unit="个", hidden=["id", "submitted"],
                empty="没有代表组。")
 

@@ -12,7 +12,7 @@ from components import charts
 from components.forms import field_error, intent, keep_drawn, run_write, show_flash
 from components.guard import require_page
 from components.params import param_choice, param_year, year_options
-from components.table import Filter, data_table
+from components.table import Filter, Order, data_table, order_labels, rows_fetch
 from components.text import alert, safe_md
 from db.engine import session_scope
 from services import clock, masterdata, rules
@@ -34,9 +34,17 @@ def _sizes(check: rules.ShareCheck) -> str:
     return f"{r.start} 人" if len(r) == 1 else f"{r.start}–{r.stop - 1} 人"
 
 
-def _rows_page(rows: list[dict]):
-    """A fetch function over rows already computed (small lists: one row per group)."""
-    return lambda f, o, n: Page(rows[o:o + n], len(rows))
+# the 排序 choices of the lists computed in Python (the first is the office's order)
+OVERVIEW_ORDERS = {
+    "group": Order("按代表组", (("代表组", False),)),
+    "late": Order("逾期整改多的在前", (("逾期整改（项）", True), ("未完成整改（项）", True), ("代表组", False))),
+    "satisfaction": Order("满意率低的在前", (("满意率", False), ("代表组", False))),
+    "share": Order("计划比例低的在前", (("计划比例", False), ("代表组", False))),
+}
+PLAN_ORDERS = {
+    "date": Order("按计划日期", (("计划日期", False), ("代表", False))),
+    "name": Order("按姓氏笔画", (("代表", False),)),
+}
 
 
 # ---------------------------------------------------------------- 年度概览
@@ -58,7 +66,8 @@ def _overview(actor: Actor, year: int) -> None:
         year_error = svc.plan_year_error(s, year)
     if year_error:
         alert("info", year_error)
-    data_table("rep_overview", _rows_page(rows), export_name=f"{year}年述职工作概览", unit="个代表组",
+    data_table("rep_overview", rows_fetch(rows, OVERVIEW_ORDERS), sorts=order_labels(OVERVIEW_ORDERS),
+               export_name=f"{year}年述职工作概览", unit="个代表组",
                hidden=("group_id",), empty="您的负责范围内还没有代表组。请先在“基础数据”中维护代表组和代表。")
     if rows and any(r["计划当面述职（人）"] or r["书面应交（人）"] for r in rows):
         long = pd.DataFrame([
@@ -112,7 +121,7 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
         rows = mask_columns(rows, actor.role, TEXT_COLUMNS)  # personal data typed into the text (issue 16)
         st.caption(f"在任代表 {len(serving)} 人，计划当面述职 {len(rows)} 人"
                    + (f"（{d['share'] * 100:.1f}%）" if d["share"] is not None else ""))
-        data_table("rep_plan_items", _rows_page(rows), export_name=f"{groups[gid]}{year}年当面述职计划", unit="人",
+        data_table("rep_plan_items", rows_fetch(rows, PLAN_ORDERS), sorts=order_labels(PLAN_ORDERS), export_name=f"{groups[gid]}{year}年当面述职计划", unit="人",
                    empty="该代表组本年还没有制定述职计划。")
         return
     if not serving:

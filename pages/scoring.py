@@ -340,6 +340,16 @@ def _floor_of(data: svc.RubricData) -> float:
     return 0.5 if below is None else float(below)
 
 
+def _with_keys(row: dict, facts: dict[str, str], conds: dict[str, str]) -> dict:
+    """An editor row with the fact and condition names turned back into their keys (a name that is
+    no fact stays as typed, and the check names it)."""
+    by_name = {v: k for k, v in facts.items()}
+    cond_by_name = {v: k for k, v in conds.items()}
+    fact, cond = row.get("fact"), row.get("condition")
+    return {**row, "fact": by_name.get(fact, fact) if isinstance(fact, str) else fact,
+            "condition": cond_by_name.get(cond, cond) if isinstance(cond, str) else cond}
+
+
 def _rubric_tab(actor: Actor, rubric_id: int, year: int) -> None:
     """The chosen version's rows; for the admin: edit as a new draft, preview, publish."""
     show_flash("sc_rub")
@@ -374,24 +384,25 @@ def _rubric_tab(actor: Actor, rubric_id: int, year: int) -> None:
             run_write("sc_rub", actor.username, lambda s: svc.publish(s, actor, rubric_id),
                       f"第{data.version}版评分细则已发布，排名默认使用此版本。", intent=it)
     st.subheader("修改评分细则（保存为新的草稿版本）")
-    st.caption("计分项：" + "；".join(f"{k} = {v}" for k, v in svc.fact_options().items())
-               + "。条件：" + "；".join(f"{k} = {v}" for k, v in svc.condition_options().items())
-               + "。同一“共用上限组”的各行共用一行填写的上限。出席、缺席类计分项在“计入的活动类型”中选择计分的会议或活动；"
+    st.caption("计分项和条件在表格中选择。同一“共用上限组”的各行共用一行填写的上限。出席、缺席类计分项在“计入的活动类型”中选择计分的会议或活动；"
                + "同一方面、同一计分项的两行不能计入同一种活动。")
-    frame = pd.DataFrame([{**{k: r[k] for k in ("focus", "fact", "points", "cap", "cap_group", "condition")},
+    # the editor holds the Chinese names of facts and conditions (keys never reach the page); they
+    # are turned back into keys before saving
+    facts, conds = svc.fact_options(), svc.condition_options()
+    frame = pd.DataFrame([{**{k: r[k] for k in ("focus", "points", "cap", "cap_group")},
+                           "fact": svc.fact_name(r["fact"]), "condition": svc.condition_name(r["condition"]) or None,
                            "kinds": list(svc.row_kinds(r["fact"], r["kinds"]) or []), "reason": r["reason"]}
-                          for r in data.rows])
+                          for r in data.rows],
+                         columns=["focus", "fact", "points", "cap", "cap_group", "condition", "kinds", "reason"])
     edited = st.data_editor(
         frame, key=f"sc_rub_editor_{rubric_id}", num_rows="dynamic", hide_index=True, width="stretch",
         column_config={
             "focus": st.column_config.SelectboxColumn("方面", options=[*svc.FOCUSES, svc.DEDUCT], required=True),
-            "fact": st.column_config.SelectboxColumn("计分项", options=list(svc.FACTS),
-                                                     format_func=lambda k: svc.FACTS[k].name if k in svc.FACTS else k),
+            "fact": st.column_config.SelectboxColumn("计分项", options=list(facts.values())),
             "points": st.column_config.NumberColumn("每条分值", help="扣分项填负数"),
             "cap": st.column_config.NumberColumn("上限", help="留空表示不设本项上限"),
             "cap_group": st.column_config.TextColumn("共用上限组"),
-            "condition": st.column_config.SelectboxColumn("条件", options=list(svc.CONDITIONS),
-                                                          format_func=lambda k: svc.CONDITIONS[k][0] if k in svc.CONDITIONS else k),
+            "condition": st.column_config.SelectboxColumn("条件", options=list(conds.values())),
             "kinds": st.column_config.MultiselectColumn(
                 "计入的活动类型", options=svc.EVENT_KINDS,
                 help="只用于出席、缺席类计分项：哪些会议或活动计分（留空按默认：人代会；或列席常委会、视察、调研、执法检查）。"
@@ -414,7 +425,7 @@ def _rubric_tab(actor: Actor, rubric_id: int, year: int) -> None:
     for msg in errors_of("sc_rub").values():
         alert("error", msg)
     if st.button("保存为新草稿", type="primary", key="sc_save_draft"):
-        rows = edited.to_dict("records")
+        rows = [_with_keys(r, facts, conds) for r in edited.to_dict("records")]
         band_rows = bands.to_dict("records")
         new_id = run_write("sc_rub", actor.username,
                            lambda s: svc.save_draft(s, actor, rows, name=name, bands=band_rows, floor_below=floor,

@@ -591,9 +591,15 @@ IMPORT_HEADERS = ["活动日期", "地点", "选区", "组织方式", "活动类
 REQUIRED_HEADERS = ["活动日期", "地点", "选区", "参加代表", "联系选民人数", "活动内容"]
 
 
-def import_template(session: Session) -> bytes:
-    """The .xlsx template of the historical ledger, with one example row."""
+def import_template(session: Session, actor: Actor | None = None) -> bytes:
+    """The .xlsx template of the historical ledger, with one example row and drop-downs from the
+    current master data for every column the importer reads from a fixed list (选区 and 参加代表 of
+    the actor's scope, 组织方式, 活动类型, 联系对象, 活动形式, 是/否 of the attachments)."""
     import pandas as pd
+
+    from services.states import Role
+
+    actor = actor or Actor("system", Role.ADMIN)
 
     example = {
         "活动日期": "2026-03-05", "地点": "某社区居委会", "选区": "第1选区", "组织方式": "代表组统一组织",
@@ -607,8 +613,21 @@ def import_template(session: Session) -> bytes:
         "活动形式：" + "、".join(modes(session)) + "；参加代表填姓名，多个用顿号分隔",
         "请删除本示例行后填写；导入时任一行有误则整批不导入。",
     ]
-    return to_xlsx({"活动台账": pd.DataFrame([example], columns=IMPORT_HEADERS)}, title="联系选民活动台账导入模板",
+    xlsx = to_xlsx({"活动台账": pd.DataFrame([example], columns=IMPORT_HEADERS)}, title="联系选民活动台账导入模板",
                    notes=notes)
+    Di, G, D = models.District, models.DeputyGroup, models.Deputy
+    places = session.execute(scope_filter(
+        select(Di.name).join(G, G.id == Di.group_id).where(Di.active.is_(True)).order_by(G.name, Di.id),
+        actor, G.office_id, G.id)).scalars().all()
+    names = session.execute(scope_filter(
+        select(D.name).join(G, G.id == D.group_id).where(D.status == DeputyStatus.SERVING).distinct().order_by(D.name),
+        actor, G.office_id, G.id)).scalars().all()
+    yes_no = ["是", "否"]
+    return imports.with_dropdowns(xlsx, "活动台账", {
+        "选区": list(dict.fromkeys(places)), "组织方式": list(ORGANISERS), "活动类型": list(KINDS),
+        "联系对象": target_groups(session), "活动形式": modes(session), "参加代表": list(names),
+        "签到表": yes_no, "照片": yes_no, "其他附件": yes_no, "典型事例": yes_no,
+    }, several=("联系对象", "参加代表"))
 
 
 def _yes(value: object) -> bool:

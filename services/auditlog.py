@@ -194,10 +194,10 @@ def describe_change(action: str, before: dict | None, after: dict | None,
 
     def named(k: str, v: object) -> object:
         """The referenced record's name for an id column, a rubric fact's Chinese name; else the value."""
-        if k == "fact" and isinstance(v, str):
-            from services.scoring import FACTS  # a label table only; imported late to keep this module light
+        if k in ("fact", "condition") and isinstance(v, str) and v:
+            from services import scoring  # label tables only; imported late to keep this module light
 
-            return FACTS[v].name if v in FACTS else v
+            return scoring.fact_name(v) if k == "fact" else scoring.condition_name(v)
         return refs.get((k, v), v) if isinstance(v, str | int | float | bool) or v is None else v
 
     before = {k: named(k, v) for k, v in (before or {}).items()}

@@ -25,7 +25,6 @@ How an import treats a file:
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,10 +34,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import models, stats
+from services import imports, settings
 from services import masterdata as md
-from services import settings
 from services.common import Actor, PermissionDenied, ValidationError, current_term
-from services.excel import read_xlsx, set_cell, to_xlsx
+from services.excel import read_xlsx, to_xlsx
 from services.identity import name_key, phone_key
 from services.validation import clean_text, clean_word, normalize_phone
 
@@ -115,34 +114,6 @@ def _read_with_headers(session: Session, data: bytes, columns: list[str]) -> tup
         raise ValidationError({"file": str(exc)}) from exc
 
 
-def _with_dropdowns(xlsx: bytes, sheet: str, lists: dict[str, list[str]]) -> bytes:
-    """Add data-validation drop-downs to the columns of ``sheet`` named in ``lists`` (rows 2–2000),
-    the choices kept on a hidden sheet 选项 (a list may be longer than Excel's 255 characters)."""
-    from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter, quote_sheetname
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    wb = load_workbook(io.BytesIO(xlsx))
-    ws = wb[sheet]
-    header_row = next(r for r in range(1, 11) if any(ws.cell(r, c).value in lists for c in range(1, ws.max_column + 1)))
-    opts = wb.create_sheet("选项")
-    opts.sheet_state = "hidden"
-    for j, (name, values) in enumerate(lists.items(), start=1):
-        set_cell(opts, 1, j, name)
-        for i, v in enumerate(values, start=2):
-            set_cell(opts, i, j, v, text=True)  # the one writer's rules: never a formula, no control characters
-        col = next(c for c in range(1, ws.max_column + 1) if ws.cell(header_row, c).value == name)
-        letter = get_column_letter(j)
-        dv = DataValidation(type="list", formula1=f"={quote_sheetname('选项')}!${letter}$2:${letter}${max(2, len(values) + 1)}",
-                            allow_blank=True, showErrorMessage=True, errorTitle="请从下拉列表中选择",
-                            error=f"“{name}”请从下拉列表中选择。")
-        dv.add(f"{get_column_letter(col)}{header_row + 1}:{get_column_letter(col)}{header_row + 2000}")
-        ws.add_data_validation(dv)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
 def _phone_key(value: object) -> str | None:
     """The phone as used for matching (normalised when valid, else None)."""
     try:
@@ -173,7 +144,7 @@ def deputy_template(session: Session, actor: Actor) -> bytes:
     ref = pd.DataFrame(rows, columns=["代表组", "选区"]).fillna("")
     xlsx = to_xlsx({"代表名单": pd.DataFrame(columns=[*DEPUTY_COLUMNS, LEADER_COLUMN]), "填写说明": notes,
                     "代表组与选区": ref})
-    return _with_dropdowns(xlsx, "代表名单", {
+    return imports.with_dropdowns(xlsx, "代表名单", {
         "性别": ["男", "女"], "党派": list(md.PARTIES),
         "代表组": sorted({g for g, _d in rows}), "选区": [d for _g, d in rows if d],
         LEADER_COLUMN: ["是", "否"]})

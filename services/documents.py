@@ -93,15 +93,25 @@ def text_width(s: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
 
-# characters Word's XML cannot hold (C0 controls other than tab / line feed / carriage return,
-# e.g. the vertical tab Word itself puts in text pasted from a document): a space instead
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# what Word leaves in pasted text that prints as nothing or as a box: invisible characters (zero-
+# width space, soft hyphen, BOM …: dropped) and Symbol/Wingdings bullets in the private-use area
+# (U+F020–U+F0FF, e.g. U+F0B7 ·: a plain bullet, U+F0FC: √)
+_INVISIBLE_IN_PRINT = re.compile("[\ufffe\uffff\u200b\u200c\u200d\u2060-\u2064\ufeff\u00ad\u180e\u034f]")
+_SYMBOL_FONT = re.compile("[\uf020-\uf0ff]")
+
+
+_LONG_WORD = re.compile("[!-~]{24,}")  # 24 printable ASCII characters without a space: no line break inside
 
 
 def xml_safe(text: str) -> str:
-    """Text a .docx can hold: characters XML forbids become a space (a vertical tab from Word is a
-    line break in the user's eyes, never a reason for the export to fail)."""
-    return _NOT_XML.sub(" ", text)
+    """Text a .docx can hold and a printer shows: Word's breaks (\r\n, \r, vertical tab, form
+    feed) become one line break, other control characters and bidi overrides go
+    (``validation.printable_text``), invisible characters are dropped and Symbol-font bullets
+    become • (√ for the check mark) — never a reason for the export to fail, never a box."""
+    from services.validation import printable_text
+
+    text = _INVISIBLE_IN_PRINT.sub("", printable_text(text))
+    return _SYMBOL_FONT.sub(lambda m: "√" if m.group(0) == "\uf0fc" else "•", text)
 
 
 def cell_text(v: object) -> str:
@@ -123,8 +133,11 @@ def cell_text(v: object) -> str:
 
 
 def ems(s: str) -> float:
-    """Width of text in ems: a Chinese character 1, a Latin letter or digit at most 0.65."""
-    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.65 for c in s)
+    """Width of text in ems: a Chinese character 1, a Latin letter or digit at most 0.65, and a
+    quarter em where Chinese meets Latin (LibreOffice spaces 第25选区 so, whatever the style says)."""
+    wide = [unicodedata.east_asian_width(c) in "WF" for c in s]
+    meets = sum(1 for a, b, c in zip(wide, wide[1:], s[1:], strict=False) if a != b and not c.isspace())
+    return sum(1.0 if w else 0.65 for w in wide) + 0.25 * meets
 
 
 def column_widths(columns: Sequence[str], rows: Iterable[Sequence[object]], total_mm: float,
@@ -148,7 +161,7 @@ def column_widths(columns: Sequence[str], rows: Iterable[Sequence[object]], tota
     natural = [n * em_mm + pad_mm for n in need]
     if sum(natural) <= total_mm:
         return [total_mm * n / sum(natural) for n in natural]
-    short = [n <= keep for n in need]
+    short = [n <= keep + 1e-6 for n in need]  # a date is 10 × 0.65 ems, which floats make 6.500000000000001
     base = [nat if sh else least * em_mm + pad_mm for nat, sh in zip(natural, short, strict=True)]
     if sum(base) >= total_mm:
         return [total_mm * b / sum(base) for b in base]
@@ -189,6 +202,29 @@ def _style(doc, name: str, font: str, size: Pt, *, bold: bool = False, align=Non
         pf.alignment = align
     if keep:
         pf.keep_with_next = True
+    _tight_numbers(st.element.get_or_add_pPr())
+
+
+# what follows w:autoSpaceDN in a paragraph's properties (the schema's order)
+_AFTER_AUTOSPACE = ("bidi", "adjustRightInd", "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents",
+                    "suppressOverlap", "jc", "textDirection", "textAlignment", "textboxTightWrap",
+                    "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange")
+
+
+def _tight_numbers(ppr) -> None:  # noqa: ANN001 - a w:pPr element
+    """No extra space between Chinese and Latin letters or digits (2026年, 第25选区, as 公文 print
+    them; Word and LibreOffice add a quarter em each side by default, which also wrapped 第25选区
+    in a column sized for it)."""
+    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):
+        if ppr.find(qn(tag)) is not None:
+            continue
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), "0")
+        follower = next((c for c in ppr if c.tag in {qn(f"w:{t}") for t in _AFTER_AUTOSPACE}), None)
+        if follower is not None:
+            follower.addprevious(el)
+        else:
+            ppr.append(el)
 
 
 def _font_fallbacks(doc) -> None:  # noqa: ANN001
@@ -230,6 +266,14 @@ def _page_field(paragraph) -> None:  # noqa: ANN001
             it.text = text
             run._r.append(it)  # noqa: SLF001
     paragraph.add_run(" —")
+
+
+def _fixed_layout(t) -> None:  # noqa: ANN001 - a python-docx table
+    """Columns as set, not as the word processor guesses from the text (autofit off, fixed layout)."""
+    t.autofit = False
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    t._tbl.tblPr.append(layout)  # noqa: SLF001
 
 
 def _mark_row(row, *, header: bool) -> None:  # noqa: ANN001
@@ -298,13 +342,17 @@ class GongWen:
     # ------------------------------------------------------------------ content
 
     def para(self, text: str, *, indent: bool = True, align=None) -> None:  # noqa: ANN001
-        """A body paragraph (first line indented two characters unless ``indent`` is False)."""
+        """A body paragraph (first line indented two characters unless ``indent`` is False). A line
+        holding a long unbreakable run (a SHA-256 digest, a link) is set flush left: justified, the
+        line before it was spread to one character per gap."""
         for line in xml_safe(str(text)).split("\n"):
             p = self.doc.add_paragraph(line, style=BODY)
             if not indent:
                 p.paragraph_format.first_line_indent = Pt(0)
             if align is not None:
                 p.alignment = align
+            elif _LONG_WORD.search(line):
+                p.alignment = WD_ALIGN_PARAGRAPH.LEFT
 
     def fields(self, pairs: Iterable[tuple[str, object]]) -> None:
         """“标签：内容” lines (no indent, left-aligned so a long code is not spread out), e.g. the
@@ -339,7 +387,9 @@ class GongWen:
                 row.cells[j].paragraphs[0].text = v
                 row.cells[j].paragraphs[0].style = self.doc.styles[HEAD if j % 2 == 0 else CELL]
             _mark_row(row, header=False)
+        _fixed_layout(t)
         for j, w in enumerate(column_widths([""] * cols, flat, self.text_mm)):
+            t.columns[j].width = Mm(w)  # the grid: what LibreOffice and WPS lay out by
             for row in t.rows:
                 row.cells[j].width = Mm(w)
         self.doc.add_paragraph("", style=CELL)
@@ -359,10 +409,7 @@ class GongWen:
         t = self.doc.add_table(rows=1, cols=len(columns))
         t.style = self.doc.styles["Table Grid"]
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
-        t.autofit = False
-        layout = OxmlElement("w:tblLayout")
-        layout.set(qn("w:type"), "fixed")
-        t._tbl.tblPr.append(layout)  # noqa: SLF001
+        _fixed_layout(t)
         for j, c in enumerate(columns):
             cell = t.rows[0].cells[j]
             cell.paragraphs[0].text = xml_safe(str(c))
@@ -402,13 +449,36 @@ class GongWen:
 
     def signature(self, day: date | datetime, issuer: str | None = None) -> None:
         """落款: the issuer (if any) and the 成文日期 in Chinese numerals, right-aligned and moved in
-        as GB/T 9704 sets them (issuer four characters in, date two)."""
-        self.doc.add_paragraph("", style=BODY)
+        as GB/T 9704 sets them (issuer four characters in, date two). The date never stands alone
+        on a page: the paragraph before it goes with it."""
+        self._keep_last_with_next()
+        blank = self.doc.add_paragraph("", style=BODY)
+        blank.paragraph_format.keep_with_next = True
         if issuer:
             p = self.doc.add_paragraph(xml_safe(issuer), style=SIGN)
             p.paragraph_format.right_indent = Pt(16 * 4)
+            p.paragraph_format.keep_with_next = True
         p = self.doc.add_paragraph(cn_date(day), style=SIGN)
         p.paragraph_format.right_indent = Pt(16 * 2)
+
+    def _keep_last_with_next(self) -> None:
+        """Keep the last text written (through empty spacing paragraphs: a paragraph, or a table's
+        last row) on the page of what follows."""
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+
+        body = self.doc.element.body
+        for el in reversed(list(body.iterchildren())):
+            if el.tag == qn("w:p"):
+                p = Paragraph(el, self.doc._body)  # noqa: SLF001
+                p.paragraph_format.keep_with_next = True
+                if p.text.strip():
+                    return
+            elif el.tag == qn("w:tbl"):
+                for cell in Table(el, self.doc._body).rows[-1].cells:  # noqa: SLF001
+                    for p in cell.paragraphs:
+                        p.paragraph_format.keep_with_next = True
+                return
 
     def to_bytes(self) -> bytes:
         """The finished .docx."""

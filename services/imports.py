@@ -11,6 +11,7 @@ term session + title + lead; deputy: name + phone) are decided where each import
 from __future__ import annotations
 
 import hashlib
+import io
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -59,3 +60,38 @@ def duplicate_note(dups: list[str], unit: str = "行") -> str:
         return ""
     shown = "、".join(dups[:20]) + ("等" if len(dups) > 20 else "")
     return f"{len(dups)} {unit}与已有记录重复，未重复添加：{shown}。"
+
+
+def with_dropdowns(xlsx: bytes, sheet: str, lists: dict[str, list[str]], *, several: tuple[str, ...] = ()) -> bytes:
+    """An import template with data-validation drop-downs: the columns of ``sheet`` named in
+    ``lists`` (rows below the header, 2,000 of them) offer the current master data, the choices kept
+    on a hidden sheet 选项 (a list may be longer than Excel's 255 characters). A value outside the
+    list is refused as it is typed, except in the columns of ``several`` (several values joined
+    by 、), whose list only suggests."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter, quote_sheetname
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from services.excel import set_cell
+
+    wb = load_workbook(io.BytesIO(xlsx))
+    ws = wb[sheet]
+    header_row = next(r for r in range(1, 11) if any(ws.cell(r, c).value in lists for c in range(1, ws.max_column + 1)))
+    opts = wb.create_sheet("选项")
+    opts.sheet_state = "hidden"
+    for j, (name, values) in enumerate(lists.items(), start=1):
+        set_cell(opts, 1, j, name)
+        for i, v in enumerate(values, start=2):
+            set_cell(opts, i, j, v, text=True)  # the one writer's rules: never a formula, no control characters
+        col = next(c for c in range(1, ws.max_column + 1) if ws.cell(header_row, c).value == name)
+        letter = get_column_letter(j)
+        strict = name not in several
+        dv = DataValidation(type="list", formula1=f"={quote_sheetname('选项')}!${letter}$2:${letter}${max(2, len(values) + 1)}",
+                            allow_blank=True, showErrorMessage=strict, errorTitle="请从下拉列表中选择",
+                            error=f"“{name}”请从下拉列表中选择。", showInputMessage=not strict,
+                            promptTitle=name[:32], prompt="可从下拉列表选择；多个用顿号（、）分隔。")
+        dv.add(f"{get_column_letter(col)}{header_row + 1}:{get_column_letter(col)}{header_row + 2000}")
+        ws.add_data_validation(dv)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

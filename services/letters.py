@@ -584,6 +584,8 @@ def handover_sheet(session: Session, actor: Actor, letter_id: int, *, with_write
 
 def handover_docx(sheet: dict) -> bytes:
     """The 交办单 as a printable .docx in the 公文 layout (services.documents.GongWen)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
     from services.documents import GongWen
 
     g = GongWen(sheet["title"])
@@ -592,8 +594,9 @@ def handover_docx(sheet: dict) -> bytes:
     g.para(sheet["ask"])
     if sheet["masked"]:
         g.para("（来信人个人信息已脱敏；需联系来信人的，请与交办人联系。）")
-    g.para(f"交办人：{sheet['by']}　　　　交办日期：{sheet['on']}", indent=False)
-    g.para("承办单位（代表）签收：____________　　签收日期：____________", indent=False)
+    # left-aligned, each on one line (justified, a wrapped 签收 line was spread across the page)
+    g.para(f"交办人：{sheet['by']}　　　　交办日期：{sheet['on']}", indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
+    g.para("承办单位（代表）签收：________　　签收日期：________", indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
     g.signature(today())
     return g.to_bytes()
 

@@ -634,15 +634,28 @@ IMPORT_HEADERS = ["类型", "会次", "标题", "内容摘要", "领衔代表", 
 REQUIRED_HEADERS = ["类型", "标题", "领衔代表", "提出日期"]
 
 
-def import_template(session: Session) -> bytes:
-    """The .xlsx template for importing proposals, with one example row."""
+def import_template(session: Session, actor: Actor | None = None) -> bytes:
+    """The .xlsx template for importing proposals, with one example row and drop-downs from the
+    current master data for every column the importer reads from a fixed list (类型, 领衔代表 and
+    附议代表 of the actor's scope, 承办单位 of the directory, 办理状态, 结果分类, 代表评价, 涉及法治)."""
+    from services.states import Role
+
+    actor = actor or Actor("system", Role.ADMIN)
     example = {"类型": "建议", "会次": "", "标题": "关于加快老旧小区加装电梯的建议", "内容摘要": "多位选民反映……",
                "领衔代表": "张伟", "附议代表": "王芳、李娜", "提出日期": "2026-03-05", "承办单位": "区住房和城乡建设局",
                "办理状态": "已交办", "答复日期": "", "办理结果": "", "代表评价": "", "涉及法治": "否"}
     notes = ["类型：" + "/".join(KINDS) + "；会次填数字（闭会期间留空）；附议代表用顿号分隔",
              "办理状态：" + "/".join(STATUSES) + "（空为已提交）；代表评价：" + "/".join(VIEWS),
              "请删除本示例行后填写；导入时任一行有误则整批不导入。"]
-    return to_xlsx({"议案建议": pd.DataFrame([example], columns=IMPORT_HEADERS)}, title="议案建议导入模板", notes=notes)
+    xlsx = to_xlsx({"议案建议": pd.DataFrame([example], columns=IMPORT_HEADERS)}, title="议案建议导入模板", notes=notes)
+    names = session.execute(scope_filter(select(D.name).join(G, G.id == D.group_id).distinct().order_by(D.name),
+                                         actor, G.office_id, D.group_id)).scalars().all()
+    units = session.execute(select(models.HandlingBody.name).where(models.HandlingBody.active.is_(True))
+                            .order_by(models.HandlingBody.pinyin, models.HandlingBody.name)).scalars().all()
+    return imports.with_dropdowns(xlsx, "议案建议", {
+        "类型": list(KINDS), "领衔代表": list(names), "附议代表": list(names), "承办单位": list(units),
+        "办理状态": list(STATUSES), "结果分类": list(OUTCOMES), "代表评价": list(VIEWS), "涉及法治": ["是", "否"],
+    }, several=("附议代表",))
 
 
 def _split(value: object) -> list[str]:

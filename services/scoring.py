@@ -366,6 +366,19 @@ def condition_options() -> dict[str, str]:
     return {k: v[0] for k, v in CONDITIONS.items()}
 
 
+def fact_name(fact: str | None) -> str:
+    """The Chinese name of a fact key, as users see it (keys never reach a page or a document)."""
+    spec = FACTS.get(fact or "")
+    return spec.name if spec else "未知计分项"
+
+
+def condition_name(cond: str | None) -> str:
+    """The Chinese name of a condition key ("" for none)."""
+    if not cond:
+        return ""
+    return CONDITIONS[cond][0] if cond in CONDITIONS else "未知条件"
+
+
 def row_kinds(fact: str, kinds: list | tuple | None) -> tuple[str, ...] | None:
     """The event kinds a row of ``fact`` counts: its own, else the fact's default (None for facts
     that are not about attendance). Ordered as services.states.EventKind."""
@@ -501,9 +514,9 @@ def load_rubric(session: Session, rubric_id: int) -> RubricData:
 def rubric_table(session: Session, rubric_id: int) -> list[dict]:
     """The rows of a rubric with Chinese column names (for display and the editor)."""
     data = load_rubric(session, rubric_id)
-    return [{"方面": r["focus"], "计分项": r["fact"], "计分项名称": FACTS[r["fact"]].name if r["fact"] in FACTS else r["fact"],
+    return [{"方面": r["focus"], "计分项": fact_name(r["fact"]),
              "每条分值": r["points"], "上限": r["cap"], "共用上限组": r["cap_group"] or "",
-             "条件": r["condition"] or "", "计入的活动类型": "、".join(row_kinds(r["fact"], r["kinds"]) or ()),
+             "条件": condition_name(r["condition"]), "计入的活动类型": "、".join(row_kinds(r["fact"], r["kinds"]) or ()),
              "理由": r["reason"]} for r in data.rows]
 
 
@@ -1682,30 +1695,34 @@ def reproduce_selection(session: Session, selection_id: int) -> dict:
 def list_selections(session: Session, year: int | None = None) -> list[dict]:
     """Confirmed lists, newest first, with their rubric version."""
     S, R = M.Selection, M.Rubric
-    stmt = (select(S, R.version, people.display(S.confirmed_by)).join(R, R.id == S.rubric_id)
-            .order_by(S.confirmed_at.desc(), S.id.desc()))
+    stmt = (select(S, R.version, people.display(S.confirmed_by), people.display(S.voided_by))
+            .join(R, R.id == S.rubric_id).order_by(S.confirmed_at.desc(), S.id.desc()))
     if year:
         stmt = stmt.where(S.year == year)
     return [{"id": s.id, "年度": s.year, "类别": s.kind,
-             "状态": "有效" if s.voided_at is None else f"作废（{s.voided_by} {s.voided_at:%Y-%m-%d %H:%M}：{s.void_reason}）",
+             "状态": "有效" if s.voided_at is None else f"作废（{voider} {s.voided_at:%Y-%m-%d %H:%M}：{s.void_reason}）",
              "评分细则版本": f"第{v}版", "人数/组数": len(s.items or []),
-             "确认人": who, "确认时间": s.confirmed_at, "并列与调整": decision_text(s.params),
+             "确认人": who, "确认时间": s.confirmed_at, "并列与调整": decision_text(s.params, s.kind),
              "理由": (s.params or {}).get("reason") or "", "items": s.items, "params": s.params or {},
              "current": s.voided_at is None}
-            for s, v, who in session.execute(stmt)]
+            for s, v, who, voider in session.execute(stmt)]
 
 
-def decision_text(params: dict | None) -> str:
-    """What the leader decided beyond the computed places, in Chinese (empty when nothing)."""
+def decision_text(params: dict | None, kind: str = EXCELLENT, *, scores: bool = True) -> str:
+    """What the leader decided beyond the computed places, in Chinese (empty when nothing):
+    deputies counted in 名, groups in 个; the tied score only with ``scores`` (a 名单 printed
+    without scores does not give it away)."""
     p = params or {}
+    unit = "名" if kind == EXCELLENT else "个"
     parts = []
     tie = p.get("tie")
     if tie:
-        parts.append(f"总分{tie['total']:g}分并列{len(tie['tied'])}个，选定{len(tie['chosen'])}个")
+        parts.append((f"总分{tie['total']:g}分" if scores else "得分相同") + f"并列{len(tie['tied'])}{unit}，"
+                     f"选定{len(tie['chosen'])}{unit}")
     if p.get("added"):
-        parts.append(f"增加{len(p['added'])}个")
+        parts.append(f"增加{len(p['added'])}{unit}")
     if p.get("removed"):
-        parts.append(f"去掉{len(p['removed'])}个")
+        parts.append(f"去掉{len(p['removed'])}{unit}")
     return "；".join(parts)
 
 
@@ -1745,7 +1762,7 @@ def selection_docx(session: Session, selection_id: int, with_scores: bool = Fals
     g.para(f"依据评分细则{s['评分细则版本']}，经{s['确认人']}于{cn_date(s['确认时间'])}确认，"
            f"以下{len(items)}{unit}为{year}年度{kind}（按姓氏笔画排序）。")
     if s["理由"]:
-        g.para(f"并列与调整：{s['并列与调整'] or '无'}。理由：{s['理由']}")
+        g.para(f"并列与调整：{decision_text(s['params'], kind, scores=with_scores) or '无'}。理由：{s['理由']}")
     name_col = "代表" if kind == EXCELLENT else "代表组"
     ordered = by_strokes(items, lambda it: str(it.get(name_col, "")))
     cols = ["姓名", "代表组"] if kind == EXCELLENT else ["代表组"]

@@ -5,11 +5,17 @@ kept in ``services/data/strokes.txt`` (one line per stroke count: ``N<TAB>charac
 is made from the Unihan database by ``python -m services.strokes Unihan_IRGSources.txt[.bz2]``
 (Debian: package ``unicode-data``, /usr/share/unicode/).
 
-A name sorts by the stroke count of its first character (the surname), then of the second, and so
-on; a shorter name comes first. Characters without data (letters, digits) count as 0 strokes and
-sort before ideographs. Limitation: Unicode has no stroke-order data, so two different characters
-with the same count (李 and 张, 7 strokes) are ordered by code point (radical order), not by their
-first stroke (横竖撇点折) as GF 3002 would; same characters always stay together.
+Characters of one stroke count are ordered by their strokes in writing order, 横竖撇点折 (GB/T
+name ordering: 李 before 张, both 7 strokes; 王 毛 方 尹, all 4). Unicode has no stroke-order
+data; the order is the stroke-order rank of the MIT-licensed ``cn-sort`` package (0.14.0,
+``cn_sort/res/all_word.json``, field ``stroke_increment_level``), kept in
+``services/data/stroke_order.txt`` (the characters in that order, made by ``python -m
+services.strokes --order all_word.json``; the package itself is not a dependency). A character
+missing there sorts after the ranked ones of its count, by code point.
+
+A name sorts by the first character (the surname), then the second, and so on; a shorter name
+comes first. Characters without data (letters, digits) count as 0 strokes and sort before
+ideographs; same characters always stay together.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from pathlib import Path
 from typing import TypeVar
 
 DATA = Path(__file__).with_name("data") / "strokes.txt"
+ORDER = Path(__file__).with_name("data") / "stroke_order.txt"
 T = TypeVar("T")
 
 
@@ -43,10 +50,24 @@ def strokes(ch: str) -> int:
     return _table().get(ch, 0)
 
 
+@cache
+def _rank() -> dict[str, int]:
+    """Character → its place in stroke order (横竖撇点折), read once from the shipped file."""
+    text = "".join(ORDER.read_text(encoding="utf-8").split())
+    return {ch: i for i, ch in enumerate(text)}
+
+
+def stroke_rank(ch: str) -> int:
+    """The place of a character among those of its stroke count, by its strokes in writing
+    order (a character without data: after the ranked ones)."""
+    return _rank().get(ch, 1 << 20)
+
+
 def stroke_key(name: str) -> tuple:
-    """Sort key of a name in 姓氏笔画 order."""
+    """Sort key of a name in 姓氏笔画 order: per character its stroke count, then its strokes in
+    writing order (横竖撇点折), then its code point."""
     name = (name or "").strip()
-    return tuple((strokes(ch), ord(ch)) for ch in name)
+    return tuple((strokes(ch), stroke_rank(ch), ord(ch)) for ch in name)
 
 
 def by_strokes(items: Iterable[T], name: Callable[[T], str]) -> list[T]:
@@ -69,5 +90,21 @@ def build(source: str | Path, target: Path = DATA) -> int:
     return sum(len(cs) for cs in by_count.values())
 
 
+def build_order(source: str | Path, target: Path = ORDER) -> int:
+    """Write the stroke-order file from cn-sort's ``all_word.json``: its single characters (CJK
+    only) in the order of ``stroke_increment_level``, 80 to a line; returns their number."""
+    import json
+
+    entries = json.loads(Path(source).read_text(encoding="utf-8"))["all_word"]
+    rank: dict[str, int] = {}
+    for e in entries:
+        ch = e["chinese"]
+        if len(ch) == 1 and ord(ch) >= 0x2E80:
+            rank.setdefault(ch, int(e["stroke_increment_level"]))
+    chars = sorted(rank, key=lambda c: (rank[c], ord(c)))
+    target.write_text("".join("".join(chars[i:i + 80]) + "\n" for i in range(0, len(chars), 80)), encoding="utf-8")
+    return len(chars)
+
+
 if __name__ == "__main__":  # pragma: no cover - maintenance command
-    print(build(sys.argv[1]))
+    print(build_order(sys.argv[2]) if sys.argv[1] == "--order" else build(sys.argv[1]))

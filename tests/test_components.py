@@ -25,7 +25,7 @@ def _table_app() -> None:
 
 
 def test_table_pages_totals_and_filters():
-    at = AppTest.from_function(_table_app).run()
+    at = AppTest.from_function(_table_app, default_timeout=60).run()
     assert not at.exception
     assert at.session_state["shown"] == 20
     cap = at.caption[0].value
@@ -41,7 +41,7 @@ def test_table_pages_totals_and_filters():
 
 
 def test_table_reads_initial_filter_from_query_params():
-    at = AppTest.from_function(_table_app)
+    at = AppTest.from_function(_table_app, default_timeout=60)
     at.query_params["cat"] = "交通"
     at.run()
     assert at.selectbox(key="t__f_cat").value == "交通"
@@ -57,7 +57,7 @@ def _empty_app() -> None:
 
 
 def test_empty_list_says_what_to_do():
-    at = AppTest.from_function(_empty_app).run()
+    at = AppTest.from_function(_empty_app, default_timeout=60).run()
     assert "请在下方" in at.info[0].value
     assert "共 0 条" in at.caption[0].value
 
@@ -92,7 +92,7 @@ def _timeline_app() -> None:
 
 
 def test_timeline_shows_user_text_as_text():
-    at = AppTest.from_function(_timeline_app).run()
+    at = AppTest.from_function(_timeline_app, default_timeout=60).run()
     texts = [t.value for t in at.text]
     assert any("登记　2026-03-05　王工作" in t for t in texts)
     assert any("（已撤销）" in t for t in texts)
@@ -143,6 +143,11 @@ def test_charts_key_people_by_id_and_label_months_in_chinese() -> None:
     assert [charts.month_label(m) for m in ("2026-01", "2026-12")] == ["1月", "12月"]
     trend = charts.trend([{"月份": "2026-02", "项目": "来信", "数量": 1}, {"月份": "2026-11", "项目": "来信", "数量": 2}])
     assert trend.to_dict()["encoding"]["x"]["sort"] == ["2月", "11月"]
+    # on a 390 px phone the legend sits under the trend, one item a line (beside it, it took half the
+    # width; two a line, the second was cut at the edge)
+    legend = trend.to_dict()["encoding"]["color"]["legend"]
+    assert legend["orient"] == "bottom" and legend["columns"] == 1
+    assert trend.to_dict()["autosize"]["type"] == "fit-x"  # the legend adds height, never squeezes the lines
 
 
 def test_a_chart_downloads_as_a_png_with_its_chinese_labels() -> None:

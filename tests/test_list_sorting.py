@@ -150,3 +150,76 @@ def test_activities_order_over_all_pages(world) -> None:
     assert [r["id"] for r in all_rows({"sort": "held_asc"})] == ids
     voters = [r["联系选民（人）"] for r in all_rows({"sort": "voters_desc"})]
     assert voters == sorted(voters, reverse=True) and len(voters) == 7
+
+
+# ---------------------------------------------------------------- lists computed in Python
+
+
+def test_python_lists_order_the_whole_list_before_paging() -> None:
+    """components.table.rows_fetch: every page and the export (offset 0, the export limit) follow
+    the chosen order over all 45 rows; empty cells last (or first when asked); 88.4% as a number,
+    第2选区 before 第10选区, names by 姓氏笔画."""
+    from components.table import EXPORT_MAX, Order, rows_fetch
+
+    surnames = ["王", "丁", "张", "马", "白"]  # 4, 2, 7, 3, 5 strokes
+    rows = [{"序号": i + 1, "选区": f"第{45 - i}选区", "满意率": f"{(i * 37) % 100}.5%" if i % 9 else "",
+             "代表": surnames[i % 5] + "某", "反映日期": date(2026, 1, 1) + timedelta(days=(i * 11) % 45)}
+            for i in range(45)]
+    orders = {"no": Order("按序号", (("序号", False),)),
+              "district": Order("按选区", (("选区", False),)),
+              "sat": Order("满意率低的在前", (("满意率", False),)),
+              "open": Order("未评的在前", (("满意率", True),), empty_first=True),
+              "name": Order("按姓氏笔画", (("代表", False), ("反映日期", True)))}
+    fetch = rows_fetch(rows, orders)
+
+    def pages(sort: str) -> list[dict]:
+        out = []
+        for off in range(0, 45, 20):
+            page = fetch({"sort": sort}, off, 20)
+            assert page.total == 45
+            out += page.rows
+        assert fetch({"sort": sort}, 0, EXPORT_MAX).rows == out  # the export has the same order
+        return out
+
+    assert [r["序号"] for r in pages("no")] == list(range(1, 46))
+    assert [r["序号"] for r in fetch({}, 0, 3).rows] == [1, 2, 3]  # no choice yet: the first order
+    assert [r["选区"] for r in pages("district")][:3] == ["第1选区", "第2选区", "第3选区"]
+    sat = [r["满意率"] for r in pages("sat")]
+    assert sat[:2] == ["3.5%", "6.5%"] and sat[-5:] == [""] * 5  # 6.5% before 11.5%: numbers, not text
+    assert sat.index("6.5%") < sat.index("11.5%")
+    assert [float(x[:-1]) for x in sat[:-5]] == sorted(float(x[:-1]) for x in sat[:-5])
+    assert [r["满意率"] for r in pages("open")][:5] == [""] * 5
+    names = pages("name")
+    assert [r["代表"] for r in names[::9]] == ["丁某", "马某", "王某", "白某", "张某"]
+    assert [r["反映日期"] for r in names[:9]] == sorted((r["反映日期"] for r in names[:9]), reverse=True)
+
+
+def test_the_quarterly_list_sorts_the_whole_quarter(app_world) -> None:
+    """25 problems of one group's quarter (two pages): 按问题类别 puts the whole quarter in order, so
+    the first page holds only the first categories, and the default stays the 上报 order (序号)."""
+    w = app_world
+    cats = ["社会保障", "教育", "城乡建设", "医疗卫生", "其他"]
+    for i in range(25):
+        with session_scope("staff", w.url) as s:
+            letters.register(s, w.staff(), {
+                "mailbox_id": w.mailboxes[0], "received_on": date(2026, 7, 1) + timedelta(days=3 * i),
+                "writer_name": f"来信人{i}", "writer_phone": f"1380000{i:04d}", "summary": f"第{i}件",
+                "category": cats[i % 5]})
+    at = app_as("staff")
+    at.query_params["year"] = "2026"
+    at.query_params["quarter"] = "3"
+    goto(at, "quarterly")
+    assert not at.exception
+    sort = at.selectbox(key="qs_rows__sort")
+    assert sort.value == "date"
+    grid = next(df.value for df in at.dataframe if "反映问题" in df.value.columns)
+    assert list(grid["序号"]) == list(range(1, 21))
+    sort.set_value("category").run()
+    assert not at.exception
+    grid = next(df.value for df in at.dataframe if "反映问题" in df.value.columns)
+    from services.strokes import stroke_key
+
+    first_page = list(grid["问题类别"])
+    assert first_page == sorted(first_page, key=stroke_key) and len(first_page) == 20
+    expected = sorted(cats, key=stroke_key)
+    assert first_page == [c for c in expected for _ in range(5)][:20]  # the last category is on page 2

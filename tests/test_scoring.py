@@ -503,7 +503,7 @@ def test_a_tie_at_the_cut_is_shown_and_settled_by_the_leader_with_a_reason(world
     assert [it["id"] for it in sel.items] == [d[7], d[9]]
     assert sel.params["tie"] == {"total": 16.0, "places": 1, "tied": sel.params["tie"]["tied"], "chosen": [d[9]]}
     assert set(sel.params["tie"]["tied"]) == {d[8], d[9], d[10]}
-    assert listed["理由"] == "吴刚代表本年推动解决的民生问题更多" and "并列3个，选定1个" in listed["并列与调整"]
+    assert listed["理由"] == "吴刚代表本年推动解决的民生问题更多" and "并列3名，选定1名" in listed["并列与调整"]
     assert again["matches"] and again["recomputed"] == [(d[7], 24.0), (d[9], 16.0)]
 
 

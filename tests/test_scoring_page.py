@@ -143,8 +143,8 @@ def test_admin_bad_rubric_row_refused_then_draft_saved_and_published(app_world) 
     contact = next(i for i, r in enumerate(rows) if r["fact"] == "contact_activity")
     at = _open("admin")
     editor = f"sc_rub_editor_{rid}"
-    assert "计入的活动类型" in _frame_with(at, "计分项名称").columns
-    at.session_state[editor] = {"edited_rows": {}, "added_rows": [{"focus": "F2", "fact": "absent_congress", "points": 3}],
+    assert "每条分值" in _frame_with(at, "计入的活动类型").columns  # the rubric table
+    at.session_state[editor] = {"edited_rows": {}, "added_rows": [{"focus": "F2", "fact": "无故缺席人代会", "points": 3}],
                                 "deleted_rows": []}
     at.button(key="sc_save_draft").click().run()
     assert not at.exception
@@ -258,7 +258,7 @@ def test_a_tie_at_the_cut_is_shown_and_the_leader_settles_it(app_world) -> None:
         sel = scoring.latest_selection(s, YEAR, scoring.EXCELLENT)
     assert [it["id"] for it in sel["items"]] == [d[7], d[8]]
     assert sel["params"]["tie"]["chosen"] == [d[8]] and sel["理由"] == "周杰代表联系选民活动覆盖面更广"
-    assert "并列3个，选定1个" in _frame_with(at, "并列与调整")["并列与调整"].iloc[0]
+    assert "并列3名，选定1名" in _frame_with(at, "并列与调整")["并列与调整"].iloc[0]
 
 
 def test_the_current_year_cannot_be_confirmed_yet(app_world) -> None:
@@ -292,5 +292,5 @@ def test_a_confirmed_list_is_replaced_only_with_a_reason_and_the_old_one_is_kept
     with session_scope("t") as s:
         lists = [x for x in scoring.list_selections(s, YEAR) if x["类别"] == scoring.EXCELLENT]
     assert [x["current"] for x in lists] == [True, False]
-    assert lists[1]["状态"].startswith("作废（leader ") and "漏报了李娜的议案" in lists[1]["状态"]
+    assert lists[1]["状态"].startswith("作废（赵领导 ") and "漏报了李娜的议案" in lists[1]["状态"]
     assert len(lists[0]["items"]) == 2
