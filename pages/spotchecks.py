@@ -14,7 +14,7 @@ from components.guard import require_page
 from components.params import param_choice
 from components.rectifications import rectification_list
 from components.table import Filter, data_table
-from components.text import safe_md
+from components.text import alert, safe_md
 from db.engine import session_scope
 from services import clock, settings
 from services import spotchecks as sc
@@ -189,11 +189,11 @@ def _seal_form(actor: Actor, groups: dict[int, str]) -> None:
     reason = ""
     live = [(i, st_) for i, st_ in earlier if st_ in ("已封存", "检查中")]
     if live:
-        st.warning("这些代表组本季度的抽查尚未结束：" + "、".join(f"第{i}号（{st_}）" for i, st_ in live)
+        alert("warning", "这些代表组本季度的抽查尚未结束：" + "、".join(f"第{i}号（{st_}）" for i, st_ in live)
                    + "。完成该次抽查（或在取值日期之前作废）后才能再次封存；已到取值日期或已开签的，须由领导作废。")
         field_error(form, "reason")
     elif earlier:
-        st.warning("本季度已封存过这些代表组：" + "、".join(f"第{i}号（{st_}）" for i, st_ in earlier)
+        alert("warning", "本季度已封存过这些代表组：" + "、".join(f"第{i}号（{st_}）" for i, st_ in earlier)
                    + "。再次封存须写明理由，理由将显示在抽查记录和公告上。")
         reason = st.text_input("再次封存理由", key="sc_reseal_reason", max_chars=500)
         field_error(form, "reason")
@@ -359,7 +359,7 @@ def _check_tab(actor: Actor, checks: dict[int, str]) -> None:
     it = intent(form, item_id, item["version"])  # the version shown; a token used once (double click)
     fields = [f"sc_ck_{item_id}_{n}" for n in range(len(names))] + [f"sc_res_{item_id}", f"sc_note_{item_id}"]
     if it.seen != item["version"]:  # saved elsewhere since this form was drawn: show who, keep the input
-        st.warning(f"该记录的核查结论在您打开后已被{item['核查人'] or '他人'}修改为“{item['结果'] or '未核查'}”；"
+        alert("warning", f"该记录的核查结论在您打开后已被{item['核查人'] or '他人'}修改为“{item['结果'] or '未核查'}”；"
                    "保存时将被拒绝，请核对后重新提交。")
     with st.form(f"sc_finding_{item_id}"):
         st.text(f"{item['代表组']}　{item['类别']}　编号 {item['记录编号']}：{item['记录']}")
@@ -444,7 +444,7 @@ def _verify_tab(actor: Actor, checks: dict[int, str]) -> None:
         if result["ok"]:
             st.success("✓ 复核一致：任何人用相同的清单、来源和随机值都会得到相同的样本。")
         else:
-            st.error("复核发现差异：" + "；".join(result["problems"]) + "。")
+            alert("error", "复核发现差异：" + "；".join(result["problems"]) + "。")
         if result["changed_other"]:
             st.caption(f"另有 {result['changed_other']} 条未被抽中的可抽记录在封存后有变化（不影响样本）。")
         for c in result["changed"]:
