@@ -171,7 +171,14 @@ _FIELD_WORDS = {"status": "状态", "summary": "内容", "paused_since": "暂停
                 "held_on": "日期", "place": "地点", "deputy_id": "承办代表", "satisfaction": "满意度",
                 "district_id": "选区", "voters_reached": "联系选民人数", "kind": "类型", "mode": "活动形式",
                 "organiser": "组织方式", "targets": "联系对象", "typical": "典型事例", "received_on": "收到日期",
-                "review_result": "审查结果", "handling_body": "承办单位", "deputy_view": "代表评价"}
+                "review_result": "审查结果", "handling_body": "承办单位", "deputy_view": "代表评价",
+                "active": "启用状态", "liaison_name": "联络员", "liaison_phone": "联络员电话", "role": "角色",
+                "display_name": "姓名", "office_id": "办事处", "group_id": "代表组", "password_hash": "密码",
+                "login_unlocked_at": "解除登录锁定", "login_locked_at": "登录锁定", "number": "届次",
+                "start_year": "起始年份", "end_year": "结束年份", "location": "设置地点", "keeper_kind": "管理方式",
+                "keeper_name": "受委托联络员", "owner": "责任人", "due_on": "整改期限",
+                "announced_on": "通报日期", "published_on": "刊登日期", "publication_issue": "刊登期号",
+                "locked": "确定计划", "submitted_at": "报送标记", "note": "备注"}
 
 
 def last_change(session: Session, entity: str, entity_id: object) -> str:
