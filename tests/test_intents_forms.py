@@ -5,6 +5,7 @@ naming who changed what and when, with the user's input kept."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from db import models
@@ -124,3 +125,76 @@ def test_create_user_double_submit_creates_one(app_world) -> None:
     with session_scope("t") as s:
         assert s.execute(select(func.count()).select_from(models.User).where(
             models.User.username == "newstaff")).scalar_one() == 1
+
+
+# ---------------------------------------------------------------- 基础数据: 代表组, 选区, 办事处, 届次, 信箱
+
+MASTER = [("md_grp", models.DeputyGroup), ("md_dist", models.District), ("md_off", models.Office),
+          ("md_term", models.Term), ("md_box", models.Mailbox)]
+
+
+def _md_page(grid: str):  # noqa: ANN202
+    """基础数据 as admin with the first row of ``grid`` open; returns (page, record id)."""
+    at = _pick(app_as("admin", "masterdata"), grid, 0)
+    ids = {int(x.key[len(grid) + 2:-5]) for x in at.text_input
+           if (x.key or "").startswith(f"{grid}_e") and x.key.endswith("_name")}
+    assert len(ids) == 1, ids
+    return at, ids.pop()
+
+
+def _rename(at, grid: str, rid: int, name: str) -> None:  # noqa: ANN001
+    """Type ``name`` into the record's form (a mailbox of the test world has no keeper yet: pick one)."""
+    at.text_input(key=f"{grid}_e{rid}_name").set_value(name)
+    if grid == "md_box":
+        box = at.selectbox(key=f"{grid}_e{rid}_deputy")
+        box.select_index(1)
+
+
+def _name_of(cls, rid: int) -> str:  # noqa: ANN001
+    with session_scope("t") as s:
+        return s.get(cls, rid).name
+
+
+@pytest.mark.parametrize(("grid", "cls"), MASTER, ids=[g for g, _ in MASTER])
+def test_master_data_double_submit_saves_once(app_world, grid, cls) -> None:  # noqa: ANN001
+    at, rid = _md_page(grid)
+
+    def fill(at) -> None:  # noqa: ANN001
+        _rename(at, grid, rid, "0改名后")
+
+    _twice(at, f"{grid}__intent__{rid}", f"{grid}_e{rid}_save", fill)
+    assert _name_of(cls, rid) == "0改名后"
+    assert _changes(cls.__name__, rid) == 1
+
+
+@pytest.mark.parametrize(("grid", "cls"), MASTER, ids=[g for g, _ in MASTER])
+def test_master_data_stale_edit_and_deactivate_are_refused(app_world, grid, cls) -> None:  # noqa: ANN001
+    """B's page was drawn before A renamed the record: B's rename and B's 停用 are refused naming
+    A; B's typed name stays; A's name is stored; after the refusal B's retry applies."""
+    b, rid = _md_page(grid)
+    a, _ = _md_page(grid)
+    _rename(a, grid, rid, "A 改的名称")
+    submit(a, f"{grid}_e{rid}_save").click().run()
+    assert _name_of(cls, rid) == "A 改的名称"
+    _rename(b, grid, rid, "B 改的名称")
+    submit(b, f"{grid}_e{rid}_save").click().run()
+    assert not b.exception
+    msg = _messages(b)
+    assert "管理员（admin）" in msg and "名称" in msg and "未保存" in msg, msg
+    assert _name_of(cls, rid) == "A 改的名称"
+    assert b.text_input(key=f"{grid}_e{rid}_name").value == "B 改的名称"
+    # B has now seen A's change: a deliberate retry applies
+    submit(b, f"{grid}_e{rid}_save").click().run()
+    assert _name_of(cls, rid) == "B 改的名称", _messages(b)
+    # 停用 on a page drawn before A's second save: refused, still active
+    b2, _ = _md_page(grid)
+    a, _ = _md_page(grid)
+    _rename(a, grid, rid, "A 再改")
+    submit(a, f"{grid}_e{rid}_save").click().run()
+    assert _name_of(cls, rid) == "A 再改", _messages(a)
+    toggle = f"{grid}_e{rid}_toggle"
+    if any((x.key or "").startswith(toggle + "_") for x in b2.button):  # 届次 has no 停用 button
+        submit(b2, toggle).click().run()
+        assert "已被他人修改" in _messages(b2), _messages(b2)
+        with session_scope("t") as s:
+            assert s.get(cls, rid).active is True
