@@ -5,6 +5,8 @@ naming who changed what and when, with the user's input kept."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
@@ -198,3 +200,202 @@ def test_master_data_stale_edit_and_deactivate_are_refused(app_world, grid, cls)
         assert "已被他人修改" in _messages(b2), _messages(b2)
         with session_scope("t") as s:
             assert s.get(cls, rid).active is True
+
+
+# ---------------------------------------------------------------- 系统设置
+
+def _setting(key: str) -> object:
+    from services import settings
+
+    with session_scope("t") as s:
+        return settings.get(s, key)
+
+
+def test_setting_double_submit_saves_once(app_world) -> None:
+    at = app_as("admin", "settings")
+
+    def fill(at) -> None:  # noqa: ANN001
+        at.number_input(key="set_r1_min_activities__in").set_value(3)
+
+    _twice(at, "set_r1_min_activities__intent__r1_min_activities", "set_r1_min_activities__save", fill)
+    assert _setting("r1_min_activities") == 3
+    assert _changes("Setting", "r1_min_activities") + _changes("Setting", "r1_min_activities", "新增") == 1
+
+
+def test_setting_on_a_stale_page_is_refused_naming_who(app_world) -> None:
+    b = app_as("admin", "settings")
+    a = app_as("admin", "settings")
+    a.number_input(key="set_r1_min_activities__in").set_value(3)
+    submit(a, "set_r1_min_activities__save").click().run()
+    assert _setting("r1_min_activities") == 3
+    b.number_input(key="set_r1_min_activities__in").set_value(4)
+    submit(b, "set_r1_min_activities__save").click().run()
+    assert not b.exception
+    msg = _messages(b)
+    assert "admin" in msg and "未保存" in msg and "3 次" in msg, msg
+    assert _setting("r1_min_activities") == 3
+    assert b.number_input(key="set_r1_min_activities__in").value == 4
+
+
+# ---------------------------------------------------------------- 述职: plan, publication, rectification, hearing
+
+YEAR = 2026  # year 3 of the world's term
+
+
+def _reports_page(role: str, w):  # noqa: ANN001, ANN202
+    at = app_as(role, "reports")
+    at.selectbox(key="rep_plan_group").set_value(w.groups[0]).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _plan_items(w) -> set[int]:
+    from services import reports
+
+    with session_scope(url=w.url) as s:
+        return {i["deputy_id"] for i in reports.plan_detail(s, w.admin(), w.groups[0], YEAR)["items"]}
+
+
+def test_plan_double_submit_saves_once_and_stale_plan_is_refused(app_world, travel) -> None:
+    travel("2026-06-15")
+    w = app_world
+    ms = f"rep_plan_dep_{w.groups[0]}_{YEAR}_0"
+    b = _reports_page("staff", w)
+    b.multiselect(key=ms).select(w.deputies[2]).run()
+    a = _reports_page("staff", w)
+    a.multiselect(key=ms).select(w.deputies[0]).run()
+
+    def fill(at) -> None:  # noqa: ANN001
+        at.multiselect(key=ms).set_value([w.deputies[0]]).run()
+
+    _twice(a, f"rep_plan__intent__{w.groups[0]}_{YEAR}", "rep_plan_save", fill)
+    assert _plan_items(w) == {w.deputies[0]}
+    with session_scope("t") as s:
+        assert s.execute(select(models.ReportPlan.version)).scalar_one() == 1  # saved once
+    submit(b, "rep_plan_save").click().run()  # B's page showed no plan yet
+    assert not b.exception
+    msg = _messages(b)
+    assert "王工作（staff）" in msg and "未保存" in msg, msg
+    assert _plan_items(w) == {w.deputies[0]}
+    assert b.multiselect(key=ms).value == [w.deputies[2]]  # B's choice kept
+    # the lock button of a page drawn before another save is refused too
+    c = _reports_page("staff", w)
+    submit(b, "rep_plan_save").click().run()  # B's deliberate retry on the plan it now sees
+    assert _plan_items(w) == {w.deputies[2]}
+    submit(c, "rep_plan_lock").click().run()
+    assert "已被他人修改" in _messages(c), _messages(c)
+    with session_scope("t") as s:
+        assert s.execute(select(models.ReportPlan.locked)).scalar_one() is False
+
+
+def _meeting(w) -> int:
+    from services import clock, reports
+
+    with session_scope("staff", url=w.url) as s:
+        reports.save_plan(s, w.staff(), w.groups[0], YEAR, [{"deputy_id": w.deputies[0]}])
+        return reports.save_meeting(s, w.staff(), {"deputy_id": w.deputies[0], "year": YEAR,
+                                                   "held_on": clock.today(), "venue": "社区", "voters_present": 10,
+                                                   "satisfied": 7, "basically_satisfied": 0, "unsatisfied": 3})
+
+
+def _pub_page(w):  # noqa: ANN001, ANN202
+    at = app_as("staff", "reports")
+    at.checkbox(key="rep_pub_t__f_all").check().run()  # 含已刊登: the row stays after a save
+    return _pick(at, "rep_pub_t", 0)
+
+
+def _issue(rid: int) -> str | None:
+    with session_scope("t") as s:
+        return s.get(models.Report, rid).publication_issue
+
+
+def test_publication_double_submit_and_stale(app_world, travel) -> None:
+    travel("2026-06-15")
+    w = app_world
+    rid = _meeting(w)
+    b = _pub_page(w)
+    a = _pub_page(w)
+
+    def fill(at) -> None:  # noqa: ANN001
+        at.text_input(key=f"rep_pub{rid}_issue").set_value("2026年第1期").run()
+
+    _twice(a, f"rep_pub__intent__{rid}", f"rep_pub{rid}_save", fill)
+    assert _issue(rid) == "2026年第1期"
+    assert _changes("Report", rid) == 1
+    b.text_input(key=f"rep_pub{rid}_issue").set_value("2026年第9期").run()
+    submit(b, f"rep_pub{rid}_save").click().run()
+    msg = _messages(b)
+    assert "王工作（staff）" in msg and "刊登期号" in msg and "未保存" in msg, msg
+    assert _issue(rid) == "2026年第1期"
+    assert b.text_input(key=f"rep_pub{rid}_issue").value == "2026年第9期"
+
+
+def _rect(w, rid: int) -> int:
+    from services import reports
+
+    with session_scope("staff", url=w.url) as s:
+        return reports.add_rectification(s, w.staff(), rid, {"content": "加强走访", "owner": "张三",
+                                                             "due_on": date(YEAR, 9, 30)})
+
+
+def test_rectification_update_double_submit_and_stale(app_world, travel) -> None:
+    travel("2026-06-15")
+    w = app_world
+    xid = _rect(w, _meeting(w))
+    b = _pick(app_as("staff", "reports"), "rep_rect_t", 0)
+    a = _pick(app_as("staff", "reports"), "rep_rect_t", 0)
+
+    def fill(at) -> None:  # noqa: ANN001
+        at.selectbox(key=f"rep_rect{xid}_status").set_value("已完成").run()
+
+    _twice(a, f"rep_rect__intent__{xid}", f"rep_rect{xid}_save", fill)
+    assert _changes("Rectification", xid) == 1
+    b.date_input(key=f"rep_rect{xid}_ann").set_value(date(YEAR, 6, 1)).run()
+    submit(b, f"rep_rect{xid}_save").click().run()
+    msg = _messages(b)
+    assert "王工作（staff）" in msg and "已完成" in msg and "未保存" in msg, msg
+    with session_scope("t") as s:
+        x = s.get(models.Rectification, xid)
+        assert (x.status, x.announced_on) == ("已完成", None)
+    assert b.date_input(key=f"rep_rect{xid}_ann").value == date(YEAR, 6, 1)
+
+
+def test_new_rectification_and_hearing_double_submit_store_one(app_world, travel) -> None:
+    travel("2026-06-15")
+    w = app_world
+    _meeting(w)
+    at = app_as("staff", "reports")
+
+    def fill(at) -> None:  # noqa: ANN001
+        at.text_area(key="rep_rect_new0_content").set_value("完善联系制度")
+        at.text_input(key="rep_rect_new0_owner").set_value("李四")
+        at.date_input(key="rep_rect_new0_due").set_value(date(YEAR, 10, 1)).run()
+
+    drawn = dict(at.session_state["rep_rect_new__intent__0"])
+    fill(at)
+    submit(at, "rep_rect_new0_save").click().run()
+    at.session_state["rep_rect_new__intent__0"] = drawn
+    at.session_state["rep_rect__gen"] = 0  # the old form (a double click's second rerun)
+    at.run()
+    fill(at)
+    submit(at, "rep_rect_new0_save").click().run()
+    assert "重复点击" in _messages(at), _messages(at)
+    with session_scope("t") as s:
+        assert s.execute(select(func.count()).select_from(models.Rectification)).scalar_one() == 1
+
+    sup = app_as("supervisor", "reports")
+
+    def fill_h(at) -> None:  # noqa: ANN001
+        at.text_area(key="rep_hear_new0_points").set_value("加强选民联系").run()
+
+    drawn = dict(sup.session_state["rep_hear_new__intent__0"])
+    fill_h(sup)
+    submit(sup, "rep_hear_new0_save").click().run()
+    sup.session_state["rep_hear_new__intent__0"] = drawn
+    sup.session_state["rep_hear__gen"] = 0
+    sup.run()
+    fill_h(sup)
+    submit(sup, "rep_hear_new0_save").click().run()
+    assert "重复点击" in _messages(sup), _messages(sup)
+    with session_scope("t") as s:
+        assert s.execute(select(func.count()).select_from(models.Hearing)).scalar_one() == 1
