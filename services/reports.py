@@ -40,9 +40,11 @@ from services.common import (
     NotFound,
     Page,
     PermissionDenied,
+    StaleError,
     ValidationError,
     check_version,
     current_term,
+    last_change,
     paginate,
     scope_filter,
     today,
@@ -281,8 +283,9 @@ def _plan_as_seen(session: Session, group_id: int, year: int, expected_version: 
     plan = session.execute(
         select(M.ReportPlan).where(M.ReportPlan.group_id == group_id, M.ReportPlan.year == year)
     ).scalar_one_or_none()
-    if expected_version is not None and plan is not None:
-        check_version(plan, expected_version, "该述职计划")
+    if expected_version is not None and plan is not None and plan.version != expected_version:
+        # the plan's own row changes little (its items do): name the last change of either
+        raise StaleError("该述职计划", last_change(session, "ReportPlan", plan.id, parts="ReportPlanItem"))
     return plan
 
 

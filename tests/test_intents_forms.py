@@ -399,3 +399,81 @@ def test_new_rectification_and_hearing_double_submit_store_one(app_world, travel
     assert "重复点击" in _messages(sup), _messages(sup)
     with session_scope("t") as s:
         assert s.execute(select(func.count()).select_from(models.Hearing)).scalar_one() == 1
+
+
+# ---------------------------------------------------------------- 季度汇总: the submit mark
+
+def _quarter_page(role: str, w):  # noqa: ANN001, ANN202
+    at = app_as(role, "quarterly")
+    at.selectbox(key="qs_group").set_value(w.groups[0])
+    at.selectbox(key="qs_year").set_value(YEAR)
+    at.selectbox(key="qs_q").set_value(1).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _marks(w) -> list:
+    with session_scope("t") as s:
+        return list(s.execute(select(models.QuarterlySummary.submitted_at, models.QuarterlySummary.version)).all())
+
+
+def test_quarterly_mark_double_submit_and_stale(app_world, travel) -> None:
+    travel("2026-06-15")
+    w = app_world
+    slot = f"qs_submit__intent__{w.groups[0]}_{YEAR}_1"
+    b = _quarter_page("staff", w)  # drawn: not submitted
+    a = _quarter_page("staff", w)
+    drawn = dict(a.session_state[slot])
+    submit(a, "qs_submit_btn").click().run()
+    assert [v for _at, v in _marks(w)] == [1]
+    assert not [x for x in a.button if (x.key or "").startswith("qs_submit_btn")]  # the old button is gone
+    # the second click of a double click carries the drawn form's token: refused by the service
+    from services import intents, quarterly
+    from services.common import DuplicateSubmit
+
+    with pytest.raises(DuplicateSubmit, match="重复点击"):
+        intents.submit("staff", lambda s: quarterly.submit(s, w.staff(), w.groups[0], YEAR, 1, "", drawn["seen"]),
+                       token=drawn["token"])
+    assert [v for _at, v in _marks(w)] == [1]  # marked once
+    # the admin withdraws; B's page (drawn before the mark) marks again: refused, naming the admin
+    adm = _quarter_page("admin", w)
+    adm2 = _quarter_page("admin", w)
+    submit(adm, "qs_withdraw").click().run()
+    assert _marks(w)[0][0] is None
+    submit(b, "qs_submit_btn").click().run()
+    msg = _messages(b)
+    assert "管理员（admin）" in msg and "未保存" in msg, msg
+    assert _marks(w)[0][0] is None
+    # a second admin tab, drawn while it was submitted, withdraws again: its rerun finds the mark
+    # gone, the button no longer exists, nothing is written and the page shows the mark as it is
+    before = _marks(w)
+    submit(adm2, "qs_withdraw").click().run()
+    assert not adm2.exception
+    assert _marks(w) == before
+    assert [x for x in adm2.button if (x.key or "").startswith("qs_submit_btn")]
+
+
+# ---------------------------------------------------------------- 开箱记录
+
+def test_opening_double_submit_stores_one_and_a_colleagues_same_opening_names_who(app_world) -> None:
+    box = app_world.mailboxes[0]
+
+    def fill(at) -> None:  # noqa: ANN001
+        at.selectbox(key="mb_box").set_value(box).run()
+        at.text_input(key=f"mb_by_{box}").set_value("陈联络")
+        at.number_input(key="mb_n").set_value(2).run()
+
+    b = app_as("staff", "mailbox")
+    fill(b)
+    a = app_as("staff", "mailbox")
+    _twice(a, "mb_open__intent__0", "mb_save", fill)
+    with session_scope("t") as s:
+        assert s.execute(select(func.count()).select_from(models.MailboxOpening)).scalar_one() == 1
+    # a colleague's tab records the same opening: refused beside the date, naming who recorded it
+    submit(b, "mb_save").click().run()
+    assert not b.exception
+    msg = " ".join(e.value for e in b.error)
+    assert "该信箱当天已有开箱记录" in msg and "王工作（staff）" in msg and "新增" in msg, msg
+    assert b.number_input(key="mb_n").value == 2  # input kept
+    with session_scope("t") as s:
+        assert s.execute(select(func.count()).select_from(models.MailboxOpening)).scalar_one() == 1
