@@ -111,12 +111,14 @@ def _sheet(actor: Actor, ch: dict, event_id: int) -> None:
         st.session_state[f"{form_key}__all"] = True
         st.session_state[f"{form_key}__gen"] = gen + 1
         st.rerun()
-    it = intent(form_key, gen)
+    # the sheet as drawn (each row's version) and a token: a save over a sheet a colleague saved
+    # meanwhile is refused naming who; a double click saves once
+    it = intent(form_key, gen, svc.sheet_version(rows))
     if c2.button("保存出席情况", type="primary", key=it.key(f"{form_key}_save")):
         statuses = {int(r["deputy_id"]): r["出席情况"] for r in (edited.to_dict("records") if rows else [])}
         for i in add:
             statuses[int(i)] = "出席"
-        res = run_write(form_key, actor.username, lambda s: svc.save_attendance(s, actor, event_id, statuses),
+        res = run_write(form_key, actor.username, lambda s: svc.save_attendance(s, actor, event_id, statuses, it.seen),
                         rerun=False, intent=it)
         if res is not None:
             st.session_state[f"{form_key}__flash"] = (

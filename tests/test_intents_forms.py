@@ -477,3 +477,62 @@ def test_opening_double_submit_stores_one_and_a_colleagues_same_opening_names_wh
     assert b.number_input(key="mb_n").value == 2  # input kept
     with session_scope("t") as s:
         assert s.execute(select(func.count()).select_from(models.MailboxOpening)).scalar_one() == 1
+
+
+# ---------------------------------------------------------------- 出席: the attendance sheet
+
+def _event(w) -> int:
+    from services import attendance
+
+    with session_scope("staff", url=w.url) as s:
+        return attendance.create_event(s, w.staff(), {"kind": "视察", "title": "视察老旧小区改造",
+                                                      "held_on": date(YEAR, 1, 15), "all_serving": True})
+
+
+def _sheet_page(eid: int):  # noqa: ANN202
+    at = app_as("staff", "attendance")
+    at.session_state["att_event"] = eid
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _mark(at, eid: int, row: int, status: str) -> None:  # noqa: ANN001
+    key = f"att_sheet_{eid}_ed{at.session_state[f'att_sheet_{eid}__gen'] if f'att_sheet_{eid}__gen' in at.session_state else 0}"
+    at.session_state[key] = {"edited_rows": {row: {"出席情况": status}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+
+
+def _statuses(eid: int) -> dict:
+    with session_scope("t") as s:
+        A = models.Attendance
+        return dict(s.execute(select(A.deputy_id, A.status).where(A.event_id == eid)).all())
+
+
+def test_attendance_sheet_double_submit_and_stale(app_world, travel) -> None:
+    travel("2026-06-15")
+    eid = _event(app_world)
+    b = _sheet_page(eid)
+    a = _sheet_page(eid)
+    slot = f"att_sheet_{eid}__intent__0"
+    drawn = dict(a.session_state[slot])
+    _mark(a, eid, 0, "缺席")
+    submit(a, f"att_sheet_{eid}_save").click().run()
+    assert list(_statuses(eid).values()).count("缺席") == 1
+    a.session_state[slot] = drawn  # the second click of a double click: the drawn sheet and token
+    a.session_state[f"att_sheet_{eid}__gen"] = 0
+    _mark(a, eid, 0, "缺席")
+    submit(a, f"att_sheet_{eid}_save").click().run()
+    assert "重复点击" in _messages(a), _messages(a)
+    with session_scope("t") as s:
+        A = models.AuditLog
+        assert s.execute(select(func.count()).select_from(A).where(
+            A.entity == "Attendance", A.entity_id.like(f"{eid}/%"), A.action == "修改")).scalar_one() == 1
+    # B's sheet was drawn before A's save: B marks another deputy 请假 and is refused
+    before = _statuses(eid)
+    _mark(b, eid, 1, "请假")
+    submit(b, f"att_sheet_{eid}_save").click().run()
+    assert not b.exception
+    msg = _messages(b)
+    assert "王工作（staff）" in msg and "缺席" in msg and "未保存" in msg, msg
+    assert _statuses(eid) == before
