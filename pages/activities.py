@@ -11,7 +11,7 @@ import streamlit as st
 from components import charts
 from components.bodies import body_picker
 from components.forms import (
-    confirm,
+    confirm_button,
     end_intent,
     errors_of,
     field_error,
@@ -272,13 +272,17 @@ def _detail(actor: Actor, ch: dict, activity_id: int) -> None:
             gen = st.session_state.get(f"act_edit{activity_id}__gen", 0)
             _activity_form(actor, ch, f"act_edit{activity_id}", f"act_edit{activity_id}_g{gen}",
                            initial=a, activity_id=activity_id, version=a["version"])
-        if confirm(f"act_del{activity_id}", "删除此活动",
-                   f"确定删除 {a['held_on']:%Y-%m-%d} 在{a['district']}的活动及其 {len(a['opinions'])} 条群众意见吗？删除会记入操作日志。"):
+        # the delete carries the version the detail was drawn with (the edit form's intent: an
+        # edit saved by this user renews it; one saved by someone else makes the delete stale)
+        it = intent(f"act_edit{activity_id}", f"act_edit{activity_id}_g{gen}", a["version"])
+        if confirm_button("删除此活动", it, f"act_del{activity_id}",
+                          f"确定删除 {a['held_on']:%Y-%m-%d} 在{a['district']}的活动及其 {len(a['opinions'])} 条群众意见吗？"
+                          "删除会记入操作日志。"):
             def _delete(s):
-                svc.delete_activity(s, actor, activity_id, a["version"])
+                svc.delete_activity(s, actor, activity_id, it.seen)
                 st.session_state.pop("act_ledger__grid", None)  # the deleted row is no longer selected
 
-            run_write("act_del", actor.username, _delete, success="已删除该活动。")
+            run_write("act_del", actor.username, _delete, success="已删除该活动。", intent=it)
         show_flash("act_del")
 
 

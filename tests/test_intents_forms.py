@@ -536,3 +536,39 @@ def test_attendance_sheet_double_submit_and_stale(app_world, travel) -> None:
     msg = _messages(b)
     assert "王工作（staff）" in msg and "缺席" in msg and "未保存" in msg, msg
     assert _statuses(eid) == before
+
+
+# ---------------------------------------------------------------- 联系活动: delete
+
+def test_activity_delete_carries_the_version_drawn(app_world) -> None:
+    """B opens an activity; A edits it; B deletes from the page drawn before: refused naming A,
+    the activity stays. B's own edit then delete on the redrawn page applies."""
+    from tests.test_intents_pages import _activity, _open_activity, _summary
+
+    aid = _activity(app_world)
+    p = f"act_edit{aid}_g0"
+    b = _open_activity("staff")
+    a = _open_activity("admin")
+    a.text_area(key=f"{p}_summary").set_value("A 的内容").run()
+    submit(a, f"{p}_save").click().run()
+    assert _summary(aid) == "A 的内容"
+    submit(b, f"act_del{aid}").click().run()
+    submit(b, f"act_del{aid}_yes").click().run()
+    assert not b.exception
+    msg = _messages(b)
+    assert "管理员（admin）" in msg and "未保存" in msg, msg
+    with session_scope("t") as s:
+        assert s.get(models.Activity, aid) is not None
+    # a double click on 确认 of the redrawn page deletes once, without an error
+    drawn = dict(b.session_state[f"act_edit{aid}__intent__{p}"])
+    submit(b, f"act_del{aid}").click().run()
+    submit(b, f"act_del{aid}_yes").click().run()
+    with session_scope("t") as s:
+        assert s.get(models.Activity, aid) is None
+    assert _changes("Activity", aid, "删除") == 1
+    from services import activities, intents
+    from services.common import DuplicateSubmit
+
+    with pytest.raises(DuplicateSubmit):
+        intents.submit("staff", lambda s: activities.delete_activity(s, app_world.staff(), aid, drawn["seen"]),
+                       token=drawn["token"])
