@@ -557,12 +557,8 @@ def _import_section(actor: Actor, kind: str) -> None:
         fn = deputy_io.import_deputies if is_dep else deputy_io.import_groups
         name = upload.name
 
-        def _run(s):
-            imports.refuse_repeat(s, kind, data)  # the same content once (who and when if again)
-            out = fn(s, actor, data, progress)
-            if out.ok:
-                imports.claim_file(s, actor, kind, data, name, out.total)
-            return out
+        def _run(s):  # the same content once (who and when if again)
+            return imports.import_once(s, actor, kind, data, name, lambda: fn(s, actor, data, progress))
 
         report = run_write(key, actor.username, _run, rerun=False)
         bar.empty()
