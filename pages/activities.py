@@ -215,6 +215,17 @@ def _ledger(actor: Actor, ch: dict) -> None:
         export_title="联系选民活动台账", selectable=True, hidden=("id",),
         empty="没有符合条件的活动。可调整筛选条件，或在“登记活动”中录入。",
     )
+    opened = st.session_state.get("act_opened")  # the activity whose detail the user had open
+    if res.selected:
+        st.session_state["act_opened"] = int(res.selected["id"])
+    else:
+        show_flash("act_del")  # after the user's own delete the detail (where it would show) is gone
+    if not res.selected and opened is not None:
+        st.session_state.pop("act_opened", None)
+        with session_scope(actor.username) as s:
+            gone = svc.deleted_note(s, opened)
+        if gone:  # deleted by someone else under the open detail: say so instead of an empty page
+            st.warning(f"您打开的活动已被删除：{gone}。您在该活动上尚未保存的修改未能保存。")
     if res.selected:
         st.divider()
         _detail(actor, ch, int(res.selected["id"]))
@@ -281,6 +292,7 @@ def _detail(actor: Actor, ch: dict, activity_id: int) -> None:
             def _delete(s):
                 svc.delete_activity(s, actor, activity_id, it.seen)
                 st.session_state.pop("act_ledger__grid", None)  # the deleted row is no longer selected
+                st.session_state.pop("act_opened", None)  # (the user's own delete: no "deleted by" notice)
 
             run_write("act_del", actor.username, _delete, success="已删除该活动。", intent=it)
         show_flash("act_del")

@@ -26,6 +26,7 @@ from services.common import (
     check_version,
     paginate,
 )
+from services.validation import clean_text
 
 DEMO_PASSWORD = "demo12345"
 
@@ -347,9 +348,11 @@ def _validate_user(session: Session, data: dict, user_id: int | None) -> dict:
             errors["username"] = "用户名须为3–32位小写字母、数字、下划线、点或短横线"
         elif session.execute(select(models.User.id).where(models.User.username == username)).first():
             errors["username"] = "用户名已存在"
-    display = (data.get("display_name") or "").strip()
+    display = clean_text(data.get("display_name"))  # pasted text: control/bidi/invisible characters removed
     if not display:
         errors["display_name"] = "请填写姓名"
+    elif len(display) > 64:
+        errors["display_name"] = "姓名不能超过64个字"
     role = data.get("role")
     if role not in ROLE_NAMES:
         errors["role"] = "请选择角色"

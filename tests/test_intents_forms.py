@@ -572,3 +572,44 @@ def test_activity_delete_carries_the_version_drawn(app_world) -> None:
     with pytest.raises(DuplicateSubmit):
         intents.submit("staff", lambda s: activities.delete_activity(s, app_world.staff(), aid, drawn["seen"]),
                        token=drawn["token"])
+
+
+def test_an_activity_deleted_under_an_open_edit_form_is_named(app_world) -> None:
+    """B is editing an activity; A deletes it; B's 保存修改 finds no activity: B is told who
+    deleted it and when (not an empty list without a word), nothing is written."""
+    from services import activities
+    from tests.test_intents_pages import _activity, _open_activity
+
+    aid = _activity(app_world)
+    p = f"act_edit{aid}_g0"
+    b = _open_activity("staff")
+    b.text_area(key=f"{p}_summary").set_value("B 的内容").run()
+    a = _open_activity("admin")
+    submit(a, f"act_del{aid}").click().run()
+    submit(a, f"act_del{aid}_yes").click().run()
+    assert "已删除该活动" in _messages(a) and "您打开的活动已被删除" not in _messages(a)  # own delete: no notice
+    with session_scope("t") as s:
+        assert s.get(models.Activity, aid) is None
+    submit(b, f"{p}_save").click().run()
+    assert not b.exception
+    msg = _messages(b)
+    assert "您打开的活动已被删除" in msg and "管理员（admin）" in msg and "删除" in msg, msg
+    with session_scope("t") as s:
+        assert s.get(models.Activity, aid) is None
+
+
+def test_a_user_name_pasted_from_word_is_cleaned_and_bounded(app_world) -> None:
+    """A display name pasted with Word's invisible characters: bidi marks, zero-width spaces and
+    Shift+Enter are removed; only invisible characters is 请填写姓名; over 64 characters is refused
+    beside the field (not a database error on PostgreSQL/MariaDB)."""
+    from services import auth
+    from services.common import ValidationError
+
+    uid = _staff_user().id
+    with session_scope("admin") as s:
+        auth.update_user(s, app_world.admin(), uid, {"display_name": "\u200b王\u202e工作\x0b", "role": "staff",
+                                                     "office_id": app_world.offices[0], "active": True})
+    assert _staff_user().display_name == "王工作"
+    for bad, word in (("\u200b\ufeff", "请填写姓名"), ("王" * 65, "不能超过64个字")):
+        with session_scope("admin") as s, pytest.raises(ValidationError, match=word):
+            auth.update_user(s, app_world.admin(), uid, {"display_name": bad, "role": "staff", "active": True})
