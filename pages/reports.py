@@ -403,6 +403,7 @@ def _publish(actor: Actor, year: int, groups: dict[int, str]) -> None:
             field_error("rep_pub", "publication_issue")
         with c3:
             st.write("")
+            keep_drawn(it, [f"{p}_date", f"{p}_issue"])  # after a stale refusal untouched fields reload
             if st.button("保存刊登", key=it.key(f"{p}_save"), type="primary"):
                 run_write("rep_pub", actor.username,
                           lambda s: svc.set_publication(s, actor, sel["id"], pub, issue, it.seen),
@@ -439,6 +440,7 @@ def _publish(actor: Actor, year: int, groups: dict[int, str]) -> None:
                                   key=f"{p}_status")
         with c3:
             st.write("")
+            keep_drawn(it, [f"{p}_ann", f"{p}_status"])  # after a stale refusal untouched fields reload
             if st.button("保存", key=it.key(f"{p}_save"), type="primary"):
                 run_write("rep_rect", actor.username,
                           lambda s: svc.update_rectification(s, actor, sel["id"],

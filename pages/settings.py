@@ -6,7 +6,17 @@ import copy
 
 import streamlit as st
 
-from components.forms import Intent, confirm_button, end_intent, errors_of, field_error, intent, show_flash
+from components.forms import (
+    Intent,
+    confirm_button,
+    end_intent,
+    errors_of,
+    field_error,
+    intent,
+    keep_drawn,
+    reload_untouched,
+    show_flash,
+)
 from components.guard import require_page
 from components.text import safe_md
 from db.engine import session_scope
@@ -142,6 +152,7 @@ def _write(prefix: str, actor: Actor, fn, it: Intent) -> None:  # noqa: ANN001
         st.session_state[f"{prefix}__flash"] = ("info", str(exc))
         st.rerun()
     except changes.StaleSetting as exc:
+        reload_untouched(it)  # parts the admin did not change refill from the value now stored
         end_intent(it)
         st.session_state[f"{prefix}__seen"] = exc.current
         st.session_state[f"{prefix}__flash"] = ("err", str(exc))
@@ -194,6 +205,7 @@ def _setting(actor: Actor, entry: svc.Entry) -> None:
         with st.expander("修改", expanded=bool(errors_of(prefix)) or pending is not None):
             with st.form(f"{prefix}__form"):
                 proposed = _inputs(spec, prefix, seen)
+                keep_drawn(it, [k for k in st.session_state if str(k).startswith(f"{prefix}__in")])
                 submitted = st.form_submit_button("保存", type="primary", key=it.key(f"{prefix}__save"))
             if submitted:
                 _submit(actor, spec, prefix, seen, proposed, it)

@@ -577,7 +577,6 @@ def test_activity_delete_carries_the_version_drawn(app_world) -> None:
 def test_an_activity_deleted_under_an_open_edit_form_is_named(app_world) -> None:
     """B is editing an activity; A deletes it; B's 保存修改 finds no activity: B is told who
     deleted it and when (not an empty list without a word), nothing is written."""
-    from services import activities
     from tests.test_intents_pages import _activity, _open_activity
 
     aid = _activity(app_world)
@@ -613,3 +612,43 @@ def test_a_user_name_pasted_from_word_is_cleaned_and_bounded(app_world) -> None:
     for bad, word in (("\u200b\ufeff", "请填写姓名"), ("王" * 65, "不能超过64个字")):
         with session_scope("admin") as s, pytest.raises(ValidationError, match=word):
             auth.update_user(s, app_world.admin(), uid, {"display_name": bad, "role": "staff", "active": True})
+
+
+# ---------------------------------------------------------------- a retry never re-sends a drawn value nobody chose
+
+def test_setting_retry_after_a_stale_refusal_keeps_the_part_another_admin_changed(app_world) -> None:
+    """report_share has two parts. A raises the low end to 25 %; B (drawn before) lowers the high
+    end to 28 %: refused. B's form now shows A's low end (B never touched it) and keeps B's high
+    end; B's retry stores 25 %–28 %, not B's stale 20 %."""
+    b = app_as("admin", "settings")
+    a = app_as("admin", "settings")
+    a.number_input(key="set_report_share__in_min").set_value(25.0)
+    submit(a, "set_report_share__save").click().run()
+    assert _setting("report_share") == {"min": 0.25, "max": 0.3}
+    b.number_input(key="set_report_share__in_max").set_value(28.0)
+    submit(b, "set_report_share__save").click().run()
+    assert "未保存" in _messages(b)
+    assert b.number_input(key="set_report_share__in_min").value == 25.0
+    assert b.number_input(key="set_report_share__in_max").value == 28.0
+    submit(b, "set_report_share__save").click().run()
+    assert _setting("report_share") == {"min": 0.25, "max": 0.28}, _messages(b)
+
+
+def test_rectification_retry_after_a_stale_refusal_does_not_reopen_it(app_world, travel) -> None:
+    """A marks an item 已完成; B (drawn before) only sets the 通报日期: refused; B's status field
+    now shows 已完成 (untouched, reloaded), so B's retry does not put 未完成 back."""
+    travel("2026-06-15")
+    w = app_world
+    xid = _rect(w, _meeting(w))
+    b = _pick(app_as("staff", "reports"), "rep_rect_t", 0)
+    a = _pick(app_as("staff", "reports"), "rep_rect_t", 0)
+    a.selectbox(key=f"rep_rect{xid}_status").set_value("已完成").run()
+    submit(a, f"rep_rect{xid}_save").click().run()
+    b.date_input(key=f"rep_rect{xid}_ann").set_value(date(YEAR, 6, 1)).run()
+    submit(b, f"rep_rect{xid}_save").click().run()
+    assert "未保存" in _messages(b)
+    assert b.selectbox(key=f"rep_rect{xid}_status").value == "已完成"
+    submit(b, f"rep_rect{xid}_save").click().run()
+    with session_scope("t") as s:
+        x = s.get(models.Rectification, xid)
+        assert (x.status, x.announced_on) == ("已完成", date(YEAR, 6, 1)), _messages(b)
