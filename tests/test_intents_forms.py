@@ -652,3 +652,30 @@ def test_rectification_retry_after_a_stale_refusal_does_not_reopen_it(app_world,
     with session_scope("t") as s:
         x = s.get(models.Rectification, xid)
         assert (x.status, x.announced_on) == ("已完成", date(YEAR, 6, 1)), _messages(b)
+
+
+def test_attendance_retry_after_a_stale_refusal_marks_the_deputy_the_user_marked(app_world, travel) -> None:
+    """B marks the third deputy of the sheet 缺席; A meanwhile takes the first deputy off the list
+    (the rows move up). B's save is refused; B's sheet now shows the list as it is with B's mark on
+    the same deputy (not on whoever is third now), and B's retry stores exactly that."""
+    from services import attendance
+
+    travel("2026-06-15")
+    eid = _event(app_world)
+    with session_scope("t") as s:
+        rows = attendance.event_sheet(s, app_world.staff(), eid)
+    first, third, fourth = rows[0]["deputy_id"], rows[2]["deputy_id"], rows[3]["deputy_id"]
+    b = _sheet_page(eid)
+    _mark(b, eid, 2, "缺席")
+    with session_scope("staff") as s:
+        attendance.save_attendance(s, app_world.staff(), eid, {first: attendance.NOT_INVITED})
+    submit(b, f"att_sheet_{eid}_save").click().run()
+    assert "未保存" in _messages(b), _messages(b)
+    assert _statuses(eid)[third] == "出席"
+    gen = b.session_state[f"att_sheet_{eid}__gen"]
+    shown = b.data_editor(key=f"att_sheet_{eid}_ed{gen}").value
+    marked = dict(zip(shown["deputy_id"], shown["出席情况"], strict=True))
+    assert first not in marked and marked[third] == "缺席" and marked[fourth] == "出席"
+    submit(b, f"att_sheet_{eid}_save").click().run()
+    now = _statuses(eid)
+    assert first not in now and now[third] == "缺席" and now[fourth] == "出席", _messages(b)
