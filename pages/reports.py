@@ -124,7 +124,13 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
     if prop and prop[:2] == (gid, year):
         st.info(prop[2], icon=":material/calculate:")
 
-    current = [i["deputy_id"] for i in d["items"]]
+    # the plan's version drawn with the form and a token, shared by 保存计划 and 确定计划: a save or a
+    # lock on a plan someone else changed meanwhile is refused; a double click saves once. The
+    # table shows the plan as drawn until the form ends (a colleague's save does not reset the
+    # user's edits in it).
+    it = intent(form_key, f"{gid}_{year}", d["version"])
+    drawn_items = st.session_state[it.slot].setdefault("items", d["items"])
+    current = [i["deputy_id"] for i in drawn_items]
     chosen = st.multiselect(
         "当面述职代表", list(serving), default=[i for i in current if i in serving] if ms_key not in st.session_state else None,
         format_func=lambda i: serving.get(i, str(i)), key=ms_key, placeholder="勾选本年当面述职的代表",
@@ -139,7 +145,7 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
         st.warning(msg + "：比例不在规定范围内，仍可保存。", icon=":material/warning:")
     field_error(form_key, "items")
 
-    by_id = {i["deputy_id"]: i for i in d["items"]}
+    by_id = {i["deputy_id"]: i for i in drawn_items}
     frame = pd.DataFrame({
         "deputy_id": chosen,
         "代表": [serving[i] for i in chosen],
@@ -159,9 +165,6 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
                 "述职内容": st.column_config.TextColumn("述职内容", max_chars=2000, width="large"),
             },
         )
-    # the plan's version drawn with the form and a token, shared by 保存计划 and 确定计划: a save or a
-    # lock on a plan someone else changed meanwhile is refused; a double click saves once
-    it = intent(form_key, f"{gid}_{year}", d["version"])
     c1, c2 = st.columns(2)
     if c1.button("保存计划", key=it.key("rep_plan_save"), type="primary", icon=":material/save:"):
         items = []
