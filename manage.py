@@ -295,7 +295,7 @@ def _report_import(report, unit: str) -> None:
 def cmd_import(args: argparse.Namespace) -> None:
     """Import deputies or groups from an .xlsx file (all rows or none)."""
     from db.engine import session_scope
-    from services import deputy_io
+    from services import deputy_io, imports
     from services.common import ServiceError
 
     url = _url()
@@ -312,7 +312,8 @@ def cmd_import(args: argparse.Namespace) -> None:
     try:
         with session_scope(CLI_USER, url=url) as s:
             fn = deputy_io.import_deputies if args.kind == "deputies" else deputy_io.import_groups
-            report = fn(s, _actor(), data, progress)
+            # the same file content is imported once, as on the page (services.imports)
+            report = imports.import_once(s, _actor(), args.kind, data, path.name, lambda: fn(s, _actor(), data, progress))
             if report.errors:
                 s.rollback()
     except ServiceError as exc:

@@ -58,14 +58,16 @@ def intent(form: str, record: object = None, version: int | None = None) -> Inte
 def keep_drawn(it: Intent, keys: list[str]) -> None:
     """Remember the values the form's widgets ``keys`` had when the intent was made (the record as
     drawn). After a stale refusal the fields the user did not touch are reloaded from the record as
-    it now is, the fields the user changed keep the user's input (``run_write``)."""
+    it now is, the fields the user changed keep the user's input (``run_write``, ``reload_untouched``)."""
     cur = st.session_state.get(it.slot)
     if cur is not None and "drawn" not in cur:
         cur["drawn"] = {k: st.session_state.get(k) for k in keys}
 
 
-def _reload_untouched(it: Intent | None) -> None:
-    """Drop the widget state of fields still as drawn: they refill from the current record."""
+def reload_untouched(it: Intent | None) -> None:
+    """Drop the widget state of fields still as drawn (``keep_drawn``): they refill from the
+    current record. Called after a stale refusal, so a retry never re-sends a drawn value the
+    user did not choose over someone else's change."""
     cur = st.session_state.get(it.slot) if it is not None else None
     for k, v in ((cur or {}).get("drawn") or {}).items():
         if k in st.session_state and st.session_state[k] == v:
@@ -122,7 +124,7 @@ def run_write(key: str, actor_name: str, fn: Callable[[Any], Any], success: str 
         st.session_state[f"{key}__flash"] = ("info", str(exc))
         st.rerun()
     except StaleError as exc:
-        _reload_untouched(intent)
+        reload_untouched(intent)
         end_intent(intent)
         st.session_state[f"{key}__flash"] = ("err", str(exc))
         st.rerun()

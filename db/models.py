@@ -51,7 +51,7 @@ class Versioned:
 # ---------------------------------------------------------------- users & security
 
 
-class User(Base):
+class User(Versioned, Base):
     """A login account with one role and an optional office / group scope."""
 
     __tablename__ = "users"
@@ -76,6 +76,7 @@ class User(Base):
 
     office: Mapped[Office | None] = relationship()
     group: Mapped[DeputyGroup | None] = relationship()
+    __mapper_args__ = {"version_id_col": Versioned.version}
 
 
 class LoginSession(Base):
@@ -180,7 +181,7 @@ class CalendarDay(Base):
 # ---------------------------------------------------------------- master data
 
 
-class Term(Base):
+class Term(Versioned, Base):
     """届次: a term of the congress."""
 
     __tablename__ = "terms"
@@ -191,9 +192,10 @@ class Term(Base):
     start_year: Mapped[int] = mapped_column(Integer, nullable=False)
     end_year: Mapped[int] = mapped_column(Integer, nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    __mapper_args__ = {"version_id_col": Versioned.version}
 
 
-class Office(Base):
+class Office(Versioned, Base):
     """办事处: a sub-district office."""
 
     __tablename__ = "offices"
@@ -201,9 +203,10 @@ class Office(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    __mapper_args__ = {"version_id_col": Versioned.version}
 
 
-class DeputyGroup(Base):
+class DeputyGroup(Versioned, Base):
     """代表组: one or more per office, with a liaison (联络员)."""
 
     __tablename__ = "deputy_groups"
@@ -216,9 +219,10 @@ class DeputyGroup(Base):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
     office: Mapped[Office] = relationship()
+    __mapper_args__ = {"version_id_col": Versioned.version}
 
 
-class District(Base):
+class District(Versioned, Base):
     """选区: an electoral district belonging to a group."""
 
     __tablename__ = "districts"
@@ -229,6 +233,7 @@ class District(Base):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
     group: Mapped[DeputyGroup] = relationship()
+    __mapper_args__ = {"version_id_col": Versioned.version}
 
 
 class HandlingBody(Versioned, Base):
@@ -319,7 +324,7 @@ class DeputyPeriod(Base):
     deputy: Mapped[Deputy] = relationship(back_populates="periods")
 
 
-class Mailbox(Base):
+class Mailbox(Versioned, Base):
     """代表信箱: per district (or per deputy), with its keeper."""
 
     __tablename__ = "mailboxes"
@@ -341,6 +346,7 @@ class Mailbox(Base):
 
     district: Mapped[District] = relationship()
     deputy: Mapped[Deputy | None] = relationship()
+    __mapper_args__ = {"version_id_col": Versioned.version}
 
 
 class MailboxOpening(Base):
@@ -574,7 +580,7 @@ class LetterEvent(Base):
     prior: Mapped[dict | None] = mapped_column(JSON)  # the letter's fields before this step (for undo)
 
 
-class QuarterlySummary(Base):
+class QuarterlySummary(Versioned, Base):
     """季度汇总 submission state per group and quarter (R13)."""
 
     __tablename__ = "quarterly_summaries"
@@ -587,6 +593,7 @@ class QuarterlySummary(Base):
     submitted_by: Mapped[str | None] = mapped_column(String(64))
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     note: Mapped[str | None] = mapped_column(Text)
+    __mapper_args__ = {"version_id_col": Versioned.version}
 
 
 class SupervisionTopic(Base):
@@ -727,7 +734,7 @@ class CongressEvent(Base):
     session_no: Mapped[int | None] = mapped_column(Integer)
 
 
-class Attendance(Base):
+class Attendance(Versioned, Base):
     """One invited deputy's attendance at an event: 出席 / 请假 / 缺席."""
 
     __tablename__ = "attendance"
@@ -741,6 +748,7 @@ class Attendance(Base):
     )
     deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"), primary_key=True)
     status: Mapped[str] = mapped_column(String(4), nullable=False, default="出席")
+    __mapper_args__ = {"version_id_col": Versioned.version}
 
 
 class PublicityWork(Base):
@@ -776,7 +784,7 @@ class PublicityDeputy(Base):
 # ---------------------------------------------------------------- reports to voters
 
 
-class ReportPlan(Base):
+class ReportPlan(Versioned, Base):
     """A group's yearly plan of face-to-face reports (R6)."""
 
     __tablename__ = "report_plans"
@@ -788,6 +796,7 @@ class ReportPlan(Base):
     locked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     locked_by: Mapped[str | None] = mapped_column(String(64))
     locked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __mapper_args__ = {"version_id_col": Versioned.version}
 
 
 class ReportPlanItem(Base):
@@ -842,7 +851,7 @@ class Report(Versioned, Base):
     __mapper_args__ = {"version_id_col": Versioned.version}
 
 
-class Rectification(Base):
+class Rectification(Versioned, Base):
     """整改 item from voters' evaluation (R10) or from a spot check (R16)."""
 
     __tablename__ = "rectifications"
@@ -867,6 +876,7 @@ class Rectification(Base):
     # opened by a spot check's grading (需整改), which may withdraw it if the findings are revised;
     # an item a person wrote is never withdrawn, whatever its text
     opened_by_grading: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    __mapper_args__ = {"version_id_col": Versioned.version}
 
 
 class Hearing(Base):

@@ -11,7 +11,7 @@ import streamlit as st
 from components import charts
 from components.bodies import body_picker
 from components.forms import (
-    confirm,
+    confirm_button,
     end_intent,
     errors_of,
     field_error,
@@ -215,6 +215,17 @@ def _ledger(actor: Actor, ch: dict) -> None:
         export_title="联系选民活动台账", selectable=True, hidden=("id",),
         empty="没有符合条件的活动。可调整筛选条件，或在“登记活动”中录入。",
     )
+    opened = st.session_state.get("act_opened")  # the activity whose detail the user had open
+    if res.selected:
+        st.session_state["act_opened"] = int(res.selected["id"])
+    else:
+        show_flash("act_del")  # after the user's own delete the detail (where it would show) is gone
+    if not res.selected and opened is not None:
+        st.session_state.pop("act_opened", None)
+        with session_scope(actor.username) as s:
+            gone = svc.deleted_note(s, opened)
+        if gone:  # deleted by someone else under the open detail: say so instead of an empty page
+            st.warning(f"您打开的活动已被删除：{gone}。您在该活动上尚未保存的修改未能保存。")
     if res.selected:
         st.divider()
         _detail(actor, ch, int(res.selected["id"]))
@@ -272,13 +283,18 @@ def _detail(actor: Actor, ch: dict, activity_id: int) -> None:
             gen = st.session_state.get(f"act_edit{activity_id}__gen", 0)
             _activity_form(actor, ch, f"act_edit{activity_id}", f"act_edit{activity_id}_g{gen}",
                            initial=a, activity_id=activity_id, version=a["version"])
-        if confirm(f"act_del{activity_id}", "删除此活动",
-                   f"确定删除 {a['held_on']:%Y-%m-%d} 在{a['district']}的活动及其 {len(a['opinions'])} 条群众意见吗？删除会记入操作日志。"):
+        # the delete carries the version the detail was drawn with (the edit form's intent: an
+        # edit saved by this user renews it; one saved by someone else makes the delete stale)
+        it = intent(f"act_edit{activity_id}", f"act_edit{activity_id}_g{gen}", a["version"])
+        if confirm_button("删除此活动", it, f"act_del{activity_id}",
+                          f"确定删除 {a['held_on']:%Y-%m-%d} 在{a['district']}的活动及其 {len(a['opinions'])} 条群众意见吗？"
+                          "删除会记入操作日志。"):
             def _delete(s):
-                svc.delete_activity(s, actor, activity_id, a["version"])
+                svc.delete_activity(s, actor, activity_id, it.seen)
                 st.session_state.pop("act_ledger__grid", None)  # the deleted row is no longer selected
+                st.session_state.pop("act_opened", None)  # (the user's own delete: no "deleted by" notice)
 
-            run_write("act_del", actor.username, _delete, success="已删除该活动。")
+            run_write("act_del", actor.username, _delete, success="已删除该活动。", intent=it)
         show_flash("act_del")
 
 

@@ -81,7 +81,13 @@ def _sheet(actor: Actor, ch: dict, event_id: int) -> None:
     show_flash(form_key)
     with session_scope(actor.username) as s:
         rows = svc.event_sheet(s, actor, event_id)
-    gen = st.session_state.get(f"{form_key}__gen", 0)
+    gen = _carry_over(form_key, st.session_state.get(f"{form_key}__gen", 0), rows)
+    # the sheet as drawn (each row's version) and a token: a save over a sheet a colleague saved
+    # meanwhile is refused naming who; a double click saves once. The table shows the sheet as
+    # drawn until the form ends (a colleague's save does not move rows under the user's marks).
+    it = intent(form_key, gen, svc.sheet_version(rows))
+    drawn = st.session_state[it.slot].setdefault("rows", [dict(r) for r in rows])
+    rows = [dict(r) for r in drawn]
     if st.session_state.get(f"{form_key}__all"):
         for r in rows:
             r["出席情况"] = "出席"
@@ -111,19 +117,57 @@ def _sheet(actor: Actor, ch: dict, event_id: int) -> None:
         st.session_state[f"{form_key}__all"] = True
         st.session_state[f"{form_key}__gen"] = gen + 1
         st.rerun()
-    it = intent(form_key, gen)
     if c2.button("保存出席情况", type="primary", key=it.key(f"{form_key}_save")):
         statuses = {int(r["deputy_id"]): r["出席情况"] for r in (edited.to_dict("records") if rows else [])}
         for i in add:
             statuses[int(i)] = "出席"
-        res = run_write(form_key, actor.username, lambda s: svc.save_attendance(s, actor, event_id, statuses),
+        _remember_marks(form_key, gen, it.seen or {}, add)
+        res = run_write(form_key, actor.username, lambda s: svc.save_attendance(s, actor, event_id, statuses, it.seen),
                         rerun=False, intent=it)
         if res is not None:
             st.session_state[f"{form_key}__flash"] = (
                 "ok", "已保存：" + "，".join(f"{k} {v} 人" for k, v in res.items()))
             st.session_state.pop(f"{form_key}__all", None)
+            for k in ("mine", "carried"):
+                st.session_state.pop(f"{form_key}__{k}", None)
             st.session_state[f"{form_key}__gen"] = gen + 1
             st.rerun()
+
+
+def _remember_marks(form_key: str, gen: int, drawn: dict[int, int], add: list) -> None:
+    """Keep, by deputy, the marks the user made on the sheet as drawn (the editor's changes are by
+    row position, and a colleague's save may add, remove or reorder rows): a refused save can
+    then show the user's marks on the sheet as it now is."""
+    order = list(drawn)  # deputy ids in the order the sheet was drawn
+    mine = dict(st.session_state.get(f"{form_key}__carried") or {})
+    if st.session_state.get(f"{form_key}__all"):
+        mine.update(dict.fromkeys(order, "出席"))
+    delta = (st.session_state.get(f"{form_key}_ed{gen}") or {}).get("edited_rows", {})
+    for i, change in delta.items():
+        if "出席情况" in change and int(i) < len(order):
+            mine[order[int(i)]] = change["出席情况"]
+    mine.update({int(i): "出席" for i in add})
+    st.session_state[f"{form_key}__mine"] = mine
+
+
+def _carry_over(form_key: str, gen: int, rows: list[dict]) -> int:
+    """After a refused save (stale sheet or repeated click: the form's intent ended), redraw the
+    sheet as it now is with the user's own marks on top, by deputy, so the retry sends what the
+    user chose and nothing a colleague changed is put back. Returns the editor generation."""
+    mine = st.session_state.get(f"{form_key}__mine")
+    if mine is None or f"{form_key}__intent__{gen}" in st.session_state:
+        return gen  # nothing refused (or bad input: the editor keeps the user's changes as they are)
+    st.session_state.pop(f"{form_key}__mine", None)
+    st.session_state.pop(f"{form_key}__all", None)
+    gen += 1
+    st.session_state[f"{form_key}__gen"] = gen
+    shown = {r["deputy_id"] for r in rows}
+    for r in rows:
+        if r["deputy_id"] in mine:
+            r["出席情况"] = mine[r["deputy_id"]]
+    st.session_state[f"{form_key}_add{gen}"] = [d for d, v in mine.items() if d not in shown and v != svc.NOT_INVITED]
+    st.session_state[f"{form_key}__carried"] = mine
+    return gen
 
 
 def _events(actor: Actor, ch: dict) -> None:

@@ -519,10 +519,11 @@ def _openings(actor: Actor, ch: dict) -> None:
                 found = st.number_input("信件数（件）", min_value=0, step=1, key="mb_n")
                 field_error(key, "letters_found")
             note = st.text_input("备注", key="mb_note")
-            if st.button("保存开箱记录", key="mb_save", type="primary"):
+            it = intent(key, 0)  # one opening per drawn form: a double click records one
+            if st.button("保存开箱记录", key=it.key("mb_save"), type="primary"):
                 run_write(key, actor.username, lambda s: mailboxes.record_opening(
                     s, actor, {"mailbox_id": box, "opened_on": opened, "opened_by": by, "letters_found": found,
-                               "note": note}), "已记录开箱。")
+                               "note": note}), "已记录开箱。", intent=it)
 
     def fetch(f: dict, offset: int, limit: int) -> Page:
         with session_scope(actor.username) as s:

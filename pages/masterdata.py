@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from components.forms import field_error, intent, run_write, show_flash
+from components.forms import Intent, field_error, intent, keep_drawn, run_write, show_flash
 from components.guard import require_page
 from components.table import Filter, data_table
 from components.text import alert, safe_md
@@ -51,12 +51,27 @@ def _pick(label: str, options: dict, value: object, key: str, *, none: str | Non
                         format_func=lambda v: none if v is None else options.get(v, str(v)))
 
 
-def _active_toggle(actor: Actor, key: str, what: str, active: bool, fn: Callable[..., None], obj_id: int) -> None:
-    """A button that deactivates (or reactivates) the selected record."""
+def _record_intent(kind: str, obj_id: int | None, init: dict, prefix: str) -> Intent:
+    """The intent of a master-data form (components.forms.intent): for a record, the version it was
+    drawn with and a token, shared by its edit form and its 停用 button (either save renews it);
+    for a new record, a token (a double click creates one)."""
+    if obj_id is None:
+        return intent(prefix, 0)
+    return intent(kind, obj_id, init.get("version"))
+
+
+def _drawn(it: Intent, prefix: str, names: str) -> None:
+    """Remember the form's fields as drawn (after a stale refusal the untouched ones reload)."""
+    keep_drawn(it, [f"{prefix}_{n}" for n in names.split()])
+
+
+def _active_toggle(actor: Actor, key: str, what: str, active: bool, fn: Callable[..., None], obj_id: int,
+                   it: Intent) -> None:
+    """A button that deactivates (or reactivates) the selected record, on the version drawn."""
     label = f"停用该{what}" if active else f"重新启用该{what}"
-    if st.button(label, key=f"{key}_toggle"):
-        run_write(key, actor.username, lambda s: fn(s, actor, obj_id, not active),
-                  success=f"已{'停用' if active else '启用'}{what}。")
+    if st.button(label, key=it.key(f"{key}_toggle")):
+        run_write(key, actor.username, lambda s: fn(s, actor, obj_id, not active, it.seen),
+                  success=f"已{'停用' if active else '启用'}{what}。", intent=it)
 
 
 # ---------------------------------------------------------------- 代表
@@ -231,8 +246,9 @@ def _deputies(actor: Actor, ch: dict) -> None:
 # ---------------------------------------------------------------- 代表组
 
 
-def _group_form(actor: Actor, ch: dict, prefix: str, init: dict, group_id: int | None) -> None:
-    """The group form."""
+def _group_form(actor: Actor, ch: dict, prefix: str, init: dict, group_id: int | None) -> Intent:
+    """The group form; returns its intent (the 停用 button shares it)."""
+    it = _record_intent("md_grp", group_id, init, prefix)
     show_flash(prefix)
     with st.form(f"{prefix}_form"):
         c1, c2, c3, c4 = st.columns(4)
@@ -248,16 +264,19 @@ def _group_form(actor: Actor, ch: dict, prefix: str, init: dict, group_id: int |
         with c4:
             phone = st.text_input("联络员电话", value=init.get("liaison_phone", ""), key=f"{prefix}_phone", max_chars=20)
             field_error(prefix, "liaison_phone")
-        submitted = st.form_submit_button("保存代表组" if group_id is None else "保存修改", type="primary")
+        _drawn(it, prefix, "name office liaison phone")
+        submitted = st.form_submit_button("保存代表组" if group_id is None else "保存修改", type="primary",
+                                          key=it.key(f"{prefix}_save"))
     if submitted:
         data = {"name": name, "office_id": office_id, "liaison_name": liaison, "liaison_phone": phone}
 
         def save(s):
-            md.save_group(s, actor, data, group_id)
+            md.save_group(s, actor, data, group_id, it.seen)
             if group_id is None:
                 _reset(f"{prefix}_")
 
-        run_write(prefix, actor.username, save, success="已保存代表组。")
+        run_write(prefix, actor.username, save, success="已保存代表组。", intent=it)
+    return it
 
 
 def _groups(actor: Actor, ch: dict) -> None:
@@ -273,8 +292,8 @@ def _groups(actor: Actor, ch: dict) -> None:
         gid = res.selected["编号"]
         init = _load(actor, md.get_group, gid)
         st.subheader(f"编辑代表组：{safe_md(init['name'])}")
-        _group_form(actor, ch, f"md_grp_e{gid}", init, gid)
-        _active_toggle(actor, f"md_grp_e{gid}", "代表组", init["active"], md.set_group_active, gid)
+        it = _group_form(actor, ch, f"md_grp_e{gid}", init, gid)
+        _active_toggle(actor, f"md_grp_e{gid}", "代表组", init["active"], md.set_group_active, gid, it)
     if actor.group_id is None:
         with st.expander("新增代表组", expanded=not res.selected):
             if not ch["offices"]:
@@ -286,8 +305,9 @@ def _groups(actor: Actor, ch: dict) -> None:
 # ---------------------------------------------------------------- 选区
 
 
-def _district_form(actor: Actor, ch: dict, prefix: str, init: dict, district_id: int | None) -> None:
-    """The district form."""
+def _district_form(actor: Actor, ch: dict, prefix: str, init: dict, district_id: int | None) -> Intent:
+    """The district form; returns its intent (the 停用 button shares it)."""
+    it = _record_intent("md_dist", district_id, init, prefix)
     show_flash(prefix)
     with st.form(f"{prefix}_form"):
         c1, c2 = st.columns(2)
@@ -297,14 +317,17 @@ def _district_form(actor: Actor, ch: dict, prefix: str, init: dict, district_id:
         with c2:
             group_id = _pick("所属代表组", ch["groups"], init.get("group_id"), f"{prefix}_group")
             field_error(prefix, "group_id")
-        submitted = st.form_submit_button("保存选区" if district_id is None else "保存修改", type="primary")
+        _drawn(it, prefix, "name group")
+        submitted = st.form_submit_button("保存选区" if district_id is None else "保存修改", type="primary",
+                                          key=it.key(f"{prefix}_save"))
     if submitted:
         def save(s):
-            md.save_district(s, actor, {"name": name, "group_id": group_id}, district_id)
+            md.save_district(s, actor, {"name": name, "group_id": group_id}, district_id, it.seen)
             if district_id is None:
                 _reset(f"{prefix}_")
 
-        run_write(prefix, actor.username, save, success="已保存选区。")
+        run_write(prefix, actor.username, save, success="已保存选区。", intent=it)
+    return it
 
 
 def _districts(actor: Actor, ch: dict) -> None:
@@ -317,8 +340,8 @@ def _districts(actor: Actor, ch: dict) -> None:
         did = res.selected["编号"]
         init = _load(actor, md.get_district, did)
         st.subheader(f"编辑选区：{safe_md(init['name'])}")
-        _district_form(actor, ch, f"md_dist_e{did}", init, did)
-        _active_toggle(actor, f"md_dist_e{did}", "选区", init["active"], md.set_district_active, did)
+        it = _district_form(actor, ch, f"md_dist_e{did}", init, did)
+        _active_toggle(actor, f"md_dist_e{did}", "选区", init["active"], md.set_district_active, did, it)
     with st.expander("新增选区", expanded=not res.selected):
         if not ch["groups"]:
             st.info("还没有代表组。请先在“代表组”中新增代表组。")
@@ -344,21 +367,24 @@ def _offices(actor: Actor) -> None:
         init = _load(actor, md.get_office, oid)
         prefix = f"md_off_e{oid}"
         st.subheader(f"编辑办事处：{safe_md(init['name'])}")
+    it = _record_intent("md_off", oid, init, prefix)
     show_flash(prefix)
     with st.form(f"{prefix}_form"):
         name = st.text_input("办事处名称", value=init.get("name", ""), key=f"{prefix}_name", max_chars=64)
         field_error(prefix, "name")
-        submitted = st.form_submit_button("保存办事处" if oid is None else "保存修改", type="primary")
+        _drawn(it, prefix, "name")
+        submitted = st.form_submit_button("保存办事处" if oid is None else "保存修改", type="primary",
+                                          key=it.key(f"{prefix}_save"))
     if submitted:
         def save(s):
-            md.save_office(s, actor, {"name": name}, oid)
+            md.save_office(s, actor, {"name": name}, oid, it.seen)
             if oid is None:
                 _reset(f"{prefix}_")
 
-        run_write(prefix, actor.username, save, success="已保存办事处。")
+        run_write(prefix, actor.username, save, success="已保存办事处。", intent=it)
     if oid is not None:
         field_error(prefix, "active")
-        _active_toggle(actor, prefix, "办事处", init["active"], md.set_office_active, oid)
+        _active_toggle(actor, prefix, "办事处", init["active"], md.set_office_active, oid, it)
 
 
 def _terms(actor: Actor) -> None:
@@ -375,6 +401,7 @@ def _terms(actor: Actor) -> None:
         init = _load(actor, md.get_term, tid)
         prefix = f"md_term_e{tid}"
         st.subheader(f"编辑届次：{safe_md(init['name'])}")
+    it = _record_intent("md_term", tid, init, prefix)
     show_flash(prefix)
     with st.form(f"{prefix}_form"):
         c1, c2, c3, c4 = st.columns(4)
@@ -391,23 +418,27 @@ def _terms(actor: Actor) -> None:
             end = st.text_input("结束年份", value=str(init.get("end_year", "")), key=f"{prefix}_end")
             field_error(prefix, "end_year")
         active = st.checkbox("当前届次（启用）", value=init.get("active", True), key=f"{prefix}_active")
-        submitted = st.form_submit_button("保存届次" if tid is None else "保存修改", type="primary")
+        _drawn(it, prefix, "number name start end active")
+        submitted = st.form_submit_button("保存届次" if tid is None else "保存修改", type="primary",
+                                          key=it.key(f"{prefix}_save"))
     if submitted:
         data = {"number": number, "name": name, "start_year": start, "end_year": end, "active": active}
 
         def save(s):
-            md.save_term(s, actor, data, tid)
+            md.save_term(s, actor, data, tid, it.seen)
             if tid is None:
                 _reset(f"{prefix}_")
 
-        run_write(prefix, actor.username, save, success="已保存届次。")
+        run_write(prefix, actor.username, save, success="已保存届次。", intent=it)
 
 
 # ---------------------------------------------------------------- 代表信箱
 
 
-def _mailbox_form(actor: Actor, ch: dict, prefix: str, init: dict, mailbox_id: int | None) -> None:
-    """The mailbox form: district, keeper (deputy, or liaison by delegation), place, dates."""
+def _mailbox_form(actor: Actor, ch: dict, prefix: str, init: dict, mailbox_id: int | None) -> Intent:
+    """The mailbox form: district, keeper (deputy, or liaison by delegation), place, dates; returns
+    its intent (the 停用 button shares it)."""
+    it = _record_intent("md_box", mailbox_id, init, prefix)
     show_flash(prefix)
     # the district is chosen outside the form so that the keeper list shows that group's deputies
     district_id = _pick("选区", ch["districts_labelled"], init.get("district_id"), f"{prefix}_district")
@@ -448,18 +479,21 @@ def _mailbox_form(actor: Actor, ch: dict, prefix: str, init: dict, mailbox_id: i
             est = st.date_input("设立日期", value=init.get("established_on") or clock.today(), key=f"{prefix}_est",
                                 format="YYYY-MM-DD")
             field_error(prefix, "established_on")
-        submitted = st.form_submit_button("保存信箱" if mailbox_id is None else "保存修改", type="primary")
+        _drawn(it, prefix, "district name location kind deputy keeper dstart dend est")
+        submitted = st.form_submit_button("保存信箱" if mailbox_id is None else "保存修改", type="primary",
+                                          key=it.key(f"{prefix}_save"))
     if submitted:
         data = {"name": name, "district_id": district_id, "location": location, "keeper_kind": kind,
                 "deputy_id": deputy_id, "keeper_name": keeper, "delegation_start": start,
                 "delegation_end": end, "established_on": est}
 
         def save(s):
-            md.save_mailbox(s, actor, data, mailbox_id)
+            md.save_mailbox(s, actor, data, mailbox_id, it.seen)
             if mailbox_id is None:
                 _reset(f"{prefix}_")
 
-        run_write(prefix, actor.username, save, success="已保存代表信箱。")
+        run_write(prefix, actor.username, save, success="已保存代表信箱。", intent=it)
+    return it
 
 
 def _mailboxes(actor: Actor, ch: dict) -> None:
@@ -472,8 +506,8 @@ def _mailboxes(actor: Actor, ch: dict) -> None:
         mid = res.selected["编号"]
         init = _load(actor, md.get_mailbox, mid)
         st.subheader(f"编辑信箱：{safe_md(init['name'])}")
-        _mailbox_form(actor, ch, f"md_box_e{mid}", init, mid)
-        _active_toggle(actor, f"md_box_e{mid}", "信箱", init["active"], md.set_mailbox_active, mid)
+        it = _mailbox_form(actor, ch, f"md_box_e{mid}", init, mid)
+        _active_toggle(actor, f"md_box_e{mid}", "信箱", init["active"], md.set_mailbox_active, mid, it)
     with st.expander("新增代表信箱", expanded=not res.selected):
         if not ch["districts"]:
             st.info("还没有选区。请先在“选区”中新增选区。")
@@ -523,12 +557,8 @@ def _import_section(actor: Actor, kind: str) -> None:
         fn = deputy_io.import_deputies if is_dep else deputy_io.import_groups
         name = upload.name
 
-        def _run(s):
-            imports.refuse_repeat(s, kind, data)  # the same content once (who and when if again)
-            out = fn(s, actor, data, progress)
-            if out.ok:
-                imports.claim_file(s, actor, kind, data, name, out.total)
-            return out
+        def _run(s):  # the same content once (who and when if again)
+            return imports.import_once(s, actor, kind, data, name, lambda: fn(s, actor, data, progress))
 
         report = run_write(key, actor.username, _run, rerun=False)
         bar.empty()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.forms import field_error, run_write, show_flash
+from components.forms import field_error, intent, run_write, show_flash
 from components.guard import require_page
 from components.params import param_choice, param_int, param_year, year_options
 from components.table import Filter, Order, data_table, order_labels, rows_fetch
@@ -111,17 +111,21 @@ def _summary(actor: Actor, groups: dict[int, str]) -> None:
                        mime=DOCX, key="qs_docx", on_click="ignore")
     st.caption(f"联络员：{safe_md(data['liaison'] or '未登记')}")
     show_flash("qs_submit")
+    # the mark's version drawn with the page and a token (one mark per drawn page; a mark or a
+    # withdrawal someone else made meanwhile refuses the click, naming who)
+    it = intent("qs_submit", f"{group}_{year}_{quarter}", data["version"])
     if data["submitted_at"]:
         st.success(f"已于 {fmt_date(data['submitted_at'])} 由 {safe_md(data['submitted_by'])} 报送。")
-        if actor.role == "admin" and st.button("撤回报送（仅管理员）", key="qs_withdraw"):
+        if actor.role == "admin" and st.button("撤回报送（仅管理员）", key=it.key("qs_withdraw")):
             run_write("qs_submit", actor.username,
-                      lambda s: quarterly.withdraw(s, actor, group, year, quarter), "已撤回报送。")
+                      lambda s: quarterly.withdraw(s, actor, group, year, quarter, it.seen), "已撤回报送。", intent=it)
     elif actor.can_write("quarterly"):
         note = st.text_input("报送说明（可选）", key="qs_note")
         field_error("qs_submit", "quarter")
-        if st.button("标记为已报送", key="qs_submit_btn", type="primary"):
+        if st.button("标记为已报送", key=it.key("qs_submit_btn"), type="primary"):
             run_write("qs_submit", actor.username,
-                      lambda s: quarterly.submit(s, actor, group, year, quarter, note), "已标记为已报送。")
+                      lambda s: quarterly.submit(s, actor, group, year, quarter, note, it.seen), "已标记为已报送。",
+                      intent=it)
     else:
         st.caption("该季度汇总尚未报送。")
 

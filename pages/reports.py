@@ -143,7 +143,13 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
     if prop and prop[:2] == (gid, year):
         alert("info", prop[2], icon=":material/calculate:")
 
-    current = [i["deputy_id"] for i in d["items"]]
+    # the plan's version drawn with the form and a token, shared by 保存计划 and 确定计划: a save or a
+    # lock on a plan someone else changed meanwhile is refused; a double click saves once. The
+    # table shows the plan as drawn until the form ends (a colleague's save does not reset the
+    # user's edits in it).
+    it = intent(form_key, f"{gid}_{year}", d["version"])
+    drawn_items = st.session_state[it.slot].setdefault("items", d["items"])
+    current = [i["deputy_id"] for i in drawn_items]
     chosen = st.multiselect(
         "当面述职代表", list(serving), default=[i for i in current if i in serving] if ms_key not in st.session_state else None,
         format_func=lambda i: serving.get(i, str(i)), key=ms_key, placeholder="勾选本年当面述职的代表",
@@ -158,7 +164,7 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
         alert("warning", msg + "：比例不在规定范围内，仍可保存。", icon=":material/warning:")
     field_error(form_key, "items")
 
-    by_id = {i["deputy_id"]: i for i in d["items"]}
+    by_id = {i["deputy_id"]: i for i in drawn_items}
     frame = pd.DataFrame({
         "deputy_id": chosen,
         "代表": [serving[i] for i in chosen],
@@ -179,7 +185,7 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
             },
         )
     c1, c2 = st.columns(2)
-    if c1.button("保存计划", key="rep_plan_save", type="primary", icon=":material/save:"):
+    if c1.button("保存计划", key=it.key("rep_plan_save"), type="primary", icon=":material/save:"):
         items = []
         if edited is not None:
             for r in edited.to_dict("records"):
@@ -189,16 +195,17 @@ def _plan(actor: Actor, year: int, groups: dict[int, str]) -> None:
                               "venue": r.get("地点"), "content": r.get("述职内容")})
 
         def _save(s):
-            res = svc.save_plan(s, actor, gid, year, items)
+            res = svc.save_plan(s, actor, gid, year, items, expected_version=it.seen)
             if res["warning"]:
                 st.session_state["rep_plan__warn"] = res["warning"]
             return res
 
-        run_write(form_key, actor.username, _save,
+        run_write(form_key, actor.username, _save, intent=it,
                   success=f"已保存{groups[gid]}{year}年述职计划（{k} 人）" + ("，修改已记入操作日志。" if d["locked"] else "。"))
     if d["plan_id"] and not d["locked"] and c2.button(
-            "确定计划", key="rep_plan_lock", icon=":material/lock:", help="确定后仍可修改，修改记入操作日志"):
-        run_write(form_key, actor.username, lambda s: svc.lock_plan(s, actor, gid, year), success="计划已确定。")
+            "确定计划", key=it.key("rep_plan_lock"), icon=":material/lock:", help="确定后仍可修改，修改记入操作日志"):
+        run_write(form_key, actor.username, lambda s: svc.lock_plan(s, actor, gid, year, it.seen),
+                  success="计划已确定。", intent=it)
 
 
 # ---------------------------------------------------------------- 当面述职
@@ -406,7 +413,8 @@ def _publish(actor: Actor, year: int, groups: dict[int, str]) -> None:
                      empty="没有待刊登的述职报告（已开述职会或书面报告审查通过的，才需刊登）。")
     if writer and res.selected:
         sel = res.selected
-        p = f"rep_pub{sel['id']}_{sel['version']}"
+        p = f"rep_pub{sel['id']}"
+        it = intent("rep_pub", sel["id"], sel["version"])  # the version drawn, not re-read at the click
         c1, c2, c3 = st.columns([2, 2, 1])
         with c1:
             pub = st.date_input("刊登日期", value=sel["刊登日期"] or clock.today(), key=f"{p}_date", format="YYYY-MM-DD")
@@ -417,10 +425,11 @@ def _publish(actor: Actor, year: int, groups: dict[int, str]) -> None:
             field_error("rep_pub", "publication_issue")
         with c3:
             st.write("")
-            if st.button("保存刊登", key=f"{p}_save", type="primary"):
+            keep_drawn(it, [f"{p}_date", f"{p}_issue"])  # after a stale refusal untouched fields reload
+            if st.button("保存刊登", key=it.key(f"{p}_save"), type="primary"):
                 run_write("rep_pub", actor.username,
-                          lambda s: svc.set_publication(s, actor, sel["id"], pub, issue, sel["version"]),
-                          success=f"已登记{sel['代表']}的述职刊登。")
+                          lambda s: svc.set_publication(s, actor, sel["id"], pub, issue, it.seen),
+                          success=f"已登记{sel['代表']}的述职刊登。", intent=it)
 
     st.subheader("评议整改")
     show_flash("rep_rect")
@@ -435,13 +444,14 @@ def _publish(actor: Actor, year: int, groups: dict[int, str]) -> None:
 
     can_rect = actor.can_write("rectification")
     res = data_table("rep_rect_t", fetch_rect, filters=filters, export_name="述职评议整改事项", unit="项",
-                     selectable=can_rect, hidden=("id", "status"),
+                     selectable=can_rect, hidden=("id", "version", "status"),
                      empty="没有符合条件的整改事项。选民评议提出意见后，在下方登记整改事项。")
     if not can_rect:
         return
     if res.selected:
         sel = res.selected
         p = f"rep_rect{sel['id']}"
+        it = intent("rep_rect", sel["id"], sel["version"])  # the version drawn, not re-read at the click
         c1, c2, c3 = st.columns([2, 2, 1])
         with c1:
             ann = st.date_input("代表组会议通报日期", value=sel["会议通报日期"] or None, key=f"{p}_ann",
@@ -452,11 +462,12 @@ def _publish(actor: Actor, year: int, groups: dict[int, str]) -> None:
                                   key=f"{p}_status")
         with c3:
             st.write("")
-            if st.button("保存", key=f"{p}_save", type="primary"):
+            keep_drawn(it, [f"{p}_ann", f"{p}_status"])  # after a stale refusal untouched fields reload
+            if st.button("保存", key=it.key(f"{p}_save"), type="primary"):
                 run_write("rep_rect", actor.username,
                           lambda s: svc.update_rectification(s, actor, sel["id"],
-                                                             {"announced_on": ann, "status": status}),
-                          success="已保存整改事项。")
+                                                             {"announced_on": ann, "status": status}, it.seen),
+                          success="已保存整改事项。", intent=it)
     with session_scope(actor.username) as s:
         reports = svc.report_options(s, actor, year)
     with st.expander("登记整改事项"):
@@ -478,14 +489,15 @@ def _publish(actor: Actor, year: int, groups: dict[int, str]) -> None:
         with c3:
             ann = st.date_input("代表组会议通报日期", value=None, key=f"{p}_ann", format="YYYY-MM-DD")
             field_error("rep_rect", "announced_on")
-        if st.button("登记整改事项", key=f"{p}_save", type="primary"):
+        it_new = intent("rep_rect_new", gen)  # one item per drawn form: a double click adds one
+        if st.button("登记整改事项", key=it_new.key(f"{p}_save"), type="primary"):
             def _add(s):
                 rid_new = svc.add_rectification(s, actor, rid, {"content": content, "owner": owner, "due_on": due,
                                                                 "announced_on": ann})
                 st.session_state["rep_rect__gen"] = gen + 1
                 return rid_new
 
-            run_write("rep_rect", actor.username, _add, success="已登记整改事项。")
+            run_write("rep_rect", actor.username, _add, success="已登记整改事项。", intent=it_new)
 
 
 # ---------------------------------------------------------------- 听取汇报
@@ -529,14 +541,15 @@ def _hearings(actor: Actor, year: int, groups: dict[int, str]) -> None:
             field_error("rep_hear", "heard_by")
         points = st.text_area("意见要点", key=f"{p}_points", max_chars=5000)
         field_error("rep_hear", "points")
-        if st.button("登记", key=f"{p}_save", type="primary"):
+        it = intent("rep_hear_new", gen)  # one hearing per drawn form: a double click records one
+        if st.button("登记", key=it.key(f"{p}_save"), type="primary"):
             def _add(s):
                 hid = svc.add_hearing(s, actor, {"group_id": gid, "held_on": held, "heard_by": heard_by,
                                                  "points": points})
                 st.session_state["rep_hear__gen"] = gen + 1
                 return hid
 
-            run_write("rep_hear", actor.username, _add, success="已登记听取汇报。")
+            run_write("rep_hear", actor.username, _add, success="已登记听取汇报。", intent=it)
 
 
 def render() -> None:

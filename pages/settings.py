@@ -6,14 +6,24 @@ import copy
 
 import streamlit as st
 
-from components.forms import confirm, errors_of, field_error, show_flash
+from components.forms import (
+    Intent,
+    confirm_button,
+    end_intent,
+    errors_of,
+    field_error,
+    intent,
+    keep_drawn,
+    reload_untouched,
+    show_flash,
+)
 from components.guard import require_page
 from components.text import safe_md
 from db.engine import session_scope
 from services import intents
 from services import setting_changes as changes
 from services import settings as svc
-from services.common import Actor, ServiceError, ValidationError
+from services.common import Actor, DuplicateSubmit, ServiceError, ValidationError
 from services.states import GroupGrade, values
 
 Kind = svc.Kind
@@ -120,22 +130,30 @@ def _forget(prefix: str) -> None:
         del st.session_state[key]
 
 
-def _write(prefix: str, actor: Actor, fn) -> None:  # noqa: ANN001
-    """Run a save in one transaction and rerun with its message beside the setting.
+def _write(prefix: str, actor: Actor, fn, it: Intent) -> None:  # noqa: ANN001
+    """Run a save in one transaction, claiming the form's token (a double click saves once), and
+    rerun with its message beside the setting.
 
-    Refused: the errors go beside the fields and the admin's input stays. Stale: the message says
-    what the setting is now; the form keeps the admin's input and now counts as opened on the
-    new value (a second 保存 is a deliberate overwrite).
+    Refused: the errors go beside the fields and the admin's input stays. Stale (the value the
+    form was drawn with is no longer the stored one): the message says what the setting is now,
+    who changed it and when; the form keeps the admin's input and now counts as opened on the
+    new value, with a new token (a second 保存 is a deliberate overwrite).
     """
     st.session_state[f"{prefix}__errors"] = {}
     st.session_state.pop(f"{prefix}__pending", None)
-    try:
-        saved = intents.submit(actor.username, fn)  # a lost database race is retried, never shown
+    try:  # a lost database race is retried, never shown
+        saved = intents.submit(actor.username, fn, token=it.token, form=prefix)
     except ValidationError as exc:
         st.session_state[f"{prefix}__errors"] = exc.errors
         st.session_state[f"{prefix}__flash"] = ("err", "未保存，请按提示修改：" + "；".join(exc.errors.values()))
         st.rerun()
+    except DuplicateSubmit as exc:
+        end_intent(it)
+        st.session_state[f"{prefix}__flash"] = ("info", str(exc))
+        st.rerun()
     except changes.StaleSetting as exc:
+        reload_untouched(it)  # parts the admin did not change refill from the value now stored
+        end_intent(it)
         st.session_state[f"{prefix}__seen"] = exc.current
         st.session_state[f"{prefix}__flash"] = ("err", str(exc))
         st.rerun()
@@ -164,7 +182,10 @@ def _setting(actor: Actor, entry: svc.Entry) -> None:
     """One setting: meaning, unit, range, value now, default; its form and 恢复默认值."""
     spec = entry.spec
     prefix = f"set_{spec.key}"
+    # the value the form was drawn with (its "version": a save over another value is refused) and
+    # the form's token (components.forms.intent: one save per drawn form)
     seen = st.session_state.setdefault(f"{prefix}__seen", copy.deepcopy(entry.value))
+    it = intent(prefix, spec.key)
     with st.container(border=True):
         st.subheader(spec.label)
         st.markdown(safe_md(spec.meaning))
@@ -184,21 +205,22 @@ def _setting(actor: Actor, entry: svc.Entry) -> None:
         with st.expander("修改", expanded=bool(errors_of(prefix)) or pending is not None):
             with st.form(f"{prefix}__form"):
                 proposed = _inputs(spec, prefix, seen)
-                submitted = st.form_submit_button("保存", type="primary", key=f"{prefix}__save")
+                keep_drawn(it, [k for k in st.session_state if str(k).startswith(f"{prefix}__in")])
+                submitted = st.form_submit_button("保存", type="primary", key=it.key(f"{prefix}__save"))
             if submitted:
-                _submit(actor, spec, prefix, seen, proposed)
+                _submit(actor, spec, prefix, seen, proposed, it)
             if pending is not None:
-                _confirm_pending(actor, spec, prefix, seen, pending)
+                _confirm_pending(actor, spec, prefix, seen, pending, it)
         if not entry.is_default:
             with session_scope(actor.username) as s:
                 n = changes.pending_recount(s, spec.key)
             message = (f"确定将“{spec.label}”恢复为默认值（{svc.describe(spec.key, spec.default)}）吗？"
                        + _recompute_note(spec, n) + "此操作记入操作日志。")
-            if confirm(f"{prefix}__restore", "恢复默认值", message):
-                _write(prefix, actor, lambda s: changes.restore_default(s, actor, spec.key, seen))
+            if confirm_button("恢复默认值", it, f"{prefix}__restore", message):
+                _write(prefix, actor, lambda s: changes.restore_default(s, actor, spec.key, seen), it)
 
 
-def _submit(actor: Actor, spec: svc.Spec, prefix: str, seen: object, proposed: object) -> None:
+def _submit(actor: Actor, spec: svc.Spec, prefix: str, seen: object, proposed: object, it: Intent) -> None:
     """保存 clicked: check the value; a change that recomputes deadlines asks first, the rest saves."""
     try:
         clean = svc.validate(spec.key, proposed)
@@ -211,17 +233,17 @@ def _submit(actor: Actor, spec: svc.Spec, prefix: str, seen: object, proposed: o
         st.session_state[f"{prefix}__errors"] = {}
         st.session_state[f"{prefix}__pending"] = clean
         st.rerun()
-    _write(prefix, actor, lambda s: changes.save(s, actor, spec.key, clean, seen))
+    _write(prefix, actor, lambda s: changes.save(s, actor, spec.key, clean, seen), it)
 
 
-def _confirm_pending(actor: Actor, spec: svc.Spec, prefix: str, seen: object, pending: object) -> None:
+def _confirm_pending(actor: Actor, spec: svc.Spec, prefix: str, seen: object, pending: object, it: Intent) -> None:
     """Ask before a change that recomputes due dates; 确认修改 saves it."""
     with session_scope(actor.username) as s:
         n = changes.pending_recount(s, spec.key)
     st.warning(f"将把“{spec.label}”改为：{svc.describe(spec.key, pending)}。{_recompute_note(spec, n)}确认修改吗？")
     c1, c2 = st.columns(2)
-    if c1.button("确认修改", key=f"{prefix}__yes", type="primary"):
-        _write(prefix, actor, lambda s: changes.save(s, actor, spec.key, pending, seen))
+    if c1.button("确认修改", key=it.key(f"{prefix}__yes"), type="primary"):
+        _write(prefix, actor, lambda s: changes.save(s, actor, spec.key, pending, seen), it)
     if c2.button("取消", key=f"{prefix}__no"):
         st.session_state.pop(f"{prefix}__pending", None)
         st.rerun()

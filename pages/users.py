@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.forms import field_error, run_write, show_flash
+from components.forms import field_error, intent, keep_drawn, run_write, show_flash
 from components.guard import require_page
 from components.table import Filter, data_table
 from components.text import safe_md
@@ -62,17 +62,16 @@ def _new_user(actor: Actor, ch: dict) -> None:
         password = st.text_input("初始密码", type="password", key=f"{prefix}_password",
                                  help="至少8位，须同时包含字母和数字；请让用户登录后尽快告知管理员重置为自己的密码")
         field_error(prefix, "password")
-        submitted = st.form_submit_button("创建账号", type="primary")
+        it = intent(prefix, 0)  # one account per drawn form: a double click creates one
+        submitted = st.form_submit_button("创建账号", type="primary", key=it.key("usr_new_save"))
     if submitted:
         data = {"username": username, "display_name": name, "role": role, "office_id": office_id,
                 "group_id": group_id, "password": password}
-
-        def save(s):
-            auth.create_user(s, actor, data)
-            for k in [k for k in st.session_state if str(k).startswith(f"{prefix}_")]:
-                del st.session_state[k]
-
-        run_write(prefix, actor.username, save, success=f"已创建账号 {username.strip().lower()}。")
+        run_write(prefix, actor.username, lambda s: auth.create_user(s, actor, data).id, rerun=False, intent=it,
+                  success=f"已创建账号 {username.strip().lower()}。")
+        for k in [k for k in st.session_state if str(k).startswith(f"{prefix}_")]:
+            del st.session_state[k]  # stored: the form starts empty
+        st.rerun()
 
 
 def _edit_user(actor: Actor, ch: dict, user_id: int) -> None:
@@ -80,6 +79,9 @@ def _edit_user(actor: Actor, ch: dict, user_id: int) -> None:
     with session_scope(actor.username) as s:
         init = auth.get_user(s, actor, user_id)
     prefix = f"usr_e{user_id}"
+    # one intent for the account's forms (edit, unlock, reset): the version they were drawn with
+    # and a token; any save renews it, so the admin's own save never makes the next one stale
+    it = intent("usr", user_id, init["version"])
     st.subheader(f"编辑账号：{safe_md(init['username'])}")
     show_flash(prefix)
     with st.form(f"{prefix}_form"):
@@ -94,19 +96,21 @@ def _edit_user(actor: Actor, ch: dict, user_id: int) -> None:
             active = st.checkbox("启用", value=init["active"], key=f"{prefix}_active",
                                  help="停用后该用户立即无法登录，已登录的会话也会失效")
         office_id, group_id = _scope_fields(prefix, ch, init)
-        submitted = st.form_submit_button("保存修改", type="primary")
+        keep_drawn(it, [f"{prefix}_{k}" for k in ("name", "role", "active", "office", "group")])
+        submitted = st.form_submit_button("保存修改", type="primary", key=it.key(f"usr_save_{user_id}"))
     if submitted:
         data = {"display_name": name, "role": role, "office_id": office_id, "group_id": group_id, "active": active}
-        run_write(prefix, actor.username, lambda s: auth.update_user(s, actor, user_id, data), success="已保存修改。")
+        run_write(prefix, actor.username, lambda s: auth.update_user(s, actor, user_id, data, it.seen),
+                  success="已保存修改。", intent=it)
 
     lock_key = f"usr_lock{user_id}"
     show_flash(lock_key)
     if init["locked"]:
         st.warning("该账号因登录失败次数过多，已暂停从未登录过的终端登录（本人常用的电脑仍可登录）。")
-    if st.button("解除登录锁定", key=f"{lock_key}_btn",
+    if st.button("解除登录锁定", key=it.key(f"usr_unlock_{user_id}"),
                  help="清除该账号此前的登录失败记录（所有终端）；解除操作记入操作日志"):
-        run_write(lock_key, actor.username, lambda s: auth.unlock(s, actor, init["username"]),
-                  success=f"已解除账号 {init['username']} 的登录锁定。")
+        run_write(lock_key, actor.username, lambda s: auth.unlock(s, actor, init["username"], it.seen),
+                  success=f"已解除账号 {init['username']} 的登录锁定。", intent=it)
 
     pw_key = f"usr_pw{user_id}"
     show_flash(pw_key)
@@ -118,14 +122,14 @@ def _edit_user(actor: Actor, ch: dict, user_id: int) -> None:
         with c2:
             pw2 = st.text_input("再次输入新密码", type="password", key=f"{pw_key}_2")
             field_error(pw_key, "password2")
-        reset = st.form_submit_button("重置密码")
+        reset = st.form_submit_button("重置密码", key=it.key(f"usr_pw_{user_id}"))
     if reset:
         def do_reset(s):
             if pw1 != pw2:
                 raise ValidationError({"password2": "两次输入的密码不一致"})
-            auth.reset_password(s, actor, user_id, pw1)
+            auth.reset_password(s, actor, user_id, pw1, it.seen)
 
-        run_write(pw_key, actor.username, do_reset, success="密码已重置；该用户已登录的会话均已失效。")
+        run_write(pw_key, actor.username, do_reset, success="密码已重置；该用户已登录的会话均已失效。", intent=it)
 
 
 def render() -> None:

@@ -51,6 +51,7 @@ from services.common import (
     ValidationError,
     check_version,
     group_office,
+    last_change,
     paginate,
     scope_filter,
     today,
@@ -314,6 +315,13 @@ def _load(session: Session, actor: Actor, activity_id: int) -> models.Activity:
     if act is None or not actor.in_scope(act.office_id, act.group_id):
         raise NotFound("该活动不存在或不在您的负责范围内。")
     return act
+
+
+def deleted_note(session: Session, activity_id: int) -> str:
+    """Who deleted activity ``activity_id`` and when, from the 操作日志 ("" while it exists)."""
+    if session.get(models.Activity, activity_id) is not None:
+        return ""
+    return last_change(session, "Activity", activity_id)
 
 
 def update_activity(session: Session, actor: Actor, activity_id: int, data: dict,

@@ -30,8 +30,10 @@ from services.common import (
     NotFound,
     Page,
     PermissionDenied,
+    StaleError,
     ValidationError,
     current_term,
+    last_change,
     paginate,
     scope_filter,
     today,
@@ -214,22 +216,49 @@ def list_events(session: Session, actor: Actor, f: dict, offset: int = 0, limit:
 
 
 def event_sheet(session: Session, actor: Actor, event_id: int) -> list[dict]:
-    """The invited deputies of an event inside the actor's scope: [{deputy_id, 代表组, 代表, 出席情况}]."""
+    """The invited deputies of an event inside the actor's scope: [{deputy_id, 代表组, 代表, 出席情况,
+    version}] (the versions, as ``sheet_version``, go back with the save)."""
     _event(session, event_id)
-    stmt = (select(A.deputy_id, G.name, D.name, A.status).join(D, D.id == A.deputy_id)
+    stmt = (select(A.deputy_id, G.name, D.name, A.status, A.version).join(D, D.id == A.deputy_id)
             .join(G, G.id == D.group_id).where(A.event_id == event_id).order_by(G.name, D.name))
     stmt = scope_filter(stmt, actor, G.office_id, D.group_id)
-    return [{"deputy_id": i, "代表组": g, "代表": n, "出席情况": s} for i, g, n, s in session.execute(stmt)]
+    return [{"deputy_id": i, "代表组": g, "代表": n, "出席情况": s, "version": v}
+            for i, g, n, s, v in session.execute(stmt)]
 
 
-def save_attendance(session: Session, actor: Actor, event_id: int, statuses: dict[int, str]) -> dict:
+def sheet_version(rows: list[dict]) -> dict[int, int]:
+    """The version of a drawn sheet (``event_sheet`` rows): each invited deputy's row version."""
+    return {int(r["deputy_id"]): int(r["version"]) for r in rows}
+
+
+def _check_sheet(session: Session, actor: Actor, event_id: int, expected: dict[int, int]) -> None:
+    """Refuse a save over a sheet that changed since it was drawn (a row changed, added or removed
+    by someone else): StaleError naming the last such change."""
+    now = sheet_version(event_sheet(session, actor, event_id))
+    moved = sorted({d for d in {*now, *expected} if now.get(d) != expected.get(d)})
+    if moved:
+        changes = [last_change(session, "Attendance", f"{event_id}/{d}") for d in moved]
+        raise StaleError("该会议活动的出席情况", max(changes, key=_when_of) if changes else "")
+
+
+def _when_of(change: str) -> str:
+    """The moment a last_change text names ("… 于 2026-03-05 10:12:00 …"), for picking the latest."""
+    return change.split("于 ", 1)[-1][:19] if "于 " in change else ""
+
+
+def save_attendance(session: Session, actor: Actor, event_id: int, statuses: dict[int, str],
+                    expected: dict[int, int] | None = None) -> dict:
     """Save one event's table in one transaction: {deputy_id: 出席/请假/缺席/不在名单}.
 
     A deputy not yet invited is added; 不在名单 removes one. Deputies outside the actor's scope
-    are refused; rows not named are left as they are. Returns counts per status.
+    are refused; rows not named are left as they are. Returns counts per status. ``expected``
+    is the sheet as drawn (``sheet_version``): a sheet someone else saved since is refused
+    (StaleError), nothing written.
     """
     actor.require_write("attendance")
     _event(session, event_id)
+    if expected is not None:
+        _check_sheet(session, actor, event_id, expected)
     bad = sorted({s for s in statuses.values() if s not in (*STATUSES, NOT_INVITED)})
     if bad:
         raise ValidationError({"statuses": f"出席情况只能是出席、请假或缺席（收到：{'、'.join(map(str, bad))}）"})

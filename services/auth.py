@@ -17,7 +17,17 @@ from sqlalchemy.orm import Session
 
 from db import models
 from services import clock
-from services.common import ROLE_NAMES, Actor, Page, PermissionDenied, ValidationError, paginate
+from services.common import (
+    ROLE_NAMES,
+    Actor,
+    NotFound,
+    Page,
+    PermissionDenied,
+    ValidationError,
+    check_version,
+    paginate,
+)
+from services.validation import clean_text
 
 DEMO_PASSWORD = "demo12345"
 
@@ -372,14 +382,16 @@ def is_locked(user: models.User, now: datetime | None = None) -> bool:
     return user.login_unlocked_at is None or user.login_unlocked_at < locked
 
 
-def unlock(session: Session, actor: Actor | None, username: str) -> bool:
+def unlock(session: Session, actor: Actor | None, username: str, expected_version: int | None = None) -> bool:
     """Admin (``actor`` None: manage.py) unlocks an account: earlier failures no longer count, for
-    every client. Audited (用户 解除锁定时间). Returns whether it was locked."""
+    every client. Audited (用户 解除锁定时间). Returns whether it was locked. A page drawn before
+    another change of the account (``expected_version``) is refused (StaleError)."""
     if actor is not None and actor.role != "admin":
         raise PermissionDenied("只有系统管理员可以解除登录锁定。")
     u = session.execute(select(models.User).where(models.User.username == username.strip().lower())).scalar_one_or_none()
     if u is None:
         raise ValidationError({"username": f"用户“{username[:32]}”不存在"})
+    check_version(u, expected_version, "该账号")
     was = is_locked(u)
     u.login_unlocked_at = clock.now()
     return was
@@ -394,9 +406,11 @@ def _validate_user(session: Session, data: dict, user_id: int | None) -> dict:
             errors["username"] = "用户名须为3–32位小写字母、数字、下划线、点或短横线"
         elif session.execute(select(models.User.id).where(models.User.username == username)).first():
             errors["username"] = "用户名已存在"
-    display = (data.get("display_name") or "").strip()
+    display = clean_text(data.get("display_name"))  # pasted text: control/bidi/invisible characters removed
     if not display:
         errors["display_name"] = "请填写姓名"
+    elif len(display) > 64:
+        errors["display_name"] = "姓名不能超过64个字"
     role = data.get("role")
     if role not in ROLE_NAMES:
         errors["role"] = "请选择角色"
@@ -426,11 +440,23 @@ def create_user(session: Session, actor: Actor | None, data: dict) -> models.Use
     return user
 
 
-def update_user(session: Session, actor: Actor, user_id: int, data: dict) -> None:
-    """Change a user's name, role and scope; deactivating revokes their sessions."""
+def _user(session: Session, user_id: int, expected_version: int | None) -> models.User:
+    """The account ``user_id`` as the admin's form saw it: StaleError when it changed since the
+    form showed ``expected_version`` (who changed what, when)."""
+    u = session.get(models.User, user_id)
+    if u is None:
+        raise NotFound("该账号不存在。")
+    check_version(u, expected_version, "该账号")
+    return u
+
+
+def update_user(session: Session, actor: Actor, user_id: int, data: dict,
+                expected_version: int | None = None) -> None:
+    """Change a user's name, role and scope; deactivating revokes their sessions. A form drawn
+    before another save (``expected_version``) is refused (StaleError)."""
     if actor.role != "admin":
         raise PermissionDenied("只有系统管理员可以管理用户。")
-    u = session.get(models.User, user_id)
+    u = _user(session, user_id, expected_version)
     clean = _validate_user(session, data, user_id)
     if u.username == actor.username and (clean["role"] != "admin" or data.get("active") is False):
         raise ValidationError({"role": "不能降低或停用自己的管理员账号"})
@@ -441,12 +467,13 @@ def update_user(session: Session, actor: Actor, user_id: int, data: dict) -> Non
         u.tokens_valid_after = clock.now()
 
 
-def reset_password(session: Session, actor: Actor | None, user_id: int, password: str) -> None:
-    """Set a new password and revoke the user's existing sessions."""
+def reset_password(session: Session, actor: Actor | None, user_id: int, password: str,
+                   expected_version: int | None = None) -> None:
+    """Set a new password and revoke the user's existing sessions (a stale form: StaleError)."""
     if actor is not None and actor.role != "admin":
         raise PermissionDenied("只有系统管理员可以重置密码。")
+    u = _user(session, user_id, expected_version)
     validate_password(password)
-    u = session.get(models.User, user_id)
     u.password_hash = hash_password(password)
     u.tokens_valid_after = clock.now()
 
@@ -459,7 +486,8 @@ def get_user(session: Session, actor: Actor, user_id: int) -> dict:
     if u is None:
         raise PermissionDenied("用户不存在。")
     return {"id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role,
-            "office_id": u.office_id, "group_id": u.group_id, "active": u.active, "locked": is_locked(u)}
+            "office_id": u.office_id, "group_id": u.group_id, "active": u.active, "locked": is_locked(u),
+            "version": u.version}
 
 
 def list_users(session: Session, filters: dict, offset: int, limit: int) -> Page:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from db import models
@@ -171,16 +171,26 @@ _FIELD_WORDS = {"status": "状态", "summary": "内容", "paused_since": "暂停
                 "held_on": "日期", "place": "地点", "deputy_id": "承办代表", "satisfaction": "满意度",
                 "district_id": "选区", "voters_reached": "联系选民人数", "kind": "类型", "mode": "活动形式",
                 "organiser": "组织方式", "targets": "联系对象", "typical": "典型事例", "received_on": "收到日期",
-                "review_result": "审查结果", "handling_body": "承办单位", "deputy_view": "代表评价"}
+                "review_result": "审查结果", "handling_body": "承办单位", "deputy_view": "代表评价",
+                "active": "启用状态", "liaison_name": "联络员", "liaison_phone": "联络员电话", "role": "角色",
+                "display_name": "姓名", "office_id": "办事处", "group_id": "代表组", "password_hash": "密码",
+                "login_unlocked_at": "解除登录锁定", "login_locked_at": "登录锁定", "number": "届次",
+                "start_year": "起始年份", "end_year": "结束年份", "location": "设置地点", "keeper_kind": "管理方式",
+                "keeper_name": "受委托联络员", "owner": "责任人", "due_on": "整改期限",
+                "announced_on": "通报日期", "published_on": "刊登日期", "publication_issue": "刊登期号",
+                "locked": "确定计划", "submitted_at": "报送标记", "note": "备注"}
 
 
-def last_change(session: Session, entity: str, entity_id: object) -> str:
+def last_change(session: Session, entity: str, entity_id: object, *, parts: str | None = None) -> str:
     """Who last changed a record and how, from the audit log: "王工作（staff）于 2026-03-05 10:12
-    修改（状态改为“已交代表”）"; "" when the log has nothing."""
+    修改（状态改为“已交代表”）"; "" when the log has nothing. ``parts``: the entity of the record's
+    rows (e.g. a plan's items, logged as "<record id>/<...>"), whose changes count as the record's."""
     A = models.AuditLog
+    which = and_(A.entity == entity, A.entity_id == str(entity_id))
+    if parts:
+        which = or_(which, and_(A.entity == parts, A.entity_id.like(f"{entity_id}/%")))
     rows = session.execute(
-        select(A).where(A.entity == entity, A.entity_id == str(entity_id), A.action != "查看")
-        .order_by(A.id.desc()).limit(10)
+        select(A).where(which, A.action != "查看").order_by(A.id.desc()).limit(10)
     ).scalars().all()
     if not rows:
         return ""
@@ -191,8 +201,8 @@ def last_change(session: Session, entity: str, entity_id: object) -> str:
             after.update(r.after or {})
     name = session.execute(select(models.User.display_name).where(models.User.username == row.username)).scalar()
     who = f"{name}（{row.username}）" if name and name != row.username else row.username
-    if row.action == "删除":
-        how = "删除"
+    if row.action in ("删除", "新增"):
+        how = row.action
     elif "status" in after:
         how = f"修改（状态改为“{after['status']}”）"
     elif "paused_since" in after:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,6 +54,19 @@ def claim_file(session: Session, actor: Actor, area: str, data: bytes, filename:
     session.add(models.ImportFile(area=area, sha256=digest(data), filename=(filename or "")[:255],
                                   username=actor.username, at=clock.now(), rows=rows))
     session.flush()
+
+
+def import_once(session: Session, actor: Actor, area: str, data: bytes, filename: str,
+                run: Callable[[], Any]) -> Any:
+    """Run an import of the file ``data`` once per content (the page's upload and ``manage.py
+    import`` alike): refused, naming who imported it and when, when the same content was imported
+    before; ``run()`` imports the rows and returns a report with ``ok`` and ``total``; a clean
+    import records the file's hash in the same transaction."""
+    refuse_repeat(session, area, data)
+    out = run()
+    if out.ok:
+        claim_file(session, actor, area, data, filename, out.total)
+    return out
 
 
 def duplicate_note(dups: list[str], unit: str = "行") -> str:

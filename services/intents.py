@@ -12,6 +12,9 @@ locked", a PostgreSQL serialization failure or a MariaDB deadlock) is rolled bac
 from a fresh transaction, a few times; a retry that finds the record changed is refused by the
 service with the usual Chinese message. If it still fails, the user gets ``BUSY``, never the
 database's English error.
+
+Used tokens are kept ``intent_keep_days`` days (系统设置, default 30): after a successful save, at
+most once a day per process, ``sweep`` deletes older ones in a short transaction of its own.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ import random
 import secrets
 import time
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InternalError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -55,6 +59,34 @@ def claim(session: Session, token: str, username: str, form: str) -> None:
     session.flush()  # the primary key refuses a concurrent second claim here (IntegrityError: retried)
 
 
+_swept_on: date | None = None  # the day this process last swept old tokens
+
+
+def sweep(session: Session) -> int:
+    """Delete used tokens older than the setting ``intent_keep_days``; return how many (one SQL
+    DELETE, not audited row by row: the tokens are bookkeeping, not records)."""
+    from services import settings
+
+    cutoff = clock.now() - timedelta(days=int(settings.get(session, "intent_keep_days")))
+    T = models.FormIntent
+    return session.execute(delete(T).where(T.at < cutoff)).rowcount or 0
+
+
+def _sweep_daily(actor_name: str, url: str | None) -> None:
+    """Run ``sweep`` once a day per process (after a save: a cheap schedule); a failure is only logged."""
+    global _swept_on
+    if _swept_on == clock.today():
+        return
+    _swept_on = clock.today()
+    try:
+        with session_scope(actor_name, url=url) as s:
+            n = sweep(s)
+        if n:
+            log.info("已清理 %d 条过期的防重复提交记录", n)
+    except Exception:  # noqa: BLE001  (the user's save is done; the sweep waits for tomorrow)
+        log.exception("清理过期的防重复提交记录失败")
+
+
 def is_race(exc: BaseException) -> bool:
     """True for the database errors a lost race raises (worth a retry from a fresh transaction)."""
     if isinstance(exc, StaleDataError | IntegrityError | InternalError):
@@ -75,7 +107,10 @@ def submit(actor_name: str, fn: Callable[[Session], Any], *, token: str | None =
             with session_scope(actor_name, url=url) as s:
                 if token:
                     claim(s, token, actor_name, form)
-                return fn(s)
+                result = fn(s)
+            if token:
+                _sweep_daily(actor_name, url)
+            return result
         except ServiceError:
             raise
         except RACES as exc:

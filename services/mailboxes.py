@@ -21,6 +21,7 @@ from services.common import (
     NotFound,
     Page,
     ValidationError,
+    last_change,
     paginate,
     scope_filter,
     today,
@@ -111,10 +112,11 @@ def record_opening(session: Session, actor: Actor, data: dict) -> models.Mailbox
     note = clean_text(data.get("note")) or None
     if note and len(note) > 255:
         errors["note"] = "备注不超过255字"
-    if not errors and session.execute(
-        select(func.count()).select_from(Op).where(Op.mailbox_id == box.id, Op.opened_on == opened)
-    ).scalar_one():
-        errors["opened_on"] = "该信箱当天已有开箱记录"
+    if not errors:
+        same = session.execute(select(Op.id).where(Op.mailbox_id == box.id, Op.opened_on == opened)).scalar()
+        if same is not None:  # e.g. a colleague recorded the same opening from another tab
+            who = last_change(session, "MailboxOpening", same)
+            errors["opened_on"] = "该信箱当天已有开箱记录" + (f"（{who}）" if who else "")
     if errors:
         raise ValidationError(errors)
     row = Op(mailbox_id=box.id, opened_on=opened, opened_by=by, letters_found=found, note=note)

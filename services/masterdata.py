@@ -254,12 +254,16 @@ def get_term(session: Session, actor: Actor, term_id: int) -> dict:
     """A term's fields for the edit form."""
     t = _get(session, M.Term, term_id, "届次")
     return {"id": t.id, "number": t.number, "name": t.name, "start_year": t.start_year,
-            "end_year": t.end_year, "active": t.active}
+            "end_year": t.end_year, "active": t.active, "version": t.version}
 
 
-def save_term(session: Session, actor: Actor, data: dict, term_id: int | None = None) -> models.Term:
-    """Create or edit a term (admin): number, name, first and last year."""
+def save_term(session: Session, actor: Actor, data: dict, term_id: int | None = None,
+              expected_version: int | None = None) -> models.Term:
+    """Create or edit a term (admin): number, name, first and last year. Editing a term changed
+    since the form showed ``expected_version`` raises StaleError (nothing written)."""
     _require_admin(actor, "届次")
+    if term_id is not None:
+        check_version(_get(session, M.Term, term_id, "届次"), expected_version, "该届次")
     errors: dict[str, str] = {}
     name = _name(data, errors, label="届次名称")
     number = None
@@ -297,10 +301,13 @@ def save_term(session: Session, actor: Actor, data: dict, term_id: int | None = 
     return t
 
 
-def set_term_active(session: Session, actor: Actor, term_id: int, active: bool) -> None:
+def set_term_active(session: Session, actor: Actor, term_id: int, active: bool,
+                    expected_version: int | None = None) -> None:
     """Activate or deactivate a term (admin)."""
     _require_admin(actor, "届次")
-    _get(session, M.Term, term_id, "届次").active = bool(active)
+    t = _get(session, M.Term, term_id, "届次")
+    check_version(t, expected_version, "该届次")
+    t.active = bool(active)
 
 
 # ---------------------------------------------------------------- offices (admin)
@@ -330,12 +337,15 @@ def get_office(session: Session, actor: Actor, office_id: int) -> dict:
     """An office's fields for the edit form."""
     o = _get(session, M.Office, office_id, "办事处")
     actor.require_scope(o.id)
-    return {"id": o.id, "name": o.name, "active": o.active}
+    return {"id": o.id, "name": o.name, "active": o.active, "version": o.version}
 
 
-def save_office(session: Session, actor: Actor, data: dict, office_id: int | None = None) -> models.Office:
-    """Create or rename an office (admin)."""
+def save_office(session: Session, actor: Actor, data: dict, office_id: int | None = None,
+                expected_version: int | None = None) -> models.Office:
+    """Create or rename an office (admin); a stale ``expected_version`` raises StaleError."""
     _require_admin(actor, "办事处")
+    if office_id is not None:
+        check_version(_get(session, M.Office, office_id, "办事处"), expected_version, "该办事处")
     errors: dict[str, str] = {}
     name = _name(data, errors, label="办事处名称")
     if name and "name" not in errors and _name_taken(session, M.Office, name, office_id):
@@ -350,10 +360,12 @@ def save_office(session: Session, actor: Actor, data: dict, office_id: int | Non
     return o
 
 
-def set_office_active(session: Session, actor: Actor, office_id: int, active: bool) -> None:
+def set_office_active(session: Session, actor: Actor, office_id: int, active: bool,
+                      expected_version: int | None = None) -> None:
     """Activate or deactivate an office (admin); refused while it has active groups."""
     _require_admin(actor, "办事处")
     o = _get(session, M.Office, office_id, "办事处")
+    check_version(o, expected_version, "该办事处")
     if not active:
         n = session.execute(select(func.count()).select_from(M.DeputyGroup).where(
             M.DeputyGroup.office_id == o.id, M.DeputyGroup.active.is_(True))).scalar_one()
@@ -396,7 +408,7 @@ def get_group(session: Session, actor: Actor, group_id: int) -> dict:
     """A group's fields for the edit form."""
     g = _group_scope(session, actor, group_id)
     return {"id": g.id, "name": g.name, "office_id": g.office_id, "liaison_name": g.liaison_name or "",
-            "liaison_phone": g.liaison_phone or "", "active": g.active}
+            "liaison_phone": g.liaison_phone or "", "active": g.active, "version": g.version}
 
 
 def _check_group(session: Session, actor: Actor, data: dict, group_id: int | None) -> dict:
@@ -424,13 +436,15 @@ def _check_group(session: Session, actor: Actor, data: dict, group_id: int | Non
     return {"name": name, "office_id": office.id, "liaison_name": liaison or None, "liaison_phone": phone}
 
 
-def save_group(session: Session, actor: Actor, data: dict, group_id: int | None = None) -> models.DeputyGroup:
-    """Create or edit a deputy group (admin; staff inside their office)."""
+def save_group(session: Session, actor: Actor, data: dict, group_id: int | None = None,
+               expected_version: int | None = None) -> models.DeputyGroup:
+    """Create or edit a deputy group (admin; staff inside their office); a stale
+    ``expected_version`` raises StaleError."""
     actor.require_write("masterdata")
     if group_id is None and actor.group_id is not None:
         raise PermissionDenied("代表组范围的账号不能新建代表组。")
     if group_id is not None:
-        _group_scope(session, actor, group_id)
+        check_version(_group_scope(session, actor, group_id), expected_version, "该代表组")
     clean = _check_group(session, actor, data, group_id)
     g = M.DeputyGroup() if group_id is None else session.get(M.DeputyGroup, group_id)
     for k, v in clean.items():
@@ -441,10 +455,12 @@ def save_group(session: Session, actor: Actor, data: dict, group_id: int | None 
     return g
 
 
-def set_group_active(session: Session, actor: Actor, group_id: int, active: bool) -> None:
+def set_group_active(session: Session, actor: Actor, group_id: int, active: bool,
+                     expected_version: int | None = None) -> None:
     """Activate or deactivate a group; refused while it still has serving deputies."""
     actor.require_write("masterdata")
     g = _group_scope(session, actor, group_id)
+    check_version(g, expected_version, "该代表组")
     if not active:
         now = _serving_today()
         n = session.execute(select(func.count()).select_from(now).where(now.c.group_id == g.id)).scalar_one()
@@ -485,15 +501,18 @@ def get_district(session: Session, actor: Actor, district_id: int) -> dict:
     """A district's fields for the edit form."""
     d = _get(session, M.District, district_id, "选区")
     _group_scope(session, actor, d.group_id)
-    return {"id": d.id, "name": d.name, "group_id": d.group_id, "active": d.active}
+    return {"id": d.id, "name": d.name, "group_id": d.group_id, "active": d.active, "version": d.version}
 
 
-def save_district(session: Session, actor: Actor, data: dict, district_id: int | None = None) -> models.District:
-    """Create or edit an electoral district (admin; staff inside their office)."""
+def save_district(session: Session, actor: Actor, data: dict, district_id: int | None = None,
+                  expected_version: int | None = None) -> models.District:
+    """Create or edit an electoral district (admin; staff inside their office); a stale
+    ``expected_version`` raises StaleError."""
     actor.require_write("masterdata")
     if district_id is not None:
         old = _get(session, M.District, district_id, "选区")
         _group_scope(session, actor, old.group_id)
+        check_version(old, expected_version, "该选区")
     errors: dict[str, str] = {}
     name = _name(data, errors, label="选区名称")
     if name and "name" not in errors and _name_taken(session, M.District, name, district_id):
@@ -513,11 +532,13 @@ def save_district(session: Session, actor: Actor, data: dict, district_id: int |
     return d
 
 
-def set_district_active(session: Session, actor: Actor, district_id: int, active: bool) -> None:
+def set_district_active(session: Session, actor: Actor, district_id: int, active: bool,
+                        expected_version: int | None = None) -> None:
     """Activate or deactivate a district; refused while serving deputies belong to it."""
     actor.require_write("masterdata")
     d = _get(session, M.District, district_id, "选区")
     _group_scope(session, actor, d.group_id)
+    check_version(d, expected_version, "该选区")
     if not active:
         now = _serving_today()
         n = session.execute(select(func.count()).select_from(now).where(now.c.district_id == d.id)).scalar_one()
@@ -855,15 +876,19 @@ def get_mailbox(session: Session, actor: Actor, mailbox_id: int) -> dict:
     return {"id": m.id, "name": m.name, "district_id": m.district_id, "deputy_id": m.deputy_id,
             "keeper_kind": m.keeper_kind, "keeper_name": m.keeper_name or "",
             "delegation_start": m.delegation_start, "delegation_end": m.delegation_end,
-            "location": m.location or "", "established_on": m.established_on, "active": m.active}
+            "location": m.location or "", "established_on": m.established_on, "active": m.active,
+            "version": m.version}
 
 
-def save_mailbox(session: Session, actor: Actor, data: dict, mailbox_id: int | None = None) -> models.Mailbox:
-    """Create or edit a mailbox: its district, keeper (the deputy, or the liaison by delegation)."""
+def save_mailbox(session: Session, actor: Actor, data: dict, mailbox_id: int | None = None,
+                 expected_version: int | None = None) -> models.Mailbox:
+    """Create or edit a mailbox: its district, keeper (the deputy, or the liaison by delegation);
+    a stale ``expected_version`` raises StaleError."""
     actor.require_write("masterdata")
     if mailbox_id is not None:
         old = _get(session, M.Mailbox, mailbox_id, "代表信箱")
         _group_scope(session, actor, session.get(M.District, old.district_id).group_id)
+        check_version(old, expected_version, "该信箱")
     errors: dict[str, str] = {}
     name = _name(data, errors, label="信箱名称")
     if name and "name" not in errors and _name_taken(session, M.Mailbox, name, mailbox_id):
@@ -922,9 +947,11 @@ def save_mailbox(session: Session, actor: Actor, data: dict, mailbox_id: int | N
     return m
 
 
-def set_mailbox_active(session: Session, actor: Actor, mailbox_id: int, active: bool) -> None:
+def set_mailbox_active(session: Session, actor: Actor, mailbox_id: int, active: bool,
+                       expected_version: int | None = None) -> None:
     """Activate or deactivate a mailbox."""
     actor.require_write("masterdata")
     m = _get(session, M.Mailbox, mailbox_id, "代表信箱")
     _group_scope(session, actor, session.get(M.District, m.district_id).group_id)
+    check_version(m, expected_version, "该信箱")
     m.active = bool(active)

@@ -24,6 +24,7 @@ from services.common import (
     NotFound,
     PermissionDenied,
     ValidationError,
+    check_version,
     scope_filter,
 )
 from services.letters import Clock
@@ -201,6 +202,7 @@ def summary(session: Session, actor: Actor, group_id: int, year: int, quarter: i
         "totals": totals,
         "submitted_by": people.name_of(session, sub.submitted_by) if sub and sub.submitted_at else None,
         "submitted_at": sub.submitted_at if sub else None,
+        "version": sub.version if sub else 0,  # 0: no mark yet (the submit form sends it back)
         "note": sub.note if sub else None,
     }
 
@@ -210,14 +212,26 @@ def _classes(t: dict) -> str:
     return "，".join(f"{c}{t.get(str(c), 0)}件" for c in (Outcome.B, Outcome.C, Outcome.D))
 
 
-def submit(session: Session, actor: Actor, group_id: int, year: int, quarter: int, note: str = "") -> None:
-    """Mark a group's quarterly summary as submitted to the working body (who, when)."""
+def _mark_as_seen(session: Session, group_id: int, year: int, quarter: int,
+                  expected_version: int | None) -> models.QuarterlySummary | None:
+    """The quarter's submission row, refused (StaleError: who, when) when it changed since the page
+    showed ``expected_version`` (0: no row then; None: not checked)."""
+    row = session.execute(select(Q).where(Q.group_id == group_id, Q.year == year, Q.quarter == quarter)).scalars().first()
+    if expected_version is not None and row is not None:
+        check_version(row, expected_version, "该季度汇总的报送状态")
+    return row
+
+
+def submit(session: Session, actor: Actor, group_id: int, year: int, quarter: int, note: str = "",
+           expected_version: int | None = None) -> None:
+    """Mark a group's quarterly summary as submitted to the working body (who, when); a page
+    drawn before another change of the mark (``expected_version``) is refused."""
     actor.require_write("quarterly")
     _group(session, actor, group_id)
     lo, _hi = quarter_bounds(year, quarter)
     if lo > clock.today():
         raise ValidationError({"quarter": "该季度尚未开始，不能报送"})
-    row = session.execute(select(Q).where(Q.group_id == group_id, Q.year == year, Q.quarter == quarter)).scalars().first()
+    row = _mark_as_seen(session, group_id, year, quarter, expected_version)
     if row is not None and row.submitted_at is not None:
         raise ValidationError({"quarter": f"该季度汇总已于{fmt_date(row.submitted_at)}由{people.name_of(session, row.submitted_by)}报送"})
     if row is None:
@@ -229,11 +243,12 @@ def submit(session: Session, actor: Actor, group_id: int, year: int, quarter: in
     session.flush()
 
 
-def withdraw(session: Session, actor: Actor, group_id: int, year: int, quarter: int) -> None:
-    """Withdraw a submission (admin only), e.g. to correct and submit again."""
+def withdraw(session: Session, actor: Actor, group_id: int, year: int, quarter: int,
+             expected_version: int | None = None) -> None:
+    """Withdraw a submission (admin only), e.g. to correct and submit again (a stale page: StaleError)."""
     if actor.role != Role.ADMIN:
         raise PermissionDenied("只有系统管理员可以撤回已报送的季度汇总。")
-    row = session.execute(select(Q).where(Q.group_id == group_id, Q.year == year, Q.quarter == quarter)).scalars().first()
+    row = _mark_as_seen(session, group_id, year, quarter, expected_version)
     if row is None or row.submitted_at is None:
         raise ValidationError({"quarter": "该季度汇总尚未报送"})
     row.submitted_at = None

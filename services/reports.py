@@ -29,6 +29,7 @@ from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from db import models
 from services import clock, deputies, people, rules, settings
@@ -39,9 +40,11 @@ from services.common import (
     NotFound,
     Page,
     PermissionDenied,
+    StaleError,
     ValidationError,
     check_version,
     current_term,
+    last_change,
     paginate,
     scope_filter,
     today,
@@ -265,6 +268,7 @@ def plan_detail(session: Session, actor: Actor, group_id: int, year: int) -> dic
     check = share_check(session, len(items), len(serving))
     return {
         "group_id": grp.id, "group": grp.name, "year": year, "plan_id": plan.id if plan else None,
+        "version": plan.version if plan else 0,  # 0: no plan yet (the forms send it back)
         "locked": bool(plan and plan.locked), "locked_by": people.name_of(session, plan.locked_by) if plan else None,
         "locked_at": plan.locked_at if plan else None, "items": items, "serving": serving,
         "share": check.share, "warning": check.message(), "band": (check.lo, check.hi),
@@ -272,8 +276,23 @@ def plan_detail(session: Session, actor: Actor, group_id: int, year: int) -> dic
     }
 
 
-def save_plan(session: Session, actor: Actor, group_id: int, year: int, items: list[dict]) -> dict:
-    """Create or replace a group's plan for ``year``; return {"plan_id", "warning"}.
+def _plan_as_seen(session: Session, group_id: int, year: int, expected_version: int | None) -> M.ReportPlan | None:
+    """The group's plan for ``year``, refused (StaleError: who, when) when it is no longer the one
+    the form was drawn with: ``expected_version`` is the plan's version then, 0 for "no plan yet"
+    (None: not checked)."""
+    plan = session.execute(
+        select(M.ReportPlan).where(M.ReportPlan.group_id == group_id, M.ReportPlan.year == year)
+    ).scalar_one_or_none()
+    if expected_version is not None and plan is not None and plan.version != expected_version:
+        # the plan's own row changes little (its items do): name the last change of either
+        raise StaleError("该述职计划", last_change(session, "ReportPlan", plan.id, parts="ReportPlanItem"))
+    return plan
+
+
+def save_plan(session: Session, actor: Actor, group_id: int, year: int, items: list[dict],
+              expected_version: int | None = None) -> dict:
+    """Create or replace a group's plan for ``year``; return {"plan_id", "warning"}. A plan saved
+    by someone else since the form showed ``expected_version`` (0: none yet) is refused.
 
     Each item: deputy_id, planned_on, venue, content. Refused in year 1 of the term, for a deputy
     not serving in the group, a date outside the year, or dropping a deputy whose meeting is
@@ -282,6 +301,7 @@ def save_plan(session: Session, actor: Actor, group_id: int, year: int, items: l
     """
     actor.require_write("report")
     grp = _group(session, actor, group_id, write=True)
+    _plan_as_seen(session, group_id, year, expected_version)
     errors: dict[str, str] = {}
     err = plan_year_error(session, year)
     if err:
@@ -334,6 +354,8 @@ def save_plan(session: Session, actor: Actor, group_id: int, year: int, items: l
         plan = M.ReportPlan(group_id=group_id, year=year, locked=False)
         session.add(plan)
         session.flush()
+    else:
+        flag_modified(plan, "locked")  # the items changed: the plan's version moves on (stale forms refused)
     existing = {it.deputy_id: it for it in session.execute(
         select(M.ReportPlanItem).where(M.ReportPlanItem.plan_id == plan.id)).scalars()}
     for did, it in existing.items():
@@ -351,13 +373,12 @@ def save_plan(session: Session, actor: Actor, group_id: int, year: int, items: l
     return {"plan_id": plan.id, "warning": share_check(session, len(clean), len(serving)).message()}
 
 
-def lock_plan(session: Session, actor: Actor, group_id: int, year: int) -> None:
-    """Mark a plan 计划已确定 (who and when); later changes stay possible and are logged."""
+def lock_plan(session: Session, actor: Actor, group_id: int, year: int, expected_version: int | None = None) -> None:
+    """Mark a plan 计划已确定 (who and when); later changes stay possible and are logged. A plan
+    changed since the page showed ``expected_version`` is refused (StaleError)."""
     actor.require_write("report")
     _group(session, actor, group_id, write=True)
-    plan = session.execute(
-        select(M.ReportPlan).where(M.ReportPlan.group_id == group_id, M.ReportPlan.year == year)
-    ).scalar_one_or_none()
+    plan = _plan_as_seen(session, group_id, year, expected_version)
     if plan is None:
         raise ValidationError({"plan": "该代表组本年还没有述职计划，请先保存计划。"})
     if plan.locked:
@@ -755,12 +776,15 @@ def add_rectification(session: Session, actor: Actor, report_id: int, data: dict
     return rect.id
 
 
-def update_rectification(session: Session, actor: Actor, rect_id: int, data: dict) -> None:
-    """Record a rectification item's announcement date and completion (status 已完成)."""
+def update_rectification(session: Session, actor: Actor, rect_id: int, data: dict,
+                         expected_version: int | None = None) -> None:
+    """Record a rectification item's announcement date and completion (status 已完成); an item
+    changed since the form showed ``expected_version`` is refused (StaleError)."""
     actor.require_write("rectification")
     rect = session.get(M.Rectification, rect_id)
     if rect is None or rect.source != RectificationSource.REPORT:
-        raise NotFound("该整改事项不存在。")
+        raise NotFound("该整改事项不存在（可能已被删除），未保存。")
+    check_version(rect, expected_version, "该整改事项")
     grp = session.get(G, rect.group_id)
     actor.require_scope(grp.office_id, grp.id)
     errors: dict[str, str] = {}
@@ -806,7 +830,7 @@ def list_rectifications(session: Session, actor: Actor, f: dict, offset: int = 0
     for r in rows:
         x = r.Rectification
         overdue = x.status == RECT_OPEN and x.due_on is not None and x.due_on < now
-        out.append({"id": x.id, "status": x.status, "代表组": r.group_name, "代表": r.deputy_name, "年度": r.year,
+        out.append({"id": x.id, "version": x.version, "status": x.status, "代表组": r.group_name, "代表": r.deputy_name, "年度": r.year,
                     "整改事项": x.content, "责任人": x.owner or "", "整改期限": x.due_on,
                     "状态": "已逾期" if overdue else x.status, "会议通报日期": x.announced_on,
                     "完成日期": x.closed_on})

@@ -149,9 +149,9 @@ def test_import_page_all_or_nothing_then_delete_with_confirmation(app_world):
 
     at.session_state["act_ledger__grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
-    at.button(key="act_del1__btn").click().run()
+    submit(at, "act_del1").click().run()  # named by the drawn detail's token
     assert any("确定删除" in m.value for m in at.warning)
-    at.button(key="act_del1__yes").click().run()
+    submit(at, "act_del1_yes").click().run()
     assert not at.exception
     with session_scope(url=w.url) as s:
         assert s.execute(select(func.count()).select_from(models.Activity)).scalar_one() == 0

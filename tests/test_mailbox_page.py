@@ -131,11 +131,11 @@ def test_record_opening(app_world) -> None:
     at.selectbox(key="mb_box").set_value(box).run()
     assert at.text_input(key=f"mb_by_{box}").value == ""
     at.number_input(key="mb_n").set_value(3).run()
-    at.button(key="mb_save").click().run()
+    submit(at, "mb_save").click().run()
     assert not at.exception
     assert any("开箱人" in e.value for e in at.error)
     at.text_input(key=f"mb_by_{box}").set_value("陈联络").run()
-    at.button(key="mb_save").click().run()
+    submit(at, "mb_save").click().run()
     assert not at.exception
     with session_scope("t") as s:
         row = s.execute(select(models.MailboxOpening)).scalars().one()

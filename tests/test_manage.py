@@ -93,6 +93,12 @@ def test_export_then_import_deputies(world_file, tmp_path):
     r = run(world_file.url, "import", "deputies", str(out))
     assert r.returncode == 0, r.stderr
     assert "新增 0 人，更新 0 人，未变化 12 人" in r.stdout
+    # the same file again (e.g. a script run twice): refused naming who imported it and when, as on the page
+    r = run(world_file.url, "import", "deputies", str(out))
+    assert r.returncode == 1
+    assert "相同内容的文件“代表.xlsx”已于" in r.stderr and "命令行" in r.stderr and "未重复导入" in r.stderr
+    with session_scope(url=world_file.url) as s:
+        assert s.query(models.ImportFile).count() == 1
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(xlsx([["好人", "男", 1970, "", "", "13700000051", "东城第一代表组", ""],
                           ["", "男", 1970, "", "", "13700000052", "东城第一代表组", ""]]))

@@ -14,7 +14,7 @@ from db.engine import get_engine, session_scope
 from services import clock, letters, opinions, quarterly
 from services.common import PermissionDenied, ValidationError
 from services.states import LetterStatus, OpinionStatus
-from tests.conftest import app_as, goto
+from tests.conftest import app_as, goto, submit
 from tests.gongwen import assert_gongwen
 
 
@@ -114,7 +114,7 @@ def test_quarterly_page_shows_the_group_figures(app_world) -> None:
     ws = load_workbook(io.BytesIO(quarterly.to_xlsx(data))).active
     xlsx_rows = [r for r in ws.iter_rows(min_row=4, max_row=3 + expected, values_only=True)]
     assert [r[5] for r in xlsx_rows] == list(shown["反映问题"])
-    at.button(key="qs_submit_btn").click().run()
+    submit(at, "qs_submit_btn").click().run()  # named by the page's token
     assert any("已报送" in x.value for x in at.success)
 
 

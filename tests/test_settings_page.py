@@ -13,7 +13,7 @@ from db.engine import session_scope
 from db.migrate import upgrade
 from services import clock, letters, setting_changes, settings
 from services.common import Actor
-from tests.conftest import app_as, build_world
+from tests.conftest import app_as, build_world, submit
 
 ADMIN2 = Actor("admin2", "admin", display_name="另一位管理员")
 
@@ -34,7 +34,7 @@ def _box(at, key: str):  # noqa: ANN001, ANN202
 
 def _save(at, key: str):  # noqa: ANN001, ANN202
     """Click 保存 of one setting's form and run."""
-    at.button(key=f"set_{key}__save").click()
+    submit(at, f"set_{key}__save").click()  # named by the form's token
     return at.run()
 
 
@@ -63,7 +63,7 @@ def test_admin_changes_a_setting_and_it_shows_at_once(app_world) -> None:
     assert "已保存“每位代表每年至少联系选民活动次数”：3 次。" in [s.value for s in at.success]
     assert _value(app_world.url, "r1_min_activities") == 3
     assert any(m.value == "**当前值**：3 次" for m in at.markdown)
-    assert [b.key for b in at.button if b.label == "恢复默认值"] == ["set_r1_min_activities__restore__btn"]
+    assert [b.key[:-11] for b in at.button if b.label == "恢复默认值"] == ["set_r1_min_activities__restore"]
     with session_scope(url=app_world.url) as s:
         log = s.query(models.AuditLog).filter_by(entity="Setting").one()
         assert (log.username, log.entity_id, log.after) == ("admin", "r1_min_activities", {"value": 3})
@@ -121,7 +121,7 @@ def test_a_deadline_change_asks_first_then_recomputes_and_says_how_many_moved(ju
     warning = [w.value for w in at.warning if "重新计算" in w.value]
     assert warning and "保存后将立即重新计算 2 件未结案来信的办理期限" in warning[0]
     assert _value(june_world.url, "letter_deadlines")["forward"] == 10  # nothing saved yet
-    at.button(key="set_letter_deadlines__yes").click()
+    submit(at, "set_letter_deadlines__yes").click()
     at.run()
     assert not at.exception
     assert any(s.value.endswith("已重新计算 2 件未结案来信的办理期限，其中 1 件的期限有变化。") for s in at.success)
@@ -143,11 +143,11 @@ def test_restoring_a_default_asks_first(app_world) -> None:
     with session_scope("admin", app_world.url) as s:
         setting_changes.save(s, Actor("admin", "admin"), "r4_threshold", 5, seen=3)
     at = app_as("admin", "settings")
-    at.button(key="set_r4_threshold__restore__btn").click()
+    submit(at, "set_r4_threshold__restore").click()
     at.run()
     assert any("恢复为默认值（3 件）吗" in w.value for w in at.warning)
     assert _value(app_world.url, "r4_threshold") == 5
-    at.button(key="set_r4_threshold__restore__yes").click()
+    submit(at, "set_r4_threshold__restore_yes").click()
     at.run()
     assert not at.exception
     assert "已将“同类问题形成议案建议的提示门槛”恢复为默认值：3 件。" in [s.value for s in at.success]
