@@ -200,7 +200,8 @@ def sees_workload(actor: Actor) -> bool:
 
 
 def staff_counts(session: Session, actor: Actor) -> list[dict]:
-    """Per active staff account: open and overdue letters and opinions in that account's scope."""
+    """Per active staff account: open and overdue letters and opinions in that account's scope.
+    Rows name the person; the login (用户名) is shown only when two accounts share a name."""
     U, L, O, G = models.User, models.Letter, models.Opinion, models.DeputyGroup
     lclock, oclock = letters.Clock(session), opinions.Clock(session)
     staff = session.execute(select(U.username, U.display_name, U.office_id, U.group_id)
@@ -219,6 +220,10 @@ def staff_counts(session: Session, actor: Actor) -> list[dict]:
         out.append({"工作人员": u.display_name or u.username, "用户名": u.username,
                     "未办结来信（件）": int(ln or 0), "其中超期（件）": int(lo or 0),
                     "未办结意见（条）": int(on or 0), "其中超期（条）": int(oo or 0)})
+    names = [r["工作人员"] for r in out]
+    if len(set(names)) == len(names):  # people by their names; the login only tells namesakes apart
+        for r in out:
+            del r["用户名"]
     return out
 
 

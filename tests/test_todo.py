@@ -74,7 +74,7 @@ def test_admin_sees_every_office_and_the_workload(world, items):
     with session_scope(url=world.url) as s:
         counts = todo.staff_counts(s, world.admin())
         ages = todo.ageing(s, world.admin())
-    assert counts == [{"工作人员": "王工作", "用户名": "staff", "未办结来信（件）": 1, "其中超期（件）": 1,
+    assert counts == [{"工作人员": "王工作", "未办结来信（件）": 1, "其中超期（件）": 1,
                        "未办结意见（条）": 1, "其中超期（条）": 0}]
     # letters received 2026-05-06: 29 working days ago (the 调休 Saturday 05-09 counts); the opinion of 06-03: 8
     assert workdays.workdays_between(date(2026, 5, 6), date(2026, 6, 15)) == 29
@@ -183,3 +183,16 @@ def test_totals_count_beyond_the_rows_shown(world, items, monkeypatch):
     with session_scope(url=world.url) as s:
         assert todo.totals(s, world.admin()) == {"来信": 2, "群众意见": 1}
         assert todo.totals(s, world.leader()) == {}
+
+
+def test_the_workload_names_people_and_tells_namesakes_apart_by_login(world, items):
+    """The per-staff table shows each person by name; only two accounts of one name get their
+    login beside it (the login of the demo is English, a name is what a leader reads)."""
+    from services import auth
+
+    with session_scope(url=world.url) as s:
+        auth.create_user(s, None, {"username": "wang2", "display_name": "王工作", "role": "staff",
+                                   "office_id": world.offices[0], "password": "demo12345xyz"})
+    with session_scope(url=world.url) as s:
+        counts = todo.staff_counts(s, world.admin())
+    assert sorted((r["工作人员"], r["用户名"]) for r in counts) == [("王工作", "staff"), ("王工作", "wang2")]
