@@ -271,31 +271,46 @@ def _data() -> None:
                                          opinions.c.unresolvable_reason.is_not(None)).values(outcome=OUTCOMES[3]))
 
 
+def _drop(table: str, columns: tuple[str, ...], *, indexes: tuple[str, ...] = (), fks: tuple[str, ...] = (),
+          checks: tuple[str, ...] = ()) -> None:
+    """Drop this revision's columns of a table with their indexes, foreign keys and CHECKs.
+
+    SQLite added them in place (``_add``: an inline REFERENCES has no name to drop), so there the
+    table is rebuilt without them (batch, foreign-key enforcement off in env.py); PostgreSQL and
+    MariaDB drop the named constraints, then the indexes and columns."""
+    if op.get_bind().dialect.name == "sqlite":
+        for ix in indexes:
+            op.drop_index(ix, table_name=table)
+        with op.batch_alter_table(table, recreate="always") as b:
+            for ck in checks:
+                b.drop_constraint(ck, type_="check")
+            for c in columns:  # its unnamed REFERENCES goes with the column
+                b.drop_column(c)
+        return
+    for ck in checks:
+        op.drop_constraint(ck, table, type_="check")
+    for fk in fks:
+        op.drop_constraint(fk, table, type_="foreignkey")
+    for ix in indexes:  # after the foreign keys: MariaDB keeps an index a foreign key needs
+        if ix == "ix_letter_merged_into" and op.get_bind().dialect.name in ("mysql", "mariadb"):
+            # MariaDB let this index replace the one it made for 0001's foreign key on
+            # merged_into_id: the key gets its own index back in the same statement
+            op.execute("ALTER TABLE letters ADD INDEX merged_into_id (merged_into_id), DROP INDEX ix_letter_merged_into")
+            continue
+        op.drop_index(ix, table_name=table)
+    for c in columns:
+        op.drop_column(table, c)
+
+
 def downgrade() -> None:
-    """Revert this revision (phones stay canonical). On SQLite this rebuilds the tables (batch):
-    back up first."""
-    with op.batch_alter_table("proposals", schema=None) as b:
-        b.drop_index("ix_proposals_body_id")
-        b.drop_constraint("ck_proposal_outcome", type_="check")
-        b.drop_constraint("fk_proposals_body_id", type_="foreignkey")
-        b.drop_column("outcome")
-        b.drop_column("body_id")
-    with op.batch_alter_table("opinions", schema=None) as b:
-        b.drop_index("ix_opinions_body_id")
-        b.drop_constraint("ck_opinion_outcome", type_="check")
-        b.drop_constraint("fk_opinions_resolved_body_id", type_="foreignkey")
-        b.drop_constraint("fk_opinions_body_id", type_="foreignkey")
-        b.drop_column("outcome")
-        b.drop_column("resolved_body_id")
-        b.drop_column("body_id")
-    with op.batch_alter_table("letters", schema=None) as b:
-        b.drop_index("ix_letter_merged_into")
-        b.drop_index("ix_letter_body")
-        b.drop_index("ix_letter_writer_key")
-        b.drop_constraint("ck_letter_reply_method", type_="check")
-        b.drop_constraint("ck_letter_outcome", type_="check")
-        b.drop_constraint("fk_letters_body_id", type_="foreignkey")
-        for c in ("outcome", "reply_method", "reply_content", "body_id", "writer_key"):
-            b.drop_column(c)
-    op.drop_index("ix_body_key", "handling_bodies")
+    """Revert this revision (phones stay canonical; the classes, bodies and writer keys are lost).
+    On SQLite this rebuilds letters, opinions and proposals: back up first."""
+    _drop("proposals", ("outcome", "body_id"), indexes=("ix_proposals_body_id",),
+          fks=("fk_proposals_body_id",), checks=("ck_proposal_outcome",))
+    _drop("opinions", ("outcome", "resolved_body_id", "body_id"), indexes=("ix_opinions_body_id",),
+          fks=("fk_opinions_resolved_body_id", "fk_opinions_body_id"), checks=("ck_opinion_outcome",))
+    _drop("letters", ("outcome", "reply_method", "reply_content", "body_id", "writer_key"),
+          indexes=("ix_letter_merged_into", "ix_letter_body", "ix_letter_writer_key"),
+          fks=("fk_letters_body_id",), checks=("ck_letter_reply_method", "ck_letter_outcome"))
+    op.drop_index("ix_body_key", table_name="handling_bodies")
     op.drop_table("handling_bodies")
