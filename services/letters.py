@@ -651,6 +651,23 @@ def _deputy_names(session: Session, letter: models.Letter) -> set[str]:
     return {name} if name else set()
 
 
+def _hand_to(session: Session, letter: models.Letter, deputy_id: int | None,
+             ) -> tuple[models.Deputy | None, str | None]:
+    """交代表: (the deputy the letter goes to, None), or (None, a Chinese reason). The letter needs a
+    deputy in charge — its own, or ``deputy_id`` when it has none — serving in its group today;
+    a deputy already named is changed only under 修改登记, with a reason."""
+    if letter.deputy_id and deputy_id and deputy_id != letter.deputy_id:
+        return None, "该来信已有承办代表；更换承办代表请在“修改登记”中选择并填写原因"
+    chosen = deputy_id or letter.deputy_id
+    if not chosen:
+        return None, "请选择承办代表（交代表须指定交给哪位代表）"
+    if deputies.serving_on(session, [chosen], today()).get(chosen) != letter.group_id:
+        if chosen == letter.deputy_id:
+            return None, "该来信的承办代表已不在本代表组任职；请先在“修改登记”中更换承办代表（填写原因）"
+        return None, "承办代表应为该来信所在代表组的在任代表"
+    return session.get(models.Deputy, chosen), None
+
+
 def _merge_refusal(session: Session, actor: Actor, letter: models.Letter | None,
                    target: models.Letter | None) -> str | None:
     """Why ``letter`` may not be merged into ``target`` (None when it may): the target must exist
@@ -724,12 +741,10 @@ def transition(
             errors["forwarded_to"] = why if (body_id or forwarded_to) else \
                 "请选择转办单位（代表不自行处理问题，应转交有关单位办理）"
     handed_to = None
-    if to_status == LetterStatus.HANDED and deputy_id and deputy_id != letter.deputy_id:
-        serving = deputies.serving_on(session, [int(deputy_id)], today())
-        if serving.get(int(deputy_id)) != letter.group_id:
-            errors["deputy_id"] = "承办代表应为该来信所在代表组的在任代表"
-        else:
-            handed_to = session.get(models.Deputy, int(deputy_id))
+    if to_status == LetterStatus.HANDED:
+        handed_to, why = _hand_to(session, letter, int(deputy_id) if deputy_id else None)
+        if why:
+            errors["deputy_id"] = why
     reply_content = clean_text(reply_content) or None
     if to_status == LetterStatus.REPLIED:
         if not reply_content:

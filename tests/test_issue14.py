@@ -44,6 +44,8 @@ def _walk(world, lid: int, to: str, **last) -> None:
              "已办结": {"result": "已调整", "outcome": "A 已解决"}}
     path = ["已交代表", "已回复", "已转办", "办理中", "已办结", "已反馈"]
     with session_scope("staff", world.url) as s:
+        if not s.get(models.Letter, lid).deputy_id:
+            needs["已交代表"] = {"deputy_id": world.deputies[0]}
         for step in path[:path.index(to) + 1]:
             kw = {**needs.get(step, {}), **(last if step == to else {})}
             if step == "已反馈":
@@ -385,3 +387,34 @@ def test_a_proposal_answered_before_the_classes_is_classed_once(world) -> None:
         proposals.set_outcome(s, world.staff(), pid, "A 已解决")
     with session_scope(url=world.url) as s:
         assert s.get(models.Proposal, pid).outcome == "B 正在解决"
+
+
+def test_handing_a_letter_needs_a_serving_deputy_and_changes_one_only_with_a_reason(world) -> None:
+    """交代表 without a deputy in charge is refused beside the picker; a letter's deputy who left
+    office is not handed the letter; handing to another deputy than the one named bypasses no
+    reason (that is 修改登记's)."""
+    lid = _letter(world)
+    for kw in ({}, {"deputy_id": None}):
+        with pytest.raises(ValidationError) as exc, session_scope("staff", world.url) as s:
+            letters.transition(s, world.staff(), lid, "已交代表", happened_on=DAY, **kw)
+        assert "请选择承办代表" in exc.value.errors["deputy_id"]
+    named = _letter(world, deputy_id=world.deputies[0])
+    with pytest.raises(ValidationError) as exc, session_scope("staff", world.url) as s:
+        letters.transition(s, world.staff(), named, "已交代表", happened_on=DAY, deputy_id=world.deputies[1])
+    assert "修改登记" in exc.value.errors["deputy_id"]
+    with session_scope("admin", world.url) as s:
+        gone = s.get(models.Deputy, world.deputies[0])
+        gone.status, gone.left_on = "辞职", date(2026, 6, 12)
+    with pytest.raises(ValidationError) as exc, session_scope("staff", world.url) as s:
+        letters.transition(s, world.staff(), named, "已交代表", happened_on=DAY)
+    assert "不在本代表组任职" in exc.value.errors["deputy_id"]
+    with session_scope(url=world.url) as s:
+        assert [s.get(models.Letter, i).status for i in (lid, named)] == ["登记", "登记"]  # nothing half-written
+    with session_scope("staff", world.url) as s:
+        v = s.get(models.Letter, named).version
+        letters.edit_letter(s, world.staff(), named, {"deputy_id": world.deputies[1]}, reason="原代表辞职",
+                            expected_version=v)
+        letters.transition(s, world.staff(), named, "已交代表", happened_on=DAY)
+    with session_scope(url=world.url) as s:
+        letter = s.get(models.Letter, named)
+        assert (letter.status, letter.deputy_id) == ("已交代表", world.deputies[1])

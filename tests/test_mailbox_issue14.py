@@ -46,7 +46,7 @@ def test_keeper_prefills_and_deputy_changes_need_a_reason(app_world) -> None:
 def test_a_letter_closed_before_the_classes_is_classed_on_its_page(app_world) -> None:
     w = app_world
     with session_scope("staff") as s:
-        lid = letters.register(s, w.staff(), {"mailbox_id": w.mailboxes[0], "received_on": clock.today(),
+        lid = letters.register(s, w.staff(), {"mailbox_id": w.mailboxes[0], "deputy_id": w.deputies[0], "received_on": clock.today(),
                                               "writer_name": "李四", "summary": "噪音", "category": "环境保护"}).id
         for step, kw in (("已交代表", {}), ("已回复", {"reply_content": "已收到", "reply_method": "书面"}),
                          ("已转办", {"forwarded_to": "区城管局"}), ("办理中", {}),
