@@ -20,9 +20,9 @@ from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from db import models
-from services.common import Actor, NotFound, Page, ValidationError, check_version, paginate
+from services.common import Actor, Figure, NotFound, Page, ValidationError, check_version, paginate
 from services.identity import body_key, name_key
-from services.states import BodyKind, values
+from services.states import BodyKind, Outcome, values
 from services.validation import clean_text
 
 B = models.HandlingBody
@@ -425,29 +425,94 @@ def body_figures(session: Session, actor: Actor, year: int) -> list[dict]:
     return rows
 
 
-def body_records(session: Session, actor: Actor, body_id: int, year: int) -> list[dict]:
-    """The letters and opinions of ``year`` behind a body's figures (scope applied; writers never shown)."""
+def _records(session: Session, actor: Actor, year: int, *, body_id: int | None = None,
+             outcomes: tuple[str, ...] | None = None) -> list[dict]:
+    """Letters (received), opinions (raised) and — for unscoped roles — proposals (submitted) of
+    ``year``, of one body or with one of ``outcomes``: the records behind ``body_figures`` and
+    ``unsolved``. Scope applied; writers never shown; personal data typed into the text masked for
+    the roles that see masked data."""
     from datetime import date as _date
 
     from services.common import scope_filter
+    from services.validation import free_text_for
 
-    L, O, G = models.Letter, models.Opinion, models.DeputyGroup
+    L, O, P, G = models.Letter, models.Opinion, models.Proposal, models.DeputyGroup
     lo, hi = _date(year, 1, 1), _date(year, 12, 31)
+    pii = free_text_for(actor.role)
+    names = dict(session.execute(select(B.id, B.name)).all())
     rows = []
-    stmt = scope_filter(select(L.code, L.received_on, L.category, L.summary, L.status, L.status_on, L.resolve_due,
-                               L.outcome, L.satisfaction)
-                        .where(L.body_id == body_id, L.received_on.between(lo, hi)).order_by(L.received_on),
-                        actor, L.office_id, L.group_id)
-    for r in session.execute(stmt):
-        rows.append({"来源": f"来信{r.code}", "日期": r.received_on, "问题类别": r.category, "内容": r.summary,
-                     "状态": r.status, "结果分类": r.outcome or "", "满意度": r.satisfaction or ""})
-    stmt = scope_filter(select(O.raised_on, O.category, O.content, O.status, O.outcome).join(G, G.id == O.group_id)
-                        .where(func.coalesce(O.resolved_body_id, O.body_id) == body_id, O.raised_on.between(lo, hi))
-                        .order_by(O.raised_on), actor, G.office_id, O.group_id)
-    for r in session.execute(stmt):
-        rows.append({"来源": "群众意见", "日期": r.raised_on, "问题类别": r.category, "内容": r.content,
-                     "状态": r.status, "结果分类": r.outcome or "", "满意度": ""})
+    stmt = select(L.code, L.received_on, L.category, L.summary, L.status, L.outcome, L.satisfaction, L.body_id).where(
+        L.received_on.between(lo, hi))
+    if body_id is not None:
+        stmt = stmt.where(L.body_id == body_id)
+    if outcomes is not None:
+        stmt = stmt.where(L.outcome.in_(outcomes))
+    for r in session.execute(scope_filter(stmt, actor, L.office_id, L.group_id).order_by(L.received_on, L.id)):
+        rows.append({"来源": f"来信{r.code}", "日期": r.received_on, "问题类别": r.category, "内容": pii(r.summary),
+                     "承办单位": names.get(r.body_id, ""), "状态": r.status, "结果分类": r.outcome or "",
+                     "满意度": r.satisfaction or ""})
+    body = func.coalesce(O.resolved_body_id, O.body_id)
+    stmt = (select(O.raised_on, O.category, O.content, O.status, O.outcome, body.label("body_id"))
+            .join(G, G.id == O.group_id).where(O.raised_on.between(lo, hi)))
+    if body_id is not None:
+        stmt = stmt.where(body == body_id)
+    if outcomes is not None:
+        stmt = stmt.where(O.outcome.in_(outcomes))
+    for r in session.execute(scope_filter(stmt, actor, G.office_id, O.group_id).order_by(O.raised_on, O.id)):
+        rows.append({"来源": "群众意见", "日期": r.raised_on, "问题类别": r.category, "内容": pii(r.content),
+                     "承办单位": names.get(r.body_id, ""), "状态": r.status, "结果分类": r.outcome or "", "满意度": ""})
+    if not actor.scoped:  # proposals belong to no office or group: counted for unscoped roles only
+        stmt = select(P.kind, P.title, P.submitted_on, P.status, P.outcome, P.deputy_view, P.body_id).where(
+            P.submitted_on.between(lo, hi))
+        if body_id is not None:
+            stmt = stmt.where(P.body_id == body_id)
+        if outcomes is not None:
+            stmt = stmt.where(P.outcome.in_(outcomes))
+        for r in session.execute(stmt.order_by(P.submitted_on, P.id)):
+            rows.append({"来源": r.kind, "日期": r.submitted_on, "问题类别": "", "内容": pii(r.title),
+                         "承办单位": names.get(r.body_id, ""), "状态": r.status, "结果分类": r.outcome or "",
+                         "满意度": r.deputy_view or ""})
     return rows
+
+
+def body_records(session: Session, actor: Actor, body_id: int, year: int) -> list[dict]:
+    """The letters, opinions and proposals of ``year`` behind a body's figures (each one the
+    figures count; scope applied; writers never shown)."""
+    return _records(session, actor, year, body_id=body_id)
+
+
+# ---------------------------------------------------------------- answered, not solved (B/C/D)
+
+NOT_SOLVED = tuple(str(c) for c in (Outcome.B, Outcome.C, Outcome.D))
+
+
+def unsolved(session: Session, actor: Actor, year: int, f: dict | None = None, offset: int = 0,
+             limit: int = 20) -> Page:
+    """Letters, opinions and proposals of ``year`` answered as B 正在解决, C 列入计划逐步解决 or
+    D 因条件限制留作参考: closed, but not solved (rules.letter_resolved / opinion_resolved count A
+    only). ``f``: 来源 (来信 / 群众意见 / 议案建议) and 结果分类."""
+    f = f or {}
+    rows = _records(session, actor, year, outcomes=NOT_SOLVED)
+    kind = f.get("source")
+    if kind == "来信":
+        rows = [r for r in rows if r["来源"].startswith("来信")]
+    elif kind == "群众意见":
+        rows = [r for r in rows if r["来源"] == "群众意见"]
+    elif kind == "议案建议":
+        rows = [r for r in rows if r["来源"] in ("议案", "建议", "批评和意见")]
+    if f.get("outcome") in NOT_SOLVED:
+        rows = [r for r in rows if r["结果分类"] == f["outcome"]]
+    return Page(rows[offset:offset + limit], len(rows))
+
+
+def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
+    """The 工作台 figure of the outcome classes: what was closed in ``year`` as B, C or D — answered,
+    not solved — opening its list on the 承办单位 page."""
+    n = unsolved(session, actor, year, limit=0).total
+    return [Figure("R3", "已办结但未解决（B/C/D类）的来信、意见和议案建议", n, "件", "bodies",
+                   {"view": "unsolved", "year": str(year)},
+                   help="承办单位答复为 B 正在解决、C 列入计划逐步解决或 D 因条件限制留作参考的，"
+                        "只有 A 类计为已解决；这些事项仍需代表跟进")]
 
 
 def names(session: Session) -> list[str]:

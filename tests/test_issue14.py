@@ -418,3 +418,46 @@ def test_handing_a_letter_needs_a_serving_deputy_and_changes_one_only_with_a_rea
     with session_scope(url=world.url) as s:
         letter = s.get(models.Letter, named)
         assert (letter.status, letter.deputy_id) == ("已交代表", world.deputies[1])
+
+
+def test_closed_as_b_c_or_d_is_a_figure_with_the_records_behind_it(world) -> None:
+    """工作台: letters, opinions and proposals answered B/C/D (closed, not solved) are one figure of
+    the 来信办理 section; its list holds exactly those records (A, open and reopened ones left out),
+    each body's records include its proposals, and a leader reads the text with phones masked."""
+    from services import dashboard, opinions, proposals
+
+    ids = {c: _letter(world, phone=f"1390000020{i}", summary=f"第{c}件，来信人电话13912345678")
+           for i, c in enumerate("ABCD")}
+    for c, lid in ids.items():
+        _walk(world, lid, "已办结", outcome=next(o for o in letters.OUTCOMES if o.startswith(c)))
+    _walk_open = _letter(world, phone="13900000209")
+    _walk(world, _walk_open, "办理中")
+    with session_scope("staff", world.url) as s:
+        letters.transition(s, world.staff(), ids["D"], "已反馈", happened_on=DAY, feedback_method="电话",
+                           satisfaction="不满意")
+        letters.transition(s, world.staff(), ids["D"], "办理中", happened_on=DAY)  # reopened: no class until closed again
+        pid = proposals.create_proposal(s, world.staff(), {"kind": "建议", "title": "关于增设公交站的建议",
+                                                           "lead_deputy_id": world.deputies[0],
+                                                           "submitted_on": date(2026, 1, 2)})["id"]
+        for to, kw in (("已交办", {"handling_body": "区交通局"}), ("办理中", {}),
+                       ("已答复", {"result": "列入明年计划", "outcome": "C 列入计划逐步解决"})):
+            proposals.transition(s, world.staff(), pid, to, on=date(2026, 2, 1), **kw)
+        op = opinions.add_opinion(s, world.staff(), district_id=world.districts[0], raised_on=DAY, content="路灯",
+                                  category="城乡建设", forwarded_to="区住建局")
+        assert op.id
+    with session_scope("admin", world.url) as s:
+        page = bodies.unsolved(s, world.admin(), 2026)
+        fig = next(f for f in bodies.figures(s, world.admin(), 2026))
+        section = dict(dashboard.sections(s, world.admin(), 2026))["来信办理"]
+        recs = bodies.body_records(s, world.admin(), _body(world, "区交通局"), 2026)
+    assert sorted((r["来源"][:2], r["结果分类"][0]) for r in page.rows) == [("建议", "C"), ("来信", "B"), ("来信", "C")]
+    assert fig.value == page.total == 3 and (fig.unit, fig.page, fig.params) == (
+        "件", "bodies", {"view": "unsolved", "year": "2026"})
+    assert any(f.label == fig.label for f in section)
+    assert "建议" in {r["来源"] for r in recs} and len(recs) == 5 + 1  # 5 letters and the proposal
+    with session_scope("leader", world.url) as s:
+        leader = bodies.unsolved(s, world.leader(), 2026, {"source": "来信"})
+    assert leader.total == 2 and all("13912345678" not in r["内容"] for r in leader.rows)
+    with session_scope("staff", world.url) as s:
+        staff = bodies.unsolved(s, world.staff(), 2026, {"outcome": "C 列入计划逐步解决"})
+    assert [r["来源"][:2] for r in staff.rows] == ["来信"]  # the proposal is counted for unscoped roles only
