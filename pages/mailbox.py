@@ -269,7 +269,7 @@ def _topics(actor: Actor, letter_id: int) -> None:
         st.markdown(f"**监督议题：{safe_md(t['title'])}**（{t['status']}）")
         if t["status"] != TopicStatus.CLOSED:
             continue
-        st.text(f"办理结果：{t['outcome']}")
+        st.text(f"办理结果（{t['outcome_class'] or '未分类'}）：{t['outcome']}")
         if t["told_at"]:
             st.caption(f"已于 {fmt_date(t['told_at'])} 由 {safe_md(t['told_by'])} 告知来信人。")
         elif actor.can_write("letter") or actor.can_write("topic"):

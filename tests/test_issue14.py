@@ -307,7 +307,7 @@ def test_merged_letters_keep_their_writers_and_chains_are_refused(world) -> None
         assert [(r["来信人数（人）"], r["来信（件）"]) for r in rows] == [(3, 2)]  # 乙 counts; 2 letters kept
         tid = hotissues.create_topic(s, world.leader(), title="红绿灯", category="交通出行",
                                      district_id=world.districts[0], letter_ids=[keep, other]).id
-        hotissues.close_topic(s, world.leader(), tid, "已延长绿灯时间")
+        hotissues.close_topic(s, world.leader(), tid, "已延长绿灯时间", "A 已解决")
     with session_scope("staff", world.url) as s:
         told = hotissues.untold_writers(s, world.staff(), tid)
     assert sorted(r["letter_id"] for r in told) == sorted([keep, dup, other])
@@ -461,3 +461,45 @@ def test_closed_as_b_c_or_d_is_a_figure_with_the_records_behind_it(world) -> Non
     with session_scope("staff", world.url) as s:
         staff = bodies.unsolved(s, world.staff(), 2026, {"outcome": "C 列入计划逐步解决"})
     assert [r["来源"][:2] for r in staff.rows] == ["来信"]  # the proposal is counted for unscoped roles only
+
+
+def test_a_topic_is_closed_with_a_class_that_reaches_its_writers_and_only_a_counts_as_solved(world) -> None:
+    """监督议题: closing needs a class (nothing written without); the class goes where the outcome
+    text goes — the writers still to tell, each letter's history, an open letter's result — and the
+    hot-issue loop counts A alone as solved (topics and the letters of an appeal)."""
+    a = _letter(world, name="甲", phone="13900000301")
+    b = _letter(world, name="乙", phone="13900000302", summary="同一路口又堵了")
+    c = _letter(world, name="丙", phone="13900000303", summary="第三封")
+    _walk(world, a, "已办结", outcome="A 已解决")
+    _walk(world, c, "已办结", outcome="B 正在解决")
+    with session_scope("leader", world.url) as s:
+        tid = hotissues.create_topic(s, world.leader(), title="红绿灯", category="交通出行",
+                                     district_id=world.districts[0], letter_ids=[a, b, c]).id
+    for cls in (None, "E 其他", "已解决"):
+        with pytest.raises(ValidationError) as exc, session_scope("leader", world.url) as s:
+            hotissues.close_topic(s, world.leader(), tid, "已延长绿灯时间", cls)
+        assert "outcome_class" in exc.value.errors
+    with session_scope(url=world.url) as s:
+        assert s.get(models.SupervisionTopic, tid).status == "进行中"
+        assert hotissues.solved_topics(s) == {"已办结": 0, "已解决（A类）": 0, "未分类": 0}
+    with session_scope("leader", world.url) as s:
+        hotissues.close_topic(s, world.leader(), tid, "已延长绿灯时间", "B 正在解决")
+    with session_scope("staff", world.url) as s:
+        told = hotissues.untold_writers(s, world.staff(), tid)
+        topics = hotissues.topics_of_letter(s, world.staff(), b)
+        hotissues.mark_told(s, world.staff(), tid, b)
+    assert {r["结果分类"] for r in told} == {"B 正在解决"} and len(told) == 3
+    assert topics[0]["outcome_class"] == "B 正在解决"
+    with session_scope(url=world.url) as s:
+        open_letter = s.get(models.Letter, b)
+        notes = s.execute(select(models.LetterEvent.note).where(models.LetterEvent.letter_id == b)
+                          .order_by(models.LetterEvent.id)).scalars().all()
+        closed_letter = s.get(models.Letter, a)
+        assert "（B 正在解决）" in open_letter.result and open_letter.outcome is None  # closing the letter still classes it
+        assert closed_letter.result == "已调整" and closed_letter.outcome == "A 已解决"
+        assert "已办结（B 正在解决）" in notes[-2] and "（B 正在解决）告知来信人" in notes[-1]
+        assert hotissues.solved_topics(s) == {"已办结": 1, "已解决（A类）": 0, "未分类": 0}
+        page = hotissues.list_topics(s, world.leader(), {})
+        assert page.rows[0]["结果分类"] == "B 正在解决"
+        row = hotissues.concentrated(s, world.leader(), 2026, min_writers=3)[0]
+    assert (row["来信（件）"], row["已解决（件）"]) == (3, 1)  # A alone; the B letter is answered, not solved

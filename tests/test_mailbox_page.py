@@ -153,7 +153,7 @@ def test_staff_tells_the_writer_a_topic_outcome(app_world) -> None:
     with session_scope("leader") as s:
         tid = hotissues.create_topic(s, app_world.leader(), title="路灯督办", category="城乡建设",
                                      district_id=app_world.districts[0], letter_ids=[lid]).id
-        hotissues.close_topic(s, app_world.leader(), tid, "全区路灯已排查更换")
+        hotissues.close_topic(s, app_world.leader(), tid, "全区路灯已排查更换", "A 已解决")
     at = app_as("staff", "mailbox")
     at.session_state["lt_open"] = lid
     at.run()
