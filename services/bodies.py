@@ -36,6 +36,16 @@ ORG_ENDINGS = ("局", "委", "办", "院", "厅", "处", "科", "所", "站", "�
                "村", "社区", "政府", "部", "部门", "会", "室", "馆", "署", "社", "厂", "场", "园", "单位", "行", "校",
                "团", "联", "庭", "监狱", "府", "组织")
 _BRACKETS = re.compile(r"[（(]\s*(代表|本人|个人)\s*[）)]")
+# "no body": 不需转办, 无需转交, 暂不处理 … (R3: a problem is forwarded, never dropped by the deputy)
+_NO_BODY = re.compile(r"(不需|无需|无须|不用|不必|暂不|未|没有|无)(转办|转交|交办|处理|办理|单位)")
+# the deputies' own places: 代表工作室, 代表联络站, 代表之家 … (the deputy, not a body that handles it)
+_DEPUTY_PLACE = re.compile(r"代表(工作室|联络站|联络室|之家|活动室|接待室|接待站|小组|组)")
+# not one body: 有关部门, 相关单位, 各部门 …
+_VAGUE = re.compile(r"^(有关|相关|各|其他|其它|上级|主管|职能)(部门|单位|机关|科室)$")
+# a surname and a one-character title: 王局, 张科, 李所, 刘队 — a person called by his post
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+            "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+_POST = re.compile("^[" + SURNAMES + "](局|科|所|队|处|委|站|办|总|部)$")
 
 
 def not_an_organisation(name: object, deputy_names: set[str] | frozenset[str] = frozenset()) -> str | None:
@@ -48,8 +58,14 @@ def not_an_organisation(name: object, deputy_names: set[str] | frozenset[str] = 
     if not text:
         return "请选择承办单位"
     own = {name_key(n) for n in deputy_names if n}
-    if any(w in text for w in SELF_WORDS) or _BRACKETS.search(text):
+    if any(w in text for w in SELF_WORDS) or _BRACKETS.search(text) or _NO_BODY.search(text):
         return "代表不自行处理问题，承办单位应为有关机关或单位，不能是代表本人（R3）"
+    if _DEPUTY_PLACE.search(text) or any(text.startswith(n) for n in deputy_names if n):
+        return "承办单位不能是代表本人或代表的工作室、联络站，应为实际承办的机关或单位（R3）"
+    if _VAGUE.match(text):
+        return "请写明具体的承办单位（如“区住房和城乡建设局”），不能只写“有关部门”"
+    if _POST.match(text):
+        return "承办单位应为机关或单位的名称，不能是个人（如“王局”“张科”）（R3）"
     if name_key(text) in own or any(name_key(text) == k + name_key(t) for k in own for t in PERSON_TITLES):
         return "承办单位不能是代表本人，应为实际承办的机关或单位（R3）"
     if text.endswith(PERSON_TITLES):
@@ -190,7 +206,9 @@ def update_body(session: Session, actor: Actor, body_id: int, data: dict,
     if body is None:
         raise NotFound("该承办单位不存在。")
     check_version(body, expected_version, "该承办单位")
-    clean = _check(session, {**data, "active": data.get("active", body.active)}, body_id=body.id)
+    # a field not given keeps its value (the page's edit form has no 上级单位: it must not clear it)
+    current = {"name": body.name, "kind": body.kind, "parent_id": body.parent_id, "active": body.active}
+    clean = _check(session, {**current, **data}, body_id=body.id)
     for k, v in clean.items():
         setattr(body, k, v)
     session.flush()
@@ -267,9 +285,21 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> dict[str, int]:
     for excel_row, row in plan:
         if row["parent"] and body_key(row["parent"]) not in known:
             problems.append(f"第{excel_row}行：上级单位“{row['parent']}”不在名录中")
+    # the parents after the import (the file's rows over the directory's): never a circle
+    parent_of = {k: b.parent_id and next((x.name_key for x in by_key.values() if x.id == b.parent_id), None)
+                 for k, b in by_key.items()}
+    parent_of.update({body_key(r["name"]): body_key(r["parent"]) if r["parent"] else None for _n, r in plan})
+    for excel_row, row in plan:
+        key, seen_keys = body_key(row["name"]), set()
+        while key and key not in seen_keys:
+            seen_keys.add(key)
+            key = parent_of.get(key)
+        if key:
+            problems.append(f"第{excel_row}行：上级单位“{row['parent']}”构成循环（单位不能是自己的上级或下级的下级）")
     if problems:
         raise ValidationError({"file": "；".join(problems[:20]) + ("……" if len(problems) > 20 else "")})
     out = {"新增": 0, "更新": 0, "未变": 0}
+    parents = {b.id: b.parent_id for b in by_key.values()}
     for _row, row in plan:
         body = by_key.get(body_key(row["name"]))
         if body is None:
@@ -278,7 +308,8 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> dict[str, int]:
             session.add(body)
             by_key[body.name_key] = body
             out["新增"] += 1
-        elif (body.name, body.kind, body.active) != (row["name"], row["kind"], row["active"]):
+        elif (body.name, body.kind, body.active, _parent_name(by_key, parents.get(body.id))) != (
+                row["name"], row["kind"], row["active"], body_key(row["parent"]) if row["parent"] else None):
             body.name, body.kind, body.active = row["name"], row["kind"], row["active"]
             body.pinyin = initials(row["name"])
             out["更新"] += 1
@@ -293,6 +324,11 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> dict[str, int]:
             body.parent_id = pid
     session.flush()
     return out
+
+
+def _parent_name(by_key: dict, parent_id: int | None) -> str | None:
+    """The name key of the body with id ``parent_id`` (None without one)."""
+    return next((k for k, b in by_key.items() if b.id == parent_id), None) if parent_id else None
 
 
 # ---------------------------------------------------------------- free text left from before the directory

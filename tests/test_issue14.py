@@ -63,6 +63,7 @@ def _walk(world, lid: int, to: str, **last) -> None:
     ("（010）62345678", "010-62345678"), ("01062345678", "010-62345678"), ("010 6234 5678", "010-62345678"),
     ("+86 10 62345678", "010-62345678"), ("010-62345678-123", "010-62345678转123"),
     ("010-62345678转123", "010-62345678转123"), ("0571-87654321", "0571-87654321"), ("62345678", "62345678"),
+    ("13912340014.0", "13912340014"), ("(+86)139-1234-0014", "13912340014"), ("0755 8888 6666", "0755-88886666"),
 ])
 def test_phones_have_one_stored_and_shown_form(typed, stored) -> None:
     assert identity.canonical_phone(typed) == stored
@@ -76,7 +77,9 @@ def test_unreadable_phones_are_refused_in_chinese(typed) -> None:
 
 
 def test_names_compare_without_dot_look_alikes_spaces_or_widths() -> None:
-    forms = ["阿依古丽·买买提", "阿依古丽•买买提", "阿依古丽・买买提", "阿依古丽‧买买提", "阿依古丽 · 买买提", "阿依古丽.买买提"]
+    forms = ["阿依古丽·买买提", "阿依古丽•买买提", "阿依古丽・买买提", "阿依古丽‧买买提", "阿依古丽 · 买买提", "阿依古丽.买买提",
+             "阿依古丽⸱买买提", "阿依古丽ᐧ买买提", "阿依古丽᛫买买提", "阿依古丽⦁买买提", "阿依古丽\u200b·买买提",
+             "阿依古丽·\u00ad买买提"]
     assert len({identity.name_key(f) for f in forms}) == 1
     assert identity.name_key("ＡＢＣ 张") == identity.name_key("abc张")
     assert identity.writer_key("张三", "(010)62345678") == identity.writer_key("李四", "010-62345678")
@@ -140,13 +143,18 @@ def test_deputy_import_takes_hyphenated_mobiles_and_middle_dot_look_alikes(world
 
 
 @pytest.mark.parametrize("text", ["本人", "代表本人", "自行解决", "代表自行协调解决", "张伟", "张伟同志", "张伟（代表）",
-                                  "张伟(代表)", "张伟代表本人", "张伟代表", "王老师", "", "　"])
+                                  "张伟(代表)", "张伟代表本人", "张伟代表", "王老师", "", "　",
+                                  # a fresh attack's wordings: a post for a person, "no body", the
+                                  # deputy's own places, no body in particular
+                                  "王局", "张科", "刘队", "李所", "不需转办", "无需处理", "暂不转交", "张伟代表工作室",
+                                  "代表联络站", "张伟工作室", "有关部门", "相关单位", "区教育局\u200b（代表）"])
 def test_r3_a_person_is_never_an_organisation(text) -> None:
     assert bodies.not_an_organisation(text, {"张伟"}) is not None
 
 
 @pytest.mark.parametrize("text", ["区住房和城乡建设局", "某某街道办事处", "区人民法院", "区人民检察院", "市生态环境局区分局",
-                                  "区人大常委会代表联络工作委员会", "某某物业服务有限公司", "区总工会"])
+                                  "区人大常委会代表联络工作委员会", "某某物业服务有限公司", "区总工会",
+                                  "区生活垃圾无害化处理厂", "区金融办", "高新区管委会", "区教育局\u200b"])
 def test_r3_organisations_pass(text) -> None:
     assert bodies.not_an_organisation(text, {"张伟"}) is None
 
@@ -503,3 +511,81 @@ def test_a_topic_is_closed_with_a_class_that_reaches_its_writers_and_only_a_coun
         assert page.rows[0]["结果分类"] == "B 正在解决"
         row = hotissues.concentrated(s, world.leader(), 2026, min_writers=3)[0]
     assert (row["来信（件）"], row["已解决（件）"]) == (3, 1)  # A alone; the B letter is answered, not solved
+
+
+
+def test_a_body_name_pasted_from_word_is_the_same_body() -> None:
+    """Zero-width, right-to-left, BOM, NUL and soft hyphen inside a body's name do not make
+    another body (identity.body_key), in the app and in the migration's copy alike."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "db/migrations/versions/0006_i14_bodies.py"
+    spec = importlib.util.spec_from_file_location("m0006", path)
+    m0006 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m0006)
+    for typed in ("区住建局\u200b", "\u200b区住建局", "区住建局\u202e", "区住建局\ufeff", "区住建局\x00", "区\u00ad住建局",
+                  "区住建局\x0b"):
+        assert identity.body_key(typed) == m0006.body_key(typed) == identity.body_key("区住建局"), repr(typed)
+        assert m0006.is_organisation(typed, set()), repr(typed)
+    for text in ("王局", "不需转办", "张伟代表工作室", "有关部门"):
+        assert not m0006.is_organisation(text, set()) and bodies.not_an_organisation(text) is not None
+
+
+def test_a_letter_is_never_merged_into_a_closed_one(world) -> None:
+    """已反馈 and 不予受理 letters took their last step: a letter merged into them would never hear
+    back; the merge list offers only open letters."""
+    done = _letter(world, name="甲", phone="13900000401")
+    _walk(world, done, "已反馈")
+    refused = _letter(world, name="乙", phone="13900000402", summary="第二封")
+    with session_scope("staff", world.url) as s:
+        letters.transition(s, world.staff(), refused, "不予受理", happened_on=DAY, reason="不属职责")
+    new = _letter(world, name="丙", phone="13900000403", summary="同一路口红绿灯时间太短")
+    for target in (done, refused):
+        with pytest.raises(ValidationError) as exc, session_scope("staff", world.url) as s:
+            letters.transition(s, world.staff(), new, "已合并", happened_on=DAY, merged_into=target, reason="重复")
+        assert "办理已结束" in exc.value.errors["merged_into"]
+        with pytest.raises(ValidationError), session_scope("staff", world.url) as s:
+            letters.register(s, world.staff(), {"mailbox_id": world.mailboxes[0], "received_on": DAY,
+                                                "writer_name": "丁", "summary": "又一封", "category": "交通出行"},
+                             merge_into=target)
+    with session_scope("staff", world.url) as s:
+        assert set(letters.merge_candidates(s, world.staff(), new)).isdisjoint({done, refused})
+        assert s.get(models.Letter, new).status == "登记"
+
+
+def test_the_masked_handover_sheet_masks_personal_data_typed_into_the_letter(world) -> None:
+    """交办单 for a body: the writer is masked and so is a phone or ID number the staff typed into
+    the summary; the unmasked sheet (logged) keeps them."""
+    lid = _letter(world, deputy_id=world.deputies[0], summary="来信人住幸福路12号，电话13912345678，身份证110101199001011234")
+    _walk(world, lid, "已转办")
+    with session_scope("staff", world.url) as s:
+        masked = dict(letters.handover_sheet(s, world.staff(), lid)["rows"])["来信内容"]
+        full = dict(letters.handover_sheet(s, world.staff(), lid, with_writer=True)["rows"])["来信内容"]
+    assert "13912345678" not in masked and "110101199001011234" not in masked
+    assert "13912345678" in full
+
+
+def test_a_body_edited_on_the_page_keeps_its_parent_and_an_import_makes_no_circle(world) -> None:
+    """The page's edit form has no 上级单位: saving a name must not clear it. An import whose
+    rows make two bodies each other's parent is refused, nothing written."""
+    with session_scope("admin", world.url) as s:
+        parent = bodies.add_body(s, world.admin(), {"name": "区交通运输局", "kind": "政府部门"})
+        child = bodies.add_body(s, world.admin(), {"name": "区交通运输局执法大队", "kind": "政府部门",
+                                                   "parent_id": parent.id})
+        bodies.update_body(s, world.admin(), child.id, {"name": "区交通运输综合执法大队", "kind": "政府部门",
+                                                        "active": True}, expected_version=child.version)
+        assert child.parent_id == parent.id
+        cid, pid = child.id, parent.id
+    import pandas as pd
+
+    from services.excel import to_xlsx
+
+    data = to_xlsx({"承办单位": pd.DataFrame([
+        {"名称": "区交通运输局", "类别": "政府部门", "上级单位": "区交通运输综合执法大队", "状态": "启用"},
+        {"名称": "区交通运输综合执法大队", "类别": "政府部门", "上级单位": "区交通运输局", "状态": "启用"}])})
+    with pytest.raises(ValidationError) as exc, session_scope("admin", world.url) as s:
+        bodies.import_xlsx(s, world.admin(), data)
+    assert "循环" in exc.value.errors["file"]
+    with session_scope(url=world.url) as s:
+        assert (s.get(models.HandlingBody, pid).parent_id, s.get(models.HandlingBody, cid).parent_id) == (None, pid)

@@ -42,7 +42,13 @@ def _in(column: str, words: tuple[str, ...], nullable: bool = True) -> str:
 # ---- frozen copies of services.identity / services.bodies at this revision
 
 _INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff\u00ad\u3000]+")
-_DOT_RE = re.compile("[" + re.escape("·•・‧･∙⋅.．ㆍ") + "]+")
+_DOT_RE = re.compile("[" + re.escape("·•・‧･∙⋅.．ㆍ⸱ᐧ᛫⦁") + "]+")
+_NO_BODY = re.compile(r"(不需|无需|无须|不用|不必|暂不|未|没有|无)(转办|转交|交办|处理|办理|单位)")
+_DEPUTY_PLACE = re.compile(r"代表(工作室|联络站|联络室|之家|活动室|接待室|接待站|小组|组)")
+_VAGUE = re.compile(r"^(有关|相关|各|其他|其它|上级|主管|职能)(部门|单位|机关|科室)$")
+_POST = re.compile("^[王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+                   "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤]"
+                   "(局|科|所|队|处|委|站|办|总|部)$")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _SEP = re.compile(r"[\s\-－—–‐.．·()（）\[\]【】/]+")
 SELF_WORDS = ("本人", "自行", "自己", "亲自", "个人")
@@ -57,16 +63,21 @@ def _nfkc(v: object) -> str:
     return unicodedata.normalize("NFKC", str(v or "")).strip()
 
 
+def _visible(text: str) -> str:
+    """identity._visible: no spaces, invisible or control characters (text pasted from Word)."""
+    return "".join(ch for ch in _INVISIBLE.sub("", text) if unicodedata.category(ch) not in ("Cf", "Cc"))
+
+
 def body_key(name: object) -> str:
     """identity.body_key."""
-    text = _INVISIBLE.sub("", _nfkc(name))
+    text = _visible(_nfkc(name))
     text = re.sub(r"[\"'“”‘’、，,。.;；:：!！?？()（）\[\]【】《》<>·•・\-—_]", "", text)
     return text.casefold()
 
 
 def name_key(name: object) -> str:
     """identity.name_key."""
-    return _DOT_RE.sub("·", _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(name or "")))).casefold()
+    return _DOT_RE.sub("·", _visible(unicodedata.normalize("NFKC", str(name or "")))).casefold()
 
 
 def canonical_phone(value: object) -> str | None:
@@ -123,10 +134,12 @@ def writer_key(name: object, phone: str | None) -> str | None:
 
 def is_organisation(name: str, deputy_keys: set[str]) -> bool:
     """bodies.not_an_organisation(...) is None."""
-    text = re.sub(r"\s+", "", _nfkc(name))
-    if not text or any(w in text for w in SELF_WORDS):
+    text = _visible(_nfkc(name))
+    if not text or any(w in text for w in SELF_WORDS) or _NO_BODY.search(text):
         return False
-    if re.search(r"[（(]\s*(代表|本人|个人)\s*[）)]", text):
+    if re.search(r"[（(]\s*(代表|本人|个人)\s*[）)]", text) or _DEPUTY_PLACE.search(text):
+        return False
+    if _VAGUE.match(text) or _POST.match(text):
         return False
     k = name_key(text)
     if k in deputy_keys or any(k == d + t for d in deputy_keys for t in PERSON_TITLES):
@@ -255,7 +268,8 @@ def _data() -> None:
     ids: dict[str, int] = {}
     for key, variants in sorted(groups.items()):
         orgs = [v for v in variants if is_organisation(v[0], deputy_keys)]
-        name = re.sub(r"\s+", "", _nfkc(sorted(orgs, key=lambda v: (-v[1], len(v[0]), v[0]))[0][0]))[:128]
+        # named as typed (no width folding: （）and ，stay Chinese), without invisible characters
+        name = _visible(str(sorted(orgs, key=lambda v: (-v[1], len(v[0]), v[0]))[0][0]))[:128]
         conn.execute(bodies.insert().values(name=name, name_key=key, pinyin=_initials(name), kind=guess_kind(name),
                                             active=True, created_by="数据迁移", created_at=now, version=1))
         ids[key] = conn.execute(sa.select(bodies.c.id).where(bodies.c.name == name)).scalar_one()
