@@ -14,6 +14,7 @@ each text to a body with ``map_text``.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pandas as pd
 from sqlalchemy import and_, case, func, select, update
@@ -54,7 +55,7 @@ def not_an_organisation(name: object, deputy_names: set[str] | frozenset[str] = 
     Refused: empty text, the words of self-settlement (本人, 自行 …), a person's title (同志, 代表 …)
     or “（代表）” after a name, the name of a deputy, and any text that does not end like an
     organisation (局, 委, 院, 街道, 公司 …)."""
-    text = re.sub(r"\s+", "", clean_text(name))
+    text = re.sub(r"\s+", "", body_name(name))
     if not text:
         return "请选择承办单位"
     own = {name_key(n) for n in deputy_names if n}
@@ -73,6 +74,13 @@ def not_an_organisation(name: object, deputy_names: set[str] | frozenset[str] = 
     if not text.endswith(ORG_ENDINGS):
         return "承办单位应为机关、单位或组织的名称（如“区住房和城乡建设局”“某某街道办事处”），不能是个人"
     return None
+
+
+def body_name(value: object) -> str:
+    """A body's name as typed (clean_text), without the format characters Word leaves in pasted
+    text that clean_text keeps (soft hyphen, tag characters): they would rename a body to an
+    invisible variant of itself on import."""
+    return "".join(ch for ch in clean_text(value) if unicodedata.category(ch) != "Cf")
 
 
 def guess_kind(name: str) -> str:
@@ -107,7 +115,7 @@ def find(session: Session, value: object) -> models.HandlingBody | None:
         return None
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit() and len(value) < 10):
         return session.get(B, int(value))
-    text = clean_text(value)
+    text = body_name(value)
     body = session.execute(select(B).where(B.name == text)).scalars().first()
     if body is None:
         body = session.execute(select(B).where(B.name_key == body_key(text)).order_by(B.id)).scalars().first()
@@ -148,7 +156,7 @@ def options(session: Session, *, active_only: bool = True) -> dict[int, str]:
 def _check(session: Session, data: dict, body_id: int | None = None) -> dict:
     """Validate a body's fields; return them clean or raise ValidationError."""
     errors: dict[str, str] = {}
-    name = clean_text(data.get("name"))
+    name = body_name(data.get("name"))
     why = not_an_organisation(name)
     if why:
         errors["name"] = "请填写单位名称" if not name else why
@@ -261,7 +269,7 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> dict[str, int]:
     seen: dict[str, int] = {}
     plan: list[tuple[int, dict]] = []
     for excel_row, raw in rows:
-        name = clean_text(raw.get("名称"))
+        name = body_name(raw.get("名称"))
         if not name and not any(clean_text(v) for v in raw.values()):
             continue
         why = not_an_organisation(name)
@@ -279,7 +287,7 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> dict[str, int]:
         state = clean_text(raw.get("状态")) or "启用"
         if state not in ("启用", "停用"):
             problems.append(f"第{excel_row}行：状态应为启用或停用")
-        plan.append((excel_row, {"name": name, "kind": kind, "parent": clean_text(raw.get("上级单位")),
+        plan.append((excel_row, {"name": name, "kind": kind, "parent": body_name(raw.get("上级单位")),
                                  "active": state != "停用"}))
     known = set(by_key) | set(seen)
     for excel_row, row in plan:

@@ -589,3 +589,26 @@ def test_a_body_edited_on_the_page_keeps_its_parent_and_an_import_makes_no_circl
     assert "循环" in exc.value.errors["file"]
     with session_scope(url=world.url) as s:
         assert (s.get(models.HandlingBody, pid).parent_id, s.get(models.HandlingBody, cid).parent_id) == (None, pid)
+
+
+def test_a_directory_file_pasted_from_word_renames_nothing_and_imports_twice_unchanged(world) -> None:
+    """Names with Word's soft hyphen or zero-width space are the bodies already there: the import
+    says 未变 and the names stay clean; the same file imported again changes nothing."""
+    import pandas as pd
+
+    from services.excel import to_xlsx
+
+    with session_scope(url=world.url) as s:
+        before = dict(s.execute(select(models.HandlingBody.id, models.HandlingBody.name)).all())
+        kind = s.execute(select(models.HandlingBody.kind).where(models.HandlingBody.name == "区交通局")).scalar_one()
+    data = to_xlsx({"承办单位": pd.DataFrame([
+        {"名称": "区交\u00ad通局", "类别": kind, "上级单位": "", "状态": "启用"},
+        {"名称": "区水务局\u200b", "类别": "政府部门", "上级单位": "区交通局\u00ad", "状态": "启用"}])})
+    for expected in ({"新增": 1, "更新": 0, "未变": 1}, {"新增": 0, "更新": 0, "未变": 2}):
+        with session_scope("admin", world.url) as s:
+            assert bodies.import_xlsx(s, world.admin(), data) == expected
+    with session_scope(url=world.url) as s:
+        after = dict(s.execute(select(models.HandlingBody.id, models.HandlingBody.name)).all())
+        water = s.execute(select(models.HandlingBody).where(models.HandlingBody.name == "区水务局")).scalar_one()
+        assert s.get(models.HandlingBody, water.parent_id).name == "区交通局"
+    assert {k: v for k, v in after.items() if k in before} == before and "区水务局" in after.values()
