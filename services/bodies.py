@@ -37,6 +37,7 @@ ORG_ENDINGS = ("局", "委", "办", "院", "厅", "处", "科", "所", "站", "�
                "村", "社区", "政府", "部", "部门", "会", "室", "馆", "署", "社", "厂", "场", "园", "单位", "行", "校",
                "团", "联", "庭", "监狱", "府", "组织")
 _BRACKETS = re.compile(r"[（(]\s*(代表|本人|个人)\s*[）)]")
+_TAIL = re.compile(r"[（(][^（）()]*[）)]$")  # a bracketed second name at the end
 # "no body": 不需转办, 无需转交, 暂不处理 … (R3: a problem is forwarded, never dropped by the deputy)
 _NO_BODY = re.compile(r"(不需|无需|无须|不用|不必|暂不|未|没有|无)(转办|转交|交办|处理|办理|单位)")
 # the deputies' own places: 代表工作室, 代表联络站, 代表之家 … (the deputy, not a body that handles it)
@@ -69,9 +70,13 @@ def not_an_organisation(name: object, deputy_names: set[str] | frozenset[str] = 
         return "承办单位应为机关或单位的名称，不能是个人（如“王局”“张科”）（R3）"
     if name_key(text) in own or any(name_key(text) == k + name_key(t) for k in own for t in PERSON_TITLES):
         return "承办单位不能是代表本人，应为实际承办的机关或单位（R3）"
-    if text.endswith(PERSON_TITLES):
+    # 区市场监督管理局（区知识产权局）: a second name in brackets, itself an organisation's
+    tail = _TAIL.search(text)
+    inner = tail.group()[1:-1].strip() if tail else ""
+    core = _TAIL.sub("", text) if inner.endswith(ORG_ENDINGS) and not inner.endswith(PERSON_TITLES) else text
+    if text.endswith(PERSON_TITLES) or core.endswith(PERSON_TITLES):
         return "承办单位应为机关或单位，不能是个人（如“某某同志”“某某代表”）（R3）"
-    if not text.endswith(ORG_ENDINGS):
+    if not core.endswith(ORG_ENDINGS):
         return "承办单位应为机关、单位或组织的名称（如“区住房和城乡建设局”“某某街道办事处”），不能是个人"
     return None
 

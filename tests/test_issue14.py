@@ -147,14 +147,16 @@ def test_deputy_import_takes_hyphenated_mobiles_and_middle_dot_look_alikes(world
                                   # a fresh attack's wordings: a post for a person, "no body", the
                                   # deputy's own places, no body in particular
                                   "王局", "张科", "刘队", "李所", "不需转办", "无需处理", "暂不转交", "张伟代表工作室",
-                                  "代表联络站", "张伟工作室", "有关部门", "相关单位", "区教育局\u200b（代表）"])
+                                  "代表联络站", "张伟工作室", "有关部门", "相关单位", "区教育局\u200b（代表）",
+                                  "区住建局（王主任）", "张伟（区住建局）", "区住建局（张伟）", "区住建局()"])
 def test_r3_a_person_is_never_an_organisation(text) -> None:
     assert bodies.not_an_organisation(text, {"张伟"}) is not None
 
 
 @pytest.mark.parametrize("text", ["区住房和城乡建设局", "某某街道办事处", "区人民法院", "区人民检察院", "市生态环境局区分局",
                                   "区人大常委会代表联络工作委员会", "某某物业服务有限公司", "区总工会",
-                                  "区生活垃圾无害化处理厂", "区金融办", "高新区管委会", "区教育局\u200b"])
+                                  "区生活垃圾无害化处理厂", "区金融办", "高新区管委会", "区教育局\u200b",
+                                  "区市场监督管理局（区知识产权局）"])
 def test_r3_organisations_pass(text) -> None:
     assert bodies.not_an_organisation(text, {"张伟"}) is None
 

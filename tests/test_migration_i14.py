@@ -134,3 +134,30 @@ def test_downgrade_restores_the_schema_and_keeps_letters_and_their_history(old_d
     with get_engine(old_db).connect() as c:
         assert c.execute(text("SELECT b.name FROM letters l JOIN handling_bodies b ON b.id = l.body_id")).scalar_one() \
             == "区住建局"
+
+
+def test_messy_free_text_pasted_from_word_becomes_clean_bodies_named_as_typed(old_db) -> None:
+    """Word's zero-width and BOM characters make no second body and no invisible name; Chinese
+    brackets stay as typed; a post for a person (王局) and “no body” (不需转办) are left for the admin."""
+    now = datetime(2026, 6, 1, 9, 0)
+    with get_engine(old_db).begin() as c:
+        _rows(c, "terms", [{"id": 1, "number": 18, "name": "第十八届", "start_year": 2024, "end_year": 2028, "active": True}])
+        _rows(c, "offices", [{"id": 1, "name": "东城办事处", "active": True}])
+        _rows(c, "deputy_groups", [{"id": 1, "name": "东城代表组", "office_id": 1, "active": True}])
+        _rows(c, "districts", [{"id": 1, "name": "第1选区", "group_id": 1, "active": True}])
+        _rows(c, "mailboxes", [{"id": 1, "name": "第1选区信箱", "district_id": 1, "keeper_kind": "代表本人",
+                                "established_on": date(2024, 3, 1), "active": True}])
+        texts = ["\u200b区城管局", "\u200b区城管局", "区城管局\ufeff", "区市场监督管理局（区知识产权局）", "王局", "不需转办"]
+        _rows(c, "letters", [{"id": i + 1, "code": f"XF2026-{i + 1:06d}", "mailbox_id": 1, "district_id": 1, "group_id": 1,
+                              "office_id": 1, "received_on": date(2026, 5, 1), "writer_name": "王五",
+                              "summary": "路灯", "category": "城乡建设", "status": "已转办", "forwarded_to": t,
+                              "round": 1, "paused_days": 0, "created_at": now, "updated_at": now, "version": 1}
+                             for i, t in enumerate(texts)])
+    command.upgrade(alembic_config(old_db), "head")
+    with get_engine(old_db).connect() as c:
+        names = sorted(c.execute(text("SELECT name FROM handling_bodies")).scalars())
+        matched = [r[0] for r in c.execute(text("SELECT body_id FROM letters ORDER BY id"))]
+    dispose_all()
+    assert names == sorted(["区城管局", "区市场监督管理局（区知识产权局）"])
+    assert matched[0] == matched[1] == matched[2] is not None and matched[3] is not None
+    assert matched[4:] == [None, None]

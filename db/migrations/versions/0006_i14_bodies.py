@@ -144,7 +144,10 @@ def is_organisation(name: str, deputy_keys: set[str]) -> bool:
     k = name_key(text)
     if k in deputy_keys or any(k == d + t for d in deputy_keys for t in PERSON_TITLES):
         return False
-    return not text.endswith(PERSON_TITLES) and text.endswith(ORG_ENDINGS)
+    tail = re.search(r"[（(][^（）()]*[）)]$", text)  # 某局（某某局）: a bracketed second name
+    inner = tail.group()[1:-1].strip() if tail else ""
+    core = text[:tail.start()] if inner.endswith(ORG_ENDINGS) and not inner.endswith(PERSON_TITLES) else text
+    return not text.endswith(PERSON_TITLES) and not core.endswith(PERSON_TITLES) and core.endswith(ORG_ENDINGS)
 
 
 def guess_kind(name: str) -> str:
