@@ -239,7 +239,8 @@ def list_bodies(session: Session, actor: Actor, f: dict, offset: int = 0, limit:
         stmt = stmt.where(B.active.is_(f["active"] == "启用"))
     if f.get("q"):
         q = clean_text(f["q"])[:50]
-        stmt = stmt.where(B.name.contains(q, autoescape=True) | B.pinyin.startswith(q.lower(), autoescape=True))
+        letters = re.sub(r"\s+", "", unicodedata.normalize("NFKC", q)).lower()  # ｑｊｙｊ typed in full width
+        stmt = stmt.where(B.name.contains(q, autoescape=True) | B.pinyin.startswith(letters, autoescape=True))
     stmt = stmt.order_by(B.kind, B.pinyin, B.id)
     rows, total = paginate(session, stmt, offset, limit)
     return Page([{"id": r.id, "version": r.version, "名称": r.name, "拼音首字母": r.pinyin, "类别": r.kind,

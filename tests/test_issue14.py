@@ -614,3 +614,13 @@ def test_a_directory_file_pasted_from_word_renames_nothing_and_imports_twice_unc
         water = s.execute(select(models.HandlingBody).where(models.HandlingBody.name == "区水务局")).scalar_one()
         assert s.get(models.HandlingBody, water.parent_id).name == "区交通局"
     assert {k: v for k, v in after.items() if k in before} == before and "区水务局" in after.values()
+
+
+def test_the_directory_is_searched_by_pinyin_initials_typed_in_full_width(world) -> None:
+    """A Chinese input method in full-width mode types ｑｊｔｙ: the same search as qjty."""
+    with session_scope("admin", world.url) as s:
+        bodies.add_body(s, world.admin(), {"name": "区交通运输局", "kind": "政府部门"})
+    with session_scope("admin", world.url) as s:
+        found = {q: [r["名称"] for r in bodies.list_bodies(s, world.admin(), {"q": q}).rows]
+                 for q in ("qjty", "QJTY", "ｑｊｔｙ", "ＱＪ　ＴＹ", "qj ty", "交通运输")}
+    assert all(names == ["区交通运输局"] for names in found.values()), found
