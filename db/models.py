@@ -602,6 +602,7 @@ class SupervisionTopic(Base):
     __tablename__ = "supervision_topics"
     __table_args__ = (
         _ck("status", S.TopicStatus, "ck_topic_status"),
+        _ck("outcome_class", S.Outcome, "ck_topic_outcome_class", nullable=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -610,6 +611,7 @@ class SupervisionTopic(Base):
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     status: Mapped[str] = mapped_column(String(8), nullable=False, default="进行中")  # 进行中/已办结
     outcome: Mapped[str | None] = mapped_column(Text)
+    outcome_class: Mapped[str | None] = mapped_column(String(16))  # A/B/C/D (states.Outcome), given on closing
     created_by: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=_now)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)

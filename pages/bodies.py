@@ -9,6 +9,7 @@ import streamlit as st
 
 from components.forms import field_error, run_write, show_flash
 from components.guard import require_page
+from components.params import param_choice, param_year, year_options
 from components.table import Filter, data_table
 from components.text import alert, safe_md
 from db.engine import session_scope
@@ -16,7 +17,8 @@ from services import bodies
 from services.common import Actor, Page, ServiceError, today
 from services.states import Outcome, values
 
-TABS = ["办理情况", "单位名录", "待对应的历史填写"]
+TABS = ["办理情况", "已办结未解决（B/C/D类）", "单位名录", "待对应的历史填写"]
+VIEWS = {"unsolved": TABS[1]}  # the 工作台 figure's link (?view=unsolved&year=…)
 
 
 def render() -> None:
@@ -24,14 +26,34 @@ def render() -> None:
     actor = require_page("bodies")
     st.caption("承办单位名录是转办来信、转交群众意见和交办议案建议时唯一可选的单位来源；"
                "代表不自行处理问题，承办单位只能是机关或单位，不能是代表本人或个人（R3）。")
-    tabs = st.tabs(TABS if actor.role == "admin" else TABS[:2])
+    wanted = VIEWS.get(param_choice("view", VIEWS, ""), None)
+    tabs = st.tabs(TABS if actor.role == "admin" else TABS[:3], default=wanted)
     with tabs[0]:
         _figures(actor)
     with tabs[1]:
+        _unsolved(actor)
+    with tabs[2]:
         _directory(actor)
     if actor.role == "admin":
-        with tabs[2]:
+        with tabs[3]:
             _unmapped(actor)
+
+
+def _unsolved(actor: Actor) -> None:
+    """Letters, opinions and proposals answered B, C or D: closed, not solved (工作台's figure)."""
+    years = year_options(back=4)
+    year = st.selectbox("年份", years, index=years.index(param_year(years)), key="bd_un_year",
+                        format_func=lambda y: f"{y}年")
+    st.caption("承办单位答复为 B 正在解决、C 列入计划逐步解决、D 因条件限制留作参考的事项：已办结，但未解决"
+               "（只有 A 类计为已解决），仍需代表跟进。来信按收信日期、群众意见按提出日期、议案建议按提交日期计入年份。")
+
+    def fetch(f: dict, offset: int, limit: int) -> Page:
+        with session_scope(actor.username) as s:
+            return bodies.unsolved(s, actor, year, f, offset, limit)
+
+    data_table("bd_unsolved", fetch, filters=[Filter("source", "来源", "select", ["来信", "群众意见", "议案建议"]),
+                                              Filter("outcome", "结果分类", "select", list(bodies.NOT_SOLVED))],
+               export_name=f"已办结未解决事项{year}", unit="件", empty=f"{year}年没有答复为 B、C、D 类的事项。")
 
 
 def _figures(actor: Actor) -> None:

@@ -16,7 +16,7 @@ from db import dataversion
 from db.engine import session_scope
 from services import hotissues, settings
 from services.common import Actor, Page
-from services.states import TopicStatus, values
+from services.states import Outcome, TopicStatus, values
 from services.validation import free_text_for, mask_columns
 
 TABS = ["统计图表", "集中反映", "监督议题"]
@@ -155,6 +155,12 @@ def _topics(actor: Actor) -> None:
             page = hotissues.list_topics(s, actor, f, offset, limit)
         return Page(mask_columns(page.rows, actor.role, ("议题",)), page.total, page.sums)  # typed personal data
 
+    with session_scope(actor.username) as s:
+        done = hotissues.solved_topics(s)
+    if done["已办结"]:
+        st.caption(f"已办结议题 {done['已办结']} 个，其中 A 已解决 {done['已解决（A类）']} 个"
+                   + (f"、未分类 {done['未分类']} 个" if done["未分类"] else "")
+                   + "；B 正在解决、C 列入计划逐步解决、D 因条件限制留作参考不计为已解决。")
     res = data_table("hi_topics", fetch, filters=[Filter("status", "状态", "select", values(TopicStatus))],
                      export_name="监督议题", unit="个", hidden=["id"], selectable=True,
                      empty="尚无监督议题。可在“集中反映”中选中一个问题确定为监督议题。")
@@ -163,9 +169,12 @@ def _topics(actor: Actor) -> None:
         st.markdown(f"**办结议题：{safe_md(res.selected['议题'])}**")
         outcome = st.text_area("办理结果（将作为所涵盖来信的反馈内容）", key=f"hi_outcome_{tid}")
         field_error("hi_close", "outcome")
+        cls = st.selectbox("办理结果分类", values(Outcome), index=None, key=f"hi_class_{tid}",
+                           placeholder="请选择（A 类才计为已解决）")
+        field_error("hi_close", "outcome_class")
         it = intent("hi_close", tid)
         if st.button("办结议题", key=it.key(f"hi_close_{tid}"), type="primary"):
-            run_write("hi_close", actor.username, lambda s: hotissues.close_topic(s, actor, tid, outcome),
+            run_write("hi_close", actor.username, lambda s: hotissues.close_topic(s, actor, tid, outcome, cls),
                       "议题已办结，请将结果逐一告知来信人。", intent=it)
     st.markdown("**待告知结果的来信人**")
     with session_scope(actor.username) as s:

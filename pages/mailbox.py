@@ -228,8 +228,12 @@ def _edit_form(actor: Actor, info: dict) -> None:
         with session_scope(actor.username) as s:
             deps = masterdata.deputy_options(s, actor, group_id=info["group_id"])
             cats = letters.categories(s)
+        if info["deputy_id"] and info["deputy_id"] not in deps:
+            # the deputy in charge left office or the group: kept as he is unless the user changes him
+            deps = {info["deputy_id"]: f"{info['deputy']}（已不在本组任职）", **deps}
         ids = list(deps)
-        v = info["version"]
+        it = intent(key, lid, info["version"])  # a double click saves once; a stale page is refused
+        v = it.seen
         c1, c2 = st.columns(2)
         with c1:
             deputy = st.selectbox("承办代表", ids, format_func=lambda i: deps.get(i, str(i)),
@@ -252,13 +256,14 @@ def _edit_form(actor: Actor, info: dict) -> None:
         address = c3.text_input("住址（不修改请留空）", key=f"lt_e_addr_{lid}_{v}")
         reason = st.text_input("修改原因（更换承办代表时必填）", key=f"lt_e_reason_{lid}_{v}")
         field_error(key, "reason")
-        if st.button("保存修改", key=f"lt_e_save_{lid}"):
+        if st.button("保存修改", key=it.key(f"lt_e_save_{lid}")):
             data = {"deputy_id": deputy, "category": category, "summary": summary}
             for k, val in (("writer_name", name), ("writer_phone", phone), ("writer_address", address)):
                 if val.strip():
                     data[k] = val
             run_write(key, actor.username, lambda s: letters.edit_letter(
-                s, actor, lid, data, reason=reason, expected_version=v), "已保存修改，并记入办理过程和操作日志。")
+                s, actor, lid, data, reason=reason, expected_version=v), "已保存修改，并记入办理过程和操作日志。",
+                intent=it)
 
 
 def _topics(actor: Actor, letter_id: int) -> None:
@@ -269,7 +274,7 @@ def _topics(actor: Actor, letter_id: int) -> None:
         st.markdown(f"**监督议题：{safe_md(t['title'])}**（{t['status']}）")
         if t["status"] != TopicStatus.CLOSED:
             continue
-        st.text(f"办理结果：{t['outcome']}")
+        st.text(f"办理结果（{t['outcome_class'] or '未分类'}）：{t['outcome']}")
         if t["told_at"]:
             st.caption(f"已于 {fmt_date(t['told_at'])} 由 {safe_md(t['told_by'])} 告知来信人。")
         elif actor.can_write("letter") or actor.can_write("topic"):

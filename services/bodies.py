@@ -14,15 +14,16 @@ each text to a body with ``map_text``.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pandas as pd
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from db import models
-from services.common import Actor, NotFound, Page, ValidationError, check_version, paginate
+from services.common import Actor, Figure, NotFound, Page, ValidationError, check_version, paginate
 from services.identity import body_key, name_key
-from services.states import BodyKind, values
+from services.states import BodyKind, Outcome, values
 from services.validation import clean_text
 
 B = models.HandlingBody
@@ -36,6 +37,17 @@ ORG_ENDINGS = ("局", "委", "办", "院", "厅", "处", "科", "所", "站", "�
                "村", "社区", "政府", "部", "部门", "会", "室", "馆", "署", "社", "厂", "场", "园", "单位", "行", "校",
                "团", "联", "庭", "监狱", "府", "组织")
 _BRACKETS = re.compile(r"[（(]\s*(代表|本人|个人)\s*[）)]")
+_TAIL = re.compile(r"[（(][^（）()]*[）)]$")  # a bracketed second name at the end
+# "no body": 不需转办, 无需转交, 暂不处理 … (R3: a problem is forwarded, never dropped by the deputy)
+_NO_BODY = re.compile(r"(不需|无需|无须|不用|不必|暂不|未|没有|无)(转办|转交|交办|处理|办理|单位)")
+# the deputies' own places: 代表工作室, 代表联络站, 代表之家 … (the deputy, not a body that handles it)
+_DEPUTY_PLACE = re.compile(r"代表(工作室|联络站|联络室|之家|活动室|接待室|接待站|小组|组)")
+# not one body: 有关部门, 相关单位, 各部门 …
+_VAGUE = re.compile(r"^(有关|相关|各|其他|其它|上级|主管|职能)(部门|单位|机关|科室)$")
+# a surname and a one-character title: 王局, 张科, 李所, 刘队 — a person called by his post
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+            "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+_POST = re.compile("^[" + SURNAMES + "](局|科|所|队|处|委|站|办|总|部)$")
 
 
 def not_an_organisation(name: object, deputy_names: set[str] | frozenset[str] = frozenset()) -> str | None:
@@ -44,19 +56,36 @@ def not_an_organisation(name: object, deputy_names: set[str] | frozenset[str] = 
     Refused: empty text, the words of self-settlement (本人, 自行 …), a person's title (同志, 代表 …)
     or “（代表）” after a name, the name of a deputy, and any text that does not end like an
     organisation (局, 委, 院, 街道, 公司 …)."""
-    text = re.sub(r"\s+", "", clean_text(name))
+    text = re.sub(r"\s+", "", body_name(name))
     if not text:
         return "请选择承办单位"
     own = {name_key(n) for n in deputy_names if n}
-    if any(w in text for w in SELF_WORDS) or _BRACKETS.search(text):
+    if any(w in text for w in SELF_WORDS) or _BRACKETS.search(text) or _NO_BODY.search(text):
         return "代表不自行处理问题，承办单位应为有关机关或单位，不能是代表本人（R3）"
+    if _DEPUTY_PLACE.search(text) or any(text.startswith(n) for n in deputy_names if n):
+        return "承办单位不能是代表本人或代表的工作室、联络站，应为实际承办的机关或单位（R3）"
+    if _VAGUE.match(text):
+        return "请写明具体的承办单位（如“区住房和城乡建设局”），不能只写“有关部门”"
+    if _POST.match(text):
+        return "承办单位应为机关或单位的名称，不能是个人（如“王局”“张科”）（R3）"
     if name_key(text) in own or any(name_key(text) == k + name_key(t) for k in own for t in PERSON_TITLES):
         return "承办单位不能是代表本人，应为实际承办的机关或单位（R3）"
-    if text.endswith(PERSON_TITLES):
+    # 区市场监督管理局（区知识产权局）: a second name in brackets, itself an organisation's
+    tail = _TAIL.search(text)
+    inner = tail.group()[1:-1].strip() if tail else ""
+    core = _TAIL.sub("", text) if inner.endswith(ORG_ENDINGS) and not inner.endswith(PERSON_TITLES) else text
+    if text.endswith(PERSON_TITLES) or core.endswith(PERSON_TITLES):
         return "承办单位应为机关或单位，不能是个人（如“某某同志”“某某代表”）（R3）"
-    if not text.endswith(ORG_ENDINGS):
+    if not core.endswith(ORG_ENDINGS):
         return "承办单位应为机关、单位或组织的名称（如“区住房和城乡建设局”“某某街道办事处”），不能是个人"
     return None
+
+
+def body_name(value: object) -> str:
+    """A body's name as typed (clean_text), without the format characters Word leaves in pasted
+    text that clean_text keeps (soft hyphen, tag characters): they would rename a body to an
+    invisible variant of itself on import."""
+    return "".join(ch for ch in clean_text(value) if unicodedata.category(ch) != "Cf")
 
 
 def guess_kind(name: str) -> str:
@@ -91,7 +120,7 @@ def find(session: Session, value: object) -> models.HandlingBody | None:
         return None
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit() and len(value) < 10):
         return session.get(B, int(value))
-    text = clean_text(value)
+    text = body_name(value)
     body = session.execute(select(B).where(B.name == text)).scalars().first()
     if body is None:
         body = session.execute(select(B).where(B.name_key == body_key(text)).order_by(B.id)).scalars().first()
@@ -132,7 +161,7 @@ def options(session: Session, *, active_only: bool = True) -> dict[int, str]:
 def _check(session: Session, data: dict, body_id: int | None = None) -> dict:
     """Validate a body's fields; return them clean or raise ValidationError."""
     errors: dict[str, str] = {}
-    name = clean_text(data.get("name"))
+    name = body_name(data.get("name"))
     why = not_an_organisation(name)
     if why:
         errors["name"] = "请填写单位名称" if not name else why
@@ -190,7 +219,9 @@ def update_body(session: Session, actor: Actor, body_id: int, data: dict,
     if body is None:
         raise NotFound("该承办单位不存在。")
     check_version(body, expected_version, "该承办单位")
-    clean = _check(session, {**data, "active": data.get("active", body.active)}, body_id=body.id)
+    # a field not given keeps its value (the page's edit form has no 上级单位: it must not clear it)
+    current = {"name": body.name, "kind": body.kind, "parent_id": body.parent_id, "active": body.active}
+    clean = _check(session, {**current, **data}, body_id=body.id)
     for k, v in clean.items():
         setattr(body, k, v)
     session.flush()
@@ -208,7 +239,8 @@ def list_bodies(session: Session, actor: Actor, f: dict, offset: int = 0, limit:
         stmt = stmt.where(B.active.is_(f["active"] == "启用"))
     if f.get("q"):
         q = clean_text(f["q"])[:50]
-        stmt = stmt.where(B.name.contains(q, autoescape=True) | B.pinyin.startswith(q.lower(), autoescape=True))
+        letters = re.sub(r"\s+", "", unicodedata.normalize("NFKC", q)).lower()  # ｑｊｙｊ typed in full width
+        stmt = stmt.where(B.name.contains(q, autoescape=True) | B.pinyin.startswith(letters, autoescape=True))
     stmt = stmt.order_by(B.kind, B.pinyin, B.id)
     rows, total = paginate(session, stmt, offset, limit)
     return Page([{"id": r.id, "version": r.version, "名称": r.name, "拼音首字母": r.pinyin, "类别": r.kind,
@@ -243,7 +275,7 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> dict[str, int]:
     seen: dict[str, int] = {}
     plan: list[tuple[int, dict]] = []
     for excel_row, raw in rows:
-        name = clean_text(raw.get("名称"))
+        name = body_name(raw.get("名称"))
         if not name and not any(clean_text(v) for v in raw.values()):
             continue
         why = not_an_organisation(name)
@@ -261,15 +293,27 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> dict[str, int]:
         state = clean_text(raw.get("状态")) or "启用"
         if state not in ("启用", "停用"):
             problems.append(f"第{excel_row}行：状态应为启用或停用")
-        plan.append((excel_row, {"name": name, "kind": kind, "parent": clean_text(raw.get("上级单位")),
+        plan.append((excel_row, {"name": name, "kind": kind, "parent": body_name(raw.get("上级单位")),
                                  "active": state != "停用"}))
     known = set(by_key) | set(seen)
     for excel_row, row in plan:
         if row["parent"] and body_key(row["parent"]) not in known:
             problems.append(f"第{excel_row}行：上级单位“{row['parent']}”不在名录中")
+    # the parents after the import (the file's rows over the directory's): never a circle
+    parent_of = {k: b.parent_id and next((x.name_key for x in by_key.values() if x.id == b.parent_id), None)
+                 for k, b in by_key.items()}
+    parent_of.update({body_key(r["name"]): body_key(r["parent"]) if r["parent"] else None for _n, r in plan})
+    for excel_row, row in plan:
+        key, seen_keys = body_key(row["name"]), set()
+        while key and key not in seen_keys:
+            seen_keys.add(key)
+            key = parent_of.get(key)
+        if key:
+            problems.append(f"第{excel_row}行：上级单位“{row['parent']}”构成循环（单位不能是自己的上级或下级的下级）")
     if problems:
         raise ValidationError({"file": "；".join(problems[:20]) + ("……" if len(problems) > 20 else "")})
     out = {"新增": 0, "更新": 0, "未变": 0}
+    parents = {b.id: b.parent_id for b in by_key.values()}
     for _row, row in plan:
         body = by_key.get(body_key(row["name"]))
         if body is None:
@@ -278,7 +322,8 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> dict[str, int]:
             session.add(body)
             by_key[body.name_key] = body
             out["新增"] += 1
-        elif (body.name, body.kind, body.active) != (row["name"], row["kind"], row["active"]):
+        elif (body.name, body.kind, body.active, _parent_name(by_key, parents.get(body.id))) != (
+                row["name"], row["kind"], row["active"], body_key(row["parent"]) if row["parent"] else None):
             body.name, body.kind, body.active = row["name"], row["kind"], row["active"]
             body.pinyin = initials(row["name"])
             out["更新"] += 1
@@ -293,6 +338,11 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> dict[str, int]:
             body.parent_id = pid
     session.flush()
     return out
+
+
+def _parent_name(by_key: dict, parent_id: int | None) -> str | None:
+    """The name key of the body with id ``parent_id`` (None without one)."""
+    return next((k for k, b in by_key.items() if b.id == parent_id), None) if parent_id else None
 
 
 # ---------------------------------------------------------------- free text left from before the directory
@@ -425,29 +475,94 @@ def body_figures(session: Session, actor: Actor, year: int) -> list[dict]:
     return rows
 
 
-def body_records(session: Session, actor: Actor, body_id: int, year: int) -> list[dict]:
-    """The letters and opinions of ``year`` behind a body's figures (scope applied; writers never shown)."""
+def _records(session: Session, actor: Actor, year: int, *, body_id: int | None = None,
+             outcomes: tuple[str, ...] | None = None) -> list[dict]:
+    """Letters (received), opinions (raised) and — for unscoped roles — proposals (submitted) of
+    ``year``, of one body or with one of ``outcomes``: the records behind ``body_figures`` and
+    ``unsolved``. Scope applied; writers never shown; personal data typed into the text masked for
+    the roles that see masked data."""
     from datetime import date as _date
 
     from services.common import scope_filter
+    from services.validation import free_text_for
 
-    L, O, G = models.Letter, models.Opinion, models.DeputyGroup
+    L, O, P, G = models.Letter, models.Opinion, models.Proposal, models.DeputyGroup
     lo, hi = _date(year, 1, 1), _date(year, 12, 31)
+    pii = free_text_for(actor.role)
+    names = dict(session.execute(select(B.id, B.name)).all())
     rows = []
-    stmt = scope_filter(select(L.code, L.received_on, L.category, L.summary, L.status, L.status_on, L.resolve_due,
-                               L.outcome, L.satisfaction)
-                        .where(L.body_id == body_id, L.received_on.between(lo, hi)).order_by(L.received_on),
-                        actor, L.office_id, L.group_id)
-    for r in session.execute(stmt):
-        rows.append({"来源": f"来信{r.code}", "日期": r.received_on, "问题类别": r.category, "内容": r.summary,
-                     "状态": r.status, "结果分类": r.outcome or "", "满意度": r.satisfaction or ""})
-    stmt = scope_filter(select(O.raised_on, O.category, O.content, O.status, O.outcome).join(G, G.id == O.group_id)
-                        .where(func.coalesce(O.resolved_body_id, O.body_id) == body_id, O.raised_on.between(lo, hi))
-                        .order_by(O.raised_on), actor, G.office_id, O.group_id)
-    for r in session.execute(stmt):
-        rows.append({"来源": "群众意见", "日期": r.raised_on, "问题类别": r.category, "内容": r.content,
-                     "状态": r.status, "结果分类": r.outcome or "", "满意度": ""})
+    stmt = select(L.code, L.received_on, L.category, L.summary, L.status, L.outcome, L.satisfaction, L.body_id).where(
+        L.received_on.between(lo, hi))
+    if body_id is not None:
+        stmt = stmt.where(L.body_id == body_id)
+    if outcomes is not None:
+        stmt = stmt.where(L.outcome.in_(outcomes))
+    for r in session.execute(scope_filter(stmt, actor, L.office_id, L.group_id).order_by(L.received_on, L.id)):
+        rows.append({"来源": f"来信{r.code}", "日期": r.received_on, "问题类别": r.category, "内容": pii(r.summary),
+                     "承办单位": names.get(r.body_id, ""), "状态": r.status, "结果分类": r.outcome or "",
+                     "满意度": r.satisfaction or ""})
+    body = func.coalesce(O.resolved_body_id, O.body_id)
+    stmt = (select(O.raised_on, O.category, O.content, O.status, O.outcome, body.label("body_id"))
+            .join(G, G.id == O.group_id).where(O.raised_on.between(lo, hi)))
+    if body_id is not None:
+        stmt = stmt.where(body == body_id)
+    if outcomes is not None:
+        stmt = stmt.where(O.outcome.in_(outcomes))
+    for r in session.execute(scope_filter(stmt, actor, G.office_id, O.group_id).order_by(O.raised_on, O.id)):
+        rows.append({"来源": "群众意见", "日期": r.raised_on, "问题类别": r.category, "内容": pii(r.content),
+                     "承办单位": names.get(r.body_id, ""), "状态": r.status, "结果分类": r.outcome or "", "满意度": ""})
+    if not actor.scoped:  # proposals belong to no office or group: counted for unscoped roles only
+        stmt = select(P.kind, P.title, P.submitted_on, P.status, P.outcome, P.deputy_view, P.body_id).where(
+            P.submitted_on.between(lo, hi))
+        if body_id is not None:
+            stmt = stmt.where(P.body_id == body_id)
+        if outcomes is not None:
+            stmt = stmt.where(P.outcome.in_(outcomes))
+        for r in session.execute(stmt.order_by(P.submitted_on, P.id)):
+            rows.append({"来源": r.kind, "日期": r.submitted_on, "问题类别": "", "内容": pii(r.title),
+                         "承办单位": names.get(r.body_id, ""), "状态": r.status, "结果分类": r.outcome or "",
+                         "满意度": r.deputy_view or ""})
     return rows
+
+
+def body_records(session: Session, actor: Actor, body_id: int, year: int) -> list[dict]:
+    """The letters, opinions and proposals of ``year`` behind a body's figures (each one the
+    figures count; scope applied; writers never shown)."""
+    return _records(session, actor, year, body_id=body_id)
+
+
+# ---------------------------------------------------------------- answered, not solved (B/C/D)
+
+NOT_SOLVED = tuple(str(c) for c in (Outcome.B, Outcome.C, Outcome.D))
+
+
+def unsolved(session: Session, actor: Actor, year: int, f: dict | None = None, offset: int = 0,
+             limit: int = 20) -> Page:
+    """Letters, opinions and proposals of ``year`` answered as B 正在解决, C 列入计划逐步解决 or
+    D 因条件限制留作参考: closed, but not solved (rules.letter_resolved / opinion_resolved count A
+    only). ``f``: 来源 (来信 / 群众意见 / 议案建议) and 结果分类."""
+    f = f or {}
+    rows = _records(session, actor, year, outcomes=NOT_SOLVED)
+    kind = f.get("source")
+    if kind == "来信":
+        rows = [r for r in rows if r["来源"].startswith("来信")]
+    elif kind == "群众意见":
+        rows = [r for r in rows if r["来源"] == "群众意见"]
+    elif kind == "议案建议":
+        rows = [r for r in rows if r["来源"] in ("议案", "建议", "批评和意见")]
+    if f.get("outcome") in NOT_SOLVED:
+        rows = [r for r in rows if r["结果分类"] == f["outcome"]]
+    return Page(rows[offset:offset + limit], len(rows))
+
+
+def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
+    """The 工作台 figure of the outcome classes: what was closed in ``year`` as B, C or D — answered,
+    not solved — opening its list on the 承办单位 page."""
+    n = unsolved(session, actor, year, limit=0).total
+    return [Figure("R3", "已办结但未解决（B/C/D类）的来信、意见和议案建议", n, "件", "bodies",
+                   {"view": "unsolved", "year": str(year)},
+                   help="承办单位答复为 B 正在解决、C 列入计划逐步解决或 D 因条件限制留作参考的，"
+                        "只有 A 类计为已解决；这些事项仍需代表跟进")]
 
 
 def names(session: Session) -> list[str]:

@@ -20,6 +20,7 @@ from db import models as M
 from services import (
     activities,
     attendance,
+    bodies,
     calendars,
     clock,
     hotissues,
@@ -43,6 +44,7 @@ SOURCES: tuple[tuple[ModuleType, str], ...] = (
     (activities, "联系活动"),  # R1, R2, R4, R5, R18
     (opinions, "意见办理"),  # R3: the opinions' clock
     (letters, "来信办理"),  # R12
+    (bodies, "承办单位"),  # closed as B/C/D: answered, not solved
     (calendars, "工作日历"),  # 日历未确认 (only while an open deadline lies in an unconfirmed year)
     (mailboxes, "代表信箱"),  # R11
     (reports, "述职管理"),  # R6, R7, R9, R10
@@ -96,14 +98,14 @@ def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
 # line saying what it covers, and the section of each area's figures
 SECTIONS: dict[str, str] = {
     "联系选民": "代表进选区联系选民、收集意见和提出议案建议的情况",
-    "来信办理": "代表信箱开箱、来信办理时限、季度汇总报送和热点问题",
+    "来信办理": "代表信箱开箱、来信办理时限、承办单位答复未解决的事项、季度汇总报送和热点问题",
     "述职": "代表向选民述职和代表组听取述职、整改的情况",
     "督导抽查": "抽查代表组活动记录和整改的情况",
     "评议评优": "出席履职、评分、履职档案和优秀代表、先进代表组评选",
 }
 SECTION_OF: dict[ModuleType, str] = {
     activities: "联系选民", opinions: "联系选民", proposals: "联系选民",
-    letters: "来信办理", calendars: "来信办理", mailboxes: "来信办理", quarterly: "来信办理", hotissues: "来信办理",
+    letters: "来信办理", bodies: "来信办理", calendars: "来信办理", mailboxes: "来信办理", quarterly: "来信办理", hotissues: "来信办理",
     reports: "述职",
     spotchecks: "督导抽查",
     attendance: "评议评优", scoring: "评议评优", profiles: "评议评优",

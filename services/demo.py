@@ -1767,6 +1767,7 @@ def _topics(ctx: _Ctx, clusters: list[dict]) -> None:
                        "category": c["category"], "district_id": c["district_id"],
                        "status": TopicStatus.CLOSED if closed else TopicStatus.OPEN,
                        "outcome": "常委会听取专项报告，相关部门已制定整改方案并公示" if closed else None,
+                       "outcome_class": "B 正在解决" if closed else None,
                        "created_by": "leader", "created_at": created,
                        "closed_at": datetime.combine(today - timedelta(days=5), time(16, 0)) if closed else None})
         for lid in c["ids"]:

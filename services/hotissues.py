@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from db import models
-from services import clock, people, settings
+from services import clock, people, rules, settings
 from services import letters as letter_service
 from services.common import Actor, Figure, NotFound, Page, ValidationError, scope_filter
 from services.states import LetterStatus, TopicStatus
@@ -74,14 +74,16 @@ def concentrated(session: Session, actor: Actor, year: int, min_writers: int | N
 
     A writer is one identity (``letters.writer_key``, services.identity: the phone in any written
     form, else the name); anonymous letters count one each. A letter merged into another keeps its
-    writer, who counts here; the letters (件) are those not merged.
+    writer, who counts here; the letters (件) are those not merged; solved (已解决) are those closed
+    as A (rules.letter_resolved: B, C and D are answered, not solved).
     """
     need = int(min_writers or settings.get(session, "hot_min_writers"))
     lo, hi = _bounds(year)
     writer = func.coalesce(L.writer_key, L.code)
     kept = func.sum(case((L.status.not_in(_NOT_COUNTED), 1), else_=0))
+    solved = func.sum(case((rules.letter_resolved(), 1), else_=0))  # A only: B, C, D are not solved
     stmt = (select(L.category, L.district_id, Di.name, G.name, func.count(func.distinct(writer)), kept,
-                   func.min(L.received_on), func.max(L.received_on))
+                   func.min(L.received_on), func.max(L.received_on), solved)
             .join(Di, Di.id == L.district_id).join(G, G.id == L.group_id)
             .where(L.received_on.between(lo, hi), L.status != LetterStatus.REJECTED)
             .group_by(L.category, L.district_id, Di.name, G.name)
@@ -90,8 +92,8 @@ def concentrated(session: Session, actor: Actor, year: int, min_writers: int | N
     topics = {(c, d): t for c, d, t in session.execute(
         select(T.category, T.district_id, T.title).where(T.status == TopicStatus.OPEN))}
     rows = [{"问题类别": c, "district_id": d, "选区": dn, "代表组": gn, "来信人数（人）": int(w), "来信（件）": int(n or 0),
-             "最早来信": first, "最近来信": last, "监督议题": topics.get((c, d), "")}
-            for c, d, dn, gn, w, n, first, last in session.execute(stmt)]
+             "已解决（件）": int(ok or 0), "最早来信": first, "最近来信": last, "监督议题": topics.get((c, d), "")}
+            for c, d, dn, gn, w, n, first, last, ok in session.execute(stmt)]
     rows.sort(key=lambda r: (-r["来信人数（人）"], -r["来信（件）"], r["问题类别"]))
     return rows
 
@@ -137,10 +139,11 @@ def create_topic(session: Session, actor: Actor, *, title: str, category: str | 
 def list_topics(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
     """Supervision topics, newest first, with letters covered and writers still to be told."""
     covered = func.count(TL.letter_id)
-    stmt = (select(T.id, T.title, T.category, Di.name, T.status, T.created_by, T.created_at, T.closed_at,
-                   covered.label("n"))
+    stmt = (select(T.id, T.title, T.category, Di.name, T.status, T.outcome_class, T.created_by, T.created_at,
+                   T.closed_at, covered.label("n"))
             .outerjoin(Di, Di.id == T.district_id).outerjoin(TL, TL.topic_id == T.id)
-            .group_by(T.id, T.title, T.category, Di.name, T.status, T.created_by, T.created_at, T.closed_at)
+            .group_by(T.id, T.title, T.category, Di.name, T.status, T.outcome_class, T.created_by, T.created_at,
+                      T.closed_at)
             .order_by(T.created_at.desc(), T.id.desc()))
     if f.get("status"):
         stmt = stmt.where(T.status == f["status"])
@@ -153,13 +156,18 @@ def list_topics(session: Session, actor: Actor, f: dict, offset: int = 0, limit:
     ).all()) if ids else {}
     who = people.names_of(session, [r.created_by for r in rows])
     out = [{"id": r.id, "议题": r.title, "问题类别": r.category or "", "选区": r[3] or "", "状态": r.status,
+            "结果分类": r.outcome_class or ("未分类" if r.status == TopicStatus.CLOSED else ""),
             "涵盖来信（件）": int(r.n or 0), "待告知来信人（人）": int(untold.get(r.id, 0)),
             "提出人": who.get(r.created_by, ""), "提出时间": fmt_date(r.created_at), "办结时间": fmt_date(r.closed_at)} for r in rows]
     return Page(out, int(total))
 
 
-def close_topic(session: Session, actor: Actor, topic_id: int, outcome: str) -> None:
-    """Close a topic with its outcome; every covered letter gets the outcome for its feedback."""
+def close_topic(session: Session, actor: Actor, topic_id: int, outcome: str, outcome_class: str | None = None,
+                ) -> None:
+    """Close a topic with its outcome and its class (A 已解决 / B 正在解决 / C 列入计划逐步解决 /
+    D 因条件限制留作参考, as letters are closed); every covered letter gets both for its feedback
+    (the writers to tell, the letter's history and, while it is open without a result, its result).
+    Only A counts as solved (``solved_topics``)."""
     actor.require_write("topic")
     topic = session.get(T, topic_id)
     if topic is None:
@@ -167,10 +175,17 @@ def close_topic(session: Session, actor: Actor, topic_id: int, outcome: str) -> 
     if topic.status == TopicStatus.CLOSED:
         raise ValidationError({"outcome": "该议题已办结"})
     outcome = clean_text(outcome)
+    errors: dict[str, str] = {}
     if not outcome:
-        raise ValidationError({"outcome": "请填写议题办理结果"})
+        errors["outcome"] = "请填写议题办理结果"
+    if outcome_class not in letter_service.OUTCOMES:
+        errors["outcome_class"] = ("请选择办理结果分类（A 已解决 / B 正在解决 / C 列入计划逐步解决 / "
+                                   "D 因条件限制留作参考）")
+    if errors:
+        raise ValidationError(errors)
     topic.status = TopicStatus.CLOSED
     topic.outcome = outcome
+    topic.outcome_class = outcome_class
     topic.closed_at = clock.now()
     letters = session.execute(
         select(L).join(TL, TL.letter_id == L.id).where(TL.topic_id == topic.id)
@@ -178,24 +193,34 @@ def close_topic(session: Session, actor: Actor, topic_id: int, outcome: str) -> 
     who = actor.display_name or actor.username
     for letter in letters:
         if letter.status not in letter_service.CLOSED and not letter.result:
-            letter.result = f"监督议题“{topic.title}”办理结果：{outcome}"
+            letter.result = f"监督议题“{topic.title}”办理结果（{outcome_class}）：{outcome}"
         session.add(E(letter_id=letter.id, round=letter.round, from_status=letter.status, to_status="议题办结",
                       happened_on=clock.today(), by=who,
-                      note=f"监督议题“{topic.title}”已办结：{outcome}（请告知来信人）"))
+                      note=f"监督议题“{topic.title}”已办结（{outcome_class}）：{outcome}（请告知来信人）"))
     session.flush()
+
+
+def solved_topics(session: Session) -> dict[str, int]:
+    """Supervision topics closed, and of them solved (class A only; B, C, D are answers, not
+    solutions, like letters: rules.letter_resolved) and not classed (closed before the classes)."""
+    rows = dict(session.execute(select(T.outcome_class, func.count()).where(T.status == TopicStatus.CLOSED)
+                                .group_by(T.outcome_class)).all())
+    return {"已办结": sum(rows.values()), "已解决（A类）": rows.get(letter_service.OUTCOMES[0], 0),
+            "未分类": rows.get(None, 0)}
 
 
 def untold_writers(session: Session, actor: Actor, topic_id: int | None = None) -> list[dict]:
     """Writers of letters in closed topics not yet told the outcome (masked), for the staff to call."""
-    stmt = (select(TL.topic_id, T.title, L.id, L.code, L.writer_name, L.writer_phone, L.received_on, G.name)
+    stmt = (select(TL.topic_id, T.title, L.id, L.code, L.writer_name, L.writer_phone, L.received_on, G.name,
+                   T.outcome_class)
             .join(T, T.id == TL.topic_id).join(L, L.id == TL.letter_id).join(G, G.id == L.group_id)
             .where(T.status == TopicStatus.CLOSED, TL.told_at.is_(None)).order_by(T.id, L.received_on))
     stmt = scope_filter(stmt, actor, L.office_id, L.group_id)
     if topic_id:
         stmt = stmt.where(TL.topic_id == topic_id)
-    return [{"topic_id": t, "letter_id": lid, "议题": title, "来信编号": code,
+    return [{"topic_id": t, "letter_id": lid, "议题": title, "结果分类": cls or "未分类", "来信编号": code,
              "来信人": mask_name(name) if name else "匿名", "联系电话": mask_phone(phone), "收信日期": rec,
-             "代表组": g} for t, title, lid, code, name, phone, rec, g in session.execute(stmt)]
+             "代表组": g} for t, title, lid, code, name, phone, rec, g, cls in session.execute(stmt)]
 
 
 def untold_count(session: Session, actor: Actor) -> int:
@@ -231,7 +256,8 @@ def mark_told(session: Session, actor: Actor, topic_id: int, letter_id: int, not
     link.told_by = actor.display_name or actor.username
     session.add(E(letter_id=letter.id, round=letter.round, from_status=letter.status, to_status="已告知",
                   happened_on=clock.today(), by=link.told_by,
-                  note=f"已将监督议题“{topic.title}”的结果告知来信人" + (f"：{clean_text(note)}" if clean_text(note) else "")))
+                  note=f"已将监督议题“{topic.title}”的结果（{topic.outcome_class or '未分类'}）告知来信人"
+                  + (f"：{clean_text(note)}" if clean_text(note) else "")))
     session.flush()
 
 
@@ -241,9 +267,9 @@ def topics_of_letter(session: Session, actor: Actor, letter_id: int) -> list[dic
     if letter is None or not actor.in_scope(letter.office_id, letter.group_id):
         raise NotFound("该来信不存在或不在您的负责范围内。")
     rows = session.execute(
-        select(T.id, T.title, T.status, T.outcome, TL.told_at, TL.told_by)
+        select(T.id, T.title, T.status, T.outcome, TL.told_at, TL.told_by, T.outcome_class)
         .join(TL, TL.topic_id == T.id).where(TL.letter_id == letter_id).order_by(T.id)
     ).all()
     who = people.names_of(session, [r[5] for r in rows])
-    return [{"topic_id": i, "title": t, "status": st, "outcome": o or "", "told_at": at, "told_by": who.get(by, "")}
-            for i, t, st, o, at, by in rows]
+    return [{"topic_id": i, "title": t, "status": st, "outcome": o or "", "outcome_class": c or "",
+             "told_at": at, "told_by": who.get(by, "")} for i, t, st, o, at, by, c in rows]

@@ -6,7 +6,7 @@
   without area code stays its 7–8 digits. Full-width digits and Excel number cells are read;
   an Excel cell shown in scientific notation (1.39E+10) has lost digits and is refused.
 - ``name_key``: a name for comparison only (names are stored as typed): width folded, spaces
-  and invisible characters removed, every middle-dot look-alike (· • ・ ‧ ･ ∙ ⋅ . ．) one dot,
+  and invisible characters removed, every middle-dot look-alike (· • ・ ‧ ･ ∙ ⋅ . ． ⸱ ᐧ ᛫ ⦁) one dot,
   letters case-folded.
 - ``writer_key``: who wrote a letter: the phone when there is one, else the name; anonymous
   letters have none (each counts on its own). Duplicate detection, R4 and R14 count distinct
@@ -27,7 +27,7 @@ _EXT_TAIL = re.compile(r"^(.*\d)[\s\-－—–‐]+(\d{1,6})$")
 _SEPARATORS = re.compile(r"[\s\-－—–‐.．·()（）\[\]【】/]+")
 _SCI = re.compile(r"^\d(\.\d+)?e\+?\d+$", re.IGNORECASE)
 _INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff\u00ad\u3000]+")
-DOTS = "·•・‧･∙⋅.．ㆍ"
+DOTS = "·•・‧･∙⋅.．ㆍ⸱ᐧ᛫⦁"
 _DOT_RE = re.compile("[" + re.escape(DOTS) + "]+")
 
 
@@ -44,7 +44,8 @@ def _text(value: object) -> str:
             return ""
         if value.is_integer():
             value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    return text[:-2] if re.fullmatch(r"\d{7,12}\.0", text) else text  # an Excel number cell read as text
 
 
 def _landline(digits: str) -> str | None:
@@ -124,11 +125,18 @@ def phone_key(value: object) -> str | None:
     return canon.split("转")[0]
 
 
+def _visible(text: str) -> str:
+    """Text without spaces, invisible and control characters (zero-width, soft hyphen, BOM,
+    right-to-left marks, NUL, vertical tab: what Word and WPS leave in pasted text)."""
+    text = _INVISIBLE.sub("", text)
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc"))
+
+
 def name_key(name: object) -> str:
     """A person's name for comparison (stored as typed): width folded, spaces and invisible
     characters removed, middle-dot look-alikes made one, case folded."""
     text = unicodedata.normalize("NFKC", str(name or ""))
-    text = _INVISIBLE.sub("", text)
+    text = _visible(text)
     text = _DOT_RE.sub("·", text)
     return text.casefold()
 
@@ -147,6 +155,6 @@ def body_key(name: object) -> str:
     """An organisation's name for matching the directory: width folded, spaces, invisible
     characters and punctuation removed, case folded (区住建局 and 区住建局 。 match)."""
     text = unicodedata.normalize("NFKC", str(name or ""))
-    text = _INVISIBLE.sub("", text)
+    text = _visible(text)
     text = re.sub(r"[\"'“”‘’、，,。.;；:：!！?？()（）\[\]【】《》<>·•・\-—_]", "", text)
     return text.casefold()

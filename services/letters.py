@@ -44,6 +44,7 @@ from services.validation import (
     fmt_date,
     free_text_for,
     mask_address,
+    mask_free_text,
     mask_name,
     mask_phone,
     normalize_phone,
@@ -571,7 +572,8 @@ def handover_sheet(session: Session, actor: Actor, letter_id: int, *, with_write
     rows = [("来信编号", info["code"]), ("收信日期", fmt_date(info["received_on"])), ("信箱", info["mailbox"]),
             ("选区", f"{info['district']}（{info['group']}）"), ("问题类别", info["category"]),
             ("来信人", writer["来信人"]), ("联系电话", writer["联系电话"]), ("住址", writer["住址"]),
-            ("来信内容", info["summary"]), ("承办代表", info["deputy"] or "—"),
+            ("来信内容", info["summary"] if with_writer else mask_free_text(info["summary"])),
+            ("承办代表", info["deputy"] or "—"),
             ("转办（承办）单位", info["forwarded_to"] or "—"),
             ("首次答复时限", fmt_date(info["reply_due"])), ("办结反馈时限", fmt_date(info["resolve_due"]))]
     if info["merged"]:
@@ -654,6 +656,23 @@ def _deputy_names(session: Session, letter: models.Letter) -> set[str]:
     return {name} if name else set()
 
 
+def _hand_to(session: Session, letter: models.Letter, deputy_id: int | None,
+             ) -> tuple[models.Deputy | None, str | None]:
+    """交代表: (the deputy the letter goes to, None), or (None, a Chinese reason). The letter needs a
+    deputy in charge — its own, or ``deputy_id`` when it has none — serving in its group today;
+    a deputy already named is changed only under 修改登记, with a reason."""
+    if letter.deputy_id and deputy_id and deputy_id != letter.deputy_id:
+        return None, "该来信已有承办代表；更换承办代表请在“修改登记”中选择并填写原因"
+    chosen = deputy_id or letter.deputy_id
+    if not chosen:
+        return None, "请选择承办代表（交代表须指定交给哪位代表）"
+    if deputies.serving_on(session, [chosen], today()).get(chosen) != letter.group_id:
+        if chosen == letter.deputy_id:
+            return None, "该来信的承办代表已不在本代表组任职；请先在“修改登记”中更换承办代表（填写原因）"
+        return None, "承办代表应为该来信所在代表组的在任代表"
+    return session.get(models.Deputy, chosen), None
+
+
 def _merge_refusal(session: Session, actor: Actor, letter: models.Letter | None,
                    target: models.Letter | None) -> str | None:
     """Why ``letter`` may not be merged into ``target`` (None when it may): the target must exist
@@ -665,6 +684,8 @@ def _merge_refusal(session: Session, actor: Actor, letter: models.Letter | None,
         return "不能合并到本来信"
     if target.status == LetterStatus.MERGED:
         return f"来信{target.code}本身已合并到其他来信，请合并到最终保留的来信"
+    if target.status in CLOSED:  # its writer was told already: a letter joining it would never hear back
+        return f"来信{target.code}已{target.status}，办理已结束，不能再并入来信；请作为新来信办理"
     if letter is not None and letter.id is not None and session.execute(
             select(func.count(L.id)).where(L.merged_into_id == letter.id)).scalar_one():
         return "已有其他来信合并到本来信，本来信不能再合并（不允许连环合并）"
@@ -727,12 +748,10 @@ def transition(
             errors["forwarded_to"] = why if (body_id or forwarded_to) else \
                 "请选择转办单位（代表不自行处理问题，应转交有关单位办理）"
     handed_to = None
-    if to_status == LetterStatus.HANDED and deputy_id and deputy_id != letter.deputy_id:
-        serving = deputies.serving_on(session, [int(deputy_id)], today())
-        if serving.get(int(deputy_id)) != letter.group_id:
-            errors["deputy_id"] = "承办代表应为该来信所在代表组的在任代表"
-        else:
-            handed_to = session.get(models.Deputy, int(deputy_id))
+    if to_status == LetterStatus.HANDED:
+        handed_to, why = _hand_to(session, letter, int(deputy_id) if deputy_id else None)
+        if why:
+            errors["deputy_id"] = why
     reply_content = clean_text(reply_content) or None
     if to_status == LetterStatus.REPLIED:
         if not reply_content:
@@ -1156,11 +1175,12 @@ def mailbox_group(session: Session, mailbox_id: int | None) -> int | None:
 
 
 def merge_candidates(session: Session, actor: Actor, letter_id: int) -> dict[int, str]:
-    """Open letters of the same district in the last 90 days, {id: "编号 摘要"}, to merge into."""
+    """Open letters of the same district in the last 90 days, {id: "编号 摘要"}, to merge into
+    (never one closed: 已反馈, 不予受理 or itself merged)."""
     letter = _load(session, actor, letter_id)
     since = letter.received_on - timedelta(days=DUPLICATE_DAYS)
     stmt = (select(L.id, L.code, L.summary).where(L.district_id == letter.district_id, L.id != letter.id,
-                                                  L.received_on >= since, L.status != LetterStatus.MERGED)
+                                                  L.received_on >= since, L.status.not_in(CLOSED))
             .order_by(L.received_on.desc()).limit(200))
     return {i: f"{c} {_short(s, 30)}" for i, c, s in session.execute(stmt)}
 

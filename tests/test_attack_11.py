@@ -312,7 +312,7 @@ def _letter(w, received: date, path: list[str], on: date) -> int:
     needs = {"已回复": {"reply_content": "已电话答复来信人", "reply_method": "电话"}, "已转办": {"forwarded_to": "区住建局"}, "已办结": {"result": "已修复", "outcome": "A 已解决"},
              "已反馈": {"feedback_method": "电话", "satisfaction": "不满意"}, "不予受理": {"reason": "不属职责"}}
     with session_scope("staff", url=w.url) as s:
-        lid = letters.register(s, staff, {"mailbox_id": w.mailboxes[0], "received_on": received,
+        lid = letters.register(s, staff, {"mailbox_id": w.mailboxes[0], "deputy_id": w.deputies[0], "received_on": received,
                                           "writer_name": "张三丰", "writer_phone": "13812341234",
                                           "summary": f"路灯损坏{received}{len(path)}", "category": "城乡建设"}).id
         for st in path:

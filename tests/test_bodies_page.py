@@ -47,3 +47,33 @@ def test_admin_maps_old_text_and_the_leader_only_reads(app_world) -> None:
     at = app_as("leader", "bodies")
     assert not at.exception
     assert not [b for b in at.button if b.key == "bd_add"]
+
+
+def test_the_dashboard_figure_of_b_c_d_opens_its_list(app_world) -> None:
+    """工作台's figure of items closed as B/C/D opens the 承办单位 page on that list, with as many rows."""
+    from urllib.parse import parse_qsl
+
+    from services import bodies, clock
+    from tests.conftest import goto
+
+    year = clock.today().year
+    with session_scope("t") as s:
+        body = s.execute(select(models.HandlingBody.id).where(models.HandlingBody.name == "区城管局")).scalar_one()
+        for i, outcome in enumerate(("A 已解决", "B 正在解决", "D 因条件限制留作参考")):
+            s.add(models.Letter(code=f"BCD{i}", mailbox_id=app_world.mailboxes[0], district_id=app_world.districts[0],
+                                group_id=app_world.groups[0], office_id=app_world.offices[0],
+                                received_on=date(year, 1, 5), summary=f"第{i}件", category="其他", status="已办结",
+                                forwarded_to="区城管局", body_id=body, result="已答复", outcome=outcome))
+    with session_scope("t") as s:
+        fig = bodies.figures(s, app_world.staff(), year)[0]
+    assert fig.value == 2
+    board = app_as("staff")
+    links = {(link.proto.page, frozenset(parse_qsl(link.proto.query_string))) for link in board.get("page_link")}
+    assert ("chengban", frozenset({("view", "unsolved"), ("year", str(year))})) in links
+    at = app_as("staff")
+    for k, v in fig.params.items():
+        at.query_params[k] = v
+    goto(at, "bodies")
+    assert not at.exception
+    listed = next(d.value for d in at.dataframe if "结果分类" in d.value.columns and "承办单位" in d.value.columns)
+    assert sorted(listed["结果分类"]) == ["B 正在解决", "D 因条件限制留作参考"]

@@ -57,8 +57,11 @@ def test_two_tabs_on_one_letter(two_tab_server, browser) -> None:
     with session_scope("staff", url=url) as s:
         mailbox = s.execute(select(models.Mailbox.id).order_by(models.Mailbox.id)).scalars().first()
         actor = District(url, 0, [1], [1], [], [], []).admin()
-        lid = letters.register(s, actor, {
-            "mailbox_id": mailbox, "received_on": clock.today(), "writer_name": "李四",
+        deputy = s.execute(select(models.Deputy.id).join(models.District, models.District.group_id == models.Deputy.group_id)
+                           .join(models.Mailbox, models.Mailbox.district_id == models.District.id)
+                           .where(models.Mailbox.id == mailbox).order_by(models.Deputy.id)).scalars().first()
+        lid = letters.register(s, actor, {  # 交代表 needs a deputy in charge
+            "mailbox_id": mailbox, "deputy_id": deputy, "received_on": clock.today(), "writer_name": "李四",
             "writer_phone": "13900000001", "summary": "楼道灯不亮", "category": "城乡建设"}).id
     dispose_all()
     ctx_b, b = _open_letter(browser, base, "staff")

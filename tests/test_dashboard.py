@@ -51,7 +51,7 @@ def _r11_to_r14(world) -> None:
     with session_scope("leader", url=world.url) as s:
         tid = hotissues.create_topic(s, leader, title="路口信号灯配时督办", category="交通出行",
                                      district_id=world.districts[0], letter_ids=ids).id
-        hotissues.close_topic(s, leader, tid, "已延长绿灯时间")
+        hotissues.close_topic(s, leader, tid, "已延长绿灯时间", "A 已解决")
 
 
 # ---------------------------------------------------------------- the service

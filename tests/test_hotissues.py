@@ -47,7 +47,7 @@ def test_topic_closes_the_loop_at_every_writer(world) -> None:
         tid = hotissues.create_topic(s, world.leader(), title="路口信号灯配时督办", category="交通出行",
                                      district_id=world.districts[0], letter_ids=ids).id
         assert hotissues.untold_count(s, world.leader()) == 0
-        hotissues.close_topic(s, world.leader(), tid, "交警部门已延长绿灯时间至45秒")
+        hotissues.close_topic(s, world.leader(), tid, "交警部门已延长绿灯时间至45秒", "A 已解决")
     with session_scope("staff", world.url) as s:
         untold = hotissues.untold_writers(s, world.staff())
         assert sorted(u["letter_id"] for u in untold) == sorted(ids)
@@ -78,7 +78,7 @@ def test_hotissues_page_charts_and_topic(app_world) -> None:
                                district_id=app_world.districts[0], letter_ids=ids)
         done = hotissues.create_topic(s, app_world.leader(), title="已办结的议题", category="交通出行",
                                       district_id=app_world.districts[0], letter_ids=ids[:1])
-        hotissues.close_topic(s, app_world.leader(), done.id, "已解决")
+        hotissues.close_topic(s, app_world.leader(), done.id, "已解决", "A 已解决")
     at.run()
     assert not at.exception  # an open topic (no 办结时间) beside a closed one
     frames = [d.value for d in at.dataframe]
@@ -92,7 +92,7 @@ def test_r14_figure_counts_writers_still_to_be_told(world) -> None:
         tid = hotissues.create_topic(s, world.leader(), title="督办", category="交通出行",
                                      district_id=world.districts[0], letter_ids=ids).id
         assert hotissues.figures(s, world.leader(), clock.today().year)[0].value == 0  # still open
-        hotissues.close_topic(s, world.leader(), tid, "已解决")
+        hotissues.close_topic(s, world.leader(), tid, "已解决", "A 已解决")
         hotissues.mark_told(s, world.leader(), tid, ids[0])
     with session_scope("t", world.url) as s:
         (fig,) = hotissues.figures(s, world.leader(), clock.today().year)
@@ -137,3 +137,31 @@ def _arrow_rows(ds) -> list[dict]:  # noqa: ANN001
     import pyarrow as pa
 
     return pa.ipc.open_stream(ds.data.data).read_all().to_pylist()
+
+
+def test_closing_a_topic_on_the_page_needs_its_class(app_world) -> None:
+    """AppTest: 办结议题 without 办理结果分类 is refused beside the field with the text kept; with B
+    the topic is closed as B and its writers are listed with the class."""
+    _letters(app_world, 3)
+    with session_scope("leader") as s:
+        ids = [r.id for r in s.execute(select(models.Letter)).scalars()]
+        tid = hotissues.create_topic(s, app_world.leader(), title="路口信号灯配时督办", category="交通出行",
+                                     district_id=app_world.districts[0], letter_ids=ids).id
+    at = app_as("leader", "hotissues")
+    at.session_state["hi_topics__grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    at.text_area(key=f"hi_outcome_{tid}").set_value("交警部门已调整配时").run()
+    next(b for b in at.button if b.key and b.key.startswith("hi_close_")).click().run()
+    assert not at.exception
+    assert any("办理结果分类" in e.value for e in at.error)
+    assert at.text_area(key=f"hi_outcome_{tid}").value == "交警部门已调整配时"
+    with session_scope("t") as s:
+        assert s.get(models.SupervisionTopic, tid).status == "进行中"
+    at.selectbox(key=f"hi_class_{tid}").set_value("B 正在解决").run()
+    next(b for b in at.button if b.key and b.key.startswith("hi_close_")).click().run()
+    assert not at.exception
+    with session_scope("t") as s:
+        topic = s.get(models.SupervisionTopic, tid)
+        assert (topic.status, topic.outcome_class) == ("已办结", "B 正在解决")
+    untold = next(d.value for d in at.dataframe if "来信编号" in d.value.columns)
+    assert set(untold["结果分类"]) == {"B 正在解决"} and len(untold) == 3

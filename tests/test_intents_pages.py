@@ -16,7 +16,7 @@ def _letter(world) -> int:
     """A new letter (登记) in the staff's scope."""
     with session_scope("staff") as s:
         return letters.register(s, world.staff(), {
-            "mailbox_id": world.mailboxes[0], "received_on": clock.today(), "writer_name": "李四",
+            "mailbox_id": world.mailboxes[0], "deputy_id": world.deputies[0], "received_on": clock.today(), "writer_name": "李四",
             "writer_phone": "13900000001", "summary": "楼道灯不亮", "category": "城乡建设"}).id
 
 

@@ -47,7 +47,7 @@ def test_register_letter_then_take_it_to_feedback(app_world) -> None:
     lid = letter.id
     with session_scope("t") as s:
         body = s.execute(select(models.HandlingBody.id).where(models.HandlingBody.name == "区住建局")).scalar_one()
-    steps = [("已交代表", {}), ("已回复", {"lt_reply": "已收到将转住建部门", "lt_rm": "电话"}),
+    steps = [("已交代表", {"lt_hd": app_world.deputies[0]}), ("已回复", {"lt_reply": "已收到将转住建部门", "lt_rm": "电话"}),
              ("已转办", {"lt_fw": body}), ("办理中", {}),
              ("已办结", {"lt_res": "已更换路灯", "lt_out": "A 已解决"}), ("已反馈", {"lt_fm": "电话", "lt_sat": "满意"})]
     for n, (to, extra) in enumerate(steps):
@@ -57,7 +57,7 @@ def test_register_letter_then_take_it_to_feedback(app_world) -> None:
         assert note.value == ""
         note.set_value(f"第{n + 1}步备注")
         for k, v in extra.items():
-            widget = {"lt_fw": at.selectbox, "lt_res": at.text_area, "lt_fm": at.selectbox, "lt_out": at.selectbox,
+            widget = {"lt_fw": at.selectbox, "lt_hd": at.selectbox, "lt_res": at.text_area, "lt_fm": at.selectbox, "lt_out": at.selectbox,
                       "lt_reply": at.text_area, "lt_rm": at.radio, "lt_sat": at.radio}[k](key=f"{k}_{lid}")
             widget.set_value(v)
         at.run()
@@ -83,7 +83,7 @@ def test_transfer_without_body_keeps_the_form_and_says_why(app_world) -> None:
 
     with session_scope("staff") as s:
         lid = letters.register(s, app_world.staff(), {
-            "mailbox_id": app_world.mailboxes[0], "received_on": clock.today(), "writer_name": "李四",
+            "mailbox_id": app_world.mailboxes[0], "deputy_id": app_world.deputies[0], "received_on": clock.today(), "writer_name": "李四",
             "writer_phone": "13900000001", "summary": "噪音", "category": "环境保护"}).id
         letters.transition(s, app_world.staff(), lid, "已交代表")
         letters.transition(s, app_world.staff(), lid, "已回复", reply_content="已收到", reply_method="当面")
@@ -153,7 +153,7 @@ def test_staff_tells_the_writer_a_topic_outcome(app_world) -> None:
     with session_scope("leader") as s:
         tid = hotissues.create_topic(s, app_world.leader(), title="路灯督办", category="城乡建设",
                                      district_id=app_world.districts[0], letter_ids=[lid]).id
-        hotissues.close_topic(s, app_world.leader(), tid, "全区路灯已排查更换")
+        hotissues.close_topic(s, app_world.leader(), tid, "全区路灯已排查更换", "A 已解决")
     at = app_as("staff", "mailbox")
     at.session_state["lt_open"] = lid
     at.run()
@@ -194,7 +194,7 @@ def test_admin_undoes_a_step_staff_cannot(app_world) -> None:
 
     with session_scope("staff") as s:
         lid = letters.register(s, app_world.staff(), {
-            "mailbox_id": app_world.mailboxes[0], "received_on": clock.today(), "writer_name": "李四",
+            "mailbox_id": app_world.mailboxes[0], "deputy_id": app_world.deputies[0], "received_on": clock.today(), "writer_name": "李四",
             "writer_phone": "13900000001", "summary": "噪音", "category": "环境保护"}).id
         letters.transition(s, app_world.staff(), lid, "已交代表")
     at = app_as("staff", "mailbox")

@@ -22,7 +22,7 @@ def _fill(world, day: date) -> None:
     """Two letters of group 0 (one resolved), one of group 2, one opinion of group 0."""
     staff = world.staff()
     with session_scope("staff", world.url) as s:
-        a = letters.register(s, staff, {"mailbox_id": world.mailboxes[0], "received_on": day, "writer_name": "甲",
+        a = letters.register(s, staff, {"mailbox_id": world.mailboxes[0], "deputy_id": world.deputies[0], "received_on": day, "writer_name": "甲",
                                         "writer_phone": "13900000001", "summary": "路灯坏了", "category": "城乡建设"}).id
         letters.register(s, staff, {"mailbox_id": world.mailboxes[3], "received_on": day, "writer_name": "乙",
                                     "writer_phone": "13900000002", "summary": "学校拥堵", "category": "教育"})
@@ -125,7 +125,7 @@ def test_rows_carry_kind_and_state_as_data(travel, world) -> None:
     travel("2026-06-15")
     staff = world.staff()
     with session_scope("staff", world.url) as s:
-        late = letters.register(s, staff, {"mailbox_id": world.mailboxes[0], "received_on": date(2026, 4, 1),
+        late = letters.register(s, staff, {"mailbox_id": world.mailboxes[0], "deputy_id": world.deputies[0], "received_on": date(2026, 4, 1),
                                            "writer_name": "甲", "writer_phone": "13900000001",
                                            "summary": "路灯坏了", "category": "城乡建设"}).id
         hard = opinions.add_opinion(s, staff, source="活动", district_id=world.districts[0],

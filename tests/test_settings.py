@@ -300,7 +300,7 @@ def _letter(url: str, world, received: date, to: str | None = None, **step) -> i
     staff = world.staff()
     with session_scope("staff", url) as s:
         lid = letters.register(s, staff, {
-            "mailbox_id": world.mailboxes[0], "received_on": received, "writer_name": "张三丰",
+            "mailbox_id": world.mailboxes[0], "deputy_id": world.deputies[0], "received_on": received, "writer_name": "张三丰",
             "writer_phone": "13812341234", "summary": "小区路灯损坏无人维修", "category": "城乡建设",
         }).id
         path = {"已交代表": ["已交代表"], "已回复": ["已交代表", "已回复"],

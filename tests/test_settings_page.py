@@ -103,7 +103,7 @@ def june_world(travel, tmp_path, monkeypatch):  # noqa: ANN001, ANN201
     world = build_world(url)
     staff = world.staff()
     with session_scope("staff", url) as s:
-        data = {"mailbox_id": world.mailboxes[0], "received_on": date(2026, 6, 1), "writer_name": "张三丰",
+        data = {"mailbox_id": world.mailboxes[0], "deputy_id": world.deputies[0], "received_on": date(2026, 6, 1), "writer_name": "张三丰",
                 "writer_phone": "13812341234", "summary": "小区路灯损坏无人维修", "category": "城乡建设"}
         letters.register(s, staff, data)
         lid = letters.register(s, staff, data).id

@@ -42,7 +42,13 @@ def _in(column: str, words: tuple[str, ...], nullable: bool = True) -> str:
 # ---- frozen copies of services.identity / services.bodies at this revision
 
 _INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff\u00ad\u3000]+")
-_DOT_RE = re.compile("[" + re.escape("·•・‧･∙⋅.．ㆍ") + "]+")
+_DOT_RE = re.compile("[" + re.escape("·•・‧･∙⋅.．ㆍ⸱ᐧ᛫⦁") + "]+")
+_NO_BODY = re.compile(r"(不需|无需|无须|不用|不必|暂不|未|没有|无)(转办|转交|交办|处理|办理|单位)")
+_DEPUTY_PLACE = re.compile(r"代表(工作室|联络站|联络室|之家|活动室|接待室|接待站|小组|组)")
+_VAGUE = re.compile(r"^(有关|相关|各|其他|其它|上级|主管|职能)(部门|单位|机关|科室)$")
+_POST = re.compile("^[王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+                   "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤]"
+                   "(局|科|所|队|处|委|站|办|总|部)$")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _SEP = re.compile(r"[\s\-－—–‐.．·()（）\[\]【】/]+")
 SELF_WORDS = ("本人", "自行", "自己", "亲自", "个人")
@@ -57,16 +63,21 @@ def _nfkc(v: object) -> str:
     return unicodedata.normalize("NFKC", str(v or "")).strip()
 
 
+def _visible(text: str) -> str:
+    """identity._visible: no spaces, invisible or control characters (text pasted from Word)."""
+    return "".join(ch for ch in _INVISIBLE.sub("", text) if unicodedata.category(ch) not in ("Cf", "Cc"))
+
+
 def body_key(name: object) -> str:
     """identity.body_key."""
-    text = _INVISIBLE.sub("", _nfkc(name))
+    text = _visible(_nfkc(name))
     text = re.sub(r"[\"'“”‘’、，,。.;；:：!！?？()（）\[\]【】《》<>·•・\-—_]", "", text)
     return text.casefold()
 
 
 def name_key(name: object) -> str:
     """identity.name_key."""
-    return _DOT_RE.sub("·", _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(name or "")))).casefold()
+    return _DOT_RE.sub("·", _visible(unicodedata.normalize("NFKC", str(name or "")))).casefold()
 
 
 def canonical_phone(value: object) -> str | None:
@@ -123,15 +134,20 @@ def writer_key(name: object, phone: str | None) -> str | None:
 
 def is_organisation(name: str, deputy_keys: set[str]) -> bool:
     """bodies.not_an_organisation(...) is None."""
-    text = re.sub(r"\s+", "", _nfkc(name))
-    if not text or any(w in text for w in SELF_WORDS):
+    text = _visible(_nfkc(name))
+    if not text or any(w in text for w in SELF_WORDS) or _NO_BODY.search(text):
         return False
-    if re.search(r"[（(]\s*(代表|本人|个人)\s*[）)]", text):
+    if re.search(r"[（(]\s*(代表|本人|个人)\s*[）)]", text) or _DEPUTY_PLACE.search(text):
+        return False
+    if _VAGUE.match(text) or _POST.match(text):
         return False
     k = name_key(text)
     if k in deputy_keys or any(k == d + t for d in deputy_keys for t in PERSON_TITLES):
         return False
-    return not text.endswith(PERSON_TITLES) and text.endswith(ORG_ENDINGS)
+    tail = re.search(r"[（(][^（）()]*[）)]$", text)  # 某局（某某局）: a bracketed second name
+    inner = tail.group()[1:-1].strip() if tail else ""
+    core = text[:tail.start()] if inner.endswith(ORG_ENDINGS) and not inner.endswith(PERSON_TITLES) else text
+    return not text.endswith(PERSON_TITLES) and not core.endswith(PERSON_TITLES) and core.endswith(ORG_ENDINGS)
 
 
 def guess_kind(name: str) -> str:
@@ -255,7 +271,8 @@ def _data() -> None:
     ids: dict[str, int] = {}
     for key, variants in sorted(groups.items()):
         orgs = [v for v in variants if is_organisation(v[0], deputy_keys)]
-        name = re.sub(r"\s+", "", _nfkc(sorted(orgs, key=lambda v: (-v[1], len(v[0]), v[0]))[0][0]))[:128]
+        # named as typed (no width folding: （）and ，stay Chinese), without invisible characters
+        name = _visible(str(sorted(orgs, key=lambda v: (-v[1], len(v[0]), v[0]))[0][0]))[:128]
         conn.execute(bodies.insert().values(name=name, name_key=key, pinyin=_initials(name), kind=guess_kind(name),
                                             active=True, created_by="数据迁移", created_at=now, version=1))
         ids[key] = conn.execute(sa.select(bodies.c.id).where(bodies.c.name == name)).scalar_one()
@@ -271,31 +288,46 @@ def _data() -> None:
                                          opinions.c.unresolvable_reason.is_not(None)).values(outcome=OUTCOMES[3]))
 
 
+def _drop(table: str, columns: tuple[str, ...], *, indexes: tuple[str, ...] = (), fks: tuple[str, ...] = (),
+          checks: tuple[str, ...] = ()) -> None:
+    """Drop this revision's columns of a table with their indexes, foreign keys and CHECKs.
+
+    SQLite added them in place (``_add``: an inline REFERENCES has no name to drop), so there the
+    table is rebuilt without them (batch, foreign-key enforcement off in env.py); PostgreSQL and
+    MariaDB drop the named constraints, then the indexes and columns."""
+    if op.get_bind().dialect.name == "sqlite":
+        for ix in indexes:
+            op.drop_index(ix, table_name=table)
+        with op.batch_alter_table(table, recreate="always") as b:
+            for ck in checks:
+                b.drop_constraint(ck, type_="check")
+            for c in columns:  # its unnamed REFERENCES goes with the column
+                b.drop_column(c)
+        return
+    for ck in checks:
+        op.drop_constraint(ck, table, type_="check")
+    for fk in fks:
+        op.drop_constraint(fk, table, type_="foreignkey")
+    for ix in indexes:  # after the foreign keys: MariaDB keeps an index a foreign key needs
+        if ix == "ix_letter_merged_into" and op.get_bind().dialect.name in ("mysql", "mariadb"):
+            # MariaDB let this index replace the one it made for 0001's foreign key on
+            # merged_into_id: the key gets its own index back in the same statement
+            op.execute("ALTER TABLE letters ADD INDEX merged_into_id (merged_into_id), DROP INDEX ix_letter_merged_into")
+            continue
+        op.drop_index(ix, table_name=table)
+    for c in columns:
+        op.drop_column(table, c)
+
+
 def downgrade() -> None:
-    """Revert this revision (phones stay canonical). On SQLite this rebuilds the tables (batch):
-    back up first."""
-    with op.batch_alter_table("proposals", schema=None) as b:
-        b.drop_index("ix_proposals_body_id")
-        b.drop_constraint("ck_proposal_outcome", type_="check")
-        b.drop_constraint("fk_proposals_body_id", type_="foreignkey")
-        b.drop_column("outcome")
-        b.drop_column("body_id")
-    with op.batch_alter_table("opinions", schema=None) as b:
-        b.drop_index("ix_opinions_body_id")
-        b.drop_constraint("ck_opinion_outcome", type_="check")
-        b.drop_constraint("fk_opinions_resolved_body_id", type_="foreignkey")
-        b.drop_constraint("fk_opinions_body_id", type_="foreignkey")
-        b.drop_column("outcome")
-        b.drop_column("resolved_body_id")
-        b.drop_column("body_id")
-    with op.batch_alter_table("letters", schema=None) as b:
-        b.drop_index("ix_letter_merged_into")
-        b.drop_index("ix_letter_body")
-        b.drop_index("ix_letter_writer_key")
-        b.drop_constraint("ck_letter_reply_method", type_="check")
-        b.drop_constraint("ck_letter_outcome", type_="check")
-        b.drop_constraint("fk_letters_body_id", type_="foreignkey")
-        for c in ("outcome", "reply_method", "reply_content", "body_id", "writer_key"):
-            b.drop_column(c)
-    op.drop_index("ix_body_key", "handling_bodies")
+    """Revert this revision (phones stay canonical; the classes, bodies and writer keys are lost).
+    On SQLite this rebuilds letters, opinions and proposals: back up first."""
+    _drop("proposals", ("outcome", "body_id"), indexes=("ix_proposals_body_id",),
+          fks=("fk_proposals_body_id",), checks=("ck_proposal_outcome",))
+    _drop("opinions", ("outcome", "resolved_body_id", "body_id"), indexes=("ix_opinions_body_id",),
+          fks=("fk_opinions_resolved_body_id", "fk_opinions_body_id"), checks=("ck_opinion_outcome",))
+    _drop("letters", ("outcome", "reply_method", "reply_content", "body_id", "writer_key"),
+          indexes=("ix_letter_merged_into", "ix_letter_body", "ix_letter_writer_key"),
+          fks=("fk_letters_body_id",), checks=("ck_letter_reply_method", "ck_letter_outcome"))
+    op.drop_index("ix_body_key", table_name="handling_bodies")
     op.drop_table("handling_bodies")
