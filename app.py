@@ -63,7 +63,11 @@ CHINESE_WIDGET_TEXT = """<style>
   content: "单个文件不超过 50MB"; display: block; font-size: 0.8rem; opacity: 0.7; }
 [data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p { display: none; }
 [data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]::after { content: "选择文件"; }
+[data-testid="stMain"] [data-testid="stPageLink"] a span,
+[data-testid="stMain"] [data-testid="stPageLink"] a span * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 </style>"""
+# (the last rule: a figure or a to-do line on 工作台 wraps on a phone instead of being cut at the right)
 
 
 def _quiet_page_not_found() -> None:

@@ -108,3 +108,17 @@ def test_staff_imports_deputies_all_or_nothing_with_row_errors(fresh_server, pag
     page.get_by_text("导入成功：共 2 行，新增 2 人").wait_for()
     page.get_by_role("tab", name="代表", exact=True).click()
     page.get_by_text("共 12 人").wait_for()
+
+
+def test_dashboard_lines_wrap_on_a_phone(server, page):
+    """At 390 px (a phone) every figure and to-do line of 工作台 wraps inside its box: none is
+    cut at the right edge with an ellipsis (a cut 期限 or figure name cannot be read)."""
+    login(page, server, "staff")
+    page.set_viewport_size({"width": 390, "height": 900})
+    wait_ready(page)
+    links = page.locator("[data-testid='stMain'] [data-testid='stPageLink'] a")
+    links.first.wait_for()
+    cut = page.evaluate("""() => [...document.querySelectorAll("[data-testid='stMain'] [data-testid='stPageLink'] a span")]
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)""")
+    assert links.count() > 5 and cut == [], cut
+    shot(page, "dashboard_390_staff")
