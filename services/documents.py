@@ -50,6 +50,8 @@ FALLBACKS = {TITLE_FONT: TITLE_FALLBACK, BODY_FONT: BODY_FALLBACK, KAI_FONT: KAI
 # sizes (号): 二号 22 pt, 三号 16 pt, 四号 14 pt, 小四 12 pt, 五号 10.5 pt
 SIZE_2, SIZE_3, SIZE_4, SIZE_S4, SIZE_5 = Pt(22), Pt(16), Pt(14), Pt(12), Pt(10.5)
 LINE = Pt(28.95)  # 22 lines on a page
+COMPACT_LINE = Pt(16)  # GongWen(compact=True): 五号 on about 40 lines a page
+COMPACT_SUFFIX = "（紧凑）"
 
 MARGINS_MM = {"top_margin": 37, "bottom_margin": 35, "left_margin": 28, "right_margin": 26}
 A4_MM = (210, 297)
@@ -287,9 +289,13 @@ def _mark_row(row, *, header: bool) -> None:  # noqa: ANN001
 class GongWen:
     """One document being written: title, body paragraphs, headings, tables, 落款."""
 
-    def __init__(self, title: str, *, landscape: bool = False) -> None:
+    def __init__(self, title: str, *, landscape: bool = False, compact: bool = False) -> None:
+        """``compact``: the same layout, fonts, page numbers and 成文日期 with body text in 五号 on
+        a tighter line — for a sheet of data meant to fit a page (the 抽查验证单, the 公告)."""
         base = template_path()
         self.doc = Document(str(base)) if base.is_file() else Document()
+        suffix = COMPACT_SUFFIX if compact else ""
+        self.body, self.h1, self.h2, self.sign = (BODY + suffix, H1 + suffix, H2 + suffix, SIGN + suffix)
         self._install_styles()
         sec = self.doc.sections[0]
         short, long_ = A4_MM
@@ -304,7 +310,7 @@ class GongWen:
         self.title = title
         for line in xml_safe(title).split("\n"):
             self.doc.add_paragraph(line, style=TITLE)
-        self.doc.add_paragraph("", style=BODY)
+        self.doc.add_paragraph("", style=self.body)
 
     def _install_styles(self) -> None:
         doc = self.doc
@@ -317,6 +323,11 @@ class GongWen:
         _style(doc, BODY, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=Pt(32))
         _style(doc, H1, HEADING_FONT, SIZE_3, indent=Pt(32), keep=True)
         _style(doc, H2, KAI_FONT, SIZE_3, indent=Pt(32), keep=True)
+        if self.body != BODY:  # the compact variants
+            _style(doc, self.body, BODY_FONT, SIZE_5, align=WD_ALIGN_PARAGRAPH.LEFT, indent=Pt(21), line=COMPACT_LINE)
+            _style(doc, self.h1, HEADING_FONT, SIZE_5, indent=Pt(21), keep=True, line=COMPACT_LINE)
+            _style(doc, self.h2, KAI_FONT, SIZE_5, indent=Pt(21), keep=True, line=COMPACT_LINE)
+            _style(doc, self.sign, BODY_FONT, SIZE_5, align=WD_ALIGN_PARAGRAPH.RIGHT, line=COMPACT_LINE)
         _style(doc, CELL, BODY_FONT, SIZE_S4, line=None)
         _style(doc, HEAD, HEADING_FONT, SIZE_S4, line=None, align=WD_ALIGN_PARAGRAPH.CENTER)
         _style(doc, SIGN, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.RIGHT)
@@ -346,7 +357,7 @@ class GongWen:
         holding a long unbreakable run (a SHA-256 digest, a link) is set flush left: justified, the
         line before it was spread to one character per gap."""
         for line in xml_safe(str(text)).split("\n"):
-            p = self.doc.add_paragraph(line, style=BODY)
+            p = self.doc.add_paragraph(line, style=self.body)
             if not indent:
                 p.paragraph_format.first_line_indent = Pt(0)
             if align is not None:
@@ -366,11 +377,11 @@ class GongWen:
         if level == 1:
             self._counters = [self._counters[0] + 1, 0]
             prefix = f"{cn_ordinal(self._counters[0])}、" if number else ""
-            self.doc.add_paragraph(prefix + xml_safe(text), style=H1)
+            self.doc.add_paragraph(prefix + xml_safe(text), style=self.h1)
         else:
             self._counters[1] += 1
             prefix = f"（{cn_ordinal(self._counters[1])}）" if number else ""
-            self.doc.add_paragraph(prefix + xml_safe(text), style=H2)
+            self.doc.add_paragraph(prefix + xml_safe(text), style=self.h2)
 
     def pairs(self, items: Sequence[tuple[str, object]], per_row: int = 2) -> None:
         """Facts as a label / value grid (no header row), ``per_row`` pairs to a row, rows kept whole."""
@@ -452,13 +463,13 @@ class GongWen:
         as GB/T 9704 sets them (issuer four characters in, date two). The date never stands alone
         on a page: the paragraph before it goes with it."""
         self._keep_last_with_next()
-        blank = self.doc.add_paragraph("", style=BODY)
+        blank = self.doc.add_paragraph("", style=self.body)
         blank.paragraph_format.keep_with_next = True
         if issuer:
-            p = self.doc.add_paragraph(xml_safe(issuer), style=SIGN)
+            p = self.doc.add_paragraph(xml_safe(issuer), style=self.sign)
             p.paragraph_format.right_indent = Pt(16 * 4)
             p.paragraph_format.keep_with_next = True
-        p = self.doc.add_paragraph(cn_date(day), style=SIGN)
+        p = self.doc.add_paragraph(cn_date(day), style=self.sign)
         p.paragraph_format.right_indent = Pt(16 * 2)
 
     def _keep_last_with_next(self) -> None:

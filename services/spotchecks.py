@@ -1670,63 +1670,35 @@ def _cell(v: object) -> str:
     return fmt_date(v) if isinstance(v, date | datetime) else ("" if v is None else str(v))
 
 
-def write_docx(title: str, blocks: Sequence[tuple], *, formal: bool = False) -> bytes:
-    """The one place this module writes Word.
+def write_docx(title: str, blocks: Sequence[tuple], *, formal: bool = False, day: date | None = None) -> bytes:
+    """The one place this module writes Word, always in the 公文 layout of services.documents.
 
-    ``blocks``: ("h", text) a heading, ("p", text) a paragraph, ("pre", text) monospaced text,
-    ("table", headers, rows) a grid table. Text goes in as plain runs (never interpreted).
-    ``formal``: the 公文 layout of services.documents (the 抽查记录 handed up); otherwise a dense
-    A4 page (the 公告 and the one-page 验证单).
+    ``blocks``: ("h", text) a heading, ("p", text) a paragraph, ("pre", text) text to copy exactly
+    (flush left), ("table", headers, rows) a table. Text goes in as plain runs (never interpreted).
+    ``formal``: the 抽查记录 handed up (body in 三号, signed before its appendix); otherwise the
+    compact variant (小四) so that the 公告 and the 验证单 stay on one page. ``day``: the 成文日期
+    (default today).
     """
-    if formal:
-        from services.documents import GongWen
+    from services.documents import GongWen
 
-        g = GongWen(title)
-        signed = False
-        for block in blocks:
-            if block[0] == "h" and str(block[1]).startswith("附录") and not signed:
-                g.signature(today())  # the record is dated before its appendix
-                signed = True
-            if block[0] == "h":
-                g.heading(str(block[1]), number=False)
-            elif block[0] in ("p", "pre"):
-                g.para(str(block[1]), indent=False)
-            elif block[0] == "table":
-                g.table([str(c) for c in block[1]], [[_cell(v) for v in rec] for rec in block[2]])
-        if not signed:
-            g.signature(today())
-        return g.to_bytes()
-    from docx import Document
-    from docx.shared import Cm, Pt
-
-    doc = Document()
-    for section in doc.sections:  # A4, 2 cm margins: the 验证单 stays on one page
-        section.page_width, section.page_height = Cm(21), Cm(29.7)
-        section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Cm(2)
-    doc.styles["Normal"].font.size = Pt(10.5)
-    doc.styles["Normal"].paragraph_format.space_after = Pt(4)
-    doc.add_heading(title, level=1)
+    day = day or today()
+    g = GongWen(title, compact=not formal)
+    signed = False
     for block in blocks:
+        if block[0] == "h" and str(block[1]).startswith("附录") and not signed:
+            g.signature(day)  # the record is dated before its appendix
+            signed = True
         if block[0] == "h":
-            doc.add_heading(block[1], level=2)
+            g.heading(str(block[1]), number=False)
         elif block[0] == "p":
-            doc.add_paragraph(str(block[1]))
+            g.para(str(block[1]), indent=formal)
         elif block[0] == "pre":
-            run = doc.add_paragraph().add_run(str(block[1]))
-            run.font.name, run.font.size = "Courier New", Pt(8)
+            g.para(str(block[1]), indent=False)
         elif block[0] == "table":
-            headers, rows = block[1], block[2]
-            t = doc.add_table(rows=1, cols=len(headers))
-            t.style = "Table Grid"
-            for j, col in enumerate(headers):
-                t.rows[0].cells[j].text = str(col)
-            for rec in rows:
-                cells = t.add_row().cells
-                for j, v in enumerate(rec):
-                    cells[j].text = _cell(v)
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+            g.table([str(c) for c in block[1]], [[_cell(v) for v in rec] for rec in block[2]], small=not formal)
+    if not signed:
+        g.signature(day)
+    return g.to_bytes()
 
 
 def export_docx(session: Session, actor: Actor, check_id: int) -> bytes:
@@ -1771,21 +1743,26 @@ def announcement_docx(session: Session, actor: Actor, check_id: int) -> bytes:
     sealer = people.names_of(session, [check.created_by]).get(check.created_by, check.created_by)
     blocks: list[tuple] = [("p", announcement_text(check, sealer)),
                            ("p", "开签后，可抽记录清单、随机值和抽中的记录将随《抽查验证单》一并公布。"),
-                           ("p", f"督查人员：{sealer}　　日期：{fmt_date(check.created_at)}")]
-    return write_docx(f"代表组活动记录抽查公告（第{check.id}号）", blocks)
+                           ("p", f"督查人员：{sealer}")]
+    return write_docx(f"代表组活动记录抽查公告（第{check.id}号）", blocks, day=check.created_at.date())
+
+
+# record numbers on paper are separated by a space: a printed line may break there, never inside a
+# number ("607、609" is one unbreakable word to a line breaker, which then cut "60" from "7")
+NUMBER_SEP = " "
 
 
 def _sample_lines(sample: Sequence[Sequence], names: dict[int, str]) -> list[str]:
-    """The sample one group a line: "城关代表组（1）：开箱记录 2682、2738；来信 629" (fits one page)."""
+    """The sample one group a line: "城关代表组（1）：开箱记录 2682 2738；来信 629" (fits one page)."""
     per: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for g, k, r in sample:
         per[int(g)][k].append(str(r))
-    return [f"{names.get(g, '')}（{g}）：" + "；".join(f"{k} {'、'.join(ids)}" for k, ids in kinds.items())
+    return [f"{names.get(g, '')}（{g}）：" + "；".join(f"{k} {NUMBER_SEP.join(ids)}" for k, ids in kinds.items())
             for g, kinds in per.items()]
 
 
 def _ranges(ids: Sequence[int]) -> str:
-    """Record numbers compactly: "3、7–10、15" ("a–b": every number from a to b)."""
+    """Record numbers compactly: "3 7–10 15" ("a–b": every number from a to b)."""
     ids = sorted(set(int(i) for i in ids))
     out: list[str] = []
     i = 0
@@ -1793,9 +1770,9 @@ def _ranges(ids: Sequence[int]) -> str:
         j = i
         while j + 1 < len(ids) and ids[j + 1] == ids[j] + 1:
             j += 1
-        out.append(str(ids[i]) if j == i else (f"{ids[i]}、{ids[j]}" if j == i + 1 else f"{ids[i]}–{ids[j]}"))
+        out.append(str(ids[i]) if j == i else (f"{ids[i]}{NUMBER_SEP}{ids[j]}" if j == i + 1 else f"{ids[i]}–{ids[j]}"))
         i = j + 1
-    return "、".join(out)
+    return NUMBER_SEP.join(out)
 
 
 def _group_draw_blocks(check: models.SpotCheck, names: dict[int, str]) -> list[tuple]:

@@ -30,8 +30,9 @@ def _footer_text(footer) -> str:  # noqa: ANN001
     return "".join(out)
 
 
-def assert_gongwen(blob: bytes, *, landscape: bool = False) -> Document:
-    """Check one document; return it opened for further checks."""
+def assert_gongwen(blob: bytes, *, landscape: bool = False, compact: bool = False, tables: bool = True) -> Document:
+    """Check one document; return it opened for further checks. ``compact``: the one-page variant
+    (body in 五号); ``tables``: the document must hold a table."""
     doc = Document(io.BytesIO(blob))
     sec = doc.sections[0]
     size = (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
@@ -40,7 +41,9 @@ def assert_gongwen(blob: bytes, *, landscape: bool = False) -> Document:
         assert abs(getattr(sec, side) - Mm(mm)) < Mm(0.5), side
     styles = doc.styles
     assert _east_asian(styles[D.TITLE]) == "方正小标宋简体" and styles[D.TITLE].font.size == Pt(22)
-    assert _east_asian(styles[D.BODY]) == "仿宋_GB2312" and styles[D.BODY].font.size == Pt(16)
+    body, sign = (D.BODY + D.COMPACT_SUFFIX, D.SIGN + D.COMPACT_SUFFIX) if compact else (D.BODY, D.SIGN)
+    assert _east_asian(styles[body]) == "仿宋_GB2312" and styles[body].font.size == Pt(10.5 if compact else 16)
+    assert any(p.style.name == body for p in doc.paragraphs)
     assert _east_asian(styles[D.H1]) == "黑体"
     # the fallbacks are in the font table
     fonts = next(r.target_part for r in doc.part.rels.values() if r.reltype.endswith("/fontTable")).blob.decode()
@@ -53,7 +56,7 @@ def assert_gongwen(blob: bytes, *, landscape: bool = False) -> Document:
     assert _footer_text(sec.footer) == "— {PAGE}1 —"  # the field and its cached value
     assert _footer_text(sec.even_page_footer) == "— {PAGE}1 —"  # the field and its cached value
     # tables: header row repeats, no row splits across pages, widths not all equal when contents differ
-    assert doc.tables, "a document without a table"
+    assert doc.tables or not tables, "a document without a table"
     for t in doc.tables:
         for i, row in enumerate(t.rows):
             tr_pr = row._tr.trPr  # noqa: SLF001
@@ -63,7 +66,7 @@ def assert_gongwen(blob: bytes, *, landscape: bool = False) -> Document:
                 assert tr_pr.find(qn("w:tblHeader")) is not None
     # 成文日期 in Chinese numerals
     assert any(re.fullmatch(r"[〇一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日", p.text)
-               for p in doc.paragraphs if p.style.name == D.SIGN)
+               for p in doc.paragraphs if p.style.name == sign)
     return doc
 
 

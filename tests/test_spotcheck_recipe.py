@@ -19,8 +19,10 @@ from db.engine import session_scope
 from services import auth, settings
 from services import spotchecks as sc
 from services.common import Actor, PermissionDenied, ValidationError
+from services.documents import cn_date
 from tests import test_spotchecks as tsc
 from tests.conftest import ROOT
+from tests.gongwen import assert_gongwen
 
 # ---------------------------------------------------------------- the README recipe, independently
 
@@ -116,8 +118,9 @@ def test_no_choice_after_seeing_the_frozen_list_changes_the_sample(world, travel
         # what the supervisor sees at 封存: the list and the 公告 with when and where the value comes from
         notice = sc.check_detail(s, sup, cid)["announcement"]
         assert fp in notice and "2026038" in notice and draw_day.isoformat() in notice
-        printed = "\n".join(p.text for p in Document(io.BytesIO(sc.announcement_docx(s, sup, cid))).paragraphs)
-        assert notice in printed
+        blob = sc.announcement_docx(s, sup, cid)
+        printed = "\n".join(p.text for p in assert_gongwen(blob, compact=True, tables=False).paragraphs)
+        assert notice in printed and cn_date(sealed_on) in printed  # dated the day it was sealed
     # the value is not known yet: opening before the announced day is refused
     with session_scope("supervisor", url=world.url) as s, pytest.raises(ValidationError):
         sc.open_check(s, sup, cid, value="01 02 03 04 05 06 07")
@@ -327,9 +330,9 @@ def test_the_liaison_of_the_drawn_groups_confirms_the_dice(world, travel):
 
 
 def _expand(text: str) -> list[int]:
-    """Record numbers as the 验证单 prints them ("3、7–10")."""
+    """Record numbers as the 验证单 prints them ("3 7–10")."""
     out = []
-    for part in text.split("、"):
+    for part in text.split():
         a, _, b = part.partition("–")
         out.extend(range(int(a), int(b or a) + 1))
     return out
@@ -354,7 +357,8 @@ def test_a_group_redoes_the_whole_draw_from_the_verification_sheet_alone(world, 
         travel(day + timedelta(days=1))
         with session_scope("supervisor", url=world.url) as s:
             sample = sc.open_check(s, sup, cid, value=value).sample
-            text = "\n".join(p.text for p in Document(io.BytesIO(sc.verification_sheet(s, sup, cid))).paragraphs)
+            blob = sc.verification_sheet(s, sup, cid)
+            text = "\n".join(p.text for p in assert_gongwen(blob, compact=True, tables=False).paragraphs)
             for item in s.query(models.SpotCheckItem).filter_by(check_id=cid):
                 sc.record_finding(s, sup, item.id, tsc.ALL_OK | sc.preset_checklist(s, item.record_kind), "合格")
         travel(day)
@@ -369,7 +373,7 @@ def test_a_group_redoes_the_whole_draw_from_the_verification_sheet_alone(world, 
         minimums = {m[0]: int(m[1]) for m in re.findall(r"(联系活动|来信|开箱记录|述职)至少(\d+)条", text)}
         redone = []
         for g, kind, n_listed, numbers in re.findall(
-                r"代表组(\d+)（[^）]*）(联系活动|来信|开箱记录|述职)：(\d+)条，应抽\d+条(?:；记录编号 ([0-9、–]+))?", text):
+                r"代表组(\d+)（[^）]*）(联系活动|来信|开箱记录|述职)：(\d+)条，应抽\d+条(?:；记录编号 ([0-9 –]+))?", text):
             records = _expand(numbers) if numbers else []
             assert len(records) == int(n_listed)
             keep = min(len(records), max(minimums[kind], math.ceil(len(records) * percent / 100)))
