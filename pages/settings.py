@@ -175,7 +175,7 @@ def _recompute_note(spec: svc.Spec, n: int | None) -> str:
     """The sentence of a confirmation that says what the change recomputes."""
     if changes.hook(spec.key) is None or n is None:
         return ""
-    return f"保存后将立即重新计算 {n} 件{changes.hook(spec.key).what}的办理期限，超期提示随之变化。"
+    return changes.hook(spec.key).note(n)
 
 
 def _setting(actor: Actor, entry: svc.Entry) -> None:

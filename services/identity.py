@@ -3,7 +3,8 @@
 - ``canonical_phone``: the one stored and shown form of a phone number. A mobile is its 11
   digits (13912340014) whether typed with spaces, hyphens, dots, +86 or 0086; a landline with its
   area code is 区号-号码 (010-62345678), an extension follows as 转123; a local number typed
-  without area code stays its 7–8 digits. Full-width digits and Excel number cells are read;
+  without area code gets the district's own area code when one is set (系统设置 ``local_area_code``,
+  so 62345678 and 010-62345678 are one number), else stays its 7–8 digits. Full-width digits and Excel number cells are read;
   an Excel cell shown in scientific notation (1.39E+10) has lost digits and is refused.
 - ``name_key``: a name for comparison only (names are stored as typed): width folded, spaces
   and invisible characters removed, every middle-dot look-alike (· • ・ ‧ ･ ∙ ⋅ . ． ⸱ ᐧ ᛫ ⦁) one dot,
@@ -59,7 +60,15 @@ def _landline(digits: str) -> str | None:
     return None
 
 
-def _core(text: str, landline_ok: bool) -> str | None:
+def local_with_area(number: str, area: int | None) -> str:
+    """A local landline (7–8 digits, no area code) with the district's area code in front
+    (``area`` without its leading 0: 10 for 010); any other number unchanged."""
+    if area and re.fullmatch(r"[2-9]\d{6,7}", number):
+        return f"0{int(area)}-{number}"
+    return number
+
+
+def _core(text: str, landline_ok: bool, area: int | None = None) -> str | None:
     """The canonical number (no extension) of one piece of text, or None."""
     plain = _SEPARATORS.sub("", text)
     intl = False
@@ -81,12 +90,13 @@ def _core(text: str, landline_ok: bool) -> str | None:
     if land:
         return land
     if not intl and re.fullmatch(r"[2-9]\d{6,7}", plain):
-        return plain  # a local number without area code
+        return local_with_area(plain, area)  # a local number without area code
     return None
 
 
-def canonical_phone(value: object, *, landline_ok: bool = True) -> str | None:
-    """The one stored and shown form of a phone number; None for empty; PhoneError when unreadable."""
+def canonical_phone(value: object, *, landline_ok: bool = True, area: int | None = None) -> str | None:
+    """The one stored and shown form of a phone number; None for empty; PhoneError when unreadable.
+    ``area``: the district's area code without its 0 (a local number gets it in front)."""
     text = _text(value)
     if not text:
         return None
@@ -96,11 +106,11 @@ def canonical_phone(value: object, *, landline_ok: bool = True) -> str | None:
     m = _EXT_MARK.match(text)
     if m:
         text, ext = m.group(1), m.group(2)
-    number = _core(text, landline_ok)
+    number = _core(text, landline_ok, area)
     if number is None and ext is None and landline_ok:
         m = _EXT_TAIL.match(text)
         if m:
-            head = _core(m.group(1), landline_ok)
+            head = _core(m.group(1), landline_ok, area)
             if head and not MOBILE.fullmatch(head):
                 number, ext = head, m.group(2)
     if number is None:
@@ -114,10 +124,10 @@ def canonical_phone(value: object, *, landline_ok: bool = True) -> str | None:
     return number
 
 
-def phone_key(value: object) -> str | None:
+def phone_key(value: object, area: int | None = None) -> str | None:
     """A phone for comparison: its canonical number without extension (None when empty or unreadable)."""
     try:
-        canon = canonical_phone(value)
+        canon = canonical_phone(value, area=area)
     except PhoneError:
         return None
     if canon is None:
@@ -141,10 +151,10 @@ def name_key(name: object) -> str:
     return text.casefold()
 
 
-def writer_key(name: object, phone: object) -> str | None:
+def writer_key(name: object, phone: object, area: int | None = None) -> str | None:
     """Who wrote a letter: ``t:`` + phone when there is one, else ``n:`` + the name key; None when
-    anonymous (an anonymous letter counts as a writer of its own)."""
-    p = phone_key(phone)
+    anonymous (an anonymous letter counts as a writer of its own). ``area`` as in canonical_phone."""
+    p = phone_key(phone, area)
     if p:
         return "t:" + p
     n = name_key(name)

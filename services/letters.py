@@ -319,7 +319,7 @@ def overdue_clause(session: Session, long: bool = False, on: date | None = None)
 # ---------------------------------------------------------------- registering
 
 
-def _clean_writer(data: dict, errors: dict) -> tuple[str | None, str | None, str | None]:
+def _clean_writer(session: Session, data: dict, errors: dict) -> tuple[str | None, str | None, str | None]:
     """Check writer name, phone and address; anonymous letters carry neither name nor phone."""
     anonymous = bool(data.get("anonymous"))
     name = clean_text(data.get("writer_name")) or None
@@ -328,7 +328,7 @@ def _clean_writer(data: dict, errors: dict) -> tuple[str | None, str | None, str
     if anonymous:
         return None, None, address
     try:
-        phone = normalize_phone(data.get("writer_phone"), landline_ok=True)
+        phone = normalize_phone(data.get("writer_phone"), landline_ok=True, area=settings.area_code(session))
     except ValueError as exc:
         errors["writer_phone"] = f"{exc}（如 139-1234-5678 或 (010)62345678）"
     if name and len(name) > 64:
@@ -353,7 +353,7 @@ def check_letter(session: Session, actor: Actor, data: dict) -> dict:
         if not actor.in_scope(group.office_id, group.id):
             errors["mailbox_id"] = "只能选择您负责范围内的信箱"
     received = mailboxes.box_date(data, "received_on", "收信日期", box, errors)
-    name, phone, address = _clean_writer(data, errors)
+    name, phone, address = _clean_writer(session, data, errors)
     summary = clean_text(data.get("summary"))
     if not summary:
         errors["summary"] = "请填写内容摘要"
@@ -379,7 +379,7 @@ def check_letter(session: Session, actor: Actor, data: dict) -> dict:
     return {"mailbox_id": box.id, "district_id": district.id, "group_id": group.id, "office_id": group.office_id,
             "received_on": received, "writer_name": name, "writer_phone": phone, "writer_address": address,
             "summary": summary, "category": category, "deputy_id": deputy_id,
-            "writer_key": identity.writer_key(name, phone)}
+            "writer_key": identity.writer_key(name, phone, settings.area_code(session))}
 
 
 def find_possible_duplicates(session: Session, actor: Actor, data: dict, exclude_id: int | None = None,
@@ -392,10 +392,12 @@ def find_possible_duplicates(session: Session, actor: Actor, data: dict, exclude
     """
     summary = clean_text(data.get("summary"))
     try:
-        phone = normalize_phone(data.get("writer_phone"), landline_ok=True) if not data.get("anonymous") else None
+        phone = (normalize_phone(data.get("writer_phone"), landline_ok=True, area=settings.area_code(session))
+                 if not data.get("anonymous") else None)
     except ValueError:
         phone = None
-    who = None if data.get("anonymous") else identity.writer_key(data.get("writer_name"), phone)
+    who = None if data.get("anonymous") else identity.writer_key(data.get("writer_name"), phone,
+                                                                  settings.area_code(session))
     try:
         received = parse_date(data.get("received_on")) or today()
     except ValueError:

@@ -33,16 +33,20 @@ from services.states import LetterStatus
 
 @dataclass(frozen=True)
 class Recount:
-    """What a Recompute did: ``total`` items recomputed, ``moved`` of them with a changed due date."""
+    """What a Recompute did: ``total`` items recomputed, ``moved`` of them with a changed due date
+    (or, with ``sentence``, its own words: "{total}" and "{moved}" filled in)."""
 
     what: str
     total: int
     moved: int
     unit: str = "件"
+    sentence: str | None = None
 
     def message(self) -> str:
         """The sentence the page shows and the audit note keeps."""
         u = self.unit
+        if self.sentence:
+            return self.sentence.format(total=self.total, moved=self.moved)
         return f"已重新计算 {self.total} {u}{self.what}的办理期限，其中 {self.moved} {u}的期限有变化"
 
 
@@ -57,6 +61,11 @@ class Recompute:
     what: str
     count: Callable[[Session], int]
     run: Callable[[Session], Recount]
+    confirm: str = "保存后将立即重新计算 {n} 件{what}的办理期限，超期提示随之变化。"
+
+    def note(self, n: int) -> str:
+        """The sentence of the page's confirmation: what saving will recompute."""
+        return self.confirm.format(n=n, what=self.what)
 
 
 # ---------------------------------------------------------------- the letters' deadline hook
@@ -129,9 +138,50 @@ def _recompute_open_opinions(session: Session) -> Recount:
 OPINION_RECOMPUTE = Recompute("未办结群众意见", _count_open_opinions, _recompute_open_opinions)
 
 
+# ---------------------------------------------------------------- the district's area code
+
+
+def _local_numbers():  # noqa: ANN202
+    """SELECT letters whose phone was stored as a local number (7–8 digits, first digit 2–9: no area
+    code; mobiles start with 1, numbers with an area code with 0)."""
+    L = models.Letter
+    return (select(L.id, L.writer_name, L.writer_phone)
+            .where(L.writer_phone.is_not(None), func.substr(L.writer_phone, 1, 1).in_(list("23456789"))))
+
+
+def _count_local_numbers(session: Session) -> int:
+    return len(session.execute(_local_numbers()).all())
+
+
+def _rewrite_local_numbers(session: Session) -> Recount:
+    """Give every letter's local phone number the area code now set, and its writer the identity
+    that follows (services.identity.writer_key): 62345678 and 010-62345678 become one writer for
+    duplicate detection, R4 and R14 at once. Setting it back to 0 leaves stored numbers as they are."""
+    from services import identity, settings
+
+    area = settings.area_code(session)
+    rows = session.execute(_local_numbers()).all()
+    moved = 0
+    for lid, name, phone in rows:
+        new = identity.local_with_area(phone.split("转")[0], area) + (f"转{phone.split('转')[1]}" if "转" in phone else "")
+        if new != phone:
+            letter = session.get(models.Letter, lid)
+            letter.writer_phone = new
+            letter.writer_key = identity.writer_key(name, new, area)
+            moved += 1
+    session.flush()
+    return Recount("来信人电话", len(rows), moved,
+                   sentence="已登记来信中只写了本地号码的电话 {total} 件，其中 {moved} 件已补上区号（来信人按新号码归并）")
+
+
+AREA_REWRITE = Recompute("只写了本地号码的来信人电话", _count_local_numbers, _rewrite_local_numbers,
+                         confirm="保存后将立即为已登记来信中 {n} 件只写了本地号码的电话补上新区号，来信人随之按新号码归并。")
+
+
 # setting key -> what a change of it recomputes
 HOOKS: dict[str, Recompute] = {"letter_deadlines": LETTER_RECOMPUTE, "opinion_forward_days": OPINION_RECOMPUTE,
-                               "opinion_resolve_days": OPINION_RECOMPUTE, "opinion_feedback_days": OPINION_RECOMPUTE}
+                               "opinion_resolve_days": OPINION_RECOMPUTE, "opinion_feedback_days": OPINION_RECOMPUTE,
+                               "local_area_code": AREA_REWRITE}
 
 
 def hook(key: str) -> Recompute | None:

@@ -165,6 +165,12 @@ _SPECS: list[Spec] = [
         low=1, high=60,
     ),
     Spec(
+        "local_area_code", "本地长途区号（不含开头的0）", "来信办理",
+        "来信人电话只写了7～8位本地号码时，按本地号码补上区号保存和比较（如北京填10：62345678 即 010-62345678），"
+        "同一来信人不因写没写区号被算作两人。填0表示不补区号。修改后，已登记来信中只写了本地号码的电话立即按新区号重写。",
+        "（区号去掉开头的0）", Kind.WHOLE, 0, "区号因地而异，由本单位填写；未填写时不猜测，本地号码按原样保存。", low=0, high=9999,
+    ),
+    Spec(
         "due_soon_days", "“即将到期”提前提示天数", "意见办理",
         "来信和群众意见的期限在今天起几个工作日内（含今天）到期的，列入工作台“我的待办”和列表的“即将到期”筛选。",
         "工作日", Kind.WHOLE, 3, "一周的大半：留出处理时间，又不把下周的事项提前混入本周待办。", low=1, high=20,
@@ -360,6 +366,12 @@ def pinned(values: dict) -> Iterator[None]:
         _PINNED.reset(token)
 
 
+def area_code(session: Session) -> int | None:
+    """The district's long-distance area code without its 0 (setting ``local_area_code``), None
+    when not set: what a local landline typed without area code is given (services.identity)."""
+    return int(get(session, "local_area_code")) or None
+
+
 def get(session: Session, key: str) -> object:
     """Return a setting's value (the default when never set; a pinned value inside ``pinned``)."""
     pin = _PINNED.get()
@@ -436,6 +448,8 @@ def describe(key: str, value: object) -> str:
             text = f"{int(value)} {s.unit}"
             if key == "excellent_top_n" and int(value) == 0:
                 text += "（按比例）"
+            if key == "local_area_code":
+                text = f"0{int(value)}" if int(value) else "未设置（本地号码不补区号）"
             return text
         if s.kind == Kind.SHARE:
             return _pct(value)

@@ -90,12 +90,13 @@ def clean_digits(value: object) -> str:
     return re.sub(r"[\s()（）]", "", text)
 
 
-def normalize_phone(value: object, *, landline_ok: bool = False) -> str | None:
+def normalize_phone(value: object, *, landline_ok: bool = False, area: int | None = None) -> str | None:
     """Return a phone number in its one canonical form (services.identity.canonical_phone), None
-    for empty, or raise ValueError with a Chinese reason. Mobiles only unless ``landline_ok``."""
+    for empty, or raise ValueError with a Chinese reason. Mobiles only unless ``landline_ok``;
+    ``area``: the district's area code (setting ``local_area_code``) for a local landline."""
     from services.identity import canonical_phone
 
-    return canonical_phone(value, landline_ok=landline_ok)
+    return canonical_phone(value, landline_ok=landline_ok, area=area)
 
 
 def parse_year(value: object, lo: int = 1900, hi: int | None = None) -> int | None:

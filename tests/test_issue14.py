@@ -112,6 +112,34 @@ def test_r14_counts_writers_not_letters(world) -> None:
     assert [(r["来信人数（人）"], r["来信（件）"]) for r in rows] == [(2, 3)]
 
 
+def test_a_landline_with_and_without_the_area_code_is_one_writer_once_the_area_code_is_set(world) -> None:
+    """62345678 and 010-62345678 are one writer once the admin has set the district's area code
+    (系统设置 local_area_code = 10): letters already registered with the local number are rewritten
+    in the same save, later ones are stored with the area code, R14 counts one writer."""
+    from services import setting_changes, settings
+
+    old = _letter(world, name="王五", phone="62345678")
+    with session_scope(url=world.url) as s:
+        assert s.get(models.Letter, old).writer_phone == "62345678"  # no area code known: kept as typed
+    with session_scope("admin", world.url) as s:
+        assert setting_changes.pending_recount(s, "local_area_code") == 1
+        saved = setting_changes.save(s, world.admin(), "local_area_code", 10, settings.get(s, "local_area_code"))
+    assert "1 件已补上区号" in saved.message()
+    new = _letter(world, name="王五", phone="6234 5678", summary="再次反映红绿灯")
+    other = _letter(world, name="王五", phone="(010)62345678转12", summary="第三次反映红绿灯")
+    _letter(world, name="赵六", phone="13900000006")
+    with session_scope(url=world.url) as s:
+        got = {lid: (s.get(models.Letter, lid).writer_phone, s.get(models.Letter, lid).writer_key) for lid in (old, new, other)}
+    assert got == {old: ("010-62345678", "t:010-62345678"), new: ("010-62345678", "t:010-62345678"),
+                   other: ("010-62345678转12", "t:010-62345678")}
+    with session_scope("leader", world.url) as s:
+        rows = hotissues.concentrated(s, world.leader(), 2026, min_writers=2)
+    assert [(r["来信人数（人）"], r["来信（件）"]) for r in rows] == [(2, 4)]
+    # a mobile, a number with another area code and an anonymous letter are never touched
+    assert identity.canonical_phone("0755-82345678", area=10) == "0755-82345678"
+    assert identity.canonical_phone("13912340014", area=10) == "13912340014"
+
+
 def test_r4_needs_several_writers_not_one_writer_writing_often(world) -> None:
     for i in range(3):
         _letter(world, name="孙七", phone="139-0000-0007", summary=f"第{i + 1}次反映公交站太远")
