@@ -52,9 +52,11 @@ def has_visible(text: str) -> bool:
 
 _LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
 # C0 controls but tab and newline, DEL, C1 controls, bidi embeddings/overrides/isolates/marks,
-# lone surrogates
+# lone surrogates, Word's soft hyphen (invisible until a line breaks at it; it made a second body
+# of the same name) and tag characters (invisible)
 _UNPRINTABLE = re.compile(
-    r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+    r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+    r"\U000e0000-\U000e007f]")
 # characters that show nothing: zero-width space/joiners, word joiner, invisible operators, BOM,
 # soft hyphen, Mongolian vowel separator, Hangul fillers, combining grapheme joiner
 _INVISIBLE = "\u200b\u200c\u200d\u2060-\u2064\ufeff\u00ad\u180e\u3164\u115f\u1160\uffa0\u034f"

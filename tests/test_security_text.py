@@ -26,6 +26,8 @@ CASES = [
     ("问题：路灯不亮（已三天）！怎么办？，", "问题：路灯不亮（已三天）！怎么办？，"),  # Chinese punctuation as typed
     ("ＡＢＣ１２３", "ＡＢＣ１２３"),  # free text is not folded
     ("lone\ud800surrogate", "lonesurrogate"),
+    ("区教\u00ad育局", "区教育局"),  # Word's soft hyphen inside a name
+    ("tag\U000e0041\U000e007fs", "tags"),  # tag characters
     (None, ""),
     (float("nan"), ""),
     (12.0, "12"),
