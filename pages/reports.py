@@ -307,7 +307,7 @@ def _meetings(actor: Actor, year: int, groups: dict[int, str], categories: list[
         with session_scope(actor.username) as s:
             return _masked(actor, svc.list_meetings(s, actor, f, offset, limit))
 
-    res = data_table("rep_meetings", fetch, filters=filters, extra_filters={"year": year},
+    res = data_table("rep_meetings", fetch, filters=filters, extra_filters={"year": year}, sorts=svc.MEETING_SORTS,
                      export_name=f"{year}年当面述职", unit="场", selectable=actor.can_write("report"),
                      hidden=("id", "version", "deputy_id"),
                      empty=f"{year}年还没有登记当面述职。述职会开过后，在下方登记。")
@@ -444,6 +444,7 @@ def _publish(actor: Actor, year: int, groups: dict[int, str]) -> None:
 
     can_rect = actor.can_write("rectification")
     res = data_table("rep_rect_t", fetch_rect, filters=filters, export_name="述职评议整改事项", unit="项",
+                     sorts=svc.RECT_SORTS,
                      selectable=can_rect, hidden=("id", "version", "status"),
                      empty="没有符合条件的整改事项。选民评议提出意见后，在下方登记整改事项。")
     if not can_rect:
@@ -520,7 +521,7 @@ def _hearings(actor: Actor, year: int, groups: dict[int, str]) -> None:
         with session_scope(actor.username) as s:
             return _masked(actor, svc.list_hearings(s, actor, f, offset, limit))
 
-    data_table("rep_hear_t", fetch, filters=[Filter("group", "代表组", "select", groups)],
+    data_table("rep_hear_t", fetch, filters=[Filter("group", "代表组", "select", groups)], sorts=svc.HEARING_SORTS,
                extra_filters={"year": year}, export_name=f"{year}年听取代表组工作汇报", unit="次", hidden=("id",),
                empty="还没有听取记录。常委会工作机构听取代表组工作汇报后，由督查人员登记。")
     if not actor.can_write("hearing"):

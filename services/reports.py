@@ -523,10 +523,31 @@ def _report_stmt(actor: Actor, f: dict):
     return stmt
 
 
+# the 排序 choices of the lists (components.table.data_table ``sorts``; the first is the default)
+MEETING_SORTS: dict[str, str] = {"date_desc": "述职日期：新的在前", "date_asc": "述职日期：早的在前",
+                                 "rate_asc": "满意率：低的在前", "group": "按代表组、代表"}
+RECT_SORTS: dict[str, str] = {"open_first": "未完成的在前，整改期限近的在前", "due": "按整改期限", "group": "按代表组"}
+HEARING_SORTS: dict[str, str] = {"date_desc": "听取日期：新的在前", "date_asc": "听取日期：早的在前", "group": "按代表组"}
+
+
+def _meeting_order(sort: str | None) -> list:
+    """ORDER BY of the 当面述职 list for a ``MEETING_SORTS`` key (unknown: newest first)."""
+    if sort == "date_asc":
+        return [R.held_on, R.id]
+    if sort == "rate_asc":  # (满意 + 基本满意) ÷ votes, the unevaluated last
+        votes = R.satisfied + R.basically_satisfied + R.unsatisfied
+        rate = (R.satisfied + R.basically_satisfied) * 1.0 / func.nullif(votes, 0)
+        return [case((rate.is_(None), 1), else_=0), rate, R.held_on.desc(), R.id]
+    if sort == "group":
+        return [G.name, D.name, R.held_on.desc(), R.id]
+    return [R.held_on.desc(), R.id.desc()]
+
+
 def list_meetings(session: Session, actor: Actor, f: dict, offset: int = 0, limit: int = 20) -> Page:
-    """当面述职 held: date, deputy, voters, questions, evaluation, rate and grade."""
+    """当面述职 held: date, deputy, voters, questions, evaluation, rate and grade, in the order
+    ``f["sort"]`` names (``MEETING_SORTS``), ordered in SQL before paging."""
     bands = grade_bands(session)
-    stmt = _report_stmt(actor, {**f, "form": FACE}).order_by(R.held_on.desc(), R.id.desc())
+    stmt = _report_stmt(actor, {**f, "form": FACE}).order_by(*_meeting_order(f.get("sort")))
     rows, total = paginate(session, stmt, offset, limit)
     ids = [r.Report.id for r in rows]
     n_ops = dict(session.execute(
@@ -824,8 +845,13 @@ def list_rectifications(session: Session, actor: Actor, f: dict, offset: int = 0
     now = today()
     if f.get("overdue"):
         stmt = stmt.where(X.status == RECT_OPEN, X.due_on < now)
-    stmt = stmt.order_by(X.status.desc(), X.due_on, X.id)
-    rows, total = paginate(session, stmt, offset, limit)
+    if f.get("sort") == "due":
+        order = [case((X.due_on.is_(None), 1), else_=0), X.due_on, X.id]
+    elif f.get("sort") == "group":
+        order = [G.name, X.status.desc(), X.due_on, X.id]
+    else:  # RECT_SORTS' first: open items first, the nearest deadline first
+        order = [X.status.desc(), X.due_on, X.id]
+    rows, total = paginate(session, stmt.order_by(*order), offset, limit)
     out = []
     for r in rows:
         x = r.Rectification
@@ -874,7 +900,9 @@ def list_hearings(session: Session, actor: Actor, f: dict, offset: int = 0, limi
         stmt = stmt.where(H.held_on.between(lo, hi))
     if f.get("group"):
         stmt = stmt.where(G.id == int(f["group"]))
-    rows, total = paginate(session, stmt.order_by(H.held_on.desc(), H.id.desc()), offset, limit)
+    order = {"date_asc": [H.held_on, H.id], "group": [G.name, H.held_on.desc(), H.id]}.get(
+        f.get("sort"), [H.held_on.desc(), H.id.desc()])  # HEARING_SORTS
+    rows, total = paginate(session, stmt.order_by(*order), offset, limit)
     out = [{"id": r.Hearing.id, "听取日期": r.Hearing.held_on, "代表组": r.group_name,
             "听取人": r.Hearing.heard_by, "意见要点": r.Hearing.points or ""} for r in rows]
     return Page(out, total)

@@ -273,3 +273,58 @@ def test_publication_rectification_hearing_and_overview(world):
         assert svc.list_hearings(s, w.leader(), {"year": LAST}).rows[0]["代表组"] == "东城第一代表组"
         figs = {f.rule: f for f in svc.figures(s, w.staff(), LAST)}
     assert figs["R10"].value == "0（0）" and figs["R16"].value == 1
+
+
+def _every_page(fetch, f: dict, size: int = 2) -> list[dict]:
+    """All rows of a paged list, page by page (``size`` rows a page)."""
+    rows, off = [], 0
+    while True:
+        page = fetch(f, off, size)
+        rows += page.rows
+        off += size
+        if off >= page.total:
+            return rows
+
+
+def test_meetings_rectifications_and_hearings_sort_the_whole_list_before_paging(world):
+    """Issue 17: each 排序 choice of the 述职 lists orders the whole result in SQL, then pages it
+    (two rows a page here), on every database."""
+    w = world
+    ids = w.deputies[:4]
+    _plan(w, ids, year=LAST)
+    votes = [(18, 1, 1), (5, 5, 10), (10, 5, 5), (0, 0, 0)]  # rates 95 %, 50 %, 75 %, not evaluated
+    reps = [_meeting(w, d, date(LAST, 3 + i, 10), satisfied=a, basically_satisfied=b, unsatisfied=c)
+            for i, (d, (a, b, c)) in enumerate(zip(ids, votes, strict=True))]
+    with session_scope("t", url=w.url) as s:
+        for i, rid in enumerate(reps[:3]):
+            svc.add_rectification(s, w.staff(), rid, {"content": f"整改{i}", "owner": "张伟",
+                                                      "due_on": date(LAST, 12, 20 - 5 * i)})
+        closed = svc.list_rectifications(s, w.staff(), {"year": LAST}).rows[-1]["id"]
+        svc.update_rectification(s, w.staff(), closed, {"status": "已完成", "announced_on": date(LAST, 12, 1)})
+        for m in (9, 3, 6):
+            svc.add_hearing(s, w.supervisor(), {"group_id": w.groups[0], "held_on": date(LAST, m, 1), "heard_by": "代表工委"})
+
+    def meetings(f, off, size):
+        with session_scope(url=w.url) as s:
+            return svc.list_meetings(s, w.staff(), {"year": LAST, **f}, off, size)
+
+    assert [r["id"] for r in _every_page(meetings, {})] == list(reversed(reps))  # newest first
+    assert [r["id"] for r in _every_page(meetings, {"sort": "date_asc"})] == reps
+    assert [r["满意率"] for r in _every_page(meetings, {"sort": "rate_asc"})][:3] == ["50.0%", "75.0%", "95.0%"]
+    assert _every_page(meetings, {"sort": "rate_asc"})[-1]["id"] == reps[3]  # not evaluated: last
+
+    def rects(f, off, size):
+        with session_scope(url=w.url) as s:
+            return svc.list_rectifications(s, w.staff(), {"year": LAST, **f}, off, size)
+
+    first = _every_page(rects, {})
+    assert [r["状态"] for r in first][-1] == "已完成"  # open items first, nearest deadline first
+    due = [r["整改期限"] for r in _every_page(rects, {"sort": "due"})]
+    assert due == sorted(due) and len(due) == 3
+
+    def hearings(f, off, size):
+        with session_scope(url=w.url) as s:
+            return svc.list_hearings(s, w.staff(), {"year": LAST, **f}, off, size)
+
+    assert [r["听取日期"].month for r in _every_page(hearings, {})] == [9, 6, 3]
+    assert [r["听取日期"].month for r in _every_page(hearings, {"sort": "date_asc"})] == [3, 6, 9]
