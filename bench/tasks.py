@@ -5,11 +5,15 @@
 Each task calls the services the app calls for it, as the administrator:
 
 - ``scores``: every deputy's score of last year (``scoring.compute``, no cache);
-- ``spotcheck``: a spot check of last quarter over every active group: the sample drawn and sealed
-  (``spotchecks.build_rule`` + ``create_check``: eligible records, draw, digests stored);
+- ``spotcheck``: a spot check of last quarter over every active group, as a supervisor does it:
+  封存 (``spotchecks.build_rule`` + ``seal_check``: the eligible list frozen, fingerprint and record
+  states stored) and, the next day, 开签 with the lottery value (``open_check``: the sample drawn);
+  a live check of the same groups blocks a new 封存, so on the bench's copy the checks still open
+  are marked 已完成 at the start of each run (one UPDATE);
 - ``quarterly``: the largest group's summary of last quarter (``quarterly.summary``) and its .docx;
 - ``import``: 10,000 new deputies from a template file (``deputy_io.import_deputies``), once (a
-  second run of the same file would only find them all unchanged);
+  second run of the same file would only find them all unchanged), with the import cap
+  (``import_max_rows``, 5,000 by default) raised to the file's size for the run;
 - ``export``: the letters list exported as 导出 Excel does (``letters.list_letters`` up to the
   export cap, the table's frame, ``excel.to_xlsx``), at most 100,000 letters;
 - ``deadlines``: every open letter's deadlines recomputed (``letters.recompute_deadlines``), as a
@@ -76,14 +80,31 @@ def task(name: str, url: str) -> tuple:
         lo, hi = quarterly.quarter_bounds(y, q)
         n = [0]
 
+        def finish_open_checks() -> None:
+            """On the bench's copy: checks still 已封存/检查中 count as finished (else no new 封存)."""
+            from sqlalchemy import update
+
+            from services.states import SpotCheckStatus as S
+            with session_scope("bench", url=url) as s:
+                s.execute(update(M.SpotCheck).where(M.SpotCheck.status.in_([S.SEALED, S.CHECKING]))
+                          .values(status=S.DONE))
+
         def run() -> str:
+            from datetime import timedelta
+
             n[0] += 1
+            now = clock.now()
+            finish_open_checks()
             with session_scope("bench", url=url) as s:
                 rule = spotchecks.build_rule(s, admin, period_start=lo, period_end=hi, kinds=list(spotchecks.KINDS))
-                check = spotchecks.create_check(s, admin, rule, f"基准测试{n[0]}")
+                check = spotchecks.seal_check(s, admin, rule, source_kind="彩票开奖", source_name="中国福利彩票双色球",
+                                              source_ref=f"2099{n[0]:03d}", source_due=now.date() + timedelta(days=1),
+                                              reason=f"基准测试第{n[0]}次", at=now)
+                spotchecks.open_check(s, admin, check.id, value="03 07 12 19 25 31 09", at=now + timedelta(days=1))
                 sampled = s.execute(select(func.count()).select_from(M.SpotCheckItem)
                                     .where(M.SpotCheckItem.check_id == check.id)).scalar()
-                return f"{y}年第{q}季度，{len(rule['groups'])} 个代表组，抽取 {sampled} 条"
+                return (f"{y}年第{q}季度，{len(rule['groups'])} 个代表组，封存 {len(check.eligible or []):,} 条，"
+                        f"抽取 {sampled} 条")
         return run
     if name == "quarterly":
         y, q = _last_quarter()
@@ -99,10 +120,10 @@ def task(name: str, url: str) -> tuple:
         return run
     if name == "import":
         data = _deputies_file(url, IMPORT_DEPUTIES)
-        from services import deputy_io
+        from services import deputy_io, settings
 
         def run() -> str:
-            with session_scope("bench", url=url) as s:
+            with session_scope("bench", url=url) as s, settings.pinned({"import_max_rows": IMPORT_DEPUTIES}):
                 report = deputy_io.import_deputies(s, admin, data)
                 errs = getattr(report, "errors", None)
                 return f"{report.total:,} 行，新增 {report.created:,} 人，问题 {len(errs) if errs else 0} 行"
