@@ -1,0 +1,266 @@
+"""The forms brought onto the intent pattern last (issue 12), on the pages (AppTest): each carries
+the version the user saw and a token made when it was drawn. A double click (the same drawn form
+submitted twice) stores one change; a form drawn before a colleague's save (two sessions on one
+database) is refused, in Chinese, naming who changed what, with the user's input kept."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from db import models
+from db.engine import session_scope
+from services import clock, letters
+from tests.conftest import app_as, submit
+
+
+def _messages(at) -> str:  # noqa: ANN001
+    return " ".join(x.value for x in [*at.error, *at.info, *at.success, *at.warning])
+
+
+def _claimed(form: str) -> int:
+    """How many tokens of ``form`` were used (one per stored save)."""
+    with session_scope("t") as s:
+        return s.execute(select(func.count()).select_from(models.FormIntent)
+                         .where(models.FormIntent.form == form)).scalar_one()
+
+
+# ---------------------------------------------------------------- 来信 补充办理结果分类
+
+def _closed_letter_without_class(w) -> int:  # noqa: ANN001
+    with session_scope("staff") as s:
+        lid = letters.register(s, w.staff(), {"mailbox_id": w.mailboxes[0], "deputy_id": w.deputies[0],
+                                              "received_on": clock.today(), "writer_name": "李四",
+                                              "summary": "噪音", "category": "环境保护"}).id
+        for step, kw in (("已交代表", {}), ("已回复", {"reply_content": "已收到", "reply_method": "书面"}),
+                         ("已转办", {"forwarded_to": "区城管局"}), ("办理中", {}),
+                         ("已办结", {"result": "已整改", "outcome": "A 已解决"})):
+            letters.transition(s, w.staff(), lid, step, **kw)
+    with session_scope("t") as s:
+        s.get(models.Letter, lid).outcome = None
+    return lid
+
+
+def _open_letter(role: str, lid: int):  # noqa: ANN202
+    at = app_as(role, "mailbox")
+    at.session_state["lt_open"] = lid
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _class_events(lid: int) -> int:
+    with session_scope("t") as s:
+        return s.execute(select(func.count()).select_from(models.LetterEvent).where(
+            models.LetterEvent.letter_id == lid, models.LetterEvent.to_status == "补充分类")).scalar_one()
+
+
+def test_letter_class_on_a_stale_page_is_refused_naming_who_and_keeps_the_choice(app_world) -> None:
+    lid = _closed_letter_without_class(app_world)
+    b = _open_letter("staff", lid)
+    b.selectbox(key=f"lt_set_out_{lid}").set_value("C 列入计划逐步解决").run()
+    with session_scope("admin") as s:  # a colleague corrects the summary meanwhile
+        v = s.get(models.Letter, lid).version
+    a = _open_letter("admin", lid)
+    with session_scope("admin") as s:
+        letters.edit_letter(s, app_world.admin(), lid, {"summary": "夜间施工噪音"}, expected_version=v)
+    a.run()
+    submit(b, f"lt_set_out_go_{lid}").click().run()
+    assert not b.exception
+    msg = _messages(b)
+    assert "管理员（admin）" in msg and "未保存" in msg, msg
+    assert _class_events(lid) == 0
+    assert b.selectbox(key=f"lt_set_out_{lid}").value == "C 列入计划逐步解决"  # the choice is kept
+    submit(b, f"lt_set_out_go_{lid}").click().run()  # seen now: a deliberate retry is stored
+    with session_scope("t") as s:
+        assert s.get(models.Letter, lid).outcome == "C 列入计划逐步解决"
+
+
+def test_letter_class_double_submit_stores_once(app_world) -> None:
+    lid = _closed_letter_without_class(app_world)
+    at = _open_letter("staff", lid)
+    slot = f"lt_outcome__intent__{lid}"
+    drawn = dict(at.session_state[slot])
+    at.selectbox(key=f"lt_set_out_{lid}").set_value("B 正在解决").run()
+    submit(at, f"lt_set_out_go_{lid}").click().run()
+    assert any("已补充结果分类" in x.value for x in at.success)
+    at.session_state[slot] = drawn  # the second click of the same drawn form
+    at.run()
+    assert not at.exception
+    assert not [b for b in at.button if (b.key or "").startswith(f"lt_set_out_go_{lid}")]  # class given: no form
+    # the same token sent again (a click that reached the server first) is refused by the service
+    from services import intents
+    from services.common import DuplicateSubmit
+
+    try:
+        intents.submit("staff", lambda s: letters.set_outcome(s, app_world.staff(), lid, "A 已解决"),
+                       token=drawn["token"], form="lt_outcome")
+        raise AssertionError("a used token was accepted")
+    except DuplicateSubmit as exc:
+        assert "重复点击" in str(exc)
+    assert _class_events(lid) == 1 and _claimed("lt_outcome") == 1
+    with session_scope("t") as s:
+        assert s.get(models.Letter, lid).outcome == "B 正在解决"
+
+
+# ---------------------------------------------------------------- 议案建议 补充办理结果分类
+
+def _answered_proposal_without_class(w) -> int:  # noqa: ANN001
+    from services import proposals
+
+    with session_scope("staff") as s:
+        pid = proposals.create_proposal(s, w.staff(), {"kind": "建议", "title": "关于增设公交站的建议",
+                                                       "lead_deputy_id": w.deputies[0],
+                                                       "submitted_on": date(clock.today().year, 1, 2)})["id"]
+        for to, kw in (("已交办", {"handling_body": "区交通局"}), ("办理中", {}),
+                       ("已答复", {"result": "已增设", "outcome": "A 已解决"})):
+            proposals.transition(s, w.staff(), pid, to, on=date(clock.today().year, 1, 3), **kw)
+    with session_scope("t") as s:
+        s.get(models.Proposal, pid).outcome = None
+    return pid
+
+
+def _open_proposal(role: str):  # noqa: ANN202
+    at = app_as(role, "proposals")
+    at.session_state["prop_list__grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_proposal_class_on_a_stale_page_is_refused_and_a_double_submit_stores_once(app_world) -> None:
+    from services import proposals
+
+    pid = _answered_proposal_without_class(app_world)
+    key = f"prop_tr_{pid}"
+    b = _open_proposal("staff")
+    a = _open_proposal("admin")
+    slot = f"prop__intent__{pid}"
+    drawn = dict(a.session_state[slot])
+    a.selectbox(key=f"{key}_setout").set_value("B 正在解决").run()
+    submit(a, f"{key}_setout_btn").click().run()
+    assert any("已补充结果分类" in x.value for x in a.success), _messages(a)
+    a.session_state[slot] = drawn  # A's double click: the same drawn form again
+    a.run()
+    assert not [x for x in a.button if (x.key or "").startswith(f"{key}_setout_btn")]
+    assert _claimed(key) == 1
+    with session_scope("t") as s:
+        assert s.get(models.Proposal, pid).outcome == "B 正在解决"
+        s.get(models.Proposal, pid).outcome = None  # (B's case: the class still missing, the record moved on)
+    b.selectbox(key=f"{key}_setout").set_value("C 列入计划逐步解决").run()
+    with session_scope("admin") as s:  # A corrects the title meanwhile
+        proposals.update_proposal(s, app_world.admin(), pid, {
+            "kind": "建议", "title": "关于增设两处公交站的建议", "lead_deputy_id": app_world.deputies[0],
+            "submitted_on": date(clock.today().year, 1, 2)}, None)
+    submit(b, f"{key}_setout_btn").click().run()
+    assert not b.exception
+    msg = _messages(b)
+    assert "管理员（admin）" in msg and "未保存" in msg, msg
+    assert b.selectbox(key=f"{key}_setout").value == "C 列入计划逐步解决"
+    with session_scope("t") as s:
+        assert s.get(models.Proposal, pid).outcome is None
+    submit(b, f"{key}_setout_btn").click().run()  # seen now: the retry is stored
+    with session_scope("t") as s:
+        assert s.get(models.Proposal, pid).outcome == "C 列入计划逐步解决"
+
+
+# ---------------------------------------------------------------- 群众意见 暂停 / 恢复 / 重新办理
+
+def _opinion(w) -> int:  # noqa: ANN001
+    from services import opinions
+
+    with session_scope("staff") as s:
+        return opinions.add_opinion(s, w.staff(), district_id=w.districts[0], deputy_id=w.deputies[0],
+                                    raised_on=date(clock.today().year, 1, 1), content="路灯不亮",
+                                    category="城乡建设", is_livelihood=True).id
+
+
+def _open_opinion(role: str):  # noqa: ANN202
+    at = app_as(role, "activities")
+    at.radio(key="act_view").set_value("opinions").run()
+    at.session_state["act_ops__grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _note(at, oid: int):  # noqa: ANN001, ANN202
+    found = [x for x in at.text_input if (x.key or "").startswith(f"opc{oid}_g") and x.key.endswith("_ptext")]
+    assert len(found) == 1, [x.key for x in at.text_input]
+    return found[0]
+
+
+def _opinion_steps(oid: int) -> list[str]:
+    with session_scope("t") as s:
+        return list(s.execute(select(models.OpinionEvent.to_status).where(
+            models.OpinionEvent.opinion_id == oid).order_by(models.OpinionEvent.id)).scalars())
+
+
+def test_opinion_pause_double_submit_pauses_once(app_world) -> None:
+    oid = _opinion(app_world)
+    at = _open_opinion("staff")
+    slot = f"op{oid}__intent__{oid}"
+    drawn = dict(at.session_state[slot])
+    _note(at, oid).set_value("等选民补充门牌号")
+    submit(at, f"opc{oid}_pgo").click().run()
+    assert not at.exception
+    with session_scope("t") as s:
+        assert s.get(models.Opinion, oid).paused_since is not None
+    n = len(_opinion_steps(oid))
+    at.session_state[slot] = drawn  # the second click of the same drawn form: now under 恢复计时
+    at.run()
+    _note(at, oid).set_value("等选民补充门牌号")
+    submit(at, f"opc{oid}_pgo").click().run()
+    assert not at.exception
+    assert "重复点击" in _messages(at), _messages(at)
+    assert len(_opinion_steps(oid)) == n
+    with session_scope("t") as s:
+        assert s.get(models.Opinion, oid).paused_since is not None  # not resumed by the second click
+
+
+def test_opinion_pause_and_resume_on_a_stale_page_are_refused_and_keep_the_note(app_world) -> None:
+    from services import opinions
+
+    oid = _opinion(app_world)
+    b = _open_opinion("staff")
+    _note(b, oid).set_value("等选民补充门牌号")
+    with session_scope("admin") as s:  # a colleague pauses it meanwhile
+        opinions.pause(s, app_world.admin(), oid, note="电话未接通")
+    submit(b, f"opc{oid}_pgo").click().run()
+    assert not b.exception
+    msg = _messages(b)
+    assert "管理员（admin）" in msg and "未保存" in msg, msg
+    assert _note(b, oid).value == "等选民补充门牌号"
+    n = len(_opinion_steps(oid))
+    # B now sees 恢复计时; the colleague resumes first: B's resume is refused too
+    with session_scope("admin") as s:
+        opinions.resume(s, app_world.admin(), oid, note="选民已回电")
+    submit(b, f"opc{oid}_pgo").click().run()
+    assert "管理员（admin）" in _messages(b), _messages(b)
+    assert len(_opinion_steps(oid)) == n + 1  # only the colleague's resume
+    with session_scope("t") as s:
+        assert s.get(models.Opinion, oid).paused_since is None
+
+
+def test_opinion_reopen_on_a_stale_page_is_refused(app_world) -> None:
+    from services import opinions
+
+    oid = _opinion(app_world)
+    with session_scope("t") as s:
+        body = s.execute(select(models.HandlingBody.id).where(models.HandlingBody.name == "区住建局")).scalar_one()
+    with session_scope("staff") as s:
+        st = app_world.staff()
+        opinions.transition(s, st, oid, "已转交", forwarded_to=body)
+        opinions.transition(s, st, oid, "已解决", resolved_by=body, outcome="A 已解决", result="已修复")
+        opinions.transition(s, st, oid, "已反馈选民", feedback="已电话告知")
+    b = _open_opinion("staff")
+    _note(b, oid).set_value("选民说灯又坏了")
+    with session_scope("admin") as s:
+        opinions.reopen(s, app_world.admin(), oid, reason="选民不满意")
+    n = len(_opinion_steps(oid))
+    submit(b, f"opc{oid}_pgo").click().run()
+    assert not b.exception
+    assert "管理员（admin）" in _messages(b) and "未保存" in _messages(b), _messages(b)
+    assert len(_opinion_steps(oid)) == n  # one reopening, the colleague's
+    assert _note(b, oid).value == "选民说灯又坏了"
