@@ -264,3 +264,129 @@ def test_opinion_reopen_on_a_stale_page_is_refused(app_world) -> None:
     assert "管理员（admin）" in _messages(b) and "未保存" in _messages(b), _messages(b)
     assert len(_opinion_steps(oid)) == n  # one reopening, the colleague's
     assert _note(b, oid).value == "选民说灯又坏了"
+
+
+# ---------------------------------------------------------------- 承办单位: 新增, 修改, 对应历史填写
+
+def _body(name: str) -> models.HandlingBody:
+    with session_scope("t") as s:
+        b = s.execute(select(models.HandlingBody).where(models.HandlingBody.name == name)).scalar_one()
+        s.expunge(b)
+        return b
+
+
+def _open_body(role: str, name: str):  # noqa: ANN202
+    """The 承办单位 page with the row of ``name`` selected; returns (page, body id)."""
+    at = app_as(role, "bodies")
+    at.text_input(key="bd_list__f_q").set_value(name).run()  # the list filtered to that one body
+    bid = _body(name).id
+    at.session_state["bd_list__grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert [x for x in at.text_input if x.key == f"bd_e_name_{bid}"], [x.key for x in at.text_input]
+    return at, bid
+
+
+def test_body_edit_on_a_stale_page_is_refused_and_untouched_fields_reload(app_world) -> None:
+    b, bid = _open_body("staff", "区住建局")
+    a, _ = _open_body("admin", "区住建局")
+    a.selectbox(key=f"bd_e_kind_{bid}").set_value([k for k in a.selectbox(key=f"bd_e_kind_{bid}").options
+                                                   if k != _body("区住建局").kind][0])
+    submit(a, f"bd_e_save_{bid}").click().run()
+    kind = _body("区住建局").kind
+    b.text_input(key=f"bd_e_name_{bid}").set_value("区住房和城乡建设局")
+    submit(b, f"bd_e_save_{bid}").click().run()
+    assert not b.exception
+    msg = _messages(b)
+    assert "管理员（admin）" in msg and "未保存" in msg, msg
+    assert _body("区住建局").kind == kind  # nothing of B's written
+    assert b.text_input(key=f"bd_e_name_{bid}").value == "区住房和城乡建设局"  # B's input kept
+    assert b.selectbox(key=f"bd_e_kind_{bid}").value == kind  # untouched: A's change shown
+    submit(b, f"bd_e_save_{bid}").click().run()
+    got = _body("区住房和城乡建设局")
+    assert (got.id, got.kind) == (bid, kind)  # the retry keeps A's change
+
+
+def test_body_edit_double_submit_saves_once(app_world) -> None:
+    at, bid = _open_body("staff", "区住建局")
+    slot = f"bd_edit__intent__{bid}"
+    drawn = dict(at.session_state[slot])
+    at.checkbox(key=f"bd_e_active_{bid}").uncheck()  # 停用 (the name stays: the list is filtered by it)
+    submit(at, f"bd_e_save_{bid}").click().run()
+    assert _body("区住建局").active is False
+    at.session_state[slot] = drawn
+    at.run()
+    submit(at, f"bd_e_save_{bid}").click().run()
+    assert not at.exception
+    assert "重复点击" in _messages(at), _messages(at)
+    with session_scope("t") as s:
+        A = models.AuditLog
+        assert s.execute(select(func.count()).select_from(A).where(
+            A.entity == "HandlingBody", A.entity_id == str(bid), A.action == "修改")).scalar_one() == 1
+
+
+def test_body_add_double_submit_adds_one(app_world) -> None:
+    at = app_as("staff", "bodies")
+    slot = "bd_form__intent__0"
+    drawn = dict(at.session_state[slot])
+    at.text_input(key="bd_name").set_value("区水务局")
+    submit(at, "bd_add").click().run()
+    assert any("已新增承办单位" in x.value for x in at.success)
+    at.session_state[slot] = drawn
+    at.run()
+    at.text_input(key="bd_name").set_value("区水务局")
+    submit(at, "bd_add").click().run()
+    assert not at.exception
+    assert "重复点击" in _messages(at), _messages(at)
+    with session_scope("t") as s:
+        assert s.execute(select(func.count()).select_from(models.HandlingBody).where(
+            models.HandlingBody.name == "区水务局")).scalar_one() == 1
+
+
+def _old_texts(w, *texts: str) -> None:  # noqa: ANN001
+    with session_scope("t") as s:
+        for i, t in enumerate(texts):
+            s.add(models.Letter(code=f"OLD{i}", mailbox_id=w.mailboxes[0], district_id=w.districts[0],
+                                group_id=w.groups[0], office_id=w.offices[0], received_on=date(2026, 1, 5),
+                                summary="旧", category="其他", status="已转办", forwarded_to=t))
+
+
+def _forwarded(code: str) -> str:
+    with session_scope("t") as s:
+        return s.execute(select(models.Letter.forwarded_to).where(models.Letter.code == code)).scalar_one()
+
+
+def test_mapping_a_text_a_colleague_mapped_meanwhile_never_maps_another_text(app_world) -> None:
+    """B chooses 城管 → 区城管局; A maps 城管 first. B's click must not map the text that moved into
+    城管's place (住建) to 区城管局."""
+    _old_texts(app_world, "城管", "住建")
+    city = _body("区城管局").id
+    b = app_as("admin", "bodies")
+    b.selectbox(key="bd_map_text").set_value("城管")
+    b.selectbox(key="bd_map_body").set_value(city).run()
+    a = app_as("admin", "bodies")
+    a.selectbox(key="bd_map_text").set_value("城管")
+    a.selectbox(key="bd_map_body").set_value(city)
+    submit(a, "bd_map_go").click().run()
+    assert _forwarded("OLD0") == "区城管局"
+    submit(b, "bd_map_go").click().run()
+    assert not b.exception
+    assert "未保存" in _messages(b), _messages(b)
+    assert _forwarded("OLD1") == "住建"  # nobody chose to map 住建
+
+
+def test_mapping_double_submit_maps_once(app_world) -> None:
+    _old_texts(app_world, "城管")
+    city = _body("区城管局").id
+    at = app_as("admin", "bodies")
+    slot = "bd_map__intent__0"
+    drawn = dict(at.session_state[slot])
+    at.selectbox(key="bd_map_text").set_value("城管")
+    at.selectbox(key="bd_map_body").set_value(city)
+    submit(at, "bd_map_go").click().run()
+    assert _forwarded("OLD0") == "区城管局"
+    at.session_state[slot] = drawn
+    at.run()
+    assert not at.exception
+    assert not [x for x in at.button if (x.key or "").startswith("bd_map_go")]  # all mapped: no form
+    assert _claimed("bd_map") == 1
