@@ -390,3 +390,39 @@ def test_mapping_double_submit_maps_once(app_world) -> None:
     assert not at.exception
     assert not [x for x in at.button if (x.key or "").startswith("bd_map_go")]  # all mapped: no form
     assert _claimed("bd_map") == 1
+
+
+# ---------------------------------------------------------------- 工作日历 保存
+
+def _calendar_days() -> int:
+    with session_scope("t") as s:
+        return s.execute(select(func.count()).select_from(models.CalendarDay)).scalar_one()
+
+
+def test_calendar_double_submit_saves_once_and_a_stale_form_is_refused(app_world, travel) -> None:
+    travel("2026-12-20")
+    b = app_as("admin", "calendar")
+    a = app_as("admin", "calendar")
+    slot = "cal__intent__2027"
+    drawn = dict(a.session_state[slot])
+    a.text_input(key="cal_note_2027_0").set_value("国办发明电〔2026〕1号")
+    submit(a, "cal_save_2027").click().run()
+    assert any("已保存2027年工作日历" in x.value for x in a.success), _messages(a)
+    with session_scope("t") as s:
+        first = s.get(models.CalendarYear, 2027).entered_at
+    a.session_state[slot] = drawn  # A's double click: the same drawn form again
+    a.run()
+    submit(a, "cal_save_2027").click().run()
+    assert not a.exception
+    assert "重复点击" in _messages(a), _messages(a)
+    with session_scope("t") as s:
+        assert s.get(models.CalendarYear, 2027).entered_at == first
+    n = _calendar_days()
+    b.text_input(key="cal_note_2027_0").set_value("B 的依据")
+    submit(b, "cal_save_2027").click().run()  # B's form was drawn before A's save
+    assert not b.exception
+    msg = _messages(b)
+    assert "已被 管理员 于" in msg and "未保存" in msg, msg
+    assert b.text_input(key="cal_note_2027_0").value == "B 的依据"  # kept
+    with session_scope("t") as s:
+        assert s.get(models.CalendarYear, 2027).entered_at == first and _calendar_days() == n
