@@ -273,11 +273,15 @@ def _detail(actor: Actor, ch: dict, activity_id: int) -> None:
             timeline([Step(e["status"], e["on"], e["by"], e["note"]) for e in op["steps"]])
             if actor.can_write("opinion") and op["next"] and not op["paused"]:
                 _transition_form(actor, op)
+    if actor.can_write("activity.verify"):
+        show_flash("act_verify")  # also when a colleague's verification ended the button
     if actor.can_write("activity.verify") and not a["verified_at"]:
-        if st.button("核实此活动（联络工委 / 抽查）", key=f"act_verify_{activity_id}"):
-            run_write("act_verify", actor.username, lambda s: svc.verify_activity(s, actor, activity_id),
-                      success="已标记为已核实。")
-        show_flash("act_verify")
+        # the version the user checked (the edit form's intent: one per activity, any save renews it)
+        gen = st.session_state.get(f"act_edit{activity_id}__gen", 0)
+        vit = intent(f"act_edit{activity_id}", f"act_edit{activity_id}_g{gen}", a["version"])
+        if st.button("核实此活动（联络工委 / 抽查）", key=vit.key(f"act_verify_{activity_id}")):
+            run_write("act_verify", actor.username, lambda s: svc.verify_activity(
+                s, actor, activity_id, expected_version=vit.seen), success="已标记为已核实。", intent=vit)
     if actor.can_write("activity"):
         with st.expander("编辑此活动"):
             gen = st.session_state.get(f"act_edit{activity_id}__gen", 0)

@@ -89,16 +89,7 @@ def test_letter_class_double_submit_stores_once(app_world) -> None:
     at.run()
     assert not at.exception
     assert not [b for b in at.button if (b.key or "").startswith(f"lt_set_out_go_{lid}")]  # class given: no form
-    # the same token sent again (a click that reached the server first) is refused by the service
-    from services import intents
-    from services.common import DuplicateSubmit
-
-    try:
-        intents.submit("staff", lambda s: letters.set_outcome(s, app_world.staff(), lid, "A 已解决"),
-                       token=drawn["token"], form="lt_outcome")
-        raise AssertionError("a used token was accepted")
-    except DuplicateSubmit as exc:
-        assert "重复点击" in str(exc)
+    _replayed(drawn["token"], "lt_outcome", lambda s: letters.set_outcome(s, app_world.staff(), lid, "A 已解决"))
     assert _class_events(lid) == 1 and _claimed("lt_outcome") == 1
     with session_scope("t") as s:
         assert s.get(models.Letter, lid).outcome == "B 正在解决"
@@ -426,3 +417,72 @@ def test_calendar_double_submit_saves_once_and_a_stale_form_is_refused(app_world
     assert b.text_input(key="cal_note_2027_0").value == "B 的依据"  # kept
     with session_scope("t") as s:
         assert s.get(models.CalendarYear, 2027).entered_at == first and _calendar_days() == n
+
+
+# ---------------------------------------------------------------- 联系活动 核实此活动
+
+def _replayed(token: str, form: str, fn) -> None:  # noqa: ANN001
+    """The drawn form's token sent again (the second click of a double click reaching the server
+    before the page was redrawn) is refused by the service: nothing is stored twice."""
+    from services import intents
+    from services.common import DuplicateSubmit
+
+    try:
+        intents.submit("t", fn, token=token, form=form)
+    except DuplicateSubmit as exc:
+        assert "重复点击" in str(exc)
+    else:
+        raise AssertionError("a used token was accepted")
+
+
+def _activity(w) -> int:  # noqa: ANN001
+    from services import activities
+
+    with session_scope("staff") as s:
+        return activities.create_activity(s, w.staff(), {
+            "held_on": min(date(clock.today().year, 1, 5), clock.today()), "place": "社区",
+            "district_id": w.districts[0], "organiser": "代表个人", "kind": "问需", "targets": ["一般选民"],
+            "mode": "专门活动", "deputy_ids": [w.deputies[0]], "voters_reached": 12, "summary": "原来的内容"}, [])
+
+
+def _open_activity(role: str):  # noqa: ANN202
+    at = app_as(role, "activities")
+    at.session_state["act_ledger__grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_verifying_an_activity_changed_meanwhile_is_refused_naming_who(app_world) -> None:
+    aid = _activity(app_world)
+    b = _open_activity("supervisor")
+    a = _open_activity("admin")
+    a.text_area(key=f"act_edit{aid}_g0_summary").set_value("改过的内容").run()
+    submit(a, f"act_edit{aid}_g0_save").click().run()
+    submit(b, f"act_verify_{aid}").click().run()
+    assert not b.exception
+    msg = _messages(b)
+    assert "管理员（admin）" in msg and "未保存" in msg, msg
+    with session_scope("t") as s:
+        assert s.get(models.Activity, aid).verified_at is None  # what B checked is not what is stored
+    submit(b, f"act_verify_{aid}").click().run()  # B has now seen the change: verified
+    with session_scope("t") as s:
+        assert s.get(models.Activity, aid).verified_at is not None
+
+
+def test_verifying_an_activity_double_submit_verifies_once(app_world) -> None:
+    from services import activities
+
+    aid = _activity(app_world)
+    at = _open_activity("supervisor")
+    slot = f"act_edit{aid}__intent__act_edit{aid}_g0"
+    drawn = dict(at.session_state[slot])
+    submit(at, f"act_verify_{aid}").click().run()
+    assert "已标记为已核实" in _messages(at)
+    with session_scope("t") as s:
+        first = s.get(models.Activity, aid).verified_at
+    sup = app_world.admin()
+    _replayed(drawn["token"], "act_verify", lambda s: activities.verify_activity(s, sup, aid))
+    with session_scope("t") as s:
+        assert s.get(models.Activity, aid).verified_at == first
+    assert _claimed("act_verify") == 1
