@@ -281,9 +281,11 @@ def _topics(actor: Actor, letter_id: int) -> None:
             st.caption(f"已于 {fmt_date(t['told_at'])} 由 {safe_md(t['told_by'])} 告知来信人。")
         elif actor.can_write("letter") or actor.can_write("topic"):
             show_flash("lt_told")
-            if st.button("已将议题结果告知来信人", key=f"lt_told_{t['topic_id']}_{letter_id}"):
+            it = intent(f"lt_told{t['topic_id']}", letter_id)  # one mark per drawn form: a double click marks once
+            if st.button("已将议题结果告知来信人", key=it.key(f"lt_told_{t['topic_id']}_{letter_id}")):
                 run_write("lt_told", actor.username,
-                          lambda s, tid=t["topic_id"]: hotissues.mark_told(s, actor, tid, letter_id), "已标记为已告知。")
+                          lambda s, tid=t["topic_id"]: hotissues.mark_told(s, actor, tid, letter_id), "已标记为已告知。",
+                          intent=it)
 
 
 def _step_form(actor: Actor, info: dict) -> None:

@@ -486,3 +486,69 @@ def test_verifying_an_activity_double_submit_verifies_once(app_world) -> None:
     with session_scope("t") as s:
         assert s.get(models.Activity, aid).verified_at == first
     assert _claimed("act_verify") == 1
+
+
+# ---------------------------------------------------------------- 热点问题 / 来信 已告知议题结果
+
+def _closed_topic(w, n: int = 2) -> tuple[int, list[int]]:  # noqa: ANN001
+    from services import hotissues
+
+    lids = []
+    with session_scope("staff") as s:
+        for i in range(n):
+            lids.append(letters.register(s, w.staff(), {
+                "mailbox_id": w.mailboxes[0], "received_on": clock.today(), "writer_name": f"张三{i}",
+                "writer_phone": f"1381234123{i}", "summary": "路灯", "category": "城乡建设"}).id)
+    with session_scope("leader") as s:
+        tid = hotissues.create_topic(s, w.leader(), title="路灯督办", category="城乡建设",
+                                     district_id=w.districts[0], letter_ids=lids).id
+        hotissues.close_topic(s, w.leader(), tid, "全区路灯已排查更换", "A 已解决")
+    return tid, lids
+
+
+def _told(tid: int) -> list[int]:
+    with session_scope("t") as s:
+        return sorted(s.execute(select(models.TopicLetter.letter_id).where(
+            models.TopicLetter.topic_id == tid, models.TopicLetter.told_at.is_not(None))).scalars())
+
+
+def test_marking_a_writer_a_colleague_marked_meanwhile_never_marks_another(app_world) -> None:
+    tid, (first, second) = _closed_topic(app_world)
+    b = app_as("admin", "hotissues")
+    assert b.selectbox(key="hi_told_pick").value is None  # nothing preselected
+    b.selectbox(key="hi_told_pick").set_value((tid, first)).run()
+    a = app_as("leader", "hotissues")
+    a.selectbox(key="hi_told_pick").set_value((tid, first))
+    submit(a, "hi_told_btn").click().run()
+    assert _told(tid) == [first]
+    submit(b, "hi_told_btn").click().run()
+    assert not b.exception
+    assert "未保存" in _messages(b), _messages(b)
+    assert _told(tid) == [first]  # the second writer was never told: not marked
+
+
+def test_marking_a_writer_told_double_submit_marks_once(app_world) -> None:
+    from services import hotissues
+
+    tid, (first, second) = _closed_topic(app_world)
+    at = app_as("admin", "hotissues")
+    drawn = dict(at.session_state["hi_told__intent__0"])
+    at.selectbox(key="hi_told_pick").set_value((tid, first))
+    submit(at, "hi_told_btn").click().run()
+    assert "已标记为已告知" in _messages(at)
+    at.session_state["hi_told__intent__0"] = drawn
+    at.run()
+    at.selectbox(key="hi_told_pick").set_value((tid, second))  # whatever the list now offers
+    submit(at, "hi_told_btn").click().run()
+    assert not at.exception
+    assert "重复点击" in _messages(at), _messages(at)
+    assert _told(tid) == [first]
+    # on the letter's page: the same button twice marks once
+    b = _open_letter("staff", second)
+    slot = f"lt_told{tid}__intent__{second}"
+    drawn = dict(b.session_state[slot])
+    submit(b, f"lt_told_{tid}_{second}").click().run()
+    assert _told(tid) == [first, second]
+    staff = app_world.staff()
+    _replayed(drawn["token"], "lt_told", lambda s: hotissues.mark_told(s, staff, tid, second))
+    assert _claimed("lt_told") == 1
