@@ -552,3 +552,30 @@ def test_marking_a_writer_told_double_submit_marks_once(app_world) -> None:
     staff = app_world.staff()
     _replayed(drawn["token"], "lt_told", lambda s: hotissues.mark_told(s, staff, tid, second))
     assert _claimed("lt_told") == 1
+
+
+# ---------------------------------------------------------------- 出席 宣传与法制工作 登记
+
+def test_publicity_double_submit_stores_one(app_world) -> None:
+    at = app_as("staff", "attendance")
+    slot = "att_pub__intent__att_pub0"
+    drawn = dict(at.session_state[slot])
+
+    def fill(at) -> None:  # noqa: ANN001
+        at.text_input(key="att_pub0_title").set_value("宪法宣传周进社区")
+        at.number_input(key="att_pub0_aud").set_value(120)
+        at.multiselect(key="att_pub0_deps").select(app_world.deputies[0])
+        at.text_area(key="att_pub0_summary").set_value("讲解宪法修正案")
+
+    fill(at)
+    submit(at, "att_pub0_save").click().run()
+    assert "已登记" in _messages(at), _messages(at)
+    at.session_state[slot] = drawn
+    at.session_state["att_pub__gen"] = 0  # the form as drawn before the first save
+    at.run()
+    fill(at)
+    submit(at, "att_pub0_save").click().run()
+    assert not at.exception
+    assert "重复点击" in _messages(at), _messages(at)
+    with session_scope("t") as s:
+        assert s.execute(select(func.count()).select_from(models.PublicityWork)).scalar_one() == 1
