@@ -70,7 +70,7 @@ def _figures(actor: Actor) -> None:
         return Page(rows[offset:offset + limit], len(rows))
 
     res = data_table("bd_fig", fetch, export_name=f"承办单位办理情况{year}", unit="个", hidden=["body_id"],
-                     selectable=True, empty="暂无数据。",
+                     selectable=True, pin_by="body_id", empty="暂无数据。",
                      export_notes=["A 已解决才计为已解决；B、C、D 类如实列示。按时办结：来信在办结反馈时限内办结或反馈。"])
     long = [{"承办单位": r["承办单位"], "结果分类": c, "数量（件）": r[c]} for r in rows[:15] for c in values(Outcome)
             if r[c]]

@@ -67,7 +67,7 @@ def _rank_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> None:
     res = data_table(
         "sc_rank", fetch, filters=[Filter("group", "代表组", options=dict(sorted(groups.items(), key=lambda kv: kv[1]))),
                                    Filter("grade", "等级", options=svc.GRADES)],
-        export_name=f"{year}年代表履职评分", unit="人", selectable=True, hidden=["deputy_id"],
+        export_name=f"{year}年代表履职评分", unit="人", selectable=True, hidden=["deputy_id"], pin_by="deputy_id",
         export_notes=[f"评分细则：第{rk.rubric.version}版（{rk.rubric.status}）",
                       "任职不满一年的代表按任职比例折算：得分 = min(上限, 原始得分 ÷ max(任职比例, 25%))，扣分不折算"],
         empty="没有符合条件的代表。请换一个年度或代表组。",

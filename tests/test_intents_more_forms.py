@@ -5,7 +5,7 @@ database) is refused, in Chinese, naming who changed what, with the user's input
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -579,3 +579,48 @@ def test_publicity_double_submit_stores_one(app_world) -> None:
     assert "重复点击" in _messages(at), _messages(at)
     with session_scope("t") as s:
         assert s.execute(select(func.count()).select_from(models.PublicityWork)).scalar_one() == 1
+
+
+# ---------------------------------------------------------------- a selected row is pinned by its id
+
+def test_an_open_letter_stays_open_when_a_colleague_registers_a_newer_one(app_world) -> None:
+    """Lists select by row position: a letter registered by a colleague moves B's row down; B's
+    open letter (and its step form) stays on the letter B picked."""
+    with session_scope("staff") as s:
+        first = letters.register(s, app_world.staff(), {
+            "mailbox_id": app_world.mailboxes[0], "deputy_id": app_world.deputies[0], "received_on": clock.today(),
+            "writer_name": "李四", "writer_phone": "13900000001", "summary": "楼道灯不亮", "category": "城乡建设"}).id
+    b = app_as("staff", "mailbox")
+    b.session_state["lt_list__grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    b.run()
+    assert b.session_state["lt_open"] == first
+    b.selectbox(key=f"lt_to_{first}").set_value("已交代表").run()
+    with session_scope("staff") as s:
+        newer = letters.register(s, app_world.staff(), {
+            "mailbox_id": app_world.mailboxes[0], "deputy_id": app_world.deputies[0],
+            "received_on": clock.today() - timedelta(days=3),  # (entered late) its deadline is nearer: row 0
+            "writer_name": "王五", "writer_phone": "13900000002", "summary": "路面破损", "category": "城乡建设"}).id
+    with session_scope("staff") as s:
+        assert letters.list_letters(s, app_world.staff(), {}, 0, 20).rows[0]["id"] == newer  # the list moved
+    b.run()
+    assert not b.exception
+    assert b.session_state["lt_open"] == first  # not the newer letter now in row 0
+    assert b.selectbox(key=f"lt_to_{first}").value == "已交代表"  # the form and its input stay
+    assert not [x for x in b.selectbox if x.key == f"lt_to_{newer}"]
+
+
+def test_an_open_user_form_stays_on_its_user_when_the_list_reorders(app_world) -> None:
+    from services import auth
+
+    with session_scope("t") as s:
+        staff = s.execute(select(models.User.id).where(models.User.username == "staff")).scalar_one()
+    b = app_as("admin", "users")
+    b.session_state["usr_list__grid"] = {"selection": {"rows": [2], "columns": [], "cells": []}}  # staff
+    b.run()
+    assert [x for x in b.text_input if x.key == f"usr_e{staff}_name"]
+    with session_scope("admin") as s:
+        auth.create_user(s, app_world.admin(), {"username": "aaa", "display_name": "新同事",
+                                                 "password": "Abcdefg123", "role": "staff"})
+    b.run()
+    assert not b.exception
+    assert [x for x in b.text_input if x.key == f"usr_e{staff}_name"], [x.key for x in b.text_input]
