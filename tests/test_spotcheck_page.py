@@ -338,3 +338,26 @@ def test_a_double_click_on_close_rectification_confirms_once(app_world):
     assert not at.exception
     assert any("重复点击" in m.value for m in at.info), [m.value for m in at.info]
     assert len(_open_rectifications(w)) == 2
+
+
+def test_a_double_click_on_a_new_rectification_adds_one(app_world):
+    w = app_world
+    cid = _drawn(w, value="5 2 5")
+    n = len(_open_rectifications(w))
+    at = app_as("supervisor", "spotchecks")
+    drawn = dict(at.session_state["sc_rect_add__intent__0"])
+
+    def fill(at) -> None:  # noqa: ANN001
+        at.selectbox(key="sc_rect_check").set_value(cid)
+        at.text_area(key="sc_rect_content").set_value("补齐签到表")
+
+    fill(at)
+    submit(at, "sc_rect_add_btn").click().run()
+    assert any("已新增整改事项" in m.value for m in at.success), [m.value for m in at.error]
+    at.session_state["sc_rect_add__intent__0"] = drawn
+    at.run()
+    fill(at)
+    submit(at, "sc_rect_add_btn").click().run()
+    assert not at.exception
+    assert any("重复点击" in m.value for m in at.info), [m.value for m in at.info]
+    assert len(_open_rectifications(w)) == n + 1
