@@ -237,6 +237,29 @@ def export_count(total: int, held: int, unit: str) -> str:
     return f"共 {total:,} {unit}，本表只含按列表顺序的前 {held:,} {unit}（单次导出上限 {EXPORT_MAX:,} {unit}，请缩小筛选范围分次导出）"
 
 
+def pinned_row(key: str, idx: int | None, where: tuple, rows: list[dict], id_col: str | None) -> dict | None:
+    """The selected row of the list ``key``: the record picked at position ``idx`` (on the page and
+    filters ``where``), followed by its id ``id_col`` while the selection stays as the user left it.
+    The row is found again wherever the list moved it; off this page (or out of the list), the
+    row as last seen is kept, so an open form never switches to another record. A new pick, a
+    cleared selection or another page or filter starts afresh."""
+    pin_key = f"{key}__pin"
+    if idx is None:
+        st.session_state.pop(pin_key, None)
+        return None
+    pin = st.session_state.get(pin_key)
+    if id_col and pin and pin["at"] == (idx, *where):
+        row = next((r for r in rows if r.get(id_col) == pin["id"]), None) or pin["row"]
+    elif idx < len(rows):
+        row = rows[idx]
+    else:
+        st.session_state.pop(pin_key, None)
+        return None
+    if id_col:
+        st.session_state[pin_key] = {"at": (idx, *where), "id": row.get(id_col), "row": row}
+    return row
+
+
 def data_table(
     key: str,
     fetch: Callable[[dict, int, int], Page],
@@ -252,6 +275,7 @@ def data_table(
     hidden: Sequence[str] = (),
     extra_filters: dict | None = None,
     sorts: dict[str, str] | None = None,
+    pin_by: str | None = None,
 ) -> TableResult:
     """Draw filters, one page of rows fetched in SQL, totals, pager and the 导出 Excel button.
 
@@ -262,6 +286,10 @@ def data_table(
     to ``fetch`` as ``filters["sort"]`` and the service orders the whole result in SQL before it
     pages it (the export follows the same order). Clicking a column header in the grid only
     re-orders the rows on screen, so lists that offer sorts say so.
+
+    A ``selectable`` row is pinned by its id (``pin_by``, by default the hidden column ``id`` or
+    ``编号``; ``pinned_row``): Streamlit selects by position, so when someone else's save reorders the
+    list, the form the user opened stays on the record the user picked.
     """
     values = render_filters(key, filters)
     if extra_filters:
@@ -292,8 +320,8 @@ def data_table(
             event = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun",
                                  selection_mode="single-row", key=f"{key}__grid", placeholder="")
             picked = event.selection.rows if event and event.selection else []
-            if picked and picked[0] < len(result.rows):
-                selected = result.rows[picked[0]]
+            id_col = pin_by or next((c for c in ("id", "编号") if c in hidden), None)
+            selected = pinned_row(key, picked[0] if picked else None, (pageno, sig), result.rows, id_col)
         else:
             st.dataframe(shown, hide_index=True, width="stretch", key=f"{key}__grid", placeholder="")
 

@@ -273,11 +273,15 @@ def _detail(actor: Actor, ch: dict, activity_id: int) -> None:
             timeline([Step(e["status"], e["on"], e["by"], e["note"]) for e in op["steps"]])
             if actor.can_write("opinion") and op["next"] and not op["paused"]:
                 _transition_form(actor, op)
+    if actor.can_write("activity.verify"):
+        show_flash("act_verify")  # also when a colleague's verification ended the button
     if actor.can_write("activity.verify") and not a["verified_at"]:
-        if st.button("核实此活动（联络工委 / 抽查）", key=f"act_verify_{activity_id}"):
-            run_write("act_verify", actor.username, lambda s: svc.verify_activity(s, actor, activity_id),
-                      success="已标记为已核实。")
-        show_flash("act_verify")
+        # the version the user checked (the edit form's intent: one per activity, any save renews it)
+        gen = st.session_state.get(f"act_edit{activity_id}__gen", 0)
+        vit = intent(f"act_edit{activity_id}", f"act_edit{activity_id}_g{gen}", a["version"])
+        if st.button("核实此活动（联络工委 / 抽查）", key=vit.key(f"act_verify_{activity_id}")):
+            run_write("act_verify", actor.username, lambda s: svc.verify_activity(
+                s, actor, activity_id, expected_version=vit.seen), success="已标记为已核实。", intent=vit)
     if actor.can_write("activity"):
         with st.expander("编辑此活动"):
             gen = st.session_state.get(f"act_edit{activity_id}__gen", 0)
@@ -410,7 +414,9 @@ def _opinion_clock(op: dict) -> None:
 def _pause_form(actor: Actor, op: dict) -> None:
     """Pause / resume the opinion's clock, or reopen it after feedback (voter not satisfied)."""
     key = f"opc{op['id']}"
-    prefix = f"{key}_v{op['version']}"
+    gen = st.session_state.get(f"{key}__gen", 0)
+    prefix = f"{key}_g{gen}"  # a fresh form after each save; kept (with the input) on a refusal
+    it = intent(f"op{op['id']}", op["id"], op["version"])  # one intent per opinion: any save renews it
     show_flash(key)
     if op["paused_since"] is not None:
         label, fn = "恢复计时", op_svc.resume
@@ -426,15 +432,19 @@ def _pause_form(actor: Actor, op: dict) -> None:
         text = st.text_input("原因" if fn is None else "说明", key=f"{prefix}_ptext")
         field_error(key, "reason" if fn is None else "note")
         field_error(key, "to_status")
-        if st.button("确定", key=f"{prefix}_pgo"):
+        if st.button("确定", key=it.key(f"{key}_pgo")):
             if fn is None:
                 run_write(key, actor.username,
                           lambda s: op_svc.reopen(s, actor, op["id"], reason=text, happened_on=when,
-                                                  expected_version=op["version"]), success="意见已重新办理。")
+                                                  expected_version=it.seen), success="意见已重新办理。",
+                          rerun=False, intent=it)
             else:
                 run_write(key, actor.username,
                           lambda s: fn(s, actor, op["id"], happened_on=when, note=text,
-                                       expected_version=op["version"]), success=f"已{label[:4]}。")
+                                       expected_version=it.seen), success=f"已{label[:4]}。",
+                          rerun=False, intent=it)
+            st.session_state[f"{key}__gen"] = gen + 1
+            st.rerun()
 
 
 def _import(actor: Actor) -> None:

@@ -284,10 +284,12 @@ def _publicity(actor: Actor, ch: dict) -> None:
             field_error(form_key, "deputy_ids")
             summary = st.text_area("内容", key=f"{p}_summary")
             field_error(form_key, "summary")
-            if st.button("保存", type="primary", key=f"{p}_save"):
+            it = intent(form_key, p)  # one record per drawn form: a double click stores one
+            if st.button("保存", type="primary", key=it.key(f"{p}_save")):
                 data = {"kind": kind, "held_on": held_on, "audience": audience, "title": title,
                         "deputy_ids": ids, "summary": summary}
-                wid = run_write(form_key, actor.username, lambda s: svc.create_publicity(s, actor, data), rerun=False)
+                wid = run_write(form_key, actor.username, lambda s: svc.create_publicity(s, actor, data), rerun=False,
+                                intent=it)
                 if wid:
                     st.session_state["att_pub__flash"] = ("ok", f"已登记{kind}“{title}”。")
                     st.session_state["att_pub__gen"] = gen + 1

@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.forms import field_error, run_write, show_flash
+from components.forms import field_error, intent, keep_drawn, run_write, show_flash
 from components.guard import require_page
 from components.params import param_choice, param_year, year_options
 from components.table import Filter, data_table
@@ -70,7 +70,7 @@ def _figures(actor: Actor) -> None:
         return Page(rows[offset:offset + limit], len(rows))
 
     res = data_table("bd_fig", fetch, export_name=f"承办单位办理情况{year}", unit="个", hidden=["body_id"],
-                     selectable=True, empty="暂无数据。",
+                     selectable=True, pin_by="body_id", empty="暂无数据。",
                      export_notes=["A 已解决才计为已解决；B、C、D 类如实列示。按时办结：来信在办结反馈时限内办结或反馈。"])
     long = [{"承办单位": r["承办单位"], "结果分类": c, "数量（件）": r[c]} for r in rows[:15] for c in values(Outcome)
             if r[c]]
@@ -109,9 +109,10 @@ def _directory(actor: Actor) -> None:
                 parent = st.selectbox("上级单位（可不填）", list(opts), format_func=lambda i: opts[i], index=None,
                                       key="bd_parent", placeholder="输入名称或拼音首字母搜索")
                 field_error(key, "parent_id")
-            if st.button("新增", key="bd_add", type="primary"):
+            it = intent(key, 0)  # one body per drawn form: a double click adds one
+            if st.button("新增", key=it.key("bd_add"), type="primary"):
                 run_write(key, actor.username, lambda s: bodies.add_body(
-                    s, actor, {"name": name, "kind": kind, "parent_id": parent}), "已新增承办单位。")
+                    s, actor, {"name": name, "kind": kind, "parent_id": parent}), "已新增承办单位。", intent=it)
 
     def fetch(f: dict, offset: int, limit: int) -> Page:
         with session_scope(actor.username) as s:
@@ -147,6 +148,7 @@ def _edit(actor: Actor, row: dict) -> None:
     bid = row["id"]
     st.markdown(f"**修改：{safe_md(row['名称'])}**")
     show_flash(key)
+    it = intent(key, bid, row["version"])  # the version shown, not re-read at the click
     c1, c2, c3 = st.columns(3)
     with c1:
         name = st.text_input("单位名称", value=row["名称"], key=f"bd_e_name_{bid}", max_chars=128)
@@ -156,10 +158,11 @@ def _edit(actor: Actor, row: dict) -> None:
     with c3:
         active = st.checkbox("启用", value=row["状态"] == "启用", key=f"bd_e_active_{bid}",
                              help="停用的单位不再出现在选择框中，已有记录不受影响")
-    if st.button("保存修改", key=f"bd_e_save_{bid}"):
+    keep_drawn(it, [f"bd_e_name_{bid}", f"bd_e_kind_{bid}", f"bd_e_active_{bid}"])
+    if st.button("保存修改", key=it.key(f"bd_e_save_{bid}")):
         run_write(key, actor.username, lambda s: bodies.update_body(
-            s, actor, bid, {"name": name, "kind": kind, "active": active}, expected_version=row["version"]),
-            "已保存。")
+            s, actor, bid, {"name": name, "kind": kind, "active": active}, expected_version=it.seen),
+            "已保存。", intent=it)
 
 
 def _unmapped(actor: Actor) -> None:
@@ -176,9 +179,20 @@ def _unmapped(actor: Actor) -> None:
                "请逐一选择实际承办的单位；对应后这些记录的承办单位改为所选单位，并记入操作日志。")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="bd_unmapped")
     c1, c2 = st.columns(2)
-    text = c1.selectbox("历史填写", [r["原填写"] for r in rows], key="bd_map_text")
+    # no preselected text: when a colleague maps the text shown first, the list moves up and a
+    # default would silently become another text nobody chose
+    text = c1.selectbox("历史填写", [r["原填写"] for r in rows], key="bd_map_text", index=None,
+                        placeholder="请选择")
+    with c1:
+        field_error(key, "text")
     body = c2.selectbox("对应到", list(opts), format_func=lambda i: opts[i], index=None, key="bd_map_body",
                         placeholder="输入名称或拼音首字母搜索")
     field_error(key, "body_id")
-    if st.button("对应", key="bd_map_go", type="primary"):
-        run_write(key, actor.username, lambda s: bodies.map_text(s, actor, text, body), f"已将“{text}”对应到所选单位。")
+    it = intent(key, 0)  # one mapping per drawn form: a double click maps once
+    if st.button("对应", key=it.key("bd_map_go"), type="primary"):
+        if text is None:
+            st.session_state[f"{key}__errors"] = {"text": "请选择历史填写（您选的一项可能已由他人对应）"}
+            st.session_state[f"{key}__flash"] = ("err", "未保存，请选择要对应的历史填写。")
+            st.rerun()
+        run_write(key, actor.username, lambda s: bodies.map_text(s, actor, text, body), f"已将“{text}”对应到所选单位。",
+                  intent=it)

@@ -187,10 +187,19 @@ def _topics(actor: Actor) -> None:
     if actor.can_write("topic") or actor.can_write("letter"):
         show_flash("hi_told")
         choices = {(u["topic_id"], u["letter_id"]): f"{u['来信编号']} {u['来信人']}（{u['议题']}）" for u in untold}
-        pick = st.selectbox("已告知的来信人", list(choices), format_func=lambda k: choices[k], key="hi_told_pick")
-        if st.button("标记为已告知", key="hi_told_btn"):
+        # nothing preselected: when a colleague marks the first writer, the list moves up and a
+        # default would silently become another writer nobody told
+        pick = st.selectbox("已告知的来信人", list(choices), format_func=lambda k: choices[k], key="hi_told_pick",
+                            index=None, placeholder="请选择")
+        field_error("hi_told", "pick")
+        it = intent("hi_told", 0)  # one mark per drawn form: a double click marks once
+        if st.button("标记为已告知", key=it.key("hi_told_btn")):
+            if pick is None:
+                st.session_state["hi_told__errors"] = {"pick": "请选择已告知的来信人（您选的一位可能已由他人标记）"}
+                st.session_state["hi_told__flash"] = ("err", "未保存，请选择已告知的来信人。")
+                st.rerun()
             run_write("hi_told", actor.username, lambda s: hotissues.mark_told(s, actor, pick[0], pick[1]),
-                      "已标记为已告知。")
+                      "已标记为已告知。", intent=it)
 
 
 if __name__ == "__main__":  # served on its own at /<file name>: go to app.py and its login

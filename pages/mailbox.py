@@ -162,16 +162,18 @@ def _detail(actor: Actor, ch: dict, letter_id: int) -> None:
                      key=f"lt_merged_{letter_id}")
     if info["may_edit"]:
         _edit_form(actor, info)
+    if actor.can_write("letter"):
+        show_flash("lt_outcome")  # also when a colleague's save ended the form (the refusal names who)
     if info["needs_outcome"] and actor.can_write("letter"):
-        show_flash("lt_outcome")
+        oit = intent("lt_outcome", letter_id, info["version"])  # the version shown, not re-read at the click
         c1, c2 = st.columns([3, 1])
         outcome = c1.selectbox("补充办理结果分类（本件办结于结果分类启用之前）", letters.OUTCOMES, index=None,
                                key=f"lt_set_out_{letter_id}", placeholder="A 类才计为已解决")
         with c1:
             field_error("lt_outcome", "outcome")
-        if c2.button("保存分类", key=f"lt_set_out_go_{letter_id}"):
+        if c2.button("保存分类", key=oit.key(f"lt_set_out_go_{letter_id}")):
             run_write("lt_outcome", actor.username, lambda s: letters.set_outcome(
-                s, actor, letter_id, outcome, expected_version=info["version"]), "已补充结果分类。")
+                s, actor, letter_id, outcome, expected_version=oit.seen), "已补充结果分类。", intent=oit)
     _handover(actor, info)
     st.markdown("**办理过程**")
     timeline([Step(title=(e["to"] if e["round"] == 1 else f"{e['to']}（第{e['round']}轮）"), when=e["on"],
@@ -279,9 +281,11 @@ def _topics(actor: Actor, letter_id: int) -> None:
             st.caption(f"已于 {fmt_date(t['told_at'])} 由 {safe_md(t['told_by'])} 告知来信人。")
         elif actor.can_write("letter") or actor.can_write("topic"):
             show_flash("lt_told")
-            if st.button("已将议题结果告知来信人", key=f"lt_told_{t['topic_id']}_{letter_id}"):
+            it = intent(f"lt_told{t['topic_id']}", letter_id)  # one mark per drawn form: a double click marks once
+            if st.button("已将议题结果告知来信人", key=it.key(f"lt_told_{t['topic_id']}_{letter_id}")):
                 run_write("lt_told", actor.username,
-                          lambda s, tid=t["topic_id"]: hotissues.mark_told(s, actor, tid, letter_id), "已标记为已告知。")
+                          lambda s, tid=t["topic_id"]: hotissues.mark_told(s, actor, tid, letter_id), "已标记为已告知。",
+                          intent=it)
 
 
 def _step_form(actor: Actor, info: dict) -> None:

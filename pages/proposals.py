@@ -99,9 +99,9 @@ def _detail(actor: Actor, ch: dict, pid: int) -> None:
         outcome_set = c1.selectbox("补充办理结果分类（答复于结果分类启用之前）", svc.OUTCOMES, index=None,
                                    key=f"{form_key}_setout", placeholder="A 类才计为已解决")
         field_error(form_key, "outcome")
-        if c2.button("保存分类", key=f"{form_key}_setout_btn"):
-            run_write(form_key, actor.username, lambda s: svc.set_outcome(s, actor, pid, outcome_set, d["version"]),
-                      success="已补充结果分类。")
+        if c2.button("保存分类", key=it.key(f"{form_key}_setout_btn")):
+            run_write(form_key, actor.username, lambda s: svc.set_outcome(s, actor, pid, outcome_set, it.seen),
+                      success="已补充结果分类。", intent=it)
     if d["status"] == ProposalStatus.ANSWERED and d["deputy_view"] is None:
         c1, c2 = st.columns([2, 1])
         view = c1.selectbox("代表对答复的评价", svc.VIEWS, key=f"{form_key}_setview")

@@ -67,7 +67,7 @@ def _rank_tab(actor: Actor, rubric_id: int, year: int, rk: svc.Ranking) -> None:
     res = data_table(
         "sc_rank", fetch, filters=[Filter("group", "代表组", options=dict(sorted(groups.items(), key=lambda kv: kv[1]))),
                                    Filter("grade", "等级", options=svc.GRADES)],
-        export_name=f"{year}年代表履职评分", unit="人", selectable=True, hidden=["deputy_id"],
+        export_name=f"{year}年代表履职评分", unit="人", selectable=True, hidden=["deputy_id"], pin_by="deputy_id",
         export_notes=[f"评分细则：第{rk.rubric.version}版（{rk.rubric.status}）",
                       "任职不满一年的代表按任职比例折算：得分 = min(上限, 原始得分 ÷ max(任职比例, 25%))，扣分不折算"],
         empty="没有符合条件的代表。请换一个年度或代表组。",
@@ -424,13 +424,15 @@ def _rubric_tab(actor: Actor, rubric_id: int, year: int) -> None:
         name = st.text_input("版本名称", value="", key=f"sc_rub_name_{rubric_id}", placeholder="如：2027年评分细则（征求意见稿）")
     for msg in errors_of("sc_rub").values():
         alert("error", msg)
-    if st.button("保存为新草稿", type="primary", key="sc_save_draft"):
+    dit = intent("sc_draft", rubric_id)  # one draft per drawn form: a double click saves one version
+    if st.button("保存为新草稿", type="primary", key=dit.key("sc_save_draft")):
         rows = [_with_keys(r, facts, conds) for r in edited.to_dict("records")]
         band_rows = bands.to_dict("records")
         new_id = run_write("sc_rub", actor.username,
                            lambda s: svc.save_draft(s, actor, rows, name=name, bands=band_rows, floor_below=floor,
                                                     focus_caps=caps),
-                           "已保存为新的草稿版本，可在上方选择该版本预览对排名的影响，再发布。", rerun=False)
+                           "已保存为新的草稿版本，可在上方选择该版本预览对排名的影响，再发布。", rerun=False,
+                           intent=dit)
         if new_id:
             st.session_state["sc_rubric_next"] = new_id  # picked before the selectbox on the rerun
             st.rerun()
@@ -451,8 +453,9 @@ def render() -> None:
         current = svc.current_rubric_id(s)
     if not options:
         st.info("尚未建立评分细则。系统管理员可以先载入默认评分细则（第1版，已发布），再按需要修改。")
-        if actor.role == Role.ADMIN and st.button("载入默认评分细则", key="sc_default"):
-            run_write("sc_rub", actor.username, svc.ensure_default_rubric, "已载入默认评分细则。")
+        it = intent("sc_default", 0)  # loaded once per drawn page: a double click loads once
+        if actor.role == Role.ADMIN and st.button("载入默认评分细则", key=it.key("sc_default")):
+            run_write("sc_rub", actor.username, svc.ensure_default_rubric, "已载入默认评分细则。", intent=it)
         return
     years = year_options()
     c1, c2 = st.columns(2)

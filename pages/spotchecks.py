@@ -475,10 +475,12 @@ def _rect_tab(actor: Actor, groups: dict[int, str], checks: dict[int, str]) -> N
             due = st.date_input("整改期限", value=today() + timedelta(days=30), key="sc_rect_due",
                                 format="YYYY-MM-DD")
             field_error("sc_rect_add", "due_on")
-            add = st.form_submit_button("新增", key="sc_rect_add_btn")
+            it = intent("sc_rect_add", 0)  # one item per drawn form: a double click adds one
+            add = st.form_submit_button("新增", key=it.key("sc_rect_add_btn"))
         if add:
             run_write("sc_rect_add", actor.username,
-                      lambda s: sc.add_rectification(s, actor, check_id, gid, content, due), "已新增整改事项。")
+                      lambda s: sc.add_rectification(s, actor, check_id, gid, content, due), "已新增整改事项。",
+                      intent=it)
         show_flash("sc_rect_add")
 
 

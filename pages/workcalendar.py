@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.forms import field_error, run_write, show_flash
+from components.forms import field_error, intent, run_write, show_flash
 from components.guard import require_page
 from db.engine import session_scope
 from services import calendars as svc
@@ -20,8 +20,10 @@ def _editor(actor: Actor, year: int) -> None:
     with session_scope(actor.username) as s:
         rows, source = svc.year_rows(s, year)
         stamp = svc.seen_stamp(s, year)
-    # the stamp the admin saw, kept while editing: a save over someone else's later save is refused
-    seen = st.session_state.setdefault(f"{KEY}_seen_{year}_{st.session_state.get(f'{KEY}_n', 0)}", stamp)
+    # the stamp the admin saw and a token, kept while editing: a save over someone else's later save
+    # is refused, a double click saves once
+    it = intent(KEY, year, stamp)
+    seen = it.seen
     if source == "已录入":
         st.caption(f"{year}年已录入，以下为录入的日期；修改后点“保存”。")
     else:
@@ -41,12 +43,12 @@ def _editor(actor: Actor, year: int) -> None:
     field_error(KEY, "rows")
     note = st.text_input("依据（通知文号，可不填）", key=f"{KEY}_note_{year}_{n}", max_chars=svc.NOTE_MAX)
     field_error(KEY, "note")
-    if st.button(f"保存{year}年工作日历并重新计算期限", key=f"{KEY}_save_{year}", type="primary"):
+    if st.button(f"保存{year}年工作日历并重新计算期限", key=it.key(f"{KEY}_save_{year}"), type="primary"):
         data = [{"日期": None if pd.isna(r["日期"]) else pd.Timestamp(r["日期"]).date(),
                  "类型": r["类型"], "名称": r["名称"] if isinstance(r["名称"], str) else ""}
                 for r in edited.to_dict("records")]
         saved = run_write(KEY, actor.username, lambda s: svc.save_year(s, actor, year, data, note, seen),
-                          rerun=False)
+                          rerun=False, intent=it)
         st.session_state[f"{KEY}__flash"] = ("ok", saved.message())
         st.session_state[f"{KEY}_n"] = n + 1
         st.rerun()

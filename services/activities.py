@@ -393,10 +393,14 @@ def delete_activity(session: Session, actor: Actor, activity_id: int, expected_v
     session.flush()
 
 
-def verify_activity(session: Session, actor: Actor, activity_id: int, note: str = "") -> None:
-    """Mark an activity 已核实 (by the liaison committee or after a spot check): who and when."""
+def verify_activity(session: Session, actor: Actor, activity_id: int, note: str = "",
+                    expected_version: int | None = None) -> None:
+    """Mark an activity 已核实 (by the liaison committee or after a spot check): who and when.
+    With ``expected_version`` (the page's form) an activity changed or verified by someone else
+    since the page was drawn is refused: what was checked is what is marked."""
     actor.require_write("activity.verify")
     act = _load(session, actor, activity_id)
+    check_version(act, expected_version, "该活动")
     act.verified_by = actor.display_name or actor.username
     act.verified_at = clock.now()
     session.flush()

@@ -35,6 +35,7 @@ from services.common import (
     Figure,
     PermissionDenied,
     ServiceError,
+    StaleError,
     ValidationError,
     scope_filter,
     today,
@@ -52,8 +53,13 @@ MAX_ROWS = 400
 Y, Dy = models.CalendarYear, models.CalendarDay
 
 
-class StaleCalendar(ServiceError):
-    """Someone saved the year after the admin's form was opened: nothing was saved."""
+class StaleCalendar(StaleError):
+    """Someone saved the year after the admin's form was opened: nothing was saved (a StaleError:
+    the form's intent ends, so the next save is judged against the year as it now is)."""
+
+    def __init__(self, message: str) -> None:
+        ServiceError.__init__(self, message)
+        self.change = ""
 
 
 @dataclass
@@ -339,7 +345,7 @@ def save_year(session: Session, actor: Actor, year: int, rows: list[dict], note:
         row = session.execute(select(Y).where(Y.year == year).with_for_update()).scalar()
         if (row.stamp if row else None) != seen:
             who = f"已被 {row.entered_by} 于 {row.entered_at:%Y-%m-%d %H:%M} 保存" if row else "已被他人修改"
-            raise StaleCalendar(f"{year}年工作日历在您打开本页后{who}，请刷新后核对再保存（您的修改未保存）。")
+            raise StaleCalendar(f"{year}年工作日历在您打开本页后{who}，您的修改未保存；请核对最新录入后再保存。")
     return save_days(session, actor, by_year, note)
 
 

@@ -11,7 +11,7 @@ from db import models
 from db.engine import session_scope
 from services import letters
 from services.common import PAGES, URL_PATHS
-from tests.conftest import app_as, goto
+from tests.conftest import app_as, goto, submit
 
 
 def test_the_calendar_is_the_admins_alone(app_world):
@@ -33,7 +33,7 @@ def test_admin_saves_next_year_from_the_form(app_world, travel):
     assert at.selectbox(key="cal_year").value == 2027
     assert any("日历未确认" in c.value for c in at.caption)  # 2027 is not entered, the package has no 调休
     assert at.get("download_button")
-    at.button(key="cal_save_2027").click().run()
+    submit(at, "cal_save_2027").click().run()
     assert not at.exception
     done = [x.value for x in at.success]
     assert any("已保存2027年工作日历" in x and "件未结案来信" in x for x in done), done
@@ -41,5 +41,5 @@ def test_admin_saves_next_year_from_the_form(app_world, travel):
         assert s.get(models.CalendarYear, 2027).entered_by == "管理员"
         assert s.get(models.Letter, lid).resolve_due.year == 2027
     # the same save again: nothing changes, and the page says so
-    at.button(key="cal_save_2027").click().run()
+    submit(at, "cal_save_2027").click().run()
     assert any("未作修改" in x.value for x in at.success)

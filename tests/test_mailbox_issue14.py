@@ -58,7 +58,7 @@ def test_a_letter_closed_before_the_classes_is_classed_on_its_page(app_world) ->
     at.session_state["lt_open"] = lid
     at.run()
     at.selectbox(key=f"lt_set_out_{lid}").set_value("D 因条件限制留作参考")
-    at.button(key=f"lt_set_out_go_{lid}").click().run()
+    submit(at, f"lt_set_out_go_{lid}").click().run()
     assert not at.exception
     with session_scope("t") as s:
         assert s.get(models.Letter, lid).outcome == "D 因条件限制留作参考"

@@ -158,7 +158,7 @@ def test_staff_tells_the_writer_a_topic_outcome(app_world) -> None:
     at.session_state["lt_open"] = lid
     at.run()
     assert any("全区路灯已排查更换" in t.value for t in at.text)
-    at.button(key=f"lt_told_{tid}_{lid}").click().run()
+    submit(at, f"lt_told_{tid}_{lid}").click().run()
     assert not at.exception
     with session_scope("t") as s:
         assert hotissues.untold_count(s, app_world.admin()) == 0

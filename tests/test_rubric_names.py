@@ -15,7 +15,7 @@ from docx import Document
 from db.engine import session_scope
 from services import profiles, scoring
 from services.common import Actor
-from tests.conftest import app_as, goto
+from tests.conftest import app_as, goto, submit
 from tests.scoring_example import YEAR, build_example, make_app_world
 
 
@@ -119,7 +119,7 @@ def test_admin_edits_the_rubric_by_names_and_the_keys_stay_underneath(app_world)
     at.session_state[editor] = {"edited_rows": {}, "deleted_rows": [],
                                 "added_rows": [{"focus": "F5", "fact": "联系选民活动", "points": 1,
                                                 "condition": "有佐证（签到表或照片）或已核实"}]}
-    at.button(key="sc_save_draft").click().run()
+    submit(at, "sc_save_draft").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     with session_scope("t") as s:
         draft = scoring.list_rubrics(s)[0]["id"]

@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import func, select
 
 from db import models as M
 from db.engine import session_scope
-from services import scoring
-from services.common import Actor
+from services import intents, scoring
+from services.common import Actor, DuplicateSubmit
 from tests.conftest import app_as, confirmed, goto, submit
 from tests.scoring_example import YEAR, build_example, make_app_world, rows_of
 from tests.test_scoring import _tie_world
@@ -146,14 +147,14 @@ def test_admin_bad_rubric_row_refused_then_draft_saved_and_published(app_world) 
     assert "每条分值" in _frame_with(at, "计入的活动类型").columns  # the rubric table
     at.session_state[editor] = {"edited_rows": {}, "added_rows": [{"focus": "F2", "fact": "无故缺席人代会", "points": 3}],
                                 "deleted_rows": []}
-    at.button(key="sc_save_draft").click().run()
+    submit(at, "sc_save_draft").click().run()
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
     assert f"第{len(rows) + 1}行" in errors and "扣分项" in errors
     with session_scope("t") as s:
         assert [r["版本"] for r in scoring.list_rubrics(s)] == [1]
     at.session_state[editor] = {"edited_rows": {contact: {"points": 5}}, "added_rows": [], "deleted_rows": []}
-    at.button(key="sc_save_draft").click().run()
+    submit(at, "sc_save_draft").click().run()
     assert not at.exception
     with session_scope("t") as s:
         versions = scoring.list_rubrics(s)
@@ -185,11 +186,11 @@ def test_admin_edits_the_event_kinds_of_an_attendance_row(app_world) -> None:
     shown = at.data_editor(key=editor).value
     assert list(shown.loc[standing, "kinds"]) == ["列席常委会", "视察", "调研", "执法检查"]
     at.session_state[editor] = {"edited_rows": {publicity: {"kinds": ["视察"]}}, "added_rows": [], "deleted_rows": []}
-    at.button(key="sc_save_draft").click().run()
+    submit(at, "sc_save_draft").click().run()
     assert f"第{publicity + 1}行" in " ".join(e.value for e in at.error)
     at.session_state[editor] = {"edited_rows": {standing: {"kinds": ["视察", "代表小组活动"]}}, "added_rows": [],
                                 "deleted_rows": []}
-    at.button(key="sc_save_draft").click().run()
+    submit(at, "sc_save_draft").click().run()
     assert not at.exception
     with session_scope("t") as s:
         draft = scoring.list_rubrics(s)[0]["id"]
@@ -202,7 +203,7 @@ def test_admin_loads_default_rubric_on_an_empty_system(app_world) -> None:
     at = app_as("admin", "scoring")
     assert not at.exception
     assert any("尚未建立评分细则" in i.value for i in at.info)
-    at.button(key="sc_default").click().run()
+    submit(at, "sc_default").click().run()
     assert not at.exception
     with session_scope("t") as s:
         assert [(v["版本"], v["状态"]) for v in scoring.list_rubrics(s)] == [(1, "已发布")]
@@ -294,3 +295,42 @@ def test_a_confirmed_list_is_replaced_only_with_a_reason_and_the_old_one_is_kept
     assert [x["current"] for x in lists] == [True, False]
     assert lists[1]["状态"].startswith("作废（赵领导 ") and "漏报了李娜的议案" in lists[1]["状态"]
     assert len(lists[0]["items"]) == 2
+
+
+def test_a_double_click_on_save_draft_saves_one_version(app_world) -> None:
+    """The same drawn 保存为新草稿 form submitted twice (issue 12): one new version, the second is
+    told it was already saved."""
+    ex = build_example(app_world)
+    rid = ex["rubric"]
+    with session_scope("t") as s:
+        rows = scoring.load_rubric(s, rid).rows
+    contact = next(i for i, r in enumerate(rows) if r["fact"] == "contact_activity")
+    at = _open("admin", "rubric")
+    slot = f"sc_draft__intent__{rid}"
+    drawn = dict(at.session_state[slot])
+    editor = f"sc_rub_editor_{rid}"
+    at.session_state[editor] = {"edited_rows": {contact: {"points": 5}}, "added_rows": [], "deleted_rows": []}
+    submit(at, "sc_save_draft").click().run()
+    assert not at.exception
+    at.session_state["sc_rubric_pick"] = rid  # the second click arrives on the form drawn for the old version
+    at.session_state[slot] = drawn
+    at.run()
+    at.session_state[editor] = {"edited_rows": {contact: {"points": 5}}, "added_rows": [], "deleted_rows": []}
+    submit(at, "sc_save_draft").click().run()
+    assert not at.exception
+    assert any("重复点击" in x.value for x in at.info), [x.value for x in at.info]
+    with session_scope("t") as s:
+        assert [v["版本"] for v in scoring.list_rubrics(s)] == [2, 1]
+
+
+def test_a_double_click_on_load_default_rubric_loads_once(app_world) -> None:
+    at = app_as("admin", "scoring")
+    drawn = dict(at.session_state["sc_default__intent__0"])
+    submit(at, "sc_default").click().run()
+    assert any("已载入默认评分细则" in x.value for x in at.success)
+    with session_scope("t") as s:
+        assert s.execute(select(func.count()).select_from(M.FormIntent).where(
+            M.FormIntent.form == "sc_rub", M.FormIntent.token == drawn["token"])).scalar_one() == 1
+        with pytest.raises(DuplicateSubmit):
+            intents.claim(s, drawn["token"], "admin", "sc_rub")  # the second click's token: refused
+        assert [(v["版本"], v["状态"]) for v in scoring.list_rubrics(s)] == [(1, "已发布")]

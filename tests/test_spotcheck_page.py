@@ -220,10 +220,12 @@ def test_staff_see_their_groups_rectifications_and_the_supervisor_closes_one(app
     assert not at.exception
     shown = _frame(at, "整改内容")
     assert sorted(shown["代表组"]) == ["东城第一代表组", "东城第二代表组"]  # office 0 only
-    assert not [b for b in at.button if b.key == "sc_rect_close"]  # staff cannot close
+    assert not [b for b in at.button if (b.key or "").startswith("sc_rect_close")]  # staff cannot close
     sup = app_as("supervisor", "spotchecks")
     assert len(_frame(sup, "整改内容")) == 3
-    sup.button(key="sc_rect_close").click().run()
+    assert sup.selectbox(key="sc_rect_pick").value is None  # nothing preselected
+    sup.selectbox(key="sc_rect_pick").set_value(_open_rectifications(w)[0])
+    submit(sup, "sc_rect_close").click().run()
     assert any("已确认整改完成" in m.value for m in sup.success)
     with session_scope(url=w.url) as s:
         assert [r.closed_by for r in s.query(models.Rectification).filter_by(status="已完成")] == ["supervisor"]
@@ -295,3 +297,67 @@ def test_an_opened_check_is_abandoned_by_the_admin_with_a_reason_not_by_the_supe
     with session_scope(url=w.url) as s:
         check = s.get(models.SpotCheck, cid)
         assert (check.status, check.abandoned_by, check.abandon_reason) == ("已作废", "admin", "掷骰记录有误，经领导同意作废")
+
+
+def _open_rectifications(w) -> list[int]:  # noqa: ANN001
+    with session_scope(url=w.url) as s:
+        return [r.id for r in s.query(models.Rectification).filter_by(status="未完成").order_by(models.Rectification.id)]
+
+
+def test_closing_a_rectification_a_colleague_closed_meanwhile_never_closes_another(app_world):
+    """B chooses the first open item; A closes that item first. B's click must not close the item
+    that moved into its place (no default option), and says nothing was saved."""
+    w = app_world
+    _drawn(w, value="5 2 5")  # every group 需整改: three open items
+    first, second, third = _open_rectifications(w)
+    b = app_as("supervisor", "spotchecks")
+    b.selectbox(key="sc_rect_pick").set_value(first).run()
+    a = app_as("supervisor", "spotchecks")
+    a.selectbox(key="sc_rect_pick").set_value(first)
+    submit(a, "sc_rect_close").click().run()
+    assert _open_rectifications(w) == [second, third]
+    submit(b, "sc_rect_close").click().run()
+    assert not b.exception
+    assert any("未保存" in e.value for e in b.error), [e.value for e in b.error]
+    assert _open_rectifications(w) == [second, third]
+
+
+def test_a_double_click_on_close_rectification_confirms_once(app_world):
+    w = app_world
+    _drawn(w, value="5 2 5")
+    first = _open_rectifications(w)[0]
+    at = app_as("supervisor", "spotchecks")
+    drawn = dict(at.session_state["sc_rect__intent__0"])
+    at.selectbox(key="sc_rect_pick").set_value(first)
+    submit(at, "sc_rect_close").click().run()
+    assert any("已确认整改完成" in m.value for m in at.success)
+    at.session_state["sc_rect__intent__0"] = drawn  # the second click of the same drawn form
+    at.run()
+    at.selectbox(key="sc_rect_pick").set_value(_open_rectifications(w)[0])  # whatever the list now shows
+    submit(at, "sc_rect_close").click().run()
+    assert not at.exception
+    assert any("重复点击" in m.value for m in at.info), [m.value for m in at.info]
+    assert len(_open_rectifications(w)) == 2
+
+
+def test_a_double_click_on_a_new_rectification_adds_one(app_world):
+    w = app_world
+    cid = _drawn(w, value="5 2 5")
+    n = len(_open_rectifications(w))
+    at = app_as("supervisor", "spotchecks")
+    drawn = dict(at.session_state["sc_rect_add__intent__0"])
+
+    def fill(at) -> None:  # noqa: ANN001
+        at.selectbox(key="sc_rect_check").set_value(cid)
+        at.text_area(key="sc_rect_content").set_value("补齐签到表")
+
+    fill(at)
+    submit(at, "sc_rect_add_btn").click().run()
+    assert any("已新增整改事项" in m.value for m in at.success), [m.value for m in at.error]
+    at.session_state["sc_rect_add__intent__0"] = drawn
+    at.run()
+    fill(at)
+    submit(at, "sc_rect_add_btn").click().run()
+    assert not at.exception
+    assert any("重复点击" in m.value for m in at.info), [m.value for m in at.info]
+    assert len(_open_rectifications(w)) == n + 1
