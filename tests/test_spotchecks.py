@@ -13,7 +13,7 @@ from db import models
 from db.engine import session_scope
 from services import auth, clock, settings
 from services import spotchecks as sc
-from services.common import NotFound, PermissionDenied, ValidationError, today
+from services.common import NotFound, PermissionDenied, StaleError, ValidationError, today
 from tests.gongwen import assert_gongwen
 
 YEAR = clock.today().year
@@ -222,7 +222,8 @@ def test_needs_rectification_group_gets_items_its_staff_see_and_the_supervisor_c
         assert figs["抽查整改未完成"] == 3 and figs["抽查整改已逾期"] == 0
     with session_scope("supervisor", url=world.url) as s:
         sc.close_rectification(s, sup, row["id"])
-        with pytest.raises(ValidationError):
+        # a colleague's page drawn before: told who confirmed it and when, nothing changes
+        with pytest.raises(StaleError, match=f"李督查于{today():%Y-%m-%d}已确认完成"):
             sc.close_rectification(s, sup, row["id"])
         extra = sc.add_rectification(s, sup, cid, world.groups[0], "补充签到表", today() + timedelta(days=7))
         assert extra.status == "未完成"
