@@ -31,8 +31,8 @@ from pages import (
     users,
     workcalendar,
 )
-from services import auth, clock
-from services.common import PAGES, ROLE_NAMES, URL_PATHS
+from services import auth, clock, intents
+from services.common import PAGES, ROLE_NAMES, URL_PATHS, ServiceError
 
 MODULES = {
     "dashboard": dashboard, "activities": activities, "mailbox": mailbox, "reports": reports,
@@ -159,8 +159,12 @@ def login_form(authenticator: stauth.Authenticate) -> bool:
         alert("error", blocked, where=message)
         return False
     ok = authenticator.authentication_controller.login(username, password)
-    with session_scope("system") as s:
-        auth.record_attempt(s, username, client, bool(ok))
+    try:  # a lost race with an admin saving this account is retried, never an English error
+        intents.submit("system", lambda s: auth.record_attempt(s, username, client, bool(ok)))
+    except ServiceError as exc:
+        st.session_state["authentication_status"] = None
+        alert("error", exc, where=message)
+        return False
     if not ok:
         st.session_state["authentication_status"] = None
         message.error("用户名或密码错误。")
@@ -169,8 +173,12 @@ def login_form(authenticator: stauth.Authenticate) -> bool:
     authenticator.cookie_controller.set_cookie()
     started = cookie_started(getattr(authenticator.cookie_controller.cookie_model, "exp_date", None))
     st.session_state["session_started_at"] = started
-    with session_scope("system") as s:
-        auth.begin_login(s, username, started)  # the idle timeout is kept on the server
+    try:  # the idle timeout is kept on the server (a lost race is retried: services.intents.submit)
+        intents.submit("system", lambda s: auth.begin_login(s, username, started))
+    except ServiceError as exc:
+        end_session(authenticator)
+        alert("error", exc, where=message)
+        return False
     st.session_state["just_logged_in"] = True
     box.empty()
     return True
@@ -218,9 +226,15 @@ def idle_expired() -> bool:
     login: the same cookie copied to another browser is refused after the timeout too."""
     from services import settings as app_settings
 
-    with session_scope("system") as s:
-        minutes = int(app_settings.get(s, "idle_timeout_minutes"))
-        return not auth.touch_login(s, st.session_state["username"], st.session_state["session_started_at"], minutes)
+    username, started = st.session_state["username"], st.session_state["session_started_at"]
+
+    def touch(s) -> bool:  # noqa: ANN001
+        return auth.touch_login(s, username, started, int(app_settings.get(s, "idle_timeout_minutes")))
+
+    try:  # two tabs of one login touching it at once: a lost race is retried
+        return not intents.submit("system", touch)
+    except ServiceError:  # every retry lost: keep the session this time, the next run decides
+        return False
 
 
 def main() -> None:

@@ -133,3 +133,34 @@ def test_passwords_are_bcrypt_and_never_logged(world):
         assert auth.check_password("abc12345", u.password_hash)
         logged = s.query(models.AuditLog).filter_by(entity="User", entity_id=str(uid)).one()
         assert logged.after["password_hash"] == "******"
+
+
+def test_a_lost_race_while_logging_in_is_retried_or_told_in_chinese(app_world, monkeypatch):
+    """An admin saving this account at the moment the user logs in (the account's version moves):
+    the login's write is retried, and when every retry loses the user gets a Chinese message, never
+    Streamlit's English error (issue 12: no database concurrency error reaches a user)."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from services import auth, intents
+
+    real = auth.record_attempt
+    calls = {"n": 0}
+
+    def lose_once(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise StaleDataError("UPDATE statement on table 'users' expected to update 1 row(s); 0 were matched.")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(auth, "record_attempt", lose_once)
+    at = _login(AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run(), "staff", "demo12345")
+    assert not at.exception and at.session_state["authentication_status"] is True and calls["n"] == 2
+
+    def always_lose(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise StaleDataError("UPDATE statement on table 'users' expected to update 1 row(s); 0 were matched.")
+
+    monkeypatch.setattr(auth, "record_attempt", always_lose)
+    monkeypatch.setitem(intents.submit.__kwdefaults__, "attempts", 2)
+    at = _login(AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run(), "staff", "demo12345")
+    assert not at.exception and not at.session_state["authentication_status"]
+    assert any("有其他人正在同时保存" in e.value for e in at.error)
