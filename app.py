@@ -298,7 +298,13 @@ def main() -> None:
     st.session_state["_unknown_url"] = False
     nav = st.navigation([home_page, *pages.values()], position="sidebar", expanded=True)  # every page listed: no English "View N more"
     if st.session_state.pop("_unknown_url", False):
+        st.session_state["_unknown_notice"] = True
+    # the notice stays until the page the user lands on has shown it: "/" moves on to 工作台 with a
+    # rerun (st.switch_page), which would otherwise wipe a notice drawn in the run before
+    if st.session_state.get("_unknown_notice"):
         st.warning("没有这个页面（链接有误或您的角色不能打开），已打开工作台。", icon=":material/link_off:")
+        if nav.title != home_page.title:
+            st.session_state.pop("_unknown_notice")
     nav.run()
 
 
