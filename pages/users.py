@@ -69,8 +69,8 @@ def _new_user(actor: Actor, ch: dict) -> None:
                 "group_id": group_id, "password": password}
         run_write(prefix, actor.username, lambda s: auth.create_user(s, actor, data).id, rerun=False, intent=it,
                   success=f"已创建账号 {username.strip().lower()}。")
-        for k in [k for k in st.session_state if str(k).startswith(f"{prefix}_")]:
-            del st.session_state[k]  # stored: the form starts empty
+        for k in [k for k in st.session_state if str(k).startswith(f"{prefix}_") and not str(k).startswith(f"{prefix}__")]:
+            del st.session_state[k]  # stored: the form's fields start empty (its flash message stays)
         st.rerun()
 
 
