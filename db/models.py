@@ -427,7 +427,7 @@ class Opinion(Versioned, Base):
 
     __tablename__ = "opinions"
     __table_args__ = (
-        Index("ix_opinion_cat_district", "category", "district_id"),
+        Index("ix_opinion_cat_district_day", "category", "district_id", "raised_on"),  # R4 groups by year
         Index("ix_opinion_status", "status"),
         Index("ix_opinion_status_resolve_due", "status", "resolve_due"),
         Index("ix_opinion_group_raised", "group_id", "raised_on"),
@@ -505,7 +505,7 @@ class Letter(Versioned, Base):
         Index("ix_letter_office_received", "office_id", "received_on"),
         Index("ix_letter_status", "status"),
         Index("ix_letter_status_resolve_due", "status", "resolve_due"),  # the overdue list
-        Index("ix_letter_cat_district", "category", "district_id"),
+        Index("ix_letter_cat_district_day", "category", "district_id", "received_on"),  # R4 groups by year
         Index("ix_letter_phone", "writer_phone"),
         Index("ix_letter_deputy", "deputy_id"),
         _ck("status", S.LetterStatus, "ck_letter_status"),

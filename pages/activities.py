@@ -450,8 +450,10 @@ def _pause_form(actor: Actor, op: dict) -> None:
 def _import(actor: Actor) -> None:
     """Import a historical ledger from .xlsx: template, upload, all-or-nothing with row errors."""
     with st.expander("导入历史台账（Excel）"):
-        with session_scope(actor.username) as s:
-            template = svc.import_template(s, actor)
+        def template() -> bytes:  # built when clicked (it lists every deputy and district)
+            with session_scope(actor.username) as s:
+                return svc.import_template(s, actor)
+
         st.download_button("下载导入模板", data=template, file_name="联系选民活动台账导入模板.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            key="act_tpl", on_click="ignore")

@@ -128,8 +128,11 @@ def _directory(actor: Actor) -> None:
     if actor.can_write("body"):
         st.markdown("**导入导出（.xlsx）**")
         c1, c2 = st.columns(2)
-        with session_scope(actor.username) as s:
-            data = bodies.export_xlsx(s, actor)
+
+        def data() -> bytes:  # built when clicked
+            with session_scope(actor.username) as s:
+                return bodies.export_xlsx(s, actor)
+
         c1.download_button("导出名录（可修改后导入）", data, file_name="承办单位名录.xlsx", key="bd_export")
         up = c2.file_uploader("导入名录（列：名称、类别、上级单位、状态）", type=["xlsx"], key="bd_upload")
         if up is not None and c2.button("导入", key="bd_import"):

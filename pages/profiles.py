@@ -99,15 +99,14 @@ def render() -> None:
     else:
         st.caption("本年度无述职记录。")
     st.divider()
-    docx = svc.to_docx(data)
     name = f"{h['姓名']}_{year}年度履职档案"
     c1, c2 = st.columns(2)
-    c1.download_button("导出 Word（打印）", docx, file_name=f"{name}.docx", key="pf_docx", on_click="ignore",
+    c1.download_button("导出 Word（打印）", lambda: svc.to_docx(data), file_name=f"{name}.docx", key="pf_docx", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     with c2:
         if documents.pdf_converter():
             if st.button("生成 PDF", key="pf_pdf_make"):
-                pdf = documents.to_pdf(docx)
+                pdf = documents.to_pdf(svc.to_docx(data))
                 if pdf:
                     st.download_button("下载 PDF", pdf, file_name=f"{name}.pdf", key="pf_pdf",
                                        mime="application/pdf", on_click="ignore")

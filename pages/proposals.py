@@ -287,8 +287,11 @@ def _import_export(actor: Actor) -> None:
     """Template, .xlsx import (all or nothing) and export in the template's columns."""
     form_key = "prop_imp"
     show_flash(form_key)
-    with session_scope(actor.username) as s:
-        template = svc.import_template(s, actor)
+
+    def template() -> bytes:  # built when clicked (it lists every deputy and district)
+        with session_scope(actor.username) as s:
+            return svc.import_template(s, actor)
+
     st.download_button("下载导入模板", template, file_name="议案建议导入模板.xlsx", key="prop_tpl",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
     if actor.can_write("proposal"):

@@ -947,7 +947,9 @@ def r5_statement(session: Session, actor: Actor, year: int, group_id: int | None
         .join(G, G.id == sub.c.group_id)
         .join(O, O.id == sub.c.office_id)
         .outerjoin(counts, counts.c.deputy_id == sub.c.deputy_id)
-        .where(~exists().where(done.c.deputy_id == sub.c.deputy_id))
+        # NOT IN over the subquery (computed once), never a correlated NOT EXISTS: SQLite re-ran the
+        # credit union per serving deputy (quadratic: 3.9 s at 10,000 deputies, 0.1 s as NOT IN)
+        .where(sub.c.deputy_id.not_in(select(done.c.deputy_id).where(done.c.deputy_id.is_not(None))))
     )
     stmt = scope_filter(stmt, actor, sub.c.office_id, sub.c.group_id)
     if group_id:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -99,12 +100,31 @@ def db_url(_migrated_db: str) -> str:
     return _migrated_db
 
 
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    """URL of an empty migrated SQLite database (for tests that need only one backend)."""
-    url = f"sqlite:///{tmp_path / 'one.db'}"
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to the head, made once per run: each test's fresh database is a
+    copy of it (running the migrations takes about 0.35 s, copying the file under 1 ms)."""
+    path = tmp_path_factory.mktemp("template") / "head.db"
+    url = f"sqlite:///{path}"
     upgrade(url)
-    return url
+    dispose_all()  # closing the last connection writes the WAL back into the one file
+    engine = create_engine(url)
+    with engine.connect() as conn:  # and if a connection stayed open elsewhere, this does
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def migrated_sqlite(template: Path, path: Path) -> str:
+    """URL of a new, empty SQLite database at ``path``, migrated to the head (a copy of ``template``)."""
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, _sqlite_template: Path) -> str:
+    """URL of an empty migrated SQLite database (for tests that need only one backend)."""
+    return migrated_sqlite(_sqlite_template, tmp_path / "one.db")
 
 
 @dataclass
@@ -213,10 +233,9 @@ def world(db_url: str) -> District:
 
 
 @pytest.fixture
-def app_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> District:
+def app_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _sqlite_template: Path) -> District:
     """A small district in a SQLite file that app.py uses (DATABASE_URL points at it)."""
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    upgrade(url)
+    url = migrated_sqlite(_sqlite_template, tmp_path / "app.db")
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("COOKIE_KEY_FILE", str(tmp_path / "cookie_key"))  # the generated key stays here
     return build_world(url)
@@ -276,10 +295,88 @@ def _morning(day: str | date) -> datetime:
     return datetime.combine(d, time(10, 0))
 
 
+def _scan_components_once() -> None:
+    """Every AppTest scans the installed packages for Streamlit components (about 0.12 s, reading
+    the metadata of every distribution): the packages do not change during a run, so the first
+    scan's result serves every AppTest of the run."""
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = manifest_scanner.scan_component_manifests
+    found: list = []
+
+    def once(max_workers: int | None = None) -> list:
+        if not found:
+            found.append(scan(max_workers))
+        return list(found[0])
+
+    manifest_scanner.scan_component_manifests = once
+
+
+def _wait_for_script_end() -> None:
+    """AppTest waits for a script run by waking every millisecond to scan the run's events, taking
+    the interpreter lock from the script's thread each time. Here the wait is for the run's end
+    itself (its SHUTDOWN event), with the same timeout and the same error when it passes."""
+    import threading
+
+    from streamlit.runtime.scriptrunner import ScriptRunnerEvent
+    from streamlit.testing.v1 import local_script_runner
+
+    def require_widgets_deltas(runner, timeout: float = 3) -> None:  # noqa: ANN001
+        ended = threading.Event()
+
+        def on_event(sender, event, **_kw) -> None:  # noqa: ANN001
+            if event == ScriptRunnerEvent.SHUTDOWN:
+                ended.set()
+
+        runner.on_event.connect(on_event, weak=False)
+        try:
+            if runner.script_stopped() or ended.wait(timeout) or runner.script_stopped():
+                return
+        finally:
+            runner.on_event.disconnect(on_event)
+        runner.request_stop()
+        runner.join()
+        raise RuntimeError(f"AppTest script run timed out after {timeout}(s)")
+
+    local_script_runner.require_widgets_deltas = require_widgets_deltas
+
+
+def _compile_scripts_once() -> None:
+    """Every AppTest makes a new script cache, so each of its runs parses app.py and the page file,
+    rewrites them for Streamlit's magic and compiles them again (a quarter of a page test's time);
+    a server compiles them once. Here the compiled code is kept for the run, keyed by the file's
+    path, size and modification time (an edited file is compiled again) and the magic setting."""
+    import threading
+
+    from streamlit import config as st_config
+    from streamlit.runtime.scriptrunner import script_cache
+
+    compile_script = script_cache.ScriptCache.get_bytecode
+    compiled: dict[tuple, object] = {}
+    lock = threading.Lock()
+
+    def get_bytecode(self, script_path: str):  # noqa: ANN001, ANN202
+        path = os.path.abspath(script_path)
+        st_ = os.stat(path)
+        key = (path, st_.st_size, st_.st_mtime_ns, bool(st_config.get_option("runner.magicEnabled")))
+        with lock:
+            code = compiled.get(key)
+        if code is None:
+            code = compile_script(self, path)
+            with lock:
+                compiled[key] = code
+        return code
+
+    script_cache.ScriptCache.get_bytecode = get_bytecode
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Run the whole session on the day given by TEST_TODAY (``make test`` runs the suite on
     several days, so that no test depends on the day it happens to run); the real day otherwise.
     The clock is moved before any fixture runs, session fixtures included."""
+    _scan_components_once()
+    _wait_for_script_end()
+    _compile_scripts_once()
     day = os.environ.get("TEST_TODAY")
     if day:
         travel = time_machine.travel(_morning(day), tick=True)
