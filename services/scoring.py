@@ -809,8 +809,11 @@ def pro_rata_scale(fraction: float) -> float:
     return 1 / max(fraction, MIN_FRACTION) if fraction < 1 else 1.0
 
 
-def score_counts(rubric: RubricData, counts: dict[str, float], fraction: float) -> dict:
+def score_counts(rubric: RubricData, counts: dict[str, float], fraction: float,
+                 tags: list[str] | None = None) -> dict:
     """Score one deputy from fact counts (tag -> count): pure function shared by ranking and drill-down.
+    ``tags``: the rubric rows' count keys (``row_tag``), when the caller scores many deputies with
+    one rubric and has worked them out once.
 
     Returns {"rows": {row index: points after the row's own cap and pro-rating},
     "groups": {cap group: (sum, cap)}, "focus": {F: score}, "raw": {F: before focus cap},
@@ -820,8 +823,9 @@ def score_counts(rubric: RubricData, counts: dict[str, float], fraction: float) 
     row_pts: dict[int, float] = {}
     group_sum: dict[tuple[str, str], float] = defaultdict(float)
     group_cap: dict[tuple[str, str], float] = {}
+    tags = tags if tags is not None else [row_tag(r) for r in rubric.rows]
     for i, r in enumerate(rubric.rows):
-        n = counts.get(row_tag(r), 0)
+        n = counts.get(tags[i], 0)
         pts = n * r["points"]
         if r["focus"] != DEDUCT:
             pts *= scale
@@ -944,10 +948,11 @@ def compute(session: Session, rubric_id: int, year: int, scope: Actor | None = N
     volume = dict(session.execute(select(distinct_rec.c.deputy_id, func.count()).group_by(distinct_rec.c.deputy_id)).all())
     sat = _satisfaction(session, year)
     outcome_tags = [_tag(f, None) for f in OUTCOME_FACTS]
+    row_tags = [row_tag(r) for r in rubric.rows]
     out = []
     for d in deps:
         c = counts.get(d["id"], {})
-        s = score_counts(rubric, c, d["fraction"])
+        s = score_counts(rubric, c, d["fraction"], row_tags)
         satisfaction = sat.get(d["id"])
         out.append({
             **d, "focus": s["focus"], "deduction": s["deduction"], "total": s["total"],
