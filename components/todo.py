@@ -18,10 +18,8 @@ def my_todo(actor: Actor) -> None:
     """Draw 我的待办 for ``actor`` (each row opens its record) and, for supervisors and leaders,
     the workload per staff member and the case ageing."""
     with session_scope(actor.username) as s:
-        items = todo.my_todo(s, actor)
-        totals = todo.totals(s, actor)
-        counts = todo.staff_counts(s, actor) if todo.sees_workload(actor) else None
-        ages = todo.ageing(s, actor) if todo.sees_workload(actor) else None
+        view = todo.board(s, actor)  # kept until the next write (shared: read only)
+    items, totals, counts, ages = view.items, view.totals, view.staff_counts, view.ageing
     pages = st.session_state.get("_pages", {})
     st.subheader("我的待办")
     if not items:

@@ -24,9 +24,8 @@ def render() -> None:
     years = year_options()
     year = st.selectbox("年度", years, index=years.index(param_year()), key="db_year", format_func=lambda y: f"{y}年")
     with session_scope(actor.username) as s:
-        parts = svc.sections(s, actor, year)
-        trend = svc.trend(s, actor, year)
-        offices = svc.by_office(s, actor, year) if not actor.scoped else []
+        view = svc.overview(s, actor, year)  # cached until the next write (shared: read only)
+    parts, trend, offices = view.sections, view.trend, view.offices
     if param_choice("view", {"spotcheck_rect"}) == "spotcheck_rect":
         st.subheader("抽查整改事项")
         rectification_list(actor)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import date
 from types import ModuleType
 
@@ -36,6 +37,7 @@ from services import (
     spotchecks,
 )
 from services.common import Actor, Figure, scope_filter
+from services.versioned import Cache, cached
 
 LOG = logging.getLogger(__name__)
 
@@ -66,9 +68,12 @@ def _rule_no(f: Figure) -> tuple[int, str]:
     return (int(m.group(1)) if m else 99, f.rule)
 
 
+FAILED_SUFFIX = "统计暂不可用"
+
+
 def failed_tile(area: str) -> Figure:
     """The tile shown in place of an area whose figures failed (it links nowhere)."""
-    return Figure("—", f"{area}统计暂不可用", "—", "", "", {}, bad=True,
+    return Figure("—", f"{area}{FAILED_SUFFIX}", "—", "", "", {}, bad=True,
                   help="该项统计出错，已记录日志，请联系系统管理员。")
 
 
@@ -115,10 +120,49 @@ SECTION_OF: dict[ModuleType, str] = {
 def sections(session: Session, actor: Actor, year: int) -> list[tuple[str, list[Figure]]]:
     """The figures grouped in ``SECTIONS`` (each in rule order; sections without a figure for
     this actor are left out). Every area of ``SOURCES`` has a section (a test says so)."""
+    return _grouped(_area_figures(session, actor, year))
+
+
+def _grouped(areas: list[tuple[ModuleType, list[Figure]]]) -> list[tuple[str, list[Figure]]]:
     grouped: dict[str, list[Figure]] = {name: [] for name in SECTIONS}
-    for module, figs in _area_figures(session, actor, year):
+    for module, figs in areas:
         grouped[SECTION_OF[module]].extend(figs)
     return [(name, sorted(figs, key=_rule_no)) for name, figs in grouped.items() if figs]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything 工作台 shows for one user and year: the sections, the monthly trend and (for
+    a user who sees more than one office) the comparison by office."""
+
+    sections: list[tuple[str, list[Figure]]]
+    trend: list[dict]
+    offices: list[dict]
+
+
+_OVERVIEWS = Cache(64)
+
+
+def overview(session: Session, actor: Actor, year: int) -> Overview:
+    """工作台 for ``actor`` and ``year``, kept until the next write (``versioned.cached``: the
+    data version, today's date, the database; here also the user's role and scope). A repeat visit
+    with nothing written costs nothing (at 20,000 deputies the figures take about 6 s even with
+    the ranking cached). A result in which an area failed is not kept (the next visit tries again)."""
+    def compute() -> Overview:
+        areas = _area_figures(session, actor, year)
+        return Overview(_grouped(areas), trend(session, actor, year),
+                        by_office(session, actor, year) if not actor.scoped else [])
+
+    def whole(view: Overview) -> bool:
+        return not any(f.rule == "—" and f.label.endswith(FAILED_SUFFIX) for _n, figs in view.sections for f in figs)
+
+    key = ("overview", actor.username, actor.role, actor.office_id, actor.group_id, int(year))
+    return cached(session, _OVERVIEWS, key, compute, keep=whole)
+
+
+def clear_cache() -> None:
+    """Forget every cached 工作台 (tests; the data version makes entries stale by itself)."""
+    _OVERVIEWS.clear()
 
 
 def by_office(session: Session, actor: Actor, year: int) -> list[dict]:

@@ -35,8 +35,7 @@ from __future__ import annotations
 
 import math
 import re
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -81,6 +80,7 @@ from services.states import (
     values,
 )
 from services.validation import fmt_date
+from services.versioned import Cache, database_key, has_unsaved_writes
 
 M = models
 FOCUSES: list[str] = [f.value for f in Focus if f is not Focus.DEDUCT]
@@ -991,72 +991,13 @@ def _fill_r1(session: Session, year: int, rows: list[dict]) -> None:
 # ---------------------------------------------------------------- the one cache of rankings
 
 
-class _Cache:
-    """A small thread-safe LRU map (no streamlit: the service owns its cache)."""
-
-    def __init__(self, max_entries: int) -> None:
-        self.max_entries = max_entries
-        self._data: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def get(self, key: tuple) -> object | None:
-        """The value under ``key`` (None when absent); marks it recently used."""
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return self._data[key]
-            self.misses += 1
-            return None
-
-    def peek(self, key: tuple) -> object | None:
-        """The value under ``key`` (None when absent), without counting a hit or a miss."""
-        with self._lock:
-            return self._data.get(key)
-
-    def put(self, key: tuple, value: object) -> None:
-        """Store ``value``; the least recently used entry goes when full."""
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        """Forget everything."""
-        with self._lock:
-            self._data.clear()
-            self.hits = self.misses = 0
-
-    def __len__(self) -> int:
-        """Number of entries."""
-        with self._lock:
-            return len(self._data)
-
-
 CACHE_MAX_ENTRIES = 32
-_RANKINGS = _Cache(CACHE_MAX_ENTRIES)
-
-
-def _database_key(session: Session) -> str:
-    """The database a session reads (its URL without the password)."""
-    return session.get_bind().url.render_as_string(hide_password=True)
-
-
-def _has_unsaved_writes(session: Session) -> bool:
-    """True when the session's transaction wrote something not yet committed (its figures must not
-    be cached under the committed data version)."""
-    if session.new or session.dirty or session.deleted:
-        return True
-    if not session.in_transaction():
-        return False
-    return bool(session.connection().info.get(dataversion._FLAG))  # noqa: SLF001 - the write flag
+_RANKINGS = Cache(CACHE_MAX_ENTRIES)
 
 
 def ranking_key(session: Session, rubric_id: int, year: int) -> tuple:
     """The cache key of a ranking: database, rubric, year, data version, reference day, today."""
-    return (_database_key(session), int(rubric_id), int(year), dataversion.current(session),
+    return (database_key(session), int(rubric_id), int(year), dataversion.current(session),
             deputies.reference_day(year), clock.today())
 
 
@@ -1068,7 +1009,7 @@ def ranking(session: Session, rubric_id: int, year: int) -> Ranking:
     change the returned rows. The data version is read before computing, so an entry can only hold
     data as new as its key or newer, never older.
     """
-    if _has_unsaved_writes(session):
+    if has_unsaved_writes(session):
         return compute(session, rubric_id, year)
     key = ranking_key(session, rubric_id, year)
     hit = _RANKINGS.get(key)
@@ -1087,7 +1028,7 @@ def scope_ranking(session: Session, actor: Actor, rubric_id: int, year: int) -> 
     staff member's 工作台 after a write then scores an office, not the whole district."""
     if not actor.scoped:
         return ranking(session, rubric_id, year)
-    if _has_unsaved_writes(session):
+    if has_unsaved_writes(session):
         return compute(session, rubric_id, year, actor)
     key = ranking_key(session, rubric_id, year)
     whole = _RANKINGS.peek(key)

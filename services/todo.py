@@ -25,6 +25,7 @@ from db import models
 from services import deadlines, letters, opinions, quarterly, reports, scoring, workdays
 from services.common import Actor, scope_filter, today
 from services.states import RectificationStatus
+from services.versioned import Cache, cached
 
 LIMIT = 50  # rows per kind shown (the list behind each says how many in all)
 AGE_BANDS = ((0, 10, "0–10个工作日"), (11, 20, "11–20个工作日"), (21, 40, "21–40个工作日"), (41, None, "超过40个工作日"))
@@ -260,3 +261,34 @@ def ageing(session: Session, actor: Actor) -> list[dict]:
     oc = {int(b): int(n) for b, n in session.execute(oq)}
     return [{"已办理时长": label, "未办结来信（件）": lc.get(i, 0), "未办结意见（条）": oc.get(i, 0)}
             for i, (_lo, _hi, label) in enumerate(AGE_BANDS)]
+
+
+@dataclass(frozen=True)
+class Board:
+    """我的待办 as 工作台 draws it: the user's rows, the counts per kind, and for supervisors and
+    leaders the open cases per staff member and their age (None for the others)."""
+
+    items: list[Item]
+    totals: dict[str, int]
+    staff_counts: list[dict] | None
+    ageing: list[dict] | None
+
+
+_BOARDS = Cache(64)
+
+
+def board(session: Session, actor: Actor) -> Board:
+    """``my_todo``, ``totals``, ``staff_counts`` and ``ageing`` for ``actor``, kept until the next
+    write or the next day (``versioned.cached``): the rows fall due by the date, and any save in
+    any process makes them stale."""
+    def compute() -> Board:
+        workload = sees_workload(actor)
+        return Board(my_todo(session, actor), totals(session, actor),
+                     staff_counts(session, actor) if workload else None, ageing(session, actor) if workload else None)
+
+    return cached(session, _BOARDS, ("todo", actor.username, actor.role, actor.office_id, actor.group_id), compute)
+
+
+def clear_cache() -> None:
+    """Forget every kept 我的待办 (tests; the data version makes entries stale by itself)."""
+    _BOARDS.clear()

@@ -434,7 +434,9 @@ def _clear_streamlit_caches():
 def _clear_ranking_cache():
     """The ranking cache (services.scoring) is keyed by the data version, which starts again in a
     wiped test database: each test starts with it empty."""
-    from services import scoring
+    from services import dashboard, scoring, todo
 
     scoring.clear_cache()
+    dashboard.clear_cache()
+    todo.clear_cache()
     yield

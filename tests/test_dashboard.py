@@ -109,6 +109,49 @@ def test_an_area_that_fails_shows_one_error_tile(world, monkeypatch: pytest.Monk
     assert "services.hotissues" in caplog.text and "boom" in caplog.text
 
 
+def test_the_overview_is_reused_until_a_write_and_a_failure_is_never_kept(
+        travel, world, monkeypatch: pytest.MonkeyPatch) -> None:
+    """工作台 (sections, trend, comparison by office) is computed once per data version, day, user
+    and year: a second visit with nothing written reuses it; any committed write, another user, another
+    year or the next day computes it again; a result with a failed area is not kept."""
+    travel("2026-06-10")
+    _example(world, 2026)
+    admin, leader = world.admin(), world.leader()
+    with session_scope("admin", url=world.url) as s:
+        first = dashboard.overview(s, admin, 2026)
+        assert dashboard.overview(s, admin, 2026) is first
+        assert dashboard.overview(s, leader, 2026) is not first
+        assert dashboard.overview(s, admin, 2025) is not first
+    assert first.offices and sum(r["联系活动（次）"] for r in first.offices) == 1
+
+    def r1(view: dashboard.Overview) -> int:
+        return next(f.value for _n, figs in view.sections for f in figs if f.rule == "R1")
+
+    with session_scope("staff", url=world.url) as s:  # a second activity for deputy 0: R1 met
+        a = M.Activity(held_on=date(2026, 5, 3), place="社区", district_id=world.districts[0],
+                       group_id=world.groups[0], office_id=world.offices[0], organiser="代表个人", kind="问需",
+                       targets=["一般选民"], mode="走访慰问", voters_reached=5, summary="再次走访")
+        s.add(a)
+        s.flush()
+        s.add(M.ActivityDeputy(activity_id=a.id, deputy_id=world.deputies[0]))
+    with session_scope("admin", url=world.url) as s:
+        after = dashboard.overview(s, admin, 2026)
+    assert after is not first and r1(after) == r1(first) - 1
+    assert sum(r["联系活动（次）"] for r in after.offices) == 2
+    travel("2026-06-11")
+    with session_scope("admin", url=world.url) as s:
+        assert dashboard.overview(s, admin, 2026) is not after
+
+    def broken(*_a: object) -> list:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(hotissues, "figures", broken)
+    with session_scope("admin", url=world.url) as s:  # (2024: a year not visited yet)
+        failed = dashboard.overview(s, admin, 2024)
+        assert any(f.label == "热点问题统计暂不可用" for _n, figs in failed.sections for f in figs)
+        assert dashboard.overview(s, admin, 2024) is not failed  # tried again, not kept
+
+
 # ---------------------------------------------------------------- R13: which quarter
 
 

@@ -749,7 +749,7 @@ def test_the_ranking_cache_is_stale_after_any_write(world) -> None:
 
 def test_the_ranking_cache_holds_a_bounded_number_of_entries() -> None:
     """The cache forgets the least recently used entry beyond its size."""
-    cache = scoring._Cache(2)  # noqa: SLF001
+    cache = scoring.Cache(2)
     cache.put(("a",), 1)
     cache.put(("b",), 2)
     assert cache.get(("a",)) == 1

@@ -196,3 +196,25 @@ def test_the_workload_names_people_and_tells_namesakes_apart_by_login(world, ite
     with session_scope(url=world.url) as s:
         counts = todo.staff_counts(s, world.admin())
     assert sorted((r["工作人员"], r["用户名"]) for r in counts) == [("王工作", "staff"), ("王工作", "wang2")]
+
+
+def test_the_board_is_kept_until_a_write_or_the_next_day(world, travel) -> None:
+    """工作台's 我的待办 is computed once per data version, day and user: a repeat visit reuses it, a
+    new letter (any committed write) or the next day computes it again, another user gets their own."""
+    travel(TODAY)
+    admin, leader = world.admin(), world.leader()
+    with session_scope(url=world.url) as s:
+        first = todo.board(s, admin)
+        assert todo.board(s, admin) is first and todo.board(s, leader) is not first
+    assert "来信" not in {i.kind for i in first.items}
+    with session_scope("admin", world.url) as s:
+        letters.register(s, admin, {"mailbox_id": world.mailboxes[0], "received_on": date(2026, 5, 6),
+                                    "writer_name": "张三丰", "writer_phone": "13812341234", "summary": "路灯损坏",
+                                    "category": "城乡建设"})
+    with session_scope(url=world.url) as s:
+        after = todo.board(s, admin)
+    assert after is not first and [i.kind for i in after.items].count("来信") == 1
+    travel("2026-06-16")
+    with session_scope(url=world.url) as s:
+        assert todo.board(s, admin) is not after
+        assert todo.board(s, leader).staff_counts is not None
