@@ -12,6 +12,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from components.guard import at_click
 from services import clock
 
 PNG_FONT = "Noto Sans CJK SC"  # the Chinese font of exported pictures (fonts-noto-cjk)
@@ -203,6 +204,6 @@ def show(chart: alt.TopLevelMixin, key: str, name: str, **kwargs):  # noqa: ANN2
     """Draw a chart and a 下载图片 button under it (PNG made only when clicked); returns what
     st.altair_chart returns (the selection when ``on_select`` is given)."""
     event = st.altair_chart(chart, key=key, **kwargs)
-    st.download_button("下载图片", data=lambda: to_png(chart), file_name=f"{name}_{clock.today():%Y-%m-%d}.png",
+    st.download_button("下载图片", data=at_click(lambda: to_png(chart)), file_name=f"{name}_{clock.today():%Y-%m-%d}.png",
                        mime="image/png", key=f"{key}__png", on_click="ignore", icon=":material/image:")
     return event

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from db.engine import session_scope
 from services import auth
 from services.common import PAGES, Actor
+
+_PAGE_ACTOR = "_page_actor"  # the user the page now on screen was drawn for (require_page)
+REFUSED = "登录已失效或权限已变更（已退出、密码已修改、账号已停用或角色已调整），请刷新页面并重新登录后再下载。"
+
+
+class DownloadRefused(PermissionError):
+    """A file asked for from a page whose login or permissions no longer hold."""
 
 
 def current_actor() -> Actor | None:
@@ -32,7 +41,30 @@ def require_page(page: str) -> Actor:
         st.stop()
     title = PAGES[page][0]
     st.title(title)
+    st.session_state[_PAGE_ACTOR] = actor
     return actor
+
+
+def at_click(build: Callable[[], bytes]) -> Callable[[], bytes]:
+    """The data of a download button, built when it is clicked (``st.download_button(data=...)``),
+    and only if the login still holds then: Streamlit runs it outside the page's run, so none of
+    the page's checks (login, role, idle timeout) run at the click. ``auth.still_allowed`` decides,
+    for the user and login the page was drawn for; refused, no file is built."""
+    from services import settings
+
+    seen = st.session_state.get(_PAGE_ACTOR)
+    started = st.session_state.get("session_started_at")
+
+    def checked() -> bytes:
+        if seen is None or started is None:
+            raise DownloadRefused(REFUSED)
+        with session_scope("system") as s:
+            ok = auth.still_allowed(s, seen, started, int(settings.get(s, "idle_timeout_minutes")))
+        if not ok:
+            raise DownloadRefused(REFUSED)
+        return build()
+
+    return checked
 
 
 def opened_directly() -> None:

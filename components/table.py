@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from components.guard import at_click
 from components.params import ignore_bad, param_period
 from components.text import alert
 from services import clock
@@ -344,7 +345,7 @@ def data_table(
                 return to_xlsx({export_name[:31]: frame}, title=export_title or export_name, notes=notes)
 
             st.download_button(
-                "导出 Excel", data=_export, file_name=f"{export_name}_{clock.today():%Y-%m-%d}.xlsx",
+                "导出 Excel", data=at_click(_export), file_name=f"{export_name}_{clock.today():%Y-%m-%d}.xlsx",
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 key=f"{key}__export", on_click="ignore",
             )

@@ -20,7 +20,7 @@ from components.forms import (
     run_write,
     show_flash,
 )
-from components.guard import require_page
+from components.guard import at_click, require_page
 from components.params import param_choice, param_year, year_options
 from components.table import Filter, data_table
 from components.text import alert, safe_md
@@ -454,7 +454,7 @@ def _import(actor: Actor) -> None:
             with session_scope(actor.username) as s:
                 return svc.import_template(s, actor)
 
-        st.download_button("下载导入模板", data=template, file_name="联系选民活动台账导入模板.xlsx",
+        st.download_button("下载导入模板", data=at_click(template), file_name="联系选民活动台账导入模板.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            key="act_tpl", on_click="ignore")
         n = st.session_state.get("act_upload__n", 0)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components.forms import field_error, intent, keep_drawn, run_write, show_flash
-from components.guard import require_page
+from components.guard import at_click, require_page
 from components.params import param_choice, param_year, year_options
 from components.table import Filter, data_table
 from components.text import alert, safe_md
@@ -133,7 +133,7 @@ def _directory(actor: Actor) -> None:
             with session_scope(actor.username) as s:
                 return bodies.export_xlsx(s, actor)
 
-        c1.download_button("导出名录（可修改后导入）", data, file_name="承办单位名录.xlsx", key="bd_export")
+        c1.download_button("导出名录（可修改后导入）", at_click(data), file_name="承办单位名录.xlsx", key="bd_export")
         up = c2.file_uploader("导入名录（列：名称、类别、上级单位、状态）", type=["xlsx"], key="bd_upload")
         if up is not None and c2.button("导入", key="bd_import"):
             try:

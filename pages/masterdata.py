@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components.forms import Intent, field_error, intent, keep_drawn, run_write, show_flash
-from components.guard import require_page
+from components.guard import at_click, require_page
 from components.table import Filter, data_table
 from components.text import alert, safe_md
 from db.engine import session_scope
@@ -534,9 +534,9 @@ def _import_section(actor: Actor, kind: str) -> None:
         with session_scope(actor.username) as s:
             return deputy_io.export_deputies(s, actor) if is_dep else deputy_io.export_groups(s, actor)
 
-    c1.download_button(f"下载{what}导入模板", data=template, file_name=f"{what}导入模板.xlsx", mime=XLSX,
+    c1.download_button(f"下载{what}导入模板", data=at_click(template), file_name=f"{what}导入模板.xlsx", mime=XLSX,
                        key=f"md_io_{kind}_tpl", on_click="ignore")
-    c2.download_button(f"导出全部{what}（可修改后再导入）", data=export,
+    c2.download_button(f"导出全部{what}（可修改后再导入）", data=at_click(export),
                        file_name=f"{what}名单_{clock.today():%Y-%m-%d}.xlsx", mime=XLSX,
                        key=f"md_io_{kind}_exp", on_click="ignore")
     if is_dep is False and actor.group_id is not None:

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from components import charts
-from components.guard import require_page
+from components.guard import at_click, require_page
 from components.params import param_choice, param_int, param_year, year_options
 from components.text import alert
 from db.engine import session_scope
@@ -101,7 +101,7 @@ def render() -> None:
     st.divider()
     name = f"{h['姓名']}_{year}年度履职档案"
     c1, c2 = st.columns(2)
-    c1.download_button("导出 Word（打印）", lambda: svc.to_docx(data), file_name=f"{name}.docx", key="pf_docx", on_click="ignore",
+    c1.download_button("导出 Word（打印）", at_click(lambda: svc.to_docx(data)), file_name=f"{name}.docx", key="pf_docx", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     with c2:
         if documents.pdf_converter():

@@ -7,7 +7,7 @@ import streamlit as st
 
 from components.bodies import body_picker
 from components.forms import confirm, field_error, intent, keep_drawn, run_write, show_flash
-from components.guard import require_page
+from components.guard import at_click, require_page
 from components.params import param_year, year_options
 from components.table import Filter, data_table
 from components.text import alert, safe_md
@@ -292,7 +292,7 @@ def _import_export(actor: Actor) -> None:
         with session_scope(actor.username) as s:
             return svc.import_template(s, actor)
 
-    st.download_button("下载导入模板", template, file_name="议案建议导入模板.xlsx", key="prop_tpl",
+    st.download_button("下载导入模板", at_click(template), file_name="议案建议导入模板.xlsx", key="prop_tpl",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
     if actor.can_write("proposal"):
         n = st.session_state.get("prop_upload__n", 0)
@@ -322,7 +322,7 @@ def _import_export(actor: Actor) -> None:
         with session_scope(actor.username) as s:
             return svc.export_xlsx(s, actor, {"year": year})
 
-    st.download_button("导出 Excel（可按模板重新导入）", export, key="prop_export",
+    st.download_button("导出 Excel（可按模板重新导入）", at_click(export), key="prop_export",
                        file_name=f"议案建议_{clock.today():%Y-%m-%d}.xlsx", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from components.forms import field_error, intent, run_write, show_flash
-from components.guard import require_page
+from components.guard import at_click, require_page
 from components.params import param_choice, param_int, param_year, year_options
 from components.table import Filter, Order, data_table, order_labels, rows_fetch
 from components.text import alert, safe_md
@@ -105,9 +105,9 @@ def _summary(actor: Actor, groups: dict[int, str]) -> None:
             st.caption("暂无。")
     name = f"{data['group']}{year}年第{quarter}季度汇总"
     d1, d2, _ = st.columns([1, 1, 2])
-    d1.download_button("导出 Excel（上报格式）", data=lambda: quarterly.to_xlsx(data), file_name=f"{name}.xlsx",
+    d1.download_button("导出 Excel（上报格式）", data=at_click(lambda: quarterly.to_xlsx(data)), file_name=f"{name}.xlsx",
                        mime=XLSX, key="qs_xlsx", on_click="ignore")
-    d2.download_button("导出 Word（打印）", data=lambda: quarterly.to_docx(data), file_name=f"{name}.docx",
+    d2.download_button("导出 Word（打印）", data=at_click(lambda: quarterly.to_docx(data)), file_name=f"{name}.docx",
                        mime=DOCX, key="qs_docx", on_click="ignore")
     st.caption(f"联络员：{safe_md(data['liaison'] or '未登记')}")
     show_flash("qs_submit")

@@ -10,7 +10,7 @@ import streamlit as st
 
 from components import charts
 from components.forms import end_intent, field_error, intent, keep_drawn, run_write, show_flash
-from components.guard import require_page
+from components.guard import at_click, require_page
 from components.params import param_choice
 from components.rectifications import rectification_list
 from components.table import Filter, data_table
@@ -231,7 +231,7 @@ def _open_form(actor: Actor) -> None:
         with session_scope(actor.username) as s:
             return sc.announcement_docx(s, actor, cid)
 
-    st.download_button("下载抽查公告（Word）", data=_notice, mime=DOCX, key=f"sc_notice_{cid}", on_click="ignore",
+    st.download_button("下载抽查公告（Word）", data=at_click(_notice), mime=DOCX, key=f"sc_notice_{cid}", on_click="ignore",
                        file_name=f"第{cid}号抽查公告_{clock.today():%Y-%m-%d}.docx")
     form = f"sc_open_{cid}"
     can = actor.can_write("spotcheck")
@@ -515,13 +515,13 @@ def _history_tab(actor: Actor, groups: dict[int, str], checks: dict[int, str]) -
                 return sc.verification_sheet(s, actor, check_id)
 
         c1, c2, c3 = st.columns(3)
-        c3.download_button("抽查验证单（Word）", data=_sheet, mime=DOCX,
+        c3.download_button("抽查验证单（Word）", data=at_click(_sheet), mime=DOCX,
                            file_name=f"第{check_id}号抽查验证单_{clock.today():%Y-%m-%d}.docx",
                            key="sc_export_sheet", on_click="ignore")
-        c1.download_button("导出 Excel（规则、来源、指纹、样本、核查结果）", data=_xlsx, mime=XLSX,
+        c1.download_button("导出 Excel（规则、来源、指纹、样本、核查结果）", data=at_click(_xlsx), mime=XLSX,
                            file_name=f"第{check_id}号抽查记录_{clock.today():%Y-%m-%d}.xlsx",
                            key="sc_export_xlsx", on_click="ignore")
-        c2.download_button("导出打印版 Word", data=_docx, mime=DOCX,
+        c2.download_button("导出打印版 Word", data=at_click(_docx), mime=DOCX,
                            file_name=f"第{check_id}号抽查记录_{clock.today():%Y-%m-%d}.docx",
                            key="sc_export_docx", on_click="ignore")
     st.markdown("**各代表组评定趋势**")

@@ -161,6 +161,20 @@ def session_still_valid(session: Session, username: str, started_at: datetime) -
     return u.tokens_valid_after is None or started_at >= u.tokens_valid_after
 
 
+def still_allowed(session: Session, seen: Actor, started_at: datetime, idle_minutes: int) -> bool:
+    """Whether work begun on a page drawn for ``seen`` may still go on (a file built when its
+    button is clicked, outside the page's own run and its checks): the login is still good (no
+    logout, password change or deactivation since ``started_at``), the account has the role and
+    scope the page was drawn for, and the login is not idle past the timeout (the click counts as
+    a use)."""
+    if not session_still_valid(session, seen.username, started_at):
+        return False
+    now = load_actor(session, seen.username)
+    if now is None or (now.role, now.office_id, now.group_id) != (seen.role, seen.office_id, seen.group_id):
+        return False
+    return touch_login(session, seen.username, started_at, idle_minutes)
+
+
 def revoke_sessions(session: Session, username: str) -> None:
     """Refuse every cookie issued to this user before now (logout everywhere)."""
     u = session.execute(select(models.User).where(models.User.username == username)).scalar_one_or_none()

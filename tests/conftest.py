@@ -345,7 +345,8 @@ def _compile_scripts_once() -> None:
     """Every AppTest makes a new script cache, so each of its runs parses app.py and the page file,
     rewrites them for Streamlit's magic and compiles them again (a quarter of a page test's time);
     a server compiles them once. Here the compiled code is kept for the run, keyed by the file's
-    path, size and modification time (an edited file is compiled again) and the magic setting."""
+    path and content (an edited file is compiled again) and the magic setting."""
+    import hashlib
     import threading
 
     from streamlit import config as st_config
@@ -357,8 +358,9 @@ def _compile_scripts_once() -> None:
 
     def get_bytecode(self, script_path: str):  # noqa: ANN001, ANN202
         path = os.path.abspath(script_path)
-        st_ = os.stat(path)
-        key = (path, st_.st_size, st_.st_mtime_ns, bool(st_config.get_option("runner.magicEnabled")))
+        with open(path, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        key = (path, digest, bool(st_config.get_option("runner.magicEnabled")))
         with lock:
             code = compiled.get(key)
         if code is None:

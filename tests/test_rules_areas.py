@@ -317,3 +317,85 @@ def test_the_activity_form_checks_deputies_on_the_activity_date(world, travel):
         may = activities.deputy_options(s, w.admin(), group_id=w.groups[0], day=date(2026, 5, 15))
     assert {w.deputies[2], w.deputies[4]} <= set(march)
     assert not {w.deputies[2], w.deputies[4]} & set(may)
+
+
+def _r5_ids_as_not_exists(w, year: int, actor, group_id: int | None = None) -> set[int]:
+    """R5 as it was before the NOT IN rewrite (a correlated NOT EXISTS over the same credit union):
+    the reference the rewrite must agree with, deputy for deputy."""
+    from sqlalchemy import exists
+
+    from services import deputies
+    from services.common import scope_filter
+
+    with session_scope(url=w.url) as s:
+        sub = deputies.serving_at(year)
+        done = activities._resolved_livelihood_deputies(year)  # noqa: SLF001
+        stmt = select(sub.c.deputy_id).where(~exists().where(done.c.deputy_id == sub.c.deputy_id))
+        stmt = scope_filter(stmt, actor, sub.c.office_id, sub.c.group_id)
+        if group_id:
+            stmt = stmt.where(sub.c.group_id == group_id)
+        return set(s.execute(stmt).scalars())
+
+
+def test_r5_not_in_agrees_with_the_correlated_not_exists_in_every_credit_case(world, travel):
+    """Every way an opinion is credited (deputy in charge, the activity's deputies, the reporting
+    deputy), the year's edges, outcomes other than A, a deputy who left, a deputy in two groups in
+    the year, an activity with nobody serving: R5 lists exactly the hand-built deputies, the same as
+    the correlated NOT EXISTS, whole, per group and in an office's scope, for 2025 and 2026."""
+    w = world
+    travel("2026-06-30")
+    _resign(w, 11, date(2026, 3, 1))  # 孙强 left in 2026: listed for 2025 only
+    _move(w, 9, 0, 0, date(2026, 2, 1))  # 吴刚: group 1 then group 0 in 2026
+    a_12 = _activity(w, date(2026, 2, 1), [1, 2])
+    a_left = _activity(w, date(2025, 6, 1), [11], district=2)
+    a_2025 = _activity(w, date(2025, 6, 2), [10], district=2)
+
+    def opinion(day_resolved, *, deputy=None, activity=None, report=None, outcome="A 已解决",
+                livelihood=True, status="已解决", reason=None) -> None:
+        with session_scope("admin", url=w.url) as s:
+            if report is not None:
+                r = models.Report(deputy_id=w.deputies[report], year=day_resolved.year, form="当面述职")
+                s.add(r)
+                s.flush()
+                report = r.id
+            s.add(models.Opinion(
+                source="述职" if report else "活动", activity_id=activity, report_id=report,
+                deputy_id=None if deputy is None else w.deputies[deputy], district_id=w.districts[0],
+                group_id=w.groups[0], raised_on=date(day_resolved.year, 1, 1), content="路灯",
+                category="城乡建设", is_livelihood=livelihood, status=status, outcome=outcome,
+                resolved_on=day_resolved, unresolvable_reason=reason))
+
+    opinion(date(2026, 1, 1), deputy=0)  # in charge: 张伟
+    opinion(date(2026, 3, 1), activity=a_12)  # nobody named: 王芳 and 李娜
+    opinion(date(2026, 3, 1), deputy=3, activity=a_12)  # named in charge: 刘洋 alone
+    opinion(date(2026, 4, 1), report=4)  # a 述职 opinion: 陈静, the reporting deputy
+    opinion(date(2025, 12, 31), deputy=5)  # 杨帆: resolved in 2025, not in 2026
+    opinion(date(2026, 7, 1), deputy=6)  # 赵磊: after today (the 2026 reference day)
+    opinion(date(2026, 3, 1), deputy=7, outcome="B 正在解决")  # 黄敏: an answer, not a solution
+    opinion(date(2026, 3, 1), deputy=8, livelihood=False)  # 周杰: not a livelihood issue
+    opinion(date(2026, 3, 1), deputy=8, status="已反馈选民", reason="无条件")  # 无法解决 at heart
+    opinion(date(2026, 5, 1), deputy=9, status="已反馈选民")  # 吴刚 after his move
+    opinion(date(2025, 7, 1), activity=a_left)  # 孙强 in 2025, who left in 2026
+    opinion(date(2025, 7, 2), activity=a_2025)  # 徐丽 in 2025
+    opinion(date(2025, 8, 1), report=5)  # 杨帆 again in 2025 (two credits, one deputy)
+    d = w.deputies
+    expected = {
+        2026: {d[5], d[6], d[7], d[8], d[10]},  # 孙强 (11) no longer serves
+        2025: set(d) - {d[5], d[10], d[11]},
+    }
+    for year, want in expected.items():
+        for actor in (w.admin(), w.staff()):
+            for group_id in (None, *w.groups):
+                with session_scope(url=w.url) as s:
+                    page = activities.r5_missing(s, actor, year, 0, 100, group_id=group_id)
+                    fig = {f.rule: f.value for f in activities.figures(s, actor, year)}["R5"]
+                got = {r["id"] for r in page.rows}
+                old = _r5_ids_as_not_exists(w, year, actor, group_id)
+                assert got == old, (year, actor.role, group_id)
+                assert page.total == len(got)
+                if actor.role == "admin":
+                    if group_id is None:
+                        assert got == want, year
+                        assert fig == len(want)
+                    else:
+                        assert got <= want

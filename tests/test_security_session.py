@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
 import time_machine
 
 from db import models
@@ -143,3 +144,68 @@ def test_a_deleted_account_goes_back_to_the_login_form(app_world):
     assert not at.exception
     assert not at.session_state["authentication_status"]
     assert [w.label for w in at.text_input] == ["用户名", "密码"]
+
+
+def _export_button_data(app_world, monkeypatch):  # noqa: ANN001, ANN202
+    """Open 基础数据 as staff and keep the deferred data of its 导出全部代表 button (not clicked yet)."""
+    from streamlit.delta_generator import DeltaGenerator
+
+    from tests.conftest import goto
+
+    kept: dict = {}
+    original = DeltaGenerator.download_button
+
+    def keep(self, label, data=None, *args, **kwargs):  # noqa: ANN001, ANN202
+        kept[kwargs.get("key")] = data
+        return original(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", keep)
+    at = app_as("staff")
+    goto(at, "masterdata")
+    assert not at.exception
+    build = kept["md_io_deputies_exp"]
+    assert callable(build)
+    return build
+
+
+def _set_user(app_world, **values) -> None:  # noqa: ANN001
+    with session_scope("admin", url=app_world.url) as s:
+        u = s.query(models.User).filter_by(username="staff").one()
+        for k, v in values.items():
+            setattr(u, k, v)
+
+
+def test_a_file_asked_for_from_an_open_page_is_built_only_while_the_login_holds(app_world, monkeypatch, travel):
+    """A download's data is built when clicked, outside the page's run: it is refused (no file)
+    once the account is deactivated, the user logged out everywhere, the role or scope changed, or
+    the login idled past the timeout; built while the login holds."""
+    from components.guard import DownloadRefused
+
+    travel("2026-06-15")
+    build = _export_button_data(app_world, monkeypatch)
+    assert build()[:2] == b"PK"  # an .xlsx, while the login holds
+    _set_user(app_world, active=False)
+    with pytest.raises(DownloadRefused):
+        build()
+    _set_user(app_world, active=True)
+    assert build()[:2] == b"PK"
+    _set_user(app_world, role="leader", office_id=None)
+    with pytest.raises(DownloadRefused):
+        build()
+    _set_user(app_world, role="staff", office_id=app_world.offices[0])
+    assert build()[:2] == b"PK"
+    with time_machine.travel(datetime(2026, 6, 15, 10, 5), tick=True):  # logged out everywhere, 5 minutes on
+        with session_scope("admin", url=app_world.url) as s:
+            auth.revoke_sessions(s, "staff")
+        with pytest.raises(DownloadRefused):
+            build()
+
+
+def test_a_file_asked_for_after_the_idle_timeout_is_refused(app_world, monkeypatch, travel):
+    from components.guard import DownloadRefused
+
+    travel("2026-06-15")
+    build = _export_button_data(app_world, monkeypatch)
+    travel("2026-06-16")  # a day later: far past the 30-minute timeout
+    with pytest.raises(DownloadRefused):
+        build()
