@@ -9,6 +9,7 @@ import streamlit as st
 import streamlit_authenticator as stauth
 
 from components import params
+from components.guard import chinese_download_errors
 from components.text import alert, safe_md
 from db import stats
 from db.engine import database_url, session_scope
@@ -184,10 +185,18 @@ def login_form(authenticator: stauth.Authenticate) -> bool:
     return True
 
 
+# what a browser tab keeps when its login ends: the cookie component's answers and the
+# authenticator's logout flag. Everything else was kept for the login that ended (a writer's revealed
+# phone, a generated 交办单, the page's user, open records, filters) and must not reach the next
+# person who logs in at the same tab.
+KEEP_ON_LOGOUT = frozenset({"init", "set", "delete", "get_all", "logout"})
+
+
 def end_session(authenticator: stauth.Authenticate) -> None:
-    """Forget the login in this browser session and delete the cookie."""
-    for k in ("session_started_at", "username", "name", "roles", "email"):
-        st.session_state.pop(k, None)
+    """Forget the login in this browser session (and all the pages kept for it) and delete the cookie."""
+    for k in list(st.session_state.keys()):
+        if k not in KEEP_ON_LOGOUT:
+            del st.session_state[k]
     st.session_state["authentication_status"] = None
     try:
         authenticator.cookie_controller.delete_cookie()
@@ -309,4 +318,5 @@ def main() -> None:
 
 
 _quiet_page_not_found()
+chinese_download_errors()
 main()

@@ -209,3 +209,83 @@ def test_a_file_asked_for_after_the_idle_timeout_is_refused(app_world, monkeypat
     travel("2026-06-16")  # a day later: far past the 30-minute timeout
     with pytest.raises(DownloadRefused):
         build()
+
+
+@pytest.mark.parametrize("ends", ["logout", "idle"])
+def test_nothing_kept_for_one_login_reaches_the_next_login_at_the_same_tab(app_world, travel, ends):
+    """A shared office computer: staff reveal a writer's phone and make a 交办单 with it, then log out
+    (or walk away past the idle timeout); the leader logs in at the same browser tab. Whatever the
+    pages kept in the tab for the staff member (the revealed data, the generated file, the open
+    letter, the page's user) is gone: the leader sees the writer masked and no file."""
+    from services import letters
+
+    travel(DAY)
+    with session_scope("staff") as s:
+        lid = letters.register(s, app_world.staff(), {
+            "mailbox_id": app_world.mailboxes[0], "deputy_id": app_world.deputies[0], "received_on": DAY,
+            "writer_name": "张三丰", "writer_phone": "13812341234", "summary": "路灯", "category": "城乡建设"}).id
+        letters.transition(s, app_world.staff(), lid, "已交代表")
+    with _at(0):
+        at = app_as("staff", "mailbox")
+        at.session_state["lt_open"] = lid
+        at.run()
+        at.button(key=f"lt_reveal_{lid}").click().run()
+        at.checkbox(key=f"lt_ho_writer_{lid}").check().run()
+        at.button(key=f"lt_ho_{lid}").click().run()
+        assert not at.exception
+        assert "13812341234" in str([d.value.to_dict() for d in at.dataframe])
+        assert [b for b in at.get("download_button") if b.proto.label == "下载交办单（.docx）"]
+    with _at(1):
+        if ends == "logout":
+            at.sidebar.button(key="logout_btn").click().run()
+    if ends == "idle":
+        with _at(40):
+            at.run()
+    assert _logged_out(at)
+    kept = set(at.session_state._state.filtered_state)  # noqa: SLF001 - every key the tab still holds
+    assert kept <= {"init", "set", "delete", "get_all", "logout", "authentication_status", "name", "username", "email", "roles",
+                    "login_username", "login_password", "FormSubmitter:login-登录", "_bad_url_params"}, kept
+    with _at(41):  # the leader logs in at the same tab
+        at.session_state["authentication_status"] = True
+        at.session_state["username"] = at.session_state["name"] = "leader"
+        at.session_state["session_started_at"] = datetime.combine(DAY, datetime.min.time()) + timedelta(hours=10, minutes=41)
+        at.run()
+        from tests.conftest import goto
+
+        goto(at, "mailbox")
+        at.session_state["lt_open"] = lid
+        at.run()
+        assert not at.exception
+        shown = str([d.value.to_dict() for d in at.dataframe])
+        assert "138****1234" in shown and "13812341234" not in shown
+        assert not [b for b in at.get("download_button") if b.proto.label == "下载交办单（.docx）"]
+
+
+def test_a_refused_or_failed_download_says_why_in_chinese(app_world, monkeypatch, travel):
+    """At the click Streamlit runs the download's data in its own handler, which answered a refused
+    (or failed) file with the English "Failed to generate file for download" and no way forward:
+    the refusal now says in Chinese what happened and what to do; another failure says so in Chinese."""
+    import asyncio
+
+    from streamlit.proto.BackMsg_pb2 import BackendOperationRequest
+    from streamlit.runtime.backend_operation_handler import DeferredFileHandler
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    from components.guard import FAILED, REFUSED
+
+    travel("2026-06-15")
+    build = _export_button_data(app_world, monkeypatch)  # app.py has run: its handler is installed
+    files = MediaFileManager(MemoryMediaFileStorage("/media"))
+    handler = DeferredFileHandler(lambda: files)
+
+    def click(data):  # noqa: ANN001, ANN202 - what the browser's click on the button asks for
+        request = BackendOperationRequest(request_id="r1")
+        request.deferred_file.file_id = files.add_deferred(data, "application/octet-stream", "1.2")
+        return asyncio.run(handler.handle(request, "session"))
+
+    answer = click(build)
+    assert answer.deferred_file.url and not answer.error_msg  # the login holds: the file
+    assert click(lambda: 1 / 0).error_msg == FAILED
+    _set_user(app_world, active=False)
+    assert click(build).error_msg == REFUSED
