@@ -266,6 +266,7 @@ def test_a_refused_or_failed_download_says_why_in_chinese(app_world, monkeypatch
     (or failed) file with the English "Failed to generate file for download" and no way forward:
     the refusal now says in Chinese what happened and what to do; another failure says so in Chinese."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from streamlit.proto.BackMsg_pb2 import BackendOperationRequest
     from streamlit.runtime.backend_operation_handler import DeferredFileHandler
@@ -282,7 +283,11 @@ def test_a_refused_or_failed_download_says_why_in_chinese(app_world, monkeypatch
     def click(data):  # noqa: ANN001, ANN202 - what the browser's click on the button asks for
         request = BackendOperationRequest(request_id="r1")
         request.deferred_file.file_id = files.add_deferred(data, "application/octet-stream", "1.2")
-        return asyncio.run(handler.handle(request, "session"))
+        # Streamlit answers the click on its server's event-loop thread, not the script's; running it
+        # on a thread of its own also keeps it clear of an event loop another test left running here
+        # (Playwright's sync API keeps one in the main thread while the browser tests' browser lives).
+        with ThreadPoolExecutor(max_workers=1) as server_thread:
+            return server_thread.submit(asyncio.run, handler.handle(request, "session")).result()
 
     answer = click(build)
     assert answer.deferred_file.url and not answer.error_msg  # the login holds: the file
