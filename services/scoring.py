@@ -8,11 +8,12 @@ and every score can be recomputed with the version it was published with.
 How a score is computed (``compute``):
 1. Who is scored: ``services.deputies.served_in`` (everyone who served some of the year, in the
    group of their last period in the year, with the exact fraction days served ÷ days in the year).
-2. One grouped query in the database: every fact the rubric names is a subquery yielding
+2. Counted in the database: every fact the rubric names is a subquery yielding
    (deputy, fact, record kind, record id) for the year, built from the shared rules of
    ``services.rules`` (who is credited with an opinion or a letter, what is resolved, what a spot
-   check voided, what was attended or missed); they are joined with UNION ALL and counted
-   GROUP BY deputy, fact. Facts are listed in ``FACTS``. Every fact counts only records dated up
+   check voided, what was attended or missed); joined with UNION ALL they are the fact rows
+   (``_union``). ``count_facts`` counts those rows per deputy and fact (letters and opinions in one
+   pass per family, by the same conditions). Facts are listed in ``FACTS``. Every fact counts only records dated up
    to the year's reference day (``deputies.reference_day``): the current year never counts the
    future. The drill-down (``score_details``) lists the rows of the very same query.
 3. On that small per-deputy result: points = count × points of the row; a row's own cap; rows
@@ -43,6 +44,7 @@ from sqlalchemy import (
     Date,
     String,
     and_,
+    case,
     cast,
     func,
     literal,
@@ -210,18 +212,26 @@ def _proposals(kinds: tuple[str, ...] | None, lead: bool | None, law: bool = Fal
     return build
 
 
-def opinion_facts(lo: date, hi: date, *, resolved: bool, livelihood: bool = False):  # noqa: ANN201
-    """SELECT deputy_id, record_id (opinion), day, label of the opinions credited to each deputy
-    (rules.opinion_credit): forwarded (raised between lo and hi, status in rules.OPINION_FORWARDED)
-    or resolved (rules.opinion_resolved between lo and hi). The score (F3) and the 履职档案 use it."""
+def opinion_condition(lo: date, hi: date, *, resolved: bool, livelihood: bool = False) -> list:
+    """The conditions on ``models.Opinion`` of an opinion fact: forwarded (raised between lo and hi,
+    status in rules.OPINION_FORWARDED) or resolved (rules.opinion_resolved between lo and hi),
+    optionally only 民生 opinions. ``opinion_facts`` lists them; ``compute`` counts them."""
     O = M.Opinion
     if resolved:
-        where, day = [rules.opinion_resolved(lo, hi)], O.resolved_on
+        where = [rules.opinion_resolved(lo, hi)]
     else:
-        where, day = [O.raised_on.between(lo, hi), O.status.in_(rules.OPINION_FORWARDED)], O.raised_on
+        where = [O.raised_on.between(lo, hi), O.status.in_(rules.OPINION_FORWARDED)]
     if livelihood:
         where.append(O.is_livelihood.is_(True))
-    credit = rules.opinion_credit(where).subquery("credit")
+    return where
+
+
+def opinion_facts(lo: date, hi: date, *, resolved: bool, livelihood: bool = False):  # noqa: ANN201
+    """SELECT deputy_id, record_id (opinion), day, label of the opinions credited to each deputy
+    (rules.opinion_credit) that meet ``opinion_condition``. The score (F3) and its drill-down use it."""
+    O = M.Opinion
+    day = O.resolved_on if resolved else O.raised_on
+    credit = rules.opinion_credit(opinion_condition(lo, hi, resolved=resolved, livelihood=livelihood)).subquery("credit")
     return (select(credit.c.deputy_id.label("deputy_id"), O.id.label("record_id"), day.label("day"),
                    _s(O.content).label("label"))
             .join(O, O.id == credit.c.opinion_id))
@@ -234,13 +244,21 @@ def _opinions(resolved: bool):  # noqa: ANN202
     return build
 
 
+def _opinion_condition(resolved: bool):  # noqa: ANN202
+    """The conditions of an opinion fact (``opinion_condition``), in a builder's signature."""
+    def condition(lo: date, hi: date, cond: str | None, kinds: tuple | None) -> list:
+        return opinion_condition(lo, hi, resolved=resolved, livelihood=cond == "livelihood")
+    return condition
+
+
 SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASIC)
 
 
-def letter_facts(lo: date, hi: date, what: str):  # noqa: ANN201
-    """SELECT deputy_id, record_id (letter), day, label of the letters received between lo and hi
-    credited to their deputy (rules.letter_credit): ``forwarded`` (status in rules.LETTER_FORWARDED),
-    ``resolved`` (rules.letter_resolved), ``satisfied`` (fed back, writer satisfied) or ``all``."""
+def letter_condition(lo: date, hi: date, what: str) -> list:
+    """The conditions on ``models.Letter`` of a letter fact: received between lo and hi and
+    ``forwarded`` (status in rules.LETTER_FORWARDED), ``resolved`` (rules.letter_resolved),
+    ``satisfied`` (fed back, writer satisfied) or ``all``. ``letter_facts`` lists them; ``compute``
+    counts them."""
     L = M.Letter
     where = [L.received_on.between(lo, hi)]
     if what == "forwarded":
@@ -249,7 +267,14 @@ def letter_facts(lo: date, hi: date, what: str):  # noqa: ANN201
         where.append(rules.letter_resolved())
     elif what == "satisfied":
         where.extend([L.status == LetterStatus.FED_BACK, L.satisfaction.in_(SATISFIED)])
-    credit = rules.letter_credit(where).subquery("credit")
+    return where
+
+
+def letter_facts(lo: date, hi: date, what: str):  # noqa: ANN201
+    """SELECT deputy_id, record_id (letter), day, label of the letters credited to their deputy
+    (rules.letter_credit) that meet ``letter_condition``."""
+    L = M.Letter
+    credit = rules.letter_credit(letter_condition(lo, hi, what)).subquery("credit")
     return (select(credit.c.deputy_id.label("deputy_id"), L.id.label("record_id"), L.received_on.label("day"),
                    _s(L.code).label("label"))
             .join(L, L.id == credit.c.letter_id))
@@ -260,6 +285,13 @@ def _letters(what: str):  # noqa: ANN202
     def build(session: Session, lo: date, hi: date, cond: str | None, kinds: tuple | None):  # noqa: ANN202
         return letter_facts(lo, hi, what)
     return build
+
+
+def _letter_condition(what: str):  # noqa: ANN202
+    """The conditions of a letter fact (``letter_condition``), in a builder's signature."""
+    def condition(lo: date, hi: date, cond: str | None, kinds: tuple | None) -> list:
+        return letter_condition(lo, hi, what)
+    return condition
 
 
 def _reports(what: str):  # noqa: ANN202
@@ -313,6 +345,11 @@ class Fact:
     builder: object
     deduction: bool = False
     default_kinds: tuple[str, ...] | None = None
+    # facts of one family (``FAMILIES``: the letters or the opinions credited to a deputy) are
+    # counted together in one pass over the family's records: ``condition`` gives the fact's
+    # conditions on the family's table, the same ones its ``builder`` lists
+    family: str | None = None
+    condition: object = None
 
     @property
     def attendance(self) -> bool:
@@ -335,11 +372,16 @@ FACTS: dict[str, Fact] = {
                               _proposals((ProposalKind.SUGGESTION, ProposalKind.CRITICISM), False)),
     "publicity": Fact("宣传活动", "宣传法制", _publicity((PublicityKind.PUBLICITY,))),
     "activity_wenji": Fact("问计活动", RecordKind.ACTIVITY, _activities(ActivityKind.WENJI)),
-    "opinion_forwarded": Fact("群众意见已转交", "群众意见", _opinions(False)),
-    "opinion_resolved": Fact("群众意见已解决（A类）", "群众意见", _opinions(True)),
-    "letter_forwarded": Fact("来信已转办", RecordKind.LETTER, _letters("forwarded")),
-    "letter_resolved": Fact("来信已解决（A类）", RecordKind.LETTER, _letters("resolved")),
-    "letter_satisfied": Fact("来信人反馈满意", RecordKind.LETTER, _letters("satisfied")),
+    "opinion_forwarded": Fact("群众意见已转交", "群众意见", _opinions(False), family="opinion",
+                              condition=_opinion_condition(False)),
+    "opinion_resolved": Fact("群众意见已解决（A类）", "群众意见", _opinions(True), family="opinion",
+                             condition=_opinion_condition(True)),
+    "letter_forwarded": Fact("来信已转办", RecordKind.LETTER, _letters("forwarded"), family="letter",
+                             condition=_letter_condition("forwarded")),
+    "letter_resolved": Fact("来信已解决（A类）", RecordKind.LETTER, _letters("resolved"), family="letter",
+                            condition=_letter_condition("resolved")),
+    "letter_satisfied": Fact("来信人反馈满意", RecordKind.LETTER, _letters("satisfied"), family="letter",
+                             condition=_letter_condition("satisfied")),
     "law_work": Fact("普法或法制调研", "宣传法制", _publicity((PublicityKind.LAW_EDUCATION, PublicityKind.LAW_RESEARCH))),
     "law_proposal": Fact("涉法议案建议", "议案建议", _proposals(None, None, law=True)),
     "report_f2f": Fact("当面述职", RecordKind.REPORT, _reports("f2f")),
@@ -354,6 +396,13 @@ FACTS: dict[str, Fact] = {
     "failed_spotcheck": Fact("活动记录抽查不合格", RecordKind.ACTIVITY, _failed_spotcheck, deduction=True),
 }
 OUTCOME_FACTS = ("opinion_resolved", "letter_resolved")
+
+# family -> (the rule's credit SELECT of (record id, deputy_id), which takes conditions on the
+# family's table; the table; the credit's record-id column): one row per record and deputy
+FAMILIES: dict[str, tuple] = {
+    "letter": (rules.letter_credit, M.Letter, "letter_id"),
+    "opinion": (rules.opinion_credit, M.Opinion, "opinion_id"),
+}
 
 
 def fact_options() -> dict[str, str]:
@@ -793,6 +842,61 @@ def _union(session: Session, tags: dict[str, _Spec], year: int, deputy_ids: list
     return union_all(*parts).subquery("facts")
 
 
+def count_facts(session: Session, tags: dict[str, _Spec], year: int, deputy_ids=None  # noqa: ANN001
+                ) -> tuple[dict[int, dict[str, int]], dict[int, int]]:
+    """Per deputy: how many rows each fact (tag) has in ``_union``, and the volume (distinct
+    records behind the positive facts): the numbers the ranking scores, without building the union.
+
+    A fact of a family (``FAMILIES``) is counted with the others of its family in one pass over the
+    family's credited records (a conditional sum per fact, and one for "any positive fact": the
+    credit has one row per record and deputy, so that sum counts distinct records). Every other
+    fact is one grouped query of its own rows, and its record kind's volume one query over the
+    distinct (deputy, record) pairs of its positive facts. tests/test_scoring_counts.py checks that
+    this agrees with counting the union's rows on generated data.
+    """
+    lo, hi = _year_bounds(year)
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    volume: dict[int, int] = defaultdict(int)
+
+    def scoped(stmt, col):  # noqa: ANN001, ANN202
+        return stmt.where(col.in_(deputy_ids)) if deputy_ids is not None else stmt
+
+    families: dict[str, dict[str, tuple]] = defaultdict(dict)
+    by_kind: dict[str, list] = defaultdict(list)  # record kind -> positive facts' subqueries
+    for tag, spec in tags.items():
+        fact = FACTS[spec.fact]
+        if fact.family:
+            families[fact.family][tag] = (and_(*fact.condition(lo, hi, spec.cond, spec.kinds)), not fact.deduction)
+            continue
+        sub = fact.builder(session, lo, hi, spec.cond, spec.kinds).subquery()
+        stmt = scoped(select(sub.c.deputy_id, func.count()), sub.c.deputy_id).group_by(sub.c.deputy_id)
+        for did, n in session.execute(stmt):
+            counts[did][tag] = int(n)
+        if not fact.deduction:
+            by_kind[fact.kind].append(sub)
+    for family, items in families.items():
+        credit_of, table, key = FAMILIES[family]
+        credit = credit_of([or_(*(c for c, _p in items.values()))]).subquery("credit")
+        positive = [c for c, p in items.values() if p]
+        cols = [func.sum(case((c, 1), else_=0)) for c, _p in items.values()]
+        cols.append(func.sum(case((or_(*positive), 1), else_=0)) if positive else literal(0))
+        stmt = (select(credit.c.deputy_id, *cols).join(table, table.id == credit.c[key])
+                .group_by(credit.c.deputy_id))
+        for did, *ns in session.execute(scoped(stmt, credit.c.deputy_id)):
+            for tag, n in zip(items, ns[:-1], strict=True):
+                if n:
+                    counts[did][tag] = int(n)
+            if ns[-1]:
+                volume[did] += int(ns[-1])
+    for subs in by_kind.values():
+        u = union_all(*(scoped(select(q.c.deputy_id.label("deputy_id"), q.c.record_id.label("record_id")),
+                               q.c.deputy_id) for q in subs)).subquery()
+        pairs = select(u.c.deputy_id, u.c.record_id).distinct().subquery()
+        for did, n in session.execute(select(pairs.c.deputy_id, func.count()).group_by(pairs.c.deputy_id)):
+            volume[did] += int(n)
+    return counts, volume
+
+
 def _deputies(session: Session, year: int, deputy_ids: list[int] | None = None) -> list[dict]:
     """Deputies scored in ``year`` (deputies.served_in): id, name, group of the year, office, dates,
     the exact fraction of the year served, and whether they serve on the year's reference day."""
@@ -924,8 +1028,8 @@ def _scope_deputy_ids(actor: Actor, year: int):  # noqa: ANN202
 def compute(session: Session, rubric_id: int, year: int, scope: Actor | None = None) -> Ranking:
     """Score every deputy who served in ``year`` with rubric ``rubric_id`` (see the module doc).
 
-    One grouped query counts every fact per deputy; a second counts distinct records (volume);
-    caps, pro-rating and grades are applied on that small per-deputy result. Pages use the cached
+    ``count_facts`` counts every fact per deputy and the distinct records (volume) in the
+    database; caps, pro-rating and grades are applied on that small per-deputy result. Pages use the cached
     ``ranking``; this computes afresh.
 
     ``scope`` (a staff member of one office or group) scores only the deputies of that scope: each
@@ -938,14 +1042,7 @@ def compute(session: Session, rubric_id: int, year: int, scope: Actor | None = N
     if ids is not None:
         deps = [d for d in deps if _in_scope(scope, d)]
     tags = _tags(rubric, OUTCOME_FACTS)
-    u = _union(session, tags, year, ids)
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for did, tag, n in session.execute(select(u.c.deputy_id, u.c.fact, func.count()).group_by(u.c.deputy_id, u.c.fact)):
-        counts[did][tag] = int(n)
-    positive = [t for t, spec in tags.items() if not FACTS[spec.fact].deduction]
-    distinct_rec = (select(u.c.deputy_id, u.c.kind, u.c.record_id).where(u.c.fact.in_(positive))
-                    .distinct().subquery())
-    volume = dict(session.execute(select(distinct_rec.c.deputy_id, func.count()).group_by(distinct_rec.c.deputy_id)).all())
+    counts, volume = count_facts(session, tags, year, ids)
     sat = _satisfaction(session, year)
     outcome_tags = [_tag(f, None) for f in OUTCOME_FACTS]
     row_tags = [row_tag(r) for r in rubric.rows]
