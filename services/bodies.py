@@ -475,32 +475,25 @@ def body_figures(session: Session, actor: Actor, year: int) -> list[dict]:
     return rows
 
 
-def _records(session: Session, actor: Actor, year: int, *, body_id: int | None = None,
-             outcomes: tuple[str, ...] | None = None) -> list[dict]:
-    """Letters (received), opinions (raised) and — for unscoped roles — proposals (submitted) of
-    ``year``, of one body or with one of ``outcomes``: the records behind ``body_figures`` and
-    ``unsolved``. Scope applied; writers never shown; personal data typed into the text masked for
-    the roles that see masked data."""
+def _record_statements(actor: Actor, year: int, *, body_id: int | None = None,
+                       outcomes: tuple[str, ...] | None = None) -> dict:
+    """The SELECTs behind ``_records`` (scope applied), by source: letters (received), opinions
+    (raised) and — for unscoped roles — proposals (submitted) of ``year``, of one body or with one
+    of ``outcomes``. ``_records`` lists their rows, ``unsolved_count`` counts them."""
     from datetime import date as _date
 
     from services.common import scope_filter
-    from services.validation import free_text_for
 
     L, O, P, G = models.Letter, models.Opinion, models.Proposal, models.DeputyGroup
     lo, hi = _date(year, 1, 1), _date(year, 12, 31)
-    pii = free_text_for(actor.role)
-    names = dict(session.execute(select(B.id, B.name)).all())
-    rows = []
+    out = {}
     stmt = select(L.code, L.received_on, L.category, L.summary, L.status, L.outcome, L.satisfaction, L.body_id).where(
         L.received_on.between(lo, hi))
     if body_id is not None:
         stmt = stmt.where(L.body_id == body_id)
     if outcomes is not None:
         stmt = stmt.where(L.outcome.in_(outcomes))
-    for r in session.execute(scope_filter(stmt, actor, L.office_id, L.group_id).order_by(L.received_on, L.id)):
-        rows.append({"来源": f"来信{r.code}", "日期": r.received_on, "问题类别": r.category, "内容": pii(r.summary),
-                     "承办单位": names.get(r.body_id, ""), "状态": r.status, "结果分类": r.outcome or "",
-                     "满意度": r.satisfaction or ""})
+    out["letters"] = scope_filter(stmt, actor, L.office_id, L.group_id).order_by(L.received_on, L.id)
     body = func.coalesce(O.resolved_body_id, O.body_id)
     stmt = (select(O.raised_on, O.category, O.content, O.status, O.outcome, body.label("body_id"))
             .join(G, G.id == O.group_id).where(O.raised_on.between(lo, hi)))
@@ -508,9 +501,7 @@ def _records(session: Session, actor: Actor, year: int, *, body_id: int | None =
         stmt = stmt.where(body == body_id)
     if outcomes is not None:
         stmt = stmt.where(O.outcome.in_(outcomes))
-    for r in session.execute(scope_filter(stmt, actor, G.office_id, O.group_id).order_by(O.raised_on, O.id)):
-        rows.append({"来源": "群众意见", "日期": r.raised_on, "问题类别": r.category, "内容": pii(r.content),
-                     "承办单位": names.get(r.body_id, ""), "状态": r.status, "结果分类": r.outcome or "", "满意度": ""})
+    out["opinions"] = scope_filter(stmt, actor, G.office_id, O.group_id).order_by(O.raised_on, O.id)
     if not actor.scoped:  # proposals belong to no office or group: counted for unscoped roles only
         stmt = select(P.kind, P.title, P.submitted_on, P.status, P.outcome, P.deputy_view, P.body_id).where(
             P.submitted_on.between(lo, hi))
@@ -518,7 +509,29 @@ def _records(session: Session, actor: Actor, year: int, *, body_id: int | None =
             stmt = stmt.where(P.body_id == body_id)
         if outcomes is not None:
             stmt = stmt.where(P.outcome.in_(outcomes))
-        for r in session.execute(stmt.order_by(P.submitted_on, P.id)):
+        out["proposals"] = stmt.order_by(P.submitted_on, P.id)
+    return out
+
+
+def _records(session: Session, actor: Actor, year: int, *, body_id: int | None = None,
+             outcomes: tuple[str, ...] | None = None) -> list[dict]:
+    """The rows of ``_record_statements``: the records behind ``body_figures`` and ``unsolved``.
+    Writers never shown; personal data typed into the text masked for the roles that see masked data."""
+    from services.validation import free_text_for
+
+    pii = free_text_for(actor.role)
+    names = dict(session.execute(select(B.id, B.name)).all())
+    stmts = _record_statements(actor, year, body_id=body_id, outcomes=outcomes)
+    rows = []
+    for r in session.execute(stmts["letters"]):
+        rows.append({"来源": f"来信{r.code}", "日期": r.received_on, "问题类别": r.category, "内容": pii(r.summary),
+                     "承办单位": names.get(r.body_id, ""), "状态": r.status, "结果分类": r.outcome or "",
+                     "满意度": r.satisfaction or ""})
+    for r in session.execute(stmts["opinions"]):
+        rows.append({"来源": "群众意见", "日期": r.raised_on, "问题类别": r.category, "内容": pii(r.content),
+                     "承办单位": names.get(r.body_id, ""), "状态": r.status, "结果分类": r.outcome or "", "满意度": ""})
+    if "proposals" in stmts:
+        for r in session.execute(stmts["proposals"]):
             rows.append({"来源": r.kind, "日期": r.submitted_on, "问题类别": "", "内容": pii(r.title),
                          "承办单位": names.get(r.body_id, ""), "状态": r.status, "结果分类": r.outcome or "",
                          "满意度": r.deputy_view or ""})
@@ -555,10 +568,17 @@ def unsolved(session: Session, actor: Actor, year: int, f: dict | None = None, o
     return Page(rows[offset:offset + limit], len(rows))
 
 
+def unsolved_count(session: Session, actor: Actor, year: int) -> int:
+    """How many records ``unsolved`` lists without a filter (counted in the database)."""
+    stmts = _record_statements(actor, year, outcomes=NOT_SOLVED)
+    return sum(int(session.execute(select(func.count()).select_from(q.order_by(None).subquery())).scalar_one())
+               for q in stmts.values())
+
+
 def figures(session: Session, actor: Actor, year: int) -> list[Figure]:
     """The 工作台 figure of the outcome classes: what was closed in ``year`` as B, C or D — answered,
     not solved — opening its list on the 承办单位 page."""
-    n = unsolved(session, actor, year, limit=0).total
+    n = unsolved_count(session, actor, year)
     return [Figure("R3", "已办结但未解决（B/C/D类）的来信、意见和议案建议", n, "件", "bodies",
                    {"view": "unsolved", "year": str(year)},
                    help="承办单位答复为 B 正在解决、C 列入计划逐步解决或 D 因条件限制留作参考的，"

@@ -187,8 +187,12 @@ def by_office(session: Session, actor: Actor, year: int) -> list[dict]:
                                   actor, A.office_id, A.group_id).group_by(A.office_id))
     got = grouped(scope_filter(select(L.office_id, func.count()).where(L.received_on.between(lo, hi)),
                                actor, L.office_id, L.group_id).group_by(L.office_id))
-    late = grouped(scope_filter(select(L.office_id, func.count()).where(letters.overdue_clause(session)),
-                                actor, L.office_id, L.group_id).group_by(L.office_id))
+    # grouped by an expression, not the bare column: SQLite would otherwise walk the whole
+    # (office, received) index to group as it goes, instead of taking the few open letters by status
+    # (0.6 s → 0.1 s at a million letters); office_id is never null, so the groups are the same
+    office = func.coalesce(L.office_id, 0)
+    late = grouped(scope_filter(select(office, func.count()).where(letters.overdue_clause(session)),
+                                actor, L.office_id, L.group_id).group_by(office))
     solved = grouped(scope_filter(select(G.office_id, func.count()).select_from(O).join(G, G.id == O.group_id)
                                   .where(rules.opinion_resolved(lo, hi)), actor, G.office_id, O.group_id)
                      .group_by(G.office_id))

@@ -21,7 +21,7 @@ import difflib
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, null, select
+from sqlalchemy import and_, case, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from db import audit, models
@@ -56,7 +56,16 @@ E = models.LetterEvent
 
 STATES = values(LetterStatus)
 CLOSED = (LetterStatus.FED_BACK, LetterStatus.REJECTED, LetterStatus.MERGED)
+# every other state: a letter still being handled (``still_open``)
+OPEN = tuple(s for s in LetterStatus if s not in CLOSED)
 BEFORE_REPLY = (LetterStatus.REGISTERED, LetterStatus.HANDED)
+
+
+def still_open():  # noqa: ANN201
+    """SQL condition: the letter is still being handled (not 已反馈, 不予受理 or 已合并: ``CLOSED``).
+    Written as the list of the open states, which the status index serves (NOT IN scans every letter)."""
+    return L.status.in_(OPEN)
+
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     LetterStatus.REGISTERED: (LetterStatus.HANDED, LetterStatus.REJECTED, LetterStatus.MERGED),
     LetterStatus.HANDED: (LetterStatus.REPLIED, LetterStatus.REJECTED, LetterStatus.MERGED),
@@ -294,20 +303,28 @@ class Clock:
             deadlines.Running(L.status == LetterStatus.REGISTERED, L.step_due, "handed"),
             deadlines.Running(L.status == LetterStatus.REPLIED, L.step_due, "forward"),
             deadlines.Running(L.status.in_(BEFORE_REPLY), L.reply_due, "reply"),
-            deadlines.Running(L.status.not_in(CLOSED), L.resolve_due, "feedback"),
+            deadlines.Running(still_open(), L.resolve_due, "feedback"),
         ]
 
     def clause(self, long: bool = False):  # noqa: ANN201
         """SQL condition: the letter is overdue (or long overdue) today; paused letters are not."""
-        return self.rule.clause(self.clocks(), L.paused_since, long)
+        # every clock runs in an open state only: saying so up front lets the status index pick the
+        # few open letters out of a million instead of scanning them all (the same letters)
+        return and_(still_open(), self.rule.clause(self.clocks(), L.paused_since, long))
 
     def soon_clause(self):  # noqa: ANN201
         """SQL condition: not overdue, and a running clock falls due within ``due_soon_days``."""
-        return self.rule.soon_clause(self.clocks(), L.paused_since)
+        return and_(still_open(), self.rule.soon_clause(self.clocks(), L.paused_since))
+
+    def attention_clause(self):  # noqa: ANN201
+        """SQL condition: overdue or due soon (``clause`` or ``soon_clause``: 我的待办), the open
+        states said once up front so that the status index serves the whole condition."""
+        return and_(still_open(), or_(self.rule.clause(self.clocks(), L.paused_since, False),
+                                      self.rule.soon_clause(self.clocks(), L.paused_since)))
 
     def unconfirmed_clause(self):  # noqa: ANN201
         """SQL condition: an open letter with a due date in a year whose calendar is unconfirmed."""
-        return and_(L.status.not_in(CLOSED),
+        return and_(still_open(),
                     self.cal.unconfirmed_clause(L.reply_due, L.resolve_due, L.step_due))
 
 
@@ -975,7 +992,7 @@ def _conditions(actor: Actor, f: dict, clock: Clock) -> list:
             conds.append(col == f[key])
     status = f.get("status")
     if status == "未办结":
-        conds.append(L.status.not_in(CLOSED))
+        conds.append(still_open())
     elif status:
         conds.append(L.status == status)
     if f.get("overdue") == "本周到期":
@@ -1182,7 +1199,7 @@ def merge_candidates(session: Session, actor: Actor, letter_id: int) -> dict[int
     letter = _load(session, actor, letter_id)
     since = letter.received_on - timedelta(days=DUPLICATE_DAYS)
     stmt = (select(L.id, L.code, L.summary).where(L.district_id == letter.district_id, L.id != letter.id,
-                                                  L.received_on >= since, L.status.not_in(CLOSED))
+                                                  L.received_on >= since, still_open())
             .order_by(L.received_on.desc()).limit(200))
     return {i: f"{c} {_short(s, 30)}" for i, c, s in session.execute(stmt)}
 

@@ -28,7 +28,6 @@ from db import models
 from services import letters, opinions
 from services.common import Actor, ServiceError, StaleError, ValidationError
 from services.settings import REGISTRY, default, describe, label, same, validate
-from services.states import LetterStatus
 
 
 @dataclass(frozen=True)
@@ -70,22 +69,19 @@ class Recompute:
 
 # ---------------------------------------------------------------- the letters' deadline hook
 
-_LETTER_CLOSED = (LetterStatus.FED_BACK, LetterStatus.REJECTED, LetterStatus.MERGED)
-
-
 def _open_letters():  # noqa: ANN202
     """SELECT id, due dates, received date and paused days of every open letter (not 已反馈 /
     不予受理 / 已合并)."""
     L = models.Letter
     return (select(L.id, L.reply_due, L.resolve_due, L.step_due, L.received_on, L.paused_days)
-            .where(L.status.not_in(list(_LETTER_CLOSED))))
+            .where(letters.still_open()))
 
 
 def _count_open_letters(session: Session) -> int:
     """How many letters a change of the letter deadlines recomputes."""
     L = models.Letter
     return int(session.execute(select(func.count()).select_from(L).where(
-        L.status.not_in(list(_LETTER_CLOSED)))).scalar_one())
+        letters.still_open())).scalar_one())
 
 
 def _recompute_open_letters(session: Session) -> Recount:

@@ -61,7 +61,7 @@ def _letters(session: Session, actor: Actor) -> list[Item]:
     stmt = scope_filter(select(L.id, L.code, L.status, L.paused_since, L.reply_due, L.resolve_due, L.step_due),
                         actor, L.office_id, L.group_id)
     first = func.coalesce(L.step_due, L.reply_due, L.resolve_due)
-    stmt = stmt.where(clock.clause(False) | clock.soon_clause()).order_by(first, L.id).limit(LIMIT)
+    stmt = stmt.where(clock.attention_clause()).order_by(first, L.id).limit(LIMIT)
     out = []
     for r in session.execute(stmt):
         dues = {"reply_due": r.reply_due, "resolve_due": r.resolve_due, "step_due": r.step_due}
@@ -165,7 +165,7 @@ def totals(session: Session, actor: Actor) -> dict[str, int]:
     if actor.can_write("letter"):
         L, clock = models.Letter, letters.Clock(session)
         out["来信"] = int(session.execute(scope_filter(select(func.count(L.id)), actor, L.office_id, L.group_id)
-                                        .where(clock.clause(False) | clock.soon_clause())).scalar_one())
+                                        .where(clock.attention_clause())).scalar_one())
     if actor.can_write("opinion"):
         O, G, oclock = models.Opinion, models.DeputyGroup, opinions.Clock(session)
         out["群众意见"] = int(session.execute(
@@ -213,7 +213,7 @@ def staff_counts(session: Session, actor: Actor) -> list[dict]:
         if not actor.in_scope(u.office_id, u.group_id) and actor.scoped:
             continue
         lq = scope_filter(select(func.count(L.id), func.sum(case((lclock.clause(False), 1), else_=0)))
-                          .where(L.status.not_in(letters.CLOSED)), who, L.office_id, L.group_id)
+                          .where(letters.still_open()), who, L.office_id, L.group_id)
         oq = scope_filter(select(func.count(O.id), func.sum(case((oclock.clause(False), 1), else_=0)))
                           .join(G, G.id == O.group_id).where(O.status.in_(opinions.OPEN)), who, G.office_id, G.id)
         ln, lo = session.execute(lq).one()
@@ -252,7 +252,7 @@ def ageing(session: Session, actor: Actor) -> list[dict]:
         return case((col >= b10, literal(0)), (col >= b20, literal(1)), (col >= b40, literal(2)), else_=literal(3))
 
     lband = band(L.received_on)
-    lq = scope_filter(select(lband, func.count()).where(L.status.not_in(letters.CLOSED)), actor, L.office_id,
+    lq = scope_filter(select(lband, func.count()).where(letters.still_open()), actor, L.office_id,
                       L.group_id).group_by(lband)
     oband = band(O.raised_on)
     oq = scope_filter(select(oband, func.count()).join(G, G.id == O.group_id).where(O.status.in_(opinions.OPEN)),

@@ -498,7 +498,10 @@ def test_closed_as_b_c_or_d_is_a_figure_with_the_records_behind_it(world) -> Non
     assert leader.total == 2 and all("13912345678" not in r["内容"] for r in leader.rows)
     with session_scope("staff", world.url) as s:
         staff = bodies.unsolved(s, world.staff(), 2026, {"outcome": "C 列入计划逐步解决"})
+        staff_all = bodies.unsolved(s, world.staff(), 2026)
+        staff_fig = bodies.figures(s, world.staff(), 2026)[0]
     assert [r["来源"][:2] for r in staff.rows] == ["来信"]  # the proposal is counted for unscoped roles only
+    assert staff_fig.value == staff_all.total == 2  # the tile counts what its list shows, in the staff's scope
 
 
 def test_a_topic_is_closed_with_a_class_that_reaches_its_writers_and_only_a_counts_as_solved(world) -> None:
