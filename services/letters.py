@@ -1074,12 +1074,11 @@ def list_letters(session: Session, actor: Actor, f: dict, offset: int = 0, limit
     """
     clock = Clock(session)
     conds = _conditions(actor, f, clock)
-    total, overdue, long, unconfirmed = session.execute(
-        select(func.count(L.id), func.sum(case((clock.clause(False), 1), else_=0)),
-               func.sum(case((clock.clause(True), 1), else_=0)),
-               func.sum(case((clock.unconfirmed_clause(), 1), else_=0))).where(*conds)
-    ).one()
-    total, overdue, long, unconfirmed = int(total or 0), int(overdue or 0), int(long or 0), int(unconfirmed or 0)
+    # one count each: every clause below starts with the open states, so the status index takes the
+    # few open letters instead of a pass over every letter (a CASE per row: 0.9 s at a million)
+    total, overdue, long, unconfirmed = (
+        int(session.execute(select(func.count(L.id)).where(*conds, *extra)).scalar_one() or 0)
+        for extra in ((), (clock.clause(False),), (clock.clause(True),), (clock.unconfirmed_clause(),)))
     stmt = _filtered(session, actor, f, clock).add_columns(next_due(clock).label("due")) \
         .order_by(*letter_order(clock, f.get("sort")))
     rows = session.execute(stmt.offset(offset).limit(limit)).all()

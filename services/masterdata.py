@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import Select, func, or_, select
@@ -164,6 +165,7 @@ def picker_label(name: str, pinyin: str | None, group: str) -> str:
     return f"{name} {initials}（{group}）" if initials else f"{name}（{group}）"
 
 
+@lru_cache(maxsize=100_000)  # a pure function of the name: a deputy picker of 20,000 names costs 1.5 s without
 def pinyin_initials(name: str) -> str:
     """Return the lower-case pinyin initials of a Chinese name (张三丰 → zsf, 单雄信 → sxx)."""
     name = clean_text(name)
