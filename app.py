@@ -265,11 +265,22 @@ def main() -> None:
         logged_in = False
     if not logged_in and not login_form(authenticator):
         # every url path answers with the login form above, never with a page
-        st.navigation(
+        st.session_state["_unknown_url"] = False
+        nav = st.navigation(
             [st.Page(lambda: None, title="登录", url_path="login"),
              *(st.Page(lambda: None, title=PAGES[k][0], url_path=u) for k, u in URL_PATHS.items())],
             position="hidden",
-        ).run()
+        )
+        # an unknown path seen while the browser's cookie is still being read: if the cookie brings
+        # back a login, the notice is shown then (by that run the browser may already have left the
+        # unknown path for the default one, so that run would not see it); a login form shown for
+        # good forgets it
+        if not cookie_component_ready():
+            if st.session_state.get("_unknown_url"):
+                st.session_state["_unknown_pending"] = True
+        else:
+            st.session_state.pop("_unknown_pending", None)
+        nav.run()
         return
     with session_scope("system") as s:
         actor = auth.load_actor(s, st.session_state["username"])
@@ -306,7 +317,7 @@ def main() -> None:
     # after a page is chosen, which links drawn by hand (st.page_link) do not
     st.session_state["_unknown_url"] = False
     nav = st.navigation([home_page, *pages.values()], position="sidebar", expanded=True)  # every page listed: no English "View N more"
-    if st.session_state.pop("_unknown_url", False):
+    if st.session_state.pop("_unknown_url", False) | st.session_state.pop("_unknown_pending", False):
         st.session_state["_unknown_notice"] = True
     # the notice stays until the page the user lands on has shown it: "/" moves on to 工作台 with a
     # rerun (st.switch_page), which would otherwise wipe a notice drawn in the run before

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from db import models
@@ -185,7 +185,7 @@ def list_events(session: Session, actor: Actor, f: dict, offset: int = 0, limit:
     """One page of events with counts of invited / present / excused / absent deputies in scope."""
     group_then = deputies.group_on_day(A.deputy_id, E.held_on, D.group_id)
     held = E.held_on <= today()  # an event still to come is neither attended nor missed yet
-    sub = scope_filter(
+    tallies = scope_filter(
         select(A.event_id, func.count().label("n"),
                func.sum(case((and_(held, A.status == PRESENT), 1), else_=0)).label("p"),
                func.sum(case((and_(held, A.status == LEAVE), 1), else_=0)).label("l"),
@@ -193,18 +193,31 @@ def list_events(session: Session, actor: Actor, f: dict, offset: int = 0, limit:
         .join(E, E.id == A.event_id).join(D, D.id == A.deputy_id).join(G, G.id == group_then)
         .group_by(A.event_id),
         actor, G.office_id, G.id,
-    ).subquery()
-    stmt = (select(E, models.Term.name, sub.c.n, sub.c.p, sub.c.l, sub.c.a)
-            .join(models.Term, models.Term.id == E.term_id).outerjoin(sub, sub.c.event_id == E.id)
-            .order_by(E.held_on.desc(), E.id.desc()))
-    stmt = _year(stmt, E.held_on, f.get("year"))
+    )
+
+    def chosen(stmt: Select) -> Select:  # the filters of the list, on a SELECT from the events
+        stmt = _year(stmt, E.held_on, f.get("year"))
+        if f.get("kind"):
+            stmt = stmt.where(E.kind == f["kind"])
+        if f.get("q"):
+            stmt = stmt.where(E.title.contains(clean_text(f["q"])[:50], autoescape=True))
+        return stmt
+
+    order = (E.held_on.desc(), E.id.desc())
+    events = chosen(select(E, models.Term.name).join(models.Term, models.Term.id == E.term_id)).order_by(*order)
     if actor.scoped:  # events of other offices' deputies only are left out (new, empty ones stay)
-        stmt = stmt.where(or_(sub.c.n > 0, ~exists().where(A.event_id == E.id)))
-    if f.get("kind"):
-        stmt = stmt.where(E.kind == f["kind"])
-    if f.get("q"):
-        stmt = stmt.where(E.title.contains(clean_text(f["q"])[:50], autoescape=True))
-    rows, total = paginate(session, stmt, offset, limit)
+        sub = tallies.subquery()
+        stmt = (events.add_columns(sub.c.n, sub.c.p, sub.c.l, sub.c.a).outerjoin(sub, sub.c.event_id == E.id)
+                .where(or_(sub.c.n > 0, ~exists().where(A.event_id == E.id))))
+        rows, total = paginate(session, stmt, offset, limit)
+    else:
+        # every event is listed: page the events first, then count the attendance of that page's
+        # events only (not all of the term's attendance: 390,000 rows at 20,000 deputies)
+        rows, total = paginate(session, events, offset, limit)
+        page = chosen(select(E.id)).order_by(*order).offset(offset).limit(limit).subquery()
+        counts = {r.event_id: (r.n, r.p, r.l, r.a)
+                  for r in session.execute(tallies.where(A.event_id.in_(select(page.c.id))))}
+        rows = [(ev, term, *counts.get(ev.id, (None,) * 4)) for ev, term in rows]
     out = [
         {"id": ev.id, "日期": ev.held_on, "类型": ev.kind, "名称": ev.title,
          "届次会次": f"{term}第{ev.session_no}次会议" if ev.session_no else term,

@@ -193,3 +193,27 @@ def test_scoped_staff_sees_only_events_of_their_deputies(world):
         assert set(svc.event_options(s, YEAR, w.staff())) == {mine}
         assert set(svc.event_options(s, YEAR)) == {mine, theirs}
         assert svc.list_events(s, w.admin(), {"year": YEAR}).total == 2
+
+
+def test_every_page_of_the_event_list_counts_its_own_events(world):
+    """For roles that see every event the list pages the events first and then counts the
+    attendance of that page's events only: each page, one event at a time, shows the same events and
+    counts as the whole list, with the year, kind and name filters, and an event nobody was invited to."""
+    w = world
+    a = _event(w, "人代会", (1, 8))
+    b = _event(w, "视察", (2, 3), ids=[0, 1, 2])
+    c = _event(w, "调研", (3, 4), ids=[3])
+    _event(w, "调研", (7, 1), ids=[4, 5])  # still to come on 2026-06-15: invited, not yet attended
+    _event(w, "视察", (5, 5), ids=[0], year=YEAR - 1)
+    _mark(w, a, {0: "缺席", 1: "请假"})
+    _mark(w, b, {2: "缺席"})
+    _mark(w, c, {3: svc.NOT_INVITED})  # nobody left on c
+    for f in ({"year": YEAR}, {"year": YEAR, "kind": "调研"}, {"year": YEAR, "q": "视察"}, {"year": YEAR - 1}, {}):
+        with session_scope(url=w.url) as s:
+            whole = svc.list_events(s, w.admin(), f, 0, 100)
+            pages = [svc.list_events(s, w.leader(), f, i, 1) for i in range(whole.total)]
+        assert [p.rows[0] for p in pages] == whole.rows and {p.total for p in pages} <= {whole.total}, f
+    with session_scope(url=w.url) as s:
+        rows = {r["id"]: r for r in svc.list_events(s, w.admin(), {"year": YEAR}, 0, 100).rows}
+    assert [rows[b][k] for k in ("应出席（人）", "出席（人）", "请假（人）", "缺席（人）")] == [3, 2, 0, 1]
+    assert rows[c]["应出席（人）"] == 0 and rows[a]["缺席（人）"] == 1
