@@ -265,18 +265,19 @@ def main() -> None:
         logged_in = False
     if not logged_in and not login_form(authenticator):
         # every url path answers with the login form above, never with a page
-        st.session_state["_unknown_url"] = False
+        st.session_state.pop("_unknown_url", None)
         nav = st.navigation(
             [st.Page(lambda: None, title="登录", url_path="login"),
              *(st.Page(lambda: None, title=PAGES[k][0], url_path=u) for k, u in URL_PATHS.items())],
             position="hidden",
         )
+        unknown = st.session_state.pop("_unknown_url", False)  # nothing of it kept past this run
         # an unknown path seen while the browser's cookie is still being read: if the cookie brings
         # back a login, the notice is shown then (by that run the browser may already have left the
         # unknown path for the default one, so that run would not see it); a login form shown for
         # good forgets it
         if not cookie_component_ready():
-            if st.session_state.get("_unknown_url"):
+            if unknown:
                 st.session_state["_unknown_pending"] = True
         else:
             st.session_state.pop("_unknown_pending", None)
