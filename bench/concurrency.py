@@ -9,7 +9,9 @@ of the four demo accounts in turn, and waits until 工作台 has settled (the ap
 notRunning and nothing is stale: ``tests.browser.wait_ready``); then it clicks 代表信箱 in the menu
 and waits until that page has settled. Times run from the click on 登录 and from the click on
 代表信箱. A user who is not settled within ``--timeout`` seconds counts as failed. The browsers
-run on the same machine as the server: their CPU is part of the figure. Results to
+run on the same machine as the server: their CPU is part of the figure, so beside the times each
+level reports the CPU seconds the server process used and those the whole machine used (the rest
+is the browsers'). Results to
 ``bench/results/concurrency-<scale>.md`` and ``.json``. Nothing here asserts a time.
 """
 
@@ -39,6 +41,21 @@ SETTLED = """() => {
     return app && app.getAttribute("data-test-script-state") === "notRunning"
         && !document.querySelector("[data-stale='true']");
 }"""
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the server process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def machine_busy() -> float:
+    """CPU seconds every core of the machine has spent busy (not idle, not waiting on disk)."""
+    vals = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(vals[:8]) - vals[3] - vals[4]) / TICK
 
 
 def start(db_url: str, workdir: Path) -> tuple[str, subprocess.Popen]:
@@ -85,7 +102,7 @@ async def one_user(browser, base: str, username: str, timeout: float) -> dict:  
     return out
 
 
-async def level(base: str, n: int, timeout: float) -> dict:
+async def level(base: str, n: int, timeout: float, pid: int | None = None) -> dict:
     """``n`` users at once, in one Chromium."""
     from playwright.async_api import async_playwright
 
@@ -95,13 +112,17 @@ async def level(base: str, n: int, timeout: float) -> dict:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             t0 = time.perf_counter()
+            cpu0, busy0 = (server_cpu(pid) if pid else 0.0), machine_busy()
             users = await asyncio.gather(*(one_user(browser, base, ACCOUNTS[i % len(ACCOUNTS)], timeout)
                                            for i in range(n)))
             took = time.perf_counter() - t0
+            cpu1, busy1 = (server_cpu(pid) if pid else 0.0), machine_busy()
         finally:
             await browser.close()
     res = {"users": n, "elapsed_s": round(took, 1), "failed": [u for u in users if "failed" in u],
-           "load": round(os.getloadavg()[0], 2)}
+           "load": round(os.getloadavg()[0], 2), "machine_cpu_s": round(busy1 - busy0, 1)}
+    if pid:
+        res["server_cpu_s"] = round(cpu1 - cpu0, 1)
     for key in ("dashboard_s", "mailbox_s"):
         xs = [u[key] for u in users if key in u]
         if xs:
@@ -112,16 +133,21 @@ async def level(base: str, n: int, timeout: float) -> dict:
 def markdown(res: dict) -> str:
     lines = [f"### 并发（{res['scale']}，SQLite，一个 streamlit 进程，{res['today']}）", "",
              f"{res['cpus']} 核，浏览器与服务器在同一台机器；负载 {res['load_before']} → {res['load_after']}"
-             "（1 分钟平均）。目标：20 人同时使用时，页面稳定的中位时间 ≤ 2 s。", "",
-             "| 同时用户 | 登录→工作台稳定 中位/p90/最长 (s) | 点击→代表信箱稳定 中位/p90/最长 (s) | 未完成 |",
-             "|---|---|---|---|"]
+             "（1 分钟平均）。目标：20 人同时使用时，页面稳定的中位时间 ≤ 2 s。"
+             "服务器 CPU：streamlit 进程所用；整机 CPU：所有核所用（其余为浏览器等）。", "",
+             "| 同时用户 | 登录→工作台稳定 中位/p90/最长 (s) | 点击→代表信箱稳定 中位/p90/最长 (s) | 用时 (s) "
+             "| 服务器 CPU (s) | 整机 CPU (s) | 未完成 |",
+             "|---|---|---|---|---|---|---|"]
     for r in res["levels"]:
         cells = []
         for key in ("dashboard_s", "mailbox_s"):
             s = r.get(key)
             cells.append(f"{s['median']:.1f} / {s['p90']:.1f} / {s['max']:.1f}" if s else "—")
         fails = "；".join(sorted({f["failed"][:60] for f in r["failed"]}))
-        lines.append(f"| {r['users']} | {cells[0]} | {cells[1]} | {len(r['failed'])}{('（' + fails + '）') if fails else ''} |")
+        cpu = f"{r['server_cpu_s']:.1f}" if "server_cpu_s" in r else "—"
+        busy = f"{r['machine_cpu_s']:.1f}" if "machine_cpu_s" in r else "—"
+        lines.append(f"| {r['users']} | {cells[0]} | {cells[1]} | {r['elapsed_s']:.1f} | {cpu} | {busy} "
+                     f"| {len(r['failed'])}{('（' + fails + '）') if fails else ''} |")
     return "\n".join(lines) + "\n"
 
 
@@ -141,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     base, proc = start(db_url, work)
     try:
         for n in a.users:
-            r = asyncio.run(level(base, n, a.timeout))
+            r = asyncio.run(level(base, n, a.timeout, proc.pid))
             res["levels"].append(r)
             print(json.dumps(r, ensure_ascii=False), flush=True)
     finally:

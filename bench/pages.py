@@ -188,6 +188,9 @@ def prepare(url: str) -> ServiceClock:
     return svc
 
 
+MODULE_FILES = {"calendar": "workcalendar"}  # page key -> module file in pages/, where they differ
+
+
 def measure(url: str, role: str, page: str, runs: int, timeout: float, svc: ServiceClock) -> dict:
     """The figures of one page for one role (see the module docstring)."""
     from streamlit.testing.v1 import AppTest
@@ -205,7 +208,8 @@ def measure(url: str, role: str, page: str, runs: int, timeout: float, svc: Serv
 
     import importlib
 
-    module = importlib.import_module(f"pages.{page}")
+    # the page's module (app.MODULES): named after the page key, except 工作日历's
+    module = importlib.import_module(f"pages.{MODULE_FILES.get(page, page)}")
     at = _login(role, timeout)
     at.run()  # the app shell: its first run registers the role's pages
     _goto(at, page)

@@ -81,3 +81,33 @@ def test_every_whole_year_task_runs_against_the_current_services(tmp_path, monke
         assert tasks.main(["--url", url, "--task", name, "--runs", "2", "--out", str(out)]) == 0
         t = json.loads(out.read_text())
         assert "failed" not in t, (name, t.get("failed"))
+
+
+def test_every_page_of_the_menu_is_found_by_the_benchmark():
+    """bench.pages times each page of the menu through its module in pages/ (工作日历's file is
+    pages/workcalendar.py: the district table said "未能测量" for it)."""
+    import importlib
+
+    from bench import pages
+    from services.common import PAGES
+
+    for key in PAGES:
+        module = importlib.import_module(f"pages.{pages.MODULE_FILES.get(key, key)}")
+        assert callable(module.render), key
+
+
+def test_the_concurrency_table_says_what_the_server_and_the_machine_spent():
+    """Each level of bench.concurrency reports the server's CPU beside the machine's (the rest is
+    the browsers'), read from /proc: both grow while this process works."""
+    import os
+
+    from bench import concurrency
+
+    cpu0, busy0 = concurrency.server_cpu(os.getpid()), concurrency.machine_busy()
+    sum(i * i for i in range(3_000_000))
+    assert concurrency.server_cpu(os.getpid()) > cpu0 and concurrency.machine_busy() > busy0
+    level = {"users": 20, "elapsed_s": 30.0, "failed": [], "load": 9.0, "server_cpu_s": 12.5,
+             "machine_cpu_s": 58.0, "dashboard_s": {"n": 20, "median": 9.0, "p90": 12.0, "max": 13.0}}
+    md = concurrency.markdown({"scale": "district", "today": "2026-06-15", "cpus": 2, "load_before": 0.5,
+                               "load_after": 9.0, "levels": [level]})
+    assert "| 20 | 9.0 / 12.0 / 13.0 | — | 30.0 | 12.5 | 58.0 | 0 |" in md
