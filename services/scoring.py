@@ -50,6 +50,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -842,6 +843,17 @@ def _union(session: Session, tags: dict[str, _Spec], year: int, deputy_ids: list
     return union_all(*parts).subquery("facts")
 
 
+def shared_conjuncts(conditions: list[list]) -> tuple[list, list[list]]:
+    """The conjuncts every one of ``conditions`` (each a list of conditions joined by AND) has,
+    and what is left of each: (A and B) or (A and C) is A and (B or C). Conjuncts are compared
+    by their SQL (``ClauseElement.compare``, bound values included)."""
+    if not conditions:
+        return [], []
+    common = [c for c in conditions[0] if all(any(c.compare(o) for o in other) for other in conditions[1:])]
+    rests = [[c for c in cond if not any(c.compare(k) for k in common)] for cond in conditions]
+    return common, rests
+
+
 def count_facts(session: Session, tags: dict[str, _Spec], year: int, deputy_ids=None  # noqa: ANN001
                 ) -> tuple[dict[int, dict[str, int]], dict[int, int]]:
     """Per deputy: how many rows each fact (tag) has in ``_union``, and the volume (distinct
@@ -866,7 +878,7 @@ def count_facts(session: Session, tags: dict[str, _Spec], year: int, deputy_ids=
     for tag, spec in tags.items():
         fact = FACTS[spec.fact]
         if fact.family:
-            families[fact.family][tag] = (and_(*fact.condition(lo, hi, spec.cond, spec.kinds)), not fact.deduction)
+            families[fact.family][tag] = (fact.condition(lo, hi, spec.cond, spec.kinds), not fact.deduction)
             continue
         sub = fact.builder(session, lo, hi, spec.cond, spec.kinds).subquery()
         stmt = scoped(select(sub.c.deputy_id, func.count()), sub.c.deputy_id).group_by(sub.c.deputy_id)
@@ -876,9 +888,14 @@ def count_facts(session: Session, tags: dict[str, _Spec], year: int, deputy_ids=
             by_kind[fact.kind].append(sub)
     for family, items in families.items():
         credit_of, table, key = FAMILIES[family]
-        credit = credit_of([or_(*(c for c, _p in items.values()))]).subquery("credit")
-        positive = [c for c, p in items.values() if p]
-        cols = [func.sum(case((c, 1), else_=0)) for c, _p in items.values()]
+        common, rests = shared_conjuncts([c for c, _p in items.values()])
+        # the records of any fact: what every fact asks (the letters' year of receipt, say) once,
+        # so the database reads that index range once instead of once per fact
+        credit = credit_of([*common, or_(*(and_(*r) for r in rests))]).subquery("credit")
+        # each fact's own remaining conjuncts: every row read already meets the shared ones
+        conds = {tag: and_(*r) if r else true() for tag, r in zip(items, rests, strict=True)}
+        positive = [conds[t] for t, (_c, p) in items.items() if p]
+        cols = [func.sum(case((c, 1), else_=0)) for c in conds.values()]
         cols.append(func.sum(case((or_(*positive), 1), else_=0)) if positive else literal(0))
         stmt = (select(credit.c.deputy_id, *cols).join(table, table.id == credit.c[key])
                 .group_by(credit.c.deputy_id))

@@ -77,3 +77,23 @@ def test_a_familys_record_kind_is_counted_only_by_its_family():
         others = [k for k, f in FACTS.items() if f.kind in kinds and f.family != family]
         assert others == [], (family, others)
         assert all(f.condition is not None for f in FACTS.values() if f.family == family)
+
+
+def test_what_every_fact_of_a_family_asks_is_asked_once():
+    """The letter facts all ask for letters received in the year: the ranking's one pass reads that
+    range once (shared_conjuncts), and each fact keeps what is its own. Conditions of other years,
+    keep their own ranges."""
+    from datetime import date
+
+    from services.scoring import letter_condition, shared_conjuncts
+
+    lo, hi = date(2026, 1, 1), date(2026, 12, 31)
+    conds = [letter_condition(lo, hi, w) for w in ("forwarded", "resolved", "satisfied")]
+    common, rests = shared_conjuncts(conds)
+    assert [str(c) for c in common] == [str(conds[0][0])] and "received_on" in str(common[0])
+    assert [len(r) for r in rests] == [len(c) - 1 for c in conds]
+    other_year = letter_condition(date(2025, 1, 1), date(2025, 12, 31), "forwarded")
+    common, rests = shared_conjuncts([conds[0], other_year])  # the same states, another year
+    assert [str(c) for c in common] == [str(conds[0][1])] and "status" in str(common[0])
+    assert rests == [[conds[0][0]], [other_year[0]]]
+    assert shared_conjuncts([]) == ([], [])
