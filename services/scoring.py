@@ -891,9 +891,11 @@ def count_facts(session: Session, tags: dict[str, _Spec], year: int, deputy_ids=
         common, rests = shared_conjuncts([c for c, _p in items.values()])
         # the records of any fact: what every fact asks (the letters' year of receipt, say) once,
         # so the database reads that index range once instead of once per fact
-        credit = credit_of([*common, or_(*(and_(*r) for r in rests))]).subquery("credit")
-        # each fact's own remaining conjuncts: every row read already meets the shared ones
+        # each fact's own remaining conjuncts (every row read already meets the shared ones): a
+        # fact asking nothing more is true() — an empty and_() would drop out of the OR below and
+        # leave the other facts' conditions on every fact of the family
         conds = {tag: and_(*r) if r else true() for tag, r in zip(items, rests, strict=True)}
+        credit = credit_of([*common, or_(*conds.values())]).subquery("credit")
         positive = [conds[t] for t, (_c, p) in items.items() if p]
         cols = [func.sum(case((c, 1), else_=0)) for c in conds.values()]
         cols.append(func.sum(case((or_(*positive), 1), else_=0)) if positive else literal(0))

@@ -5,6 +5,7 @@ behind the positive facts."""
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 
 import pytest
@@ -67,6 +68,29 @@ def test_the_rankings_counts_are_the_fact_rows_counts(demo_url):
                     family_tags = [t for t, spec in tags.items() if FACTS[spec.fact].family]
                     assert len(family_tags) >= 6 and set(family_tags) <= seen, set(family_tags) - seen
                     assert sum(volume.values()) > 100
+
+
+def test_any_rubric_of_a_familys_facts_is_counted_as_its_rows(demo_url):
+    """A rubric holds any few of a family's facts, not all: every subset of the letter facts and of
+    the opinion facts (with and without 民生) gives the rows' counts. A fact whose conditions are
+    all shared with the others of its rubric (opinion_resolved beside opinion_resolved 民生, which
+    compute always adds) is counted with its own conditions only: an earlier version put the 民生
+    condition on both (a helper's attack found it)."""
+    every = _every_fact()
+    families: dict[str, list[str]] = defaultdict(list)
+    for tag, spec in every.items():
+        if FACTS[spec.fact].family:
+            families[FACTS[spec.fact].family].append(tag)
+    assert len(families["opinion"]) >= 4 and len(families["letter"]) >= 3
+    with session_scope("admin", url=demo_url) as s:
+        for members in families.values():
+            for n in range(1, len(members) + 1):
+                for combo in itertools.combinations(members, n):
+                    tags = {t: every[t] for t in combo}
+                    counts, volume = count_facts(s, tags, 2025, None)
+                    want_counts, want_volume = _by_union(s, tags, 2025, None)
+                    assert dict(counts) == want_counts, combo
+                    assert {d: v for d, v in volume.items() if v} == want_volume, combo
 
 
 def test_a_familys_record_kind_is_counted_only_by_its_family():
