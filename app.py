@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import datetime
 
@@ -181,6 +182,8 @@ def login_form(authenticator: stauth.Authenticate) -> bool:
         alert("error", exc, where=message)
         return False
     st.session_state["just_logged_in"] = True
+    st.session_state["logout"] = None  # a login of its own: the flag of the one that ended is done
+    st.session_state.pop("_ended_cookie", None)
     box.empty()
     return True
 
@@ -189,19 +192,65 @@ def login_form(authenticator: stauth.Authenticate) -> bool:
 # authenticator's logout flag. Everything else was kept for the login that ended (a writer's revealed
 # phone, a generated 交办单, the page's user, open records, filters) and must not reach the next
 # person who logs in at the same tab.
-KEEP_ON_LOGOUT = frozenset({"init", "set", "delete", "get_all", "logout"})
+KEEP_ON_LOGOUT = frozenset({"init", "set", "delete", "delete_again", "get_all", "logout"})
 
 
 def end_session(authenticator: stauth.Authenticate) -> None:
     """Forget the login in this browser session (and all the pages kept for it) and delete the cookie."""
+    name = authenticator.cookie_controller.cookie_model.cookie_name
+    ended = (st.session_state.get("init") or {}).get(name) or st.context.cookies.get(name)
     for k in list(st.session_state.keys()):
         if k not in KEEP_ON_LOGOUT:
             del st.session_state[k]
     st.session_state["authentication_status"] = None
+    if ended:  # deleted again on later runs until the browser no longer reports it (forget_ended_cookie)
+        st.session_state["_ended_cookie"] = _digest(ended)  # which cookie, not the cookie itself
+    # the authenticator's own flag: never bring a login back from the cookie this tab sent when it
+    # connected (st.context.cookies stays as it was for the whole tab session, so an ended login's
+    # cookie came back on every run and ate the next login's click)
+    st.session_state["logout"] = True
     try:
         authenticator.cookie_controller.delete_cookie()
     except Exception:  # noqa: BLE001 - a missing cookie is fine; the server record refuses it anyway
         pass
+
+
+def forget_ended_cookie(authenticator: stauth.Authenticate) -> None:
+    """While the browser still reports the cookie of the login that ended, draw its deletion again.
+
+    The deletion is a component the browser runs once its frame has loaded; a rerun that comes
+    first (the cookie component's own answer, on a busy machine) removed the frame before it ran,
+    and the ended login's cookie stayed. Called on logged-out runs only, never in a run that logs
+    in (its new cookie has another value, and is never deleted here)."""
+    ended = st.session_state.get("_ended_cookie")
+    if ended is None:
+        return
+    name = authenticator.cookie_controller.cookie_model.cookie_name
+    reported = (st.session_state.get("init") or {}).get(name)
+    if not reported or _digest(reported) != ended:
+        st.session_state.pop("_ended_cookie", None)  # gone (or replaced): nothing more to do
+        return
+    try:  # its own key: in the run that logged out, end_session's deletion is drawn as well
+        authenticator.cookie_controller.cookie_model.cookie_manager.delete(name, key="delete_again")
+    except Exception:  # noqa: BLE001 - as in end_session
+        pass
+
+
+def _digest(value: object) -> str:
+    """A cookie value's fingerprint (the tab keeps which cookie ended, never the cookie)."""
+    return hashlib.sha256(str(value).encode()).hexdigest()
+
+
+def log_out(authenticator: stauth.Authenticate) -> None:
+    """退出登录 (the button's click, at the top of the run it starts): every session of the account
+    ends on the server, and this run goes on to the login form. No st.rerun(): the cookie's
+    deletion is drawn in this run and must reach the browser (after a rerun it often did not, and
+    a reload brought the ended login back as "登录已失效")."""
+    username = st.session_state.get("username")
+    if username:
+        with session_scope(username) as s:
+            auth.revoke_sessions(s, username)
+    end_session(authenticator)
 
 
 def check_session(authenticator: stauth.Authenticate) -> bool:
@@ -258,12 +307,16 @@ def main() -> None:
     )
     with st.container(height=1, border=False):  # the cookie component's invisible frame
         authenticator.login(location="unrendered")
+        if st.session_state.get("logout_btn") and st.session_state.get("authentication_status"):
+            log_out(authenticator)
     logged_in = bool(st.session_state.get("authentication_status")) and check_session(authenticator)
     if logged_in and idle_expired():
         end_session(authenticator)
         st.info("长时间没有操作，已自动退出登录，请重新登录。")
         logged_in = False
     if not logged_in and not login_form(authenticator):
+        with st.container(height=1, border=False):  # invisible, as the cookie component's
+            forget_ended_cookie(authenticator)
         # every url path answers with the login form above, never with a page
         st.session_state.pop("_unknown_url", None)
         nav = st.navigation(
@@ -299,11 +352,7 @@ def main() -> None:
         st.markdown("**代表联系选民工作平台**")
         st.caption(f"{safe_md(actor.display_name)}（{ROLE_NAMES[actor.role]}）")
         st.divider()
-        if st.button("退出登录", key="logout_btn"):
-            with session_scope(actor.username) as s:
-                auth.revoke_sessions(s, actor.username)
-            end_session(authenticator)
-            st.rerun()
+        st.button("退出登录", key="logout_btn")  # its click is handled at the top of the next run (log_out)
     # "/" opens 工作台 at its own url path, so links to /gongzuotai (with filters) work too
     def home() -> None:
         """Right after logging in, draw 工作台 here: the login cookie's component must render

@@ -3,6 +3,8 @@ with a Chinese notice (logged in), never Streamlit's English "Page not found" di
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser import login, shot, wait_login_form, wait_ready
@@ -98,3 +100,41 @@ def test_forwarded_for_counts_only_from_a_trusted_proxy(browser, tmp_path, monke
         assert _failed_login_client(browser, base, db_url, "198.51.100.4") == expected
     finally:
         stop_server(proc)
+
+
+def _cookie_gone(page, name: str = "rddb_auth", timeout: float = 30.0) -> bool:
+    """Wait (polling the browser's cookie jar, not sleeping a fixed time) until ``name`` is gone."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if name not in {c["name"] for c in page.context.cookies()}:
+            return True
+        page.wait_for_timeout(100)  # the jar is not in the page: look again shortly
+    return False
+
+
+def test_after_logout_the_next_login_works_with_or_without_a_reload(server, page):
+    """The finding (a helper's attack): after 退出登录 the login cookie stayed in the browser, a reload
+    brought the ended login back as "登录已失效", and the next login's click was eaten by it."""
+    login(page, server, "staff")
+    page.get_by_text("退出登录").first.click()
+    wait_login_form(page)
+    assert _cookie_gone(page), "退出登录 left the login cookie in the browser"
+    page.get_by_label("用户名").last.fill("leader")  # the same tab, no reload
+    page.get_by_label("密码").last.fill("demo12345")
+    page.get_by_role("button", name="登录").last.click()
+    page.wait_for_url(re.compile(r"/gongzuotai(\?.*)?$"), timeout=30_000)
+    page.get_by_text("退出登录").wait_for(timeout=30_000)
+    wait_ready(page)
+    assert "领导" in page.locator("[data-testid='stSidebar']").inner_text()
+    page.get_by_text("退出登录").first.click()
+    wait_login_form(page)
+    assert _cookie_gone(page)
+    page.goto(server + "/", wait_until="load")  # a reload: a new tab session reads the cookies again
+    wait_login_form(page)
+    try:
+        assert "登录已失效" not in page.locator("body").inner_text()
+        login(page, server, "staff")
+    finally:
+        shot(page, "logout_relogin")
