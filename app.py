@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from datetime import datetime
 
@@ -172,7 +171,7 @@ def login_form(authenticator: stauth.Authenticate) -> bool:
         message.error("用户名或密码错误。")
         return False
     # the cookie is written by a component in the browser: it must render, so no st.rerun() here
-    authenticator.cookie_controller.set_cookie()
+    write_cookie(authenticator)
     started = cookie_started(getattr(authenticator.cookie_controller.cookie_model, "exp_date", None))
     st.session_state["session_started_at"] = started
     try:  # the idle timeout is kept on the server (a lost race is retried: services.intents.submit)
@@ -183,7 +182,6 @@ def login_form(authenticator: stauth.Authenticate) -> bool:
         return False
     st.session_state["just_logged_in"] = True
     st.session_state["logout"] = None  # a login of its own: the flag of the one that ended is done
-    st.session_state.pop("_ended_cookie", None)
     box.empty()
     return True
 
@@ -192,53 +190,75 @@ def login_form(authenticator: stauth.Authenticate) -> bool:
 # authenticator's logout flag. Everything else was kept for the login that ended (a writer's revealed
 # phone, a generated 交办单, the page's user, open records, filters) and must not reach the next
 # person who logs in at the same tab.
-KEEP_ON_LOGOUT = frozenset({"init", "set", "delete", "delete_again", "get_all", "logout"})
+KEEP_ON_LOGOUT = frozenset({"init", "set", "delete", "get_all", "logout"})
 
 
 def end_session(authenticator: stauth.Authenticate) -> None:
     """Forget the login in this browser session (and all the pages kept for it) and delete the cookie."""
-    name = authenticator.cookie_controller.cookie_model.cookie_name
-    ended = (st.session_state.get("init") or {}).get(name) or st.context.cookies.get(name)
     for k in list(st.session_state.keys()):
         if k not in KEEP_ON_LOGOUT:
             del st.session_state[k]
     st.session_state["authentication_status"] = None
-    if ended:  # deleted again on later runs until the browser no longer reports it (forget_ended_cookie)
-        st.session_state["_ended_cookie"] = _digest(ended)  # which cookie, not the cookie itself
     # the authenticator's own flag: never bring a login back from the cookie this tab sent when it
     # connected (st.context.cookies stays as it was for the whole tab session, so an ended login's
     # cookie came back on every run and ate the next login's click)
     st.session_state["logout"] = True
+    st.session_state["_delete_pending"] = True  # drawn again until the browser says it ran it
     try:
         authenticator.cookie_controller.delete_cookie()
     except Exception:  # noqa: BLE001 - a missing cookie is fine; the server record refuses it anyway
         pass
 
 
-def forget_ended_cookie(authenticator: stauth.Authenticate) -> None:
-    """While the browser still reports the cookie of the login that ended, draw its deletion again.
+# The cookie is written and deleted by components the browser runs once their frame has loaded. A
+# rerun that comes first (an answer of the cookie component still on its way, on a busy machine or
+# when someone logs out and straight back in) removes the frame before it ran: the ended login's
+# cookie stayed, or the new login's was never written. So each is drawn again, under a key of its
+# own, on the runs that follow until that component's own answer says the browser ran it.
 
-    The deletion is a component the browser runs once its frame has loaded; a rerun that comes
-    first (the cookie component's own answer, on a busy machine) removed the frame before it ran,
-    and the ended login's cookie stayed. Called on logged-out runs only, never in a run that logs
-    in (its new cookie has another value, and is never deleted here)."""
-    ended = st.session_state.get("_ended_cookie")
-    if ended is None:
+
+def retry_cookie_delete(authenticator: stauth.Authenticate) -> None:
+    """On logged-out runs after a logout: draw the deletion again until the browser has run it."""
+    if not st.session_state.get("_delete_pending"):
         return
-    name = authenticator.cookie_controller.cookie_model.cookie_name
-    reported = (st.session_state.get("init") or {}).get(name)
-    if not reported or _digest(reported) != ended:
-        st.session_state.pop("_ended_cookie", None)  # gone (or replaced): nothing more to do
+    if st.session_state.get("delete_again"):
+        st.session_state.pop("_delete_pending", None)
         return
-    try:  # its own key: in the run that logged out, end_session's deletion is drawn as well
-        authenticator.cookie_controller.cookie_model.cookie_manager.delete(name, key="delete_again")
-    except Exception:  # noqa: BLE001 - as in end_session
+    model = authenticator.cookie_controller.cookie_model
+    try:
+        model.cookie_manager.cookie_manager(method="delete", cookie=model.cookie_name, key="delete_again",
+                                            default=False)
+    except Exception:  # noqa: BLE001 - the next run tries again
         pass
 
 
-def _digest(value: object) -> str:
-    """A cookie value's fingerprint (the tab keeps which cookie ended, never the cookie)."""
-    return hashlib.sha256(str(value).encode()).hexdigest()
+def write_cookie(authenticator: stauth.Authenticate) -> None:
+    """Write the login cookie (the login form's run), and keep it to be written again
+    (``retry_cookie_write``) until the browser has run a writing."""
+    model = authenticator.cookie_controller.cookie_model
+    authenticator.cookie_controller.set_cookie()
+    token = model.cookie_manager.cookies.get(model.cookie_name)
+    exp = getattr(model, "exp_date", None)
+    st.session_state.pop("_delete_pending", None)  # never delete the cookie of this new login
+    if token and exp:
+        st.session_state["_write_pending"] = (token, exp)
+
+
+def retry_cookie_write(authenticator: stauth.Authenticate) -> None:
+    """On logged-in runs after the form's login: draw the same cookie's writing again until the
+    browser has run it (called after the session check: never for a login that has ended)."""
+    pending = st.session_state.get("_write_pending")
+    if not pending:
+        return
+    if st.session_state.get("set_again"):
+        st.session_state.pop("_write_pending", None)
+        return
+    token, exp = pending
+    model = authenticator.cookie_controller.cookie_model
+    try:
+        model.cookie_manager.set(model.cookie_name, token, key="set_again", expires_at=datetime.fromtimestamp(exp))
+    except Exception:  # noqa: BLE001 - the next run tries again
+        pass
 
 
 def log_out(authenticator: stauth.Authenticate) -> None:
@@ -316,7 +336,7 @@ def main() -> None:
         logged_in = False
     if not logged_in and not login_form(authenticator):
         with st.container(height=1, border=False):  # invisible, as the cookie component's
-            forget_ended_cookie(authenticator)
+            retry_cookie_delete(authenticator)
         # every url path answers with the login form above, never with a page
         st.session_state.pop("_unknown_url", None)
         nav = st.navigation(
@@ -341,6 +361,8 @@ def main() -> None:
     if actor is None:  # a cookie of an account deleted or deactivated meanwhile: back to the login form
         end_session(authenticator)
         st.rerun()
+    with st.container(height=1, border=False):  # invisible, as the cookie component's
+        retry_cookie_write(authenticator)
     pages = {
         key: st.Page(MODULES[key].render, title=title, url_path=URL_PATHS[key], icon=ICONS[key])
         for key, (title, roles) in PAGES.items()

@@ -243,7 +243,7 @@ def test_nothing_kept_for_one_login_reaches_the_next_login_at_the_same_tab(app_w
             at.run()
     assert _logged_out(at)
     kept = set(at.session_state._state.filtered_state)  # noqa: SLF001 - every key the tab still holds
-    assert kept <= {"init", "set", "delete", "delete_again", "get_all", "logout", "_ended_cookie", "authentication_status", "name", "username", "email", "roles",
+    assert kept <= {"init", "set", "delete", "delete_again", "get_all", "logout", "_delete_pending", "authentication_status", "name", "username", "email", "roles",
                     "login_username", "login_password", "FormSubmitter:login-登录", "_bad_url_params"}, kept
     with _at(41):  # the leader logs in at the same tab
         at.session_state["authentication_status"] = True
