@@ -210,11 +210,10 @@ def end_session(authenticator: stauth.Authenticate) -> None:
         pass
 
 
-# The cookie is written and deleted by components the browser runs once their frame has loaded. A
-# rerun that comes first (an answer of the cookie component still on its way, on a busy machine or
-# when someone logs out and straight back in) removes the frame before it ran: the ended login's
-# cookie stayed, or the new login's was never written. So each is drawn again, under a key of its
-# own, on the runs that follow until that component's own answer says the browser ran it.
+# The cookie is deleted by a component the browser runs once its frame has loaded. A rerun that
+# comes first (an answer of the cookie component still on its way, on a busy machine) removes the
+# frame before it ran, and the ended login's cookie stayed. So the deletion is drawn again, under a
+# key of its own, on the logged-out runs that follow until its own answer says the browser ran it.
 
 
 def retry_cookie_delete(authenticator: stauth.Authenticate) -> None:
@@ -233,32 +232,10 @@ def retry_cookie_delete(authenticator: stauth.Authenticate) -> None:
 
 
 def write_cookie(authenticator: stauth.Authenticate) -> None:
-    """Write the login cookie (the login form's run), and keep it to be written again
-    (``retry_cookie_write``) until the browser has run a writing."""
-    model = authenticator.cookie_controller.cookie_model
+    """Write the login cookie (the login form's run); a deletion still pending from a logout in
+    this tab is dropped, so it never deletes the new login's cookie."""
+    st.session_state.pop("_delete_pending", None)
     authenticator.cookie_controller.set_cookie()
-    token = model.cookie_manager.cookies.get(model.cookie_name)
-    exp = getattr(model, "exp_date", None)
-    st.session_state.pop("_delete_pending", None)  # never delete the cookie of this new login
-    if token and exp:
-        st.session_state["_write_pending"] = (token, exp)
-
-
-def retry_cookie_write(authenticator: stauth.Authenticate) -> None:
-    """On logged-in runs after the form's login: draw the same cookie's writing again until the
-    browser has run it (called after the session check: never for a login that has ended)."""
-    pending = st.session_state.get("_write_pending")
-    if not pending:
-        return
-    if st.session_state.get("set_again"):
-        st.session_state.pop("_write_pending", None)
-        return
-    token, exp = pending
-    model = authenticator.cookie_controller.cookie_model
-    try:
-        model.cookie_manager.set(model.cookie_name, token, key="set_again", expires_at=datetime.fromtimestamp(exp))
-    except Exception:  # noqa: BLE001 - the next run tries again
-        pass
 
 
 def log_out(authenticator: stauth.Authenticate) -> None:
@@ -361,8 +338,6 @@ def main() -> None:
     if actor is None:  # a cookie of an account deleted or deactivated meanwhile: back to the login form
         end_session(authenticator)
         st.rerun()
-    with st.container(height=1, border=False):  # invisible, as the cookie component's
-        retry_cookie_write(authenticator)
     pages = {
         key: st.Page(MODULES[key].render, title=title, url_path=URL_PATHS[key], icon=ICONS[key])
         for key, (title, roles) in PAGES.items()
